@@ -1,0 +1,42 @@
+"""Option groups shared by several commands, and turning them into Settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator.settings import Settings
+
+
+def site_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--root/--content/--output/--db/--base-url. Defaults are None so they never override
+    the settings' own defaults by accident."""
+    options = [
+        click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="The site's root folder (default: the current folder)."),
+        click.option("--content", "content_dir", default=None,
+                     type=click.Path(file_okay=False, path_type=Path),
+                     help="Content folder (default: ROOT/content)."),
+        click.option("--output", "output_dir", default=None,
+                     type=click.Path(file_okay=False, path_type=Path),
+                     help="Where the site is written (default: ROOT/output)."),
+        click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
+                     help="The database file (default: ROOT/data/omakase.sqlite)."),
+        click.option("--templates", "templates_dir", default=None,
+                     type=click.Path(file_okay=False, path_type=Path),
+                     help="Templates folder (default: ROOT/templates)."),
+        click.option("--base-url", default=None,
+                     help="Absolute URL the site is published at (feeds, sitemap)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def settings_from(**kwargs: Any) -> Settings:
+    """Settings from CLI values, ignoring the ones left unset."""
+    known = {k: v for k, v in kwargs.items() if v is not None}
+    return Settings(**known).resolve()

@@ -1,0 +1,1 @@
+"""Loading and validating content files: discover, parse with locations, check, model."""

@@ -1,0 +1,208 @@
+"""Typed access to one YAML mapping, collecting a located problem for every bad field."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date, datetime
+from typing import Any
+
+from generator.content.yamlsource import LocDict, LocList, line_of
+from generator.errors import Problem
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+URL_RE = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
+DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def slugify(text: str) -> str:
+    """A URL slug from any title: lowercase ASCII words joined by hyphens."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def suggest(word: str, choices: list[str] | tuple[str, ...], n: int = 3) -> str | None:
+    """'did you mean …' text for the nearest choices, or None."""
+    close = difflib.get_close_matches(word, list(choices), n=n, cutoff=0.5)
+    return "did you mean " + ", ".join(repr(c) for c in close) + "?" if close else None
+
+
+class Fields:
+    """Reads fields of one mapping; every problem is appended to `problems` with its line."""
+
+    def __init__(
+        self, data: LocDict, path: str, problems: list[Problem], allowed: tuple[str, ...]
+    ) -> None:
+        self.data = data
+        self.path = path
+        self.problems = problems
+        for key in data:
+            if key not in allowed:
+                self.error(key, f"unknown field {key!r}", suggest(key, allowed)
+                           or "allowed fields: " + ", ".join(allowed))
+
+    def line(self, key: str) -> int:
+        return line_of(self.data, key)
+
+    def error(self, key: str | None, message: str, hint: str | None = None) -> None:
+        line = self.line(key) if key else self.data.line
+        self.problems.append(Problem(self.path, line, message, hint))
+
+    def warn(self, key: str | None, message: str, hint: str | None = None) -> None:
+        line = self.line(key) if key else self.data.line
+        self.problems.append(Problem(self.path, line, message, hint, severity="warning"))
+
+    def has(self, key: str) -> bool:
+        return self.data.get(key) is not None
+
+    def text(self, key: str, required: bool = False, default: str = "") -> str:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.error(None, f"missing required field {key!r}", f"add '{key}: …'")
+            return default
+        if isinstance(value, LocDict | LocList):
+            self.error(key, f"{key!r} must be text, not a {'mapping' if isinstance(value, dict) else 'list'}")
+            return default
+        if isinstance(value, bool):
+            self.error(key, f"{key!r} must be text, not true/false", "put the value in quotes")
+            return default
+        text = str(value) if not isinstance(value, date | datetime) else value.isoformat()
+        if required and not text.strip():
+            self.error(key, f"{key!r} must not be empty")
+        return text
+
+    def optional_text(self, key: str) -> str | None:
+        return self.text(key) or None if self.has(key) else None
+
+    def slug(self, key: str, required: bool = False) -> str | None:
+        value = self.text(key, required=required)
+        if not value:
+            return None
+        if not SLUG_RE.match(value):
+            self.error(
+                key, f"{key!r} {value!r} is not a valid slug",
+                f"use lowercase letters, digits and single hyphens, e.g. {slugify(value)!r}",
+            )
+            return None
+        return value
+
+    def integer(self, key: str, low: int | None = None, high: int | None = None) -> int | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(key, f"{key!r} must be a whole number, got {value!r}")
+            return None
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+            self.error(key, f"{key!r} is {value}, must be {bounds}")
+            return None
+        return value
+
+    def boolean(self, key: str, default: bool = False) -> bool:
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.error(key, f"{key!r} must be true or false, got {value!r}")
+            return default
+        return value
+
+    def date(self, key: str, required: bool = False, full: bool = False) -> str | None:
+        """An ISO date string; YAML already rejected impossible calendar dates."""
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.error(None, f"missing required field {key!r}", f"add '{key}: YYYY-MM-DD'")
+            return None
+        if isinstance(value, datetime):
+            return value.date().isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        text = str(value)
+        if isinstance(value, int | str) and DATE_RE.match(text) and not full:
+            return text
+        self.error(key, f"{key!r} is not a date: {value!r}", "write dates as YYYY-MM-DD")
+        return None
+
+    def enum(self, key: str, choices: tuple[str, ...], default: str | None = None) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            if default is None:
+                self.error(None, f"missing required field {key!r}",
+                           "one of: " + ", ".join(choices))
+            return default
+        if str(value) not in choices:
+            self.error(key, f"{key!r} is {value!r}, not one of: " + ", ".join(choices),
+                       suggest(str(value), choices))
+            return default
+        return str(value)
+
+    def url(self, key: str) -> str | None:
+        value = self.text(key)
+        if not value:
+            return None
+        if not URL_RE.match(value):
+            self.error(key, f"{key!r} must be an http(s) URL, got {value!r}",
+                       "write a full address starting with https://")
+            return None
+        return value
+
+    def text_list(self, key: str) -> list[str]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        if not isinstance(value, LocList):
+            self.error(key, f"{key!r} must be a list, e.g. [a, b]")
+            return []
+        out = []
+        for index, element in enumerate(value):
+            if isinstance(element, LocDict | LocList) or element is None or isinstance(element, bool):
+                self.problems.append(Problem(self.path, value.line_of(index),
+                                             f"{key!r} entries must be text"))
+                continue
+            out.append(str(element))
+        return out
+
+    def mapping_list(self, key: str, required: bool = False) -> list[LocDict]:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.error(None, f"missing required field {key!r}")
+            return []
+        if not isinstance(value, LocList):
+            self.error(key, f"{key!r} must be a list of entries starting with '- '")
+            return []
+        out = []
+        for index, element in enumerate(value):
+            if not isinstance(element, LocDict):
+                self.problems.append(Problem(self.path, value.line_of(index),
+                                             f"each {key!r} entry must be a mapping of fields"))
+                continue
+            out.append(element)
+        return out
+
+    def mapping(self, key: str) -> dict[str, Any]:
+        value = self.data.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, LocDict):
+            self.error(key, f"{key!r} must be a mapping of fields")
+            return {}
+        return plain(value)
+
+
+def plain(value: Any) -> Any:
+    """LocDict/LocList and dates turned into JSON-ready builtins."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value

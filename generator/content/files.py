@@ -1,0 +1,94 @@
+"""Read one content file safely: size, encoding, BOM, tabs, front matter split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from generator.content.yamlsource import LocDict, parse_yaml
+from generator.errors import ContentError
+
+
+def read_text(path: Path, display: str, max_bytes: int) -> str:
+    """The file's text, or a ContentError saying exactly why it cannot be read."""
+    if path.is_symlink():
+        raise ContentError(
+            display, None, "symbolic links are not followed in content",
+            "replace the link with the file itself",
+        )
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ContentError(
+            display, None, f"file is {size:,} bytes, over the limit of {max_bytes:,}",
+            "split it, or raise max_file_bytes if this is intended",
+        )
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise ContentError(
+            display, 1, "file starts with a byte-order mark (BOM)",
+            "save it as UTF-8 without BOM",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ContentError(
+            display, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            "save the file as UTF-8",
+        ) from None
+    if "\x00" in text:
+        raise ContentError(display, text[: text.index("\x00")].count("\n") + 1, "NUL byte in file")
+    if not text.strip():
+        raise ContentError(display, 1, "file is empty", "delete it or fill in its fields")
+    return text.replace("\r\n", "\n")
+
+
+def _check_tabs(text: str, display: str, first_line: int) -> None:
+    for number, line in enumerate(text.split("\n"), start=first_line):
+        stripped = line.lstrip(" ")
+        if stripped.startswith("\t"):
+            raise ContentError(
+                display, number, "tab used for indentation",
+                "YAML indents with spaces only; replace the tab with spaces",
+            )
+
+
+def load_yaml_file(path: Path, display: str, max_bytes: int) -> LocDict:
+    """A whole-file YAML mapping (curators, logs)."""
+    text = read_text(path, display, max_bytes)
+    _check_tabs(text, display, 1)
+    data = parse_yaml(text, display)
+    return _require_mapping(data, display, 1)
+
+
+def load_markdown_file(path: Path, display: str, max_bytes: int) -> tuple[LocDict, str, int]:
+    """(front matter, Markdown body, line where the body starts) of a `.md` content file."""
+    text = read_text(path, display, max_bytes)
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        raise ContentError(
+            display, 1, "missing front matter",
+            "start the file with a line '---', the YAML fields, then another '---'",
+        )
+    for end in range(1, len(lines)):
+        if lines[end].strip() in ("---", "..."):
+            break
+    else:
+        raise ContentError(
+            display, 1, "front matter is not closed",
+            "add a line '---' after the YAML fields",
+        )
+    front = "\n".join(lines[1:end])
+    _check_tabs(front, display, 2)
+    data = parse_yaml(front, display, first_line=2) if front.strip() else None
+    body = "\n".join(lines[end + 1 :]).strip("\n")
+    return _require_mapping(data, display, 2), body, end + 2
+
+
+def _require_mapping(data: Any, display: str, line: int) -> LocDict:
+    if not isinstance(data, LocDict):
+        raise ContentError(
+            display, getattr(data, "line", line), "expected a YAML mapping of fields",
+            "write fields as 'name: value' lines",
+        )
+    return data

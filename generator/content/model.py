@@ -1,0 +1,174 @@
+"""The loaded site as plain dataclasses: what the files say, with where they said it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+MEDIA_TYPES = ("book", "movie", "game", "music")
+MENU_STATUSES = ("draft", "published")
+STATE_STATUSES = ("want", "in_progress", "finished", "abandoned")
+ENTRY_KINDS = ("started", "progress", "finished", "note", "goal")
+AVAILABILITY_FORMATS = (
+    "stream", "rent", "buy", "library", "physical", "ebook", "audiobook", "free",
+)
+AVAILABILITY_STATUSES = ("available", "leaving", "unavailable")
+
+# Type-specific canonical fields: name -> kind ("list" of text, "int", "text", "tracks").
+TYPE_FIELDS: dict[str, dict[str, str]] = {
+    "book": {"authors": "list", "isbn": "text", "pages": "int", "publisher": "text"},
+    "movie": {
+        "directors": "list", "runtime_minutes": "int", "cast": "list", "countries": "list",
+    },
+    "game": {"platforms": "list", "developers": "list", "publishers": "list"},
+    "music": {
+        "artists": "list", "kind": "text", "label": "text",
+        "duration_minutes": "int", "tracks": "tracks",
+    },
+}
+MUSIC_KINDS = ("album", "recording")
+
+
+@dataclass
+class Curator:
+    handle: str
+    name: str
+    bio: str = ""
+    url: str | None = None
+    email: str | None = None
+    path: str = ""
+    line: int = 1
+
+
+@dataclass
+class Source:
+    source: str
+    id: str
+    url: str | None
+    line: int
+    fetched_at: str | None = None
+
+
+@dataclass
+class Availability:
+    provider: str
+    region: str | None
+    format: str | None
+    status: str
+    url: str | None
+    last_checked: str | None
+    line: int
+
+
+@dataclass
+class Item:
+    type: str
+    slug: str
+    title: str
+    release_date: str | None = None
+    cover_image_url: str | None = None
+    canonical_url: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    availability: list[Availability] = field(default_factory=list)
+    description: str = ""
+    path: str = ""
+    line: int = 1
+
+    @property
+    def ref(self) -> str:
+        return f"{self.type}/{self.slug}"
+
+
+@dataclass
+class CourseItem:
+    ref: str
+    note: str
+    line: int
+
+
+@dataclass
+class Course:
+    title: str
+    intent: str
+    items: list[CourseItem]
+    line: int
+
+
+@dataclass
+class Pairing:
+    from_ref: str
+    to_ref: str
+    narrative: str
+    line: int
+    from_line: int
+    to_line: int
+
+
+@dataclass
+class Menu:
+    slug: str
+    title: str
+    curator: str
+    status: str
+    published: str | None
+    updated: str | None
+    tags: list[str]
+    forked_from: str | None
+    aliases: list[str]
+    courses: list[Course]
+    pairings: list[Pairing]
+    introduction: str
+    path: str
+    line: int = 1
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.line)
+
+
+@dataclass
+class State:
+    ref: str
+    status: str
+    rating: int | None
+    favorite: bool
+    notes: str
+    private_notes: str
+    line: int
+
+
+@dataclass
+class Entry:
+    ref: str
+    kind: str
+    date: str
+    minutes: int | None
+    progress: int | None
+    target: str | None
+    note: str
+    private: bool
+    line: int
+
+
+@dataclass
+class Log:
+    curator: str
+    states: list[State]
+    entries: list[Entry]
+    path: str
+    line: int = 1
+
+
+@dataclass
+class Site:
+    """Everything the content folder says, checked and cross-referenced."""
+
+    curators: dict[str, Curator] = field(default_factory=dict)
+    items: dict[str, Item] = field(default_factory=dict)  # by "<type>/<slug>"
+    menus: dict[str, Menu] = field(default_factory=dict)  # by slug
+    logs: dict[str, Log] = field(default_factory=dict)  # by curator handle
+    payloads: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(source, external_id) -> raw JSON text, verbatim from data/sources/."""

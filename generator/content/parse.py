@@ -1,0 +1,219 @@
+"""Turn one file's fields into a model object, noting every malformed field."""
+
+from __future__ import annotations
+
+from generator.content.fields import SLUG_RE, Fields, slugify
+from generator.content.model import (
+    AVAILABILITY_FORMATS,
+    AVAILABILITY_STATUSES,
+    ENTRY_KINDS,
+    MENU_STATUSES,
+    MUSIC_KINDS,
+    STATE_STATUSES,
+    TYPE_FIELDS,
+    Availability,
+    Course,
+    CourseItem,
+    Curator,
+    Entry,
+    Item,
+    Log,
+    Menu,
+    Pairing,
+    Source,
+    State,
+)
+from generator.content.yamlsource import LocDict, LocList
+from generator.errors import Problem
+
+ITEM_COMMON = (
+    "title", "slug", "release_date", "cover_image_url", "canonical_url",
+    "metadata", "tags", "sources", "availability",
+)
+
+
+def _stem_slug(f: Fields, stem: str) -> str | None:
+    """The file name as slug, when the file has no `slug:` field."""
+    if SLUG_RE.match(stem):
+        return stem
+    f.error(None, f"file name {stem!r} is not a valid slug",
+            f"rename the file to {slugify(stem) or 'a-slug'} plus its extension, or add 'slug:'")
+    return None
+
+
+def parse_curator(data: LocDict, path: str, stem: str, problems: list[Problem]) -> Curator | None:
+    f = Fields(data, path, problems, ("handle", "name", "bio", "url", "email"))
+    handle = f.slug("handle", required=True)
+    if handle and handle != stem:
+        f.error("handle", f"handle {handle!r} does not match the file name {stem!r}",
+                f"rename the file to {handle}.yaml or the handle to {stem!r}")
+    name = f.text("name", required=True)
+    curator = Curator(
+        handle=handle or stem, name=name, bio=f.text("bio"), url=f.url("url"),
+        email=f.optional_text("email"), path=path, line=data.line,
+    )
+    return curator if handle else None
+
+
+def parse_item(
+    data: LocDict, body: str, path: str, media_type: str, stem: str, problems: list[Problem]
+) -> Item | None:
+    specific = TYPE_FIELDS[media_type]
+    f = Fields(data, path, problems, ITEM_COMMON + tuple(specific))
+    slug = f.slug("slug") if f.has("slug") else _stem_slug(f, stem)
+    title = f.text("title", required=True)
+    fields: dict[str, object] = {}
+    for name, kind in specific.items():
+        if kind == "list":
+            fields[name] = f.text_list(name)
+        elif kind == "int":
+            fields[name] = f.integer(name, low=0)
+        elif kind == "tracks":
+            fields[name] = _tracks(f, name, path, problems)
+        elif name == "kind":
+            fields[name] = f.enum("kind", MUSIC_KINDS, default="album")
+        else:
+            fields[name] = f.optional_text(name)
+    item = Item(
+        type=media_type, slug=slug or stem, title=title,
+        release_date=f.date("release_date"),
+        cover_image_url=f.url("cover_image_url"), canonical_url=f.url("canonical_url"),
+        fields=fields, metadata=f.mapping("metadata"), tags=f.text_list("tags"),
+        sources=[s for s in (_source(d, path, problems) for d in f.mapping_list("sources")) if s],
+        availability=[
+            a for a in (_availability(d, path, problems) for d in f.mapping_list("availability"))
+            if a
+        ],
+        description=body, path=path, line=data.line,
+    )
+    return item if slug and title else None
+
+
+def _tracks(f: Fields, key: str, path: str, problems: list[Problem]) -> list[dict[str, object]]:
+    out = []
+    for entry in f.mapping_list(key):
+        t = Fields(entry, path, problems, ("title", "duration_seconds"))
+        out.append({"title": t.text("title", required=True),
+                    "duration_seconds": t.integer("duration_seconds", low=0)})
+    return out
+
+
+def _source(data: LocDict, path: str, problems: list[Problem]) -> Source | None:
+    f = Fields(data, path, problems, ("source", "id", "url", "fetched"))
+    name = f.slug("source", required=True)
+    external = f.text("id", required=True)
+    if not name or not external:
+        return None
+    return Source(source=name, id=external, url=f.url("url"), line=data.line,
+                  fetched_at=f.date("fetched"))
+
+
+def _availability(data: LocDict, path: str, problems: list[Problem]) -> Availability | None:
+    f = Fields(data, path, problems,
+               ("provider", "region", "format", "status", "url", "last_checked"))
+    provider = f.text("provider", required=True)
+    entry = Availability(
+        provider=provider, region=f.optional_text("region"),
+        format=f.enum("format", AVAILABILITY_FORMATS, default="") or None,
+        status=f.enum("status", AVAILABILITY_STATUSES, default="available") or "available",
+        url=f.url("url"), last_checked=f.date("last_checked"), line=data.line,
+    )
+    return entry if provider else None
+
+
+MENU_FIELDS = (
+    "title", "slug", "curator", "status", "published", "updated", "tags",
+    "forked_from", "aliases", "courses", "pairings",
+)
+
+
+def parse_menu(
+    data: LocDict, body: str, path: str, stem: str, problems: list[Problem]
+) -> Menu | None:
+    f = Fields(data, path, problems, MENU_FIELDS)
+    slug = f.slug("slug") if f.has("slug") else _stem_slug(f, stem)
+    aliases = []
+    for index, alias in enumerate(f.text_list("aliases")):
+        if SLUG_RE.match(alias):
+            aliases.append(alias)
+        else:
+            line = data["aliases"].line_of(index) if isinstance(data["aliases"], LocList) else 0
+            problems.append(Problem(path, line or f.line("aliases"),
+                                    f"alias {alias!r} is not a valid slug"))
+    courses = []
+    for index, course_data in enumerate(f.mapping_list("courses", required=True)):
+        c = Fields(course_data, path, problems, ("title", "intent", "items", "position"))
+        position = c.integer("position", low=1)
+        if position is not None and position != index + 1:
+            c.error("position", f"course position {position} but it is course {index + 1}",
+                    "positions follow the order of the list: 1, 2, 3… without gaps")
+        items = []
+        for item_index, item_data in enumerate(c.mapping_list("items", required=True)):
+            i = Fields(item_data, path, problems, ("item", "note", "position"))
+            ref = i.text("item", required=True)
+            item_pos = i.integer("position", low=1)
+            if item_pos is not None and item_pos != item_index + 1:
+                i.error("position", f"item position {item_pos} but it is item {item_index + 1}",
+                        "positions follow the order of the list: 1, 2, 3… without gaps")
+            if ref:
+                items.append(CourseItem(ref=ref, note=i.text("note"), line=i.line("item")))
+        if not items and "items" in course_data:
+            c.error("items", "a course needs at least one item")
+        courses.append(Course(title=c.text("title", required=True), intent=c.text("intent"),
+                              items=items, line=course_data.line))
+    pairings = []
+    for pair_data in f.mapping_list("pairings"):
+        p = Fields(pair_data, path, problems, ("from", "to", "narrative"))
+        source, target = p.text("from", required=True), p.text("to", required=True)
+        if source and target:
+            pairings.append(Pairing(source, target, p.text("narrative"), pair_data.line,
+                                    p.line("from"), p.line("to")))
+    menu = Menu(
+        slug=slug or stem, title=f.text("title", required=True),
+        curator=f.text("curator", required=True),
+        status=f.enum("status", MENU_STATUSES, default="draft") or "draft",
+        published=f.date("published"), updated=f.date("updated"),
+        tags=f.text_list("tags"), forked_from=f.slug("forked_from"), aliases=aliases,
+        courses=courses, pairings=pairings, introduction=body, path=path, line=data.line,
+        lines={key: f.line(key) for key in data},
+    )
+    return menu if slug else None
+
+
+def parse_log(data: LocDict, path: str, stem: str, problems: list[Problem]) -> Log:
+    f = Fields(data, path, problems, ("curator", "states", "entries"))
+    curator = f.text("curator") or stem
+    if curator != stem:
+        f.error("curator", f"log of {curator!r} is in the file of {stem!r}",
+                f"rename the file to {curator}.yaml")
+    states = []
+    for d in f.mapping_list("states"):
+        s = Fields(d, path, problems,
+                   ("item", "status", "rating", "favorite", "notes", "private_notes"))
+        ref = s.text("item", required=True)
+        rating = d.get("rating")
+        if isinstance(rating, float):
+            s.error("rating", f"rating {rating} must be a whole number from 0 to 10",
+                    "ratings are out of 10: 3.5 stars is 7")
+            rating_value = None
+        else:
+            rating_value = s.integer("rating", 0, 10)
+        state = State(ref=ref, status=s.enum("status", STATE_STATUSES) or "want",
+                      rating=rating_value, favorite=s.boolean("favorite"),
+                      notes=s.text("notes"), private_notes=s.text("private_notes"),
+                      line=s.line("item"))
+        if ref:
+            states.append(state)
+    entries = []
+    for d in f.mapping_list("entries"):
+        e = Fields(d, path, problems,
+                   ("item", "kind", "date", "minutes", "progress", "target", "note", "private"))
+        ref = e.text("item", required=True)
+        entry = Entry(ref=ref, kind=e.enum("kind", ENTRY_KINDS) or "note",
+                      date=e.date("date", required=True) or "",
+                      minutes=e.integer("minutes", low=0), progress=e.integer("progress", 0, 100),
+                      target=e.date("target"), note=e.text("note"),
+                      private=e.boolean("private"), line=e.line("item"))
+        if ref:
+            entries.append(entry)
+    return Log(curator=curator, states=states, entries=entries, path=path, line=data.line)

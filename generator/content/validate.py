@@ -1,0 +1,199 @@
+"""Cross-file checks: references resolve, menus are well formed, lineage has no cycles."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from generator.content.fields import slugify, suggest
+from generator.content.model import Item, Menu, Site
+from generator.errors import Problem
+from generator.settings import Settings
+
+
+class RefIndex:
+    """Resolves `<type>/<slug>` and `<source>:<id>` references to item refs."""
+
+    def __init__(self, site: Site) -> None:
+        self.items = site.items
+        self.by_source: dict[str, str] = {}
+        for item in site.items.values():
+            for source in item.sources:
+                self.by_source[f"{source.source}:{source.id}"] = item.ref
+
+    def resolve(self, ref: str) -> str | None:
+        ref = ref.strip()
+        if ref in self.items:
+            return ref
+        return self.by_source.get(ref)
+
+    def hint(self, ref: str) -> str:
+        choices = list(self.items)
+        close = suggest(ref, choices)
+        if not close and "/" in ref:
+            slug = ref.split("/", 1)[1]
+            close = suggest(slug, [r.split("/", 1)[1] for r in choices])
+            if close:
+                close = close.replace("did you mean", "did you mean an item named")
+        return close or "references are '<type>/<slug>' of a file in content/items/, " \
+                        "or '<source>:<id>' of a source listed on an item"
+
+
+def validate_site(site: Site, settings: Settings) -> list[Problem]:
+    """Every cross-reference problem of the site, errors and warnings."""
+    problems: list[Problem] = []
+    refs = RefIndex(site)
+    _check_sources(site, problems)
+    _check_tags(site, problems)
+    for menu in site.menus.values():
+        _check_menu(menu, site, refs, problems)
+    _check_slugs_and_aliases(site, problems)
+    _check_lineage(site, problems)
+    for log in site.logs.values():
+        if log.curator not in site.curators:
+            problems.append(Problem(log.path, log.line, f"log of unknown curator {log.curator!r}",
+                                    suggest(log.curator, list(site.curators))
+                                    or "add content/curators/<handle>.yaml first"))
+        seen: dict[str, int] = {}
+        for state in log.states:
+            resolved = refs.resolve(state.ref)
+            if resolved is None:
+                problems.append(Problem(log.path, state.line, f"unknown item {state.ref!r}",
+                                        refs.hint(state.ref)))
+                continue
+            state.ref = resolved
+            if resolved in seen:
+                problems.append(Problem(log.path, state.line,
+                                        f"second state for {resolved} (first on line {seen[resolved]})",
+                                        "keep one state per item; history goes in entries"))
+            seen[resolved] = state.line
+        for entry in log.entries:
+            resolved = refs.resolve(entry.ref)
+            if resolved is None:
+                problems.append(Problem(log.path, entry.line, f"unknown item {entry.ref!r}",
+                                        refs.hint(entry.ref)))
+            else:
+                entry.ref = resolved
+    _check_staleness(site, settings, problems)
+    return problems
+
+
+def _check_sources(site: Site, problems: list[Problem]) -> None:
+    owners: dict[tuple[str, str], Item] = {}
+    for item in site.items.values():
+        for source in item.sources:
+            key = (source.source, source.id)
+            if key in owners and owners[key] is not item:
+                other = owners[key]
+                problems.append(Problem(item.path, source.line,
+                                        f"source {source.source}:{source.id} is also on {other.path}",
+                                        "an upstream record describes one item; remove one of them"))
+            owners[key] = item
+
+
+def _check_tags(site: Site, problems: list[Problem]) -> None:
+    tagged: list[tuple[list[str], str, int]] = [
+        (item.tags, item.path, item.line) for item in site.items.values()
+    ] + [(menu.tags, menu.path, menu.line_of("tags")) for menu in site.menus.values()]
+    for tags, path, line in tagged:
+        for tag in tags:
+            if not slugify(tag):
+                problems.append(Problem(path, line, f"tag {tag!r} has no letters or digits",
+                                        "tags become URLs: use words"))
+
+
+def _check_menu(menu: Menu, site: Site, refs: RefIndex, problems: list[Problem]) -> None:
+    if menu.curator and menu.curator not in site.curators:
+        problems.append(Problem(menu.path, menu.line_of("curator"),
+                                f"unknown curator {menu.curator!r}",
+                                suggest(menu.curator, list(site.curators))
+                                or "add content/curators/<handle>.yaml first"))
+    if menu.status == "published" and not menu.published:
+        problems.append(Problem(menu.path, menu.line_of("status"),
+                                "a published menu needs a 'published:' date",
+                                "add 'published: YYYY-MM-DD'"))
+    if not menu.courses and "courses" in menu.lines:
+        problems.append(Problem(menu.path, menu.line_of("courses"), "a menu needs at least one course"))
+    placed: dict[str, int] = {}
+    for course in menu.courses:
+        for entry in course.items:
+            resolved = refs.resolve(entry.ref)
+            if resolved is None:
+                problems.append(Problem(menu.path, entry.line, f"unknown item {entry.ref!r}",
+                                        refs.hint(entry.ref)))
+                continue
+            entry.ref = resolved
+            if resolved in placed:
+                problems.append(Problem(menu.path, entry.line,
+                                        f"{resolved} is already on this menu (line {placed[resolved]})",
+                                        "serve each item once per menu"))
+            placed[resolved] = entry.line
+    for pairing in menu.pairings:
+        for attr, line in (("from_ref", pairing.from_line), ("to_ref", pairing.to_line)):
+            ref = getattr(pairing, attr)
+            resolved = refs.resolve(ref)
+            if resolved is None:
+                problems.append(Problem(menu.path, line, f"unknown item {ref!r}", refs.hint(ref)))
+            elif resolved not in placed:
+                problems.append(Problem(menu.path, line,
+                                        f"pairing names {resolved}, which is not on this menu",
+                                        suggest(resolved, list(placed))
+                                        or "pair only items served in this menu's courses"))
+            else:
+                setattr(pairing, attr, resolved)
+        if pairing.from_ref == pairing.to_ref and pairing.from_ref in placed:
+            problems.append(Problem(menu.path, pairing.line, "a pairing links an item to itself"))
+
+
+def _check_slugs_and_aliases(site: Site, problems: list[Problem]) -> None:
+    owner: dict[str, Menu] = {slug: menu for slug, menu in site.menus.items()}
+    for menu in site.menus.values():
+        for alias in menu.aliases:
+            other = owner.get(alias)
+            if other is not None and other is not menu:
+                problems.append(Problem(menu.path, menu.line_of("aliases"),
+                                        f"alias {alias!r} is already used by {other.path}",
+                                        "an old slug can redirect to one menu only"))
+            elif alias == menu.slug:
+                problems.append(Problem(menu.path, menu.line_of("aliases"),
+                                        f"alias {alias!r} is the menu's own slug"))
+            owner[alias] = menu
+
+
+def _check_lineage(site: Site, problems: list[Problem]) -> None:
+    for menu in site.menus.values():
+        parent = menu.forked_from
+        if parent is None:
+            continue
+        if parent not in site.menus:
+            problems.append(Problem(menu.path, menu.line_of("forked_from"),
+                                    f"forked from unknown menu {parent!r}",
+                                    suggest(parent, list(site.menus))
+                                    or "name the slug of an existing menu, or remove forked_from"))
+            continue
+        seen = [menu.slug]
+        current: str | None = parent
+        while current is not None and current in site.menus:
+            if current in seen:
+                cycle = " → ".join([*seen, current])
+                problems.append(Problem(menu.path, menu.line_of("forked_from"),
+                                        f"fork cycle: {cycle}",
+                                        "a menu cannot descend from itself; remove one forked_from"))
+                break
+            seen.append(current)
+            current = site.menus[current].forked_from
+
+
+def _check_staleness(site: Site, settings: Settings, problems: list[Problem]) -> None:
+    if settings.build_time is None:
+        return
+    today = settings.build_time.date()
+    for item in site.items.values():
+        for entry in item.availability:
+            if not entry.last_checked or len(entry.last_checked) != 10:
+                continue
+            age = (today - date.fromisoformat(entry.last_checked)).days
+            if age > settings.stale_after_days:
+                problems.append(Problem(
+                    item.path, entry.line,
+                    f"availability at {entry.provider!r} last checked {age} days ago",
+                    "check it again and update last_checked", severity="warning"))

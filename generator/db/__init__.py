@@ -1,0 +1,1 @@
+"""The SQLite database: schema, stable ids, and storing a loaded site."""

@@ -1,0 +1,1 @@
+"""Data computed from the stored tables: taste profiles and other summaries."""

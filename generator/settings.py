@@ -1,0 +1,88 @@
+"""The one table of settings: every option with its default and help, in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def _meta(help_text: str) -> dict[str, str]:
+    return {"help": help_text}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the site lives and how it is built. Paths are absolute after `resolve()`."""
+
+    root: Path = field(default=Path("."), metadata=_meta("The site's root folder."))
+    content_dir: Path | None = field(
+        default=None, metadata=_meta("Content files (default: ROOT/content).")
+    )
+    templates_dir: Path | None = field(
+        default=None, metadata=_meta("Templates and static assets (default: ROOT/templates).")
+    )
+    override_dir: Path | None = field(
+        default=None,
+        metadata=_meta("Templates that override the defaults by name (default: ROOT/overrides)."),
+    )
+    data_dir: Path | None = field(
+        default=None, metadata=_meta("Raw payloads and the database (default: ROOT/data).")
+    )
+    output_dir: Path | None = field(
+        default=None, metadata=_meta("Where the built site goes (default: ROOT/output).")
+    )
+    db_path: Path | None = field(
+        default=None, metadata=_meta("The built database (default: DATA/omakase.sqlite).")
+    )
+    base_url: str = field(
+        default="https://menus.example.org/",
+        metadata=_meta("Absolute URL the site is published at (feeds, sitemap, canonical)."),
+    )
+    site_title: str = field(default="Omakase", metadata=_meta("The site's name."))
+    build_time: datetime | None = field(
+        default=None,
+        metadata=_meta("The build's clock; SOURCE_DATE_EPOCH when set, else now (UTC)."),
+    )
+    stale_after_days: int = field(
+        default=180, metadata=_meta("Availability older than this many days is a warning.")
+    )
+    max_file_bytes: int = field(
+        default=1_000_000, metadata=_meta("Content files larger than this are refused.")
+    )
+
+    def resolve(self) -> Settings:
+        """Fill every default path from the root and pin the build clock."""
+        root = self.root.resolve()
+        data = (self.data_dir or root / "data").resolve()
+        clock = self.build_time or build_clock()
+        return replace(
+            self,
+            root=root,
+            content_dir=(self.content_dir or root / "content").resolve(),
+            templates_dir=(self.templates_dir or root / "templates").resolve(),
+            override_dir=(self.override_dir or root / "overrides").resolve(),
+            data_dir=data,
+            output_dir=(self.output_dir or root / "output").resolve(),
+            db_path=(self.db_path or data / "omakase.sqlite").resolve(),
+            base_url=self.base_url if self.base_url.endswith("/") else self.base_url + "/",
+            build_time=clock,
+        )
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, str, str]]:
+        """(name, default, help) for every setting, for `--help-settings`."""
+        rows = []
+        for f in fields(cls):
+            default = "" if f.default is None else str(f.default)
+            rows.append((f.name, default, f.metadata.get("help", "")))
+        return rows
+
+
+def build_clock() -> datetime:
+    """The build's notion of now: SOURCE_DATE_EPOCH for reproducible builds, else the wall clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(tz=UTC).replace(microsecond=0)

@@ -1,0 +1,1 @@
+"""The reader's site: routes, database queries, templates, rendering."""

@@ -1,0 +1,62 @@
+"""URLs of the site (the URL map readers rely on) and relative links between pages."""
+
+from __future__ import annotations
+
+import posixpath
+from urllib.parse import quote
+
+
+def menu_url(slug: str) -> str:
+    return f"/menus/{slug}/"
+
+
+def story_url(slug: str) -> str:
+    return f"/menus/{slug}/story/"
+
+
+def lineage_url(slug: str) -> str:
+    return f"/menus/{slug}/lineage/"
+
+
+def item_url(media_type: str, slug: str) -> str:
+    return f"/items/{media_type}/{slug}/"
+
+
+def curator_url(handle: str) -> str:
+    return f"/curators/{handle}/"
+
+
+def tag_url(tag_slug: str) -> str:
+    return f"/tags/{quote(tag_slug)}/"
+
+
+def share_url(token: str) -> str:
+    return f"/share/{token}/"
+
+
+def output_path(url: str) -> str:
+    """The file a URL is written to, relative to the output folder."""
+    path = url.lstrip("/")
+    if not path or path.endswith("/"):
+        return path + "index.html"
+    return path
+
+
+def relative(from_url: str, to_url: str) -> str:
+    """A link from one page to another that works on any host path and from file://."""
+    base = from_url if from_url.endswith("/") else posixpath.dirname(from_url) + "/"
+    target, _, fragment = to_url.partition("#")
+    if fragment and target in ("", from_url):
+        return "#" + fragment
+    rel = posixpath.relpath(target or base, base)
+    if target.endswith("/") and rel != ".":
+        rel += "/"
+    if rel == ".":
+        rel = "./"
+    if target.endswith("/"):
+        rel += "index.html"
+    return rel + ("#" + fragment if fragment else "")
+
+
+def absolute(base_url: str, url: str) -> str:
+    return base_url.rstrip("/") + url
