@@ -57,6 +57,8 @@ class Renderer:
         self.env = make_environment(settings)
 
     def render(self, page: Page) -> bytes:
+        if page.body is not None:
+            return page.body
         template = self.env.get_template(page.template)
 
         def link(target: str) -> str:
