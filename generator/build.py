@@ -13,6 +13,7 @@ from generator.db.schema import connect, create_schema
 from generator.db.store import store_site
 from generator.derive.taste import compute_taste_profiles
 from generator.errors import BuildError, Problem
+from generator.progress import track
 from generator.publish import clean_stale_staging, staging_dir, swap_into_place
 from generator.settings import Settings
 from generator.site.render import Renderer, write_pages
@@ -64,7 +65,7 @@ def build(settings: Settings, *, strict: bool = False) -> BuildReport:
         db = connect(str(db_file))
         renderer = Renderer(settings)
         with staging_dir(settings.output_dir) as stage:
-            pages = write_pages(renderer, all_pages(db), stage)
+            pages = write_pages(renderer, track(all_pages(db), "Rendering pages"), stage)
             copy_static(settings.templates_dir / "static", stage)
             db.close()
             os.replace(db_file, settings.db_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from generator import __version__
-from generator.commands import build
+from generator.commands import build, check, schema
 from generator.settings import Settings
 
 
@@ -29,3 +29,5 @@ def main() -> None:
 
 
 main.add_command(build.command)
+main.add_command(check.command)
+main.add_command(schema.command)

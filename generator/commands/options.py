@@ -40,3 +40,17 @@ def settings_from(**kwargs: Any) -> Settings:
     """Settings from CLI values, ignoring the ones left unset."""
     known = {k: v for k, v in kwargs.items() if v is not None}
     return Settings(**known).resolve()
+
+
+def content_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--root/--content only, for commands that read or write content but build nothing."""
+    options = [
+        click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="The site's root folder (default: the current folder)."),
+        click.option("--content", "content_dir", default=None,
+                     type=click.Path(file_okay=False, path_type=Path),
+                     help="Content folder (default: ROOT/content)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
