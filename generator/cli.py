@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from generator import __version__
-from generator.commands import build, check, schema
+from generator.commands import build, check, fork, new, schema
 from generator.settings import Settings
 
 
@@ -31,3 +31,5 @@ def main() -> None:
 main.add_command(build.command)
 main.add_command(check.command)
 main.add_command(schema.command)
+main.add_command(new.command)
+main.add_command(fork.command)

@@ -151,7 +151,7 @@ def menu_schema() -> dict[str, Any]:
         "intent": _text("What this course is for."),
         "items": {"type": "array", "items": course_item, "description": "Items in order."},
         "position": _int("Optional; must follow list order.", low=1),
-    }, ("title", "items"))
+    }, ("title",))
     pairing = _object("Pairing", "A story link between two items of this menu.", {
         "from": _text("An item of this menu.", pattern=REF),
         "to": _text("Another item of this menu.", pattern=REF),
@@ -168,13 +168,14 @@ def menu_schema() -> dict[str, Any]:
         "forked_from": _slug("The parent menu's slug (lineage)."),
         "aliases": {"type": "array", "items": {"type": "string", "pattern": SLUG},
                     "description": "Former slugs; each old URL becomes a redirect."},
-        "courses": {"type": "array", "items": course, "description": "Courses in order."},
+        "courses": {"type": "array", "items": course,
+                    "description": "Courses in order; a draft may have none yet."},
         "pairings": {"type": "array", "items": pairing, "description": "Story mode."},
     }
     assert tuple(properties) == MENU_FIELDS
     return _file_schema("menu", _object(
         "Omakase menu", "Front matter of content/menus/<slug>.md; the body is the introduction.",
-        properties, ("title", "curator", "courses")))
+        properties, ("title", "curator")))
 
 
 def log_schema() -> dict[str, Any]:

@@ -77,6 +77,7 @@ def test_every_sample_file_matches_its_schema(path: Path) -> None:
     ("menu", {"title": "T", "curator": "ada", "courses": [], "status": "live"}, "live"),
     ("menu", {"title": "T", "curator": "ada", "courses": [], "slug": "Bad Slug"}, "Bad Slug"),
     ("menu", {"title": "T", "courses": []}, "curator"),
+    ("menu", {"curator": "ada"}, "title"),
     ("menu", {"title": "T", "curator": "ada",
               "courses": [{"title": "C", "items": [{"item": "film/x"}]}]}, "film/x"),
     ("log", {"curator": "ada", "states": [{"item": "book/x", "status": "finished",

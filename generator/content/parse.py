@@ -140,15 +140,17 @@ def parse_menu(
             line = data["aliases"].line_of(index) if isinstance(data["aliases"], LocList) else 0
             problems.append(Problem(path, line or f.line("aliases"),
                                     f"alias {alias!r} is not a valid slug"))
+    # A draft is work in progress: it may have no courses yet, or a course with no items.
+    complete = data.get("status") == "published"
     courses = []
-    for index, course_data in enumerate(f.mapping_list("courses", required=True)):
+    for index, course_data in enumerate(f.mapping_list("courses", required=complete)):
         c = Fields(course_data, path, problems, ("title", "intent", "items", "position"))
         position = c.integer("position", low=1)
         if position is not None and position != index + 1:
             c.error("position", f"course position {position} but it is course {index + 1}",
                     "positions follow the order of the list: 1, 2, 3… without gaps")
         items = []
-        for item_index, item_data in enumerate(c.mapping_list("items", required=True)):
+        for item_index, item_data in enumerate(c.mapping_list("items", required=complete)):
             i = Fields(item_data, path, problems, ("item", "note", "position"))
             ref = i.text("item", required=True)
             item_pos = i.integer("position", low=1)
@@ -157,7 +159,7 @@ def parse_menu(
                         "positions follow the order of the list: 1, 2, 3… without gaps")
             if ref:
                 items.append(CourseItem(ref=ref, note=i.text("note"), line=i.line("item")))
-        if not items and "items" in course_data:
+        if not items and "items" in course_data and complete:
             c.error("items", "a course needs at least one item")
         courses.append(Course(title=c.text("title", required=True), intent=c.text("intent"),
                               items=items, line=course_data.line))
