@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from generator import __version__
-from generator.commands import build, check, fork, new, schema
+from generator.commands import build, check, fork, import_, new, replay, schema
 from generator.settings import Settings
 
 
@@ -33,3 +33,5 @@ main.add_command(check.command)
 main.add_command(schema.command)
 main.add_command(new.command)
 main.add_command(fork.command)
+main.add_command(import_.command)
+main.add_command(replay.command)

@@ -1,0 +1,63 @@
+"""`omakase import`: an upstream record by id, or a Letterboxd / Goodreads export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from generator.commands.options import settings_from
+
+EXPORTS = ("letterboxd", "goodreads")
+
+
+@click.command("import")
+@click.argument("source")
+@click.argument("target")
+@click.option("--from-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Use a saved upstream payload (JSON) instead of fetching it.")
+@click.option("--curator", default=None, help="Exports only: the curator handle whose log to fill.")
+@click.option("--type", "media_type", type=click.Choice(["book", "movie", "game", "music"]),
+              default=None, help="The item type, when the payload does not say.")
+@click.option("--api-url", default=None, help="Fetch from this base URL instead (a mirror).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The site's root folder (default: the current folder).")
+@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Content folder (default: ROOT/content).")
+def command(source: str, target: str, from_file: Path | None, curator: str | None,
+            media_type: str | None, api_url: str | None, root: Path | None,
+            content_dir: Path | None) -> None:
+    """Import SOURCE TARGET into the content files.
+
+    \b
+    Upstream catalogues (TARGET is the record's id):
+      omakase import openlibrary OL15832982W
+      omakase import musicbrainz release-group/f5093c06-23e3-404f-aeaa-40f72885ee3a
+      omakase import wikidata Q184843
+      omakase import tmdb 671          (needs TMDB_API_KEY or TMDB_ACCESS_TOKEN)
+    The payload is kept verbatim in data/sources/SOURCE/ID.json and the item file is created
+    or has its missing fields filled; values already in the item file are never overwritten.
+
+    \b
+    User exports (TARGET is the export file or folder):
+      omakase import letterboxd letterboxd-export.zip --curator ada
+      omakase import goodreads goodreads_library_export.csv --curator ada
+    """
+    settings = settings_from(root=root, content_dir=content_dir)
+    if source in EXPORTS:
+        if not curator:
+            raise click.UsageError(f"importing a {source} export needs --curator HANDLE")
+        if source == "letterboxd":
+            from generator.imports.letterboxd import import_letterboxd as run
+        else:
+            from generator.imports.goodreads import import_goodreads as run
+        summary = run(settings, Path(target), curator)
+        for line in summary.lines():
+            click.echo(line)
+        return
+    from generator.sources.importer import import_upstream
+
+    report = import_upstream(settings, source, target, from_file=from_file,
+                             media_type=media_type, api_url=api_url)
+    for line in report.lines():
+        click.echo(line)

@@ -1,0 +1,167 @@
+"""The item files on disk as importers see them: find by source, ISBN or title + year; create."""
+
+from __future__ import annotations
+
+import copy
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.content.fields import slugify
+from generator.content.model import MEDIA_TYPES
+from generator.content.writeback import markdown_text, read_front_matter, write_if_changed
+
+# Front-matter keys in the order new item files are written (content/FORMAT.md).
+KEY_ORDER = (
+    "title", "slug", "release_date", "cover_image_url", "canonical_url",
+    "authors", "isbn", "pages", "publisher",
+    "directors", "runtime_minutes", "cast", "countries",
+    "platforms", "developers", "publishers",
+    "artists", "kind", "label", "duration_minutes", "tracks",
+    "metadata", "tags", "sources", "availability",
+)
+
+
+def title_key(title: str) -> str:
+    """Titles compared loosely: case, accents, punctuation and a leading article ignored."""
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
+    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
+    return re.sub(r"^(the|a|an) ", "", text)
+
+
+@dataclass
+class ItemFile:
+    type: str
+    slug: str
+    path: Path
+    front: dict[str, Any]
+    body: str
+    original: Any = None  # (front, body) as last read or written, to skip unchanged files
+
+    @property
+    def ref(self) -> str:
+        return f"{self.type}/{self.slug}"
+
+    @property
+    def year(self) -> str | None:
+        value = self.front.get("release_date")
+        return str(value)[:4] if value else None
+
+    def text(self) -> str:
+        return markdown_text(self.front, self.body)
+
+
+@dataclass
+class Catalog:
+    """Every item file of a content folder, indexed for matching."""
+
+    content_dir: Path
+    items: dict[str, ItemFile] = field(default_factory=dict)
+    by_source: dict[tuple[str, str], str] = field(default_factory=dict)
+    by_title: dict[tuple[str, str, str | None], list[str]] = field(default_factory=dict)
+    by_isbn: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, content_dir: Path) -> Catalog:
+        catalog = cls(content_dir)
+        for media_type in MEDIA_TYPES:
+            folder = content_dir / "items" / media_type
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.glob("*.md")):
+                if path.name.startswith(".") or path.is_symlink():
+                    continue
+                display = str(path.relative_to(content_dir.parent)) \
+                    if content_dir.parent in path.parents else str(path)
+                front, body = read_front_matter(path, display)
+                slug = str(front.get("slug") or path.stem)
+                item = ItemFile(media_type, slug, path, front, body)
+                item.original = (copy.deepcopy(front), body)
+                catalog._index(item)
+        return catalog
+
+    def _index(self, item: ItemFile) -> None:
+        self.items[item.ref] = item
+        for source in item.front.get("sources") or []:
+            if isinstance(source, dict) and source.get("source") and source.get("id") is not None:
+                self.by_source[(str(source["source"]), str(source["id"]))] = item.ref
+        title = item.front.get("title")
+        if isinstance(title, str):
+            for year in (item.year, None):
+                key = (item.type, title_key(title), year)
+                self.by_title.setdefault(key, []).append(item.ref)
+        isbn = item.front.get("isbn")
+        if isbn:
+            self.by_isbn[re.sub(r"[^0-9X]", "", str(isbn))] = item.ref
+
+    def reindex(self, item: ItemFile) -> None:
+        """Index an item again after its sources or title changed."""
+        self._index(item)
+
+    def resolve(self, ref: str) -> str | None:
+        """A `<type>/<slug>` or `<source>:<id>` reference → the item's ref."""
+        if ref in self.items:
+            return ref
+        source, _, external = ref.partition(":")
+        return self.by_source.get((source, external)) if external else None
+
+    def find(self, media_type: str, *, sources: list[tuple[str, str]] = (),  # type: ignore[assignment]
+             isbn: str | None = None, title: str | None = None,
+             year: str | None = None) -> ItemFile | None:
+        """The existing item for these identifiers: a source id first, then ISBN, then the
+        title with the year (or the title alone when exactly one item of the type has it)."""
+        for key in sources:
+            ref = self.by_source.get(key)
+            if ref and ref.startswith(media_type + "/"):
+                return self.items[ref]
+        if isbn and isbn in self.by_isbn:
+            return self.items[self.by_isbn[isbn]]
+        if title:
+            key = title_key(title)
+            refs = self.by_title.get((media_type, key, year)) if year else None
+            if not refs and not year:
+                refs = self.by_title.get((media_type, key, None))
+            if refs and len(set(refs)) == 1:
+                return self.items[refs[0]]
+        return None
+
+    def new_slug(self, media_type: str, title: str, year: str | None) -> str:
+        base = slugify(title) or "untitled"
+        candidates = [base] + ([f"{base}-{year}"] if year else [])
+        for slug in candidates:
+            if f"{media_type}/{slug}" not in self.items:
+                return slug
+        n = 2
+        while f"{media_type}/{candidates[-1]}-{n}" in self.items:
+            n += 1
+        return f"{candidates[-1]}-{n}"
+
+    def create(self, media_type: str, front: dict[str, Any], body: str = "") -> ItemFile:
+        """A new item (not yet written); its slug comes from its title and year."""
+        title = str(front.get("title") or "untitled")
+        year = str(front["release_date"])[:4] if front.get("release_date") else None
+        slug = self.new_slug(media_type, title, year)
+        path = self.content_dir / "items" / media_type / f"{slug}.md"
+        item = ItemFile(media_type, slug, path, ordered(front), body)
+        self._index(item)
+        return item
+
+    def save(self) -> list[ItemFile]:
+        """Write every item whose text changed; return those written."""
+        written = []
+        for item in self.items.values():
+            if item.original == (item.front, item.body):
+                continue
+            if write_if_changed(item.path, item.text()):
+                written.append(item)
+            item.original = (copy.deepcopy(item.front), item.body)
+        return written
+
+
+def ordered(front: dict[str, Any]) -> dict[str, Any]:
+    """Front matter with the known keys in FORMAT.md order, unknown ones after."""
+    out = {k: front[k] for k in KEY_ORDER if k in front}
+    out.update({k: v for k, v in front.items() if k not in out})
+    return out

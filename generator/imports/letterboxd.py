@@ -1,0 +1,300 @@
+"""Letterboxd export (zip or folder) → items, the curator's log, and draft menus from lists."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from generator.content.catalog import Catalog, ItemFile, title_key
+from generator.content.fields import slugify
+from generator.errors import ContentError
+from generator.imports.common import (
+    LogBook,
+    Row,
+    Summary,
+    decode,
+    read_csv,
+    read_file,
+    write_draft_menu,
+)
+from generator.settings import Settings
+
+FILES = ("watched.csv", "watchlist.csv", "ratings.csv", "diary.csv", "reviews.csv",
+         "likes/films.csv")
+CODE_RE = re.compile(r"^https?://(?:boxd\.it|letterboxd\.com)/([A-Za-z0-9]+)/?$")
+DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class Film:
+    """One film as the export knows it, from every file that mentions it."""
+
+    name: str
+    year: str | None
+    code: str | None = None  # the film's boxd.it short code, when a file gives it
+    status: str = "want"
+    rating: int | None = None
+    rating_date: str = ""
+    favorite: bool = False
+    logged: bool = False  # named by the activity files, not only by a list
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    ref: str | None = None
+
+
+def read_export(path: Path) -> dict[str, tuple[str, str]]:
+    """{member name: (text, display location)} of the export's CSV files, zip or folder."""
+    if not path.exists():
+        raise ContentError(str(path), None, "export not found",
+                           "pass the .zip Letterboxd sent you, or the folder it unpacks to")
+    files: dict[str, tuple[str, str]] = {}
+    if path.is_dir():
+        for csv_path in sorted(path.rglob("*.csv")):
+            name = csv_path.relative_to(path).as_posix()
+            files[name] = (read_file(csv_path), str(csv_path))
+        return files
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if m.filename.endswith(".csv")
+                       and not m.is_dir()]
+            for member in members:
+                if member.file_size > 50_000_000:
+                    raise ContentError(f"{path}!{member.filename}", None, "file in export is too large")
+                name = PurePosixPath(member.filename)
+                if ".." in name.parts:
+                    continue
+                files[name.as_posix()] = (decode(archive.read(member), f"{path}!{member.filename}"),
+                                          f"{path}!{member.filename}")
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ContentError(str(path), None, f"not a readable zip file: {exc}",
+                           "pass the .zip Letterboxd sent you, or the folder it unpacks to") from None
+    # Some exports put everything in one top folder: drop it so names are export-relative.
+    tops = {n.split("/", 1)[0] for n in files}
+    if len(tops) == 1 and all("/" in n for n in files) and not any(n.startswith("lists/") for n in files):
+        files = {n.split("/", 1)[1]: v for n, v in files.items()}
+    return files
+
+
+def _year(row: Row, summary: Summary) -> tuple[bool, str | None]:
+    year = row.get("Year")
+    if year and not re.fullmatch(r"\d{4}", year):
+        summary.skip(row, f"year {year!r} is not a year")
+        return False, None
+    return True, year or None
+
+
+def _rating(row: Row, summary: Summary) -> tuple[bool, int | None]:
+    """Letterboxd's 0.5–5 stars as Omakase's 1–10."""
+    text = row.get("Rating")
+    if not text:
+        return True, None
+    try:
+        stars = float(text)
+    except ValueError:
+        stars = -1.0
+    if not 0.5 <= stars <= 5 or (stars * 2) % 1:
+        summary.skip(row, f"rating {text!r} is not 0.5–5 in half stars")
+        return False, None
+    return True, round(stars * 2)
+
+
+def _day(row: Row, *keys: str) -> str | None:
+    for key in keys:
+        value = row.get(key)
+        if DAY_RE.match(value):
+            return value
+    return None
+
+
+class FilmTable:
+    def __init__(self) -> None:
+        self.films: dict[tuple[str, str | None], Film] = {}
+
+    def film(self, name: str, year: str | None, code: str | None = None) -> Film:
+        key = (title_key(name), year)
+        film = self.films.get(key)
+        if film is None:
+            film = self.films[key] = Film(name=name, year=year)
+        if code and not film.code:
+            film.code = code
+        return film
+
+
+def _code(row: Row, key: str) -> str | None:
+    match = CODE_RE.match(row.get(key))
+    return match.group(1) if match else None
+
+
+def _collect(files: dict[str, tuple[str, str]], summary: Summary) -> FilmTable:
+    table = FilmTable()
+    for name in FILES:
+        if name not in files:
+            continue
+        text, display = files[name]
+        rows = read_csv(text, display, required=("Name", "Year"))
+        summary.rows += len(rows)
+        for row in rows:
+            if not row.get("Name"):
+                summary.skip(row, "no film name")
+                continue
+            ok, year = _year(row, summary)
+            if not ok:
+                continue
+            ok, rating = _rating(row, summary) if "Rating" in row.values else (True, None)
+            if not ok:
+                continue
+            # Diary and review rows link to the entry, not the film: their URI is no film id.
+            film_uri = name in ("watched.csv", "watchlist.csv", "ratings.csv", "likes/films.csv")
+            film = table.film(row.get("Name"), year, _code(row, "Letterboxd URI") if film_uri else None)
+            day = _day(row, "Watched Date", "Date")
+            if name in ("diary.csv", "reviews.csv") and row.get("Watched Date") and \
+                    not DAY_RE.match(row.get("Watched Date")):
+                summary.skip(row, f"watched date {row.get('Watched Date')!r} is not YYYY-MM-DD")
+                continue
+            summary.imported += 1
+            if name != "watchlist.csv" and name != "likes/films.csv":
+                film.status = "finished"
+            if name == "likes/films.csv":
+                film.favorite = True
+            film.logged = True
+            if rating is not None:
+                # ratings.csv holds the current rating; otherwise the latest diary rating counts.
+                stamp = "9999" if name == "ratings.csv" else (day or "")
+                if film.rating is None or stamp >= film.rating_date:
+                    film.rating, film.rating_date = rating, stamp
+            if name == "diary.csv" and day:
+                rewatch = row.get("Rewatch").lower() == "yes"
+                film.entries.append({"kind": "finished", "date": day,
+                                     "note": "Rewatch." if rewatch else ""})
+            if name == "reviews.csv" and day and row.get("Review"):
+                film.entries.append({"kind": "note", "date": day, "note": row.get("Review")})
+    return table
+
+
+def _resolve(film: Film, catalog: Catalog, summary: Summary) -> ItemFile:
+    """The item for a film: by Letterboxd id, else title + year, else a new item."""
+    source_id = film.code or slugify(f"{film.name} {film.year or ''}") or "untitled"
+    item = catalog.find("movie", sources=[("letterboxd", source_id)], title=film.name, year=film.year)
+    if item is None:
+        front: dict[str, Any] = {"title": film.name}
+        if film.year:
+            front["release_date"] = int(film.year)
+        front["sources"] = [_source(source_id, film.code)]
+        item = catalog.create("movie", front)
+        summary.created.add(item.ref)
+        return item
+    if item.ref not in summary.created:
+        summary.matched.add(item.ref)
+    sources = item.front.setdefault("sources", [])
+    has_letterboxd = isinstance(sources, list) and any(
+        isinstance(s, dict) and s.get("source") == "letterboxd" for s in sources)
+    if isinstance(sources, list) and not has_letterboxd \
+            and ("letterboxd", source_id) not in catalog.by_source:
+        sources.append(_source(source_id, film.code))
+        catalog.reindex(item)
+    return item
+
+
+def _source(source_id: str, code: str | None) -> dict[str, str]:
+    entry = {"source": "letterboxd", "id": source_id}
+    if code:
+        entry["url"] = f"https://boxd.it/{code}"
+    return entry
+
+
+def _lists(files: dict[str, tuple[str, str]], table: FilmTable, catalog: Catalog, handle: str,
+           summary: Summary, content_dir: Path) -> None:
+    for name in sorted(n for n in files if n.startswith("lists/")):
+        text, display = files[name]
+        records = list(csv.reader(io.StringIO(text, newline="")))
+        meta: list[str] = []
+        entries: list[Row] = []
+        header: list[str] | None = None
+        line = 0
+        for record in records:
+            line += 1
+            if not record or not any(cell.strip() for cell in record):
+                continue
+            if record[:2] == ["Date", "Name"]:
+                header = ["meta"]
+                continue
+            if record and record[0] == "Position":
+                header = record
+                continue
+            if header == ["meta"] and not meta:
+                meta = record
+            elif header and header != ["meta"]:
+                entries.append(Row(dict(zip(header, record, strict=False)), f"{display}:#{len(entries) + 1}"))
+        summary.rows += len(entries)
+        if len(meta) < 2 or not meta[1].strip():
+            summary.skipped.append((display, "list file without a list name"))
+            continue
+        title = meta[1].strip()
+        slug = slugify(title) or "letterboxd-list"
+        items: list[dict[str, str]] = []
+        seen: set[str] = set()
+        for row in entries:
+            if not row.get("Name"):
+                summary.skip(row, "no film name")
+                continue
+            ok, year = _year(row, summary)
+            if not ok:
+                continue
+            film = table.film(row.get("Name"), year, _code(row, "URL"))
+            film.ref = film.ref or _resolve(film, catalog, summary).ref
+            summary.imported += 1
+            if film.ref in seen:
+                continue
+            seen.add(film.ref)
+            entry = {"item": film.ref}
+            if row.get("Description"):
+                entry["note"] = row.get("Description")
+            items.append(entry)
+        if not items:
+            summary.skipped.append((display, "list has no films"))
+            continue
+        tags = [t for t in (slugify(t) for t in (meta[2] if len(meta) > 2 else "").split(",")) if t]
+        front: dict[str, Any] = {"title": title, "curator": handle, "status": "draft"}
+        if tags:
+            front["tags"] = tags
+        front["courses"] = [{"title": title, "intent": "Imported from a Letterboxd list.",
+                             "items": items}]
+        body = meta[4].strip() if len(meta) > 4 else ""
+        if (content_dir / "menus" / f"{slug}.md").exists():
+            summary.menus_kept.append(slug)
+        elif write_draft_menu(content_dir, slug, front, body):
+            summary.menus_created.append(slug)
+            summary.files_written += 1
+
+
+def import_letterboxd(settings: Settings, export: Path, handle: str) -> Summary:
+    """Import a Letterboxd export into the content folder. Running it twice changes nothing."""
+    settings = settings.resolve()
+    content_dir = settings.content_dir
+    assert content_dir is not None
+    summary = Summary("letterboxd")
+    files = read_export(export)
+    if not any(name in files for name in FILES):
+        raise ContentError(str(export), None, "no Letterboxd files found (diary.csv, watched.csv…)",
+                           "pass the .zip Letterboxd sent you, or the folder it unpacks to")
+    catalog = Catalog.load(content_dir)
+    log = LogBook(content_dir, handle, catalog)
+    table = _collect(files, summary)
+    for film in table.films.values():
+        film.ref = _resolve(film, catalog, summary).ref
+    _lists(files, table, catalog, handle, summary, content_dir)
+    for film in sorted(table.films.values(), key=lambda f: (f.name.lower(), f.year or "")):
+        if film.ref is None or not film.logged:
+            continue
+        log.state(film.ref, summary, status=film.status, rating=film.rating, favorite=film.favorite)
+    entries = sorted(((e["date"], film.ref, e) for film in table.films.values() if film.ref
+                      for e in film.entries), key=lambda t: (t[0], t[1], t[2]["kind"]))
+    for _, ref, e in entries:
+        log.entry(ref, summary, kind=e["kind"], date=e["date"], note=e["note"])
+    summary.files_written += len(catalog.save())
+    summary.files_written += log.save()
+    return summary

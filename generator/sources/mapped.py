@@ -1,0 +1,70 @@
+"""What a mapper makes of one upstream payload: canonical fields, metadata, description."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Mapped:
+    """Item front-matter values from one payload; empty values are simply left out.
+
+    `fields` holds the type-specific canonical fields (authors, runtime_minutes, …) under
+    the names content/FORMAT.md uses, so they can be written to an item file as they are."""
+
+    source: str
+    external_id: str
+    media_type: str | None
+    title: str | None = None
+    release_date: str | None = None
+    cover_image_url: str | None = None
+    canonical_url: str | None = None
+    source_url: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    def front_matter(self) -> dict[str, Any]:
+        """The top-level item fields this payload offers, in FORMAT.md order."""
+        out: dict[str, Any] = {}
+        for key in ("title", "release_date", "cover_image_url", "canonical_url"):
+            value = getattr(self, key)
+            if value:
+                out[key] = year_or_date(value) if key == "release_date" else value
+        out.update({k: v for k, v in self.fields.items() if v not in (None, "", [], {})})
+        return out
+
+
+def year_or_date(value: str) -> str | int:
+    """A bare year is written as a number (1973), as curators write it; dates stay text."""
+    return int(value) if re.fullmatch(r"\d{4}", value) else value
+
+
+def clean_date(value: object) -> str | None:
+    """YYYY, YYYY-MM or YYYY-MM-DD from the many shapes upstream dates come in."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    match = re.match(r"^\+?(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", text)
+    if not match:
+        match = re.search(r"\b(\d{4})\b", text)
+        return match.group(1) if match else None
+    year, month, day = match.groups()
+    if month and month != "00":
+        if day and day != "00":
+            return f"{year}-{month}-{day}"
+        return f"{year}-{month}"
+    return year
+
+
+def names(values: object, key: str = "name") -> list[str]:
+    """The `name` of each dict in a list, skipping blanks and repeats."""
+    out: list[str] = []
+    if isinstance(values, list):
+        for value in values:
+            name = value.get(key) if isinstance(value, dict) else None
+            if isinstance(name, str) and name.strip() and name.strip() not in out:
+                out.append(name.strip())
+    return out

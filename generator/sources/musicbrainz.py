@@ -1,0 +1,137 @@
+"""MusicBrainz release groups, releases and recordings: fetch by MBID, map to a music item."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from generator.errors import BuildError
+from generator.sources.mapped import Mapped, clean_date, names
+
+NAME = "musicbrainz"
+BASE_URL = "https://musicbrainz.org"
+MIN_INTERVAL = 1.0  # MusicBrainz allows one request per second per client
+ENTITIES = ("release-group", "release", "recording")
+MBID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+ID_RE = re.compile(rf"\b({'|'.join(ENTITIES)})/({MBID})\b", re.IGNORECASE)
+INCLUDES = {
+    "release-group": "artist-credits+genres+tags+releases",
+    "release": "artist-credits+labels+recordings+genres+tags+release-groups",
+    "recording": "artist-credits+genres+tags+releases",
+}
+
+
+def _entity_of(payload: Any) -> str | None:
+    if not isinstance(payload, dict):
+        return None
+    if "media" in payload or "label-info" in payload:
+        return "release"
+    if "primary-type" in payload or "releases" in payload and "length" not in payload:
+        return "release-group"
+    if "length" in payload or "isrcs" in payload:
+        return "recording"
+    return None
+
+
+def normalize_id(raw: str, payload: Any = None) -> str:
+    """'release-group/<mbid>' (also from a musicbrainz.org URL). A bare MBID is accepted when
+    the payload shows which kind of record it is."""
+    match = ID_RE.search(raw)
+    if match:
+        return f"{match.group(1).lower()}/{match.group(2).lower()}"
+    bare = re.search(MBID, raw, re.IGNORECASE)
+    entity = _entity_of(payload)
+    if bare and entity:
+        return f"{entity}/{bare.group(0).lower()}"
+    raise BuildError(f"{raw!r} is not a MusicBrainz id; write it as release-group/MBID, "
+                     "release/MBID or recording/MBID")
+
+
+def request_url(external_id: str, base: str = BASE_URL) -> str:
+    entity, mbid = external_id.split("/", 1)
+    return f"{base.rstrip('/')}/ws/2/{entity}/{mbid}?fmt=json&inc={INCLUDES[entity]}"
+
+
+def headers() -> dict[str, str]:
+    return {}
+
+
+def _artists(credits: Any) -> list[str]:
+    out: list[str] = []
+    for credit in credits if isinstance(credits, list) else []:
+        if not isinstance(credit, dict):
+            continue
+        artist = credit.get("artist") if isinstance(credit.get("artist"), dict) else {}
+        name = artist.get("name") or credit.get("name")
+        if isinstance(name, str) and name.strip() and name.strip() not in out:
+            out.append(name.strip())
+    return out
+
+
+def _ranked(values: Any) -> list[str]:
+    """Genre or tag names, most voted first."""
+    entries = [v for v in values or [] if isinstance(v, dict) and isinstance(v.get("name"), str)]
+    entries.sort(key=lambda v: (-(v.get("count") or 0), v["name"]))
+    return names(entries)
+
+
+def map_payload(payload: Any, external_id: str) -> Mapped:
+    """Title, artists, first release date, cover art, tracks and genres."""
+    data = payload if isinstance(payload, dict) else {}
+    entity, mbid = external_id.split("/", 1)
+    group = data.get("release-group") if isinstance(data.get("release-group"), dict) else {}
+    date = data.get("first-release-date") or group.get("first-release-date") or data.get("date")
+    mapped = Mapped(
+        source=NAME, external_id=external_id, media_type="music",
+        title=data.get("title") if isinstance(data.get("title"), str) else None,
+        release_date=clean_date(date),
+        canonical_url=f"https://musicbrainz.org/{entity}/{mbid}",
+        source_url=f"https://musicbrainz.org/{entity}/{mbid}",
+    )
+    art = data.get("cover-art-archive") if isinstance(data.get("cover-art-archive"), dict) else {}
+    if entity == "release" and art.get("front"):
+        mapped.cover_image_url = f"https://coverartarchive.org/release/{mbid}/front"
+    elif entity == "release-group":
+        mapped.cover_image_url = f"https://coverartarchive.org/release-group/{mbid}/front"
+    artists = _artists(data.get("artist-credit")) or _artists(group.get("artist-credit"))
+    if artists:
+        mapped.fields["artists"] = artists
+    mapped.fields["kind"] = "recording" if entity == "recording" else "album"
+    labels = [
+        info["label"]["name"] for info in data.get("label-info") or []
+        if isinstance(info, dict) and isinstance(info.get("label"), dict)
+        and isinstance(info["label"].get("name"), str)
+    ]
+    if labels:
+        mapped.fields["label"] = labels[0]
+    tracks = []
+    for medium in data.get("media") or []:
+        for track in (medium or {}).get("tracks") or []:
+            if not isinstance(track, dict) or not isinstance(track.get("title"), str):
+                continue
+            length = track.get("length") or (track.get("recording") or {}).get("length")
+            tracks.append({"title": track["title"],
+                           "duration_seconds": round(length / 1000) if isinstance(length, int) else None})
+    if tracks:
+        mapped.fields["tracks"] = [
+            t if t["duration_seconds"] is not None else {"title": t["title"]} for t in tracks
+        ]
+        total = sum(t["duration_seconds"] or 0 for t in tracks)
+        if total:
+            mapped.fields["duration_minutes"] = round(total / 60)
+        mapped.metadata["track_count"] = len(tracks)
+    elif isinstance(data.get("length"), int):
+        mapped.fields["duration_minutes"] = max(1, round(data["length"] / 60000))
+    genres = _ranked(data.get("genres")) or _ranked(group.get("genres"))
+    if genres:
+        mapped.metadata["genres"] = genres[:8]
+    tags = _ranked(data.get("tags"))
+    if tags:
+        mapped.metadata["tags"] = tags[:8]
+    language = (data.get("text-representation") or {}).get("language")
+    if isinstance(language, str):
+        mapped.metadata["languages"] = [language]
+    kind = data.get("primary-type") or group.get("primary-type")
+    if isinstance(kind, str):
+        mapped.metadata["primary_type"] = kind
+    return mapped

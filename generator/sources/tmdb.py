@@ -1,0 +1,99 @@
+"""TMDB movies with credits and watch providers: fetch by TMDB id, map to a movie item."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from generator.content.fields import slugify
+from generator.errors import BuildError
+from generator.sources.mapped import Mapped, clean_date, names
+
+NAME = "tmdb"
+BASE_URL = "https://api.themoviedb.org"
+MIN_INTERVAL = 0.25  # TMDB allows about 40 requests in 10 seconds
+# TMDB's watch-provider offer kinds → availability formats of content/FORMAT.md.
+OFFER_FORMATS = {"flatrate": "stream", "free": "free", "ads": "free", "rent": "rent", "buy": "buy"}
+
+
+def normalize_id(raw: str, payload: Any = None) -> str:
+    """'671', 'movie/671' or a themoviedb.org URL → '671'."""
+    match = re.search(r"(?:movie/)?(\d+)", raw.strip())
+    if match:
+        return match.group(1)
+    if isinstance(payload, dict) and isinstance(payload.get("id"), int):
+        return str(payload["id"])
+    raise BuildError(f"{raw!r} is not a TMDB movie id (a number such as 671)")
+
+
+def request_url(external_id: str, base: str = BASE_URL) -> str:
+    url = (f"{base.rstrip('/')}/3/movie/{external_id}"
+           "?append_to_response=credits,watch/providers&language=en-US")
+    key = os.environ.get("TMDB_API_KEY")
+    return url + f"&api_key={key}" if key else url
+
+
+def headers() -> dict[str, str]:
+    token = os.environ.get("TMDB_ACCESS_TOKEN")
+    if not token and not os.environ.get("TMDB_API_KEY"):
+        raise BuildError("TMDB needs an API key: set TMDB_API_KEY or TMDB_ACCESS_TOKEN, "
+                         "or import a saved payload with --from-file")
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def map_payload(payload: Any, external_id: str) -> Mapped:
+    """Title, release date, poster, runtime, directors, cast, countries, genres, languages."""
+    data = payload if isinstance(payload, dict) else {}
+    poster = data.get("poster_path")
+    mapped = Mapped(
+        source=NAME, external_id=external_id, media_type="movie",
+        title=data.get("title") if isinstance(data.get("title"), str) else None,
+        release_date=clean_date(data.get("release_date")),
+        cover_image_url=f"https://image.tmdb.org/t/p/w500{poster}" if isinstance(poster, str) else None,
+        canonical_url=f"https://www.themoviedb.org/movie/{external_id}",
+        source_url=f"https://www.themoviedb.org/movie/{external_id}",
+        description=data.get("overview").strip() if isinstance(data.get("overview"), str) else "",
+    )
+    if isinstance(data.get("runtime"), int) and data["runtime"] > 0:
+        mapped.fields["runtime_minutes"] = data["runtime"]
+    credits = data.get("credits") if isinstance(data.get("credits"), dict) else {}
+    directors = names([c for c in credits.get("crew") or []
+                       if isinstance(c, dict) and c.get("job") == "Director"])
+    if directors:
+        mapped.fields["directors"] = directors
+    cast = sorted((c for c in credits.get("cast") or [] if isinstance(c, dict)),
+                  key=lambda c: c.get("order") if isinstance(c.get("order"), int) else 999)
+    if cast:
+        mapped.fields["cast"] = names(cast)[:5]
+    countries = names(data.get("production_countries"))
+    if countries:
+        mapped.fields["countries"] = countries
+    genres = [slugify(g) for g in names(data.get("genres"))]
+    if genres:
+        mapped.metadata["genres"] = genres
+    languages = names(data.get("spoken_languages"), key="iso_639_1")
+    if languages:
+        mapped.metadata["languages"] = languages
+    for key in ("original_language", "imdb_id", "vote_count", "vote_average"):
+        if data.get(key) not in (None, ""):
+            mapped.metadata[key] = data[key]
+    return mapped
+
+
+def watch_providers(payload: Any) -> list[dict[str, str]]:
+    """Availability offers from the `watch/providers` part of a TMDB movie payload:
+    one dict per provider, region and format, with TMDB's per-region link as url."""
+    data = payload if isinstance(payload, dict) else {}
+    block = data.get("watch/providers")
+    results = block.get("results") if isinstance(block, dict) else None
+    out = []
+    for region, offers in sorted(results.items()) if isinstance(results, dict) else []:
+        if not isinstance(offers, dict):
+            continue
+        link = offers.get("link") if isinstance(offers.get("link"), str) else None
+        for kind, fmt in OFFER_FORMATS.items():
+            for provider in names(offers.get(kind), key="provider_name"):
+                out.append({"provider": provider, "region": region, "format": fmt, "url": link})
+    unique = {(o["provider"], o["region"], o["format"]): o for o in out}
+    return list(unique.values())

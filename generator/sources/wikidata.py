@@ -1,0 +1,164 @@
+"""Wikidata entities: fetch by Q-id, map to an item of the type its 'instance of' says."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+from generator.errors import BuildError
+from generator.sources.mapped import Mapped
+
+NAME = "wikidata"
+BASE_URL = "https://www.wikidata.org"
+MIN_INTERVAL = 1.0
+
+# 'instance of' (P31) values → media type. Entities of other classes need --type.
+TYPES_BY_CLASS = {
+    "Q11424": "movie", "Q24862": "movie", "Q506240": "movie", "Q202866": "movie",
+    "Q571": "book", "Q7725634": "book", "Q8261": "book", "Q47461344": "book", "Q3331189": "book",
+    "Q7889": "game", "Q16070115": "game",
+    "Q482994": "music", "Q208569": "music", "Q134556": "music", "Q105543609": "music",
+    "Q7366": "music",
+}
+# Languages of the work (P364, P407) → ISO 639-1, for the common ones.
+LANGUAGES = {
+    "Q1860": "en", "Q150": "fr", "Q188": "de", "Q1321": "es", "Q652": "it", "Q5287": "ja",
+    "Q7850": "zh", "Q7737": "ru", "Q9027": "sv", "Q9035": "da", "Q7411": "nl", "Q5146": "pt",
+    "Q9176": "ko", "Q1412": "fi", "Q809": "pl", "Q9043": "no", "Q9288": "he", "Q13955": "ar",
+}
+UNIT_MINUTES = {"Q7727": 1.0, "Q25235": 60.0, "Q11574": 1 / 60}
+
+
+def normalize_id(raw: str, payload: Any = None) -> str:
+    match = re.search(r"\b(Q\d+)\b", raw.strip(), re.IGNORECASE)
+    if not match:
+        raise BuildError(f"{raw!r} is not a Wikidata item id (such as Q184843)")
+    return match.group(1).upper()
+
+
+def request_url(external_id: str, base: str = BASE_URL) -> str:
+    return f"{base.rstrip('/')}/wiki/Special:EntityData/{external_id}.json"
+
+
+def headers() -> dict[str, str]:
+    return {}
+
+
+def entity_of(payload: Any, external_id: str) -> dict[str, Any]:
+    """The entity itself, from Special:EntityData / wbgetentities output or a bare entity."""
+    if not isinstance(payload, dict):
+        return {}
+    entities = payload.get("entities")
+    if isinstance(entities, dict):
+        entity = entities.get(external_id) or next(iter(entities.values()), {})
+        return entity if isinstance(entity, dict) else {}
+    return payload
+
+
+def _values(entity: dict[str, Any], prop: str) -> list[Any]:
+    """Datavalues of the best-ranked statements of one property."""
+    claims = entity.get("claims") if isinstance(entity.get("claims"), dict) else {}
+    statements = [s for s in claims.get(prop) or [] if isinstance(s, dict)]
+    preferred = [s for s in statements if s.get("rank") == "preferred"]
+    out = []
+    for statement in preferred or [s for s in statements if s.get("rank") != "deprecated"]:
+        value = ((statement.get("mainsnak") or {}).get("datavalue") or {}).get("value")
+        if value is not None:
+            out.append(value)
+    return out
+
+
+def _qid(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if isinstance(value.get("id"), str):
+            return value["id"]
+        if isinstance(value.get("numeric-id"), int):
+            return f"Q{value['numeric-id']}"
+    return None
+
+
+def _time(value: Any) -> str | None:
+    if not isinstance(value, dict) or not isinstance(value.get("time"), str):
+        return None
+    match = re.match(r"^\+(\d{4})-(\d{2})-(\d{2})", value["time"])
+    if not match:
+        return None
+    year, month, day = match.groups()
+    precision = value.get("precision", 11)
+    if precision >= 11 and month != "00" and day != "00":
+        return f"{year}-{month}-{day}"
+    if precision == 10 and month != "00":
+        return f"{year}-{month}"
+    return year
+
+
+def _label(entity: dict[str, Any], key: str = "labels") -> str | None:
+    labels = entity.get(key) if isinstance(entity.get(key), dict) else {}
+    for lang in ("en", "en-gb", "en-us"):
+        if isinstance(labels.get(lang), dict) and labels[lang].get("value"):
+            return str(labels[lang]["value"])
+    return None
+
+
+def map_payload(payload: Any, external_id: str) -> Mapped:
+    """Title, publication date, image, Wikipedia page, type, runtime, ISBN, pages, languages.
+
+    Related entities (directors, authors, genres) are Q-ids in the payload; their ids are kept
+    in metadata so a later mapper can resolve them without refetching this entity."""
+    entity = entity_of(payload, external_id)
+    classes = [q for q in (_qid(v) for v in _values(entity, "P31")) if q]
+    media_type = next((TYPES_BY_CLASS[q] for q in classes if q in TYPES_BY_CLASS), None)
+    titles = [v.get("text") for v in _values(entity, "P1476") if isinstance(v, dict)]
+    dates = sorted(d for d in (_time(v) for v in _values(entity, "P577")) if d)
+    images = [v for v in _values(entity, "P18") if isinstance(v, str)]
+    sitelinks = entity.get("sitelinks") if isinstance(entity.get("sitelinks"), dict) else {}
+    enwiki = sitelinks.get("enwiki") if isinstance(sitelinks.get("enwiki"), dict) else {}
+    wiki_url = enwiki.get("url") or (
+        "https://en.wikipedia.org/wiki/" + quote(enwiki["title"].replace(" ", "_"))
+        if isinstance(enwiki.get("title"), str) else None)
+    mapped = Mapped(
+        source=NAME, external_id=external_id, media_type=media_type,
+        title=_label(entity) or next((t for t in titles if t), None),
+        release_date=dates[0] if dates else None,
+        cover_image_url=("https://commons.wikimedia.org/wiki/Special:FilePath/"
+                         + quote(images[0].replace(" ", "_"))) if images else None,
+        canonical_url=wiki_url,
+        source_url=f"https://www.wikidata.org/wiki/{external_id}",
+    )
+    for value in _values(entity, "P2047"):
+        if isinstance(value, dict) and media_type == "movie":
+            unit = str(value.get("unit", "")).rsplit("/", 1)[-1]
+            try:
+                minutes = float(value.get("amount", "")) * UNIT_MINUTES.get(unit, 0)
+            except ValueError:
+                continue
+            if minutes > 0:
+                mapped.fields["runtime_minutes"] = round(minutes)
+                break
+    if media_type == "book":
+        isbn = next((re.sub(r"[^0-9X]", "", v) for v in _values(entity, "P212") if isinstance(v, str)),
+                    None)
+        if isbn and len(isbn) == 13:
+            mapped.fields["isbn"] = isbn
+        for value in _values(entity, "P1104"):
+            try:
+                pages = int(float(value.get("amount", ""))) if isinstance(value, dict) else 0
+            except ValueError:
+                pages = 0
+            if pages > 0:
+                mapped.fields["pages"] = pages
+                break
+    languages = [LANGUAGES.get(q, q) for q in (_qid(v) for v in
+                 _values(entity, "P364") + _values(entity, "P407")) if q]
+    if languages:
+        mapped.metadata["languages"] = list(dict.fromkeys(languages))
+    for prop, key in (("P136", "genre_ids"), ("P57", "director_ids"), ("P50", "author_ids"),
+                      ("P175", "performer_ids"), ("P178", "developer_ids"), ("P31", "class_ids")):
+        ids = [q for q in (_qid(v) for v in _values(entity, prop)) if q]
+        if ids:
+            mapped.metadata[key] = list(dict.fromkeys(ids))
+    summary = _label(entity, "descriptions")
+    if summary:
+        mapped.description = summary[0].upper() + summary[1:] + "."
+    return mapped

@@ -1,0 +1,48 @@
+"""A local HTTP server on 127.0.0.1 for importer tests: canned responses, requests recorded."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Canned:
+    """Responses by path; each path serves its list in order, the last one repeatedly."""
+
+    routes: dict[str, list[tuple[int, dict[str, str], bytes]]] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    base: str = ""
+
+
+@contextmanager
+def serve(canned: Canned) -> Iterator[Canned]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            canned.requests.append((self.path, dict(self.headers.items())))
+            path = self.path.split("?", 1)[0]
+            answers = canned.routes.get(path) or [(404, {}, b'{"error": "not found"}')]
+            status, headers, body = answers.pop(0) if len(answers) > 1 else answers[0]
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    canned.base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield canned
+    finally:
+        server.shutdown()
+        server.server_close()

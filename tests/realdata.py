@@ -1,0 +1,17 @@
+"""Where the recorded real payloads and exports are: <repo>/../shared/data/real (may be absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real"
+
+
+def real(relative: str) -> Path:
+    """A file of the real data folder; the test is skipped when the folder is absent."""
+    path = REAL / relative
+    if not path.exists():
+        pytest.skip(f"real data not available: {path}")
+    return path
