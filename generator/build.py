@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from generator.derive.taste import compute_taste_profiles
 from generator.errors import BuildError, Problem
 from generator.progress import track
 from generator.publish import clean_stale_staging, staging_dir, swap_into_place
+from generator.safepaths import copy_tree_without_links
 from generator.settings import Settings
 from generator.site.render import Renderer, write_pages
 from generator.site.routes import all_pages
@@ -78,5 +78,7 @@ def build(settings: Settings, *, strict: bool = False) -> BuildReport:
 
 def copy_static(source: Path, out_dir: Path) -> None:
     """Static assets (CSS, icons, optional JS) are copied as they are."""
+    if source.is_symlink():
+        raise BuildError(f"{source}: symbolic links are not copied into the site")
     if source.is_dir():
-        shutil.copytree(source, out_dir, dirs_exist_ok=True, symlinks=False)
+        copy_tree_without_links(source, out_dir)

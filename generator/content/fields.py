@@ -13,6 +13,24 @@ from generator.errors import Problem
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 URL_RE = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+# Whole numbers in content count pages, minutes, seconds: far below this, and SQLite's
+# INTEGER overflows past 2**63, so a bigger value can only be a mistake.
+MAX_INT = 2**31 - 1
+
+
+def real_date(text: str) -> bool:
+    """True when a YYYY, YYYY-MM or YYYY-MM-DD text names a day or month that exists."""
+    parts = [int(p) for p in text.split("-")]
+    if parts[0] < 1:
+        return False
+    if len(parts) >= 2 and not 1 <= parts[1] <= 12:
+        return False
+    if len(parts) == 3:
+        try:
+            date(parts[0], parts[1], parts[2])
+        except ValueError:
+            return False
+    return True
 
 
 def slugify(text: str) -> str:
@@ -96,8 +114,9 @@ class Fields:
         if isinstance(value, bool) or not isinstance(value, int):
             self.error(key, f"{key!r} must be a whole number, got {value!r}")
             return None
-        if (low is not None and value < low) or (high is not None and value > high):
-            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        top = MAX_INT if high is None else high
+        if (low is not None and value < low) or value > top:
+            bounds = f"between {low if low is not None else -MAX_INT} and {top}"
             self.error(key, f"{key!r} is {value}, must be {bounds}")
             return None
         return value
@@ -124,7 +143,11 @@ class Fields:
             return value.isoformat()
         text = str(value)
         if isinstance(value, int | str) and DATE_RE.match(text) and not full:
-            return text
+            if real_date(text):
+                return text
+            self.error(key, f"{key!r} is not a date in the calendar: {value!r}",
+                       "write dates as YYYY-MM-DD, with a month from 01 to 12")
+            return None
         self.error(key, f"{key!r} is not a date: {value!r}", "write dates as YYYY-MM-DD")
         return None
 

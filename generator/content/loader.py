@@ -23,6 +23,10 @@ def load_site(settings: Settings, *, strict: bool = False) -> tuple[Site, list[P
     site = Site()
     content = settings.content_dir
     assert content is not None and settings.data_dir is not None
+    linked = settings.root / "content"
+    if linked.is_symlink() and linked.resolve() == content:
+        raise ContentErrors([Problem("content", None, "the content folder is a symbolic link",
+                                     "keep content inside the site, or pass --content DIR")])
     if not content.is_dir():
         raise ContentErrors([Problem(str(content), None, "content folder not found",
                                     "run from the site's root or pass --content DIR")])
@@ -65,17 +69,20 @@ def load_site(settings: Settings, *, strict: bool = False) -> tuple[Site, list[P
         collect(path, job)
 
     items_dir = content / "items"
-    if items_dir.is_dir():
+    if items_dir.is_symlink():
+        problems.append(Problem(display(items_dir), None, "symbolic links are not followed in content",
+                                "replace the linked folder with a real one"))
+    elif items_dir.is_dir():
         for entry in sorted(items_dir.iterdir()):
-            if entry.is_dir() and not entry.is_symlink() and entry.name in MEDIA_TYPES:
-                continue
+            if entry.name in MEDIA_TYPES and (entry.is_dir() or entry.is_symlink()):
+                continue  # a linked type folder is refused when its files are listed
             if entry.name.startswith("."):
                 continue
             problems.append(Problem(
                 display(entry), None, f"unknown item type folder {entry.name!r}",
                 "items live in items/book, items/movie, items/game or items/music",
             ))
-    for media_type in MEDIA_TYPES:
+    for media_type in MEDIA_TYPES if not items_dir.is_symlink() else ():
         for path in _files(items_dir / media_type, ".md", problems, display):
             def job(path: Path = path, media_type: str = media_type) -> None:
                 name = display(path)
@@ -112,6 +119,10 @@ def load_site(settings: Settings, *, strict: bool = False) -> tuple[Site, list[P
 
 def _files(folder: Path, suffix: str, problems: list[Problem], display) -> list[Path]:  # noqa: ANN001
     """Content files of one folder, sorted; stray files and links out of the site are errors."""
+    if folder.is_symlink():
+        problems.append(Problem(display(folder), None, "symbolic links are not followed in content",
+                                "replace the linked folder with a real one"))
+        return []
     if not folder.is_dir():
         return []
     out = []
@@ -132,9 +143,18 @@ def _files(folder: Path, suffix: str, problems: list[Problem], display) -> list[
 
 def _load_payloads(site: Site, folder: Path, problems: list[Problem], display, limit: int) -> None:  # noqa: ANN001
     """Raw upstream payloads kept verbatim under data/sources/<source>/<external_id>.json."""
+    if folder.is_symlink() or folder.parent.is_symlink():
+        problems.append(Problem(display(folder), None, "symbolic links are not followed in data",
+                                "keep the payloads in the site itself"))
+        return
     if not folder.is_dir():
         return
-    for source_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()):
+    for source_dir in sorted(p for p in folder.iterdir() if p.is_dir() or p.is_symlink()):
+        if source_dir.is_symlink():
+            problems.append(Problem(display(source_dir), None,
+                                    "symbolic links are not followed in data",
+                                    "keep the payloads in the site itself"))
+            continue
         for path in sorted(source_dir.glob("*.json")):
             name = display(path)
             if path.is_symlink():

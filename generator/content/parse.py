@@ -121,6 +121,21 @@ def _availability(data: LocDict, path: str, problems: list[Problem]) -> Availabi
     return entry if provider else None
 
 
+def _check_position(f: Fields, kind: str, index: int, seen: dict[int, int]) -> None:
+    """An optional `position:` must repeat the list order: 1, 2, 3… with no duplicate or gap."""
+    position = f.integer("position", low=1)
+    if position is None:
+        return
+    hint = "positions follow the order of the list: 1, 2, 3… without gaps"
+    if position in seen:
+        f.error("position", f"duplicate {kind} position {position} (also on line {seen[position]})",
+                hint)
+    elif position != index + 1:
+        f.error("position", f"{kind} position {position} but it is {kind} {index + 1} of the list"
+                + (f": position {index + 1} is missing" if position > index + 1 else ""), hint)
+    seen.setdefault(position, f.line("position"))
+
+
 MENU_FIELDS = (
     "title", "slug", "curator", "status", "published", "updated", "tags",
     "forked_from", "aliases", "courses", "pairings",
@@ -143,20 +158,16 @@ def parse_menu(
     # A draft is work in progress: it may have no courses yet, or a course with no items.
     complete = data.get("status") == "published"
     courses = []
+    course_positions: dict[int, int] = {}
     for index, course_data in enumerate(f.mapping_list("courses", required=complete)):
         c = Fields(course_data, path, problems, ("title", "intent", "items", "position"))
-        position = c.integer("position", low=1)
-        if position is not None and position != index + 1:
-            c.error("position", f"course position {position} but it is course {index + 1}",
-                    "positions follow the order of the list: 1, 2, 3… without gaps")
+        _check_position(c, "course", index, course_positions)
         items = []
+        item_positions: dict[int, int] = {}
         for item_index, item_data in enumerate(c.mapping_list("items", required=complete)):
             i = Fields(item_data, path, problems, ("item", "note", "position"))
             ref = i.text("item", required=True)
-            item_pos = i.integer("position", low=1)
-            if item_pos is not None and item_pos != item_index + 1:
-                i.error("position", f"item position {item_pos} but it is item {item_index + 1}",
-                        "positions follow the order of the list: 1, 2, 3… without gaps")
+            _check_position(i, "item", item_index, item_positions)
             if ref:
                 items.append(CourseItem(ref=ref, note=i.text("note"), line=i.line("item")))
         if not items and "items" in course_data and complete:

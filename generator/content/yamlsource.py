@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import yaml
@@ -9,6 +10,7 @@ import yaml
 from generator.errors import ContentError
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_DEPTH = 50
 
 
 class LocDict(dict):
@@ -80,6 +82,7 @@ class _Builder:
         self.path = path
         self.offset = offset
         self.seen: set[int] = set()
+        self.depth = 0
 
     def line(self, node: yaml.Node) -> int:
         return node.start_mark.line + 1 + self.offset
@@ -96,20 +99,28 @@ class _Builder:
                 "write the value out in full",
             )
         self.seen.add(id(node))
-        if isinstance(node, yaml.SequenceNode):
-            out = LocList(self.build(child) for child in node.value)
-            out.line = self.line(node)
-            out.item_lines = [self.line(child) for child in node.value]
-            return out
-        if isinstance(node, yaml.MappingNode):
-            return self.mapping(node)
+        # Content nests a few levels; a deep document is an attack on the stack, not content.
+        if self.depth >= MAX_DEPTH:
+            raise ContentError(self.path, self.line(node),
+                               f"YAML nested deeper than {MAX_DEPTH} levels")
+        self.depth += 1
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                out = LocList(self.build(child) for child in node.value)
+                out.line = self.line(node)
+                out.item_lines = [self.line(child) for child in node.value]
+                return out
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node)
+        finally:
+            self.depth -= 1
         raise ContentError(self.path, self.line(node), "unsupported YAML node")
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag == "tag:yaml.org,2002:merge" or node.value == "<<" and node.style is None:
             raise ContentError(self.path, self.line(node), "YAML merge keys (<<) are not allowed")
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
             raise ContentError(
                 self.path, self.line(node), f"invalid value: {exc.problem}"
@@ -121,6 +132,15 @@ class _Builder:
                 f"invalid value {node.value!r}: {exc}",
                 "dates are written YYYY-MM-DD and must exist in the calendar",
             ) from None
+        # Content is text, numbers, dates and yes/no: nothing that JSON or SQLite cannot hold.
+        if isinstance(value, bytes):
+            raise ContentError(self.path, self.line(node), "binary values (!!binary) are not allowed",
+                               "write the value as text")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ContentError(self.path, self.line(node),
+                               f"{node.value!r} is not a usable number (infinite or not-a-number)",
+                               "write a finite number, or put the value in quotes")
+        return value
 
     def mapping(self, node: yaml.MappingNode) -> LocDict:
         out = LocDict()

@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from generator.errors import BuildError
 from generator.markup import render_inline, render_markdown
+from generator.safepaths import inside, output_file
 from generator.settings import Settings
 from generator.site import urls
 from generator.site.routes import Page
+
+
+class ContainedLoader(jinja2.FileSystemLoader):
+    """A FileSystemLoader that refuses a template reached through a link out of its folder,
+    so `{% include %}` of a linked file cannot read (and publish) a file outside the site."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if not any(inside(Path(folder), Path(filename)) for folder in self.searchpath):
+            raise BuildError(f"template {template!r} is a link to {os.path.realpath(filename)}, "
+                             "outside the templates folder; replace the link with the file")
+        return source, filename, uptodate
 
 
 def make_environment(settings: Settings) -> jinja2.Environment:
     """Templates resolve from the override folder first, then the defaults; an override can
     extend the default it replaces as `{% extends "default:menu.html" %}`."""
     assert settings.templates_dir is not None
-    defaults = jinja2.FileSystemLoader(str(settings.templates_dir))
+    defaults = ContainedLoader(str(settings.templates_dir))
     loaders: list[jinja2.BaseLoader] = []
     if settings.override_dir is not None and settings.override_dir.is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(settings.override_dir)))
+        loaders.append(ContainedLoader(str(settings.override_dir)))
     loaders += [jinja2.PrefixLoader({"default": defaults}, delimiter=":"), defaults]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
@@ -76,7 +91,7 @@ def write_pages(renderer: Renderer, pages: Iterable[Page], out_dir: Path) -> int
     """Render every page into `out_dir`; returns how many were written."""
     count = 0
     for page in pages:
-        target = out_dir / urls.output_path(page.url)
+        target = output_file(out_dir, page.url)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(renderer.render(page))
         count += 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import posixpath
 from urllib.parse import quote
 
+from generator.safepaths import safe_relative
+
 
 def menu_url(slug: str) -> str:
     return f"/menus/{slug}/"
@@ -35,11 +37,9 @@ def share_url(token: str) -> str:
 
 
 def output_path(url: str) -> str:
-    """The file a URL is written to, relative to the output folder."""
-    path = url.lstrip("/")
-    if not path or path.endswith("/"):
-        return path + "index.html"
-    return path
+    """The file a URL is written to, relative to the output folder (checked: a URL that could
+    reach outside it, through '..' or odd characters, raises BuildError)."""
+    return safe_relative(url)
 
 
 def relative(from_url: str, to_url: str) -> str:
