@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,7 +57,7 @@ class Settings:
         """Fill every default path from the root and pin the build clock."""
         root = self.root.resolve()
         data = (self.data_dir or root / "data").resolve()
-        clock = self.build_time or build_clock()
+        clock = self.build_time or build_clock(root)
         return replace(
             self,
             root=root,
@@ -80,9 +81,28 @@ class Settings:
         return rows
 
 
-def build_clock() -> datetime:
-    """The build's notion of now: SOURCE_DATE_EPOCH for reproducible builds, else the wall clock."""
+def build_clock(root: Path | None = None) -> datetime:
+    """The build's notion of now, the one stamp written into the site and the database.
+
+    SOURCE_DATE_EPOCH when set (reproducible-builds.org); else, for a site kept in git, the
+    time of its last commit, so two clones build byte-identical output whenever they run;
+    else the wall clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
         return datetime.fromtimestamp(int(epoch), tz=UTC)
+    committed = _last_commit_time(root) if root is not None else None
+    if committed is not None:
+        return committed
     return datetime.now(tz=UTC).replace(microsecond=0)
+
+
+def _last_commit_time(root: Path) -> datetime | None:
+    try:
+        done = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%ct"],
+                              capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    stamp = done.stdout.strip()
+    if done.returncode != 0 or not stamp.isdigit():
+        return None
+    return datetime.fromtimestamp(int(stamp), tz=UTC)

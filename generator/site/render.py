@@ -15,6 +15,7 @@ from generator.safepaths import inside, output_file
 from generator.settings import Settings
 from generator.site import urls
 from generator.site.routes import Page
+from generator.site.safejson import script_json
 
 
 class ContainedLoader(jinja2.FileSystemLoader):
@@ -49,6 +50,9 @@ def make_environment(settings: Settings) -> jinja2.Environment:
     env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text or ""))
     env.filters["inline_markdown"] = lambda text: jinja2.utils.markupsafe.Markup(
         render_inline(text or ""))
+    # JSON-LD and other JSON in pages: never a raw '<', '>' or '&' (see safejson.py).
+    env.filters["tojson"] = script_json
+    env.filters["jsonld"] = script_json
     env.filters["year"] = lambda date: (date or "")[:4]
     env.filters["day"] = lambda stamp: (stamp or "")[:10]
     env.globals.update(
