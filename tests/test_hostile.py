@@ -1,0 +1,230 @@
+"""Hostile content: every field of a site holds a known XSS vector; nothing executable gets out."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import markupsafe
+import pytest
+import yaml
+
+from generator.build import build
+from generator.content.loader import load_site
+from generator.errors import ContentErrors
+from generator.markup import render_inline, render_markdown
+from generator.settings import Settings
+from generator.site.safejson import dumps_safe, script_json
+from tests.hostile import MARKER, REFUSED_URLS, make_hostile_site, vectors
+from tests.outputscan import check_html, scan_output
+from tests.sitekit import make_site
+
+
+@pytest.fixture(scope="module")
+def hostile_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_hostile_site(tmp_path_factory.mktemp("hostile") / "site")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", "1795651200")
+        build(Settings(root=root))
+    return root / "output"
+
+
+def test_corpus_is_substantial() -> None:
+    found = vectors()
+    assert len(found) >= 40
+    assert all(MARKER in v for v in found)
+
+
+def test_every_vector_reaches_the_pages_escaped(hostile_output: Path) -> None:
+    # The test is only worth something if the hostile text is really published (escaped).
+    for n, vector in enumerate(vectors()):
+        page = hostile_output / f"items/book/book-{n}/index.html"
+        html = page.read_text(encoding="utf-8")
+        assert f"<h1>{markupsafe.escape(vector)}</h1>" in html, vector
+        if n % 5 != 4:
+            menu = (hostile_output / f"menus/menu-{n}/index.html").read_text(encoding="utf-8")
+            assert str(markupsafe.escape(vector)) in menu, vector
+        else:
+            assert not (hostile_output / f"menus/menu-{n}").exists()
+
+
+def test_no_payload_in_any_output_file(hostile_output: Path) -> None:
+    files = [p for p in hostile_output.rglob("*") if p.is_file()]
+    assert len(files) > 200
+    problems = scan_output(hostile_output)
+    assert problems == [], "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("snippet, expected", [
+    ("<p><script>alert('omxss')</script></p>", "raw payload"),
+    ("<img src=x onerror=alert(1)>", "event handler onerror="),
+    ("<a href=' JaVa\tScRiPt:alert(1)'>x</a>", "javascript: URL"),
+    ("<a href='data:text/html,x'>x</a>", "data: URL"),
+    ("<svg><a xlink:href='javascript:alert(1)'>x</a></svg>", "javascript: URL"),
+    ("<iframe src='https://example.org'></iframe>", "<iframe> element"),
+    ("<style>p{x:url(javascript:alert('omxss'))}</style>", "inside a <style>"),
+    ("<div style=\"background:url(javascript:x)\">", "style="),
+    ("<script type='application/ld+json'>{\"a\": \"</p>\"}</script>", "raw '<'"),
+    ("<script>var x = 'omxss';</script>", "executable script"),
+    ("<script src='https://evil.example/x.js'></script>", "script from elsewhere"),
+    ("<meta http-equiv='refresh' content='0;url=javascript:alert(1)'>", "meta refresh"),
+])
+def test_scanner_catches_each_kind_of_leak(snippet: str, expected: str) -> None:
+    problems: list[str] = []
+    check_html(snippet, "page.html", problems)
+    assert any(expected in p for p in problems), problems
+
+
+def test_scanner_passes_the_site_own_markup() -> None:
+    problems: list[str] = []
+    check_html('<script type="application/ld+json">{"name": "\\u003cb\\u003e"}</script>'
+               '<a href="../x/index.html">x</a><img src="https://example.org/c.jpg" alt="&lt;x">'
+               '<svg role="img" aria-label="a"><a href="../y/index.html"><text>t</text></a></svg>',
+               "page.html", problems)
+    assert problems == []
+
+
+@pytest.mark.parametrize("vector", vectors())
+def test_markdown_sanitizer_strips_each_vector(vector: str) -> None:
+    for html in (render_markdown(vector), render_inline(vector),
+                 render_markdown(f"para\n\n{vector}\n\n* {vector}\n\n> {vector}")):
+        problems: list[str] = []
+        check_html(html, "markdown", problems)
+        assert problems == [], (vector, html)
+        for tag in ("<script", "<iframe", "<style", "<svg", "<math", "<img", "<object",
+                    "<embed", "<form", "<input", "<base", "<meta", "<details", "<template"):
+            assert tag not in html.lower(), (vector, html)
+
+
+def test_json_for_script_blocks_escapes_markup_characters() -> None:
+    value = {"name": "</script><script>alert('omxss')</script> & <!-- \u2028"}
+    text = str(script_json(value))
+    for raw in "<>&'\u2028":
+        assert raw not in text
+    assert "\\u003c/script\\u003e" in text and "\\u0026" in text
+    import json
+    assert json.loads(text) == value == json.loads(dumps_safe(value))
+
+
+URL_FIELDS = {
+    "curator url": ("content/curators/ada.yaml", "url: {url}\n", None),
+    "cover_image_url": ("content/items/movie/the-conversation.md", "cover_image_url: {url}\n", "md"),
+    "canonical_url": ("content/items/movie/the-conversation.md", "canonical_url: {url}\n", "md"),
+    "source url": ("content/items/movie/the-conversation.md",
+                   "sources:\n  - source: tmdb\n    id: '592'\n    url: {url}\n", "md"),
+    "availability url": ("content/items/book/the-crying-of-lot-49.md",
+                         "availability:\n  - provider: Shop\n    url: {url}\n", "md"),
+}
+
+
+@pytest.mark.parametrize("field", sorted(URL_FIELDS))
+@pytest.mark.parametrize("url", REFUSED_URLS)
+def test_dangerous_url_in_every_url_field_is_a_located_error(tmp_path: Path, field: str,
+                                                             url: str) -> None:
+    name, line_text, kind = URL_FIELDS[field]
+    root = make_site(tmp_path / "site")
+    path = root / name
+    text = path.read_text(encoding="utf-8")
+    inserted = line_text.format(url=yaml.safe_dump(url, default_style='"').strip())
+    if kind == "md":
+        text = text.replace("---\n", "---\n" + inserted, 1)
+        line = 2
+    else:
+        text = inserted + text
+        line = 1
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ContentErrors) as caught:
+        load_site(Settings(root=root).resolve())
+    url_problems = [p for p in caught.value.problems if "URL" in p.message]
+    assert url_problems, caught.value.problems
+    problem = url_problems[0]
+    assert problem.path == name
+    assert problem.line is not None and line <= problem.line <= line + 3
+
+
+# --- the same site in a real browser -------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+# Installed before any page script runs: every way a vector could announce itself is recorded.
+TRAP = """
+window.__xss = [];
+for (const name of ['alert', 'confirm', 'prompt', 'print']) {
+  window[name] = (...args) => { window.__xss.push(name + ':' + args.join(',')); };
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def served(hostile_output: Path) -> Iterator[str]:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(hostile_output))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.browser
+def test_no_dialog_and_no_injected_script_in_chromium(hostile_output: Path, served: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (.ci/setup-browser.sh installs it)")
+    pages = sorted(p.relative_to(hostile_output).as_posix()
+                   for p in hostile_output.rglob("*.html"))
+    assert len(pages) > 200
+    dialogs: list[str] = []
+    fired: list[str] = []
+    bad_links: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        context = browser.new_context(java_script_enabled=True)
+        context.add_init_script(TRAP)
+        # Nothing leaves the machine: any request off the local server is refused and noted.
+        outside: list[str] = []
+
+        def route(r: object) -> None:
+            request = r.request  # type: ignore[attr-defined]
+            if request.url == served + "__canary__.html":
+                r.fulfill(status=200, content_type="text/html",  # type: ignore[attr-defined]
+                          body="<!DOCTYPE html><img src=x onerror=alert('canary')>")
+            elif request.url.startswith(served):
+                r.continue_()  # type: ignore[attr-defined]
+            else:
+                outside.append(request.url)
+                r.abort()  # type: ignore[attr-defined]
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("dialog", lambda d: (dialogs.append(f"{page.url}: {d.message}"), d.dismiss()))
+        # First prove the trap sees a script that runs, so silence below means something.
+        page.goto(served + "__canary__.html", wait_until="load")
+        page.wait_for_function("window.__xss.length > 0")
+        assert page.evaluate("window.__xss") == ["alert:canary"]
+        for rel in pages:
+            page.goto(served + rel, wait_until="load")
+            page.wait_for_timeout(30)  # let autofocus/ontoggle/animation handlers have their go
+            calls = page.evaluate("window.__xss || []")
+            fired.extend(f"{rel}: {c}" for c in calls)
+            schemes = page.evaluate("""() => Array.from(
+                document.querySelectorAll('[href],[src],[action],[formaction],[data]'))
+                .map(e => e.href?.baseVal ?? e.href ?? e.src ?? e.action ?? e.formAction ?? e.data)
+                .filter(u => typeof u === 'string' && u)
+                .map(u => { try { return new URL(u, location.href).protocol } catch { return 'bad:' } })
+                .filter(p => !['http:', 'https:', 'mailto:'].includes(p))""")
+            bad_links.extend(f"{rel}: {s}" for s in schemes)
+        browser.close()
+    assert dialogs == []
+    assert fired == []
+    assert bad_links == []
+    assert not any(MARKER in url or "evil.example" in url for url in outside), outside
