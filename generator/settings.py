@@ -49,6 +49,10 @@ class Settings:
     stale_after_days: int = field(
         default=180, metadata=_meta("Availability older than this many days is a warning.")
     )
+    watch_regions: str = field(
+        default="", metadata=_meta("Regions (comma-separated, e.g. US,GB) whose TMDB watch "
+                                   "providers become availability rows; empty keeps all.")
+    )
     max_file_bytes: int = field(
         default=1_000_000, metadata=_meta("Content files larger than this are refused.")
     )

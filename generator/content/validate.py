@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from generator.content.fields import slugify, suggest
 from generator.content.model import Item, Menu, Site
 from generator.errors import Problem
 from generator.settings import Settings
+from generator.sources.tmdb import watch_providers
 
 
 class RefIndex:
@@ -197,3 +199,24 @@ def _check_staleness(site: Site, settings: Settings, problems: list[Problem]) ->
                     item.path, entry.line,
                     f"availability at {entry.provider!r} last checked {age} days ago",
                     "check it again and update last_checked", severity="warning"))
+        for source in item.sources:
+            # Watch providers in a TMDB payload become availability rows at build time.
+            if source.source != "tmdb" or not source.fetched_at or len(source.fetched_at) != 10:
+                continue
+            if not _has_watch_providers(site.payloads.get((source.source, source.id))):
+                continue
+            age = (today - date.fromisoformat(source.fetched_at)).days
+            if age > settings.stale_after_days:
+                problems.append(Problem(
+                    item.path, source.line,
+                    f"watch providers from tmdb:{source.id} fetched {age} days ago",
+                    f"run 'omakase import tmdb {source.id}' to refresh them", severity="warning"))
+
+
+def _has_watch_providers(payload: str | None) -> bool:
+    if not payload or '"watch/providers"' not in payload:
+        return False
+    try:
+        return bool(watch_providers(json.loads(payload)))
+    except ValueError:
+        return False
