@@ -82,8 +82,16 @@ def profile_for(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
                JOIN media_items i ON i.id = s.media_item_id
                WHERE s.user_id = :u AND s.favorite = 1 ORDER BY i.title""", {"u": user_id})
     ]
+    loved = _loved(db, user_id)
+    statuses = {
+        row["status"]: row["n"] for row in db.query(
+            "SELECT status, count(*) AS n FROM user_item_states WHERE user_id = :u "
+            "GROUP BY status ORDER BY status", {"u": user_id})
+    }
     return {
         "items": len(items),
+        "statuses": statuses,
+        "loved": loved,
         "types": _top(types),
         "genres": _top(genres),
         "decades": sorted(({"name": k, "count": v} for k, v in decades.items()),
@@ -96,3 +104,31 @@ def profile_for(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
         if rated else None,
         "favorites": favourites,
     }
+
+
+LOVED = """
+    SELECT media_item_id FROM user_item_states
+    WHERE user_id = :u AND (rating >= 8 OR favorite = 1)
+"""
+
+
+def _loved(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
+    """What the curator rated 8 or more, or marked favourite: the genres, creators and tags that
+    weigh most in their taste, as opposed to everything they merely logged."""
+    genres: Counter[str] = Counter()
+    for row in db.query(f"SELECT metadata FROM media_items WHERE id IN ({LOVED})", {"u": user_id}):
+        for genre in json.loads(row["metadata"]).get("genres", []) or []:
+            genres[str(genre)] += 1
+    creators: Counter[str] = Counter()
+    for table, column in (("book_items", "authors"), ("movie_items", "directors"),
+                          ("game_items", "developers"), ("music_items", "artists")):
+        for row in db.query(f"SELECT {column} AS names FROM {table} WHERE media_item_id IN ({LOVED})",
+                            {"u": user_id}):
+            creators.update(json.loads(row["names"]))
+    tags: Counter[str] = Counter(
+        row["name"] for row in db.query(
+            f"""SELECT t.name FROM media_item_tags mt JOIN tags t ON t.id = mt.tag_id
+                WHERE mt.media_item_id IN ({LOVED})""", {"u": user_id})
+    )
+    count = next(iter(db.query(f"SELECT count(*) AS n FROM ({LOVED})", {"u": user_id})))["n"]
+    return {"items": count, "genres": _top(genres), "creators": _top(creators), "tags": _top(tags)}
