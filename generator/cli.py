@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from generator import __version__
-from generator.commands import build, check, fork, import_, new, replay, schema
+from generator.commands import build, check, fork, import_, new, replay, schema, serve
 from generator.settings import Settings
 
 
@@ -35,3 +35,4 @@ main.add_command(new.command)
 main.add_command(fork.command)
 main.add_command(import_.command)
 main.add_command(replay.command)
+main.add_command(serve.command)

@@ -1,0 +1,374 @@
+"""The development server: serve output/, rebuild when sources change, reload open tabs.
+
+The build is a parameter (mkdocs style) so a faster, incremental build can be plugged in.
+Only `output/` is served, on 127.0.0.1 by default; live reload is a script added to HTML
+responses on the way out (never to the files), which long-polls a build generation."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import click
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from generator.settings import Settings
+
+BuildFunction = Callable[[Settings], Any]
+POLL_PATH = "/__omakase__/poll"
+POLL_TIMEOUT = 20.0
+_IGNORED_SUFFIXES = (".tmp", ".swp", ".swx", ".swo", "~", ".part", ".crdownload")
+
+
+def default_build(settings: Settings) -> Any:
+    from generator.build import build
+
+    return build(settings)
+
+
+@dataclass
+class Snapshot:
+    generation: int  # every finished build attempt
+    version: int  # every successful build
+    error: str | None
+
+
+class BuildState:
+    """What the last build did, and a way to wait until the next one finishes."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._snap = Snapshot(0, 0, None)
+        self.closed = False
+
+    def snapshot(self) -> Snapshot:
+        with self._cond:
+            return self._snap
+
+    def record(self, error: str | None) -> Snapshot:
+        with self._cond:
+            old = self._snap
+            self._snap = Snapshot(old.generation + 1, old.version + (error is None), error)
+            self._cond.notify_all()
+            return self._snap
+
+    def wait_after(self, generation: int, timeout: float) -> Snapshot:
+        """Block until a build newer than `generation` finished (or timeout, or close)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._snap.generation != generation or self.closed,
+                                timeout=timeout)
+            return self._snap
+
+    def close(self) -> None:
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+
+def safe_path(root: Path, raw_path: str) -> Path | None:
+    """The file under `root` a request path names, or None when it tries to leave `root`.
+
+    Refuses `..` and `.` segments, percent-encoded dots and slashes, backslashes and NUL,
+    and anything whose real path (after symlinks) is outside `root`."""
+    lowered = raw_path.lower()
+    if any(code in lowered for code in ("%2e", "%2f", "%5c", "%00")):
+        return None
+    decoded = unquote(raw_path)
+    if "\\" in decoded or "\x00" in decoded or not decoded.startswith("/"):
+        return None
+    if any(segment in (".", "..") for segment in decoded.split("/")):
+        return None
+    base = root.resolve()
+    target = (base / decoded.lstrip("/")).resolve()
+    if target != base and not target.is_relative_to(base):
+        return None
+    return target
+
+
+_RELOAD_SCRIPT = """<script>
+(function () {
+  var generation = %(generation)s, version = %(version)s, box = null;
+  function overlay(text) {
+    if (!text) { if (box) { box.remove(); box = null; } return; }
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "omakase-build-error";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;" +
+        "padding:1.5rem;background:rgba(20,0,0,.92);color:#fff;font:14px/1.5 monospace;" +
+        "white-space:pre-wrap";
+      document.body.appendChild(box);
+    }
+    box.textContent = "Build failed; showing the last good site underneath.\\n\\n" + text;
+  }
+  function poll() {
+    fetch("%(poll)s?since=" + generation, {cache: "no-store"})
+      .then(function (r) { return r.json(); })
+      .then(function (s) {
+        generation = s.generation;
+        if (s.error) { overlay(s.error); }
+        else if (s.version !== version) { location.reload(); return; }
+        else { overlay(null); }
+        poll();
+      })
+      .catch(function () { setTimeout(poll, 1000); });
+  }
+  overlay(%(error)s);
+  poll();
+})();
+</script>
+"""
+
+
+def reload_script(snap: Snapshot) -> str:
+    error = json.dumps(snap.error).replace("<", "\\u003c")  # never closes the script element
+    return _RELOAD_SCRIPT % {"generation": snap.generation, "version": snap.version,
+                             "error": error, "poll": POLL_PATH}
+
+
+def inject(page: bytes, snap: Snapshot) -> bytes:
+    """The page with the reload script before its last </body> (or at the end)."""
+    script = reload_script(snap).encode("utf-8")
+    at = page.lower().rfind(b"</body>")
+    return page + script if at < 0 else page[:at] + script + page[at:]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass  # a dev server that logs every request drowns the build messages
+
+    def do_HEAD(self) -> None:  # noqa: N802 - stdlib naming
+        self._respond(head=True)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._respond(head=False)
+
+    def _respond(self, head: bool) -> None:
+        parts = urlsplit(self.path)
+        if parts.path == POLL_PATH:
+            self._poll(parts.query, head)
+            return
+        root = self.server.output_dir
+        target = safe_path(root, parts.path)
+        if target is None:
+            self._send(HTTPStatus.BAD_REQUEST, b"Bad path\n", "text/plain; charset=utf-8", head)
+            return
+        if target.is_dir():
+            if not parts.path.endswith("/"):
+                self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+                self.send_header("Location", parts.path + "/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            target = target / "index.html"
+        if not target.is_file():
+            self._not_found(head)
+            return
+        self._file(target, HTTPStatus.OK, head)
+
+    def _not_found(self, head: bool) -> None:
+        page = self.server.output_dir / "404.html"
+        if page.is_file():
+            self._file(page, HTTPStatus.NOT_FOUND, head)
+            return
+        body = (b"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                b"<title>Not found</title></head><body><h1>Not found</h1>"
+                b"<p>The site has not been built yet, or this page does not exist.</p></body></html>")
+        self._send(HTTPStatus.NOT_FOUND, inject(body, self.server.state.snapshot()),
+                   "text/html; charset=utf-8", head)
+
+    def _file(self, path: Path, status: HTTPStatus, head: bool) -> None:
+        try:
+            data = path.read_bytes()
+        except OSError:  # swapped away mid-request: the next request sees the new site
+            self._send(HTTPStatus.SERVICE_UNAVAILABLE, b"Rebuilding\n", "text/plain", head)
+            return
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if kind == "text/html":
+            data = inject(data, self.server.state.snapshot())
+        if kind.startswith("text/") or kind in ("application/javascript", "application/json",
+                                                 "application/xml", "image/svg+xml"):
+            kind += "; charset=utf-8"
+        self._send(status, data, kind, head)
+
+    def _poll(self, query: str, head: bool) -> None:
+        try:
+            since = int(parse_qs(query).get("since", ["-1"])[0])
+        except ValueError:
+            since = -1
+        snap = self.server.state.wait_after(since, self.server.poll_timeout)
+        body = json.dumps({"generation": snap.generation, "version": snap.version,
+                           "error": snap.error}).encode()
+        self._send(HTTPStatus.OK, body, "application/json", head)
+
+    def _send(self, status: HTTPStatus, body: bytes, kind: str, head: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], output_dir: Path, state: BuildState,
+                 poll_timeout: float) -> None:
+        self.output_dir = output_dir
+        self.state = state
+        self.poll_timeout = poll_timeout
+        super().__init__(address, _Handler)
+
+
+class _Changes(FileSystemEventHandler):
+    """Notes that a source changed; ignores the build's own files and editors' temp files."""
+
+    def __init__(self, settings: Settings, on_change: Callable[[], None]) -> None:
+        self.on_change = on_change
+        assert settings.output_dir is not None and settings.db_path is not None
+        self.output = settings.output_dir
+        self.db_name = settings.db_path.name
+
+    def relevant(self, path: str) -> bool:
+        p = Path(path)
+        if p.name.startswith(".") or p.name.endswith(_IGNORED_SUFFIXES) or p.name == "4913":
+            return False
+        if p.name.startswith(self.db_name):  # the database and its journals, written by the build
+            return False
+        return not (p == self.output or p.is_relative_to(self.output))
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        if event.is_directory and event.event_type == "modified":
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "") or ""]
+        if any(p and self.relevant(str(p)) for p in paths):
+            self.on_change()
+
+
+class DevServer:
+    """Build, serve, watch, rebuild. `start()` returns once the site is being served."""
+
+    def __init__(self, settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
+                 build: BuildFunction = default_build, debounce: float = 0.2,
+                 poll_timeout: float = POLL_TIMEOUT,
+                 echo: Callable[[str], None] | None = None) -> None:
+        self.settings = settings.resolve()
+        self.host, self.port = host, port
+        self.build_function = build
+        self.debounce = debounce
+        self.poll_timeout = poll_timeout
+        self.echo = echo or (lambda text: click.echo(text, err=True))
+        self.state = BuildState()
+        self._dirty = threading.Event()
+        self._last_change = 0.0
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._observer: Any = None
+        self._httpd: _Server | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._httpd is not None
+        host, port = self._httpd.server_address[:2]
+        shown = f"[{host}]" if ":" in str(host) else host
+        return f"http://{shown}:{port}/"
+
+    def watched(self) -> list[Path]:
+        s = self.settings
+        folders = [s.content_dir, s.templates_dir, s.data_dir, s.override_dir]
+        return [f for f in folders if f is not None and f.is_dir()]
+
+    def rebuild(self) -> Snapshot:
+        """Run the build once; report the outcome to the terminal and to open tabs."""
+        started = time.perf_counter()
+        try:
+            report = self.build_function(self.settings)
+        except click.ClickException as exc:
+            error = exc.format_message()
+        except Exception:  # a bug must not kill the server; show it like any build error
+            error = traceback.format_exc()
+        else:
+            for warning in getattr(report, "warnings", []) or []:
+                self.echo(warning.format())
+            pages = getattr(report, "pages", None)
+            done = f"{pages} pages" if pages is not None else "site"
+            self.echo(f"Built {done} in {time.perf_counter() - started:.2f}s.")
+            return self.state.record(None)
+        self.echo("Build failed; still serving the last good site.\n" + error)
+        return self.state.record(error)
+
+    def _changed(self) -> None:
+        self._last_change = time.monotonic()
+        self._dirty.set()
+
+    def _rebuild_loop(self) -> None:
+        while not self._stopping.is_set():
+            if not self._dirty.wait(timeout=0.2):
+                continue
+            # Let a burst of saves settle (editors write, rename and touch in quick succession).
+            while time.monotonic() - self._last_change < self.debounce:
+                if self._stopping.wait(self.debounce / 4):
+                    return
+            self._dirty.clear()
+            self.rebuild()
+
+    def start(self) -> None:
+        self.rebuild()
+        assert self.settings.output_dir is not None
+        self._httpd = _Server((self.host, self.port), self.settings.output_dir, self.state,
+                              self.poll_timeout)
+        self._observer = Observer()
+        handler = _Changes(self.settings, self._changed)
+        for folder in self.watched():
+            self._observer.schedule(handler, str(folder), recursive=True)
+        self._observer.start()
+        for target in (self._httpd.serve_forever, self._rebuild_loop):
+            thread = threading.Thread(target=target, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        """Stop watching and serving; wakes waiting browsers so nothing hangs."""
+        self._stopping.set()
+        self.state.close()
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def serve_forever(self) -> None:
+        """Start, then wait for Ctrl-C and stop cleanly."""
+        self.start()
+        self.echo(f"Serving {self.settings.output_dir} at {self.url} — Ctrl-C to stop.")
+        self.echo("Watching " + ", ".join(str(f) for f in self.watched()))
+        try:
+            while not self._stopping.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            self.echo("Stopping.")
+        finally:
+            self.stop()
