@@ -215,3 +215,21 @@ def test_cli_import_and_replay(site_root: Path) -> None:
     result = runner.invoke(main, ["import", "nosuch", "1", "--root", str(site_root)])
     assert result.exit_code == 1 and "unknown source" in result.output
     assert "Traceback" not in result.output
+
+
+def test_cli_fetches_from_api_url_and_dates_the_fetch_today(site_root: Path, monkeypatch) -> None:  # noqa: ANN001
+    from datetime import UTC, datetime
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    raw = real("openlibrary/bookwyrm_ol_edition_sabriel.json").read_bytes()
+    canned = Canned(routes={"/books/OL22951843M.json": [(200, {}, raw)]})
+    before = datetime.now(tz=UTC).date().isoformat()
+    with serve(canned):
+        result = CliRunner().invoke(main, ["import", "openlibrary", "OL22951843M", "--root",
+                                           str(site_root), "--api-url", canned.base])
+    after = datetime.now(tz=UTC).date().isoformat()
+    assert result.exit_code == 0, result.output
+    assert canned.requests[0][0] == "/books/OL22951843M.json"
+    text = (site_root / "content/items/book/sabriel.md").read_text()
+    assert f"fetched: {before}" in text or f"fetched: {after}" in text
+    assert "pages: 491" in text and "isbn: '9780060273224'" in text

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from generator.content.catalog import Catalog
@@ -36,6 +38,14 @@ class UpstreamReport:
         return out
 
 
+def fetch_day() -> str:
+    """The day a payload is fetched: today, or SOURCE_DATE_EPOCH's day for reproducible runs.
+    (Not the build clock, which may be the last commit's time.)"""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    moment = datetime.fromtimestamp(int(epoch), tz=UTC) if epoch.isdigit() else datetime.now(tz=UTC)
+    return moment.date().isoformat()
+
+
 def source_module(name: str):  # noqa: ANN201 - a source module
     if name not in SOURCES:
         raise BuildError(f"unknown source {name!r}; known: {', '.join(sorted(SOURCES))}, "
@@ -49,7 +59,6 @@ def import_upstream(settings: Settings, source: str, raw_id: str, *, from_file: 
     """Fetch (or read) one upstream record, keep it verbatim, and create or update its item."""
     settings = settings.resolve()
     assert settings.data_dir is not None and settings.content_dir is not None
-    assert settings.build_time is not None
     module = source_module(source)
     if from_file is not None:
         text, payload = read_payload_file(from_file)
@@ -64,8 +73,7 @@ def import_upstream(settings: Settings, source: str, raw_id: str, *, from_file: 
     report = UpstreamReport()
     catalog = Catalog.load(settings.content_dir)
     mapped = module.map_payload(payload, external_id)
-    change = apply_mapped(catalog, mapped, fetched=settings.build_time.date().isoformat(),
-                          media_type=media_type)
+    change = apply_mapped(catalog, mapped, fetched=fetch_day(), media_type=media_type)
     if store_payload(settings.data_dir, source, external_id, text):
         report.payloads_written.append(f"{source}:{external_id}")
     catalog.save()
