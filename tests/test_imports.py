@@ -206,3 +206,25 @@ def test_real_letterboxd_export_imports_completely_and_twice_changes_nothing(
     before = _digest(site_root)
     again = import_letterboxd(settings, export, "ada")
     assert _digest(site_root) == before and again.files_written == 0
+
+
+def test_real_letterboxd_ratings_and_lists(site_root: Path, tmp_path: Path) -> None:
+    import shutil
+
+    source = real("exports/letterboxd/patrickmjones")
+    export = tmp_path / "export"
+    (export / "lists").mkdir(parents=True)
+    shutil.copy(source / "ratings.csv", export)
+    shutil.copy(source / "lists/palme-dor-winners-project.csv", export / "lists")
+    settings = settings_for(site_root)
+    summary = import_letterboxd(settings, export, "ada")
+    assert not summary.skipped and summary.menus_created == ["palme-d-or-winners-project"]
+    site, _ = load_site(settings)
+    ratings = {s.ref: s.rating for s in site.logs["ada"].states}
+    assert ratings["movie/backcountry"] == 3 and ratings["movie/parasite"] == 10  # 1.5 and 5 stars
+    menu = site.menus["palme-d-or-winners-project"]
+    assert menu.status == "draft" and menu.tags == ["cannes", "project"]
+    assert [i.ref for i in menu.courses[0].items][:2] == ["movie/parasite", "movie/shoplifters"]
+    rows = (source / "lists/palme-dor-winners-project.csv").read_text().count("https://boxd.it/") - 1
+    assert len(menu.courses[0].items) == rows
+    assert "indiewire.com" in menu.introduction

@@ -233,3 +233,17 @@ def test_cli_fetches_from_api_url_and_dates_the_fetch_today(site_root: Path, mon
     text = (site_root / "content/items/book/sabriel.md").read_text()
     assert f"fetched: {before}" in text or f"fetched: {after}" in text
     assert "pages: 491" in text and "isbn: '9780060273224'" in text
+
+
+@pytest.mark.parametrize(("source", "relative", "wrong"), [
+    ("wikidata", CITY_STREETS, "Q184843"),
+    ("tmdb", "tmdb/mediatracker_tmdb_movie_671_details.json", "672"),
+    ("openlibrary", "openlibrary/bookwyrm_ol_work_OL15832982W.json", "OL1W"),
+    ("musicbrainz", DARK_SIDE, "release/00000000-0000-0000-0000-000000000000"),
+])
+def test_a_payload_saved_for_another_record_is_refused(site_root: Path, source: str,
+                                                       relative: str, wrong: str) -> None:
+    settings = settings_for(site_root)
+    with pytest.raises(ContentError, match="this payload describes"):
+        import_upstream(settings, source, wrong, from_file=real(relative))
+    assert not (settings.data_dir / "sources").exists()

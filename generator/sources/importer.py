@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from generator.content.catalog import Catalog
-from generator.errors import BuildError
+from generator.errors import BuildError, ContentError
 from generator.settings import Settings
 from generator.sources import SOURCES
 from generator.sources.apply import ItemChange, apply_mapped
@@ -70,6 +70,12 @@ def import_upstream(settings: Settings, source: str, raw_id: str, *, from_file: 
                           headers=module.headers())
         payload = parse_payload(text, url)
     external_id = module.normalize_id(raw_id, payload)
+    described = module.payload_id(payload)
+    if described and described != external_id:
+        where = str(from_file) if from_file is not None else "the response"
+        raise ContentError(
+            where, None, f"this payload describes {source}:{described}, not {source}:{external_id}",
+            f"import it as '{described}', or pass the payload saved for {external_id}")
     report = UpstreamReport()
     catalog = Catalog.load(settings.content_dir)
     mapped = module.map_payload(payload, external_id)

@@ -47,6 +47,13 @@ def normalize_id(raw: str, payload: Any = None) -> str:
                      "release/MBID or recording/MBID")
 
 
+def payload_id(payload: Any) -> str | None:
+    """The id of the record a payload describes, to catch a file saved for another record."""
+    entity = _entity_of(payload)
+    mbid = payload.get("id") if isinstance(payload, dict) else None
+    return f"{entity}/{mbid.lower()}" if entity and isinstance(mbid, str) else None
+
+
 def request_url(external_id: str, base: str = BASE_URL) -> str:
     entity, mbid = external_id.split("/", 1)
     return f"{base.rstrip('/')}/ws/2/{entity}/{mbid}?fmt=json&inc={INCLUDES[entity]}"

@@ -25,6 +25,13 @@ def normalize_id(raw: str, payload: Any = None) -> str:
     return match.group(1).upper()
 
 
+def payload_id(payload: Any) -> str | None:
+    """The id of the record a payload describes, to catch a file saved for another record."""
+    key = payload.get("key") if isinstance(payload, dict) else None
+    match = ID_RE.search(key) if isinstance(key, str) else None
+    return match.group(1).upper() if match else None
+
+
 def request_url(external_id: str, base: str = BASE_URL) -> str:
     kind = "works" if external_id.endswith("W") else "books"
     return f"{base.rstrip('/')}/{kind}/{external_id}.json"

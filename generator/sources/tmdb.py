@@ -27,6 +27,12 @@ def normalize_id(raw: str, payload: Any = None) -> str:
     raise BuildError(f"{raw!r} is not a TMDB movie id (a number such as 671)")
 
 
+def payload_id(payload: Any) -> str | None:
+    """The id of the movie a payload describes, to catch a file saved for another movie."""
+    value = payload.get("id") if isinstance(payload, dict) else None
+    return str(value) if isinstance(value, int) else None
+
+
 def request_url(external_id: str, base: str = BASE_URL) -> str:
     url = (f"{base.rstrip('/')}/3/movie/{external_id}"
            "?append_to_response=credits,watch/providers&language=en-US")

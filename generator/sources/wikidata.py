@@ -37,6 +37,15 @@ def normalize_id(raw: str, payload: Any = None) -> str:
     return match.group(1).upper()
 
 
+def payload_id(payload: Any) -> str | None:
+    """The id of the entity a payload describes, to catch a file saved for another entity."""
+    if isinstance(payload, dict) and isinstance(payload.get("entities"), dict):
+        ids = [k for k in payload["entities"] if re.fullmatch(r"Q\d+", k)]
+        return ids[0] if len(ids) == 1 else None
+    value = payload.get("id") if isinstance(payload, dict) else None
+    return value if isinstance(value, str) and re.fullmatch(r"Q\d+", value) else None
+
+
 def request_url(external_id: str, base: str = BASE_URL) -> str:
     return f"{base.rstrip('/')}/wiki/Special:EntityData/{external_id}.json"
 
