@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 from collections import Counter
@@ -122,7 +123,8 @@ class LogBook:
         self.data: dict[str, Any] = read_yaml(self.path, display) if self.path.is_file() \
             else {"curator": handle}
         self.data.setdefault("curator", handle)
-        self.original = dump_yaml(self.data) if self.path.is_file() else ""
+        # A copy of what the file said: the file is rewritten only when the data changed.
+        self.original = copy.deepcopy(self.data) if self.path.is_file() else None
         self.states: dict[str, dict[str, Any]] = {}
         for state in self.data.get("states") or []:
             if isinstance(state, dict) and state.get("item"):
@@ -182,11 +184,10 @@ class LogBook:
         summary.entries_added += 1
 
     def save(self) -> bool:
-        text = dump_yaml(self.data)
-        if text == self.original:
+        if self.data == self.original:
             return False
-        self.original = text
-        return write_if_changed(self.path, text)
+        self.original = copy.deepcopy(self.data)
+        return write_if_changed(self.path, dump_yaml(self.data))
 
 
 def write_draft_menu(content_dir: Path, slug: str, front: dict[str, Any], body: str) -> bool:

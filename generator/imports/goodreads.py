@@ -12,7 +12,7 @@ from generator.content.fields import slugify
 from generator.errors import ContentError
 from generator.imports.common import LogBook, Row, Summary, read_csv, read_file
 from generator.settings import Settings
-from generator.sources.apply import ItemChange, _ensure_source, merge_into
+from generator.sources.apply import ItemChange, ensure_source, merge_into
 from generator.sources.mapped import Mapped
 
 REQUIRED = ("Book Id", "Title", "Author", "My Rating", "Exclusive Shelf")
@@ -116,7 +116,7 @@ def import_goodreads(settings: Settings, export: Path, handle: str) -> Summary:
         elif item.ref not in summary.created:
             summary.matched.add(item.ref)
             merge_into(item, mapped, change)
-        _ensure_source(item, mapped, None, change)
+        ensure_source(item, mapped, None, change)
         shelf = row.get("Exclusive Shelf") or "read"
         shelves = [s.strip() for s in row.get("Bookshelves").split(",") if s.strip()]
         tags = item.front.get("tags") if isinstance(item.front.get("tags"), list) else []

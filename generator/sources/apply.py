@@ -60,7 +60,7 @@ def apply_mapped(catalog: Catalog, mapped: Mapped, *, fetched: str | None,
         return ItemChange(item.ref, created=True, set=sorted(mapped.front_matter()))
     change = ItemChange(existing.ref)
     merge_into(existing, mapped, change)
-    _ensure_source(existing, mapped, fetched, change)
+    ensure_source(existing, mapped, fetched, change)
     catalog.reindex(existing)
     return change
 
@@ -117,7 +117,7 @@ def _source_entry(mapped: Mapped, fetched: str | None) -> dict[str, Any]:
     return entry
 
 
-def _ensure_source(item: ItemFile, mapped: Mapped, fetched: str | None, change: ItemChange) -> None:
+def ensure_source(item: ItemFile, mapped: Mapped, fetched: str | None, change: ItemChange) -> None:
     sources = item.front.get("sources")
     if not isinstance(sources, list):
         sources = []
