@@ -15,6 +15,7 @@ from generator.derive.taste import compute_taste_profiles
 from generator.errors import BuildError, Problem
 from generator.progress import track
 from generator.publish import clean_stale_staging, staging_dir, swap_into_place
+from generator.published import RECORD_FILE, published_urls, update_record
 from generator.safepaths import copy_tree_without_links
 from generator.settings import Settings
 from generator.site.render import Renderer, write_pages
@@ -69,9 +70,12 @@ def build(settings: Settings, *, strict: bool = False) -> BuildReport:
         with staging_dir(settings.output_dir) as stage:
             pages = write_pages(renderer, track(all_pages(db), "Rendering pages"), stage)
             copy_static(settings.templates_dir / "static", stage)
+            published = published_urls(db)
             db.close()
             os.replace(db_file, settings.db_path)
             swap_into_place(stage, settings.output_dir)
+        assert settings.data_dir is not None
+        update_record(settings.data_dir / RECORD_FILE, published)
     finally:
         db_file.unlink(missing_ok=True)
     return BuildReport(pages=pages, items=n_items, menus=n_menus, warnings=warnings,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from generator import __version__
-from generator.commands import build, check, fork, import_, new, replay, schema, serve
+from generator.commands import build, check, fork, import_, new, replay, schema, serve, share
 from generator.settings import Settings
 
 
@@ -36,3 +36,4 @@ main.add_command(fork.command)
 main.add_command(import_.command)
 main.add_command(replay.command)
 main.add_command(serve.command)
+main.add_command(share.command)

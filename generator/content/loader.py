@@ -10,7 +10,9 @@ from generator.content.model import MEDIA_TYPES, Site
 from generator.content.parse import parse_curator, parse_item, parse_log, parse_menu
 from generator.content.validate import validate_site
 from generator.errors import ContentError, ContentErrors, Problem
+from generator.published import RECORD_FILE, check_record, read_record
 from generator.settings import Settings
+from generator.shares import live_shares, load_shares, share_display
 
 
 def load_site(settings: Settings, *, strict: bool = False) -> tuple[Site, list[Problem]]:
@@ -110,6 +112,11 @@ def load_site(settings: Settings, *, strict: bool = False) -> tuple[Site, list[P
 
     _load_payloads(site, settings.data_dir / "sources", problems, display, limit)
     problems.extend(validate_site(site, settings))
+    record = settings.data_dir / RECORD_FILE
+    site.published_record = read_record(record)
+    problems.extend(check_record(site, display(record)))
+    site.shares = live_shares(settings, load_shares(settings, share_display(settings), problems),
+                              site.menus, problems)
 
     errors = [p for p in problems if p.severity == "error" or strict]
     if errors:

@@ -163,6 +163,20 @@ class Log:
 
 
 @dataclass
+class Share:
+    """A share link for a draft menu, from data/shares.yaml; the token needs the site's secret."""
+
+    menu: str
+    id: str
+    created: str  # ISO-8601 UTC timestamp
+    expires: str
+    revoked: bool
+    path: str
+    line: int
+    token: str | None = None
+
+
+@dataclass
 class Site:
     """Everything the content folder says, checked and cross-referenced."""
 
@@ -172,3 +186,7 @@ class Site:
     logs: dict[str, Log] = field(default_factory=dict)  # by curator handle
     payloads: dict[tuple[str, str], str] = field(default_factory=dict)
     """(source, external_id) -> raw JSON text, verbatim from data/sources/."""
+    shares: list[Share] = field(default_factory=list)
+    """Live share links (not expired) whose token could be derived."""
+    published_record: dict[str, int] = field(default_factory=dict)
+    """Menu slugs published before (data/published-slugs.txt) -> their line there."""

@@ -46,6 +46,12 @@ def store_site(db: sqlite_utils.Database, site: Site, build_time: datetime) -> N
         _store_items(db, site, now)
         _store_menus(db, site, now)
         _store_logs(db, site, now)
+        _insert(db, "menu_share_tokens", (
+            {"id": stable_id("share", share.id), "menu_id": stable_id("menu", share.menu),
+             "token": share.token, "created_at": share.created, "expires_at": share.expires,
+             "revoked": int(share.revoked)}
+            for share in site.shares if share.token
+        ))
 
 
 def _insert(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]]) -> None:

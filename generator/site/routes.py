@@ -63,6 +63,32 @@ def _item(db: sqlite_utils.Database, media_type: str, slug: str) -> Page:
                 {"item": queries.item_detail(db, media_type, slug)})
 
 
+def _share_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+    # Only drafts: a menu published since its link was issued has its own public URL.
+    return db.execute("""
+        SELECT t.token, m.slug FROM menu_share_tokens t JOIN menus m ON m.id = t.menu_id
+        WHERE t.revoked = 0 AND m.status = 'draft' ORDER BY t.token""").fetchall()
+
+
+def _share(db: sqlite_utils.Database, token: str, slug: str) -> Page:
+    """A draft menu at its unguessable link only, kept out of search engines."""
+    return Page(urls.share_url(token), "menu.html",
+                {"menu": queries.menu_detail(db, slug), "noindex": True, "shared": True})
+
+
+def _alias_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+    return db.execute("""
+        SELECT a.value, m.slug FROM menus m, json_each(m.aliases) a
+        WHERE m.status = 'published' ORDER BY a.value""").fetchall()
+
+
+def _redirect(db: sqlite_utils.Database, alias: str, slug: str) -> Page:
+    """A renamed menu's old URL: a redirect page, since a static host has no server redirects."""
+    title = db.execute("SELECT title FROM menus WHERE slug = ?", [slug]).fetchone()[0]
+    return Page(urls.menu_url(alias), "redirect.html",
+                {"target": urls.menu_url(slug), "title": title, "noindex": True})
+
+
 def _not_found(db: sqlite_utils.Database) -> Page:
     return Page("/404.html", "404.html", {})
 
@@ -71,6 +97,8 @@ ROUTES: list[Route] = [
     Route("index", "/", _one, _index),
     Route("menu", "/menus/<slug>/", _menu_keys, _menu),
     Route("item", "/items/<type>/<slug>/", _item_keys, _item),
+    Route("share", "/share/<token>/", _share_keys, _share),
+    Route("redirect", "/menus/<alias>/", _alias_keys, _redirect),
     Route("404", "/404.html", _one, _not_found),
 ]
 

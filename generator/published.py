@@ -1,0 +1,80 @@
+"""The record of published menu URLs (data/published-slugs.txt), so none disappears silently.
+
+It is a committed file rather than the previous database or output, because CI builds a
+fresh clone where neither exists; git history of content would need a full clone. The build
+adds every menu URL it publishes; a later build that would drop one fails, naming the line.
+A rename keeps the old slug in `aliases:` (it becomes a redirect); deleting the line is how a
+maintainer retires a URL on purpose, visibly, in a reviewed diff."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import sqlite_utils
+
+from generator.content.model import Site
+from generator.errors import Problem
+
+RECORD_FILE = "published-slugs.txt"
+_HEADER = """\
+# Menu URLs (/menus/<slug>/) this site has published; `omakase build` adds to this list.
+# A build that would drop one fails: keep a renamed menu's old slug in its `aliases:`
+# (the old URL becomes a redirect), or delete the line here to retire the URL on purpose.
+"""
+
+
+def read_record(path: Path) -> dict[str, int]:
+    """slug -> line number; comments and blank lines skipped."""
+    if not path.is_file():
+        return {}
+    out: dict[str, int] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        slug = line.split("#", 1)[0].strip()
+        if slug:
+            out.setdefault(slug, number)
+    return out
+
+
+def check_record(site: Site, display: str) -> list[Problem]:
+    """An error for every recorded slug that no published menu serves any more."""
+    served: set[str] = set()
+    for menu in site.menus.values():
+        if menu.status == "published":
+            served.add(menu.slug)
+            served.update(menu.aliases)
+    problems = []
+    for slug, line in site.published_record.items():
+        if slug in served:
+            continue
+        menu = site.menus.get(slug)
+        if menu is not None:
+            message = f"/menus/{slug}/ was published and {menu.path} is now a {menu.status}"
+            hint = "publish it again, or delete this line to take the URL down on purpose"
+        else:
+            message = f"/menus/{slug}/ was published and no menu serves it any more"
+            hint = (f"if the menu was renamed, add '{slug}' to its aliases: (the old URL then "
+                    "redirects); to retire the URL on purpose, delete this line")
+        problems.append(Problem(display, line, message, hint))
+    return problems
+
+
+def published_urls(db: sqlite_utils.Database) -> set[str]:
+    """Slugs and aliases of every published menu in a built database."""
+    slugs: set[str] = set()
+    for row in db.query("SELECT slug, aliases FROM menus WHERE status = 'published'"):
+        slugs.add(row["slug"])
+        slugs.update(json.loads(row["aliases"] or "[]"))
+    return slugs
+
+
+def update_record(path: Path, slugs: set[str]) -> bool:
+    """Add `slugs` to the record; rewrite only when something is new. True if it changed."""
+    known = read_record(path)
+    if slugs <= set(known):
+        return False
+    from generator.publish import write_atomic
+
+    lines = sorted(set(known) | slugs)
+    write_atomic(path, (_HEADER + "\n".join(lines) + "\n").encode("utf-8"))
+    return True
