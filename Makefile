@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test test-fast bench serve check lint clean
+.PHONY: build test test-fast bench serve check lint clean browser-tools
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,12 @@ check: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/omakase serve
 
+# Chromium, java and the npm validators for the browser tests (idempotent, quick when present).
+browser-tools:
+	.ci/setup-browser.sh
+
 # Every test, browser and slow ones included (CI runs this).
-test: $(STAMP)
+test: $(STAMP) browser-tools
 	$(BIN)/python -m pytest -m '' tests
 
 # The fast default set, for the edit-test loop.

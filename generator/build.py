@@ -11,6 +11,7 @@ from generator.content.loader import load_site
 from generator.db.schema import connect, create_schema
 from generator.db.store import store_site
 from generator.derive.availability import derive_availability
+from generator.derive.lineage import compute_fork_diffs
 from generator.derive.taste import compute_taste_profiles
 from generator.errors import BuildError, Problem
 from generator.progress import track
@@ -46,6 +47,7 @@ def build_database(settings: Settings, *, strict: bool = False) -> tuple[Path, l
         store_site(db, site, settings.build_time)
         derive_availability(db, settings.watch_regions.split(","))
         compute_taste_profiles(db, settings.build_time)
+        compute_fork_diffs(db)
     except BaseException:
         db.close()
         tmp.unlink(missing_ok=True)

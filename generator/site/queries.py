@@ -10,7 +10,8 @@ import sqlite_utils
 EXTENSION_TABLES = {"book": "book_items", "movie": "movie_items", "game": "game_items",
                     "music": "music_items"}
 JSON_COLUMNS = {"authors", "directors", "cast_members", "countries", "platforms", "developers",
-                "publishers", "artists", "tracks", "metadata", "aliases", "tags", "profile"}
+                "publishers", "artists", "tracks", "metadata", "aliases", "tags", "profile",
+                "creators"}
 CREATOR_COLUMN = {"book": "authors", "movie": "directors", "game": "developers",
                   "music": "artists"}
 
@@ -33,16 +34,31 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
     return {"menus": one[0], "items": one[1], "curators": one[2]}
 
 
-def published_menus(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Published menus, newest first, with curator and size."""
-    return _rows(db, """
-        SELECT m.id, m.slug, m.title, m.published_at, m.tags, m.introduction,
+def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
+                    limit: int | None = None) -> list[dict[str, Any]]:
+    """Published menus, newest first, with curator, size, parent and tags (with their slugs)."""
+    where = "m.status = 'published'" + (" AND u.handle = :owner" if owner else "")
+    rows = _rows(db, f"""
+        SELECT m.id, m.slug, m.title, m.published_at, m.updated_at, m.tags, m.introduction,
                u.handle AS curator_handle, u.display_name AS curator_name,
                (SELECT count(*) FROM course_items ci JOIN courses c ON c.id = ci.course_id
-                WHERE c.menu_id = m.id) AS item_count
+                WHERE c.menu_id = m.id) AS item_count,
+               (SELECT count(*) FROM courses c WHERE c.menu_id = m.id) AS course_count,
+               (SELECT p.slug FROM menu_lineage l JOIN menus p ON p.id = l.parent_menu_id
+                WHERE l.menu_id = m.id AND p.status = 'published'
+                ORDER BY l.depth LIMIT 1) AS parent_slug
         FROM menus m JOIN users u ON u.id = m.owner_id
-        WHERE m.status = 'published'
-        ORDER BY m.published_at DESC, m.slug""")
+        WHERE {where}
+        ORDER BY m.published_at DESC, m.slug{f" LIMIT {int(limit)}" if limit else ""}""",
+                 {"owner": owner})
+    slugs = tag_slugs(db)
+    for row in rows:
+        row["tags"] = [{"name": t, "slug": slugs.get(t, "")} for t in row["tags"]]
+    return rows
+
+
+def tag_slugs(db: sqlite_utils.Database) -> dict[str, str]:
+    return {r["name"]: r["slug"] for r in db.query("SELECT name, slug FROM tags")}
 
 
 def item_summary_sql(where: str) -> str:
@@ -73,8 +89,6 @@ def menu_detail(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
         """).replace("SELECT i.id,", "SELECT ci.id AS course_item_id, ci.course_id, "
                      "ci.position, ci.annotation, i.id,") + " ORDER BY ci.position",
                     {"id": menu["id"]})
-    for entry in entries:
-        entry["creators"] = json.loads(entry["creators"])
     by_course: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         by_course.setdefault(entry["course_id"], []).append(entry)
@@ -88,16 +102,10 @@ def menu_detail(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
         pairing["to"] = by_ci[pairing["to_course_item_id"]]
     menu["courses"] = courses
     menu["pairings"] = pairings
-    menu["parent"] = next(iter(_rows(db, """
-        SELECT p.slug, p.title, p.status, u.handle AS curator_handle, u.display_name AS curator_name
-        FROM menu_lineage l JOIN menus p ON p.id = l.parent_menu_id
-        JOIN users u ON u.id = p.owner_id
-        WHERE l.menu_id = :id AND l.depth = 1""", {"id": menu["id"]})), None)
-    menu["forks"] = _rows(db, """
-        SELECT c.slug, c.title, u.handle AS curator_handle, u.display_name AS curator_name
-        FROM menu_lineage l JOIN menus c ON c.id = l.menu_id JOIN users u ON u.id = c.owner_id
-        WHERE l.parent_menu_id = :id AND l.depth = 1 AND c.status = 'published'
-        ORDER BY c.slug""", {"id": menu["id"]})
+    menu["parent"] = published_parent(db, menu["id"])
+    menu["forks"] = published_forks(db, menu["id"])
+    slugs = tag_slugs(db)
+    menu["tags"] = [{"name": t, "slug": slugs.get(t, "")} for t in menu["tags"]]
     menu["availability"] = _rows(db, """
         SELECT a.provider, a.format, count(*) AS n FROM media_item_availability a
         WHERE a.status != 'unavailable' AND a.media_item_id IN (
@@ -107,10 +115,30 @@ def menu_detail(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
     return menu
 
 
+def published_parent(db: sqlite_utils.Database, menu_id: str) -> dict[str, Any] | None:
+    """The nearest published ancestor: a draft in between is skipped, never shown."""
+    return next(iter(_rows(db, """
+        SELECT p.id, p.slug, p.title, u.handle AS curator_handle, u.display_name AS curator_name
+        FROM menu_lineage l JOIN menus p ON p.id = l.parent_menu_id
+        JOIN users u ON u.id = p.owner_id
+        WHERE l.menu_id = :id AND p.status = 'published'
+        ORDER BY l.depth LIMIT 1""", {"id": menu_id})), None)
+
+
+def published_forks(db: sqlite_utils.Database, menu_id: str) -> list[dict[str, Any]]:
+    """Published menus whose nearest published ancestor is this menu."""
+    return _rows(db, """
+        SELECT c.id, c.slug, c.title, u.handle AS curator_handle, u.display_name AS curator_name
+        FROM menu_lineage l JOIN menus c ON c.id = l.menu_id JOIN users u ON u.id = c.owner_id
+        WHERE l.parent_menu_id = :id AND c.status = 'published'
+          AND NOT EXISTS (SELECT 1 FROM menu_lineage l2 JOIN menus p2 ON p2.id = l2.parent_menu_id
+                          WHERE l2.menu_id = l.menu_id AND l2.depth < l.depth
+                            AND p2.status = 'published')
+        ORDER BY c.published_at, c.slug""", {"id": menu_id})
+
+
 def all_items(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     rows = _rows(db, item_summary_sql("ORDER BY i.media_type, i.slug"))
-    for row in rows:
-        row["creators"] = json.loads(row["creators"])
     return rows
 
 
@@ -142,3 +170,86 @@ def item_detail(db: sqlite_utils.Database, media_type: str, slug: str) -> dict[s
         WHERE ci.media_item_id = :id AND m.status = 'published'
         ORDER BY m.published_at DESC, m.slug""", {"id": item["id"]})
     return item
+
+
+def story(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
+    """A menu's pairings as steps, in course order (by where each pairing starts)."""
+    menu = menu_detail(db, slug)
+    if menu is None:
+        return None
+    place = {e["course_item_id"]: (c["position"], e["position"], c["title"])
+             for c in menu["courses"] for e in c["items"]}
+    steps = sorted(menu["pairings"], key=lambda p: (place[p["from_course_item_id"]][:2],
+                                                    place[p["to_course_item_id"]][:2],
+                                                    p["position"]))
+    for number, step in enumerate(steps, start=1):
+        step["number"] = number
+        step["from_course"] = place[step["from_course_item_id"]][2]
+        step["to_course"] = place[step["to_course_item_id"]][2]
+    menu["steps"] = steps
+    return menu
+
+
+def curators(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every curator with how many menus they have published."""
+    return _rows(db, """
+        SELECT u.handle, u.display_name, u.bio,
+               (SELECT count(*) FROM menus m WHERE m.owner_id = u.id
+                AND m.status = 'published') AS menu_count
+        FROM users u ORDER BY u.display_name, u.handle""")
+
+
+def curator_detail(db: sqlite_utils.Database, handle: str) -> dict[str, Any] | None:
+    """A curator's public face: menus, forks, taste profile, recent public timeline."""
+    rows = _rows(db, "SELECT id, handle, display_name, bio, url FROM users WHERE handle = :h",
+                 {"h": handle})
+    if not rows:
+        return None
+    user = rows[0]
+    user["menus"] = published_menus(db, owner=handle)
+    user["forks"] = []
+    for menu in user["menus"]:
+        parent = published_parent(db, menu["id"])
+        if parent is not None:
+            user["forks"].append({"menu": menu, "parent": parent})
+    profile = next(iter(_rows(db, "SELECT profile, computed_at FROM user_taste_profiles "
+                                  "WHERE user_id = :id", {"id": user["id"]})), None)
+    user["profile"] = profile["profile"] if profile and isinstance(profile["profile"], dict) else {}
+    favourites = [r for r in user["profile"].get("favorites", []) if isinstance(r, str)]
+    user["favorites"] = _rows(db, item_summary_sql(
+        "WHERE i.media_type || '/' || i.slug IN (SELECT value FROM json_each(:refs)) "
+        "ORDER BY i.title"), {"refs": json.dumps(favourites)})
+    user["timeline"] = _rows(db, """
+        SELECT l.kind, l.logged_at, l.minutes, l.progress_percent, l.goal_target, l.notes,
+               i.media_type, i.slug, i.title
+        FROM user_item_logs l JOIN media_items i ON i.id = l.media_item_id
+        WHERE l.user_id = :id AND l.is_private = 0
+        ORDER BY l.logged_at DESC, l.id LIMIT 12""", {"id": user["id"]})
+    return user
+
+
+def tags(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Tags that something public carries (an item, or a published menu), by slug."""
+    return _rows(db, """
+        SELECT t.slug, min(t.name) AS name,
+               (SELECT count(DISTINCT mt.media_item_id) FROM media_item_tags mt
+                JOIN tags t2 ON t2.id = mt.tag_id WHERE t2.slug = t.slug) AS item_count,
+               (SELECT count(*) FROM menus m, json_each(m.tags) j JOIN tags t3 ON t3.name = j.value
+                WHERE m.status = 'published' AND t3.slug = t.slug) AS menu_count
+        FROM tags t GROUP BY t.slug
+        HAVING item_count > 0 OR menu_count > 0
+        ORDER BY t.slug""")
+
+
+def tag_detail(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
+    """One tag: the published menus and the items that carry it."""
+    names = [r["name"] for r in db.query("SELECT name FROM tags WHERE slug = :s ORDER BY name",
+                                         {"s": slug})]
+    if not names:
+        return None
+    menus = [m for m in published_menus(db) if any(t["slug"] == slug for t in m["tags"])]
+    items = _rows(db, item_summary_sql("""
+        WHERE i.id IN (SELECT mt.media_item_id FROM media_item_tags mt JOIN tags t
+                       ON t.id = mt.tag_id WHERE t.slug = :s)
+        ORDER BY i.title"""), {"s": slug})
+    return {"slug": slug, "name": names[0], "names": names, "menus": menus, "items": items}

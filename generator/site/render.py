@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
+import zlib
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +17,7 @@ from generator.errors import BuildError
 from generator.markup import render_inline, render_markdown
 from generator.safepaths import inside, output_file
 from generator.settings import Settings
-from generator.site import urls
+from generator.site import charts, jsonld, urls
 from generator.site.routes import Page
 from generator.site.safejson import script_json
 
@@ -55,6 +59,15 @@ def make_environment(settings: Settings) -> jinja2.Environment:
     env.filters["jsonld"] = script_json
     env.filters["year"] = lambda date: (date or "")[:4]
     env.filters["day"] = lambda stamp: (stamp or "")[:10]
+    env.filters["long_date"] = long_date
+    env.filters["summary"] = summary
+    env.filters["hue"] = lambda text: zlib.crc32(str(text).encode("utf-8")) % 360
+    env.filters["initials"] = initials
+    # HTML as escaped text, for Atom's type="html" content.
+    env.filters["as_text"] = lambda value: jinja2.utils.markupsafe.Markup(html.escape(f"{value}"))
+    build_time = settings.build_time
+    assert build_time is not None
+    env.filters["days_ago"] = lambda stamp: days_between(stamp, build_time)
     env.globals.update(
         site_title=settings.site_title,
         base_url=settings.base_url,
@@ -64,8 +77,60 @@ def make_environment(settings: Settings) -> jinja2.Environment:
         item_url=urls.item_url,
         curator_url=urls.curator_url,
         tag_url=urls.tag_url,
+        feed_url=urls.FEED,
+        curator_feed_url=urls.curator_feed_url,
+        build_time=build_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        jsonld=jsonld,
+        charts=charts,
     )
     return env
+
+
+def summary(text: str | None, limit: int = 200) -> str:
+    """Plain text of a Markdown text, cut at a word boundary: for descriptions and feeds."""
+    plain = html.unescape(re.sub(r"<[^>]+>", " ", render_markdown(text or "")))
+    plain = " ".join(plain.split())
+    if len(plain) <= limit:
+        return plain
+    return plain[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+def initials(title: str) -> str:
+    """Up to two letters for a typographic cover: 'The Crying of Lot 49' -> 'CL'."""
+    words = [w for w in re.findall(r"[^\W_]+", title) if w.lower() not in
+             {"the", "a", "an", "of", "and", "in", "for", "on", "le", "la"}]
+    words = words or re.findall(r"[^\W_]+", title) or [title or "?"]
+    return "".join(w[0] for w in words[:2]).upper()
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+def long_date(stamp: str | None) -> str:
+    """'2026-10-02…' as '2 October 2026'; a year or year-month stays as precise as it is."""
+    if not stamp:
+        return ""
+    parts = stamp[:10].split("-")
+    try:
+        if len(parts) == 3:
+            return f"{int(parts[2])} {MONTHS[int(parts[1]) - 1]} {parts[0]}"
+        if len(parts) == 2:
+            return f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
+    except (ValueError, IndexError):
+        pass
+    return parts[0]
+
+
+def days_between(stamp: str | None, now: datetime) -> int | None:
+    """Whole days from an ISO date/time to the build clock (never the wall clock)."""
+    if not stamp:
+        return None
+    try:
+        then = datetime.strptime(stamp[:10], "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return max((now - then).days, 0)
 
 
 class Renderer:
@@ -87,7 +152,7 @@ class Renderer:
             return urls.absolute(self.settings.base_url, target)
 
         context: dict[str, Any] = {"page_url": page.url, "link": link, "absolute": absolute,
-                                   **page.context}
+                                   "noindex": False, **page.context}
         return template.render(context).encode("utf-8")
 
 

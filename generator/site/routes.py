@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-from generator.site import queries, urls
+from generator.site import feeds, lineage, queries, urls
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,9 @@ def _one(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
 
 
 def _index(db: sqlite_utils.Database) -> Page:
-    return Page("/", "index.html", {"menus": queries.published_menus(db),
-                                    "counts": queries.counts(db)})
+    return Page("/", "index.html", {"menus": queries.published_menus(db, limit=12),
+                                    "counts": queries.counts(db),
+                                    "curators": queries.curators(db), "tags": queries.tags(db)})
 
 
 def _menu_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
@@ -51,7 +52,31 @@ def _menu_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
 
 
 def _menu(db: sqlite_utils.Database, slug: str) -> Page:
-    return Page(urls.menu_url(slug), "menu.html", {"menu": queries.menu_detail(db, slug)})
+    menu = queries.menu_detail(db, slug)
+    assert menu is not None
+    menu["has_story"] = feeds.has_story(db, menu["id"])
+    menu["has_lineage"] = feeds.has_lineage(db, menu["id"])
+    return Page(urls.menu_url(slug), "menu.html", {"menu": menu})
+
+
+def _story_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+    return db.execute("""SELECT slug FROM menus m WHERE status = 'published' AND EXISTS
+                         (SELECT 1 FROM menu_item_pairings p WHERE p.menu_id = m.id)
+                         ORDER BY slug""").fetchall()
+
+
+def _story(db: sqlite_utils.Database, slug: str) -> Page:
+    return Page(urls.story_url(slug), "story.html", {"menu": queries.story(db, slug)})
+
+
+def _lineage_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+    return [(row["slug"],) for row in
+            db.query("SELECT id, slug FROM menus WHERE status = 'published' ORDER BY slug")
+            if feeds.has_lineage(db, row["id"])]
+
+
+def _lineage(db: sqlite_utils.Database, slug: str) -> Page:
+    return Page(urls.lineage_url(slug), "lineage.html", {"family": lineage.family(db, slug)})
 
 
 def _item_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
@@ -89,16 +114,60 @@ def _redirect(db: sqlite_utils.Database, alias: str, slug: str) -> Page:
                 {"target": urls.menu_url(slug), "title": title, "noindex": True})
 
 
+def _curator_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+    return db.execute("SELECT handle FROM users ORDER BY handle").fetchall()
+
+
+def _curator(db: sqlite_utils.Database, handle: str) -> Page:
+    return Page(urls.curator_url(handle), "curator.html",
+                {"curator": queries.curator_detail(db, handle)})
+
+
+def _curator_feed(db: sqlite_utils.Database, handle: str) -> Page:
+    row = next(iter(db.query("SELECT handle, display_name FROM users WHERE handle = :h",
+                             {"h": handle})))
+    return Page(urls.curator_feed_url(handle), "feed.xml",
+                {"curator": dict(row), **feeds.feed(db, owner=handle)})
+
+
+def _tag_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+    return [(row["slug"],) for row in queries.tags(db)]
+
+
+def _tag(db: sqlite_utils.Database, slug: str) -> Page:
+    return Page(urls.tag_url(slug), "tag.html", {"tag": queries.tag_detail(db, slug)})
+
+
+def _feed(db: sqlite_utils.Database) -> Page:
+    return Page(urls.FEED, "feed.xml", {"curator": None, **feeds.feed(db)})
+
+
+def _sitemap(db: sqlite_utils.Database) -> Page:
+    return Page("/sitemap.xml", "sitemap.xml", {"entries": feeds.sitemap_entries(db)})
+
+
+def _robots(db: sqlite_utils.Database) -> Page:
+    return Page("/robots.txt", "robots.txt", {})
+
+
 def _not_found(db: sqlite_utils.Database) -> Page:
-    return Page("/404.html", "404.html", {})
+    return Page("/404.html", "404.html", {"noindex": True})
 
 
 ROUTES: list[Route] = [
     Route("index", "/", _one, _index),
     Route("menu", "/menus/<slug>/", _menu_keys, _menu),
+    Route("story", "/menus/<slug>/story/", _story_keys, _story),
+    Route("lineage", "/menus/<slug>/lineage/", _lineage_keys, _lineage),
     Route("item", "/items/<type>/<slug>/", _item_keys, _item),
     Route("share", "/share/<token>/", _share_keys, _share),
     Route("redirect", "/menus/<alias>/", _alias_keys, _redirect),
+    Route("curator", "/curators/<handle>/", _curator_keys, _curator),
+    Route("curator-feed", "/curators/<handle>/feed.xml", _curator_keys, _curator_feed),
+    Route("tag", "/tags/<tag>/", _tag_keys, _tag),
+    Route("feed", "/feed.xml", _one, _feed),
+    Route("sitemap", "/sitemap.xml", _one, _sitemap),
+    Route("robots", "/robots.txt", _one, _robots),
     Route("404", "/404.html", _one, _not_found),
 ]
 

@@ -32,6 +32,13 @@ def tag_url(tag_slug: str) -> str:
     return f"/tags/{quote(tag_slug)}/"
 
 
+FEED = "/feed.xml"
+
+
+def curator_feed_url(handle: str) -> str:
+    return f"/curators/{handle}/feed.xml"
+
+
 def share_url(token: str) -> str:
     return f"/share/{token}/"
 

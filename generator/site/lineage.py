@@ -1,0 +1,101 @@
+"""A menu's family (ancestors and descendants) as a tree, its SVG layout and its fork diffs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+from generator.site import queries
+
+NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 200, 56, 24, 44, 8
+TITLE_CHARS = 24
+
+
+def _short(text: str, limit: int = TITLE_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def family(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
+    """The published menus of `slug`'s family as a forest, each fork linked to its nearest
+    published ancestor; None when the menu is not published."""
+    rows = list(db.query("SELECT id FROM menus WHERE slug = :s AND status = 'published'",
+                         {"s": slug}))
+    if not rows:
+        return None
+    menu_id = rows[0]["id"]
+    root = next(iter(db.query("""SELECT parent_menu_id AS id FROM menu_lineage WHERE menu_id = :id
+                                 ORDER BY depth DESC LIMIT 1""", {"id": menu_id})), {"id": menu_id})
+    members = queries._rows(db, """
+        SELECT m.id, m.slug, m.title, m.published_at, u.handle AS curator_handle,
+               u.display_name AS curator_name
+        FROM menus m JOIN users u ON u.id = m.owner_id
+        WHERE m.status = 'published'
+          AND (m.id = :root OR m.id IN (SELECT menu_id FROM menu_lineage WHERE parent_menu_id = :root))
+        ORDER BY m.published_at, m.slug""", {"root": root["id"]})
+    by_id = {m["id"]: m for m in members}
+    for member in members:
+        parent = queries.published_parent(db, member["id"])
+        member["parent_id"] = parent["id"] if parent and parent["id"] in by_id else None
+        member["children"] = []
+        member["current"] = member["id"] == menu_id
+    roots = []
+    for member in members:
+        if member["parent_id"]:
+            by_id[member["parent_id"]]["children"].append(member)
+        else:
+            roots.append(member)
+    for member in members:
+        if member["parent_id"]:
+            member["parent"] = by_id[member["parent_id"]]
+            member["diff"] = fork_diff(db, member["id"], member["parent_id"])
+    layout = _layout(roots)
+    return {"menu": by_id[menu_id], "roots": roots, "members": members,
+            "forks": [m for m in members if m["parent_id"]], "svg": layout}
+
+
+def fork_diff(db: sqlite_utils.Database, menu_id: str, ancestor_id: str) -> dict[str, list]:
+    """What a fork changed against an ancestor, from the derived `menu_fork_diffs` table."""
+    changes: dict[str, list] = {"added": [], "removed": [], "moved": [], "annotation": []}
+    for row in queries._rows(db, """
+            SELECT d.*, i.media_type, i.slug, i.title FROM menu_fork_diffs d
+            JOIN media_items i ON i.id = d.media_item_id
+            WHERE d.menu_id = :m AND d.ancestor_menu_id = :a
+            ORDER BY coalesce(d.new_course_position, d.old_course_position), i.title""",
+            {"m": menu_id, "a": ancestor_id}):
+        changes[row["change"]].append(row)
+    return changes
+
+
+def _layout(roots: list[dict[str, Any]]) -> dict[str, Any]:
+    """A tidy top-down tree: leaves take columns left to right, parents sit over their
+    children's middle. Coordinates are in SVG user units."""
+    nodes: list[dict[str, Any]] = []
+    edges: list[dict[str, float]] = []
+    column = 0
+
+    def place(node: dict[str, Any], depth: int) -> float:
+        nonlocal column
+        if node["children"]:
+            xs = [place(child, depth + 1) for child in node["children"]]
+            x = (xs[0] + xs[-1]) / 2
+        else:
+            x = column * (NODE_W + GAP_X)
+            column += 1
+        node["x"], node["y"] = x + PAD, depth * (NODE_H + GAP_Y) + PAD
+        node["short_title"] = _short(node["title"])
+        node["short_curator"] = _short("by " + node["curator_name"], 30)
+        nodes.append(node)
+        return x
+
+    for root in roots:
+        place(root, 0)
+    for node in nodes:
+        for child in node["children"]:
+            edges.append({"x1": node["x"] + NODE_W / 2, "y1": node["y"] + NODE_H,
+                          "x2": child["x"] + NODE_W / 2, "y2": child["y"]})
+    depth = max((int((n["y"] - PAD) // (NODE_H + GAP_Y)) for n in nodes), default=0)
+    return {"nodes": sorted(nodes, key=lambda n: (n["y"], n["x"])), "edges": edges,
+            "width": max(column, 1) * (NODE_W + GAP_X) - GAP_X + 2 * PAD,
+            "height": (depth + 1) * (NODE_H + GAP_Y) - GAP_Y + 2 * PAD,
+            "node_w": NODE_W, "node_h": NODE_H}

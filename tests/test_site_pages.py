@@ -1,0 +1,328 @@
+"""The reader's site: every page type exists, links resolve, feeds and JSON-LD are sound."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+from lxml import html as lhtml
+
+from generator.build import build
+from generator.cli import main
+from generator.settings import Settings
+from tests.linkcheck import check_site
+from tests.sitekit import MENU, PROJECT, make_site
+
+BASE = "https://menus.example.org/"
+ATOM = "{http://www.w3.org/2005/Atom}"
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+# The schema.org types this site may state; each one exists in the schema.org vocabulary.
+SCHEMA_TYPES = {"WebSite", "ItemList", "CreativeWork", "ListItem", "Person", "Organization",
+                "MusicGroup", "Book", "Movie", "VideoGame", "MusicAlbum", "MusicRecording",
+                "ProfilePage", "CollectionPage"}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample site, built once for this module."""
+    out = tmp_path_factory.mktemp("sample")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", "1795651200")
+    try:
+        build(Settings(root=PROJECT, output_dir=out / "output", db_path=out / "omakase.sqlite",
+                       base_url=BASE))
+    finally:
+        mp.undo()
+    return out / "output"
+
+
+def built(root: Path) -> Path:
+    result = CliRunner().invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return root / "output"
+
+
+def test_every_page_type_is_built(sample: Path) -> None:
+    for page in ("index.html", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "style.css",
+                 "menus/overheard-after-dark/index.html", "menus/overheard-after-dark/story/index.html",
+                 "menus/overheard-after-dark/lineage/index.html", "items/book/frankenstein/index.html",
+                 "items/movie/stalker/index.html", "items/game/firewatch/index.html",
+                 "items/music/dummy/index.html", "curators/ada/index.html", "curators/ada/feed.xml",
+                 "tags/surveillance/index.html"):
+        assert (sample / page).is_file(), page
+    assert not (sample / "menus/the-house-remembers").exists()  # a draft
+
+
+def test_no_broken_internal_links_or_fragments(sample: Path) -> None:
+    checked, broken = check_site(sample, BASE)
+    assert checked > 1000
+    assert broken == []
+
+
+def test_link_checker_reports_missing_pages_and_fragments(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a/index.html").write_text(
+        '<!DOCTYPE html><title>a</title><p id="here"><a href="../b/index.html">b</a>'
+        '<a href="#nowhere">x</a><a href="#here">ok</a><a href="/abs/">abs</a>'
+        f'<a href="{BASE}a/#here">self</a><a href="https://elsewhere.example/">ext</a>')
+    (tmp_path / "sitemap.xml").write_text(
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{BASE}gone/</loc>'
+        '</url></urlset>')
+    checked, broken = check_site(tmp_path, BASE)
+    assert checked == 7
+    assert sorted(b.link for b in broken) == ["#nowhere", "../b/index.html", "/abs/",
+                                              f"{BASE}gone/"]
+
+
+def test_sitemap_lists_every_public_page_and_nothing_else(sample: Path) -> None:
+    tree = etree.parse(str(sample / "sitemap.xml"))
+    locs = {e.text for e in tree.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
+    pages = {BASE + p.relative_to(sample).as_posix().removesuffix("index.html")
+             for p in sample.rglob("*.html")
+             if '<meta name="robots" content="noindex">' not in p.read_text()}  # 404, shares, moves
+    assert locs == pages
+    assert f"Sitemap: {BASE}sitemap.xml" in (sample / "robots.txt").read_text()
+
+
+def atom_errors(path: Path) -> list[str]:
+    """RFC 4287: the RELAX NG grammar of its Appendix B plus the rules it states in prose."""
+    rng = etree.RelaxNG(etree.parse(str(Path(__file__).parent / "data/atom.rng")))
+    doc = etree.parse(str(path))
+    errors = [] if rng.validate(doc) else [str(e) for e in rng.error_log]
+    root = doc.getroot()
+    if not any(link.get("rel") == "self" for link in root.findall(ATOM + "link")):
+        errors.append("no rel=self link")
+    for el in root.iter(ATOM + "updated", ATOM + "published"):
+        if not RFC3339.match(el.text or ""):
+            errors.append(f"date {el.text!r} is not RFC 3339")
+    ids = [e.text for e in root.iter(ATOM + "id")]
+    errors += [f"id {i!r} is not absolute" for i in ids if not re.match(r"^[a-z]+:", i or "")]
+    entry_ids = [e.findtext(ATOM + "id") for e in root.findall(ATOM + "entry")]
+    if len(set(entry_ids)) != len(entry_ids):
+        errors.append("duplicate entry ids")
+    for entry in root.findall(ATOM + "entry"):
+        if root.find(ATOM + "author") is None and entry.find(ATOM + "author") is None:
+            errors.append("entry without author")
+        if entry.findtext(ATOM + "published") > entry.findtext(ATOM + "updated"):
+            errors.append("published after updated")
+    return errors
+
+
+def test_feeds_are_valid_atom(sample: Path) -> None:
+    feeds = sorted(sample.rglob("*.xml"))
+    feeds = [f for f in feeds if f.name == "feed.xml"]
+    assert len(feeds) == 4  # the site's and one per curator
+    for feed in feeds:
+        assert atom_errors(feed) == [], feed
+    main_feed = etree.parse(str(sample / "feed.xml")).getroot()
+    entries = main_feed.findall(ATOM + "entry")
+    assert len(entries) == 6  # every published menu, no draft
+    # Feed dates come from content: the newest menu's date, not the build clock.
+    assert main_feed.findtext(ATOM + "updated") == max(e.findtext(ATOM + "updated") for e in entries)
+
+
+def test_atom_check_catches_an_invalid_feed(tmp_path: Path) -> None:
+    bad = tmp_path / "feed.xml"
+    bad.write_text('<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title>'
+                   '<updated>2026-10-02</updated></feed>')
+    errors = atom_errors(bad)
+    assert any("RFC 3339" in e for e in errors) and any("self" in e for e in errors)
+    assert len(errors) >= 3  # the grammar also wants an id
+
+
+def jsonld_blocks(page: Path) -> list[dict]:
+    tree = lhtml.parse(str(page))
+    return [json.loads(s.text) for s in tree.xpath('//script[@type="application/ld+json"]')]
+
+
+def types_in(node: object) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        kind = node.get("@type")
+        found |= set(kind if isinstance(kind, list) else [kind] if kind else [])
+        for value in node.values():
+            found |= types_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= types_in(value)
+    return found
+
+
+def test_json_ld_parses_and_uses_schema_org_types(sample: Path) -> None:
+    seen: set[str] = set()
+    for page in sample.rglob("*.html"):
+        for block in jsonld_blocks(page):
+            assert block["@context"] == "https://schema.org", page
+            assert types_in(block) <= SCHEMA_TYPES, page
+            seen |= types_in(block)
+    assert {"ItemList", "ListItem", "Book", "Movie", "VideoGame", "MusicAlbum"} <= seen
+    menu = jsonld_blocks(sample / "menus/overheard-after-dark/index.html")[0]
+    assert menu["isBasedOn"] == BASE + "menus/overheard/"
+    assert menu["numberOfItems"] == len(menu["itemListElement"]) == 9
+    first = menu["itemListElement"][0]
+    assert first == {"@type": "ListItem", "position": 1, "name": "The Conversation",
+                     "url": BASE + "items/movie/the-conversation/"}
+    book = jsonld_blocks(sample / "items/book/frankenstein/index.html")[0]
+    assert book["@type"] == "Book" and book["author"][0]["name"] == "Mary Shelley"
+
+
+def test_pages_carry_open_graph_and_canonical_links(sample: Path) -> None:
+    tree = lhtml.parse(str(sample / "menus/overheard/index.html"))
+    assert tree.xpath("string(//link[@rel='canonical']/@href)") == BASE + "menus/overheard/"
+    assert tree.xpath("string(//meta[@property='og:url']/@content)") == BASE + "menus/overheard/"
+    assert tree.xpath("string(//meta[@property='og:title']/@content)") == "Overheard"
+    assert tree.xpath("string(//meta[@property='og:type']/@content)") == "article"
+    assert tree.xpath("string(//meta[@name='description']/@content)")
+    not_found = lhtml.parse(str(sample / "404.html"))
+    assert not_found.xpath("//meta[@name='robots'][@content='noindex']")
+    assert not not_found.xpath("//link[@rel='canonical']")
+
+
+def test_no_page_requests_anything_from_another_host(sample: Path) -> None:
+    for page in sample.rglob("*.html"):
+        tree = lhtml.parse(str(page))
+        loads = tree.xpath("//img/@src | //script/@src | //link[@rel='stylesheet']/@href"
+                           " | //iframe/@src | //source/@src")
+        assert not [u for u in loads if re.match(r"^(https?:)?//", u)], page
+    assert "url(" not in (sample / "style.css").read_text().replace("url(#", "")
+
+
+def test_story_mode_steps_in_course_order_with_previous_and_next(sample: Path) -> None:
+    tree = lhtml.parse(str(sample / "menus/overheard-after-dark/story/index.html"))
+    steps = tree.xpath("//li[@class='step']")
+    assert [s.get("id") for s in steps] == ["step-1", "step-2", "step-3"]
+    titles = [" ".join(s.xpath("string(.//h2)").split()) for s in steps]
+    assert titles[0] == "Step 1 of 3 The Conversation → to Blow-Up"
+    assert titles[2] == "Step 3 of 3 Mezzanine → to OK Computer"
+    assert steps[0].xpath(".//a[@rel='next']/@href") == ["#step-2"]
+    assert steps[1].xpath(".//a[@rel='prev']/@href") == ["#step-1"]
+    assert steps[2].xpath(".//a[@rel='next']") == []
+    assert steps[2].xpath(".//nav//a/@href")[-1] == "../index.html"
+
+
+def test_lineage_page_draws_the_family_and_lists_what_each_fork_changed(sample: Path) -> None:
+    page = sample / "menus/overheard/lineage/index.html"
+    tree = lhtml.parse(str(page))
+    svg_links = tree.xpath("//svg[@role='group']//a/@href")
+    assert sorted(svg_links) == ["../../overheard-after-dark/index.html",
+                                 "../../paranoid-listening/index.html", "../index.html"]
+    assert tree.xpath("//svg//a[@aria-current='page']/@href") == []  # aria-current is on the list
+    listed = tree.xpath("//div[@class='tree-list']//a/text()")
+    assert listed == ["Paranoid Listening", "Overheard", "Overheard After Dark"]
+    diff = tree.xpath("//section[@id='diff-overheard-after-dark']")[0]
+    text = " ".join(diff.text_content().split())
+    assert "Added Disco Elysium" in text
+    assert "Removed Dummy" in text
+    assert "OK Computer: from" in text
+
+
+def test_item_page_shows_typed_attributes_availability_sources_and_menus(sample: Path) -> None:
+    tree = lhtml.parse(str(sample / "items/movie/the-conversation/index.html"))
+    terms = tree.xpath("//dl[@class='attributes']/dt/text()")
+    assert "Director" in terms and "Runtime" in terms
+    rows = tree.xpath("//table[@class='availability']/tbody/tr")
+    assert rows and all(r.xpath("string(td[4])").endswith("days ago") or "today" in
+                        r.xpath("string(td[4])") for r in rows)
+    assert tree.xpath("//section[@aria-labelledby='menus-title']//a")
+
+
+def test_curator_page_has_menus_taste_chart_and_timeline(sample: Path) -> None:
+    tree = lhtml.parse(str(sample / "curators/ada/index.html"))
+    assert tree.xpath("//svg[@role='img']//rect[@class='bar-rect']")
+    assert tree.xpath("//ol[@class='timeline']/li")
+    assert tree.xpath("//section[@aria-labelledby='menus-title']//article")
+    html_text = (sample / "curators/ada/index.html").read_text()
+    assert "bad week at work" not in html_text  # a private note
+    assert "ada@example.org" not in html_text
+
+
+DRAFT = MENU.format(title="Secret Draft", curator="ada", status="draft", extra="")
+
+
+def test_drafts_appear_in_no_listing_feed_sitemap_or_json_ld(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site", {"content/menus/secret-draft.md":
+                                         DRAFT.replace("[conspiracy]", "[only-in-draft]")})
+    out = built(root)
+    assert not (out / "menus/secret-draft").exists()
+    assert not (out / "tags/only-in-draft").exists()
+    for path in out.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            assert "Secret Draft" not in text and "secret-draft" not in text, path
+
+
+def test_a_fork_of_a_draft_links_to_the_nearest_published_ancestor(tmp_path: Path) -> None:
+    files = {
+        "content/menus/secret-draft.md": DRAFT.replace(
+            "courses:", "forked_from: paranoid-seventies\ncourses:"),
+        "content/menus/paranoid-remix.md": MENU.format(
+            title="Paranoid Remix", curator="bruno", status="published",
+            extra="forked_from: secret-draft\n"),
+    }
+    out = built(make_site(tmp_path / "site", files))
+    page = (out / "menus/paranoid-remix/index.html").read_text()
+    assert "../paranoid-seventies/index.html" in page and "Secret Draft" not in page
+    lineage = (out / "menus/paranoid-seventies/lineage/index.html").read_text()
+    assert "Paranoid Remix" in lineage and "Secret Draft" not in lineage
+
+
+def test_fork_diffs_are_derived_into_the_database(tmp_path: Path) -> None:
+    fork = MENU.format(title="Paranoid Remix", curator="bruno", status="published",
+                       extra="forked_from: paranoid-seventies\n")
+    fork = fork.replace("Watch it with *headphones*.", "Watch it twice.")
+    fork = fork.replace("      - item: book/the-crying-of-lot-49\n",
+                        "  - title: Second\n    items:\n      - item: book/the-crying-of-lot-49\n")
+    root = make_site(tmp_path / "site", {"content/menus/paranoid-remix.md": fork})
+    out = built(root)
+    conn = sqlite3.connect(root / "data/omakase.sqlite")
+    rows = conn.execute("""
+        SELECT d.change, i.slug, d.old_course_title, d.new_course_title FROM menu_fork_diffs d
+        JOIN media_items i ON i.id = d.media_item_id JOIN menus m ON m.id = d.menu_id
+        WHERE m.slug = 'paranoid-remix' ORDER BY d.change""").fetchall()
+    assert rows == [("annotation", "the-conversation", "Aperitif", "Aperitif"),
+                    ("moved", "the-crying-of-lot-49", "Aperitif", "Second")]
+    text = " ".join(lhtml.parse(str(out / "menus/paranoid-remix/lineage/index.html"))
+                    .getroot().text_content().split())
+    assert "Moved The Crying of Lot 49: from Aperitif to Second" in text
+    assert "Before: Watch it with headphones." in text and "After: Watch it twice." in text
+
+
+def test_a_site_override_extends_the_default_template(tmp_path: Path) -> None:
+    override = ('{% extends "default:menu.html" %}\n{% block main %}<p class="house">House style'
+                '</p>{{ super() }}{% endblock %}\n')
+    root = make_site(tmp_path / "site", {"overrides/menu.html": override})
+    page = (built(root) / "menus/paranoid-seventies/index.html").read_text()
+    assert '<p class="house">House style</p>' in page
+    assert "Paranoid Seventies</h1>" in page  # the default's content is still there
+
+
+def test_pages_escape_everything_from_content(tmp_path: Path) -> None:
+    menu = MENU.format(title='Quote " & <tag>', curator="ada", status="published", extra="")
+    out = built(make_site(tmp_path / "site", {"content/menus/paranoid-seventies.md": menu}))
+    page = (out / "menus/paranoid-seventies/index.html").read_text()
+    assert "<tag>" not in page and "&lt;tag&gt;" in page
+    data = jsonld_blocks(out / "menus/paranoid-seventies/index.html")[0]
+    assert data["name"] == 'Quote " & <tag>'
+    assert "<tag>" not in (out / "feed.xml").read_text()
+
+
+def test_share_style_render_with_noindex_hides_page_from_robots(tmp_path: Path) -> None:
+    from generator.db.schema import connect
+    from generator.site import queries
+    from generator.site.render import Renderer
+    from generator.site.routes import Page
+
+    root = make_site(tmp_path / "site")
+    built(root)
+    db = connect(str(root / "data/omakase.sqlite"))
+    renderer = Renderer(Settings(root=root).resolve())
+    page = Page("/share/abcdefghijklmnopqrstuvwxyz/", "menu.html",
+                {"menu": queries.menu_detail(db, "paranoid-seventies"), "noindex": True})
+    html_text = renderer.render(page).decode()
+    assert '<meta name="robots" content="noindex">' in html_text
+    assert 'rel="canonical"' not in html_text and "application/ld+json" not in html_text
