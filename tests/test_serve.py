@@ -231,3 +231,24 @@ def test_cli_serves_on_localhost_and_stops_on_ctrl_c(site_root: Path) -> None:
     assert proc.returncode == 0, err
     assert f"Serving {site_root / 'output'} at http://127.0.0.1:{port}/" in err
     assert "Stopping." in err and "Traceback" not in err
+
+
+def test_a_site_that_never_built_shows_the_error_then_recovers(tmp_path: Path) -> None:
+    from tests.sitekit import make_site
+
+    broken = MENU.format(title="Broken", curator="nobody", status="published", extra="")
+    root = make_site(tmp_path / "site", {"content/menus/paranoid-seventies.md": broken})
+    messages: list[str] = []
+    dev = DevServer(Settings(root=root), port=0, debounce=0.1, echo=messages.append)
+    dev.start()
+    try:
+        status, html, _ = get(dev.url, "/")
+        assert status == 404 and "unknown curator" in html and "__omakase__/poll" in html
+        assert any("Build failed" in m for m in messages)
+        write(root, {"content/menus/paranoid-seventies.md": MENU.format(
+            title="Fixed", curator="ada", status="published", extra="")})
+        assert wait_for(lambda: dev.state.snapshot().version == 1, 5)
+        status, html, _ = get(dev.url, "/menus/paranoid-seventies/")
+        assert status == 200 and "Fixed" in html
+    finally:
+        dev.stop()
