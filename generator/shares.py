@@ -73,16 +73,17 @@ def read_secret(settings: Settings) -> bytes | None:
 
 def ensure_secret(settings: Settings) -> tuple[bytes, str]:
     """The secret and where it lives, creating data/secret.key (mode 600) when there is none."""
+    assert settings.data_dir is not None
+    path = settings.data_dir / SECRET_FILE
+    shown = str(path.relative_to(settings.root)) if path.is_relative_to(settings.root) else str(path)
     secret = read_secret(settings)
     if secret is not None:
-        return secret, SECRET_ENV if os.environ.get(SECRET_ENV, "").strip() else SECRET_FILE
-    assert settings.data_dir is not None
+        return secret, SECRET_ENV if os.environ.get(SECRET_ENV, "").strip() else shown
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.data_dir / SECRET_FILE
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(secrets.token_urlsafe(32) + "\n")
-    return read_secret(settings) or b"", SECRET_FILE
+    return read_secret(settings) or b"", shown
 
 
 def make_token(secret: bytes, menu: str, share_id: str) -> str:

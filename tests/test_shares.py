@@ -44,7 +44,9 @@ def _files_mentioning(root: Path, needle: str) -> list[str]:
 
 
 def test_draft_is_built_only_at_its_share_link(site: Path) -> None:
-    token = _share(site, "--days", "7")
+    code, out = run("share", "secret-draft", "--days", "7", "--root", str(site))
+    assert code == 0 and "the token needs the secret in data/secret.key" in out
+    token = TOKEN.findall(out)[0]
     secret = site / "data/secret.key"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     record = (site / "data/shares.yaml").read_text()
