@@ -22,13 +22,27 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+_converter: md.Markdown | None = None
+
+
+def _markdown(text: str) -> str:
+    """One converter per process, reset between texts: building one costs more than a page."""
+    global _converter
+    if _converter is None:
+        _converter = md.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+    try:
+        return _converter.reset().convert(text)
+    except BaseException:
+        _converter = None  # never reuse a converter left half-way through a text
+        raise
+
+
 @lru_cache(maxsize=8192)
 def render_markdown(text: str) -> str:
     """Sanitized HTML for a Markdown text. Cached: the same text renders once per process."""
     if not text:
         return ""
-    html = md.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
-    return sanitize(html)
+    return sanitize(_markdown(text))
 
 
 def sanitize(html: str) -> str:

@@ -1,0 +1,1 @@
+"""The benchmark: a realistic generated corpus, Omakase's builds timed against Hugo's."""
