@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 _RENAME_EXCHANGE = 2
 
@@ -93,3 +94,98 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class Shadow:
+    """The second tree of a double-buffered output folder, kept beside it as `.<name>-shadow`.
+
+    After each swap the shadow holds the previous site; before the next incremental build
+    writes into it, it catches up with the live tree by hard-linking the few files the last
+    build changed (or is re-cloned with hard links when its generation is unknown). Files
+    are only ever replaced by new inodes, never rewritten in place, so the two trees can
+    share every unchanged file. Its generation is kept in the build state."""
+
+    def __init__(self, target: Path, state: Any) -> None:
+        self.target = target
+        self.path = target.with_name(f".{target.name}-shadow")
+        self.state = state
+
+    def _meta(self, key: str) -> Any:
+        from generator.state import get_meta
+
+        return get_meta(self.state, key)
+
+    def _set(self, **values: Any) -> None:
+        from generator.state import set_meta
+
+        for key, value in values.items():
+            set_meta(self.state, key, value)
+
+    def prepare(self) -> None:
+        """Make the shadow an exact copy of the live tree (sharing its files)."""
+        live, shadow_gen = self._meta("live_gen"), self._meta("shadow_gen")
+        last = self._meta("last_changes")
+        self._set(shadow_gen=None)  # from here on its contents are in flux
+        if self.path.is_dir() and shadow_gen == live:
+            return
+        if self.path.is_dir() and shadow_gen is not None and shadow_gen == live - 1 \
+                and last is not None:
+            for rel in last:
+                self.sync(rel)
+            return
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        clone_tree(self.target, self.path)
+
+    def sync(self, rel: str) -> None:
+        source, dest = self.target / rel, self.path / rel
+        if source.is_file():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = dest.with_name(f".{dest.name}.link")
+            tmp.unlink(missing_ok=True)
+            os.link(source, tmp)
+            os.replace(tmp, dest)
+        else:
+            self.remove(rel)
+
+    def remove(self, rel: str) -> None:
+        """Delete one file and the folders it leaves empty."""
+        path = self.path / rel
+        path.unlink(missing_ok=True)
+        parent = path.parent
+        while parent != self.path:
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            parent = parent.parent
+
+    def publish(self, changes: list[str]) -> None:
+        """Swap the shadow in; the old live tree becomes the shadow, one generation behind."""
+        live = self._meta("live_gen")
+        if _exchange(self.path, self.target):
+            _fsync_dir(self.target.parent)
+            self._set(live_gen=live + 1, shadow_gen=live, last_changes=changes)
+        else:
+            swap_into_place(self.path, self.target)
+            self._set(live_gen=live + 1, shadow_gen=None, last_changes=None)
+
+    def unchanged(self) -> None:
+        """Nothing to swap: the shadow now equals the live tree."""
+        self._set(shadow_gen=self._meta("live_gen"), last_changes=[])
+
+
+def clone_tree(source: Path, dest: Path) -> None:
+    """A copy of `source` whose files are hard links to the originals."""
+    tmp = dest.with_name(dest.name + ".partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    try:
+        import subprocess
+
+        subprocess.run(["cp", "-al", str(source), str(tmp)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except (OSError, subprocess.CalledProcessError):
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(source, tmp, copy_function=os.link)
+    os.replace(tmp, dest)

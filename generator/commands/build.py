@@ -12,18 +12,30 @@ from generator.commands.options import settings_from, site_options
 @click.command("build")
 @site_options
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def command(strict: bool, **options: Any) -> None:
+@click.option("--full", is_flag=True,
+              help="Rebuild everything from scratch instead of only what changed.")
+def command(strict: bool, full: bool, **options: Any) -> None:
     """Load content into the database and render the site into the output folder.
 
+    Incremental when a previous build's state is at hand: only changed files reload and
+    only pages that read changed rows or templates re-render (--full rebuilds everything).
     Every content problem is reported together as PATH:LINE: message; on any error the
     previous output folder is left exactly as it was."""
     from generator.build import build
 
     settings = settings_from(**options)
-    report = build(settings, strict=strict)
+    report = build(settings, strict=strict, full=full)
     for warning in report.warnings:
         click.echo(warning.format(), err=True)
-    click.echo(
-        f"Built {report.pages} pages from {report.menus} menus and {report.items} items "
-        f"into {settings.output_dir} in {report.seconds:.2f}s."
-    )
+    if report.mode == "unchanged":
+        click.echo(f"Nothing changed; {settings.output_dir} is up to date ({report.seconds:.2f}s).")
+    elif report.mode == "incremental":
+        click.echo(
+            f"Updated {settings.output_dir}: {report.rendered} of {report.pages} pages re-rendered, "
+            f"{report.written} files written, {report.removed} removed in {report.seconds:.2f}s."
+        )
+    else:
+        click.echo(
+            f"Built {report.pages} pages from {report.menus} menus and {report.items} items "
+            f"into {settings.output_dir} in {report.seconds:.2f}s."
+        )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from generator.content.files import load_markdown_file, load_yaml_file
 from generator.content.model import MEDIA_TYPES, Site
@@ -15,10 +18,29 @@ from generator.settings import Settings
 from generator.shares import live_shares, load_shares, share_display
 
 
-def load_site(settings: Settings, *, strict: bool = False) -> tuple[Site, list[Problem]]:
+@dataclass
+class Parsed:
+    """What one file parsed into (None when it could not be), and the problems it has alone."""
+
+    value: Any
+    problems: list[Problem]
+
+
+class ParseCache(Protocol):
+    """Parses of unchanged files kept between builds; `get` returns a fresh copy or None."""
+
+    def get(self, path: Path, kind: str) -> Parsed | None: ...
+
+    def put(self, path: Path, kind: str, parsed: Parsed) -> None: ...
+
+
+def load_site(settings: Settings, *, strict: bool = False,
+              cache: ParseCache | None = None) -> tuple[Site, list[Problem]]:
     """Read and check every content file. Raise ContentErrors listing every error found.
 
-    Returns the site and its warnings. With `strict`, warnings count as errors.
+    Returns the site and its warnings. With `strict`, warnings count as errors. With a
+    `cache`, files whose content is unchanged are not parsed again (cross-file checks
+    always run on the whole site).
     """
     settings = settings.resolve() if settings.content_dir is None else settings
     problems: list[Problem] = []
@@ -40,14 +62,6 @@ def load_site(settings: Settings, *, strict: bool = False) -> tuple[Site, list[P
         except ValueError:
             return str(path)
 
-    def collect(path: Path, job) -> None:  # noqa: ANN001 - a small local callback
-        try:
-            job()
-        except ContentError as exc:
-            problems.append(exc.problem)
-        except OSError as exc:
-            problems.append(Problem(display(path), None, f"cannot read file: {exc.strerror}"))
-
     limit = settings.max_file_bytes
     seen: dict[tuple[str, str], tuple[str, int]] = {}
 
@@ -62,13 +76,34 @@ def load_site(settings: Settings, *, strict: bool = False) -> tuple[Site, list[P
         seen[kind, key] = (path, line)
         return True
 
+    def parsed(path: Path, kind: str, parse: Callable[[Path, str, list[Problem]], Any]) -> Parsed | None:
+        """One file's parse: from the cache when its content is unchanged, else parsed now."""
+        hit = cache.get(path, kind) if cache is not None else None
+        if hit is not None:
+            problems.extend(hit.problems)
+            return hit
+        local: list[Problem] = []
+        try:
+            result = Parsed(parse(path, display(path), local), local)
+        except ContentError as exc:
+            result = Parsed(None, [*local, exc.problem])
+        except OSError as exc:
+            problems.append(Problem(display(path), None, f"cannot read file: {exc.strerror}"))
+            return None
+        if cache is not None:
+            cache.put(path, kind, result)
+        problems.extend(result.problems)
+        return result
+
     for path in _files(content / "curators", ".yaml", problems, display):
-        def job(path: Path = path) -> None:
-            name = display(path)
-            curator = parse_curator(load_yaml_file(path, name, limit), name, path.stem, problems)
-            if curator and claim("handle", curator.handle, name, curator.line):
+        def parse_one(path: Path, name: str, local: list[Problem]) -> Any:
+            curator = parse_curator(load_yaml_file(path, name, limit), name, path.stem, local)
+            return (curator, curator.line) if curator else None
+        got = parsed(path, "curator", parse_one)
+        if got and got.value:
+            curator, line = got.value
+            if claim("handle", curator.handle, display(path), line):
                 site.curators[curator.handle] = curator
-        collect(path, job)
 
     items_dir = content / "items"
     if items_dir.is_symlink():
@@ -86,31 +121,35 @@ def load_site(settings: Settings, *, strict: bool = False) -> tuple[Site, list[P
             ))
     for media_type in MEDIA_TYPES if not items_dir.is_symlink() else ():
         for path in _files(items_dir / media_type, ".md", problems, display):
-            def job(path: Path = path, media_type: str = media_type) -> None:
-                name = display(path)
+            def parse_one(path: Path, name: str, local: list[Problem], media_type: str = media_type) -> Any:
                 data, body, _ = load_markdown_file(path, name, limit)
-                item = parse_item(data, body, name, media_type, path.stem, problems)
-                if item and claim(f"{media_type} slug", item.slug, name, data.line_of("slug")):
+                item = parse_item(data, body, name, media_type, path.stem, local)
+                return (item, data.line_of("slug")) if item else None
+            got = parsed(path, "item", parse_one)
+            if got and got.value:
+                item, line = got.value
+                if claim(f"{media_type} slug", item.slug, display(path), line):
                     site.items[item.ref] = item
-            collect(path, job)
 
     for path in _files(content / "menus", ".md", problems, display):
-        def job(path: Path = path) -> None:
-            name = display(path)
+        def parse_one(path: Path, name: str, local: list[Problem]) -> Any:
             data, body, _ = load_markdown_file(path, name, limit)
-            menu = parse_menu(data, body, name, path.stem, problems)
-            if menu and claim("menu slug", menu.slug, name, menu.line_of("slug")):
+            menu = parse_menu(data, body, name, path.stem, local)
+            return (menu, menu.line_of("slug")) if menu else None
+        got = parsed(path, "menu", parse_one)
+        if got and got.value:
+            menu, line = got.value
+            if claim("menu slug", menu.slug, display(path), line):
                 site.menus[menu.slug] = menu
-        collect(path, job)
 
     for path in _files(content / "logs", ".yaml", problems, display):
-        def job(path: Path = path) -> None:
-            name = display(path)
-            log = parse_log(load_yaml_file(path, name, limit), name, path.stem, problems)
-            site.logs[log.curator] = log
-        collect(path, job)
+        def parse_one(path: Path, name: str, local: list[Problem]) -> Any:
+            return parse_log(load_yaml_file(path, name, limit), name, path.stem, local)
+        got = parsed(path, "log", parse_one)
+        if got and got.value:
+            site.logs[got.value.curator] = got.value
 
-    _load_payloads(site, settings.data_dir / "sources", problems, display, limit)
+    _load_payloads(site, settings.data_dir / "sources", problems, display, limit, cache)
     problems.extend(validate_site(site, settings))
     record = settings.data_dir / RECORD_FILE
     site.published_record = read_record(record)
@@ -148,7 +187,8 @@ def _files(folder: Path, suffix: str, problems: list[Problem], display) -> list[
     return out
 
 
-def _load_payloads(site: Site, folder: Path, problems: list[Problem], display, limit: int) -> None:  # noqa: ANN001
+def _load_payloads(site: Site, folder: Path, problems: list[Problem], display, limit: int,  # noqa: ANN001
+                   cache: ParseCache | None = None) -> None:
     """Raw upstream payloads kept verbatim under data/sources/<source>/<external_id>.json."""
     if folder.is_symlink() or folder.parent.is_symlink():
         problems.append(Problem(display(folder), None, "symbolic links are not followed in data",
@@ -163,21 +203,28 @@ def _load_payloads(site: Site, folder: Path, problems: list[Problem], display, l
                                     "keep the payloads in the site itself"))
             continue
         for path in sorted(source_dir.glob("*.json")):
-            name = display(path)
-            if path.is_symlink():
-                problems.append(Problem(name, None, "symbolic links are not followed"))
-                continue
-            if path.stat().st_size > max(limit, 20_000_000):
-                problems.append(Problem(name, None, "payload file is too large"))
-                continue
-            text = path.read_text(encoding="utf-8", errors="replace")
-            try:
-                json.loads(text)
-            except json.JSONDecodeError as exc:
-                problems.append(Problem(name, exc.lineno, f"invalid JSON: {exc.msg}",
-                                        "re-run the import to fetch the payload again"))
-                continue
-            site.payloads[(source_dir.name, _unquote(path.stem))] = text
+            hit = cache.get(path, "payload") if cache is not None else None
+            if hit is None:
+                hit = _read_payload(path, display(path), limit)
+                if cache is not None:
+                    cache.put(path, "payload", hit)
+            problems.extend(hit.problems)
+            if hit.value is not None:
+                site.payloads[(source_dir.name, _unquote(path.stem))] = hit.value
+
+
+def _read_payload(path: Path, name: str, limit: int) -> Parsed:
+    if path.is_symlink():
+        return Parsed(None, [Problem(name, None, "symbolic links are not followed")])
+    if path.stat().st_size > max(limit, 20_000_000):
+        return Parsed(None, [Problem(name, None, "payload file is too large")])
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return Parsed(None, [Problem(name, exc.lineno, f"invalid JSON: {exc.msg}",
+                                     "re-run the import to fetch the payload again")])
+    return Parsed(text, [])
 
 
 def _unquote(stem: str) -> str:

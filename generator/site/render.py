@@ -1,24 +1,34 @@
-"""Render pages with Jinja: a site's overrides first, then the default templates."""
+"""Render pages with Jinja: a site's overrides first, then the default templates.
+
+Pages render in worker processes (fork, one per core), each reading the database through
+its own read-only connection; every page's reads and templates are recorded as its
+dependencies, and a page whose bytes did not change is not written again.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import html
+import multiprocessing
 import os
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import sqlite_utils
 
 from generator.errors import BuildError
 from generator.markup import render_inline, render_markdown
 from generator.safepaths import inside, output_file
 from generator.settings import Settings
 from generator.site import charts, jsonld, urls
-from generator.site.routes import Page
+from generator.site.record import Read, RecordingEnvironment, connect_recording
+from generator.site.routes import ROUTES, Page, Route
 from generator.site.safejson import script_json
 
 
@@ -43,13 +53,14 @@ def make_environment(settings: Settings) -> jinja2.Environment:
     if settings.override_dir is not None and settings.override_dir.is_dir():
         loaders.append(ContainedLoader(str(settings.override_dir)))
     loaders += [jinja2.PrefixLoader({"default": defaults}, delimiter=":"), defaults]
-    env = jinja2.Environment(
+    env = RecordingEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one build, one version of each template
     )
     env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text or ""))
     env.filters["inline_markdown"] = lambda text: jinja2.utils.markupsafe.Markup(
@@ -165,3 +176,114 @@ def write_pages(renderer: Renderer, pages: Iterable[Page], out_dir: Path) -> int
         target.write_bytes(renderer.render(page))
         count += 1
     return count
+
+
+Key = tuple[str, tuple[Any, ...]]
+"""A page's identity: its route's name and its key within the route."""
+
+
+@dataclass
+class PageRecord:
+    """What rendering one page produced and read."""
+
+    route: str
+    key: tuple[Any, ...]
+    path: str  # the output file, relative to the output folder
+    digest: bytes
+    templates: list[str]
+    reads: list[Read]
+    written: bool
+
+
+def digest_bytes(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+class PageWriter:
+    """Renders pages by key with dependency recording; one per process."""
+
+    def __init__(self, settings: Settings, db_path: Path, out_dir: Path) -> None:
+        self.conn = connect_recording(str(db_path))
+        self.db = sqlite_utils.Database(self.conn)
+        self.renderer = Renderer(settings)
+        self.out_dir = out_dir
+        self.routes: dict[str, Route] = {route.name: route for route in ROUTES}
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def render(self, route_name: str, key: tuple[Any, ...],
+               old_digest: bytes | None = None) -> PageRecord:
+        route = self.routes[route_name]
+        self.conn.reads = reads = []
+        env = self.renderer.env
+        env.looked_up = looked = set()  # type: ignore[attr-defined]
+        try:
+            page = route.page(self.db, *key)
+            if page.template and page.body is None:
+                looked.add(page.template)
+            data = self.renderer.render(page)
+        finally:
+            self.conn.reads = None
+            env.looked_up = None  # type: ignore[attr-defined]
+        target = output_file(self.out_dir, page.url)
+        path = target.relative_to(self.out_dir).as_posix()
+        digest = digest_bytes(data)
+        written = digest != old_digest
+        if written:
+            write_file(target, data)
+        return PageRecord(route_name, tuple(key), path, digest, sorted(looked), reads, written)
+
+
+def write_file(target: Path, data: bytes) -> None:
+    """A new file (a new inode, never an overwrite in place: another tree may share it)."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        handle = open(tmp, "wb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(tmp, "wb")  # noqa: SIM115
+    with handle:
+        handle.write(data)
+    os.replace(tmp, target)
+
+
+# Set in the parent before forking; a worker process inherits it.
+_worker: PageWriter | None = None
+_job: tuple[Settings, Path, Path] | None = None
+
+
+def _render_chunk(chunk: Sequence[tuple[str, tuple[Any, ...], bytes | None]]) -> list[PageRecord]:
+    global _worker
+    if _worker is None:
+        assert _job is not None
+        _worker = PageWriter(*_job)
+    return [_worker.render(name, key, old) for name, key, old in chunk]
+
+
+def render_all(settings: Settings, db_path: Path, out_dir: Path,
+               jobs: Sequence[tuple[str, tuple[Any, ...], bytes | None]],
+               on_record: Callable[[PageRecord], None], *, processes: int | None = None) -> None:
+    """Render `jobs` (route name, key, digest of the bytes already there or None) into
+    `out_dir`, on every core when there are enough of them to pay for the workers."""
+    global _job, _worker
+    processes = processes or min(os.cpu_count() or 1, 8)
+    if processes < 2 or len(jobs) < 400 or "fork" not in multiprocessing.get_all_start_methods():
+        writer = PageWriter(settings, db_path, out_dir)
+        try:
+            for name, key, old in jobs:
+                on_record(writer.render(name, key, old))
+        finally:
+            writer.close()
+        return
+    size = max(50, min(500, len(jobs) // (processes * 8)))
+    chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+    _job, _worker = (settings, db_path, out_dir), None
+    context = multiprocessing.get_context("fork")
+    try:
+        with context.Pool(processes) as pool:
+            for records in pool.imap_unordered(_render_chunk, chunks):
+                for record in records:
+                    on_record(record)
+    finally:
+        _job = None

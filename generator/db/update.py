@@ -1,0 +1,189 @@
+"""Bring an existing site database up to date with changed files, and say what changed.
+
+Only the rows of changed files are replaced; shared and derived tables are recomputed.
+Temporary triggers note every row touched; comparing those rows with the previous database
+gives the exact set of `table.column`s whose values changed ('table.' when rows were added
+or removed), which decides the pages to re-check.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from generator.content.model import Site
+from generator.db.ids import stable_id
+from generator.db.store import (
+    INSERT_ORDER,
+    Rows,
+    curator_rows,
+    insert_rows,
+    item_rows,
+    lineage_rows,
+    log_rows,
+    menu_rows,
+    tag_rows,
+)
+
+
+def _tables(conn: sqlite3.Connection) -> list[str]:
+    return [name for name, in conn.execute(
+        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+
+
+def _primary_key(conn: sqlite3.Connection, table: str) -> list[str]:
+    info = conn.execute(f"PRAGMA main.table_info({table})").fetchall()
+    pk = [row[1] for row in sorted(info, key=lambda r: r[5]) if row[5]]
+    return pk or ["rowid"]
+
+
+def _key_sql(columns: list[str], prefix: str = "") -> str:
+    if len(columns) == 1:
+        return f"{prefix}{columns[0]}"
+    return "json_array(" + ", ".join(f"{prefix}{c}" for c in columns) + ")"
+
+
+class ChangeTracker:
+    """Temporary triggers on every table record the key of each row inserted, updated or
+    deleted through this connection, derive steps included."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.keys: dict[str, list[str]] = {}
+        conn.execute("CREATE TEMP TABLE touched (tbl TEXT, pk, PRIMARY KEY (tbl, pk))")
+        for table in _tables(conn):
+            pk = self.keys[table] = _primary_key(conn, table)
+            for event, rows in (("INSERT", ("NEW",)), ("DELETE", ("OLD",)),
+                                ("UPDATE", ("OLD", "NEW"))):
+                body = " ".join(
+                    f"INSERT OR IGNORE INTO touched VALUES ('{table}', "
+                    f"{_key_sql(pk, row + '.')});" for row in rows)
+                conn.execute(f"CREATE TEMP TRIGGER touch_{table}_{event.lower()} AFTER {event} "
+                             f"ON main.{table} BEGIN {body} END")
+
+    def changed_columns(self, old_db: Path) -> set[str]:
+        """Compare each touched row with the previous database: 'table.column' for changed
+        values, 'table.' for a row that appeared or disappeared."""
+        self.conn.execute("ATTACH DATABASE ? AS old", (f"file:{old_db}?mode=ro",))
+        changed: set[str] = set()
+        try:
+            for table, pk in self.keys.items():
+                key = _key_sql(pk)
+                wanted = f"{key} IN (SELECT pk FROM temp.touched WHERE tbl = '{table}')"
+                before = {row[0]: row[1:] for row in self.conn.execute(
+                    f"SELECT {key}, * FROM old.{table} WHERE {wanted}")}
+                after = self.conn.execute(f"SELECT {key}, * FROM main.{table} WHERE {wanted}")
+                columns = [d[0] for d in after.description][1:]
+                for row in after:
+                    old = before.pop(row[0], None)
+                    if old is None:
+                        changed.add(f"{table}.")
+                        continue
+                    for name, a, b in zip(columns, old, row[1:], strict=True):
+                        if a != b or type(a) is not type(b):
+                            changed.add(f"{table}.{name}")
+                if before:
+                    changed.add(f"{table}.")
+        finally:
+            self.conn.execute("DETACH DATABASE old")
+        return changed
+
+    def close(self) -> None:
+        for table in self.keys:
+            for event in ("insert", "delete", "update"):
+                self.conn.execute(f"DROP TRIGGER IF EXISTS temp.touch_{table}_{event}")
+        self.conn.execute("DROP TABLE IF EXISTS temp.touched")
+
+
+def _delete_item(conn: sqlite3.Connection, item_id: str) -> None:
+    for table in ("book_items", "movie_items", "game_items", "music_items", "media_sources",
+                  "media_item_availability", "media_item_tags"):
+        conn.execute(f"DELETE FROM {table} WHERE media_item_id = ?", (item_id,))
+    conn.execute("DELETE FROM media_items WHERE id = ?", (item_id,))
+
+
+def _delete_menu(conn: sqlite3.Connection, menu_id: str) -> None:
+    conn.execute("DELETE FROM course_items WHERE course_id IN "
+                 "(SELECT id FROM courses WHERE menu_id = ?)", (menu_id,))
+    conn.execute("DELETE FROM courses WHERE menu_id = ?", (menu_id,))
+    conn.execute("DELETE FROM menu_item_pairings WHERE menu_id = ?", (menu_id,))
+    conn.execute("DELETE FROM menus WHERE id = ?", (menu_id,))
+
+
+def _delete_log(conn: sqlite3.Connection, handle: str) -> None:
+    user_id = stable_id("user", handle)
+    conn.execute("DELETE FROM user_item_states WHERE user_id = ?", (user_id,))
+    conn.execute("DELETE FROM user_item_logs WHERE user_id = ?", (user_id,))
+
+
+def update_site(conn: sqlite3.Connection, site: Site, now: str, *, changed: set[str],
+                removed: set[str], all_menus_and_logs: bool,
+                derive: Callable[[], None], kind_of: Callable[[str], str | None],
+                stem_of: Callable[[str], str]) -> None:
+    """Replace the rows of changed and removed files (given by display path) and recompute
+    shared and derived tables. With `all_menus_and_logs`, every menu and log is re-stored
+    (item references may now resolve differently)."""
+    paths = changed | removed
+    out: Rows = {}
+
+    def add(rows: Rows) -> None:
+        for table, table_rows in rows.items():
+            out.setdefault(table, []).extend(table_rows)
+
+    kinds = {p: kind_of(p) for p in paths}
+    payload_changed = any(k == "payload" for k in kinds.values())
+    conn.execute("PRAGMA foreign_keys = OFF")  # validation already checked every reference
+    for path, kind in kinds.items():
+        if kind == "item":
+            for item_id, in conn.execute("SELECT id FROM media_items WHERE source_path = ?",
+                                         (path,)).fetchall():
+                _delete_item(conn, item_id)
+        elif kind == "menu" and not all_menus_and_logs:
+            for menu_id, in conn.execute("SELECT id FROM menus WHERE source_path = ?",
+                                         (path,)).fetchall():
+                _delete_menu(conn, menu_id)
+        elif kind == "curator":
+            conn.execute("DELETE FROM users WHERE id = ?", (stable_id("user", stem_of(path)),))
+        elif kind == "log" and not all_menus_and_logs:
+            _delete_log(conn, stem_of(path))
+    for item in site.items.values():
+        if item.path in changed or (payload_changed and item.sources):
+            if item.path not in changed:
+                _delete_item(conn, stable_id("item", item.ref))
+            add(item_rows(item, site, now))
+    for curator in site.curators.values():
+        if curator.path in changed:
+            add(curator_rows(curator, now))
+    if all_menus_and_logs:
+        for table in ("course_items", "courses", "menu_item_pairings", "menus",
+                      "user_item_states", "user_item_logs"):
+            conn.execute(f"DELETE FROM {table}")
+    for menu in site.menus.values():
+        if all_menus_and_logs or menu.path in changed:
+            add(menu_rows(menu, site, now))
+    for log in site.logs.values():
+        if all_menus_and_logs or log.path in changed:
+            add(log_rows(log, now))
+    conn.execute("DELETE FROM tags")
+    conn.execute("DELETE FROM menu_lineage")
+    add(tag_rows(site, now))
+    add(lineage_rows(site))
+    for table in INSERT_ORDER:
+        insert_rows(conn, table, out.get(table, []))
+    conn.commit()
+    derive()
+    conn.commit()
+
+
+def refs_signature(site: Site) -> str:
+    """What item references resolve to: every item ref and every source id's owner."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    for ref in sorted(site.items):
+        h.update(ref.encode() + b"\0")
+        for source in site.items[ref].sources:
+            h.update(f"{source.source}:{source.id}\0".encode())
+    return h.hexdigest()
+

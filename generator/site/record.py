@@ -1,0 +1,133 @@
+"""Record what each page read: every query with its result digest, every template looked up.
+
+These records are the page's dependencies. An incremental build re-runs a recorded query
+only when the tables and columns it reads changed, and re-renders a page only when one of
+its queries now answers differently or one of its templates changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import jinja2
+
+Read = tuple[str, str, bytes]
+"""(sql, parameters as JSON, digest of the rows it returned)."""
+
+
+def digest_rows(rows: list[Any]) -> bytes:
+    return hashlib.blake2b(repr(rows).encode("utf-8", "surrogatepass"), digest_size=12).digest()
+
+
+def params_json(parameters: Any) -> str:
+    if parameters is None or parameters == ():
+        return "null"
+    if isinstance(parameters, dict):
+        return json.dumps(parameters, sort_keys=True, ensure_ascii=False)
+    return json.dumps(list(parameters), ensure_ascii=False)
+
+
+def params_value(text: str) -> Any:
+    value = json.loads(text)
+    return () if value is None else value
+
+
+class ReplayCursor:
+    """The rows of a query already fetched, behaving as the cursor callers expect."""
+
+    def __init__(self, description: Any, rows: list[Any]) -> None:
+        self.description = description
+        self._rows = rows
+        self._at = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        while self._at < len(self._rows):
+            self._at += 1
+            yield self._rows[self._at - 1]
+
+    def fetchone(self) -> Any:
+        if self._at >= len(self._rows):
+            return None
+        self._at += 1
+        return self._rows[self._at - 1]
+
+    def fetchall(self) -> list[Any]:
+        rest = self._rows[self._at:]
+        self._at = len(self._rows)
+        return rest
+
+    def fetchmany(self, size: int = 1) -> list[Any]:
+        rest = self._rows[self._at:self._at + size]
+        self._at += len(rest)
+        return rest
+
+    def close(self) -> None:
+        pass
+
+
+class RecordingConnection(sqlite3.Connection):
+    """A connection that, while `reads` is a list, appends every row-returning query to it."""
+
+    reads: list[Read] | None = None
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:  # type: ignore[override]
+        cursor = super().execute(sql, parameters)
+        if self.reads is None or cursor.description is None:
+            return cursor
+        rows = cursor.fetchall()
+        self.reads.append((sql, params_json(parameters), digest_rows(rows)))
+        return ReplayCursor(cursor.description, rows)
+
+
+def connect_recording(path: str) -> RecordingConnection:
+    """A read-only connection to a built database, recording reads on demand."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, factory=RecordingConnection,
+                           check_same_thread=False)
+    return conn  # type: ignore[return-value]
+
+
+def columns_read(conn: sqlite3.Connection, sql: str) -> list[str]:
+    """The `table.column` names a query reads ('table.' alone: it reads which rows exist).
+
+    Found with SQLite's authorizer while preparing the statement, so views, joins and
+    subqueries all count, exactly as SQLite resolves them."""
+    seen: set[str] = set()
+
+    def authorize(action: int, arg1: str | None, arg2: str | None, *_: Any) -> int:
+        if action == sqlite3.SQLITE_READ and arg1:
+            seen.add(f"{arg1}.{arg2 or ''}")
+        return sqlite3.SQLITE_OK
+
+    conn.set_authorizer(authorize)
+    try:
+        conn.execute("EXPLAIN " + sql, _dummy_params(sql)).fetchall()
+    finally:
+        conn.set_authorizer(None)
+    return sorted(seen)
+
+
+def _dummy_params(sql: str) -> Any:
+    """Parameters that let EXPLAIN prepare the statement; their values do not matter."""
+    import re
+
+    names = re.findall(r"[:@$]([A-Za-z_][A-Za-z0-9_]*)", sql)
+    if names:
+        return {name: None for name in names}
+    return [None] * sql.count("?")
+
+
+class RecordingEnvironment(jinja2.Environment):
+    """A Jinja environment noting every template name looked up, found or not, so a page
+    depends on the templates it extends and includes and on the overrides it looked for."""
+
+    looked_up: set[str]
+
+    def _load_template(self, name: Any, globals: Any) -> jinja2.Template:  # noqa: A002
+        looked = getattr(self, "looked_up", None)
+        if looked is not None and isinstance(name, str):
+            looked.add(name)
+        return super()._load_template(name, globals)

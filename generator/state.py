@@ -1,0 +1,191 @@
+"""Build state kept between builds in its own SQLite file: what every input file hashed to
+(with its parse), what every page read and wrote, and which published generation is live.
+
+It sits beside the site database (`<db>.state`), is never published and is safe to delete:
+without it the next build is a full one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.content.loader import Parsed
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, hash BLOB, kind TEXT, parsed BLOB);
+CREATE TABLE IF NOT EXISTS entities (key TEXT PRIMARY KEY, hash BLOB);
+CREATE TABLE IF NOT EXISTS sqls (id INTEGER PRIMARY KEY, sql TEXT UNIQUE, columns TEXT);
+CREATE TABLE IF NOT EXISTS pages (
+    id INTEGER PRIMARY KEY, route TEXT, key TEXT, path TEXT, digest BLOB, templates TEXT,
+    UNIQUE (route, key));
+CREATE TABLE IF NOT EXISTS reads (page_id INTEGER, sql_id INTEGER, params TEXT, digest BLOB);
+CREATE INDEX IF NOT EXISTS reads_by_sql ON reads (sql_id);
+CREATE INDEX IF NOT EXISTS reads_by_page ON reads (page_id);
+"""
+
+
+def state_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".state")
+
+
+def open_state(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.executescript(SCHEMA)
+    return conn
+
+
+def reset_state(path: Path) -> sqlite3.Connection:
+    """A fresh, empty state (a cold build rewrites all of it)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return open_state(path)
+
+
+def get_meta(conn: sqlite3.Connection, key: str) -> Any:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: Any) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+
+
+def file_hash(path: Path) -> bytes:
+    return hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+
+
+@dataclass
+class Scanned:
+    mtime_ns: int
+    size: int
+    hash: bytes | None = None  # filled when needed
+
+
+def scan_tree(root: Path, prefix: str = "") -> dict[str, Scanned]:
+    """Every regular file under `root` (hidden names skipped) by relative path, with its stat."""
+    out: dict[str, Scanned] = {}
+    if not root.is_dir():
+        return out
+    stack = [(root, prefix)]
+    while stack:
+        folder, rel = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((Path(entry.path), f"{rel}{entry.name}/"))
+            else:
+                st = entry.stat(follow_symlinks=False)
+                out[f"{rel}{entry.name}"] = Scanned(st.st_mtime_ns, st.st_size)
+    return out
+
+
+class FileTable:
+    """Input files as they were at the last build, compared with how they are now."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.old: dict[str, tuple[int, int, bytes]] = {
+            path: (mtime, size, digest)
+            for path, mtime, size, digest in conn.execute(
+                "SELECT path, mtime_ns, size, hash FROM files")
+        }
+
+    def changes(self, now: dict[str, Scanned], base: Path) -> tuple[set[str], set[str]]:
+        """(changed or new paths, removed paths). The stat decides quickly; when it differs
+        the content hash decides, so a touched but unchanged file counts as unchanged."""
+        changed: set[str] = set()
+        for path, scanned in now.items():
+            before = self.old.get(path)
+            if before is not None and before[0] == scanned.mtime_ns and before[1] == scanned.size:
+                scanned.hash = before[2]
+                continue
+            try:
+                scanned.hash = file_hash(base / path)
+            except OSError:
+                scanned.hash = b""
+            if before is None or before[2] != scanned.hash:
+                changed.add(path)
+        return changed, set(self.old) - set(now)
+
+
+class StateParseCache:
+    """The loader's parse cache, backed by the state file: a parse is reused while the file's
+    content hash is the one it was parsed from; a reuse unpickles a fresh copy."""
+
+    def __init__(self, conn: sqlite3.Connection | None, base: Path, files: dict[str, Scanned],
+                 changed: set[str]) -> None:
+        self.base = base
+        self.files = files
+        self.blobs: dict[str, bytes] = {}
+        if conn is not None:
+            self.blobs = {path: blob for path, blob in conn.execute(
+                "SELECT path, parsed FROM files WHERE parsed IS NOT NULL") if path not in changed}
+        self.new: dict[str, tuple[str, bytes]] = {}
+
+    def _key(self, path: Path) -> str:
+        return path.relative_to(self.base).as_posix()
+
+    def get(self, path: Path, kind: str) -> Parsed | None:
+        blob = self.blobs.get(self._key(path))
+        return pickle.loads(blob) if blob is not None else None
+
+    def put(self, path: Path, kind: str, parsed: Parsed) -> None:
+        self.new[self._key(path)] = (kind, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def save_files(conn: sqlite3.Connection, files: dict[str, Scanned], removed: Iterable[str],
+               parsed: dict[str, tuple[str, bytes]]) -> None:
+    """Record the input files of this build (their stats, hashes and new parses)."""
+    conn.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in removed])
+    conn.executemany(
+        "INSERT INTO files (path, mtime_ns, size, hash) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (path) DO UPDATE SET mtime_ns = excluded.mtime_ns, size = excluded.size, "
+        "hash = excluded.hash",
+        [(p, s.mtime_ns, s.size, s.hash) for p, s in files.items()])
+    conn.executemany("UPDATE files SET kind = ?, parsed = ? WHERE path = ?",
+                     [(kind, blob, p) for p, (kind, blob) in parsed.items()])
+
+
+class SqlIds:
+    """Recorded SQL texts get small ids, with the columns each one reads."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.ids: dict[str, int] = {sql: i for i, sql in conn.execute("SELECT id, sql FROM sqls")}
+
+    def id_for(self, sql: str, columns: Iterator[str] | list[str]) -> int:
+        known = self.ids.get(sql)
+        if known is None:
+            cur = self.conn.execute("INSERT INTO sqls (sql, columns) VALUES (?, ?)",
+                                    (sql, json.dumps(list(columns))))
+            known = self.ids[sql] = int(cur.lastrowid or 0)
+        return known
+
+    def reading(self, changed: set[str]) -> list[int]:
+        """Ids of the queries that read any of `changed` ('table.column' or 'table.' for rows
+        added or removed, which every reader of the table sees)."""
+        tables = {c.split(".", 1)[0] for c in changed if c.endswith(".")}
+        out = []
+        for sql_id, columns in self.conn.execute("SELECT id, columns FROM sqls"):
+            for column in json.loads(columns):
+                if column in changed or column.split(".", 1)[0] in tables:
+                    out.append(sql_id)
+                    break
+        return out
