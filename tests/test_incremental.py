@@ -1,0 +1,255 @@
+"""Incremental builds give exactly what a full build gives, after any sequence of edits."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from generator.build import build
+from generator.errors import ContentErrors
+from tests.conftest import settings_for
+from tests.sitekit import PROJECT
+
+
+def sample_site(root: Path) -> Path:
+    shutil.copytree(PROJECT / "content", root / "content")
+    shutil.copytree(PROJECT / "templates", root / "templates")
+    return root
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def table_rows(db_path: Path) -> dict[str, list[str]]:
+    conn = sqlite3.connect(db_path)
+    try:
+        names = [n for n, in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {n: sorted(map(repr, conn.execute(f"SELECT * FROM {n}"))) for n in names}
+    finally:
+        conn.close()
+
+
+def assert_same_as_full(root: Path, tmp: Path) -> None:
+    cold_out, cold_db = tmp / "cold-out", tmp / "cold.sqlite"
+    shutil.rmtree(cold_out, ignore_errors=True)
+    for leftover in tmp.glob("cold.sqlite*"):
+        leftover.unlink()
+    build(settings_for(root, output_dir=cold_out, db_path=cold_db), full=True)
+    incremental, full = tree(root / "output"), tree(cold_out)
+    assert sorted(incremental) == sorted(full)
+    for name in full:
+        assert incremental[name] == full[name], name
+    assert table_rows(root / "data/omakase.sqlite") == table_rows(cold_db)
+
+
+def _files(root: Path, pattern: str) -> list[Path]:
+    return sorted(root.glob(pattern))
+
+
+def _replace_ref(root: Path, old: str, new: str) -> None:
+    pattern = re.compile(re.escape(old) + r"(?![a-z0-9-])")
+    for path in [*_files(root, "content/menus/*.md"), *_files(root, "content/logs/*.yaml")]:
+        text = path.read_text()
+        if pattern.search(text):
+            path.write_text(pattern.sub(new, text))
+
+
+def edit_menu(rng: random.Random, root: Path) -> str:
+    path = rng.choice(_files(root, "content/menus/*.md"))
+    text = path.read_text()
+    choice = rng.randrange(5)
+    if choice == 0:
+        text = text.rstrip("\n") + f"\n\nOne more thought, number {rng.randrange(1000)}.\n"
+    elif choice == 1:
+        text = re.sub(r"(?m)^title: .*$", f"title: Retitled {rng.randrange(1000)}", text, count=1)
+    elif choice == 2:
+        text = re.sub(r'note: "', f'note: "Edited {rng.randrange(1000)}. ', text, count=1)
+    elif choice == 3:
+        status = "draft" if "status: published" in text else "published"
+        text = re.sub(r"(?m)^status: .*$", f"status: {status}", text, count=1)
+    else:
+        text = re.sub(r"(?m)^tags: \[", f"tags: [extra-{rng.randrange(5)}, ", text, count=1)
+    path.write_text(text)
+    return f"edit menu {path.name} ({choice})"
+
+
+def edit_item(rng: random.Random, root: Path) -> str:
+    path = rng.choice(_files(root, "content/items/*/*.md"))
+    text = path.read_text()
+    choice = rng.randrange(3)
+    if choice == 0:
+        text = re.sub(r"(?m)^title: .*$", f"title: Item {rng.randrange(1000)}", text, count=1)
+    elif choice == 1:
+        text = text.rstrip("\n") + f"\n\nA *new* paragraph {rng.randrange(1000)}.\n"
+    else:
+        text = re.sub(r"(?m)^tags: \[", f"tags: [shared-{rng.randrange(4)}, ", text, count=1)
+    path.write_text(text)
+    return f"edit item {path.name} ({choice})"
+
+
+def reslug_item(rng: random.Random, root: Path) -> str:
+    """A new slug and file name; every reference follows."""
+    path = rng.choice(_files(root, "content/items/*/*.md"))
+    media_type, old = path.parent.name, path.stem
+    new = f"{old[:20].rstrip('-')}-v{rng.randrange(100)}"
+    if (path.parent / f"{new}.md").exists():
+        return "reslug skipped"
+    text = re.sub(r"(?m)^slug: .*$", f"slug: {new}", path.read_text(), count=1)
+    path.unlink()
+    (path.parent / f"{new}.md").write_text(text)
+    _replace_ref(root, f"{media_type}/{old}", f"{media_type}/{new}")
+    return f"reslug {media_type}/{old} -> {new}"
+
+
+def rename_menu_file(rng: random.Random, root: Path) -> str:
+    path = rng.choice(_files(root, "content/menus/*.md"))
+    target = path.with_name(f"renamed-{rng.randrange(1000)}-{path.name}")
+    if target.exists():
+        return "rename skipped"
+    path.rename(target)
+    return f"rename {path.name}"
+
+
+def delete_menu(rng: random.Random, root: Path) -> str:
+    menus = _files(root, "content/menus/*.md")
+    if len(menus) < 3:
+        return "delete skipped"
+    path = rng.choice(menus)
+    slug = re.search(r"(?m)^slug: (.*)$", path.read_text())
+    path.unlink()
+    if slug:
+        for other in _files(root, "content/menus/*.md"):
+            text = other.read_text()
+            if f"forked_from: {slug.group(1)}\n" in text:
+                other.write_text(text.replace(f"forked_from: {slug.group(1)}\n", ""))
+    return f"delete menu {path.name}"
+
+
+def copy_menu(rng: random.Random, root: Path) -> str:
+    path = rng.choice(_files(root, "content/menus/*.md"))
+    n = rng.randrange(1000)
+    target = path.with_name(f"copy-{n}.md")
+    if target.exists():
+        return "copy skipped"
+    text = re.sub(r"(?m)^slug: .*$", f"slug: copy-{n}", path.read_text(), count=1)
+    text = re.sub(r"(?m)^aliases: .*\n", "", text)
+    target.write_text(text)
+    return f"copy menu {path.name}"
+
+
+def edit_curator_or_log(rng: random.Random, root: Path) -> str:
+    if rng.random() < 0.5:
+        path = rng.choice(_files(root, "content/curators/*.yaml"))
+        text = re.sub(r"(?m)^name: .*$", f"name: Renamed {rng.randrange(1000)}", path.read_text())
+    else:
+        path = rng.choice(_files(root, "content/logs/*.yaml"))
+        text = re.sub(r"rating: \d+", f"rating: {rng.randrange(11)}", path.read_text(), count=1)
+    path.write_text(text)
+    return f"edit {path.name}"
+
+
+def edit_template(rng: random.Random, root: Path) -> str:
+    choice = rng.randrange(3)
+    if choice == 0:
+        path = rng.choice(_files(root, "templates/*.html"))
+        path.write_text(path.read_text() + f"<!-- {rng.randrange(1000)} -->\n")
+        return f"edit template {path.name}"
+    override = root / "overrides/menu.html"
+    if choice == 1 and not override.exists():
+        override.parent.mkdir(exist_ok=True)
+        override.write_text('{% extends "default:menu.html" %}\n'
+                            '{% block title %}Overridden {{ menu.title }}{% endblock %}\n')
+        return "add override"
+    if override.exists():
+        override.unlink()
+        return "remove override"
+    return "template skipped"
+
+
+OPERATIONS = [edit_menu, edit_menu, edit_item, edit_item, reslug_item, rename_menu_file,
+              delete_menu, copy_menu, edit_curator_or_log, edit_template]
+
+
+def run_random_edits(tmp_path: Path, seed: int, rounds: int) -> None:
+    root = sample_site(tmp_path / "site")
+    settings = settings_for(root)
+    build(settings)
+    rng = random.Random(seed)
+    history = []
+    for _ in range(rounds):
+        for _ in range(rng.randint(1, 3)):
+            history.append(rng.choice(OPERATIONS)(rng, root))
+        report = build(settings_for(root))
+        assert report.mode in ("incremental", "unchanged"), history
+        try:
+            assert_same_as_full(root, tmp_path)
+        except AssertionError as exc:
+            raise AssertionError(f"after {history}: {exc}") from exc
+
+
+def test_incremental_equals_full_after_random_edits(tmp_path: Path) -> None:
+    run_random_edits(tmp_path, seed=1, rounds=6)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(2, 8))
+def test_incremental_equals_full_after_many_random_edits(tmp_path: Path, seed: int) -> None:
+    run_random_edits(tmp_path, seed=seed, rounds=15)
+
+
+def test_noop_rebuild_touches_nothing(tmp_path: Path) -> None:
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    before = {p: p.stat().st_mtime_ns for p in (root / "output").rglob("*")}
+    db_before = (root / "data/omakase.sqlite").read_bytes()
+    (root / "content/menus").joinpath("alone-in-orbit.md").touch()  # same bytes, new mtime
+    assert build(settings_for(root)).mode == "unchanged"
+    assert {p: p.stat().st_mtime_ns for p in (root / "output").rglob("*")} == before
+    assert (root / "data/omakase.sqlite").read_bytes() == db_before
+
+
+def test_one_menu_edit_rewrites_only_its_pages(tmp_path: Path) -> None:
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    path = root / "content/menus/alone-in-orbit.md"
+    path.write_text(path.read_text().replace("Leave the ground", "Leave the planet"))
+    before = {p: p.stat().st_ino for p in (root / "output").rglob("*.html")}
+    report = build(settings_for(root))
+    after = {p: p.stat().st_ino for p in (root / "output").rglob("*.html")}
+    changed = sorted(p.relative_to(root / "output").as_posix() for p in after
+                     if after[p] != before.get(p))
+    assert report.mode == "incremental" and report.written == len(changed)
+    assert changed == ["menus/alone-in-orbit/index.html"]
+    assert_same_as_full(root, tmp_path)
+
+
+def test_failed_incremental_build_leaves_output_alone(tmp_path: Path) -> None:
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    before = tree(root / "output")
+    path = root / "content/menus/alone-in-orbit.md"
+    good = path.read_text()
+    path.write_text(good.replace("curator: bruno", "curator: nobody"))
+    with pytest.raises(ContentErrors):
+        build(settings_for(root))
+    assert tree(root / "output") == before
+    path.write_text(good.replace("Leave the ground", "Leave the planet"))
+    assert build(settings_for(root)).mode == "incremental"
+    assert_same_as_full(root, tmp_path)
+
+
+def test_full_flag_and_lost_state_rebuild_everything(tmp_path: Path) -> None:
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    assert build(settings_for(root), full=True).mode == "full"
+    (root / "data/omakase.sqlite.state").unlink()
+    assert build(settings_for(root)).mode == "full"
+    assert_same_as_full(root, tmp_path)
