@@ -217,7 +217,7 @@ def _static_files(settings: Settings) -> dict[str, Path]:
     if root.is_symlink():
         raise BuildError(f"{root}: symbolic links are not copied into the site")
     files = {rel: root / rel for rel in scan_tree(root)}
-    for rel, path in files.items():
+    for path in files.values():
         if path.is_symlink():
             raise BuildError(f"{path}: symbolic links are not copied into the site; "
                              "replace the link with the file itself")
