@@ -38,6 +38,7 @@ from generator.publish import (
     staging_dir,
     swap_into_place,
 )
+from generator.published import RECORD_FILE, published_urls, update_record
 from generator.safepaths import copy_tree_without_links
 from generator.settings import Settings
 from generator.site.record import columns_read, digest_rows, params_value
@@ -142,15 +143,36 @@ class _Inputs:
             self.roots["overrides"] = settings.override_dir
         self.fingerprint = _fingerprint(settings)
 
+    def data_files(self) -> list[Path]:
+        """Inputs kept in data/ beside the sources: share records, secret, published URLs."""
+        from generator.shares import SECRET_FILE, SHARES_FILE
+
+        assert self.settings.data_dir is not None
+        return [self.settings.data_dir / name for name in (SHARES_FILE, SECRET_FILE, RECORD_FILE)]
+
     def scan(self) -> dict[str, Scanned]:
         files: dict[str, Scanned] = {}
         for root in self.roots.values():
             for rel, scanned in scan_tree(root).items():
                 files[str(root / rel)] = scanned
+        for path in self.data_files():
+            self.rescan(files, path)
         return files
+
+    @staticmethod
+    def rescan(files: dict[str, Scanned], path: Path) -> None:
+        """Note one file as it is now (used after the build itself rewrote it)."""
+        try:
+            st = path.stat()
+        except OSError:
+            files.pop(str(path), None)
+            return
+        files[str(path)] = Scanned(st.st_mtime_ns, st.st_size)
 
     def kind(self, path: str) -> str | None:
         """What an input path is: item, menu, curator, log, payload, template, override."""
+        if path in {str(p) for p in self.data_files()}:
+            return "data"
         for name, root in self.roots.items():
             prefix = str(root) + os.sep
             if path.startswith(prefix):
@@ -186,10 +208,29 @@ def _fingerprint(settings: Settings) -> str:
     values = {k: str(v) for k, v in vars(settings).items() if k != "build_time"}
     h.update(json.dumps(values, sort_keys=True).encode())
     h.update(f"{jinja2.__version__} {markdown.__version__} {getattr(nh3, '__version__', '')}".encode())
+    from generator.shares import SECRET_ENV
+
+    h.update(hashlib.sha256(os.environ.get(SECRET_ENV, "").strip().encode()).digest())
     package = Path(__file__).resolve().parent
     for source in sorted(package.rglob("*.py")):
         h.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
     return h.hexdigest()
+
+
+def _record_published(settings: Settings, inputs: _Inputs, files: dict[str, Scanned],
+                      published: set[str]) -> None:
+    """Add this build's menu URLs to data/published-slugs.txt (the build's own write is not
+    an edit: the state notes the file as it is afterwards)."""
+    assert settings.data_dir is not None
+    record = settings.data_dir / RECORD_FILE
+    if update_record(record, published):
+        inputs.rescan(files, record)
+        files[str(record)].hash = hashlib.blake2b(record.read_bytes(), digest_size=16).digest()
+
+
+def _next_expiry(site: Site) -> str | None:
+    """When the first live share link expires: a build after that moment must drop it."""
+    return min((share.expires for share in site.shares if share.token), default=None)
 
 
 def _usable_state(settings: Settings, fingerprint: str) -> sqlite3.Connection | None:
@@ -252,10 +293,13 @@ def _full_build(settings: Settings, inputs: _Inputs, strict: bool) -> BuildRepor
                                           [f"static/{rel}"], [], True))
             state = reset_state(spath)  # no state while the published site changes
             state.close()
+            published = published_urls(sqlite_utils.Database(db))
             os.replace(db_file, settings.db_path)
             swap_into_place(stage, settings.output_dir)
+        _record_published(settings, inputs, files, published)
         state = open_state(spath)
         with _transaction(state):
+            set_meta(state, "next_expiry", _next_expiry(site))
             save_files(state, files, (), cache.new)
             _save_pages(state, db, records, replace_all=True)
             set_meta(state, "refs", refs_signature(site))
@@ -317,6 +361,13 @@ def _incremental_build(settings: Settings, inputs: _Inputs, state: sqlite3.Conne
     files = inputs.scan()
     table = FileTable(state)
     changed, removed = table.changes(files, Path("/"))
+    expiry = get_meta(state, "next_expiry")
+    if expiry is not None:
+        from generator.shares import iso as share_iso
+        from generator.shares import share_clock
+
+        if share_iso(share_clock()) >= expiry:  # a share link expired: reload to drop it
+            changed.add(str(inputs.data_files()[0]))
     if not changed and not removed:
         return BuildReport(mode="unchanged")
     kinds = {p: inputs.kind(p) for p in changed | removed}
@@ -343,10 +394,17 @@ def _incremental_build(settings: Settings, inputs: _Inputs, state: sqlite3.Conne
     try:
         _publish_incremental(settings, inputs, state, db_file, changed_columns, templates,
                              report)
+        if content:
+            db = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
+            try:
+                _record_published(settings, inputs, files, published_urls(sqlite_utils.Database(db)))
+            finally:
+                db.close()
         with _transaction(state):
             save_files(state, files, removed, cache.new)
             if site_refs is not None:
                 set_meta(state, "refs", site_refs)
+                set_meta(state, "next_expiry", _next_expiry(site))
     finally:
         if db_file != settings.db_path:
             db_file.unlink(missing_ok=True)

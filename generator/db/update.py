@@ -23,6 +23,7 @@ from generator.db.store import (
     lineage_rows,
     log_rows,
     menu_rows,
+    share_rows,
     tag_rows,
 )
 
@@ -165,10 +166,11 @@ def update_site(conn: sqlite3.Connection, site: Site, now: str, *, changed: set[
     for log in site.logs.values():
         if all_menus_and_logs or log.path in changed:
             add(log_rows(log, now))
-    conn.execute("DELETE FROM tags")
-    conn.execute("DELETE FROM menu_lineage")
+    for table in ("tags", "menu_lineage", "menu_share_tokens"):
+        conn.execute(f"DELETE FROM {table}")
     add(tag_rows(site, now))
     add(lineage_rows(site))
+    add(share_rows(site))
     for table in INSERT_ORDER:
         insert_rows(conn, table, out.get(table, []))
     conn.commit()
