@@ -96,9 +96,8 @@ def item(data: dict[str, Any], absolute: Absolute) -> dict[str, Any]:
         node |= {"byArtist": [{"@type": "MusicGroup", "name": n} for n in attrs.get("artists", [])]}
         if schema_type == "MusicAlbum":
             tracks = [t for t in attrs.get("tracks", []) if isinstance(t, dict) and t.get("title")]
-            node |= {"numTracks": len(tracks) or None,
-                     "recordLabel": _clean({"@type": "Organization", "name": attrs.get("label")})
-                     if attrs.get("label") else None}
+            # The label stays on the page: schema.org puts recordLabel on MusicRelease only.
+            node |= {"numTracks": len(tracks) or None}
         else:
             node |= {"duration": _minutes(attrs.get("duration_minutes"))}
     return _clean(node)
