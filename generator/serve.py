@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import socket
 import threading
 import time
 import traceback
@@ -235,6 +236,8 @@ class _Server(ThreadingHTTPServer):
         self.output_dir = output_dir
         self.state = state
         self.poll_timeout = poll_timeout
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
 
