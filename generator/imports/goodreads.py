@@ -11,6 +11,7 @@ from generator.content.catalog import Catalog
 from generator.content.fields import slugify
 from generator.errors import ContentError
 from generator.imports.common import LogBook, Row, Summary, read_csv, read_file
+from generator.progress import track
 from generator.settings import Settings
 from generator.sources.apply import ItemChange, ensure_source, merge_into
 from generator.sources.mapped import Mapped
@@ -87,7 +88,7 @@ def import_goodreads(settings: Settings, export: Path, handle: str) -> Summary:
     summary = Summary("goodreads", rows=len(rows))
     catalog = Catalog.load(content_dir)
     log = LogBook(content_dir, handle, catalog)
-    for row in rows:
+    for row in track(rows, "Importing books"):
         book_id = row.get("Book Id")
         if not book_id.isdigit():
             summary.skip(row, f"book id {book_id!r} is not a number")

@@ -22,6 +22,7 @@ from generator.imports.common import (
     read_file,
     write_draft_menu,
 )
+from generator.progress import track
 from generator.settings import Settings
 
 FILES = ("watched.csv", "watchlist.csv", "ratings.csv", "diary.csv", "reviews.csv",
@@ -284,7 +285,7 @@ def import_letterboxd(settings: Settings, export: Path, handle: str) -> Summary:
     catalog = Catalog.load(content_dir)
     log = LogBook(content_dir, handle, catalog)
     table = _collect(files, summary)
-    for film in table.films.values():
+    for film in track(list(table.films.values()), "Matching films"):
         film.ref = _resolve(film, catalog, summary).ref
     _lists(files, table, catalog, handle, summary, content_dir)
     for film in sorted(table.films.values(), key=lambda f: (f.name.lower(), f.year or "")):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from generator.content.catalog import Catalog
 from generator.errors import BuildError, ContentError
+from generator.progress import track
 from generator.settings import Settings
 from generator.sources import SOURCES
 from generator.sources.apply import ItemChange, apply_mapped
@@ -95,7 +96,8 @@ def replay(settings: Settings, source: str | None = None) -> UpstreamReport:
         source_module(source)
     catalog = Catalog.load(settings.content_dir)
     report = UpstreamReport()
-    for name, external_id, path in stored_payloads(settings.data_dir, source):
+    for name, external_id, path in track(list(stored_payloads(settings.data_dir, source)),
+                                         "Replaying payloads"):
         if name not in SOURCES:
             report.skipped.append(f"{name}:{external_id} (no mapper for source {name!r})")
             continue
