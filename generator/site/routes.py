@@ -108,10 +108,19 @@ def _alias_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
 
 
 def _redirect(db: sqlite_utils.Database, alias: str, slug: str) -> Page:
-    """A renamed menu's old URL: a redirect page, since a static host has no server redirects."""
+    """A renamed menu's old URL. Hosts that read `_redirects` answer it with a 301; elsewhere
+    this page names the new address and points search engines at it. It does not refresh by
+    itself: a timed or instant meta refresh takes the reader away without their say (WCAG
+    2.2.1/3.2.5) and leaves accessibility checkers nothing to inspect."""
     title = db.execute("SELECT title FROM menus WHERE slug = ?", [slug]).fetchone()[0]
     return Page(urls.menu_url(alias), "redirect.html",
                 {"target": urls.menu_url(slug), "title": title, "noindex": True})
+
+
+def _redirects_file(db: sqlite_utils.Database) -> Page:
+    """Real HTTP redirects for hosts that read a `_redirects` file (Netlify, Cloudflare Pages)."""
+    pairs = [(urls.menu_url(alias), urls.menu_url(slug)) for alias, slug in _alias_keys(db)]
+    return Page("/_redirects", "_redirects.txt", {"redirects": pairs})
 
 
 def _curator_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
@@ -162,6 +171,7 @@ ROUTES: list[Route] = [
     Route("item", "/items/<type>/<slug>/", _item_keys, _item),
     Route("share", "/share/<token>/", _share_keys, _share),
     Route("redirect", "/menus/<alias>/", _alias_keys, _redirect),
+    Route("redirects-file", "/_redirects", _one, _redirects_file),
     Route("curator", "/curators/<handle>/", _curator_keys, _curator),
     Route("curator-feed", "/curators/<handle>/feed.xml", _curator_keys, _curator_feed),
     Route("tag", "/tags/<tag>/", _tag_keys, _tag),
