@@ -326,3 +326,11 @@ def test_share_style_render_with_noindex_hides_page_from_robots(tmp_path: Path) 
     html_text = renderer.render(page).decode()
     assert '<meta name="robots" content="noindex">' in html_text
     assert 'rel="canonical"' not in html_text and "application/ld+json" not in html_text
+
+
+def test_summary_keeps_punctuation_next_to_emphasis() -> None:
+    from generator.site.render import summary
+
+    assert summary("A fork of *Overheard*, itself.\n\n- one\n- two") == (
+        "A fork of Overheard, itself. one two")
+    assert summary("word " * 100, limit=20) == "word word word word…"

@@ -97,9 +97,14 @@ def make_environment(settings: Settings) -> jinja2.Environment:
     return env
 
 
+_BLOCK_TAG = re.compile(r"</?(?:p|li|ul|ol|h[1-6]|blockquote|pre|br|hr|tr|td|th|dd|dt)\b[^>]*>")
+
+
 def summary(text: str | None, limit: int = 200) -> str:
     """Plain text of a Markdown text, cut at a word boundary: for descriptions and feeds."""
-    plain = html.unescape(re.sub(r"<[^>]+>", " ", render_markdown(text or "")))
+    # Block boundaries become spaces; inline tags vanish, so "*Title*," stays "Title,".
+    spaced = _BLOCK_TAG.sub(" ", render_markdown(text or ""))
+    plain = html.unescape(re.sub(r"<[^>]+>", "", spaced))
     plain = " ".join(plain.split())
     if len(plain) <= limit:
         return plain
