@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import yaml
@@ -11,6 +12,9 @@ from generator.errors import ContentError
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DEPTH = 50
+# Invisible control characters and lone surrogates (reachable through "\u0000"-style escapes)
+# break SQLite text functions and UTF-8 output; no content needs them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class LocDict(dict):
@@ -49,6 +53,8 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> Any:
     Aliases are refused (no anchor bombs), duplicate keys are errors naming both lines.
     """
     offset = first_line - 1
+    if "&" in text or "*" in text:  # cheap test first: most files have neither
+        _refuse_anchors(text, path, offset)
     loader = Loader(text)
     try:
         try:
@@ -76,6 +82,27 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> Any:
         loader.dispose()
 
 
+def _refuse_anchors(text: str, path: str, offset: int) -> None:
+    """Point at the first anchor or alias in the text, before anything is composed."""
+    loader = Loader(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                what = f"alias *{event.anchor}"
+            elif getattr(event, "anchor", None):
+                what = f"anchor &{event.anchor}"
+            else:
+                continue
+            raise ContentError(path, event.start_mark.line + 1 + offset,
+                               f"YAML {what}: anchors and aliases are not allowed in content",
+                               "write the value out in full")
+    except yaml.YAMLError:
+        return  # the full parse reports it with its location
+    finally:
+        loader.dispose()
+
+
 class _Builder:
     def __init__(self, loader: Any, path: str, offset: int) -> None:
         self.loader = loader
@@ -88,9 +115,7 @@ class _Builder:
         return node.start_mark.line + 1 + self.offset
 
     def build(self, node: yaml.Node) -> Any:
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node)
-        # A collection met twice is an alias: refuse it, which also defuses "billion laughs".
+        # A node met twice is an alias: refuse it, which also defuses "billion laughs".
         if id(node) in self.seen:
             raise ContentError(
                 self.path,
@@ -99,6 +124,8 @@ class _Builder:
                 "write the value out in full",
             )
         self.seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
         # Content nests a few levels; a deep document is an attack on the stack, not content.
         if self.depth >= MAX_DEPTH:
             raise ContentError(self.path, self.line(node),
@@ -136,6 +163,12 @@ class _Builder:
         if isinstance(value, bytes):
             raise ContentError(self.path, self.line(node), "binary values (!!binary) are not allowed",
                                "write the value as text")
+        if isinstance(value, str):
+            bad = _CONTROL.search(value)
+            if bad:
+                raise ContentError(self.path, self.line(node),
+                                   f"control character U+{ord(bad.group()):04X} in a value",
+                                   "remove it; only tabs and line breaks belong in text")
         if isinstance(value, float) and not math.isfinite(value):
             raise ContentError(self.path, self.line(node),
                                f"{node.value!r} is not a usable number (infinite or not-a-number)",
