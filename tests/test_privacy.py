@@ -1,0 +1,112 @@
+"""Nothing private gets out: emails, private notes, private log entries, drafts outside
+their share link, in any file of the built site, whatever its format."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.build import build_database
+from generator.cli import main
+from generator.settings import Settings
+from tests.privacy import leaks, private_values
+from tests.sitekit import LOG, MENU, PROJECT, make_site
+
+# Share pages are where a draft is meant to be seen; nothing else is.
+SHARE_PAGES = ("share/",)
+
+
+@pytest.fixture(scope="module")
+def sample_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sample")
+    result = CliRunner().invoke(main, [
+        "build", "--root", str(PROJECT), "--output", str(out / "output"),
+        "--db", str(out / "omakase.sqlite")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out / "output"
+
+
+def test_sample_site_has_private_values_of_every_kind() -> None:
+    private = private_values(PROJECT / "content")
+    assert private["email"], private
+    assert len(private["private_notes"]) >= 3, private
+    assert len(private["private entry"]) >= 1, private
+    assert private["draft"], private
+
+
+def test_no_private_value_of_the_sample_site_in_any_output_file(sample_output: Path) -> None:
+    private = private_values(PROJECT / "content")
+    files = [p for p in sample_output.rglob("*") if p.is_file()]
+    assert len(files) > 30
+    found = leaks(sample_output, private, skip=SHARE_PAGES)
+    assert found == [], "\n".join(found)
+
+
+def test_sample_drafts_have_no_page(sample_output: Path) -> None:
+    for path in sorted((PROJECT / "content/menus").glob("*.md")):
+        if "\nstatus: draft" in path.read_text(encoding="utf-8"):
+            assert not (sample_output / "menus" / path.stem).exists()
+
+
+def test_the_scan_finds_a_value_in_every_format(tmp_path: Path) -> None:
+    value = "Cried at the ending in the staff room. Nobody's <business>."
+    private = {"private_notes": {value}}
+    (tmp_path / "a.html").write_text("<p>Cried at the <em>ending</em> in the staff\n room. "
+                                     "Nobody&#39;s &lt;business&gt;.</p>")
+    (tmp_path / "b.json").write_text(json.dumps({"n": value}).replace("<", "\\u003c"))
+    (tmp_path / "c.xml").write_text("<c>Cried at the ending in the staff room. Nobody&amp;#39;s "
+                                    "&amp;lt;business&amp;gt;.</c>")
+    (tmp_path / "d.gz").write_bytes(gzip.compress(value.encode()))
+    conn = sqlite3.connect(tmp_path / "e.sqlite")
+    conn.execute("CREATE TABLE t (x TEXT)")
+    conn.execute("INSERT INTO t VALUES (?)", (value,))
+    conn.commit()
+    conn.close()
+    found = leaks(tmp_path, private)
+    assert sorted(f.split(":")[0] for f in found) == ["a.html", "b.json", "c.xml", "d.gz",
+                                                       "e.sqlite"]
+
+
+def test_draft_parent_stays_private_on_a_published_fork(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site", {
+        "content/menus/paranoid-seventies.md": MENU.format(
+            title="Secret Draft Title", curator="ada", status="draft", extra=""),
+    })
+    result = CliRunner().invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    output = root / "output"
+    assert (output / "menus/paranoid-remix/index.html").is_file()
+    private = private_values(root / "content")
+    assert "Secret Draft Title" in private["draft"]
+    assert leaks(output, private, skip=SHARE_PAGES) == []
+    assert not (output / "menus/paranoid-seventies").exists()
+    for path in output.rglob("*"):
+        if path.is_file():
+            assert b"paranoid-seventies" not in path.read_bytes(), path
+
+
+def test_taste_profile_ignores_private_entries(tmp_path: Path) -> None:
+    log = LOG.format(curator="bruno").replace("movie/the-conversation", "book/the-crying-of-lot-49")
+    log = log.replace("    minutes: 113\n", "    minutes: 113\n    private: true\n")
+    # bruno's state names the book publicly; the only trace of the movie is a private entry.
+    log = log.replace("states:\n", "states: []\nold_states:\n").split("old_states:")[0] + \
+        "entries:\n  - item: movie/the-conversation\n    kind: finished\n    date: 2026-09-14\n" \
+        "    private: true\n    note: PRIVATE-ENTRY\n"
+    root = make_site(tmp_path / "site", {"content/logs/bruno.yaml": log},
+                     drop=("content/menus/paranoid-remix.md",))
+    settings = Settings(root=root).resolve()
+    db_file, _, _, _ = build_database(settings)
+    conn = sqlite3.connect(db_file)
+    profile = json.loads(conn.execute(
+        "SELECT profile FROM user_taste_profiles p JOIN users u ON u.id = p.user_id "
+        "WHERE u.handle = 'bruno'").fetchone()[0])
+    private_rows = conn.execute("SELECT count(*) FROM user_item_logs WHERE is_private = 1").fetchone()
+    conn.close()
+    assert private_rows[0] == 1  # the entry is stored, for its owner …
+    assert profile["items"] == 0  # … and counts for nothing in the public profile
+    assert profile["types"] == [] and profile["creators"] == []
