@@ -4,6 +4,7 @@ the last good output/ untouched."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -35,12 +36,20 @@ def snapshot(folder: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
-@pytest.fixture
-def built(tmp_path: Path) -> Path:
-    root = make_site(tmp_path / "site")
-    result = CliRunner().invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_site(tmp_path_factory.mktemp("built") / "site")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", "1795651200")
+        result = CliRunner().invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return root
+
+
+@pytest.fixture
+def built(built_once: Path, tmp_path: Path) -> Path:
+    """A freshly built small site of its own for each test (a copy of one build)."""
+    return Path(shutil.copytree(built_once, tmp_path / "site", symlinks=True))
 
 
 def broken_build(root: Path) -> str:
@@ -278,7 +287,6 @@ def test_symlinks_out_of_the_site_are_refused(built: Path, outside: Path, case: 
     link, target = link_cases(built, outside)[case]
     link.parent.mkdir(parents=True, exist_ok=True)
     if link.is_dir() and not link.is_symlink():
-        import shutil
         shutil.rmtree(link)
     elif link.exists():
         link.unlink()

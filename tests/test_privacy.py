@@ -110,3 +110,42 @@ def test_taste_profile_ignores_private_entries(tmp_path: Path) -> None:
     assert private_rows[0] == 1  # the entry is stored, for its owner …
     assert profile["items"] == 0  # … and counts for nothing in the public profile
     assert profile["types"] == [] and profile["creators"] == []
+
+
+def copy_sample(dest: Path) -> Path:
+    import shutil
+    for name in ("content", "templates"):
+        shutil.copytree(PROJECT / name, dest / name)
+    shutil.copytree(PROJECT / "data", dest / "data",
+                    ignore=shutil.ignore_patterns("*.sqlite*", "secret.key", "*.tmp"))
+    return dest
+
+
+def test_a_shared_draft_appears_only_at_its_share_link(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "share-secret-that-must-never-be-published-0123456789"
+    monkeypatch.setenv("OMAKASE_SHARE_SECRET", secret)
+    root = copy_sample(tmp_path / "site")
+    drafts = [p.stem for p in sorted((root / "content/menus").glob("*.md"))
+              if "\nstatus: draft" in p.read_text(encoding="utf-8")]
+    assert drafts
+    runner = CliRunner()
+    shared = runner.invoke(main, ["share", drafts[0], "--root", str(root)], catch_exceptions=False)
+    assert shared.exit_code == 0, shared.output
+    built = runner.invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
+    assert built.exit_code == 0, built.output
+    output = root / "output"
+    share_pages = sorted((output / "share").glob("*/index.html"))
+    assert len(share_pages) == 1
+    token = share_pages[0].parent.name
+    page = share_pages[0].read_text(encoding="utf-8")
+    assert "noindex" in page
+    private = private_values(root / "content")
+    # The draft is on its share page …
+    assert any(value in page for value in private["draft"])
+    # … and nowhere else; no email, private note, private entry or the secret anywhere.
+    private["secret"] = {secret}
+    assert leaks(output, private, skip=SHARE_PAGES) == []
+    for path in output.rglob("*"):
+        if path.is_file() and not path.relative_to(output).as_posix().startswith("share/"):
+            assert token.encode() not in path.read_bytes(), path
