@@ -34,6 +34,7 @@ from generator.errors import BuildError, Problem
 from generator.progress import Progress
 from generator.publish import (
     Shadow,
+    clean_stale_files,
     clean_stale_staging,
     staging_dir,
     swap_into_place,
@@ -118,6 +119,7 @@ def build(settings: Settings, *, strict: bool = False, full: bool = False) -> Bu
     if not settings.templates_dir.is_dir():
         raise BuildError(f"templates folder not found: {settings.templates_dir}")
     clean_stale_staging(settings.output_dir)
+    clean_stale_files(settings.db_path.parent, settings.db_path.name + ".", ".tmp")
     print_ = _Inputs(settings)
     state = None if full else _usable_state(settings, print_.fingerprint)
     if state is None:

@@ -1,0 +1,158 @@
+"""Killing a build at any moment leaves output/ the old site or the new one, never a mix."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.sitekit import PROJECT
+
+EPOCH = "1795651200"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file (and empty folder) under `folder`, by relative path, with its bytes."""
+    out: dict[str, bytes] = {}
+    if not folder.exists():
+        return out
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            out[rel] = b"<symlink>"
+        elif path.is_file():
+            out[rel] = path.read_bytes()
+        elif path.is_dir() and not any(path.iterdir()):
+            out[rel + "/"] = b""
+    return out
+
+
+def copy_sample(dest: Path) -> Path:
+    for name in ("content", "templates"):
+        shutil.copytree(PROJECT / name, dest / name)
+    shutil.copytree(PROJECT / "data", dest / "data",
+                    ignore=shutil.ignore_patterns("*.sqlite*", "secret.key", "*.tmp"))
+    return dest
+
+
+def change_content(root: Path) -> None:
+    """Edits that change many pages, add some and remove others."""
+    menus = sorted((root / "content/menus").glob("*.md"))
+    for menu in menus:
+        text = menu.read_text(encoding="utf-8")
+        menu.write_text(text.replace("\ntitle: ", "\ntitle: Revised ", 1), encoding="utf-8")
+    victim = next(m for m in menus if "forked_from" not in m.read_text()
+                  and not any(f"forked_from: {m.stem}" in o.read_text() for o in menus))
+    front = yaml.safe_load(victim.read_text(encoding="utf-8").split("---\n")[1])
+    retired = {victim.stem, *(front.get("aliases") or [])}
+    victim.unlink()
+    record = root / "data/published-slugs.txt"  # retire its URLs on purpose
+    if record.exists():
+        lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
+        record.write_text("".join(x for x in lines if x.strip() not in retired), encoding="utf-8")
+    (root / "content/items/book/an-added-book.md").write_text(
+        "---\ntitle: An Added Book\nrelease_date: 2001-01-01\nauthors: [Somebody New]\n---\n"
+        "A book added by the new build.\n", encoding="utf-8")
+
+
+def omakase(root: Path) -> list[str]:
+    return [sys.executable, "-m", "generator", "build", "--root", str(root)]
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "CI": "true"}
+
+
+def run_build(root: Path) -> None:
+    done = subprocess.run(omakase(root), env=env(), cwd=PROJECT, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def leftovers(root: Path) -> list[str]:
+    names = [p.name for p in root.iterdir()
+             if p.name.startswith((".output-staging-", ".output-old-"))]
+    names += [p.name for p in (root / "data").glob("*.tmp")]
+    return names
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_leaves_old_or_new_site(tmp_path: Path) -> None:
+    # The expected old and new sites, each from a build that was left alone.
+    old_root = copy_sample(tmp_path / "old")
+    run_build(old_root)
+    old = tree(old_root / "output")
+    new_root = copy_sample(tmp_path / "new")
+    change_content(new_root)
+    started = time.monotonic()
+    run_build(new_root)
+    duration = time.monotonic() - started
+    new = tree(new_root / "output")
+    assert old != new and len(old) > 30 and len(new) > 30
+    assert set(old) - set(new) and set(new) - set(old)  # pages removed and added
+
+    site = copy_sample(tmp_path / "site")
+    change_content(site)
+    seed = int.from_bytes(os.urandom(4), "big")
+    rng = random.Random(seed)
+    outcomes: list[str] = []
+    for run in range(10):
+        # Start from the old site (kept in place, as a real deployment would have it).
+        shutil.rmtree(site / "output", ignore_errors=True)
+        shutil.copytree(old_root / "output", site / "output")
+        delay = rng.uniform(0.0, duration * 1.1)
+        process = subprocess.Popen(omakase(site), env=env(), cwd=PROJECT,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        now = tree(site / "output")
+        state = "old" if now == old else "new" if now == new else "MIXED"
+        outcomes.append(f"{state}@{delay:.2f}s{'(killed)' if process.returncode < 0 else ''}")
+        assert state != "MIXED", (f"seed {seed}, run {run}: output is neither site "
+                                  f"after a kill at {delay:.2f}s; {outcomes}")
+        db = site / "data/omakase.sqlite"
+        if db.exists():  # the database is either absent, old or new, never torn
+            conn = sqlite3.connect(db)
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            conn.close()
+    # The runs must really have interrupted builds, not only watched finished ones.
+    assert sum("(killed)" in o for o in outcomes) >= 3, (seed, outcomes)
+
+    # The next build cleans whatever the killed ones left and publishes the new site.
+    run_build(site)
+    assert tree(site / "output") == new
+    assert leftovers(site) == [], leftovers(site)
+
+
+def test_leftovers_of_a_killed_build_are_cleaned_but_a_running_build_is_left_alone(
+        tmp_path: Path) -> None:
+    from generator.publish import clean_stale_files, clean_stale_staging
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        target = tmp_path / "output"
+        for name in (f".output-staging-{dead.pid}-abc", f".output-old-{dead.pid}",
+                     f".output-staging-{alive.pid}-def", ".output-staging-legacy"):
+            (tmp_path / name).mkdir()
+            (tmp_path / name / "index.html").write_text("x")
+        for name in (f"omakase.sqlite.{dead.pid}.tmp", f"omakase.sqlite.{alive.pid}.tmp"):
+            (tmp_path / name).write_text("x")
+        clean_stale_staging(target)
+        clean_stale_files(tmp_path, "omakase.sqlite.", ".tmp")
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([
+            f".output-staging-{alive.pid}-def", f"omakase.sqlite.{alive.pid}.tmp"])
+    finally:
+        alive.kill()
+        alive.wait()
