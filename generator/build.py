@@ -50,6 +50,7 @@ from generator.state import (
     Scanned,
     SqlIds,
     StateParseCache,
+    file_hash,
     get_meta,
     open_state,
     reset_state,
@@ -271,7 +272,7 @@ def _full_build(settings: Settings, inputs: _Inputs, strict: bool) -> BuildRepor
     assert settings.db_path is not None and settings.output_dir is not None
     files = inputs.scan()
     for path, scanned in files.items():
-        scanned.hash = hashlib.blake2b(Path(path).read_bytes(), digest_size=16).digest()
+        scanned.hash = file_hash(Path(path))
     cache = StateParseCache(None, Path("/"), files, set())
     site, warnings = load_site(settings, strict=strict, cache=cache)
     db_file = _new_database(settings, site)

@@ -63,6 +63,10 @@ def set_meta(conn: sqlite3.Connection, key: str, value: Any) -> None:
 
 
 def file_hash(path: Path) -> bytes:
+    # A link is never read through (it may point out of the site, or at a folder): its target
+    # is what identifies it, and the loader refuses it with a located error.
+    if path.is_symlink():
+        return hashlib.blake2b(b"link:" + os.fsencode(os.readlink(path)), digest_size=16).digest()
     return hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
 
 

@@ -58,7 +58,8 @@ def broken_build(root: Path) -> str:
     db_before = (root / "data/omakase.sqlite").read_bytes()
     result = CliRunner().invoke(main, ["build", "--root", str(root)])
     assert result.exit_code == 1, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        "".join(__import__("traceback").format_exception(*result.exc_info))
     assert "Traceback" not in result.output
     assert snapshot(root / "output") == before
     assert (root / "data/omakase.sqlite").read_bytes() == db_before
