@@ -64,6 +64,17 @@ def change_content(root: Path) -> None:
         "A book added by the new build.\n", encoding="utf-8")
 
 
+def prepare(site: Path, old_root: Path, *, cold: bool) -> None:
+    """The old site as its own build left it (output, database, build state, spare trees),
+    then the content changes, as on a curator's machine or in CI."""
+    shutil.rmtree(site, ignore_errors=True)
+    shutil.copytree(old_root, site, symlinks=True)
+    change_content(site)
+    if cold:
+        for state in (site / "data").glob("*.state"):
+            state.unlink()
+
+
 def omakase(root: Path) -> list[str]:
     return [sys.executable, "-m", "generator", "build", "--root", str(root)]
 
@@ -100,16 +111,21 @@ def test_sigkill_at_random_moments_leaves_old_or_new_site(tmp_path: Path) -> Non
     assert old != new and len(old) > 30 and len(new) > 30
     assert set(old) - set(new) and set(new) - set(old)  # pages removed and added
 
-    site = copy_sample(tmp_path / "site")
-    change_content(site)
+    # An undisturbed incremental rebuild from the old site gives the same new site.
+    site = tmp_path / "site"
+    prepare(site, old_root, cold=False)
+    started = time.monotonic()
+    run_build(site)
+    durations = {False: time.monotonic() - started, True: duration}
+    assert tree(site / "output") == new
+
     seed = int.from_bytes(os.urandom(4), "big")
     rng = random.Random(seed)
     outcomes: list[str] = []
-    for run in range(10):
-        # Start from the old site (kept in place, as a real deployment would have it).
-        shutil.rmtree(site / "output", ignore_errors=True)
-        shutil.copytree(old_root / "output", site / "output")
-        delay = rng.uniform(0.0, duration * 1.1)
+    for run in range(12):
+        cold = run % 2 == 1  # half the builds start without build state: a full build
+        prepare(site, old_root, cold=cold)
+        delay = rng.uniform(0.0, durations[cold] * 1.1)
         process = subprocess.Popen(omakase(site), env=env(), cwd=PROJECT,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
@@ -117,7 +133,8 @@ def test_sigkill_at_random_moments_leaves_old_or_new_site(tmp_path: Path) -> Non
         process.wait(timeout=60)
         now = tree(site / "output")
         state = "old" if now == old else "new" if now == new else "MIXED"
-        outcomes.append(f"{state}@{delay:.2f}s{'(killed)' if process.returncode < 0 else ''}")
+        outcomes.append(f"{state}@{delay:.2f}s{'(killed)' if process.returncode < 0 else ''}"
+                        f"{'(cold)' if cold else ''}")
         assert state != "MIXED", (f"seed {seed}, run {run}: output is neither site "
                                   f"after a kill at {delay:.2f}s; {outcomes}")
         db = site / "data/omakase.sqlite"
@@ -126,7 +143,9 @@ def test_sigkill_at_random_moments_leaves_old_or_new_site(tmp_path: Path) -> Non
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             conn.close()
     # The runs must really have interrupted builds, not only watched finished ones.
-    assert sum("(killed)" in o for o in outcomes) >= 3, (seed, outcomes)
+    killed = [o for o in outcomes if "(killed)" in o]
+    assert len(killed) >= 4 and any("(cold)" in o for o in killed), (seed, outcomes)
+    assert any("(cold)" not in o for o in killed), (seed, outcomes)
 
     # The next build cleans whatever the killed ones left and publishes the new site.
     run_build(site)
