@@ -310,6 +310,8 @@ def _full_build(settings: Settings, inputs: _Inputs, strict: bool) -> BuildRepor
             set_meta(state, "shadow_gen", None)
             set_meta(state, "last_changes", None)
             set_meta(state, "fingerprint", inputs.fingerprint)
+            assert settings.build_time is not None
+            set_meta(state, "clock", settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ"))
         state.close()
         db.close()
     finally:
@@ -371,7 +373,7 @@ def _incremental_build(settings: Settings, inputs: _Inputs, state: sqlite3.Conne
 
         if share_iso(share_clock()) >= expiry:  # a share link expired: reload to drop it
             changed.add(str(inputs.data_files()[0]))
-    if not changed and not removed:
+    if not changed and not removed and not _clock_moved(settings, state):
         return BuildReport(mode="unchanged")
     kinds = {p: inputs.kind(p) for p in changed | removed}
     content = {p for p, k in kinds.items() if k not in ("template", "override")}
@@ -412,6 +414,18 @@ def _incremental_build(settings: Settings, inputs: _Inputs, state: sqlite3.Conne
         if db_file != settings.db_path:
             db_file.unlink(missing_ok=True)
     return report
+
+
+def _clock_moved(settings: Settings, state: sqlite3.Connection) -> bool:
+    """True when a page printed the build time (or counted days to it) and it moved."""
+    assert settings.build_time is not None
+    clock = settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+    last = get_meta(state, "clock") or ""
+    if clock == last:
+        return False
+    marker = '%"clock:time"%' if clock[:10] == last[:10] else '%"clock:%'
+    return state.execute("SELECT 1 FROM pages WHERE templates LIKE ? LIMIT 1",
+                         (marker,)).fetchone() is not None
 
 
 def _update_database(settings: Settings, inputs: _Inputs, db_file: Path, site: Site,
@@ -465,6 +479,13 @@ def _publish_incremental(settings: Settings, inputs: _Inputs, state: sqlite3.Con
         names: set[str] = set()
         for path in templates:
             names |= inputs.template_names(path)
+        assert settings.build_time is not None
+        clock = settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+        last_clock = get_meta(state, "clock") or ""
+        if clock != last_clock:
+            names.add("clock:time")
+            if clock[:10] != last_clock[:10]:
+                names.add("clock:day")
         affected = {k for k in wanted if k not in pages}
         stale_ids = _stale_pages(state, db, changed_columns)
         for k, (page_id, _path, _digest, used) in pages.items():
@@ -474,6 +495,7 @@ def _publish_incremental(settings: Settings, inputs: _Inputs, state: sqlite3.Con
         report.pages = len(wanted)
         if not affected and not gone:
             _replace_database(settings, db_file)
+            set_meta(state, "clock", clock)
             return
         old_by_path = {path: digest for (_id, path, digest, _u) in pages.values()}
         shadow = Shadow(settings.output_dir, state)
@@ -511,6 +533,7 @@ def _publish_incremental(settings: Settings, inputs: _Inputs, state: sqlite3.Con
             shadow.publish(changes)
         else:
             shadow.unchanged()
+        set_meta(state, "clock", clock)
         set_meta(state, "pending", 0)
     finally:
         db.close()

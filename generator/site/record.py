@@ -124,7 +124,12 @@ class RecordingEnvironment(jinja2.Environment):
     """A Jinja environment noting every template name looked up, found or not, so a page
     depends on the templates it extends and includes and on the overrides it looked for."""
 
-    looked_up: set[str]
+    looked_up: set[str] | None = None
+
+    def note(self, name: str) -> None:
+        """Record a dependency that is not a template file (e.g. 'clock:day')."""
+        if self.looked_up is not None:
+            self.looked_up.add(name)
 
     def _load_template(self, name: Any, globals: Any) -> jinja2.Template:  # noqa: A002
         looked = getattr(self, "looked_up", None)

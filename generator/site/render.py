@@ -78,7 +78,12 @@ def make_environment(settings: Settings) -> jinja2.Environment:
     env.filters["as_text"] = lambda value: jinja2.utils.markupsafe.Markup(html.escape(f"{value}"))
     build_time = settings.build_time
     assert build_time is not None
-    env.filters["days_ago"] = lambda stamp: days_between(stamp, build_time)
+
+    def days_ago(stamp: str | None) -> int | None:
+        env.note("clock:day")  # the page changes with the build's day, not only its data
+        return days_between(stamp, build_time)
+
+    env.filters["days_ago"] = days_ago
     env.globals.update(
         site_title=settings.site_title,
         base_url=settings.base_url,
@@ -90,11 +95,30 @@ def make_environment(settings: Settings) -> jinja2.Environment:
         tag_url=urls.tag_url,
         feed_url=urls.FEED,
         curator_feed_url=urls.curator_feed_url,
-        build_time=build_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        build_time=ClockText(build_time.strftime("%Y-%m-%dT%H:%M:%SZ"), env),
         jsonld=jsonld,
         charts=charts,
     )
     return env
+
+
+class ClockText(str):
+    """The build time as text; a page that prints it depends on the clock ('clock:time')."""
+
+    env: RecordingEnvironment
+
+    def __new__(cls, text: str, env: RecordingEnvironment) -> ClockText:
+        self = super().__new__(cls, text)
+        self.env = env
+        return self
+
+    def __html__(self) -> str:
+        self.env.note("clock:time")
+        return html.escape(str.__str__(self))
+
+    def __str__(self) -> str:
+        self.env.note("clock:time")
+        return str.__str__(self)
 
 
 _BLOCK_TAG = re.compile(r"</?(?:p|li|ul|ol|h[1-6]|blockquote|pre|br|hr|tr|td|th|dd|dt)\b[^>]*>")
