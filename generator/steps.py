@@ -1,0 +1,410 @@
+"""The steps of a build, full and incremental: load, store or update the database, render,
+publish, and record the state the next incremental build starts from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from generator.build import BuildReport, Inputs
+from generator.content.loader import load_site
+from generator.content.model import Site
+from generator.db.schema import connect, create_schema
+from generator.db.store import iso, store_site
+from generator.db.update import ChangeTracker, refs_signature, update_site
+from generator.derive.availability import derive_availability
+from generator.derive.lineage import compute_fork_diffs
+from generator.derive.taste import compute_taste_profiles
+from generator.errors import BuildError, Problem
+from generator.progress import Progress
+from generator.publish import (
+    Shadow,
+    staging_dir,
+    swap_into_place,
+)
+from generator.published import RECORD_FILE, published_urls, update_record
+from generator.safepaths import copy_tree_without_links
+from generator.settings import Settings
+from generator.site.record import columns_read, digest_rows, params_value
+from generator.site.render import PageRecord, digest_bytes, render_all, write_file
+from generator.site.routes import ROUTES
+from generator.state import (
+    Scanned,
+    SqlIds,
+    StateParseCache,
+    file_hash,
+    get_meta,
+    open_state,
+    reset_state,
+    save_files,
+    scan_tree,
+    set_meta,
+    state_path,
+)
+
+
+def derive(db: sqlite_utils.Database, settings: Settings) -> None:
+    """Every derived table, computed from the stored tables (full and incremental builds)."""
+    assert settings.build_time is not None
+    derive_availability(db, settings.watch_regions.split(","))
+    compute_taste_profiles(db, settings.build_time)
+    compute_fork_diffs(db)
+
+
+def build_database(settings: Settings, *, strict: bool = False) -> tuple[Path, list[Problem], int, int]:
+    """Load content into a new database file beside the target; return its path and warnings.
+
+    The caller moves it into place; a failure leaves the previous database untouched."""
+    site, warnings = load_site(settings, strict=strict)
+    return _new_database(settings, site), warnings, len(site.items), len(site.menus)
+
+
+def _new_database(settings: Settings, site: Site) -> Path:
+    assert settings.db_path is not None and settings.build_time is not None
+    settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = settings.db_path.with_name(settings.db_path.name + f".{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    db = connect(str(tmp))
+    try:
+        create_schema(db)
+        store_site(db, site, settings.build_time)
+        derive(db, settings)
+    except BaseException:
+        db.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    db.close()
+    return tmp
+
+def _record_published(settings: Settings, inputs: Inputs, files: dict[str, Scanned],
+                      published: set[str]) -> None:
+    """Add this build's menu URLs to data/published-slugs.txt (the build's own write is not
+    an edit: the state notes the file as it is afterwards)."""
+    assert settings.data_dir is not None
+    record = settings.data_dir / RECORD_FILE
+    if update_record(record, published):
+        inputs.rescan(files, record)
+        files[str(record)].hash = hashlib.blake2b(record.read_bytes(), digest_size=16).digest()
+
+
+def _next_expiry(site: Site) -> str | None:
+    """When the first live share link expires: a build after that moment must drop it."""
+    return min((share.expires for share in site.shares if share.token), default=None)
+
+
+def _static_files(settings: Settings) -> dict[str, Path]:
+    """Static assets copied as they are: output path -> source file. A symbolic link is
+    refused: it could publish any file of the machine."""
+    assert settings.templates_dir is not None
+    root = settings.templates_dir / "static"
+    if root.is_symlink():
+        raise BuildError(f"{root}: symbolic links are not copied into the site")
+    files = {rel: root / rel for rel in scan_tree(root)}
+    for path in files.values():
+        if path.is_symlink():
+            raise BuildError(f"{path}: symbolic links are not copied into the site; "
+                             "replace the link with the file itself")
+    return files
+
+
+def full_build(settings: Settings, inputs: Inputs, strict: bool) -> BuildReport:
+    assert settings.db_path is not None and settings.output_dir is not None
+    files = inputs.scan()
+    for path, scanned in files.items():
+        scanned.hash = file_hash(Path(path))
+    cache = StateParseCache(None, Path("/"), files, set())
+    site, warnings = load_site(settings, strict=strict, cache=cache)
+    db_file = _new_database(settings, site)
+    spath = state_path(settings.db_path)
+    records: list[PageRecord] = []
+    try:
+        db = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+        jobs = [(route.name, tuple(key), None) for route in ROUTES for key in route.keys(
+            sqlite_utils.Database(db))]
+        with staging_dir(settings.output_dir) as stage, \
+                Progress("Rendering pages", total=len(jobs)) as progress:
+            def done(record: PageRecord) -> None:
+                records.append(record)
+                progress.advance()
+            render_all(settings, db_file, stage, jobs, done)
+            statics = _static_files(settings)
+            for rel, source in statics.items():
+                data = source.read_bytes()
+                write_file(stage / rel, data)
+                records.append(PageRecord("static", (rel,), rel, digest_bytes(data),
+                                          [f"static/{rel}"], [], True))
+            state = reset_state(spath)  # no state while the published site changes
+            state.close()
+            published = published_urls(sqlite_utils.Database(db))
+            os.replace(db_file, settings.db_path)
+            swap_into_place(stage, settings.output_dir)
+        _record_published(settings, inputs, files, published)
+        state = open_state(spath)
+        with _transaction(state):
+            set_meta(state, "next_expiry", _next_expiry(site))
+            save_files(state, files, (), cache.new)
+            _save_pages(state, db, records, replace_all=True)
+            set_meta(state, "refs", refs_signature(site))
+            set_meta(state, "live_gen", 1)
+            set_meta(state, "shadow_gen", None)
+            set_meta(state, "last_changes", None)
+            set_meta(state, "fingerprint", inputs.fingerprint)
+            assert settings.build_time is not None
+            set_meta(state, "clock", settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        state.close()
+        db.close()
+    finally:
+        db_file.unlink(missing_ok=True)
+    return BuildReport(pages=len(records), items=len(site.items), menus=len(site.menus),
+                       warnings=warnings, mode="full", rendered=len(records),
+                       written=len(records))
+
+
+class _transaction:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN")
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _save_pages(state: sqlite3.Connection, db: sqlite3.Connection, records: list[PageRecord],
+                *, replace_all: bool = False) -> None:
+    """Record what each rendered page read and wrote, replacing its previous record."""
+    sql_ids = SqlIds(state)
+    if replace_all:
+        state.execute("DELETE FROM pages")
+        state.execute("DELETE FROM reads")
+    columns: dict[str, list[str]] = {}
+    reads = []
+    for record in records:
+        key = json.dumps(list(record.key))
+        if not replace_all:
+            old = state.execute("SELECT id FROM pages WHERE route = ? AND key = ?",
+                                (record.route, key)).fetchone()
+            if old:
+                state.execute("DELETE FROM reads WHERE page_id = ?", old)
+                state.execute("DELETE FROM pages WHERE id = ?", old)
+        cur = state.execute(
+            "INSERT INTO pages (route, key, path, digest, templates) VALUES (?, ?, ?, ?, ?)",
+            (record.route, key, record.path, record.digest, json.dumps(record.templates)))
+        page_id = cur.lastrowid
+        for sql, params, digest in record.reads:
+            if sql not in columns:
+                columns[sql] = columns_read(db, sql)
+            reads.append((page_id, sql_ids.id_for(sql, columns[sql]), params, digest))
+    state.executemany("INSERT INTO reads VALUES (?, ?, ?, ?)", reads)
+
+
+def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
+                      strict: bool, files: dict[str, Scanned], changed: set[str],
+                      removed: set[str]) -> BuildReport:
+    """Bring the database and the output up to date with `changed` and `removed` inputs."""
+    assert settings.db_path is not None and settings.output_dir is not None
+    kinds = {p: inputs.kind(p) for p in changed | removed}
+    content = {p for p, k in kinds.items() if k not in ("template", "override")}
+    templates = {p for p, k in kinds.items() if k in ("template", "override")}
+    report = BuildReport(mode="incremental")
+    cache = StateParseCache(state, Path("/"), files, changed)
+    db_file = settings.db_path
+    changed_columns: set[str] = set()
+    site_refs = None
+    if content:
+        site, report.warnings = load_site(settings, strict=strict, cache=cache)
+        report.items, report.menus = len(site.items), len(site.menus)
+        db_file = settings.db_path.with_name(settings.db_path.name + f".{os.getpid()}.tmp")
+        shutil.copyfile(settings.db_path, db_file)
+        site_refs = refs_signature(site)
+        try:
+            changed_columns = _update_database(
+                settings, inputs, db_file, site, content & set(files), content - set(files),
+                all_menus_and_logs=site_refs != get_meta(state, "refs"))
+        except BaseException:
+            db_file.unlink(missing_ok=True)
+            raise
+    try:
+        _publish_incremental(settings, inputs, state, db_file, changed_columns, templates,
+                             report)
+        if content:
+            db = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
+            try:
+                _record_published(settings, inputs, files, published_urls(sqlite_utils.Database(db)))
+            finally:
+                db.close()
+        with _transaction(state):
+            save_files(state, files, removed, cache.new)
+            if site_refs is not None:
+                set_meta(state, "refs", site_refs)
+                set_meta(state, "next_expiry", _next_expiry(site))
+    finally:
+        if db_file != settings.db_path:
+            db_file.unlink(missing_ok=True)
+    return report
+
+
+def _update_database(settings: Settings, inputs: Inputs, db_file: Path, site: Site,
+                     changed: set[str], removed: set[str], *, all_menus_and_logs: bool) -> set[str]:
+    assert settings.build_time is not None and settings.db_path is not None
+    conn = sqlite3.connect(db_file)
+    try:
+        tracker = ChangeTracker(conn)
+        db = sqlite_utils.Database(conn)
+        update_site(
+            conn, site, iso(settings.build_time),
+            changed={inputs.display(p) for p in changed},
+            removed={inputs.display(p) for p in removed},
+            all_menus_and_logs=all_menus_and_logs,
+            derive=lambda: derive(db, settings),
+            kind_of=lambda display: _kind_of_display(inputs, display),
+            stem_of=lambda display: Path(display).stem,
+        )
+        columns = tracker.changed_columns(settings.db_path)
+        tracker.close()
+        conn.commit()
+    finally:
+        conn.close()
+    return columns
+
+
+def _kind_of_display(inputs: Inputs, display: str) -> str | None:
+    path = Path(display)
+    if not path.is_absolute():
+        path = inputs.settings.root / path  # type: ignore[operator]
+    return inputs.kind(str(path))
+
+
+def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
+                         db_file: Path, changed_columns: set[str], templates: set[str],
+                         report: BuildReport) -> None:
+    """Re-render affected pages into the shadow tree and swap it in."""
+    assert settings.output_dir is not None and settings.db_path is not None
+    db = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    try:
+        pages = {(route, key): (page_id, path, digest, json.loads(used))
+                 for page_id, route, key, path, digest, used in state.execute(
+                     "SELECT id, route, key, path, digest, templates FROM pages")}
+        wanted: dict[tuple[str, str], tuple[Any, ...]] = {}
+        for route in ROUTES:
+            for key in route.keys(sqlite_utils.Database(db)):
+                wanted[(route.name, json.dumps(list(key)))] = tuple(key)
+        statics = _static_files(settings)
+        for rel in statics:
+            wanted[("static", json.dumps([rel]))] = (rel,)
+        names: set[str] = set()
+        for path in templates:
+            names |= inputs.template_names(path)
+        assert settings.build_time is not None
+        clock = settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+        last_clock = get_meta(state, "clock") or ""
+        if clock != last_clock:
+            names.add("clock:time")
+            if clock[:10] != last_clock[:10]:
+                names.add("clock:day")
+        affected = {k for k in wanted if k not in pages}
+        stale_ids = _stale_pages(state, db, changed_columns)
+        for k, (page_id, _path, _digest, used) in pages.items():
+            if k in wanted and (page_id in stale_ids or names.intersection(used)):
+                affected.add(k)
+        gone = [k for k in pages if k not in wanted]
+        report.pages = len(wanted)
+        if not affected and not gone:
+            _replace_database(settings, db_file)
+            set_meta(state, "clock", clock)
+            return
+        old_by_path = {path: digest for (_id, path, digest, _u) in pages.values()}
+        shadow = Shadow(settings.output_dir, state)
+        set_meta(state, "pending", 1)
+        shadow.prepare()
+        records: list[PageRecord] = []
+        jobs = [(k[0], wanted[k], old_by_path.get(_path_of(pages, k))) for k in sorted(affected)
+                if k[0] != "static"]
+        render_all(settings, db_file, shadow.path, jobs, records.append)
+        for k in sorted(affected):
+            if k[0] == "static":
+                rel = wanted[k][0]
+                data = statics[rel].read_bytes()
+                digest = digest_bytes(data)
+                written = digest != old_by_path.get(rel)
+                if written:
+                    write_file(shadow.path / rel, data)
+                records.append(PageRecord("static", (rel,), rel, digest, [f"static/{rel}"], [],
+                                          written))
+        produced = {r.path for r in records} | {pages[k][1] for k in pages if k in wanted}
+        prune = sorted({pages[k][1] for k in gone} - produced)
+        for rel in prune:
+            shadow.remove(rel)
+        changes = [r.path for r in records if r.written] + prune
+        report.rendered = len(records)
+        report.written = sum(r.written for r in records)
+        report.removed = len(prune)
+        with _transaction(state):
+            for k in gone:
+                state.execute("DELETE FROM reads WHERE page_id = ?", (pages[k][0],))
+                state.execute("DELETE FROM pages WHERE id = ?", (pages[k][0],))
+            _save_pages(state, db, records)
+        _replace_database(settings, db_file)
+        if changes:
+            shadow.publish(changes)
+        else:
+            shadow.unchanged()
+        set_meta(state, "clock", clock)
+        set_meta(state, "pending", 0)
+    finally:
+        db.close()
+
+
+def _path_of(pages: dict[tuple[str, str], tuple[Any, ...]], key: tuple[str, str]) -> str | None:
+    found = pages.get(key)
+    return found[1] if found else None
+
+
+def _replace_database(settings: Settings, db_file: Path) -> None:
+    assert settings.db_path is not None
+    if db_file != settings.db_path:
+        os.replace(db_file, settings.db_path)
+
+
+def _stale_pages(state: sqlite3.Connection, db: sqlite3.Connection,
+                 changed_columns: set[str]) -> set[int]:
+    """Pages with a recorded query that reads a changed column and now answers differently."""
+    if not changed_columns:
+        return set()
+    sql_ids = SqlIds(state)
+    candidates = sql_ids.reading(changed_columns)
+    if not candidates:
+        return set()
+    sql_text = {i: sql for sql, i in sql_ids.ids.items()}
+    answers: dict[tuple[int, str], bytes] = {}
+    stale: set[int] = set()
+    marks = ",".join("?" * len(candidates))
+    for page_id, sql_id, params, digest in state.execute(
+            f"SELECT page_id, sql_id, params, digest FROM reads WHERE sql_id IN ({marks})",
+            candidates).fetchall():
+        if page_id in stale:
+            continue
+        now = answers.get((sql_id, params))
+        if now is None:
+            rows = db.execute(sql_text[sql_id], params_value(params)).fetchall()
+            now = answers[(sql_id, params)] = digest_rows(rows)
+        if now != digest:
+            stale.add(page_id)
+    return stale
+
+
+def copy_static(source: Path, out_dir: Path) -> None:
+    """Static assets (CSS, icons, optional JS) are copied as they are."""
+    if source.is_symlink():
+        raise BuildError(f"{source}: symbolic links are not copied into the site")
+    if source.is_dir():
+        copy_tree_without_links(source, out_dir)
+
