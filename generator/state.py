@@ -145,7 +145,7 @@ class StateParseCache:
         self.new: dict[str, tuple[str, bytes]] = {}
 
     def _key(self, path: Path) -> str:
-        return path.relative_to(self.base).as_posix()
+        return str(path)  # the loader's paths are absolute, like the scan's
 
     def get(self, path: Path, kind: str) -> Parsed | None:
         blob = self.blobs.get(self._key(path))

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,12 +51,40 @@ from generator.state import (
 )
 
 
-def derive(db: sqlite_utils.Database, settings: Settings) -> None:
-    """Every derived table, computed from the stored tables (full and incremental builds)."""
+def derive_steps(settings: Settings) -> list[tuple[str, Callable[[sqlite_utils.Database], None]]]:
+    """Every derived table's step, in order: each recomputes its tables from stored ones."""
     assert settings.build_time is not None
-    derive_availability(db, settings.watch_regions.split(","))
-    compute_taste_profiles(db, settings.build_time)
-    compute_fork_diffs(db)
+    clock = settings.build_time
+    return [
+        ("availability", lambda db: derive_availability(db, settings.watch_regions.split(","))),
+        ("taste", lambda db: compute_taste_profiles(db, clock)),
+        ("fork-diffs", compute_fork_diffs),
+    ]
+
+
+def derive(db: sqlite_utils.Database, settings: Settings,
+           needed: Callable[[str, list[str]], bool] | None = None) -> dict[str, list[str]]:
+    """Run the derive steps (those `needed` says, given what each read last time), noting
+    the `table.column`s each one reads so the next incremental build can skip it."""
+    reads: dict[str, list[str]] = {}
+    for name, step in derive_steps(settings):
+        if needed is not None and not needed(name, []):
+            continue
+        seen: set[str] = set()
+
+        def authorize(action: int, arg1: str | None, arg2: str | None, *_: Any,
+                      seen: set[str] = seen) -> int:
+            if action == sqlite3.SQLITE_READ and arg1:
+                seen.add(f"{arg1}.{arg2 or ''}")
+            return sqlite3.SQLITE_OK
+
+        db.conn.set_authorizer(authorize)
+        try:
+            step(db)
+        finally:
+            db.conn.set_authorizer(None)
+        reads[name] = sorted(seen)
+    return reads
 
 
 def build_database(settings: Settings, *, strict: bool = False) -> tuple[Path, list[Problem], int, int]:
@@ -63,10 +92,11 @@ def build_database(settings: Settings, *, strict: bool = False) -> tuple[Path, l
 
     The caller moves it into place; a failure leaves the previous database untouched."""
     site, warnings = load_site(settings, strict=strict)
-    return _new_database(settings, site), warnings, len(site.items), len(site.menus)
+    return _new_database(settings, site)[0], warnings, len(site.items), len(site.menus)
 
 
-def _new_database(settings: Settings, site: Site) -> Path:
+def _new_database(settings: Settings, site: Site) -> tuple[Path, dict[str, list[str]]]:
+    """A fresh database of `site` beside the target, and what each derive step read."""
     assert settings.db_path is not None and settings.build_time is not None
     settings.db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = settings.db_path.with_name(settings.db_path.name + f".{os.getpid()}.tmp")
@@ -75,13 +105,13 @@ def _new_database(settings: Settings, site: Site) -> Path:
     try:
         create_schema(db)
         store_site(db, site, settings.build_time)
-        derive(db, settings)
+        reads = derive(db, settings)
     except BaseException:
         db.close()
         tmp.unlink(missing_ok=True)
         raise
     db.close()
-    return tmp
+    return tmp, reads
 
 def _record_published(settings: Settings, inputs: Inputs, files: dict[str, Scanned],
                       published: set[str]) -> None:
@@ -121,7 +151,7 @@ def full_build(settings: Settings, inputs: Inputs, strict: bool) -> BuildReport:
         scanned.hash = file_hash(Path(path))
     cache = StateParseCache(None, Path("/"), files, set())
     site, warnings = load_site(settings, strict=strict, cache=cache)
-    db_file = _new_database(settings, site)
+    db_file, derive_reads = _new_database(settings, site)
     spath = state_path(settings.db_path)
     records: list[PageRecord] = []
     try:
@@ -146,9 +176,13 @@ def full_build(settings: Settings, inputs: Inputs, strict: bool) -> BuildReport:
             os.replace(db_file, settings.db_path)
             swap_into_place(stage, settings.output_dir)
         _record_published(settings, inputs, files, published)
+        stale_shadow = Shadow(settings.output_dir, None).path
+        if stale_shadow.exists():  # a tree of some older site: the next edit clones afresh
+            shutil.rmtree(stale_shadow, ignore_errors=True)
         state = open_state(spath)
         with _transaction(state):
             set_meta(state, "next_expiry", _next_expiry(site))
+            set_meta(state, "derive_reads", derive_reads)
             save_files(state, files, (), cache.new)
             _save_pages(state, db, records, replace_all=True)
             set_meta(state, "refs", refs_signature(site))
@@ -227,7 +261,7 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
         site_refs = refs_signature(site)
         try:
             changed_columns = _update_database(
-                settings, inputs, db_file, site, content & set(files), content - set(files),
+                settings, inputs, state, db_file, site, content & set(files), content - set(files),
                 all_menus_and_logs=site_refs != get_meta(state, "refs"))
         except BaseException:
             db_file.unlink(missing_ok=True)
@@ -252,8 +286,9 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
     return report
 
 
-def _update_database(settings: Settings, inputs: Inputs, db_file: Path, site: Site,
-                     changed: set[str], removed: set[str], *, all_menus_and_logs: bool) -> set[str]:
+def _update_database(settings: Settings, inputs: Inputs, state: sqlite3.Connection, db_file: Path,
+                     site: Site, changed: set[str], removed: set[str], *,
+                     all_menus_and_logs: bool) -> set[str]:
     assert settings.build_time is not None and settings.db_path is not None
     conn = sqlite3.connect(db_file)
     try:
@@ -264,10 +299,24 @@ def _update_database(settings: Settings, inputs: Inputs, db_file: Path, site: Si
             changed={inputs.display(p) for p in changed},
             removed={inputs.display(p) for p in removed},
             all_menus_and_logs=all_menus_and_logs,
-            derive=lambda: derive(db, settings),
             kind_of=lambda display: _kind_of_display(inputs, display),
             stem_of=lambda display: Path(display).stem,
         )
+        # A derive step reruns only when a column it read last time changed (or the clock,
+        # which steps stamp into their rows); what earlier steps changed counts too.
+        last_reads = get_meta(state, "derive_reads") or {}
+        clock_moved = get_meta(state, "clock") != settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        def needed(name: str, _: list[str]) -> bool:
+            if clock_moved or name not in last_reads:
+                return True
+            changed_now = tracker.changed_columns(settings.db_path)
+            tables = {c.split(".", 1)[0] for c in changed_now if c.endswith(".")}
+            return any(c in changed_now or c.split(".", 1)[0] in tables for c in last_reads[name])
+
+        reads = derive(db, settings, needed)
+        conn.commit()
+        set_meta(state, "derive_reads", {**last_reads, **reads})
         columns = tracker.changed_columns(settings.db_path)
         tracker.close()
         conn.commit()

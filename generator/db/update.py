@@ -120,7 +120,7 @@ def _delete_log(conn: sqlite3.Connection, handle: str) -> None:
 
 def update_site(conn: sqlite3.Connection, site: Site, now: str, *, changed: set[str],
                 removed: set[str], all_menus_and_logs: bool,
-                derive: Callable[[], None], kind_of: Callable[[str], str | None],
+                kind_of: Callable[[str], str | None],
                 stem_of: Callable[[str], str]) -> None:
     """Replace the rows of changed and removed files (given by display path) and recompute
     shared and derived tables. With `all_menus_and_logs`, every menu and log is re-stored
@@ -173,8 +173,6 @@ def update_site(conn: sqlite3.Connection, site: Site, now: str, *, changed: set[
     add(share_rows(site))
     for table in INSERT_ORDER:
         insert_rows(conn, table, out.get(table, []))
-    conn.commit()
-    derive()
     conn.commit()
 
 
