@@ -35,9 +35,15 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
 
 
 def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
-                    limit: int | None = None) -> list[dict[str, Any]]:
-    """Published menus, newest first, with curator, size, parent and tags (with their slugs)."""
+                    limit: int | None = None, tag: str | None = None) -> list[dict[str, Any]]:
+    """Published menus, newest first, with curator, size, parent and tags (with their slugs).
+
+    Filters run in SQL, so a page's recorded query answers only for the menus it shows and
+    an edit elsewhere does not re-render it."""
     where = "m.status = 'published'" + (" AND u.handle = :owner" if owner else "")
+    if tag:
+        where += """ AND EXISTS (SELECT 1 FROM json_each(m.tags) j JOIN tags t
+                                 ON t.name = j.value AND t.owner_id IS NULL WHERE t.slug = :tag)"""
     rows = _rows(db, f"""
         SELECT m.id, m.slug, m.title, m.published_at, m.updated_at, m.tags, m.introduction,
                u.handle AS curator_handle, u.display_name AS curator_name,
@@ -50,7 +56,7 @@ def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
         FROM menus m JOIN users u ON u.id = m.owner_id
         WHERE {where}
         ORDER BY m.published_at DESC, m.slug{f" LIMIT {int(limit)}" if limit else ""}""",
-                 {"owner": owner})
+                 {"owner": owner, "tag": tag})
     slugs = tag_slugs(db)
     for row in rows:
         row["tags"] = [{"name": t, "slug": slugs.get(t, "")} for t in row["tags"]]
@@ -247,7 +253,7 @@ def tag_detail(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
                                          {"s": slug})]
     if not names:
         return None
-    menus = [m for m in published_menus(db) if any(t["slug"] == slug for t in m["tags"])]
+    menus = published_menus(db, tag=slug)
     items = _rows(db, item_summary_sql("""
         WHERE i.id IN (SELECT mt.media_item_id FROM media_item_tags mt JOIN tags t
                        ON t.id = mt.tag_id WHERE t.slug = :s)
