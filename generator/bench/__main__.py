@@ -17,13 +17,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario (default 3)")
     parser.add_argument("--workdir", type=Path, default=None, help="where the corpus is built")
     parser.add_argument("--no-hugo", action="store_true", help="skip the Hugo comparison")
+    parser.add_argument("--tools", type=Path, default=None,
+                        help="virtual environment holding bokeh-sampledata and hugo (.venv-bench)")
     parser.add_argument("--write", type=Path, default=None,
                         help="write the table to this Markdown file (make bench: BENCH.md)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="omakase-bench-") as tmp:
         workdir = args.workdir or Path(tmp)
         scenarios, corpus, pages = run(workdir, args.items, args.menus, args.runs,
-                                       not args.no_hugo)
+                                       not args.no_hugo, args.tools)
     result = table(scenarios, args.runs)
     head = (f"{corpus.items} items, {corpus.menus} menus, {corpus.curators} curators → "
             f"{pages} pages. Machine: {machine()}.")

@@ -20,12 +20,25 @@ SEED = 20261126
 CURATORS = 40
 
 
-def catalogue_path() -> Path:
+def site_packages(tools: Path | None) -> list[Path]:
+    """Where bench-only packages live: a separate virtual environment (`make bench` keeps
+    them in .venv-bench, so the builds being timed never import what they pull in)."""
+    if tools is None:
+        return []
+    return sorted(tools.glob("lib/python3*/site-packages")) + sorted(tools.glob("Lib/site-packages"))
+
+
+def catalogue_path(tools: Path | None = None) -> Path:
     """The SQLite file of films shipped by the `bokeh-sampledata` package."""
+    for folder in site_packages(tools):
+        found = folder / "bokeh_sampledata/_data/movies.db"
+        if found.is_file():
+            return found
     try:
         from bokeh_sampledata.movies_data import movie_path
     except ImportError as exc:  # a bench-only dependency
-        raise SystemExit("the benchmark needs `bokeh-sampledata`: pip install '.[bench]'") from exc
+        raise SystemExit("the benchmark needs `bokeh-sampledata`: run `make bench`, or "
+                         "pip install bokeh-sampledata and pass --tools") from exc
     return Path(movie_path)
 
 
@@ -50,8 +63,8 @@ def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-def real_films() -> Iterator[Film]:
-    conn = sqlite3.connect(f"file:{catalogue_path()}?mode=ro", uri=True)
+def real_films(tools: Path | None = None) -> Iterator[Film]:
+    conn = sqlite3.connect(f"file:{catalogue_path(tools)}?mode=ro", uri=True)
     rows = conn.execute("""
         SELECT o.Title, o.Year, o.Released, o.Genre, o.Director, o."Cast", o.Runtime,
                o.Language, o.Country, o.imdbID, coalesce(t.Consensus, ''), o.Rating
@@ -124,7 +137,8 @@ class Corpus:
     menu_paths: list[Path]
 
 
-def generate(root: Path, items: int = 10_000, menus: int | None = None) -> Corpus:
+def generate(root: Path, items: int = 10_000, menus: int | None = None,
+             tools: Path | None = None) -> Corpus:
     """Write a complete site under `root` (content/ only; templates are the project's)."""
     rng = random.Random(SEED)
     menus = menus if menus is not None else max(1000, items // 10)
@@ -148,7 +162,7 @@ def generate(root: Path, items: int = 10_000, menus: int | None = None) -> Corpu
         film.slug = slug
         films.append(film)
 
-    for film in real_films():
+    for film in real_films(tools):
         if len(films) >= items:
             break
         add(film)

