@@ -220,11 +220,20 @@ def _read_payload(path: Path, name: str, limit: int) -> Parsed:
         return Parsed(None, [Problem(name, None, "payload file is too large")])
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
-        json.loads(text)
+        json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         return Parsed(None, [Problem(name, exc.lineno, f"invalid JSON: {exc.msg}",
                                      "re-run the import to fetch the payload again")])
+    except (ValueError, RecursionError) as exc:
+        # NaN/Infinity are not JSON (SQLite refuses them); absurd nesting exhausts the stack.
+        message = str(exc) if isinstance(exc, ValueError) else "JSON nested too deeply"
+        return Parsed(None, [Problem(name, 1, f"invalid JSON: {message}",
+                                     "re-run the import to fetch the payload again")])
     return Parsed(text, [])
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def _unquote(stem: str) -> str:
