@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import markupsafe
 import pytest
@@ -18,6 +15,7 @@ from generator.errors import ContentErrors
 from generator.markup import render_inline, render_markdown
 from generator.settings import Settings
 from generator.site.safejson import dumps_safe, script_json
+from tests.browser import chromium_context, serve
 from tests.hostile import MARKER, REFUSED_URLS, make_hostile_site, vectors
 from tests.outputscan import check_html, scan_output
 from tests.sitekit import make_site
@@ -147,10 +145,6 @@ def test_dangerous_url_in_every_url_field_is_a_located_error(tmp_path: Path, fie
 
 # --- the same site in a real browser -------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]
 # Installed before any page script runs: every way a vector could announce itself is recorded.
 TRAP = """
 window.__xss = [];
@@ -158,57 +152,38 @@ for (const name of ['alert', 'confirm', 'prompt', 'print']) {
   window[name] = (...args) => { window.__xss.push(name + ':' + args.join(',')); };
 }
 """
-
-
-@pytest.fixture(scope="module")
-def served(hostile_output: Path) -> Iterator[str]:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(hostile_output))
-    handler.log_message = lambda *args: None  # type: ignore[method-assign]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+CANARY = "__canary__.html"
 
 
 @pytest.mark.browser
-def test_no_dialog_and_no_injected_script_in_chromium(hostile_output: Path, served: str) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (.ci/setup-browser.sh installs it)")
+def test_no_dialog_and_no_injected_script_in_chromium(hostile_output: Path) -> None:
     pages = sorted(p.relative_to(hostile_output).as_posix()
                    for p in hostile_output.rglob("*.html"))
     assert len(pages) > 200
     dialogs: list[str] = []
     fired: list[str] = []
     bad_links: list[str] = []
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        context = browser.new_context(java_script_enabled=True)
+    outside: list[str] = []
+    with serve(hostile_output) as origin, chromium_context() as context:
+        served = origin + "/"
         context.add_init_script(TRAP)
-        # Nothing leaves the machine: any request off the local server is refused and noted.
-        outside: list[str] = []
 
-        def route(r: object) -> None:
-            request = r.request  # type: ignore[attr-defined]
-            if request.url == served + "__canary__.html":
-                r.fulfill(status=200, content_type="text/html",  # type: ignore[attr-defined]
+        def route(r: Any) -> None:
+            url = r.request.url
+            if url == served + CANARY:
+                r.fulfill(status=200, content_type="text/html",
                           body="<!DOCTYPE html><img src=x onerror=alert('canary')>")
-            elif request.url.startswith(served):
-                r.continue_()  # type: ignore[attr-defined]
-            else:
-                outside.append(request.url)
-                r.abort()  # type: ignore[attr-defined]
+            elif url.startswith(served):
+                r.continue_()
+            else:  # nothing leaves the machine; any attempt is noted
+                outside.append(url)
+                r.abort()
 
         context.route("**/*", route)
         page = context.new_page()
         page.on("dialog", lambda d: (dialogs.append(f"{page.url}: {d.message}"), d.dismiss()))
         # First prove the trap sees a script that runs, so silence below means something.
-        page.goto(served + "__canary__.html", wait_until="load")
+        page.goto(served + CANARY, wait_until="load")
         page.wait_for_function("window.__xss.length > 0")
         assert page.evaluate("window.__xss") == ["alert:canary"]
         for rel in pages:
@@ -223,7 +198,6 @@ def test_no_dialog_and_no_injected_script_in_chromium(hostile_output: Path, serv
                 .map(u => { try { return new URL(u, location.href).protocol } catch { return 'bad:' } })
                 .filter(p => !['http:', 'https:', 'mailto:'].includes(p))""")
             bad_links.extend(f"{rel}: {s}" for s in schemes)
-        browser.close()
     assert dialogs == []
     assert fired == []
     assert bad_links == []
