@@ -157,19 +157,16 @@ class StateParseCache:
 
 def save_files(conn: sqlite3.Connection, files: dict[str, Scanned], removed: Iterable[str],
                parsed: dict[str, tuple[str, bytes]]) -> None:
-    """Record the input files of this build (their stats, hashes and new parses). The stats
-    are also kept as one blob, read whole at the start of every build."""
+    """Record the input files of this build: their stats and hashes as one blob (read whole
+    at the start of every build), and the new parses of the files that changed."""
     conn.execute("DELETE FROM file_index")
     conn.execute("INSERT INTO file_index VALUES (?)", (marshal.dumps(
         {p: (s.mtime_ns, s.size, s.hash) for p, s in files.items()}),))
     conn.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in removed])
     conn.executemany(
-        "INSERT INTO files (path, mtime_ns, size, hash) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (path) DO UPDATE SET mtime_ns = excluded.mtime_ns, size = excluded.size, "
-        "hash = excluded.hash",
-        [(p, s.mtime_ns, s.size, s.hash) for p, s in files.items()])
-    conn.executemany("UPDATE files SET kind = ?, parsed = ? WHERE path = ?",
-                     [(kind, blob, p) for p, (kind, blob) in parsed.items()])
+        "INSERT INTO files (path, kind, parsed) VALUES (?, ?, ?) ON CONFLICT (path) "
+        "DO UPDATE SET kind = excluded.kind, parsed = excluded.parsed",
+        [(p, kind, blob) for p, (kind, blob) in parsed.items()])
 
 
 class SqlIds:
