@@ -11,7 +11,7 @@ from generator.errors import BuildError
 
 # One segment of a URL path as the site writes it: slugs, tag slugs (percent-encoded),
 # tokens and file names. Anything else (empty, '.', '..', '\\', NUL, ':') has no business here.
-_SEGMENT = re.compile(r"^[A-Za-z0-9._~%-]+$")
+_SEGMENT = re.compile(r"^[A-Za-z0-9_.~%-]+$")
 
 
 def safe_relative(url: str) -> str:

@@ -250,6 +250,9 @@ def test_page_urls_that_stay_inside_are_written(tmp_path: Path) -> None:
     assert output_file(tmp_path, "/") == tmp_path / "index.html"
     assert output_file(tmp_path, "/tags/caf%C3%A9/") == tmp_path / "tags/caf%C3%A9/index.html"
     assert output_file(tmp_path, "/feed.xml") == tmp_path / "feed.xml"
+    # Share tokens are URL-safe base64: letters, digits, '-' and '_'.
+    token = "Ab_9-" * 8 + "xyz"
+    assert output_file(tmp_path, f"/share/{token}/") == tmp_path / "share" / token / "index.html"
 
 
 # --- symbolic links out of the site ------------------------------------------------------
