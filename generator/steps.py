@@ -33,6 +33,7 @@ from generator.publish import (
 from generator.published import RECORD_FILE, published_urls, update_record
 from generator.safepaths import copy_tree_without_links
 from generator.settings import Settings
+from generator.site.finish import finish_site
 from generator.site.record import columns_read, digest_rows, params_value
 from generator.site.render import PageRecord, digest_bytes, render_all, write_file
 from generator.site.routes import ROUTES
@@ -170,6 +171,7 @@ def full_build(settings: Settings, inputs: Inputs, strict: bool) -> BuildReport:
                 write_file(stage / rel, data)
                 records.append(PageRecord("static", (rel,), rel, digest_bytes(data),
                                           [f"static/{rel}"], [], True))
+            finish_site(db, stage, previous=settings.output_dir)
             state = reset_state(spath)  # no state while the published site changes
             state.close()
             published = published_urls(sqlite_utils.Database(db))
@@ -366,7 +368,8 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
                 affected.add(k)
         gone = [k for k in pages if k not in wanted]
         report.pages = len(wanted)
-        if not affected and not gone:
+        # A database change can reach the open-data copy without touching any page.
+        if not affected and not gone and not changed_columns:
             _replace_database(settings, db_file)
             set_meta(state, "clock", clock)
             return
@@ -393,6 +396,7 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
         for rel in prune:
             shadow.remove(rel)
         changes = [r.path for r in records if r.written] + prune
+        changes += finish_site(db, shadow.path, previous=None)
         report.rendered = len(records)
         report.written = sum(r.written for r in records)
         report.removed = len(prune)

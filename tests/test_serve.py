@@ -158,8 +158,10 @@ def test_paths_outside_output_are_refused(server, site_root: Path) -> None:  # n
     (site_root / "output/escape").symlink_to(site_root)
     status, body, _ = get(dev.url, "/escape/secret.txt")
     assert status == 400 and "TOP-SECRET" not in body
+    # /data/omakase.sqlite is the public copy published in output/, never the built database.
     status, body, _ = get(dev.url, "/data/omakase.sqlite")
-    assert status == 404
+    assert status == 200 and "ada@example.org" not in body
+    assert "ada@example.org" in (site_root / "data/omakase.sqlite").read_bytes().decode("utf-8", "replace")
     status, _, headers = get(dev.url, "/menus")
     assert status == 301 and headers["Location"] == "/menus/"
     status, body, _ = get(dev.url, "/no/such/page/")

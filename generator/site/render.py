@@ -26,7 +26,7 @@ from generator.errors import BuildError
 from generator.markup import render_inline, render_markdown
 from generator.safepaths import inside, output_file
 from generator.settings import Settings
-from generator.site import charts, jsonld, urls
+from generator.site import api, charts, jsonld, urls
 from generator.site.record import Read, RecordingEnvironment, connect_recording
 from generator.site.routes import ROUTES, Page, Route
 from generator.site.safejson import script_json
@@ -183,6 +183,8 @@ class Renderer:
     def render(self, page: Page) -> bytes:
         if page.body is not None:
             return page.body
+        if page.format == "json":
+            return api.to_json(page.context, self.settings.base_url)
         template = self.env.get_template(page.template)
 
         def link(target: str) -> str:

@@ -14,19 +14,22 @@ from typing import Any
 
 import sqlite_utils
 
-from generator.site import feeds, lineage, queries, urls
+from generator.site import api, feeds, lineage, queries, urls
 
 
 @dataclass(frozen=True)
 class Page:
     """One file of the site: its URL, the template that renders it and the data it shows.
 
-    A page with `body` set (bytes, e.g. a JSON index) is written as it is, without a template."""
+    A page with `body` set (bytes, e.g. a JSON index) is written as it is, without a template.
+    A page of format "json" has no template either: its context is the document written out,
+    its links made absolute under the site's base URL."""
 
     url: str
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     body: bytes | None = None
+    format: str = "html"
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,28 @@ def _not_found(db: sqlite_utils.Database) -> Page:
     return Page("/404.html", "404.html", {"noindex": True})
 
 
+def _search(db: sqlite_utils.Database) -> Page:
+    return Page("/search/", "search.html", {"menus": queries.published_menus(db),
+                                            "items": queries.all_items(db)})
+
+
+def _api_index(db: sqlite_utils.Database) -> Page:
+    return Page(api.index_url(), "", api.index_document(db), format="json")
+
+
+def _api_menu(db: sqlite_utils.Database, slug: str) -> Page:
+    return Page(api.menu_api_url(slug), "", api.menu_document(db, slug), format="json")
+
+
+def _api_item(db: sqlite_utils.Database, media_type: str, slug: str) -> Page:
+    return Page(api.item_api_url(media_type, slug), "", api.item_document(db, media_type, slug),
+                format="json")
+
+
+def _api_curator(db: sqlite_utils.Database, handle: str) -> Page:
+    return Page(api.curator_api_url(handle), "", api.curator_document(db, handle), format="json")
+
+
 ROUTES: list[Route] = [
     Route("index", "/", _one, _index),
     Route("menu", "/menus/<slug>/", _menu_keys, _menu),
@@ -178,7 +203,12 @@ ROUTES: list[Route] = [
     Route("feed", "/feed.xml", _one, _feed),
     Route("sitemap", "/sitemap.xml", _one, _sitemap),
     Route("robots", "/robots.txt", _one, _robots),
+    Route("search", "/search/", _one, _search),
     Route("404", "/404.html", _one, _not_found),
+    Route("api-index", "/api/index.json", _one, _api_index),
+    Route("api-menu", "/api/menus/<slug>.json", _menu_keys, _api_menu),
+    Route("api-item", "/api/items/<type>/<slug>.json", _item_keys, _api_item),
+    Route("api-curator", "/api/curators/<handle>.json", _curator_keys, _api_curator),
 ]
 
 

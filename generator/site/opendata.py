@@ -1,0 +1,106 @@
+"""Open data: a public copy of the built database at /data/omakase.sqlite, privates removed.
+
+The copy has every table of the schema, without the private columns (users.email,
+users.password_hash, user_item_states.private_notes), private log entries, share tokens, and
+draft menus with everything that hangs off them (courses, course items, pairings, lineage).
+It is ready for Datasette or sqlite-utils, and the same content gives the same bytes."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import sqlite3
+from pathlib import Path
+
+from generator.errors import BuildError
+
+SITE_PATH = "data/omakase.sqlite"
+
+PRIVATE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "users": ("email", "password_hash"),
+    "user_item_states": ("private_notes",),
+}
+
+# Order matters: children first, so nothing depends on foreign-key cascades being enabled.
+_DRAFT_MENUS = "SELECT id FROM menus WHERE status != 'published'"
+REMOVALS: tuple[str, ...] = (
+    "DELETE FROM user_item_logs WHERE is_private != 0",
+    "DELETE FROM menu_share_tokens",  # share links exist only to show drafts
+    f"DELETE FROM menu_lineage WHERE menu_id IN ({_DRAFT_MENUS}) "
+    f"OR parent_menu_id IN ({_DRAFT_MENUS})",
+    f"DELETE FROM menu_item_pairings WHERE menu_id IN ({_DRAFT_MENUS})",
+    f"DELETE FROM course_items WHERE course_id IN "
+    f"(SELECT id FROM courses WHERE menu_id IN ({_DRAFT_MENUS}))",
+    f"DELETE FROM courses WHERE menu_id IN ({_DRAFT_MENUS})",
+    f"DELETE FROM menus WHERE id IN ({_DRAFT_MENUS})",  # cascades to derived tables
+)
+
+
+def write_public_copy(conn: sqlite3.Connection, out_dir: Path) -> list[str]:
+    """Write the public copy of the database behind `conn` to `out_dir`/data/omakase.sqlite.
+
+    Returns [that path] when its bytes changed, [] when the copy there is already the same."""
+    target = out_dir / SITE_PATH
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Built beside the site folder, not in it, and moved in only when it differs.
+    tmp = out_dir.parent / f".{out_dir.name}-opendata-{os.getpid()}.sqlite"
+    tmp.unlink(missing_ok=True)
+    try:
+        source = conn.execute("PRAGMA database_list").fetchone()[2]
+        public = sqlite3.connect(f"file:{tmp}", uri=True, isolation_level=None)
+        try:
+            copy_in_key_order(public, source)
+            strip_private(public)
+            # Rewrites every page: nothing deleted survives in free pages or slack space.
+            public.execute("VACUUM")
+        finally:
+            public.close()
+        if target.is_file() and filecmp.cmp(tmp, target, shallow=False):
+            return []
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return [SITE_PATH]
+
+
+def copy_in_key_order(public: sqlite3.Connection, source: str) -> None:
+    """Copy every table of `source` into the empty `public`, rows in primary-key order, so
+    the file depends only on the content, not on the order an incremental build wrote rows."""
+    public.execute("ATTACH DATABASE ? AS src", [f"file:{source}?mode=ro"])
+    public.execute("BEGIN")
+    schema = public.execute(
+        "SELECT type, name, sql FROM src.sqlite_master WHERE sql IS NOT NULL "
+        "AND name NOT LIKE 'sqlite_%' ORDER BY type = 'table' DESC, rowid").fetchall()
+    for kind, name, sql in schema:
+        if kind != "table":
+            continue
+        public.execute(sql)
+        info = public.execute(f'PRAGMA src.table_info("{name}")').fetchall()
+        key = [row[1] for row in sorted(info, key=lambda r: r[5]) if row[5]] or [r[1] for r in info]
+        order = ", ".join(f'"{column}"' for column in key)
+        public.execute(f'INSERT INTO main."{name}" SELECT * FROM src."{name}" ORDER BY {order}')
+    for kind, _name, sql in schema:
+        if kind != "table":
+            public.execute(sql)
+    version = public.execute("PRAGMA src.user_version").fetchone()[0]
+    public.execute(f"PRAGMA main.user_version = {int(version)}")
+    public.execute("COMMIT")
+    public.execute("DETACH DATABASE src")
+
+
+def strip_private(conn: sqlite3.Connection) -> None:
+    """Delete private rows and drop private columns, in one transaction."""
+    conn.execute("PRAGMA secure_delete = ON")
+    # Tables added later (derived ones such as fork diffs) that hang off a menu go with its
+    # draft too, through their ON DELETE CASCADE.
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("BEGIN")
+    for statement in REMOVALS:
+        conn.execute(statement)
+    left = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if left:
+        raise BuildError(f"open data: rows still point at removed draft menus: {left[:3]}")
+    for table, columns in PRIVATE_COLUMNS.items():
+        for column in columns:
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    conn.execute("COMMIT")

@@ -1,0 +1,47 @@
+// Progressive search: replace the plain search form with the Pagefind UI when it can work.
+// Without JavaScript, or from file:// (where the index cannot be fetched), the form stays and
+// opens the search page. Paths are derived from the page's own link to the home page, so the
+// site works at any host path.
+(function () {
+  "use strict";
+  if (location.protocol === "file:" || typeof window.PagefindUI !== "function") return;
+
+  function rootOf(box) {
+    var home = new URL(box.getAttribute("data-search-root") || "./", location.href);
+    return home.pathname.replace(/index\.html$/, "");
+  }
+
+  function mount(box, query) {
+    var root = rootOf(box);
+    var holder = document.createElement("div");
+    holder.className = "pagefind-holder";
+    box.replaceChildren(holder);
+    var ui = new window.PagefindUI({
+      element: holder,
+      bundlePath: root + "pagefind/",
+      baseUrl: root,
+      showImages: false,
+      showSubResults: false,
+      resetStyles: false,
+      autofocus: Boolean(query),
+      translations: { placeholder: "Search menus and items" },
+    });
+    // Pagefind's form prevents submission but carries action="javascript:void(0)"; point it at
+    // the search page instead, so the page holds no javascript: URL at all.
+    var form = holder.querySelector("form");
+    if (form) form.setAttribute("action", root + "search/index.html");
+    var input = holder.querySelector("input");
+    if (input && !input.getAttribute("aria-label")) input.setAttribute("aria-label", "Search");
+    if (query) ui.triggerSearch(query);
+  }
+
+  var page = document.querySelector("[data-search-page]");
+  var query = new URLSearchParams(location.search).get("q") || "";
+  if (page) {
+    // On the search page the big box is the one to enhance; the header keeps its plain form.
+    mount(page, query);
+    return;
+  }
+  var header = document.querySelector(".site-search");
+  if (header) mount(header, "");
+})();

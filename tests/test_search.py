@@ -1,0 +1,169 @@
+"""The Pagefind index: which pages it holds, what it says about them, and when it is rebuilt."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.build import build
+from generator.cli import main
+from generator.site import search
+from tests.conftest import settings_for
+from tests.sitekit import MENU, make_site, write
+
+DRAFT = MENU.format(title="Secret Supper Quokka", curator="ada", status="draft", extra="")
+
+
+def indexed(site: Path) -> dict[str, dict]:
+    """Every record of the built Pagefind index, by URL, read back from its fragments."""
+    records = {}
+    for fragment in (site / "pagefind" / "fragment").glob("*.pf_fragment"):
+        data = gzip.decompress(fragment.read_bytes())
+        assert data.startswith(b"pagefind_dcd")
+        record = json.loads(data[len(b"pagefind_dcd"):])
+        records[record["url"]] = record
+    return records
+
+
+def test_build_indexes_menus_and_items_with_type_year_and_menus(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"content/menus/secret-supper.md": DRAFT})
+    build(settings_for(root))
+    records = indexed(root / "output")
+    assert set(records) == {
+        "/menus/paranoid-seventies/index.html", "/menus/paranoid-remix/index.html",
+        "/items/movie/the-conversation/index.html", "/items/book/the-crying-of-lot-49/index.html"}
+    movie = records["/items/movie/the-conversation/index.html"]
+    assert movie["meta"]["title"] == "The Conversation"
+    assert movie["meta"]["type"] == "Film" and movie["meta"]["year"] == "1974"
+    assert movie["meta"]["menus"] == "Paranoid Remix · Paranoid Seventies"
+    assert movie["filters"] == {"type": ["Film"]}
+    menu = records["/menus/paranoid-seventies/index.html"]
+    assert menu["meta"]["type"] == "Menu" and menu["meta"]["year"] == "2026"
+    assert menu["filters"] == {"type": ["Menu"]}
+    everything = json.dumps(records)
+    assert "Quokka" not in everything and "secret-supper" not in everything
+    # The hidden menus line feeds the result's metadata, not its searchable text.
+    assert "Paranoid Remix · Paranoid Seventies" not in movie["content"]
+
+
+def test_share_redirect_and_noindex_pages_are_never_indexed(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    page = ('<!DOCTYPE html><html lang="en"><head><title>{t}</title>{head}</head>'
+            '<body><main data-pagefind-body><h1>{t}</h1><p>{t} text</p></main></body></html>')
+    write(site, {
+        "items/book/kept/index.html": page.format(t="Kept Zebra", head=""),
+        "share/abcdefghijklmnopqrstuvwx/index.html": page.format(t="Shared Draft Ocelot", head=""),
+        "old/index.html": page.format(
+            t="Moved Heron", head='<meta http-equiv="refresh" content="0; url=../items/">'),
+        "hidden/index.html": page.format(
+            t="Hidden Lynx", head='<meta name="robots" content="noindex">'),
+        "plain/index.html": "<!DOCTYPE html><html lang='en'><title>Plain Gecko</title><p>Plain Gecko",
+    })
+    assert search.index_site(site)
+    records = indexed(site)
+    assert list(records) == ["/items/book/kept/index.html"]
+    assert not any(name in json.dumps(records) for name in ("Ocelot", "Heron", "Lynx", "Gecko"))
+
+
+def test_unchanged_pages_reuse_the_previous_index(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_site(tmp_path)
+    build(settings_for(site))
+    bundle = site / "output" / "pagefind"
+    stamp = (bundle / search.STAMP).read_text()
+    entry = (bundle / "pagefind-entry.json").read_bytes()
+    runs: list[int] = []
+    real = search._write_index
+    monkeypatch.setattr(search, "_write_index", lambda *a: (runs.append(1), real(*a))[1])
+    stage = tmp_path / "stage"
+    shutil.copytree(site / "output", stage, ignore=shutil.ignore_patterns("pagefind"))
+    copied = search.index_site(stage, previous=site / "output")
+    assert runs == [] and "pagefind/pagefind-entry.json" in copied
+    assert (stage / "pagefind" / "pagefind-entry.json").read_bytes() == entry
+    assert search.index_site(stage, previous=site / "output") == []  # already current
+    # Any change to an indexed page rebuilds the index, and old index files go.
+    page = stage / "items/movie/the-conversation/index.html"
+    page.write_text(page.read_text().replace("A surveillance expert", "A wiretapper"))
+    before = {p.relative_to(stage).as_posix() for p in (stage / "pagefind").rglob("*") if p.is_file()}
+    touched = search.index_site(stage, previous=site / "output")
+    after = {p.relative_to(stage).as_posix() for p in (stage / "pagefind").rglob("*") if p.is_file()}
+    assert runs == [1] and set(touched) >= (before - after) and before - after
+    assert (stage / "pagefind" / search.STAMP).read_text() != stamp
+    assert "wiretapper" in json.dumps(indexed(stage)["/items/movie/the-conversation/index.html"])
+    assert len(indexed(stage)) == 4
+
+
+def test_incremental_builds_keep_index_and_open_data_current(tmp_path: Path) -> None:
+    site = make_site(tmp_path)
+    assert build(settings_for(site)).mode == "full"
+    out = site / "output"
+    assert build(settings_for(site)).mode == "unchanged"
+    movie = site / "content/items/movie/the-conversation.md"
+    movie.write_text(movie.read_text().replace("A surveillance expert", "A wiretapper"))
+    assert build(settings_for(site)).mode == "incremental"
+    assert "wiretapper" in json.dumps(indexed(out)["/items/movie/the-conversation/index.html"])
+    assert len(indexed(out)) == 4
+    public = sqlite3.connect(out / "data/omakase.sqlite")
+    assert "wiretapper" in public.execute(
+        "SELECT description FROM media_items WHERE slug = 'the-conversation'").fetchone()[0]
+    public.close()
+    # A change no page shows (a curator's email) still reaches the database and the copy,
+    # which stays free of it.
+    curator = site / "content/curators/ada.yaml"
+    curator.write_text(curator.read_text().replace("ada@example.org", "ada@new.example.org"))
+    assert build(settings_for(site)).mode == "incremental"
+    assert b"new.example.org" not in (out / "data/omakase.sqlite").read_bytes()
+    # A second build of the same content elsewhere gives the same public copy.
+    again = make_site(tmp_path / "again")
+    shutil.copytree(site / "content", again / "content", dirs_exist_ok=True)
+    build(settings_for(again))
+    assert (again / "output/data/omakase.sqlite").read_bytes() == \
+        (out / "data/omakase.sqlite").read_bytes()
+
+
+def test_every_page_has_a_search_form_that_works_without_javascript(tmp_path: Path) -> None:
+    root = make_site(tmp_path)
+    build(settings_for(root))
+    out = root / "output"
+    for relpath, action in (("index.html", "search/index.html"),
+                            ("items/movie/the-conversation/index.html", "../../../search/index.html"),
+                            ("404.html", "search/index.html")):
+        html = (out / relpath).read_text()
+        assert f'<form class="search-form" role="search" action="{action}" method="get">' in html
+        assert '<label for="site-search-input">Search</label>' in html
+        assert '<input id="site-search-input" type="search" name="q"' in html
+    search_page = (out / "search/index.html").read_text()
+    # Without JavaScript the search page still leads to everything.
+    for target in ("../menus/paranoid-seventies/index.html",
+                   "../items/movie/the-conversation/index.html",
+                   "../items/book/the-crying-of-lot-49/index.html"):
+        assert f'href="{target}"' in search_page
+    for asset in ("search.js", "pagefind/pagefind-ui.js", "pagefind/pagefind-ui.css"):
+        assert (out / asset).is_file(), asset
+
+
+def test_a_shared_draft_and_a_redirect_stay_out_of_the_built_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OMAKASE_SHARE_SECRET", raising=False)
+    renamed = MENU.format(title="Paranoid Seventies", curator="ada", status="published",
+                          extra="aliases: [old-paranoia]\n")
+    root = make_site(tmp_path, {"content/menus/secret-supper.md": DRAFT,
+                                "content/menus/paranoid-seventies.md": renamed})
+    result = CliRunner().invoke(main, ["share", "secret-supper", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    build(settings_for(root))
+    out = root / "output"
+    shared = list((out / "share").glob("*/index.html"))
+    assert len(shared) == 1 and "Secret Supper Quokka" in shared[0].read_text()
+    assert (out / "menus/old-paranoia/index.html").is_file()
+    records = indexed(out)
+    assert not any(url.startswith(("/share/", "/menus/old-paranoia/")) for url in records)
+    assert "Quokka" not in json.dumps(records)
+    assert "/menus/paranoid-seventies/index.html" in records
+    assert 'data-pagefind-body' not in shared[0].read_text()
