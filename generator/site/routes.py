@@ -167,8 +167,9 @@ def _not_found(db: sqlite_utils.Database) -> Page:
 
 
 def _search(db: sqlite_utils.Database) -> Page:
+    # A search page is for visitors, not search engines: the pages it finds are in the sitemap.
     return Page("/search/", "search.html", {"menus": queries.published_menus(db),
-                                            "items": queries.all_items(db)})
+                                            "items": queries.all_items(db), "noindex": True})
 
 
 def _api_index(db: sqlite_utils.Database) -> Page:
