@@ -143,9 +143,11 @@ def test_searching_hostile_content_runs_nothing(tmp_path: Path, browser: object)
             more.first.click()
         page.wait_for_timeout(500)
         shown = page.locator(".search-page .pagefind-ui__results").inner_text()
-        assert "<script>" in shown or "<img" in shown  # the payloads are shown, as text
+        # The payloads are shown, as text.
+        assert MARKER in shown and any(f"<{tag}" in shown for tag in ("a ", "script", "img", "svg"))
         injected = page.evaluate("""() => document.querySelectorAll(
-            '.pagefind-ui__results :is(script, img, svg, iframe, object, embed, style, template)'
+            '.pagefind-ui__results :is(script, img, svg, iframe, object, embed, style, template, '
+            + 'a[href^="javascript"], [onerror], [onclick])'
             ).length""")
         assert injected == 0
         assert page.evaluate("window.__xss") == [] and dialogs == []
@@ -153,3 +155,27 @@ def test_searching_hostile_content_runs_nothing(tmp_path: Path, browser: object)
         context.close()
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("start", ["/search/index.html?q=Stalker", "/items/movie/stalker/index.html"])
+def test_search_ui_with_results_has_no_axe_violations(served_site: str, browser: object,
+                                                      start: str, tmp_path: Path) -> None:
+    from tests.browser import AXE_JS, require
+    from tests.test_site_browser import AXE_TAGS
+
+    require(AXE_JS)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    try:
+        page.goto(served_site + start)
+        if "?q=" not in start:
+            page.locator(".site-search .pagefind-ui__search-input").fill("Stalker")
+        page.locator(".pagefind-ui__result").first.wait_for(timeout=15000)
+        page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
+        page.add_script_tag(path=str(AXE_JS))
+        violations = page.evaluate(
+            """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                 resultTypes: ['violations']})).violations.map(v => ({id: v.id,
+                 nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))""", AXE_TAGS)
+        assert violations == []
+    finally:
+        page.close()
