@@ -137,7 +137,10 @@ def test_searching_hostile_content_runs_nothing(tmp_path: Path, browser: object)
         page.goto(f"{base}/search/index.html?q={MARKER}")
         results = page.locator(".search-page .pagefind-ui__result")
         results.first.wait_for(timeout=15000)
-        assert results.count() >= 5
+        # Results fill in as their fragments load: wait until the text of several is there.
+        page.wait_for_function(
+            """(marker) => [...document.querySelectorAll('.search-page .pagefind-ui__result-title')]
+                .filter(e => e.innerText.includes(marker)).length >= 5""", arg=MARKER, timeout=15000)
         more = page.locator(".search-page .pagefind-ui__button")
         if more.count():
             more.first.click()
