@@ -97,6 +97,11 @@ def _clock_moved(settings: Settings, state: sqlite3.Connection) -> bool:
 
 
 
+# shares.SHARES_FILE, shares.SECRET_FILE, published.RECORD_FILE (named here so that a build
+# with nothing to do does not import those modules; a test keeps the names in step).
+DATA_FILES = ("shares.yaml", "secret.key", "published-slugs.txt")
+
+
 class Inputs:
     """The build's input files and what else decides the output (settings, code)."""
 
@@ -111,11 +116,8 @@ class Inputs:
 
     def data_files(self) -> list[Path]:
         """Inputs kept in data/ beside the sources: share records, secret, published URLs."""
-        from generator.published import RECORD_FILE
-        from generator.shares import SECRET_FILE, SHARES_FILE
-
         assert self.settings.data_dir is not None
-        return [self.settings.data_dir / name for name in (SHARES_FILE, SECRET_FILE, RECORD_FILE)]
+        return [self.settings.data_dir / name for name in DATA_FILES]
 
     def scan(self) -> dict[str, Scanned]:
         files: dict[str, Scanned] = {}
@@ -166,17 +168,19 @@ class Inputs:
 
 def _fingerprint(settings: Settings) -> str:
     """Everything besides input files that shapes the output: settings, code, libraries."""
-    import jinja2
-    import markdown
-    import nh3
+    import importlib.util
 
     h = hashlib.blake2b(digest_size=16)
     values = {k: str(v) for k, v in vars(settings).items() if k != "build_time"}
     h.update(json.dumps(values, sort_keys=True).encode())
-    h.update(f"{jinja2.__version__} {markdown.__version__} {getattr(nh3, '__version__', '')}".encode())
-    from generator.shares import SECRET_ENV
-
-    h.update(hashlib.sha256(os.environ.get(SECRET_ENV, "").strip().encode()).digest())
+    # Library versions, without importing them: where each is installed and its stat.
+    for name in ("jinja2", "markdown", "nh3", "yaml", "sqlite_utils", "markupsafe"):
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec and spec.origin else ""
+        stat = os.stat(origin) if origin and os.path.exists(origin) else None
+        h.update(f"{name}:{origin}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}"
+                 .encode())
+    h.update(hashlib.sha256(os.environ.get("OMAKASE_SHARE_SECRET", "").strip().encode()).digest())
     package = Path(__file__).resolve().parent
     for source in sorted(package.rglob("*.py")):
         h.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())

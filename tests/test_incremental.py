@@ -292,3 +292,12 @@ def test_pages_counting_days_follow_the_clock(tmp_path: Path, monkeypatch: pytes
     # Rows stamped with the build clock (created_at) keep their first stamp; pages match.
     assert_same_as_full(root, tmp_path, database=False)
     assert build(settings_for(root)).mode == "unchanged"
+
+
+def test_build_watches_the_data_files_the_loader_reads() -> None:
+    from generator.build import DATA_FILES
+    from generator.published import RECORD_FILE
+    from generator.shares import SECRET_ENV, SECRET_FILE, SHARES_FILE
+
+    assert DATA_FILES == (SHARES_FILE, SECRET_FILE, RECORD_FILE)
+    assert SECRET_ENV == "OMAKASE_SHARE_SECRET"

@@ -143,7 +143,13 @@ def _curator_feed(db: sqlite_utils.Database, handle: str) -> Page:
 
 
 def _tag_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
-    return [(row["slug"],) for row in queries.tags(db)]
+    # The slugs of queries.tags(db), without its counts: every build lists these keys.
+    return db.execute("""
+        SELECT DISTINCT t.slug FROM tags t
+        WHERE EXISTS (SELECT 1 FROM media_item_tags mt WHERE mt.tag_id = t.id)
+           OR EXISTS (SELECT 1 FROM menus m, json_each(m.tags) j
+                      WHERE m.status = 'published' AND j.value = t.name)
+        ORDER BY t.slug""").fetchall()
 
 
 def _tag(db: sqlite_utils.Database, slug: str) -> Page:
