@@ -52,6 +52,9 @@ def test_every_vector_reaches_the_pages_escaped(hostile_output: Path) -> None:
 def test_no_payload_in_any_output_file(hostile_output: Path) -> None:
     files = [p for p in hostile_output.rglob("*") if p.is_file()]
     assert len(files) > 200
+    # Pages, feeds and sitemap, the JSON API and JSON-LD blocks are all in the scan.
+    assert {".html", ".xml", ".json"} <= {p.suffix for p in files}
+    assert any(b"application/ld+json" in p.read_bytes() for p in files if p.suffix == ".html")
     problems = scan_output(hostile_output)
     assert problems == [], "\n".join(problems[:40])
 

@@ -43,6 +43,10 @@ def test_no_private_value_of_the_sample_site_in_any_output_file(sample_output: P
     private = private_values(PROJECT / "content")
     files = [p for p in sample_output.rglob("*") if p.is_file()]
     assert len(files) > 30
+    # Every kind of file the site publishes is in the scan: pages, feeds and sitemap, JSON-LD
+    # and the JSON API, the search index, the public database copy.
+    kinds = {p.suffix for p in files}
+    assert {".html", ".xml", ".json", ".sqlite", ".pf_fragment"} <= kinds, kinds
     found = leaks(sample_output, private, skip=SHARE_PAGES)
     assert found == [], "\n".join(found)
 
