@@ -89,6 +89,18 @@ def run_build(root: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def group_ends(pgid: int, timeout: float = 10.0) -> bool:
+    """True once no process of the killed build's group is left (children die with it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def leftovers(root: Path) -> list[str]:
     names = [p.name for p in root.iterdir()
              if p.name.startswith((".output-staging-", ".output-old-"))]
@@ -127,10 +139,12 @@ def test_sigkill_at_random_moments_leaves_old_or_new_site(tmp_path: Path) -> Non
         prepare(site, old_root, cold=cold)
         delay = rng.uniform(0.0, durations[cold] * 1.1)
         process = subprocess.Popen(omakase(site), env=env(), cwd=PROJECT,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
+        assert group_ends(process.pid), f"run {run}: the killed build left processes running"
         now = tree(site / "output")
         state = "old" if now == old else "new" if now == new else "MIXED"
         outcomes.append(f"{state}@{delay:.2f}s{'(killed)' if process.returncode < 0 else ''}"

@@ -24,6 +24,7 @@ import sqlite_utils
 
 from generator.errors import BuildError
 from generator.markup import render_inline, render_markdown
+from generator.procs import die_with_parent
 from generator.safepaths import inside, output_file
 from generator.settings import Settings
 from generator.site import api, charts, jsonld, urls
@@ -312,7 +313,7 @@ def render_all(settings: Settings, db_path: Path, out_dir: Path,
     _job, _worker = (settings, db_path, out_dir), None
     context = multiprocessing.get_context("fork")
     try:
-        with context.Pool(processes) as pool:
+        with context.Pool(processes, initializer=die_with_parent) as pool:
             for records in pool.imap_unordered(_render_chunk, chunks):
                 for record in records:
                     on_record(record)

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from generator.errors import BuildError
+from generator.procs import die_with_parent
 
 BUNDLE = "pagefind"
 STAMP = ".omakase-input"  # hash of what was indexed, kept beside the bundle to skip re-indexing
@@ -126,7 +127,8 @@ def _write_index(folder: Path, pages: list[tuple[str, bytes]], bundle: Path) -> 
     command = [sys.executable, "-m", "pagefind", "--site", str(folder), "--output-path",
                str(bundle), "--keep-index-url", "--quiet"]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        result = subprocess.run(command, capture_output=True, text=True, check=False,
+                                preexec_fn=die_with_parent)
     except OSError as error:
         raise BuildError(f"search indexing could not start Pagefind: {error}") from error
     if result.returncode != 0 or not (bundle / "pagefind.js").is_file():
