@@ -167,3 +167,12 @@ def test_a_shared_draft_and_a_redirect_stay_out_of_the_built_index(
     assert "Quokka" not in json.dumps(records)
     assert "/menus/paranoid-seventies/index.html" in records
     assert 'data-pagefind-body' not in shared[0].read_text()
+
+
+def test_work_files_of_a_killed_build_are_removed(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site")
+    dead = 2 ** 22 + 12345  # above the kernel's largest pid: no process has it
+    (site / f".omakase-search-{dead}-x1").mkdir(parents=True)
+    (site / f".omakase-opendata-{dead}.sqlite").write_bytes(b"partial")
+    build(settings_for(site))
+    assert not list(site.glob(".omakase-*"))

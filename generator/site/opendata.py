@@ -13,8 +13,10 @@ import sqlite3
 from pathlib import Path
 
 from generator.errors import BuildError
+from generator.publish import clean_stale_files
 
 SITE_PATH = "data/omakase.sqlite"
+TMP_PREFIX = ".omakase-opendata-"
 
 PRIVATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "users": ("email", "password_hash"),
@@ -42,8 +44,10 @@ def write_public_copy(conn: sqlite3.Connection, out_dir: Path) -> list[str]:
     Returns [that path] when its bytes changed, [] when the copy there is already the same."""
     target = out_dir / SITE_PATH
     target.parent.mkdir(parents=True, exist_ok=True)
-    # Built beside the site folder, not in it, and moved in only when it differs.
-    tmp = out_dir.parent / f".{out_dir.name}-opendata-{os.getpid()}.sqlite"
+    # Built beside the site folder, not in it, and moved in only when it differs; a copy left
+    # by a killed build is removed first.
+    clean_stale_files(out_dir.parent, TMP_PREFIX, ".sqlite")
+    tmp = out_dir.parent / f"{TMP_PREFIX}{os.getpid()}.sqlite"
     tmp.unlink(missing_ok=True)
     try:
         source = conn.execute("PRAGMA database_list").fetchone()[2]

@@ -23,6 +23,7 @@ from generator.procs import die_with_parent
 
 BUNDLE = "pagefind"
 STAMP = ".omakase-input"  # hash of what was indexed, kept beside the bundle to skip re-indexing
+TMP_PREFIX = ".omakase-search-"
 EXCLUDED_PREFIXES = ("share/", f"{BUNDLE}/")
 _BODY = re.compile(rb"<[^>]*\sdata-pagefind-body[\s>=]")
 _NOINDEX = re.compile(rb"<meta[^>]+name=[\"']robots[\"'][^>]+noindex", re.IGNORECASE)
@@ -65,7 +66,9 @@ def index_site(site: Path, previous: Path | None = None) -> list[str]:
     bundle = site / BUNDLE
     if _stamp(bundle) == stamp:
         return []
-    with tempfile.TemporaryDirectory(prefix=f"{site.name}-search-", dir=site.parent) as tmp:
+    _clean_stale_folders(site.parent)
+    prefix = f"{TMP_PREFIX}{os.getpid()}-"
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=site.parent) as tmp:
         fresh = Path(tmp) / BUNDLE
         old_bundle = previous / BUNDLE if previous is not None else None
         if old_bundle is not None and _stamp(old_bundle) == stamp:
@@ -74,6 +77,20 @@ def index_site(site: Path, previous: Path | None = None) -> list[str]:
             _write_index(Path(tmp) / "pages", pages, fresh)
             (fresh / STAMP).write_text(stamp + "\n", encoding="utf-8")
         return _replace_bundle(fresh, bundle)
+
+
+def _clean_stale_folders(parent: Path) -> None:
+    """Remove work folders left by a killed build (their pid no longer runs)."""
+    for leftover in parent.glob(f"{TMP_PREFIX}*"):
+        pid = leftover.name[len(TMP_PREFIX):].split("-")[0]
+        if not pid.isdigit() or leftover.is_symlink() or not leftover.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(leftover, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _replace_bundle(fresh: Path, bundle: Path) -> list[str]:
