@@ -125,3 +125,20 @@ def make_site(root: Path, extra: dict[str, str] | None = None,
     write(root, files)
     shutil.copytree(PROJECT / "templates", root / "templates")
     return root
+
+
+def build_sample(out: Path, base_url: str) -> Path:
+    """Build the bundled sample site into `out` with the pinned clock; returns its output."""
+    import pytest
+
+    from generator.build import build
+    from generator.settings import Settings
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", "1795651200")
+    try:
+        build(Settings(root=PROJECT, output_dir=out / "output", db_path=out / "omakase.sqlite",
+                       base_url=base_url))
+    finally:
+        mp.undo()
+    return out / "output"

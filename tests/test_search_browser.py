@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
+import contextlib
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pytest
 import yaml
 
 from generator.build import build
+from tests.browser import serve
 from tests.conftest import settings_for
 from tests.sitekit import PROJECT
 
@@ -42,20 +41,8 @@ def served_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for name in ("content", "templates"):
         shutil.copytree(PROJECT / name, root / name)
     build(settings_for(root))
-    handler = functools.partial(_QuietHandler, directory=str(root / "output"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
+    with serve(root / "output") as origin:
+        yield origin
 
 
 @pytest.fixture(scope="module")
@@ -121,10 +108,8 @@ def test_searching_hostile_content_runs_nothing(tmp_path: Path, browser: object)
 
     root = make_hostile_site(tmp_path / "site")
     build(settings_for(root))
-    handler = functools.partial(_QuietHandler, directory=str(root / "output"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    stack = contextlib.ExitStack()
+    base = stack.enter_context(serve(root / "output"))
     context = browser.new_context()  # type: ignore[attr-defined]
     context.add_init_script("window.__xss = []; for (const n of ['alert', 'confirm', 'prompt'])"
                             " { window[n] = (...a) => window.__xss.push(n + ':' + a); }")
@@ -156,8 +141,7 @@ def test_searching_hostile_content_runs_nothing(tmp_path: Path, browser: object)
         assert page.evaluate("window.__xss") == [] and dialogs == []
     finally:
         context.close()
-        server.shutdown()
-        server.server_close()
+        stack.close()
 
 
 @pytest.mark.parametrize("start", ["/search/index.html?q=Stalker", "/items/movie/stalker/index.html"])

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build
-from generator.settings import Settings
-from tests.browser import AXE_JS, PROJECT, VNU_JAR, chromium_context, require, serve
+from tests.browser import AXE_JS, VNU_JAR, chromium_context, require, serve
+from tests.sitekit import build_sample
 
 pytestmark = pytest.mark.browser
 BASE = "https://menus.example.org/"
@@ -28,15 +27,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("browser-sample")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", "1795651200")
-    try:
-        build(Settings(root=PROJECT, output_dir=out / "output", db_path=out / "omakase.sqlite",
-                       base_url=BASE))
-    finally:
-        mp.undo()
-    return out / "output"
+    return build_sample(tmp_path_factory.mktemp("browser-sample"), BASE)
 
 
 def test_every_page_is_valid_html(sample: Path) -> None:

@@ -13,11 +13,10 @@ from click.testing import CliRunner
 from lxml import etree
 from lxml import html as lhtml
 
-from generator.build import build
 from generator.cli import main
 from generator.settings import Settings
 from tests.linkcheck import check_site
-from tests.sitekit import MENU, PROJECT, make_site
+from tests.sitekit import MENU, build_sample, make_site
 
 BASE = "https://menus.example.org/"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -31,15 +30,7 @@ SCHEMA_TYPES = {"WebSite", "ItemList", "CreativeWork", "ListItem", "Person", "Or
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled sample site, built once for this module."""
-    out = tmp_path_factory.mktemp("sample")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", "1795651200")
-    try:
-        build(Settings(root=PROJECT, output_dir=out / "output", db_path=out / "omakase.sqlite",
-                       base_url=BASE))
-    finally:
-        mp.undo()
-    return out / "output"
+    return build_sample(tmp_path_factory.mktemp("sample"), BASE)
 
 
 def built(root: Path) -> Path:
