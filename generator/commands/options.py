@@ -11,15 +11,27 @@ import click
 from generator.settings import Settings
 
 
-def site_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--root/--content/--output/--db/--base-url. Defaults are None so they never override
-    the settings' own defaults by accident."""
-    options = [
+def _root_and_content() -> list[Callable[[Any], Any]]:
+    return [
         click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
                      help="The site's root folder (default: the current folder)."),
         click.option("--content", "content_dir", default=None,
                      type=click.Path(file_okay=False, path_type=Path),
                      help="Content folder (default: ROOT/content)."),
+    ]
+
+
+def _apply(func: Callable[..., Any], options: list[Callable[[Any], Any]]) -> Callable[..., Any]:
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def site_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--root/--content/--output/--db/--base-url. Defaults are None so they never override
+    the settings' own defaults by accident."""
+    return _apply(func, [
+        *_root_and_content(),
         click.option("--output", "output_dir", default=None,
                      type=click.Path(file_okay=False, path_type=Path),
                      help="Where the site is written (default: ROOT/output)."),
@@ -30,10 +42,7 @@ def site_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Templates folder (default: ROOT/templates)."),
         click.option("--base-url", default=None,
                      help="Absolute URL the site is published at (feeds, sitemap)."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    ])
 
 
 def settings_from(**kwargs: Any) -> Settings:
@@ -44,13 +53,4 @@ def settings_from(**kwargs: Any) -> Settings:
 
 def content_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--root/--content only, for commands that read or write content but build nothing."""
-    options = [
-        click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="The site's root folder (default: the current folder)."),
-        click.option("--content", "content_dir", default=None,
-                     type=click.Path(file_okay=False, path_type=Path),
-                     help="Content folder (default: ROOT/content)."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return _apply(func, _root_and_content())
