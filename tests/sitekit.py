@@ -142,3 +142,12 @@ def build_sample(out: Path, base_url: str) -> Path:
     finally:
         mp.undo()
     return out / "output"
+
+
+def copy_sample(dest: Path) -> Path:
+    """The bundled sample site's content, templates and data (no built database or secret)."""
+    for name in ("content", "templates"):
+        shutil.copytree(PROJECT / name, dest / name)
+    shutil.copytree(PROJECT / "data", dest / "data",
+                    ignore=shutil.ignore_patterns("*.sqlite*", "secret.key", "*.tmp"))
+    return dest

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.sitekit import PROJECT
+from tests.sitekit import PROJECT, copy_sample
 
 EPOCH = "1795651200"
 
@@ -34,14 +34,6 @@ def tree(folder: Path) -> dict[str, bytes]:
         elif path.is_dir() and not any(path.iterdir()):
             out[rel + "/"] = b""
     return out
-
-
-def copy_sample(dest: Path) -> Path:
-    for name in ("content", "templates"):
-        shutil.copytree(PROJECT / name, dest / name)
-    shutil.copytree(PROJECT / "data", dest / "data",
-                    ignore=shutil.ignore_patterns("*.sqlite*", "secret.key", "*.tmp"))
-    return dest
 
 
 def change_content(root: Path) -> None:

@@ -15,7 +15,7 @@ from generator.build import build_database
 from generator.cli import main
 from generator.settings import Settings
 from tests.privacy import leaks, private_values
-from tests.sitekit import LOG, MENU, PROJECT, make_site
+from tests.sitekit import LOG, MENU, PROJECT, copy_sample, make_site
 
 # Share pages are where a draft is meant to be seen; nothing else is.
 SHARE_PAGES = ("share/",)
@@ -116,13 +116,6 @@ def test_taste_profile_ignores_private_entries(tmp_path: Path) -> None:
     assert profile["types"] == [] and profile["creators"] == []
 
 
-def copy_sample(dest: Path) -> Path:
-    import shutil
-    for name in ("content", "templates"):
-        shutil.copytree(PROJECT / name, dest / name)
-    shutil.copytree(PROJECT / "data", dest / "data",
-                    ignore=shutil.ignore_patterns("*.sqlite*", "secret.key", "*.tmp"))
-    return dest
 
 
 def test_a_shared_draft_appears_only_at_its_share_link(tmp_path: Path,

@@ -81,6 +81,10 @@ def read_export(path: Path) -> dict[str, tuple[str, str]]:
 
 
 def _year(row: Row, summary: Summary) -> tuple[bool, str | None]:
+    """Whether the row names a film, and its year; a row that doesn't is skipped with a reason."""
+    if not row.get("Name"):
+        summary.skip(row, "no film name")
+        return False, None
     year = row.get("Year")
     if year and not re.fullmatch(r"\d{4}", year):
         summary.skip(row, f"year {year!r} is not a year")
@@ -139,9 +143,6 @@ def _collect(files: dict[str, tuple[str, str]], summary: Summary) -> FilmTable:
         rows = read_csv(text, display, required=("Name", "Year"))
         summary.rows += len(rows)
         for row in rows:
-            if not row.get("Name"):
-                summary.skip(row, "no film name")
-                continue
             ok, year = _year(row, summary)
             if not ok:
                 continue
@@ -239,9 +240,6 @@ def _lists(files: dict[str, tuple[str, str]], table: FilmTable, catalog: Catalog
         items: list[dict[str, str]] = []
         seen: set[str] = set()
         for row in entries:
-            if not row.get("Name"):
-                summary.skip(row, "no film name")
-                continue
             ok, year = _year(row, summary)
             if not ok:
                 continue
