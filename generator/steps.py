@@ -171,7 +171,8 @@ def full_build(settings: Settings, inputs: Inputs, strict: bool) -> BuildReport:
                 write_file(stage / rel, data)
                 records.append(PageRecord("static", (rel,), rel, digest_bytes(data),
                                           [f"static/{rel}"], [], True))
-            finish_site(db, stage, previous=settings.output_dir)
+            finish_site(db, stage, previous=settings.output_dir,
+                        searchable={r.path: r.digest for r in records if r.searchable})
             state = reset_state(spath)  # no state while the published site changes
             state.close()
             published = published_urls(sqlite_utils.Database(db))
@@ -232,8 +233,10 @@ def _save_pages(state: sqlite3.Connection, db: sqlite3.Connection, records: list
                 state.execute("DELETE FROM reads WHERE page_id = ?", old)
                 state.execute("DELETE FROM pages WHERE id = ?", old)
         cur = state.execute(
-            "INSERT INTO pages (route, key, path, digest, templates) VALUES (?, ?, ?, ?, ?)",
-            (record.route, key, record.path, record.digest, json.dumps(record.templates)))
+            "INSERT INTO pages (route, key, path, digest, templates, searchable) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (record.route, key, record.path, record.digest, json.dumps(record.templates),
+             int(record.searchable)))
         page_id = cur.lastrowid
         for sql, params, digest in record.reads:
             if sql not in columns:
@@ -344,6 +347,7 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
         pages = {(route, key): (page_id, path, digest, json.loads(used))
                  for page_id, route, key, path, digest, used in state.execute(
                      "SELECT id, route, key, path, digest, templates FROM pages")}
+        searchable_before = set(state.execute("SELECT route, key FROM pages WHERE searchable"))
         wanted: dict[tuple[str, str], tuple[Any, ...]] = {}
         for route in ROUTES:
             for key in route.keys(sqlite_utils.Database(db)):
@@ -396,7 +400,10 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
         for rel in prune:
             shadow.remove(rel)
         changes = [r.path for r in records if r.written] + prune
-        changes += finish_site(db, shadow.path, previous=None)
+        searchable = {pages[k][1]: pages[k][2] for k in pages
+                      if k in wanted and k not in affected and k in searchable_before}
+        searchable.update((r.path, r.digest) for r in records if r.searchable)
+        changes += finish_site(db, shadow.path, previous=None, searchable=searchable)
         report.rendered = len(records)
         report.written = sum(r.written for r in records)
         report.removed = len(prune)

@@ -151,3 +151,19 @@ def copy_sample(dest: Path) -> Path:
     shutil.copytree(PROJECT / "data", dest / "data",
                     ignore=shutil.ignore_patterns("*.sqlite*", "secret.key", "*.tmp"))
     return dest
+
+
+def search_index(site: Path) -> dict[str, dict]:
+    """Every record of a built site's Pagefind index, by URL, read back from the fragments
+    of all its bundles (pagefind/, pagefind-1/, …)."""
+    import gzip
+    import json
+
+    records = {}
+    for fragment in sorted(site.glob("pagefind*/fragment/*.pf_fragment")):
+        data = gzip.decompress(fragment.read_bytes())
+        assert data.startswith(b"pagefind_dcd")
+        record = json.loads(data[len(b"pagefind_dcd"):])
+        assert record["url"] not in records, f"{record['url']} is in two bundles"
+        records[record["url"]] = record
+    return records

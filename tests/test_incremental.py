@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import random
 import re
 import shutil
@@ -15,7 +13,7 @@ import pytest
 from generator.build import build
 from generator.errors import ContentErrors
 from tests.conftest import settings_for
-from tests.sitekit import PROJECT
+from tests.sitekit import PROJECT, search_index
 
 
 def sample_site(root: Path) -> Path:
@@ -31,11 +29,9 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 def search_records(site: Path) -> dict[str, object]:
     """What the search index holds: every page record, and the stamp of what was indexed."""
-    records: dict[str, object] = {}
-    for fragment in (site / "pagefind" / "fragment").glob("*.pf_fragment"):
-        record = json.loads(gzip.decompress(fragment.read_bytes())[len(b"pagefind_dcd"):])
-        records[record["url"]] = record
-    records["stamp"] = (site / "pagefind" / ".omakase-input").read_text()
+    records: dict[str, object] = dict(search_index(site))
+    for stamp in sorted(site.glob("pagefind*/.omakase-input")):
+        records[f"stamp {stamp.parent.name}"] = stamp.read_text()
     return records
 
 

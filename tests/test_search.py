@@ -1,8 +1,8 @@
-"""The Pagefind index: which pages it holds, what it says about them, and when it is rebuilt."""
+"""The Pagefind index: which pages it holds, what it says about them, how it is split into
+bundles and when a bundle is rebuilt."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import shutil
 import sqlite3
@@ -16,19 +16,9 @@ from generator.cli import main
 from generator.site import search
 from tests.conftest import settings_for
 from tests.sitekit import MENU, make_site, write
+from tests.sitekit import search_index as indexed
 
 DRAFT = MENU.format(title="Secret Supper Quokka", curator="ada", status="draft", extra="")
-
-
-def indexed(site: Path) -> dict[str, dict]:
-    """Every record of the built Pagefind index, by URL, read back from its fragments."""
-    records = {}
-    for fragment in (site / "pagefind" / "fragment").glob("*.pf_fragment"):
-        data = gzip.decompress(fragment.read_bytes())
-        assert data.startswith(b"pagefind_dcd")
-        record = json.loads(data[len(b"pagefind_dcd"):])
-        records[record["url"]] = record
-    return records
 
 
 def test_build_indexes_menus_and_items_with_type_year_and_menus(tmp_path: Path) -> None:
@@ -79,12 +69,12 @@ def test_unchanged_pages_reuse_the_previous_index(tmp_path: Path,
     stamp = (bundle / search.STAMP).read_text()
     entry = (bundle / "pagefind-entry.json").read_bytes()
     runs: list[int] = []
-    real = search._write_index
-    monkeypatch.setattr(search, "_write_index", lambda *a: (runs.append(1), real(*a))[1])
+    real = search._run_all
+    monkeypatch.setattr(search, "_run_all", lambda jobs: (runs.append(len(jobs)), real(jobs))[1])
     stage = tmp_path / "stage"
     shutil.copytree(site / "output", stage, ignore=shutil.ignore_patterns("pagefind"))
     copied = search.index_site(stage, previous=site / "output")
-    assert runs == [] and "pagefind/pagefind-entry.json" in copied
+    assert runs == [0] and "pagefind/pagefind-entry.json" in copied
     assert (stage / "pagefind" / "pagefind-entry.json").read_bytes() == entry
     assert search.index_site(stage, previous=site / "output") == []  # already current
     # Any change to an indexed page rebuilds the index, and old index files go.
@@ -93,10 +83,42 @@ def test_unchanged_pages_reuse_the_previous_index(tmp_path: Path,
     before = {p.relative_to(stage).as_posix() for p in (stage / "pagefind").rglob("*") if p.is_file()}
     touched = search.index_site(stage, previous=site / "output")
     after = {p.relative_to(stage).as_posix() for p in (stage / "pagefind").rglob("*") if p.is_file()}
-    assert runs == [1] and set(touched) >= (before - after) and before - after
+    assert runs == [0, 1] and set(touched) >= (before - after) and before - after
     assert (stage / "pagefind" / search.STAMP).read_text() != stamp
     assert "wiretapper" in json.dumps(indexed(stage)["/items/movie/the-conversation/index.html"])
     assert len(indexed(stage)) == 4
+
+
+def test_a_large_site_is_split_into_bundles_rebuilt_one_by_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "PAGES_PER_BUNDLE", 1)  # four pages: four bundles
+    site = make_site(tmp_path)
+    build(settings_for(site))
+    out = site / "output"
+    records = indexed(out)
+    assert len(records) == 4
+    more = json.loads((out / "pagefind" / search.BUNDLES_FILE).read_text())["more"]
+    filled = search.split(dict.fromkeys((url.lstrip("/") for url in records), b""))
+    assert len(filled) == 4 and more == [f"pagefind-{n}/" for n in range(1, 4) if filled[n]]
+    assert sorted(p.name for p in out.glob("pagefind-*")) == [m.rstrip("/") for m in more]
+    assert all((out / name / "pagefind-entry.json").is_file() for name in more)
+    # Each page is in the bundle its path hashes to, so an edit re-indexes one bundle only.
+    runs: list[list[int]] = []
+    real = search._run_all
+    monkeypatch.setattr(search, "_run_all",
+                        lambda jobs: (runs.append([j.number for j in jobs]), real(jobs))[1])
+    movie = site / "content/items/movie/the-conversation.md"
+    movie.write_text(movie.read_text().replace("A surveillance expert", "A wiretapper"))
+    assert build(settings_for(site)).mode == "incremental"
+    relpath = "items/movie/the-conversation/index.html"
+    bundles = search.split(dict.fromkeys((url.lstrip("/") for url in records), b""))
+    assert runs == [[next(n for n, pages in enumerate(bundles) if relpath in pages)]]
+    assert "wiretapper" in json.dumps(indexed(out)["/" + relpath])
+    # A smaller split removes the bundles it no longer has.
+    monkeypatch.setattr(search, "PAGES_PER_BUNDLE", 1000)
+    assert build(settings_for(site), full=True).mode == "full"
+    assert not list(out.glob("pagefind-*")) and len(indexed(out)) == 4
+    assert json.loads((out / "pagefind" / search.BUNDLES_FILE).read_text())["more"] == []
 
 
 def test_incremental_builds_keep_index_and_open_data_current(tmp_path: Path) -> None:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 
 from generator.site import api, opendata, search
 
 
-def finish_site(conn: sqlite3.Connection, stage: Path, previous: Path | None) -> list[str]:
+def finish_site(conn: sqlite3.Connection, stage: Path, previous: Path | None,
+                searchable: Mapping[str, bytes]) -> list[str]:
     """Bring the reuse files of the staged site up to date; return the paths (relative to
     `stage`) it wrote or removed. Files are replaced by new ones, never rewritten in place,
     as the incremental build's trees share unchanged files. `previous` is the last published
-    site, whose search index is reused when the indexed pages have not changed."""
+    site, whose search bundles are reused when their pages have not changed; `searchable`
+    maps every page of the search index to the digest of its bytes."""
     changes = api.publish_schemas(stage)
     changes += opendata.write_public_copy(conn, stage)
-    changes += search.index_site(stage, previous)
+    changes += search.index_site(stage, previous, searchable)
     return changes

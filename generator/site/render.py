@@ -27,7 +27,7 @@ from generator.markup import render_inline, render_markdown
 from generator.procs import die_with_parent
 from generator.safepaths import inside, output_file
 from generator.settings import Settings
-from generator.site import api, charts, jsonld, urls
+from generator.site import api, charts, jsonld, search, urls
 from generator.site.record import Read, RecordingEnvironment, connect_recording
 from generator.site.routes import ROUTES, Page, Route
 from generator.site.safejson import script_json
@@ -225,6 +225,7 @@ class PageRecord:
     templates: list[str]
     reads: list[Read]
     written: bool
+    searchable: bool = False  # belongs in the search index (see search.indexable)
 
 
 def digest_bytes(data: bytes) -> bytes:
@@ -264,7 +265,8 @@ class PageWriter:
         written = digest != old_digest
         if written:
             write_file(target, data)
-        return PageRecord(route_name, tuple(key), path, digest, sorted(looked), reads, written)
+        return PageRecord(route_name, tuple(key), path, digest, sorted(looked), reads, written,
+                          search.indexable(path, data))
 
 
 def write_file(target: Path, data: bytes) -> None:

@@ -1,29 +1,41 @@
-"""Search: index the rendered site with Pagefind into its own /pagefind/ folder, offline.
+"""Search: index the rendered site with Pagefind, offline, in bundles rebuilt only when their pages changed.
 
 Only pages that mark their content with `data-pagefind-body` are indexed, and never a page
 under /share/ (draft previews) or one that asks robots not to index it, so drafts and
-redirects stay out of the index whatever their templates do."""
+redirects stay out of the index whatever their templates do.
+
+Pagefind has no incremental mode: it indexes a folder from scratch, and its time and memory
+grow with the whole folder. So a large site's pages are split by a stable hash of their path
+into bundles of about `PAGES_PER_BUNDLE` pages (`pagefind/`, `pagefind-1/`, …); a build
+re-indexes only the bundles holding a page whose bytes changed, and the search box merges
+them in the browser (Pagefind's `mergeIndex`, which ranks all results by score). A small
+site has one bundle, `pagefind/`."""
 
 from __future__ import annotations
 
 import filecmp
 import hashlib
 import importlib.metadata
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import BuildError
 from generator.procs import die_with_parent
 
 BUNDLE = "pagefind"
-STAMP = ".omakase-input"  # hash of what was indexed, kept beside the bundle to skip re-indexing
+BUNDLES_FILE = "bundles.json"  # in the first bundle: where the others are, for search.js
+STAMP = ".omakase-input"  # hash of what a bundle indexed, kept in it to skip re-indexing
 TMP_PREFIX = ".omakase-search-"
+PAGES_PER_BUNDLE = 1000
 EXCLUDED_PREFIXES = ("share/", f"{BUNDLE}/")
 _BODY = re.compile(rb"<[^>]*\sdata-pagefind-body[\s>=]")
 _NOINDEX = re.compile(rb"<meta[^>]+name=[\"']robots[\"'][^>]+noindex", re.IGNORECASE)
@@ -32,51 +44,116 @@ _REFRESH = re.compile(rb"<meta[^>]+http-equiv=[\"']refresh[\"']", re.IGNORECASE)
 
 def indexable(relpath: str, html: bytes) -> bool:
     """Whether a rendered page belongs in the search index."""
-    if relpath.startswith(EXCLUDED_PREFIXES):
+    if not relpath.endswith(".html") or relpath.startswith(EXCLUDED_PREFIXES):
+        return False
+    if b"data-pagefind-body" not in html:  # the common answer, without a regular expression
         return False
     if _NOINDEX.search(html) or _REFRESH.search(html):
         return False
     return bool(_BODY.search(html))
 
 
-def pages_to_index(site: Path) -> Iterator[tuple[str, bytes]]:
-    """(path relative to the site, HTML) of every indexable page, in a stable order."""
+def pages_on_disk(site: Path) -> dict[str, bytes]:
+    """Path (relative to the site) -> digest of every indexable page found in `site`."""
+    found = {}
     for path in sorted(site.rglob("*.html")):
         relpath = path.relative_to(site).as_posix()
         html = path.read_bytes()
         if indexable(relpath, html):
-            yield relpath, html
+            found[relpath] = hashlib.blake2b(html, digest_size=16).digest()
+    return found
 
 
-def input_hash(pages: list[tuple[str, bytes]]) -> str:
-    """What the bundle depends on: the indexed pages and the Pagefind version."""
-    digest = hashlib.sha256(_pagefind_version().encode() + b"\0")
-    for relpath, html in pages:
-        digest.update(relpath.encode() + b"\0" + hashlib.sha256(html).digest())
+def bundle_count(pages: int) -> int:
+    """How many bundles `pages` indexable pages are split into: a power of two, so that a
+    growing site rarely moves a page to another bundle."""
+    count = 1
+    while count * PAGES_PER_BUNDLE < pages:
+        count *= 2
+    return count
+
+
+def bundle_name(number: int) -> str:
+    return BUNDLE if number == 0 else f"{BUNDLE}-{number}"
+
+
+def split(pages: Mapping[str, bytes]) -> list[dict[str, bytes]]:
+    """The indexable pages of each bundle, by a hash of their path (stable across builds)."""
+    count = bundle_count(len(pages))
+    bundles: list[dict[str, bytes]] = [{} for _ in range(count)]
+    for relpath in sorted(pages):
+        bundles[zlib.crc32(relpath.encode()) % count][relpath] = pages[relpath]
+    return bundles
+
+
+def _stamp_of(pages: Mapping[str, bytes], split_by: str) -> str:
+    """What a bundle depends on: its pages' paths and bytes, the split and Pagefind's version."""
+    digest = hashlib.sha256(f"{_pagefind_version()}\0{split_by}\0".encode())
+    for relpath in sorted(pages):
+        digest.update(relpath.encode() + b"\0" + pages[relpath])
     return digest.hexdigest()
 
 
-def index_site(site: Path, previous: Path | None = None) -> list[str]:
-    """Bring `site`/pagefind/ up to date with the pages of `site`; return the paths (relative
-    to `site`) written or removed. Nothing is done when the bundle there was made from exactly
-    these pages; when `previous` (the last published site) has such a bundle, it is copied.
-    Pagefind runs only otherwise."""
-    pages = list(pages_to_index(site))
-    stamp = input_hash(pages)
-    bundle = site / BUNDLE
-    if _stamp(bundle) == stamp:
-        return []
+def index_site(site: Path, previous: Path | None = None,
+               pages: Mapping[str, bytes] | None = None) -> list[str]:
+    """Bring the search bundles of `site` up to date; return the paths (relative to `site`)
+    written or removed.
+
+    `pages` maps each indexable page to the digest of its bytes (read from disk when not
+    given). A bundle made from exactly its pages is left alone; one the last published site
+    (`previous`) has is copied; Pagefind indexes the others, two at a time on two cores."""
+    if pages is None:
+        pages = pages_on_disk(site)
+    bundles = split(pages)
+    count = len(bundles)
+    more = [f"{bundle_name(n)}/" for n in range(1, count) if bundles[n]]
     _clean_stale_folders(site.parent)
-    prefix = f"{TMP_PREFIX}{os.getpid()}-"
-    with tempfile.TemporaryDirectory(prefix=prefix, dir=site.parent) as tmp:
-        fresh = Path(tmp) / BUNDLE
-        old_bundle = previous / BUNDLE if previous is not None else None
-        if old_bundle is not None and _stamp(old_bundle) == stamp:
-            shutil.copytree(old_bundle, fresh, symlinks=False)
-        else:
-            _write_index(Path(tmp) / "pages", pages, fresh)
-            (fresh / STAMP).write_text(stamp + "\n", encoding="utf-8")
-        return _replace_bundle(fresh, bundle)
+    todo: list[tuple[int, str]] = []
+    for number, members in enumerate(bundles):
+        if number and not members:
+            continue  # an empty bundle is not made (the first always is: it holds the UI)
+        # The first bundle lists the others (search.js reads it), so it depends on them too.
+        stamp = _stamp_of(members, json.dumps([count, more if number == 0 else []]))
+        if _stamp(site / bundle_name(number)) != stamp:
+            todo.append((number, stamp))
+    touched: list[str] = []
+    if todo:
+        with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=site.parent) as tmp:
+            work = Path(tmp)
+            runs: list[_Run] = []
+            for number, stamp in todo:
+                fresh = work / bundle_name(number)
+                old = previous / bundle_name(number) if previous is not None else None
+                if old is not None and _stamp(old) == stamp:
+                    shutil.copytree(old, fresh, symlinks=False)
+                    continue
+                folder = work / f"pages-{number}"
+                for relpath in bundles[number]:
+                    target = folder / relpath
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes((site / relpath).read_bytes())
+                folder.mkdir(parents=True, exist_ok=True)
+                runs.append(_Run(folder, fresh, stamp, number))
+            _run_all(runs)
+            for number, stamp in todo:
+                fresh = work / bundle_name(number)
+                if number == 0:
+                    (fresh / BUNDLES_FILE).write_text(json.dumps({"more": more}) + "\n",
+                                                      encoding="utf-8")
+                (fresh / STAMP).write_text(stamp + "\n", encoding="utf-8")
+                touched += _replace_bundle(fresh, site / bundle_name(number))
+    for extra in _bundles_beyond(site, bundles):
+        touched += _replace_bundle(None, extra)
+    return touched
+
+
+def _bundles_beyond(site: Path, bundles: list[dict[str, bytes]]) -> Iterator[Path]:
+    """Bundles of an earlier, larger split, or now empty."""
+    for folder in sorted(site.glob(f"{BUNDLE}-*")):
+        suffix = folder.name[len(BUNDLE) + 1:]
+        if suffix.isdigit() and folder.is_dir() and (
+                int(suffix) >= len(bundles) or not bundles[int(suffix)]):
+            yield folder
 
 
 def _clean_stale_folders(parent: Path) -> None:
@@ -93,15 +170,18 @@ def _clean_stale_folders(parent: Path) -> None:
             pass
 
 
-def _replace_bundle(fresh: Path, bundle: Path) -> list[str]:
+def _replace_bundle(fresh: Path | None, bundle: Path) -> list[str]:
     """Move the new bundle's files into place one by one (new inodes), then delete the old
-    bundle's files that the new one does not have. Returns the paths touched."""
+    bundle's files that the new one does not have (all of them when `fresh` is None).
+    Returns the paths touched."""
     site = bundle.parent
-    new = {p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_file()}
+    new = {p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_file()} \
+        if fresh is not None else set()
     old = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()} \
         if bundle.is_dir() else set()
     touched = []
     for rel in sorted(new):
+        assert fresh is not None
         source, target = fresh / rel, bundle / rel
         if rel in old and filecmp.cmp(source, target, shallow=False):
             continue
@@ -111,9 +191,12 @@ def _replace_bundle(fresh: Path, bundle: Path) -> list[str]:
     for rel in sorted(old - new):
         (bundle / rel).unlink()
         touched.append((bundle / rel).relative_to(site).as_posix())
-    for folder in sorted((p for p in bundle.rglob("*") if p.is_dir()), reverse=True):
-        if not any(folder.iterdir()):
-            folder.rmdir()
+    if bundle.is_dir():
+        for folder in sorted((p for p in bundle.rglob("*") if p.is_dir()), reverse=True):
+            if not any(folder.iterdir()):
+                folder.rmdir()
+        if not any(bundle.iterdir()):
+            bundle.rmdir()
     return touched
 
 
@@ -131,23 +214,59 @@ def _stamp(bundle: Path) -> str | None:
         return None
 
 
-def _write_index(folder: Path, pages: list[tuple[str, bytes]], bundle: Path) -> None:
-    """Run the Pagefind binary over a copy of just the indexable pages.
+@dataclass
+class _Run:
+    """One Pagefind run: the folder of pages it indexes and the bundle it writes."""
 
-    The CLI is used rather than Pagefind's Python service, which answers one request per
-    0.1 s poll and so would cost a tenth of a second per page."""
-    for relpath, html in pages:
-        target = folder / relpath
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(html)
-    folder.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "pagefind", "--site", str(folder), "--output-path",
-               str(bundle), "--keep-index-url", "--quiet"]
+    pages: Path
+    bundle: Path
+    stamp: str
+    number: int
+
+
+def _pagefind_command() -> list[str]:
+    """The Pagefind binary shipped in the `pagefind[bin]` wheel, started directly (its
+    `python -m pagefind` wrapper costs a Python start per bundle); the wrapper otherwise."""
     try:
-        result = subprocess.run(command, capture_output=True, text=True, check=False,
-                                preexec_fn=die_with_parent)
-    except OSError as error:
-        raise BuildError(f"search indexing could not start Pagefind: {error}") from error
-    if result.returncode != 0 or not (bundle / "pagefind.js").is_file():
-        detail = (result.stderr or result.stdout).strip() or f"exit code {result.returncode}"
-        raise BuildError(f"search indexing with Pagefind failed: {detail}")
+        from pagefind_bin import get_executable
+
+        return [str(get_executable())]
+    except (ImportError, FileNotFoundError):
+        return [sys.executable, "-m", "pagefind"]
+
+
+def _run_all(runs: list[_Run]) -> None:
+    """Index every run's pages, as many at once as there are cores (processes started from
+    this thread only: a fork from a worker thread could inherit a held lock)."""
+    if not runs:
+        return
+    base = _pagefind_command()
+    limit = max(1, os.cpu_count() or 1)
+    waiting = list(runs)
+    running: list[tuple[subprocess.Popen[bytes], _Run]] = []
+    failure = None
+    try:
+        while waiting or running:
+            while waiting and len(running) < limit and failure is None:
+                run = waiting.pop(0)
+                command = [*base, "--site", str(run.pages), "--output-path", str(run.bundle),
+                           "--keep-index-url", "--quiet"]
+                try:
+                    proc = subprocess.Popen(command, stdout=subprocess.PIPE,
+                                            stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+                except OSError as error:
+                    raise BuildError(f"search indexing could not start Pagefind: {error}") from error
+                running.append((proc, run))
+            if not running:
+                break
+            proc, run = running.pop(0)
+            output, _ = proc.communicate()
+            if failure is None and (proc.returncode != 0 or not (run.bundle / "pagefind.js").is_file()):
+                detail = output.decode("utf-8", "replace").strip() or f"exit code {proc.returncode}"
+                failure = f"search indexing with Pagefind failed: {detail}"
+    finally:
+        for proc, _ in running:
+            proc.kill()
+            proc.wait()
+    if failure is not None:
+        raise BuildError(failure)

@@ -1,4 +1,6 @@
 // Progressive search: replace the plain search form with the Pagefind UI when it can work.
+// A large site's index comes in several bundles (pagefind/bundles.json lists the others);
+// the UI merges them, ranking all results together.
 // Without JavaScript, or from file:// (where the index cannot be fetched), the form stays and
 // opens the search page. Paths are derived from the page's own link to the home page, so the
 // site works at any host path.
@@ -13,12 +15,20 @@
 
   function mount(box, query) {
     var root = rootOf(box);
+    fetch(root + "pagefind/bundles.json")
+      .then(function (response) { return response.ok ? response.json() : { more: [] }; })
+      .catch(function () { return { more: [] }; })
+      .then(function (bundles) { start(box, root, query, bundles.more || []); });
+  }
+
+  function start(box, root, query, more) {
     var holder = document.createElement("div");
     holder.className = "pagefind-holder";
     box.replaceChildren(holder);
     var ui = new window.PagefindUI({
       element: holder,
       bundlePath: root + "pagefind/",
+      mergeIndex: more.map(function (path) { return { bundlePath: root + path }; }),
       baseUrl: root,
       showImages: false,
       showSubResults: false,
