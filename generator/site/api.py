@@ -82,7 +82,8 @@ def item_ref(row: dict[str, Any]) -> dict[str, Any]:
 
 def index_document(db: sqlite_utils.Database) -> dict[str, Any]:
     """Everything the API has, as references: the place to start crawling."""
-    menus = [{**menu_ref(m), "published_at": m["published_at"]} for m in queries.published_menus(db)]
+    menus = [{**menu_ref(m), "published_at": m["published_at"]}
+             for m in queries.published_menus(db, brief=True)]
     items = [{**item_ref(i), "release_date": i["release_date"]} for i in queries.all_items(db)]
     curators = [curator_ref(u["handle"], u["display_name"])
                 for u in db.query("SELECT handle, display_name FROM users ORDER BY handle")]
@@ -160,7 +161,7 @@ def curator_document(db: sqlite_utils.Database, handle: str) -> dict[str, Any]:
     """One curator: profile, published menus, public log and taste profile."""
     user = next(iter(db.query(
         "SELECT id, handle, display_name, bio, url FROM users WHERE handle = :h", {"h": handle})))
-    menus = [m for m in queries.published_menus(db) if m["curator_handle"] == handle]
+    menus = queries.published_menus(db, owner=handle, brief=True)
     states = db.query(queries.item_summary_sql("""
         JOIN user_item_states s ON s.media_item_id = i.id WHERE s.user_id = :u
         ORDER BY i.media_type, i.slug""").replace(

@@ -19,7 +19,7 @@ def feed(db: sqlite_utils.Database, *, owner: str | None = None) -> dict[str, An
 def sitemap_entries(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every public HTML page with the date it last changed (when content says so)."""
     entries: list[dict[str, Any]] = [{"url": "/", "lastmod": None}]
-    for menu in queries.published_menus(db):
+    for menu in queries.published_menus(db, brief=True):
         lastmod = (menu["updated_at"] or menu["published_at"] or "")[:10] or None
         entries.append({"url": urls.menu_url(menu["slug"]), "lastmod": lastmod})
         if has_story(db, menu["id"]):

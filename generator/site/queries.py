@@ -35,28 +35,34 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
 
 
 def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
-                    limit: int | None = None, tag: str | None = None) -> list[dict[str, Any]]:
-    """Published menus, newest first, with curator, size, parent and tags (with their slugs).
+                    limit: int | None = None, tag: str | None = None,
+                    brief: bool = False) -> list[dict[str, Any]]:
+    """Published menus, newest first, with curator, size, parent and tags (with their slugs);
+    `brief` ones carry only what a link to them needs (slug, title, dates, curator).
 
-    Filters run in SQL, so a page's recorded query answers only for the menus it shows and
-    an edit elsewhere does not re-render it."""
+    Filters run in SQL, and a brief list reads no other column, so a page's recorded query
+    answers only for the menus (and the fields) it shows, and an edit elsewhere does not
+    re-render it."""
     where = "m.status = 'published'" + (" AND u.handle = :owner" if owner else "")
     if tag:
         where += """ AND EXISTS (SELECT 1 FROM json_each(m.tags) j JOIN tags t
                                  ON t.name = j.value AND t.owner_id IS NULL WHERE t.slug = :tag)"""
-    rows = _rows(db, f"""
-        SELECT m.id, m.slug, m.title, m.published_at, m.updated_at, m.tags, m.introduction,
-               u.handle AS curator_handle, u.display_name AS curator_name,
+    details = "" if brief else """, m.tags, m.introduction,
                (SELECT count(*) FROM course_items ci JOIN courses c ON c.id = ci.course_id
                 WHERE c.menu_id = m.id) AS item_count,
                (SELECT count(*) FROM courses c WHERE c.menu_id = m.id) AS course_count,
                (SELECT p.slug FROM menu_lineage l JOIN menus p ON p.id = l.parent_menu_id
                 WHERE l.menu_id = m.id AND p.status = 'published'
-                ORDER BY l.depth LIMIT 1) AS parent_slug
+                ORDER BY l.depth LIMIT 1) AS parent_slug"""
+    rows = _rows(db, f"""
+        SELECT m.id, m.slug, m.title, m.published_at, m.updated_at,
+               u.handle AS curator_handle, u.display_name AS curator_name{details}
         FROM menus m JOIN users u ON u.id = m.owner_id
         WHERE {where}
         ORDER BY m.published_at DESC, m.slug{f" LIMIT {int(limit)}" if limit else ""}""",
                  {"owner": owner, "tag": tag})
+    if brief:
+        return rows
     slugs = tag_slugs(db)
     for row in rows:
         row["tags"] = [{"name": t, "slug": slugs.get(t, "")} for t in row["tags"]]

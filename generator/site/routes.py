@@ -174,7 +174,7 @@ def _not_found(db: sqlite_utils.Database) -> Page:
 
 def _search(db: sqlite_utils.Database) -> Page:
     # A search page is for visitors, not search engines: the pages it finds are in the sitemap.
-    return Page("/search/", "search.html", {"menus": queries.published_menus(db),
+    return Page("/search/", "search.html", {"menus": queries.published_menus(db, brief=True),
                                             "items": queries.all_items(db), "noindex": True})
 
 

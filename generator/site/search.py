@@ -131,7 +131,7 @@ def index_site(site: Path, previous: Path | None = None,
                 for relpath in bundles[number]:
                     target = folder / relpath
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes((site / relpath).read_bytes())
+                    _link_or_copy(site / relpath, target)
                 folder.mkdir(parents=True, exist_ok=True)
                 runs.append(_Run(folder, fresh, stamp, number))
             _run_all(runs)
@@ -145,6 +145,15 @@ def index_site(site: Path, previous: Path | None = None,
     for extra in _bundles_beyond(site, bundles):
         touched += _replace_bundle(None, extra)
     return touched
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """Put a page where Pagefind will read it: a hard link (the work folder sits beside the
+    site, on its file system; pages are never rewritten in place), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def _bundles_beyond(site: Path, bundles: list[dict[str, bytes]]) -> Iterator[Path]:
