@@ -22,6 +22,7 @@ from pathlib import Path
 from generator.errors import BuildError, Problem
 from generator.settings import Settings
 from generator.state import FileTable, Scanned, get_meta, open_state, scan_tree, state_path
+from generator.timings import recording, timed
 
 
 @dataclass
@@ -35,6 +36,7 @@ class BuildReport:
     rendered: int = 0
     written: int = 0
     removed: int = 0
+    timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds (timings.py)
 
 def build(settings: Settings, *, strict: bool = False, full: bool = False) -> BuildReport:
     """Build the site: incremental when a previous build's state is usable, else full.
@@ -51,17 +53,19 @@ def build(settings: Settings, *, strict: bool = False, full: bool = False) -> Bu
 
     clean_stale_staging(settings.output_dir)
     clean_stale_files(settings.db_path.parent, settings.db_path.name + ".", ".tmp")
-    print_ = Inputs(settings)
-    state = None if full else _usable_state(settings, print_.fingerprint)
-    if state is None:
-        from generator.steps import full_build
+    with recording() as phases:
+        print_ = Inputs(settings)
+        state = None if full else _usable_state(settings, print_.fingerprint)
+        if state is None:
+            from generator.steps import full_build
 
-        report = full_build(settings, print_, strict)
-    else:
-        try:
-            report = _update(settings, print_, state, strict)
-        finally:
-            state.close()
+            report = full_build(settings, print_, strict)
+        else:
+            try:
+                report = _update(settings, print_, state, strict)
+            finally:
+                state.close()
+    report.timings = phases
     report.seconds = time.perf_counter() - started
     return report
 
@@ -119,6 +123,7 @@ class Inputs:
         assert self.settings.data_dir is not None
         return [self.settings.data_dir / name for name in DATA_FILES]
 
+    @timed("scan")
     def scan(self) -> dict[str, Scanned]:
         files: dict[str, Scanned] = {}
         for root in self.roots.values():

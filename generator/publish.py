@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from generator.timings import timed
+
 _RENAME_EXCHANGE = 2
 
 
@@ -29,6 +31,7 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
+@timed("publish")
 def swap_into_place(staging: Path, target: Path) -> None:
     """Make `staging` the new `target`. Readers see the old site or the new one, never a mix."""
     if target.is_symlink():
@@ -151,6 +154,7 @@ class Shadow:
         for key, value in values.items():
             set_meta(self.state, key, value)
 
+    @timed("publish")
     def prepare(self) -> None:
         """Make the shadow an exact copy of the live tree (sharing its files)."""
         live, shadow_gen = self._meta("live_gen"), self._meta("shadow_gen")
@@ -190,6 +194,7 @@ class Shadow:
                 break
             parent = parent.parent
 
+    @timed("publish")
     def publish(self, changes: list[str]) -> None:
         """Swap the shadow in; the old live tree becomes the shadow, one generation behind."""
         live = self._meta("live_gen")

@@ -50,6 +50,7 @@ from generator.state import (
     set_meta,
     state_path,
 )
+from generator.timings import timed
 
 
 def derive_steps(settings: Settings) -> list[tuple[str, Callable[[sqlite_utils.Database], None]]]:
@@ -96,6 +97,7 @@ def build_database(settings: Settings, *, strict: bool = False) -> tuple[Path, l
     return _new_database(settings, site)[0], warnings, len(site.items), len(site.menus)
 
 
+@timed("database")
 def _new_database(settings: Settings, site: Site) -> tuple[Path, dict[str, list[str]]]:
     """A fresh database of `site` beside the target, and what each derive step read."""
     assert settings.db_path is not None and settings.build_time is not None
@@ -215,6 +217,7 @@ class _transaction:
         self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
 
 
+@timed("state")
 def _save_pages(state: sqlite3.Connection, db: sqlite3.Connection, records: list[PageRecord],
                 *, replace_all: bool = False) -> None:
     """Record what each rendered page read and wrote, replacing its previous record."""
@@ -291,6 +294,7 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
     return report
 
 
+@timed("database")
 def _update_database(settings: Settings, inputs: Inputs, state: sqlite3.Connection, db_file: Path,
                      site: Site, changed: set[str], removed: set[str], *,
                      all_menus_and_logs: bool) -> set[str]:
@@ -434,6 +438,7 @@ def _replace_database(settings: Settings, db_file: Path) -> None:
         os.replace(db_file, settings.db_path)
 
 
+@timed("stale pages")
 def _stale_pages(state: sqlite3.Connection, db: sqlite3.Connection,
                  changed_columns: set[str]) -> set[int]:
     """Pages with a recorded query that reads a changed column and now answers differently."""

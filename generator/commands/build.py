@@ -14,7 +14,8 @@ from generator.commands.options import settings_from, site_options
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--full", is_flag=True,
               help="Rebuild everything from scratch instead of only what changed.")
-def command(strict: bool, full: bool, **options: Any) -> None:
+@click.option("--timings", is_flag=True, help="Print where the build's time went, phase by phase.")
+def command(strict: bool, full: bool, timings: bool, **options: Any) -> None:
     """Load content into the database and render the site into the output folder.
 
     Incremental when a previous build's state is at hand: only changed files reload and
@@ -39,3 +40,13 @@ def command(strict: bool, full: bool, **options: Any) -> None:
             f"Built {report.pages} pages from {report.menus} menus and {report.items} items "
             f"into {settings.output_dir} in {report.seconds:.2f}s."
         )
+    if timings:
+        click.echo(format_timings(report.timings, report.seconds))
+
+
+def format_timings(phases: dict[str, float], total: float) -> str:
+    """One line per phase, then what no phase accounts for (start-up, planning, state)."""
+    width = max((len(name) for name in phases), default=5)
+    lines = [f"  {name:<{width}}  {seconds:8.3f}s" for name, seconds in phases.items()]
+    lines.append(f"  {'other':<{width}}  {max(total - sum(phases.values()), 0.0):8.3f}s")
+    return "Timings:\n" + "\n".join(lines)

@@ -17,6 +17,7 @@ from generator.errors import ContentError, ContentErrors, Problem
 from generator.published import RECORD_FILE, check_record, read_record
 from generator.settings import Settings
 from generator.shares import live_shares, load_shares, share_display
+from generator.timings import timed
 
 
 @dataclass
@@ -35,6 +36,7 @@ class ParseCache(Protocol):
     def put(self, path: Path, kind: str, parsed: Parsed) -> None: ...
 
 
+@timed("load")
 def load_site(settings: Settings, *, strict: bool = False,
               cache: ParseCache | None = None) -> tuple[Site, list[Problem]]:
     """Read and check every content file. Raise ContentErrors listing every error found.

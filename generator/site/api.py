@@ -18,6 +18,7 @@ import sqlite_utils
 from generator.errors import BuildError
 from generator.site import queries, urls
 from generator.site.safejson import dumps_safe
+from generator.timings import timed
 
 API_VERSION = "1.0"
 SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas" / "api"
@@ -211,6 +212,7 @@ def _absolute_links(value: Any, base_url: str) -> Any:
     return value
 
 
+@timed("api schemas")
 def publish_schemas(out_dir: Path) -> list[str]:
     """Write the API's JSON Schemas next to the documents that name them; return the paths
     (relative to `out_dir`) whose bytes changed."""

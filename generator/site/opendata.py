@@ -14,6 +14,7 @@ from pathlib import Path
 
 from generator.errors import BuildError
 from generator.publish import clean_stale_files
+from generator.timings import timed
 
 SITE_PATH = "data/omakase.sqlite"
 TMP_PREFIX = ".omakase-opendata-"
@@ -38,6 +39,7 @@ REMOVALS: tuple[str, ...] = (
 )
 
 
+@timed("open data")
 def write_public_copy(conn: sqlite3.Connection, out_dir: Path) -> list[str]:
     """Write the public copy of the database behind `conn` to `out_dir`/data/omakase.sqlite.
 
@@ -53,6 +55,9 @@ def write_public_copy(conn: sqlite3.Connection, out_dir: Path) -> list[str]:
         source = conn.execute("PRAGMA database_list").fetchone()[2]
         public = sqlite3.connect(f"file:{tmp}", uri=True, isolation_level=None)
         try:
+            # A work file: a crash throws it away, so no journal and no syncing to disk.
+            public.execute("PRAGMA journal_mode = OFF")
+            public.execute("PRAGMA synchronous = OFF")
             copy_in_key_order(public, source)
             strip_private(public)
             # Rewrites every page: nothing deleted survives in free pages or slack space.

@@ -31,6 +31,7 @@ from generator.site import api, charts, jsonld, search, urls
 from generator.site.record import Read, RecordingEnvironment, connect_recording
 from generator.site.routes import ROUTES, Page, Route
 from generator.site.safejson import script_json
+from generator.timings import timed
 
 
 class ContainedLoader(jinja2.FileSystemLoader):
@@ -295,6 +296,7 @@ def _render_chunk(chunk: Sequence[tuple[str, tuple[Any, ...], bytes | None]]) ->
     return [_worker.render(name, key, old) for name, key, old in chunk]
 
 
+@timed("render")
 def render_all(settings: Settings, db_path: Path, out_dir: Path,
                jobs: Sequence[tuple[str, tuple[Any, ...], bytes | None]],
                on_record: Callable[[PageRecord], None], *, processes: int | None = None) -> None:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from generator.errors import BuildError
 from generator.procs import die_with_parent
+from generator.timings import timed
 
 BUNDLE = "pagefind"
 BUNDLES_FILE = "bundles.json"  # in the first bundle: where the others are, for search.js
@@ -94,6 +95,7 @@ def _stamp_of(pages: Mapping[str, bytes], split_by: str) -> str:
     return digest.hexdigest()
 
 
+@timed("search")
 def index_site(site: Path, previous: Path | None = None,
                pages: Mapping[str, bytes] | None = None) -> list[str]:
     """Bring the search bundles of `site` up to date; return the paths (relative to `site`)
