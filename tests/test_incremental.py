@@ -297,3 +297,28 @@ def test_build_watches_the_data_files_the_loader_reads() -> None:
 
     assert DATA_FILES == (SHARES_FILE, SECRET_FILE, RECORD_FILE)
     assert SECRET_ENV == "OMAKASE_SHARE_SECRET"
+
+
+def test_timings_name_the_phases_of_each_kind_of_build(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    root = sample_site(tmp_path / "site")
+
+    def phases(*extra: str) -> dict[str, float]:
+        result = CliRunner().invoke(main, ["build", "--root", str(root), "--timings", *extra])
+        assert result.exit_code == 0, result.output
+        lines = result.output.split("Timings:\n", 1)[1].splitlines()
+        return {name.strip(): float(value.rstrip("s")) for name, value in
+                (line.rsplit(None, 1) for line in lines)}
+
+    cold = phases()
+    assert {"scan", "load", "database", "render", "search", "open data", "publish",
+            "other"} <= set(cold)
+    assert all(seconds >= 0 for seconds in cold.values())
+    path = root / "content/menus/alone-in-orbit.md"
+    path.write_text(path.read_text().replace("Leave the ground", "Leave the planet"))
+    edit = phases()
+    assert {"load", "database", "stale pages", "render", "publish"} <= set(edit)
+    assert set(phases()) == {"scan", "other"}  # nothing changed: nothing loaded or rendered
