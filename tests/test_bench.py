@@ -55,6 +55,8 @@ def test_bench_runs_every_scenario_on_a_tiny_corpus(tmp_path: Path,
     for scenario in ("| cold |", "| noop |", "| menu-edit |", "| item-edit |", "| hugo |"):
         assert scenario in out
     assert "Machine: " in report.read_text() and "| hugo |" in report.read_text()
+    # The phases of each Omakase build, from `build --timings`.
+    assert "| phase | cold | noop |" in out and "| render |" in out and "| search |" in out
     hugo_pages = list((tmp_path / "w/hugo/public/pages").glob("*/index.html"))
     built = int(out.split("→ ")[1].split(" pages")[0])
     assert len(hugo_pages) == built

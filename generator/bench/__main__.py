@@ -7,7 +7,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from generator.bench.run import PROJECT, machine, run, table
+from generator.bench.run import PROJECT, machine, phase_table, run, table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
         scenarios, corpus, pages = run(workdir, args.items, args.menus, args.runs,
                                        not args.no_hugo, args.tools)
     result = table(scenarios, args.runs)
+    phases = phase_table(scenarios)
+    if phases:
+        result += "\n\n### Where the time goes\n\n" + phases
     head = (f"{corpus.items} items, {corpus.menus} menus, {corpus.curators} curators → "
             f"{pages} pages. Machine: {machine()}.")
     print(head)

@@ -28,6 +28,18 @@ class Sample:
     rss_mib: float
     output: str = ""
 
+    @property
+    def phases(self) -> dict[str, float]:
+        """The phases `omakase build --timings` printed (none for Hugo)."""
+        if "Timings:\n" not in self.output:
+            return {}
+        found = {}
+        for line in self.output.split("Timings:\n", 1)[1].splitlines():
+            name, _, value = line.strip().rpartition(" ")
+            if name and value.endswith("s"):
+                found[name.strip()] = float(value[:-1])
+        return found
+
 
 @dataclass
 class Scenario:
@@ -42,6 +54,13 @@ class Scenario:
     @property
     def rss(self) -> float:
         return max(s.rss_mib for s in self.samples)
+
+    def phase_medians(self) -> dict[str, float]:
+        names: dict[str, None] = {}
+        for sample in self.samples:
+            names.update(dict.fromkeys(sample.phases))
+        return {name: statistics.median(s.phases.get(name, 0.0) for s in self.samples)
+                for name in names}
 
 
 def timed(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Sample:
@@ -104,7 +123,7 @@ def hugo_site(root: Path, site: Path, pages: int) -> None:
 
 
 def omakase(site: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "generator", "build", "--root", str(site), *extra]
+    return [sys.executable, "-m", "generator", "build", "--root", str(site), "--timings", *extra]
 
 
 def clean_build(site: Path) -> None:
@@ -199,3 +218,22 @@ def table(scenarios: list[Scenario], runs: int) -> str:
         lines.append(f"| {s.name} | {s.median:.3f} | {min(times):.3f} | {max(times):.3f} | "
                      f"{s.rss:.0f} | {ratio} | {s.note} |")
     return "\n".join(lines) + f"\n\nMedians of {runs} run(s); wall time of the whole command."
+
+
+def phase_table(scenarios: list[Scenario]) -> str:
+    """Median seconds per build phase (`omakase build --timings`), one column per scenario."""
+    shown = [s for s in scenarios if any(x.phases for x in s.samples)]
+    if not shown:
+        return ""
+    medians = {s.name: s.phase_medians() for s in shown}
+    names: dict[str, None] = {}
+    for phases in medians.values():
+        names.update(dict.fromkeys(phases))
+    names.pop("other", None)
+    lines = ["| phase | " + " | ".join(s.name for s in shown) + " |",
+             "|---|" + "---:|" * len(shown)]
+    for name in [*names, "other"]:
+        cells = [f"{medians[s.name][name]:.3f}" if name in medians[s.name] else "–" for s in shown]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return ("\n".join(lines) + "\n\nMedian seconds per phase; `other` is start-up, planning and "
+            "what no phase covers.")
