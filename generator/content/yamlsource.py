@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 
 from generator.errors import ContentError
 
@@ -15,6 +16,25 @@ MAX_DEPTH = 50
 # Invisible control characters and lone surrogates (reachable through "\u0000"-style escapes)
 # break SQLite text functions and UTF-8 output; no content needs them.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+_RESOLVED: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+
+class _Loader(Loader):  # type: ignore[misc, valid-type]
+    """libyaml's safe loader whose tag resolution of plain scalars is remembered: keys and
+    common values repeat in every file, and resolving tries several regular expressions."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or len(value) > 40:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_RESOLVED) < 50_000:
+                _RESOLVED[key] = tag
+        return tag
 
 
 class LocDict(dict):
@@ -53,9 +73,10 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> Any:
     Aliases are refused (no anchor bombs), duplicate keys are errors naming both lines.
     """
     offset = first_line - 1
-    if "&" in text or "*" in text:  # cheap test first: most files have neither
+    anchors = "&" in text or "*" in text
+    if anchors:  # cheap test first: most files have neither
         _refuse_anchors(text, path, offset)
-    loader = Loader(text)
+    loader = _Loader(text)
     try:
         try:
             node = loader.get_single_node()
@@ -77,7 +98,7 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> Any:
             raise ContentError(path, first_line, f"invalid YAML: {exc}") from None
         if node is None:
             return None
-        return _Builder(loader, path, offset).build(node)
+        return _construct(loader, node, path, offset, anchors)
     finally:
         loader.dispose()
 
@@ -103,98 +124,103 @@ def _refuse_anchors(text: str, path: str, offset: int) -> None:
         loader.dispose()
 
 
-class _Builder:
-    def __init__(self, loader: Any, path: str, offset: int) -> None:
-        self.loader = loader
-        self.path = path
-        self.offset = offset
-        self.seen: set[int] = set()
-        self.depth = 0
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+# The scalar tags content uses, constructed by calling libyaml's safe constructor for the tag
+# directly: the general `construct_object` costs several Python calls per scalar.
+_DIRECT = {tag: SafeConstructor.yaml_constructors[tag] for tag in (
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")}
 
-    def line(self, node: yaml.Node) -> int:
-        return node.start_mark.line + 1 + self.offset
 
-    def build(self, node: yaml.Node) -> Any:
-        # A node met twice is an alias: refuse it, which also defuses "billion laughs".
-        if id(node) in self.seen:
-            raise ContentError(
-                self.path,
-                self.line(node),
-                "YAML anchors and aliases (&name / *name) are not allowed in content",
-                "write the value out in full",
-            )
-        self.seen.add(id(node))
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node)
-        # Content nests a few levels; a deep document is an attack on the stack, not content.
-        if self.depth >= MAX_DEPTH:
-            raise ContentError(self.path, self.line(node),
-                               f"YAML nested deeper than {MAX_DEPTH} levels")
-        self.depth += 1
-        try:
-            if isinstance(node, yaml.SequenceNode):
-                out = LocList(self.build(child) for child in node.value)
-                out.line = self.line(node)
-                out.item_lines = [self.line(child) for child in node.value]
-                return out
-            if isinstance(node, yaml.MappingNode):
-                return self.mapping(node)
-        finally:
-            self.depth -= 1
-        raise ContentError(self.path, self.line(node), "unsupported YAML node")
+def _construct(loader: Any, root: yaml.Node, path: str, offset: int, aliases: bool) -> Any:
+    """The document as LocDict/LocList/scalars. One closure walks the nodes: this runs for
+    every value of every file, so it avoids method lookups and per-node objects.
+    `aliases` is False when the text has no '*' or '&': then no node can be met twice."""
+    seen: set[int] = set()
+    control = _CONTROL.search
+    scalar_node, sequence_node, mapping_node = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
-        if node.tag == "tag:yaml.org,2002:merge" or node.value == "<<" and node.style is None:
-            raise ContentError(self.path, self.line(node), "YAML merge keys (<<) are not allowed")
-        try:
-            value = self.loader.construct_object(node, deep=True)
-        except yaml.constructor.ConstructorError as exc:
-            raise ContentError(
-                self.path, self.line(node), f"invalid value: {exc.problem}"
-            ) from None
-        except ValueError as exc:
-            raise ContentError(
-                self.path,
-                self.line(node),
-                f"invalid value {node.value!r}: {exc}",
-                "dates are written YYYY-MM-DD and must exist in the calendar",
-            ) from None
+    def fail(node: yaml.Node, message: str, hint: str | None = None) -> ContentError:
+        return ContentError(path, node.start_mark.line + 1 + offset, message, hint)
+
+    def scalar(node: yaml.ScalarNode) -> Any:
+        tag = node.tag
+        if tag == _STR:
+            value = node.value
+            if value == "<<" and node.style is None:
+                raise fail(node, "YAML merge keys (<<) are not allowed")
+        else:
+            if tag == _MERGE or node.value == "<<" and node.style is None:
+                raise fail(node, "YAML merge keys (<<) are not allowed")
+            value = _scalar_value(loader, node, fail)
         # Content is text, numbers, dates and yes/no: nothing that JSON or SQLite cannot hold.
-        if isinstance(value, bytes):
-            raise ContentError(self.path, self.line(node), "binary values (!!binary) are not allowed",
-                               "write the value as text")
-        if isinstance(value, str):
-            bad = _CONTROL.search(value)
+        if value.__class__ is str:
+            bad = control(value)
             if bad:
-                raise ContentError(self.path, self.line(node),
-                                   f"control character U+{ord(bad.group()):04X} in a value",
-                                   "remove it; only tabs and line breaks belong in text")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ContentError(self.path, self.line(node),
-                               f"{node.value!r} is not a usable number (infinite or not-a-number)",
-                               "write a finite number, or put the value in quotes")
+                raise fail(node, f"control character U+{ord(bad.group()):04X} in a value",
+                           "remove it; only tabs and line breaks belong in text")
         return value
 
-    def mapping(self, node: yaml.MappingNode) -> LocDict:
-        out = LocDict()
-        out.line = self.line(node)
-        out.key_lines = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise ContentError(self.path, self.line(key_node), "mapping keys must be plain text")
-            key = self.scalar(key_node)
-            if key == "<<":
-                raise ContentError(
-                    self.path, self.line(key_node), "YAML merge keys (<<) are not allowed"
-                )
-            key = str(key)
-            if key in out:
-                raise ContentError(
-                    self.path,
-                    self.line(key_node),
-                    f"duplicate key {key!r} (first on line {out.key_lines[key]})",
-                    "keep one of the two",
-                )
-            out.key_lines[key] = self.line(key_node)
-            out[key] = self.build(value_node)
-        return out
+    def build(node: yaml.Node, depth: int) -> Any:
+        # A node met twice is an alias: refuse it, which also defuses "billion laughs".
+        if aliases:
+            if id(node) in seen:
+                raise fail(node, "YAML anchors and aliases (&name / *name) are not allowed "
+                           "in content", "write the value out in full")
+            seen.add(id(node))
+        kind = node.__class__
+        if kind is scalar_node:
+            return scalar(node)
+        # Content nests a few levels; a deep document is an attack on the stack, not content.
+        if depth >= MAX_DEPTH:
+            raise fail(node, f"YAML nested deeper than {MAX_DEPTH} levels")
+        if kind is mapping_node:
+            out = LocDict()
+            out.line = node.start_mark.line + 1 + offset
+            key_lines: dict[str, int] = {}
+            out.key_lines = key_lines
+            for key_node, value_node in node.value:
+                if key_node.__class__ is not scalar_node:
+                    raise fail(key_node, "mapping keys must be plain text")
+                key = scalar(key_node)
+                if key == "<<":
+                    raise fail(key_node, "YAML merge keys (<<) are not allowed")
+                if key.__class__ is not str:
+                    key = str(key)
+                if key in key_lines:
+                    raise fail(key_node, f"duplicate key {key!r} (first on line {key_lines[key]})",
+                               "keep one of the two")
+                key_lines[key] = key_node.start_mark.line + 1 + offset
+                out[key] = build(value_node, depth + 1)
+            return out
+        if kind is sequence_node:
+            children = node.value
+            items = LocList([build(child, depth + 1) for child in children])
+            items.line = node.start_mark.line + 1 + offset
+            items.item_lines = [child.start_mark.line + 1 + offset for child in children]
+            return items
+        raise fail(node, "unsupported YAML node")
+
+    return build(root, 0)
+
+
+def _scalar_value(loader: Any, node: yaml.ScalarNode, fail: Any) -> Any:
+    """A scalar of a tag other than plain text, refusing values content cannot hold."""
+    construct = _DIRECT.get(node.tag)
+    try:
+        value = construct(loader, node) if construct else loader.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as exc:
+        raise fail(node, f"invalid value: {exc.problem}") from None
+    except (ValueError, KeyError, AttributeError) as exc:
+        # ValueError: an impossible date or number; KeyError/AttributeError: an explicit
+        # !!bool or !!timestamp tag on a value that is not one.
+        detail = str(exc) if isinstance(exc, ValueError) else "not a value of its tag"
+        raise fail(node, f"invalid value {node.value!r}: {detail}",
+                   "dates are written YYYY-MM-DD and must exist in the calendar") from None
+    if isinstance(value, bytes):
+        raise fail(node, "binary values (!!binary) are not allowed", "write the value as text")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise fail(node, f"{node.value!r} is not a usable number (infinite or not-a-number)",
+                   "write a finite number, or put the value in quotes")
+    return value
