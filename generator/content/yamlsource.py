@@ -18,22 +18,31 @@ MAX_DEPTH = 50
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
-_RESOLVED: dict[tuple[str, tuple[bool, bool]], str] = {}
+_RESOLVED: dict[str, str] = {}
 
 
 class _Loader(Loader):  # type: ignore[misc, valid-type]
-    """libyaml's safe loader whose tag resolution of plain scalars is remembered: keys and
-    common values repeat in every file, and resolving tries several regular expressions."""
+    """libyaml's safe loader with a quicker tag resolution (it runs for every node).
+
+    The safe loader has no path resolvers, so a node's tag depends on its kind and, for a
+    plain scalar, on its text alone: that of short texts (keys, common values) is remembered.
+    """
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is not yaml.ScalarNode or len(value) > 40:
+        if self.yaml_path_resolvers:
             return super().resolve(kind, value, implicit)
-        key = (value, implicit)
-        tag = _RESOLVED.get(key)
+        if kind is not yaml.ScalarNode:
+            return self.DEFAULT_MAPPING_TAG if kind is yaml.MappingNode \
+                else self.DEFAULT_SEQUENCE_TAG
+        if not implicit[0]:
+            return self.DEFAULT_SCALAR_TAG
+        if len(value) > 40:
+            return super().resolve(kind, value, implicit)
+        tag = _RESOLVED.get(value)
         if tag is None:
             tag = super().resolve(kind, value, implicit)
             if len(_RESOLVED) < 50_000:
-                _RESOLVED[key] = tag
+                _RESOLVED[value] = tag
         return tag
 
 
