@@ -145,15 +145,19 @@ class StateParseCache:
                 "SELECT path, parsed FROM files WHERE parsed IS NOT NULL") if path not in changed}
         self.new: dict[str, tuple[str, bytes]] = {}
 
-    def _key(self, path: Path) -> str:
+    def _key(self, path: Path | str) -> str:
         return str(path)  # the loader's paths are absolute, like the scan's
 
-    def get(self, path: Path, kind: str) -> Parsed | None:
+    def get(self, path: Path | str, kind: str) -> Parsed | None:
         blob = self.blobs.get(self._key(path))
         return pickle.loads(blob) if blob is not None else None
 
-    def put(self, path: Path, kind: str, parsed: Parsed) -> None:
+    def put(self, path: Path | str, kind: str, parsed: Parsed) -> None:
         self.new[self._key(path)] = (kind, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def put_pickled(self, path: Path | str, kind: str, blob: bytes) -> None:
+        """`put` of a parse a loader worker already pickled (the same bytes `put` makes)."""
+        self.new[self._key(path)] = (kind, blob)
 
 
 def save_files(conn: sqlite3.Connection, files: dict[str, Scanned], removed: Iterable[str],

@@ -7,10 +7,11 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from generator.content.files import load_markdown_file, load_yaml_file
 from generator.content.model import MEDIA_TYPES, Site
+from generator.content.parallel import parse_files
 from generator.content.parse import parse_curator, parse_item, parse_log, parse_menu
 from generator.content.validate import validate_site
 from generator.errors import ContentError, ContentErrors, Problem
@@ -31,9 +32,9 @@ class Parsed:
 class ParseCache(Protocol):
     """Parses of unchanged files kept between builds; `get` returns a fresh copy or None."""
 
-    def get(self, path: Path, kind: str) -> Parsed | None: ...
+    def get(self, path: Path | str, kind: str) -> Parsed | None: ...
 
-    def put(self, path: Path, kind: str, parsed: Parsed) -> None: ...
+    def put(self, path: Path | str, kind: str, parsed: Parsed) -> None: ...
 
 
 @timed("load")
@@ -79,77 +80,70 @@ def load_site(settings: Settings, *, strict: bool = False,
         seen[kind, key] = (path, line)
         return True
 
-    def parsed(path: Path, kind: str, parse: Callable[[Path, str, list[Problem]], Any]) -> Parsed | None:
-        """One file's parse: from the cache when its content is unchanged, else parsed now."""
-        hit = cache.get(path, kind) if cache is not None else None
-        if hit is not None:
-            problems.extend(hit.problems)
-            return hit
-        local: list[Problem] = []
-        try:
-            result = Parsed(parse(path, display(path), local), local)
-        except ContentError as exc:
-            result = Parsed(None, [*local, exc.problem])
-        except OSError as exc:
-            problems.append(Problem(display(path), None, f"cannot read file: {exc.strerror}"))
-            return None
-        if cache is not None:
-            cache.put(path, kind, result)
-        problems.extend(result.problems)
-        return result
-
-    for path in _files(content / "curators", ".yaml", problems, display):
-        def parse_one(path: Path, name: str, local: list[Problem]) -> Any:
-            curator = parse_curator(load_yaml_file(path, name, limit), name, path.stem, local)
-            return (curator, curator.line) if curator else None
-        got = parsed(path, "curator", parse_one)
-        if got and got.value:
-            curator, line = got.value
-            if claim("handle", curator.handle, display(path), line):
-                site.curators[curator.handle] = curator
-
+    # First the listing: every file to parse, and the listing's own problems, in the order
+    # they are reported.
+    plan: list[Task | Problem] = []
+    plan.extend(_tasks(content / "curators", ".yaml", "curator", "", plan, display))
     items_dir = content / "items"
     if items_dir.is_symlink():
-        problems.append(Problem(display(items_dir), None, "symbolic links are not followed in content",
-                                "replace the linked folder with a real one"))
+        plan.append(Problem(display(items_dir), None, "symbolic links are not followed in content",
+                            "replace the linked folder with a real one"))
     elif items_dir.is_dir():
         for entry in sorted(items_dir.iterdir()):
             if entry.name in MEDIA_TYPES and (entry.is_dir() or entry.is_symlink()):
                 continue  # a linked type folder is refused when its files are listed
             if entry.name.startswith("."):
                 continue
-            problems.append(Problem(
+            plan.append(Problem(
                 display(entry), None, f"unknown item type folder {entry.name!r}",
                 "items live in items/book, items/movie, items/game or items/music",
             ))
     for media_type in MEDIA_TYPES if not items_dir.is_symlink() else ():
-        for path in _files(items_dir / media_type, ".md", problems, display):
-            def parse_one(path: Path, name: str, local: list[Problem], media_type: str = media_type) -> Any:
-                data, body, _ = load_markdown_file(path, name, limit)
-                item = parse_item(data, body, name, media_type, path.stem, local)
-                return (item, data.line_of("slug")) if item else None
-            got = parsed(path, "item", parse_one)
-            if got and got.value:
-                item, line = got.value
-                if claim(f"{media_type} slug", item.slug, display(path), line):
-                    site.items[item.ref] = item
+        plan.extend(_tasks(items_dir / media_type, ".md", "item", media_type, plan, display))
+    plan.extend(_tasks(content / "menus", ".md", "menu", "", plan, display))
+    plan.extend(_tasks(content / "logs", ".yaml", "log", "", plan, display))
 
-    for path in _files(content / "menus", ".md", problems, display):
-        def parse_one(path: Path, name: str, local: list[Problem]) -> Any:
-            data, body, _ = load_markdown_file(path, name, limit)
-            menu = parse_menu(data, body, name, path.stem, local)
-            return (menu, menu.line_of("slug")) if menu else None
-        got = parsed(path, "menu", parse_one)
-        if got and got.value:
+    # Then the parses: from the cache when a file's content is unchanged, else parsed now,
+    # on every core when there are many files to parse (a cold build).
+    tasks = [step for step in plan if isinstance(step, tuple)]
+    hits = {task.path: hit for task in tasks
+            if (hit := cache.get(task.path, task.kind) if cache is not None else None) is not None}
+    fresh = parse_files([task for task in tasks if task.path not in hits], limit, _parse_task)
+
+    for step in plan:
+        if isinstance(step, Problem):
+            problems.append(step)
+            continue
+        got = hits.get(step.path)
+        if got is None:
+            outcome = fresh[step.path] if fresh is not None else _parse_task(step, limit)
+            if isinstance(outcome, Problem):  # unreadable: reported, not cached
+                problems.append(outcome)
+                continue
+            if isinstance(outcome, tuple):  # parsed by a worker, pickled as the cache keeps it
+                got, blob = outcome
+                if cache is not None:
+                    _put(cache, step, got, blob)
+            else:
+                got = outcome
+                if cache is not None:
+                    cache.put(step.path, step.kind, got)
+        problems.extend(got.problems)
+        if not got.value:
+            continue
+        if step.kind == "item":
+            item, line = got.value
+            if claim(f"{step.media_type} slug", item.slug, step.display, line):
+                site.items[item.ref] = item
+        elif step.kind == "menu":
             menu, line = got.value
-            if claim("menu slug", menu.slug, display(path), line):
+            if claim("menu slug", menu.slug, step.display, line):
                 site.menus[menu.slug] = menu
-
-    for path in _files(content / "logs", ".yaml", problems, display):
-        def parse_one(path: Path, name: str, local: list[Problem]) -> Any:
-            return parse_log(load_yaml_file(path, name, limit), name, path.stem, local)
-        got = parsed(path, "log", parse_one)
-        if got and got.value:
+        elif step.kind == "curator":
+            curator, line = got.value
+            if claim("handle", curator.handle, step.display, line):
+                site.curators[curator.handle] = curator
+        else:
             site.logs[got.value.curator] = got.value
 
     _load_payloads(site, settings.data_dir / "sources", problems, display, limit, cache)
@@ -166,7 +160,19 @@ def load_site(settings: Settings, *, strict: bool = False,
     return site, [p for p in problems if p.severity != "error"]
 
 
-def _files(folder: Path, suffix: str, problems: list[Problem], display) -> list[Path]:  # noqa: ANN001
+class Task(NamedTuple):
+    """One content file to parse: its kind ("curator", "item", "menu", "log"), absolute path,
+    path as shown in messages, file name without the extension, and media type (items)."""
+
+    kind: str
+    path: str
+    display: str
+    stem: str
+    media_type: str
+
+
+def _tasks(folder: Path, suffix: str, kind: str, media_type: str, problems: list[Any],
+           display: Callable[[Path], str]) -> list[Task]:
     """Content files of one folder, sorted; stray files and links out of the site are errors."""
     if folder.is_symlink():
         problems.append(Problem(display(folder), None, "symbolic links are not followed in content",
@@ -175,22 +181,62 @@ def _files(folder: Path, suffix: str, problems: list[Problem], display) -> list[
     if not folder.is_dir():
         return []
     out = []
-    # os.scandir: the entry types come with the listing, no extra system call per file.
+    shown = display(folder)
+    # os.scandir: the entry types come with the listing, no extra system call per file; plain
+    # strings, not Path objects, for the thousands of files of a big site.
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        if entry.name.startswith("."):
+        name = entry.name
+        if name.startswith("."):
             continue
-        path = folder / entry.name
         if entry.is_symlink():
-            problems.append(Problem(display(path), None, "symbolic links are not followed in content",
+            problems.append(Problem(f"{shown}/{name}", None,
+                                    "symbolic links are not followed in content",
                                     "replace the link with the file itself"))
-        elif entry.is_file(follow_symlinks=False) and entry.name.endswith(suffix) \
-                and len(entry.name) > len(suffix):
-            out.append(path)
+        elif entry.is_file(follow_symlinks=False) and name.endswith(suffix) \
+                and len(name) > len(suffix):
+            out.append(Task(kind, entry.path, f"{shown}/{name}", name[:-len(suffix)], media_type))
         else:
-            problems.append(Problem(display(path), None,
+            problems.append(Problem(f"{shown}/{name}", None,
                                     f"unexpected {'folder' if entry.is_dir() else 'file'} here",
                                     f"this folder holds only {suffix} files"))
     return out
+
+
+def _parse_task(task: Task, limit: int) -> Parsed | Problem:
+    """One file's parse with the problems it has alone, or the problem of an unreadable file."""
+    local: list[Problem] = []
+    try:
+        return Parsed(_parse_content(task, limit, local), local)
+    except ContentError as exc:
+        return Parsed(None, [*local, exc.problem])
+    except OSError as exc:
+        return Problem(task.display, None, f"cannot read file: {exc.strerror}")
+
+
+def _parse_content(task: Task, limit: int, local: list[Problem]) -> Any:
+    """The model object of one file, with the line its key is claimed from (logs claim none)."""
+    kind, path, name, stem = task.kind, task.path, task.display, task.stem
+    if kind == "item":
+        data, body, _ = load_markdown_file(path, name, limit)
+        item = parse_item(data, body, name, task.media_type, stem, local)
+        return (item, data.line_of("slug")) if item else None
+    if kind == "menu":
+        data, body, _ = load_markdown_file(path, name, limit)
+        menu = parse_menu(data, body, name, stem, local)
+        return (menu, menu.line_of("slug")) if menu else None
+    if kind == "curator":
+        curator = parse_curator(load_yaml_file(path, name, limit), name, stem, local)
+        return (curator, curator.line) if curator else None
+    return parse_log(load_yaml_file(path, name, limit), name, stem, local)
+
+
+def _put(cache: ParseCache, task: Task, parsed: Parsed, blob: bytes) -> None:
+    """Keep a worker's parse in the cache as the worker pickled it, when the cache takes that."""
+    put_pickled = getattr(cache, "put_pickled", None)
+    if put_pickled is not None:
+        put_pickled(task.path, task.kind, blob)
+    else:
+        cache.put(task.path, task.kind, parsed)
 
 
 def _load_payloads(site: Site, folder: Path, problems: list[Problem], display, limit: int,  # noqa: ANN001

@@ -1,0 +1,70 @@
+"""Parse the files of a cold build on every core: forked workers take chunks of the file list."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from generator.errors import Problem
+from generator.procs import die_with_parent
+
+MIN_FILES = 500
+"""Below this many files to parse, starting workers costs more than it saves."""
+
+_job: tuple[Callable[[Any, int], Any], int] | None = None
+
+
+def _parse_chunk(chunk: Sequence[Any]) -> list[bytes | Problem]:
+    """In a worker: each file's parse pickled as the parse cache keeps it (the parent needs
+    those bytes anyway), or the problem of a file that could not be read."""
+    assert _job is not None
+    parse, limit = _job
+    out: list[bytes | Problem] = []
+    for task in chunk:
+        result = parse(task, limit)
+        out.append(result if isinstance(result, Problem)
+                   else pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    return out
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def parse_files(tasks: Sequence[Any], limit: int, parse: Callable[[Any, int], Any], *,
+                processes: int | None = None,
+                minimum: int | None = None) -> dict[str, tuple[Any, bytes] | Problem] | None:
+    """Each task's `parse(task, limit)` by its `path`, computed by forked workers, with its
+    pickled bytes, or None when there are too few tasks or cores for workers to pay (the
+    caller parses in turn). A parse that returned a Problem (unreadable file) comes as is.
+
+    The result does not depend on the workers: each file is parsed alone, and the caller
+    takes the results in its own order. A worker dies with the build (a killed build leaves
+    no parser behind), and an exception in a worker is raised here."""
+    global _job
+    processes = processes or min(cores(), 8)
+    if processes < 2 or len(tasks) < (MIN_FILES if minimum is None else minimum) \
+            or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    size = max(10, min(200, len(tasks) // (processes * 8)))
+    chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+    out: dict[str, tuple[Any, bytes] | Problem] = {}
+    _job = (parse, limit)
+    try:
+        with multiprocessing.get_context("fork").Pool(processes, initializer=die_with_parent) \
+                as pool:
+            for chunk, results in zip(chunks, pool.imap(_parse_chunk, chunks), strict=True):
+                # Unpickled as they come, while the workers go on with the next chunks.
+                for task, result in zip(chunk, results, strict=True):
+                    out[task.path] = result if isinstance(result, Problem) \
+                        else (pickle.loads(result), result)
+    finally:
+        _job = None
+    return out
