@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import sqlite_utils
@@ -26,9 +27,12 @@ def day_stamp(day: str | None, fallback: str | None) -> str | None:
     return f"{parts[0]}-{parts[1]}-{parts[2]}T00:00:00Z"
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value: Any) -> str:
     """JSON stored in the database: compact, keys as written, same bytes for same content."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _JSON.encode(value)  # json.dumps would build a new encoder for every value
 
 
 Rows = dict[str, list[dict[str, Any]]]
@@ -71,7 +75,9 @@ def insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]]
     columns = list(rows[0])
     sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
            f"VALUES ({', '.join('?' for _ in columns)})")
-    conn.executemany(sql, [[row[c] for c in columns] for row in rows])
+    values = itemgetter(*columns)
+    conn.executemany(sql, [values(row) for row in rows] if len(columns) > 1
+                     else [(values(row),) for row in rows])
 
 
 def curator_rows(c: Curator, now: str) -> Rows:
