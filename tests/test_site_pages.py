@@ -329,3 +329,32 @@ def test_summary_keeps_punctuation_next_to_emphasis() -> None:
     assert summary("A fork of *Overheard*, itself.\n\n- one\n- two") == (
         "A fork of Overheard, itself. one two")
     assert summary("word " * 100, limit=20) == "word word word word…"
+
+
+def test_a_tag_with_more_items_than_a_page_holds_is_paginated(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.site import queries
+
+    monkeypatch.setattr(queries, "TAG_PAGE_ITEMS", 1)
+    out = build_sample(tmp_path, BASE)
+    first = lhtml.fromstring((out / "tags/surveillance/index.html").read_bytes())
+    second = lhtml.fromstring((out / "tags/surveillance/page/2/index.html").read_bytes())
+    assert not (out / "tags/surveillance/page/3").exists()
+    card = '//ul[contains(@class, "item-grid")]//p[@class="item-title"]/a'
+    titles = [[a.text_content() for a in page.xpath(card)] for page in (first, second)]
+    assert [len(t) for t in titles] == [1, 1] and titles[0] != titles[1]
+    assert titles[0] + titles[1] == sorted(titles[0] + titles[1])
+    # Menus are on the first page; both pages count everything and link to each other.
+    assert first.xpath('//div[@class="cards"]') and not second.xpath('//div[@class="cards"]')
+    for page, number in ((first, 1), (second, 2)):
+        byline = page.xpath('//p[@class="byline"]')[0].text_content()
+        assert f"2 items · page {number} of 2" in byline
+        pager = page.xpath('//nav[@class="pager"]')[0]
+        assert pager.get("aria-label") == "Pages of items tagged surveillance"
+        assert pager.xpath('.//a[@aria-current="page"]')[0].text_content() == str(number)
+    assert first.xpath('//nav//a[@rel="next"]')[0].get("href") == "page/2/index.html"
+    assert second.xpath('//nav//a[@rel="prev"]')[0].get("href") == "../../index.html"
+    sitemap = (out / "sitemap.xml").read_text()
+    assert f"<loc>{BASE}tags/surveillance/page/2/</loc>" in sitemap
+    checked, broken = check_site(out, BASE)
+    assert broken == []

@@ -31,7 +31,8 @@ def sitemap_entries(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     for row in queries.curators(db):
         entries.append({"url": urls.curator_url(row["handle"]), "lastmod": None})
     for row in queries.tags(db):
-        entries.append({"url": urls.tag_url(row["slug"]), "lastmod": None})
+        for page in range(1, queries.tag_pages(row["item_count"]) + 1):
+            entries.append({"url": urls.tag_url(row["slug"], page), "lastmod": None})
     return entries
 
 

@@ -253,15 +253,36 @@ def tags(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         ORDER BY t.slug""")
 
 
-def tag_detail(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
-    """One tag: the published menus and the items that carry it."""
+TAG_PAGE_ITEMS = 120
+"""Items per tag page: a genre can carry thousands, and one page of them all would weigh
+megabytes on a phone and re-render in full whenever one of its menus changed."""
+
+
+def tag_pages(item_count: int) -> int:
+    """How many pages a tag with `item_count` items has (at least one)."""
+    return max(1, -(-item_count // TAG_PAGE_ITEMS))
+
+
+def tag_detail(db: sqlite_utils.Database, slug: str, page: int = 1) -> dict[str, Any] | None:
+    """One page of a tag: its published menus (on the first page) and one page of the
+    items that carry it, by title."""
     names = [r["name"] for r in db.query("SELECT name FROM tags WHERE slug = :s ORDER BY name",
                                          {"s": slug})]
     if not names:
         return None
-    menus = published_menus(db, tag=slug)
-    items = _rows(db, item_summary_sql("""
-        WHERE i.id IN (SELECT mt.media_item_id FROM media_item_tags mt JOIN tags t
-                       ON t.id = mt.tag_id WHERE t.slug = :s)
-        ORDER BY i.title"""), {"s": slug})
-    return {"slug": slug, "name": names[0], "names": names, "menus": menus, "items": items}
+    tagged = """i.id IN (SELECT mt.media_item_id FROM media_item_tags mt JOIN tags t
+                         ON t.id = mt.tag_id WHERE t.slug = :s)"""
+    item_count = db.execute(f"SELECT count(*) FROM media_items i WHERE {tagged}",
+                            {"s": slug}).fetchone()[0]
+    menus = published_menus(db, tag=slug) if page == 1 else []
+    menu_count = len(menus) if page == 1 else db.execute(
+        """SELECT count(*) FROM menus m WHERE m.status = 'published' AND EXISTS (
+               SELECT 1 FROM json_each(m.tags) j JOIN tags t
+               ON t.name = j.value AND t.owner_id IS NULL WHERE t.slug = :s)""",
+        {"s": slug}).fetchone()[0]
+    items = _rows(db, item_summary_sql(f"""
+        WHERE {tagged} ORDER BY i.title, i.media_type, i.slug
+        LIMIT {TAG_PAGE_ITEMS} OFFSET {(page - 1) * TAG_PAGE_ITEMS}"""), {"s": slug})
+    return {"slug": slug, "name": names[0], "names": names, "menus": menus, "items": items,
+            "menu_count": menu_count, "item_count": item_count, "page": page,
+            "pages": tag_pages(item_count), "first_item": (page - 1) * TAG_PAGE_ITEMS + 1}

@@ -156,6 +156,20 @@ def _tag(db: sqlite_utils.Database, slug: str) -> Page:
     return Page(urls.tag_url(slug), "tag.html", {"tag": queries.tag_detail(db, slug)})
 
 
+def _tag_page_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+    """(slug, page) of every tag page after the first."""
+    for slug, count in db.execute("""
+            SELECT t.slug, count(DISTINCT mt.media_item_id) FROM tags t
+            JOIN media_item_tags mt ON mt.tag_id = t.id
+            GROUP BY t.slug ORDER BY t.slug""").fetchall():
+        for page in range(2, queries.tag_pages(count) + 1):
+            yield slug, page
+
+
+def _tag_page(db: sqlite_utils.Database, slug: str, page: int) -> Page:
+    return Page(urls.tag_url(slug, page), "tag.html", {"tag": queries.tag_detail(db, slug, page)})
+
+
 def _feed(db: sqlite_utils.Database) -> Page:
     return Page(urls.FEED, "feed.xml", {"curator": None, **feeds.feed(db)})
 
@@ -207,6 +221,7 @@ ROUTES: list[Route] = [
     Route("curator", "/curators/<handle>/", _curator_keys, _curator),
     Route("curator-feed", "/curators/<handle>/feed.xml", _curator_keys, _curator_feed),
     Route("tag", "/tags/<tag>/", _tag_keys, _tag),
+    Route("tag-page", "/tags/<tag>/page/<n>/", _tag_page_keys, _tag_page),
     Route("feed", "/feed.xml", _one, _feed),
     Route("sitemap", "/sitemap.xml", _one, _sitemap),
     Route("robots", "/robots.txt", _one, _robots),

@@ -38,6 +38,8 @@ STAMP = ".omakase-input"  # hash of what a bundle indexed, kept in it to skip re
 TMP_PREFIX = ".omakase-search-"
 PAGES_PER_BUNDLE = 1000
 EXCLUDED_PREFIXES = ("share/", f"{BUNDLE}/")
+# Pagefind names these files by a hash of their bytes: the same name means the same file.
+_HASH_NAMED = (".pf_fragment", ".pf_index", ".pf_meta", ".pf_filter")
 _BODY = re.compile(rb"<[^>]*\sdata-pagefind-body[\s>=]")
 _NOINDEX = re.compile(rb"<meta[^>]+name=[\"']robots[\"'][^>]+noindex", re.IGNORECASE)
 _REFRESH = re.compile(rb"<meta[^>]+http-equiv=[\"']refresh[\"']", re.IGNORECASE)
@@ -194,7 +196,7 @@ def _replace_bundle(fresh: Path | None, bundle: Path) -> list[str]:
     for rel in sorted(new):
         assert fresh is not None
         source, target = fresh / rel, bundle / rel
-        if rel in old and filecmp.cmp(source, target, shallow=False):
+        if rel in old and (rel.endswith(_HASH_NAMED) or filecmp.cmp(source, target, shallow=False)):
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(source, target)

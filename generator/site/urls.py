@@ -28,8 +28,9 @@ def curator_url(handle: str) -> str:
     return f"/curators/{handle}/"
 
 
-def tag_url(tag_slug: str) -> str:
-    return f"/tags/{quote(tag_slug)}/"
+def tag_url(tag_slug: str, page: int = 1) -> str:
+    """A tag's first page, or its page number `page` of items."""
+    return f"/tags/{quote(tag_slug)}/" + (f"page/{int(page)}/" if page > 1 else "")
 
 
 FEED = "/feed.xml"
