@@ -21,13 +21,19 @@ PAGES = ["index.html", "404.html", "menus/overheard-after-dark/index.html",
          "menus/overheard-after-dark/story/index.html", "menus/overheard/lineage/index.html",
          "items/book/frankenstein/index.html", "items/movie/the-conversation/index.html",
          "items/game/firewatch/index.html", "items/music/dummy/index.html",
-         "curators/ada/index.html", "tags/surveillance/index.html"]
+         "curators/ada/index.html", "tags/surveillance/index.html",
+         "tags/surveillance/page/2/index.html"]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample(tmp_path_factory.mktemp("browser-sample"), BASE)
+    from generator.site import queries
+
+    # One item per tag page, so that the paginated tag pages and their pager are checked too.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(queries, "TAG_PAGE_ITEMS", 1)
+        return build_sample(tmp_path_factory.mktemp("browser-sample"), BASE)
 
 
 def test_every_page_is_valid_html(sample: Path) -> None:
