@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, Protocol
 
 from generator.content.files import load_markdown_file, load_yaml_file
 from generator.content.model import MEDIA_TYPES, Site
-from generator.content.parallel import parse_files
+from generator.content.parallel import collector_paused, parse_files
 from generator.content.parse import parse_curator, parse_item, parse_log, parse_menu
 from generator.content.validate import validate_site
 from generator.errors import ContentError, ContentErrors, Problem
@@ -105,46 +105,47 @@ def load_site(settings: Settings, *, strict: bool = False,
 
     # Then the parses: from the cache when a file's content is unchanged, else parsed now,
     # on every core when there are many files to parse (a cold build).
-    tasks = [step for step in plan if isinstance(step, tuple)]
-    hits = {task.path: hit for task in tasks
-            if (hit := cache.get(task.path, task.kind) if cache is not None else None) is not None}
-    fresh = parse_files([task for task in tasks if task.path not in hits], limit, _parse_task)
+    with collector_paused():  # the site's objects live on: no use walking them
+        tasks = [step for step in plan if isinstance(step, tuple)]
+        hits = {task.path: hit for task in tasks
+                if (hit := cache.get(task.path, task.kind) if cache is not None else None) is not None}
+        fresh = parse_files([task for task in tasks if task.path not in hits], limit, _parse_task)
 
-    for step in plan:
-        if isinstance(step, Problem):
-            problems.append(step)
-            continue
-        got = hits.get(step.path)
-        if got is None:
-            outcome = fresh[step.path] if fresh is not None else _parse_task(step, limit)
-            if isinstance(outcome, Problem):  # unreadable: reported, not cached
-                problems.append(outcome)
+        for step in plan:
+            if isinstance(step, Problem):
+                problems.append(step)
                 continue
-            if isinstance(outcome, tuple):  # parsed by a worker, pickled as the cache keeps it
-                got, blob = outcome
-                if cache is not None:
-                    _put(cache, step, got, blob)
+            got = hits.get(step.path)
+            if got is None:
+                outcome = fresh[step.path] if fresh is not None else _parse_task(step, limit)
+                if isinstance(outcome, Problem):  # unreadable: reported, not cached
+                    problems.append(outcome)
+                    continue
+                if isinstance(outcome, tuple):  # parsed by a worker, pickled as the cache keeps it
+                    got, blob = outcome
+                    if cache is not None:
+                        _put(cache, step, got, blob)
+                else:
+                    got = outcome
+                    if cache is not None:
+                        cache.put(step.path, step.kind, got)
+            problems.extend(got.problems)
+            if not got.value:
+                continue
+            if step.kind == "item":
+                item, line = got.value
+                if claim(f"{step.media_type} slug", item.slug, step.display, line):
+                    site.items[item.ref] = item
+            elif step.kind == "menu":
+                menu, line = got.value
+                if claim("menu slug", menu.slug, step.display, line):
+                    site.menus[menu.slug] = menu
+            elif step.kind == "curator":
+                curator, line = got.value
+                if claim("handle", curator.handle, step.display, line):
+                    site.curators[curator.handle] = curator
             else:
-                got = outcome
-                if cache is not None:
-                    cache.put(step.path, step.kind, got)
-        problems.extend(got.problems)
-        if not got.value:
-            continue
-        if step.kind == "item":
-            item, line = got.value
-            if claim(f"{step.media_type} slug", item.slug, step.display, line):
-                site.items[item.ref] = item
-        elif step.kind == "menu":
-            menu, line = got.value
-            if claim("menu slug", menu.slug, step.display, line):
-                site.menus[menu.slug] = menu
-        elif step.kind == "curator":
-            curator, line = got.value
-            if claim("handle", curator.handle, step.display, line):
-                site.curators[curator.handle] = curator
-        else:
-            site.logs[got.value.curator] = got.value
+                site.logs[got.value.curator] = got.value
 
     _load_payloads(site, settings.data_dir / "sources", problems, display, limit, cache)
     problems.extend(validate_site(site, settings))
