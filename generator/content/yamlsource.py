@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 import re
 from typing import Any
 
@@ -13,6 +14,7 @@ from generator.errors import ContentError
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DEPTH = 50
+_ANCHOR_SIGN = re.compile(r"&\S")
 # Invisible control characters and lone surrogates (reachable through "\u0000"-style escapes)
 # break SQLite text functions and UTF-8 output; no content needs them.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -28,20 +30,26 @@ class _Loader(Loader):  # type: ignore[misc, valid-type]
     plain scalar, on its text alone: that of short texts (keys, common values) is remembered.
     """
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        if not self.yaml_path_resolvers:
+            # Called around every node to follow path resolvers, of which there are none:
+            # builtins that accept the same arguments and do nothing cost no Python frame.
+            self.descend_resolver = operator.is_
+            self.ascend_resolver = ().__len__
+
+    def resolve(self, kind: Any, value: Any, implicit: Any,
+                scalar: Any = yaml.ScalarNode, mapping: Any = yaml.MappingNode) -> Any:
         if self.yaml_path_resolvers:
             return super().resolve(kind, value, implicit)
-        if kind is not yaml.ScalarNode:
-            return self.DEFAULT_MAPPING_TAG if kind is yaml.MappingNode \
-                else self.DEFAULT_SEQUENCE_TAG
+        if kind is not scalar:
+            return self.DEFAULT_MAPPING_TAG if kind is mapping else self.DEFAULT_SEQUENCE_TAG
         if not implicit[0]:
             return self.DEFAULT_SCALAR_TAG
-        if len(value) > 40:
-            return super().resolve(kind, value, implicit)
         tag = _RESOLVED.get(value)
         if tag is None:
             tag = super().resolve(kind, value, implicit)
-            if len(_RESOLVED) < 50_000:
+            if len(value) <= 40 and len(_RESOLVED) < 50_000:
                 _RESOLVED[value] = tag
         return tag
 
@@ -82,34 +90,46 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> Any:
     Aliases are refused (no anchor bombs), duplicate keys are errors naming both lines.
     """
     offset = first_line - 1
-    anchors = "&" in text or "*" in text
-    if anchors:  # cheap test first: most files have neither
-        _refuse_anchors(text, path, offset)
     loader = _Loader(text)
     try:
         try:
             node = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 + offset if mark else first_line
-            problem = exc.problem or "invalid YAML"
-            context = exc.context_mark
-            if exc.context and context and context.line + 1 + offset != line:
-                problem += f" ({exc.context} that starts on line {context.line + 1 + offset})"
-            raise ContentError(
-                path,
-                line,
-                f"invalid YAML: {problem}",
-                "check the indentation and quoting around this line; "
-                "values with ': ' or starting with '*', '&', '!' or '@' need quotes",
-            ) from None
         except yaml.YAMLError as exc:
-            raise ContentError(path, first_line, f"invalid YAML: {exc}") from None
+            # An anchor or alias met before the error is what the file is refused for.
+            if "&" in text or "*" in text:
+                _refuse_anchors(text, path, offset)
+            raise _invalid(exc, path, first_line) from None
+        # The document composed, so any alias in it names an anchor: looking for anchors is
+        # enough, and an anchor is an '&' right before its name. Markdown's *emphasis* in
+        # notes costs nothing then.
+        anchors = _ANCHOR_SIGN.search(text) is not None
+        if anchors:
+            _refuse_anchors(text, path, offset)
         if node is None:
             return None
         return _construct(loader, node, path, offset, anchors)
     finally:
         loader.dispose()
+
+
+def _invalid(exc: yaml.YAMLError, path: str, first_line: int) -> ContentError:
+    """The located error of a document libyaml could not parse."""
+    offset = first_line - 1
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return ContentError(path, first_line, f"invalid YAML: {exc}")
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 + offset if mark else first_line
+    problem = exc.problem or "invalid YAML"
+    context = exc.context_mark
+    if exc.context and context and context.line + 1 + offset != line:
+        problem += f" ({exc.context} that starts on line {context.line + 1 + offset})"
+    return ContentError(
+        path,
+        line,
+        f"invalid YAML: {problem}",
+        "check the indentation and quoting around this line; "
+        "values with ': ' or starting with '*', '&', '!' or '@' need quotes",
+    )
 
 
 def _refuse_anchors(text: str, path: str, offset: int) -> None:
@@ -221,12 +241,12 @@ def _scalar_value(loader: Any, node: yaml.ScalarNode, fail: Any) -> Any:
         value = construct(loader, node) if construct else loader.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:
         raise fail(node, f"invalid value: {exc.problem}") from None
-    except (ValueError, KeyError, AttributeError) as exc:
-        # ValueError: an impossible date or number; KeyError/AttributeError: an explicit
-        # !!bool or !!timestamp tag on a value that is not one.
-        detail = str(exc) if isinstance(exc, ValueError) else "not a value of its tag"
-        raise fail(node, f"invalid value {node.value!r}: {detail}",
+    except ValueError as exc:  # an impossible date or number
+        raise fail(node, f"invalid value {node.value!r}: {exc}",
                    "dates are written YYYY-MM-DD and must exist in the calendar") from None
+    except (KeyError, AttributeError):  # an explicit !!bool or !!timestamp on another value
+        raise fail(node, f"invalid value {node.value!r}: not a {node.tag.rsplit(':', 1)[-1]}",
+                   "remove the tag, or write a value of its kind") from None
     if isinstance(value, bytes):
         raise fail(node, "binary values (!!binary) are not allowed", "write the value as text")
     if isinstance(value, float) and not math.isfinite(value):
