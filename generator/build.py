@@ -37,6 +37,7 @@ class BuildReport:
     written: int = 0
     removed: int = 0
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds (timings.py)
+    marks: dict[str, float] = field(default_factory=dict)  # moment -> seconds since the start
 
 def build(settings: Settings, *, strict: bool = False, full: bool = False) -> BuildReport:
     """Build the site: incremental when a previous build's state is usable, else full.
@@ -53,7 +54,7 @@ def build(settings: Settings, *, strict: bool = False, full: bool = False) -> Bu
 
     clean_stale_staging(settings.output_dir)
     clean_stale_files(settings.db_path.parent, settings.db_path.name + ".", ".tmp")
-    with recording() as phases:
+    with recording() as recorded:
         print_ = Inputs(settings)
         state = None if full else _usable_state(settings, print_.fingerprint)
         if state is None:
@@ -65,7 +66,7 @@ def build(settings: Settings, *, strict: bool = False, full: bool = False) -> Bu
                 report = _update(settings, print_, state, strict)
             finally:
                 state.close()
-    report.timings = phases
+    report.timings, report.marks = recorded.phases, recorded.marks
     report.seconds = time.perf_counter() - started
     return report
 

@@ -50,7 +50,7 @@ from generator.state import (
     set_meta,
     state_path,
 )
-from generator.timings import timed
+from generator.timings import PAGES_WRITTEN, mark, timed
 
 
 def derive_steps(settings: Settings) -> list[tuple[str, Callable[[sqlite_utils.Database], None]]]:
@@ -167,6 +167,7 @@ def full_build(settings: Settings, inputs: Inputs, strict: bool) -> BuildReport:
                 records.append(record)
                 progress.advance()
             render_all(settings, db_file, stage, jobs, done)
+            mark(PAGES_WRITTEN)
             statics = _static_files(settings)
             for rel, source in statics.items():
                 data = source.read_bytes()
@@ -348,7 +349,7 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
     assert settings.output_dir is not None and settings.db_path is not None
     db = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
     try:
-        pages = {(route, key): (page_id, path, digest, json.loads(used))
+        pages = {(route, key): (page_id, path, digest, used)
                  for page_id, route, key, path, digest, used in state.execute(
                      "SELECT id, route, key, path, digest, templates FROM pages")}
         searchable_before = set(state.execute("SELECT route, key FROM pages WHERE searchable"))
@@ -372,7 +373,9 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
         affected = {k for k in wanted if k not in pages}
         stale_ids = _stale_pages(state, db, changed_columns)
         for k, (page_id, _path, _digest, used) in pages.items():
-            if k in wanted and (page_id in stale_ids or names.intersection(used)):
+            # The templates a page used are parsed only when some template changed.
+            if k in wanted and (page_id in stale_ids or
+                                (names and names.intersection(json.loads(used)))):
                 affected.add(k)
         gone = [k for k in pages if k not in wanted]
         report.pages = len(wanted)
@@ -389,6 +392,7 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
         jobs = [(k[0], wanted[k], old_by_path.get(_path_of(pages, k))) for k in sorted(affected)
                 if k[0] != "static"]
         render_all(settings, db_file, shadow.path, jobs, records.append)
+        mark(PAGES_WRITTEN)
         for k in sorted(affected):
             if k[0] == "static":
                 rel = wanted[k][0]

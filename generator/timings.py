@@ -6,22 +6,42 @@ import functools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+PAGES_WRITTEN = "pages written"  # the changed pages are in the new tree (before search, open data)
+
 _phases: dict[str, float] | None = None
+_marks: dict[str, float] | None = None
+_started = 0.0
+
+
+@dataclass
+class Recorded:
+    phases: dict[str, float] = field(default_factory=dict)  # phase -> seconds spent in it
+    marks: dict[str, float] = field(default_factory=dict)  # moment -> seconds since the start
 
 
 @contextmanager
-def recording() -> Iterator[dict[str, float]]:
-    """Collect the phases timed while the block runs, in the order they first ran."""
-    global _phases
-    outer, _phases = _phases, {}
+def recording() -> Iterator[Recorded]:
+    """Collect the phases timed while the block runs, in the order they first ran, and the
+    moments marked (seconds from the start of the block)."""
+    global _phases, _marks, _started
+    outer = (_phases, _marks, _started)
+    recorded = Recorded()
+    _phases, _marks, _started = recorded.phases, recorded.marks, time.perf_counter()
     try:
-        yield _phases
+        yield recorded
     finally:
-        _phases = outer
+        _phases, _marks, _started = outer
+
+
+def mark(name: str) -> None:
+    """Note the moment something happened (such as: the changed pages are written)."""
+    if _marks is not None:
+        _marks[name] = time.perf_counter() - _started
 
 
 @contextmanager

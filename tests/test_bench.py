@@ -57,6 +57,9 @@ def test_bench_runs_every_scenario_on_a_tiny_corpus(tmp_path: Path,
     assert "Machine: " in report.read_text() and "| hugo |" in report.read_text()
     # The phases of each Omakase build, from `build --timings`.
     assert "| phase | cold | noop |" in out and "| render |" in out and "| search |" in out
+    menu_edit = next(line for line in out.splitlines() if line.startswith("| menu-edit |"))
+    cells = [c.strip() for c in menu_edit.split("|")]
+    assert 0 < float(cells[5]) <= float(cells[2])  # pages written before the command ended
     hugo_pages = list((tmp_path / "w/hugo/public/pages").glob("*/index.html"))
     built = int(out.split("→ ")[1].split(" pages")[0])
     assert len(hugo_pages) == built

@@ -41,12 +41,14 @@ def command(strict: bool, full: bool, timings: bool, **options: Any) -> None:
             f"into {settings.output_dir} in {report.seconds:.2f}s."
         )
     if timings:
-        click.echo(format_timings(report.timings, report.seconds))
+        click.echo(format_timings(report.timings, report.seconds, report.marks))
 
 
-def format_timings(phases: dict[str, float], total: float) -> str:
-    """One line per phase, then what no phase accounts for (start-up, planning, state)."""
+def format_timings(phases: dict[str, float], total: float, marks: dict[str, float]) -> str:
+    """One line per phase, then what no phase accounts for (start-up, planning, state), then
+    the moments marked, as seconds since the build started."""
     width = max((len(name) for name in phases), default=5)
     lines = [f"  {name:<{width}}  {seconds:8.3f}s" for name, seconds in phases.items()]
     lines.append(f"  {'other':<{width}}  {max(total - sum(phases.values()), 0.0):8.3f}s")
+    lines += [f"At {at:.3f}s: {name}." for name, at in marks.items()]
     return "Timings:\n" + "\n".join(lines)
