@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -126,8 +127,10 @@ class ClockText(str):
 _BLOCK_TAG = re.compile(r"</?(?:p|li|ul|ol|h[1-6]|blockquote|pre|br|hr|tr|td|th|dd|dt)\b[^>]*>")
 
 
+@lru_cache(maxsize=8192)
 def summary(text: str | None, limit: int = 200) -> str:
-    """Plain text of a Markdown text, cut at a word boundary: for descriptions and feeds."""
+    """Plain text of a Markdown text, cut at a word boundary: for descriptions and feeds.
+    Cached: a page shows its description twice (description and og:description)."""
     # Block boundaries become spaces; inline tags vanish, so "*Title*," stays "Title,".
     spaced = _BLOCK_TAG.sub(" ", render_markdown(text or ""))
     plain = html.unescape(re.sub(r"<[^>]+>", "", spaced))
