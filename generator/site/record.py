@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import jinja2
+import sqlite_utils
+from sqlite_utils.utils import dedupe_keys
 
 Read = tuple[str, str, bytes]
 """(sql, parameters as JSON, digest of the rows it returned)."""
@@ -88,6 +90,20 @@ def connect_recording(path: str) -> RecordingConnection:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, factory=RecordingConnection,
                            check_same_thread=False)
     return conn  # type: ignore[return-value]
+
+
+class ReadDatabase(sqlite_utils.Database):
+    """sqlite_utils over a read-only connection, its query() running the statement alone.
+
+    sqlite_utils wraps each query in a savepoint (three statements for one) to roll back a
+    statement that writes; a read-only connection cannot write, and pages query a lot."""
+
+    def query(self, sql: str, params: Any = None) -> Iterator[dict[str, Any]]:  # type: ignore[override]
+        cursor = self.conn.execute(sql, *((params,) if params is not None else ()))
+        if cursor.description is None:
+            raise ValueError("query() can only be used with SQL that returns rows")
+        keys = dedupe_keys(d[0] for d in cursor.description)
+        return (dict(zip(keys, row, strict=True)) for row in cursor)
 
 
 def columns_read(conn: sqlite3.Connection, sql: str) -> list[str]:

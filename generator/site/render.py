@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import sqlite_utils
 
 from generator.errors import BuildError
 from generator.markup import render_inline, render_markdown
@@ -29,7 +28,7 @@ from generator.procs import die_with_parent
 from generator.safepaths import inside, output_file
 from generator.settings import Settings
 from generator.site import api, charts, jsonld, search, urls
-from generator.site.record import Read, RecordingEnvironment, connect_recording
+from generator.site.record import Read, ReadDatabase, RecordingEnvironment, connect_recording
 from generator.site.routes import ROUTES, Page, Route
 from generator.site.safejson import script_json
 from generator.timings import timed
@@ -241,7 +240,7 @@ class PageWriter:
 
     def __init__(self, settings: Settings, db_path: Path, out_dir: Path) -> None:
         self.conn = connect_recording(str(db_path))
-        self.db = sqlite_utils.Database(self.conn)
+        self.db = ReadDatabase(self.conn)
         self.renderer = Renderer(settings)
         self.out_dir = out_dir
         self.routes: dict[str, Route] = {route.name: route for route in ROUTES}
