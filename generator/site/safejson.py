@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 from typing import Any
 
 from markupsafe import Markup
@@ -17,9 +18,69 @@ _TABLE = str.maketrans(_ESCAPES)
 
 def dumps_safe(value: Any, *, indent: int | None = None, sort_keys: bool = False) -> str:
     """JSON text with no raw `<`, `>`, `&` or `'`; same bytes for the same value."""
+    if indent and not sort_keys:
+        try:
+            parts: list[str] = []
+            _indented(value, parts, "\n", " " * indent)
+            return "".join(parts).translate(_TABLE)
+        except _Unusual:
+            pass  # the json module gives the answer (or the error)
     text = json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=sort_keys,
                       separators=(",", ": ") if indent else (",", ":"), allow_nan=False)
     return text.translate(_TABLE)
+
+
+class _Unusual(Exception):
+    """A value the quick encoder leaves to the json module."""
+
+
+def _indented(value: Any, out: list[str], newline: str, step: str) -> None:
+    """What json.dumps(value, indent=…, ensure_ascii=False) writes, for plain JSON values.
+
+    The json module writes indented JSON in pure Python, one generator per level, and API
+    documents are all indented; this writes the same text several times faster."""
+    if isinstance(value, str):
+        out.append(encode_basestring(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _Unusual
+        out.append(float.__repr__(value))
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + step
+        separator = "{" + inner
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _Unusual
+            out.append(separator)
+            out.append(encode_basestring(key))
+            out.append(": ")
+            _indented(item, out, inner, step)
+            separator = "," + inner
+        out.append(newline + "}")
+    elif isinstance(value, list | tuple):
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + step
+        separator = "[" + inner
+        for item in value:
+            out.append(separator)
+            _indented(item, out, inner, step)
+            separator = "," + inner
+        out.append(newline + "]")
+    else:
+        raise _Unusual
 
 
 def script_json(value: Any, indent: int | None = None) -> Markup:
