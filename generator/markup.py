@@ -57,7 +57,7 @@ _NOT_SIMPLE = re.compile(
     r"[\\`_{}\[\]<>#|&~^]"  # escapes, code, links, html, headings, tables, entities...
     r"|^[^\w(\"'‘“*\n]"  # a line starting with anything but a word, bracket, quote or star
     r"|^\d+[.)]"  # an ordered list item
-    r"|^\*[\s*]"  # a bullet item or a rule
+    r"|^\*\s|\*\*"  # a bullet item, strong emphasis or a rule
     r"|^ | $",  # indented code, line breaks
     re.MULTILINE)
 _EMPHASIS = re.compile(r"\*([^*\s](?:[^*\n]*[^*\s])?)\*")

@@ -28,6 +28,21 @@ def test_simple_path_matches_the_parser(pieces: list[str]) -> None:
         assert simple == full(text)
 
 
+# Mostly what the quick path accepts, so that most examples exercise it.
+PLAIN_PIECES = ["word", "Chloë", "1979", "1", ".", " ", "\n", "\n\n", "\n\n\n", "*", "*", "(",
+                ")", "'", "\"", "“", "’", ",", ":", "!", "?", "-", "=", "+", "/", "%", "$", "@",
+                "…", ";", "日本", "2."]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(PLAIN_PIECES), max_size=14))
+def test_simple_path_matches_the_parser_on_plain_text(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    simple = render_simple(text)
+    if simple is not None:
+        assert simple == full(text)
+
+
 def test_typical_texts_take_the_simple_path() -> None:
     texts = [
         "A romance, comedy film from 1979, directed by Blake Edwards.\nIt stars Bo Derek.\n\n"
@@ -44,6 +59,6 @@ def test_typical_texts_take_the_simple_path() -> None:
 
 def test_markup_takes_the_full_path() -> None:
     for text in ["- a list", "1. first", "# heading", "a [link](https://x.org)", "**strong**",
-                 "a & b", "line  \nbreak", "    code", "a *b\nc* d", "* bullet", "x\n===",
+                 "a & b", "line  \nbreak", "    code", "a *b\nc* d", "* bullet", "*a**b*", "x\n===",
                  "Term\n: definition", "a | b\n--|--\n1 | 2", "a\xa0b"]:
         assert render_simple(text) is None, text
