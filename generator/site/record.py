@@ -25,12 +25,17 @@ def digest_rows(rows: list[Any]) -> bytes:
     return hashlib.blake2b(repr(rows).encode("utf-8", "surrogatepass"), digest_size=12).digest()
 
 
+# json.dumps with options builds a new encoder per call; a page records several queries.
+_SORTED_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def params_json(parameters: Any) -> str:
     if parameters is None or parameters == ():
         return "null"
     if isinstance(parameters, dict):
-        return json.dumps(parameters, sort_keys=True, ensure_ascii=False)
-    return json.dumps(list(parameters), ensure_ascii=False)
+        return _SORTED_JSON(parameters)
+    return _JSON(list(parameters))
 
 
 def params_value(text: str) -> Any:
@@ -151,4 +156,12 @@ class RecordingEnvironment(jinja2.Environment):
         looked = getattr(self, "looked_up", None)
         if looked is not None and isinstance(name, str):
             looked.add(name)
-        return super()._load_template(name, globals)
+        if globals or self.auto_reload:
+            return super()._load_template(name, globals)
+        # Without reloading a template never changes: a dict is quicker than Jinja's LRU
+        # cache, and an include in a loop looks its template up once per iteration.
+        loaded = self.__dict__.setdefault("_loaded", {})
+        template = loaded.get(name)
+        if template is None:
+            template = loaded[name] = super()._load_template(name, globals)
+        return template

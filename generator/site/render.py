@@ -139,6 +139,7 @@ def summary(text: str | None, limit: int = 200) -> str:
     return plain[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
 
+@lru_cache(maxsize=16384)
 def initials(title: str) -> str:
     """Up to two letters for a typographic cover: 'The Crying of Lot 49' -> 'CL'."""
     words = [w for w in re.findall(r"[^\W_]+", title) if w.lower() not in
