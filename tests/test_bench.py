@@ -56,7 +56,7 @@ def test_bench_runs_every_scenario_on_a_tiny_corpus(tmp_path: Path,
         assert scenario in out
     assert "Machine: " in report.read_text() and "| hugo |" in report.read_text()
     # The phases of each Omakase build, from `build --timings`.
-    assert "| phase | cold | noop |" in out and "| render |" in out and "| search |" in out
+    assert "| phase | cold | noop |" in out and "| render |" in out and "| search, open data |" in out
     menu_edit = next(line for line in out.splitlines() if line.startswith("| menu-edit |"))
     cells = [c.strip() for c in menu_edit.split("|")]
     assert 0 < float(cells[5]) <= float(cells[2])  # pages written before the command ended

@@ -319,7 +319,7 @@ def test_timings_name_the_phases_of_each_kind_of_build(tmp_path: Path) -> None:
         return found
 
     cold = phases()
-    assert {"scan", "load", "database", "render", "search", "open data", "publish",
+    assert {"scan", "load", "database", "render", "search, open data", "publish",
             "other"} <= set(cold)
     assert all(seconds >= 0 for seconds in cold.values())
     path = root / "content/menus/alone-in-orbit.md"

@@ -70,7 +70,8 @@ def test_unchanged_pages_reuse_the_previous_index(tmp_path: Path,
     entry = (bundle / "pagefind-entry.json").read_bytes()
     runs: list[int] = []
     real = search._run_all
-    monkeypatch.setattr(search, "_run_all", lambda jobs: (runs.append(len(jobs)), real(jobs))[1])
+    monkeypatch.setattr(search, "_run_all", lambda jobs, meanwhile=None: (
+        runs.append(len(jobs)), real(jobs, meanwhile))[1])
     stage = tmp_path / "stage"
     shutil.copytree(site / "output", stage, ignore=shutil.ignore_patterns("pagefind"))
     copied = search.index_site(stage, previous=site / "output")
@@ -106,7 +107,8 @@ def test_a_large_site_is_split_into_bundles_rebuilt_one_by_one(
     runs: list[list[int]] = []
     real = search._run_all
     monkeypatch.setattr(search, "_run_all",
-                        lambda jobs: (runs.append([j.number for j in jobs]), real(jobs))[1])
+                        lambda jobs, meanwhile=None: (runs.append([j.number for j in jobs]),
+                                                      real(jobs, meanwhile))[1])
     movie = site / "content/items/movie/the-conversation.md"
     movie.write_text(movie.read_text().replace("A surveillance expert", "A wiretapper"))
     assert build(settings_for(site)).mode == "incremental"

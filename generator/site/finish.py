@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from generator.site import api, opendata, search
+from generator.timings import timed
 
 
+@timed("search, open data")
 def finish_site(conn: sqlite3.Connection, stage: Path, previous: Path | None,
                 searchable: Mapping[str, bytes]) -> list[str]:
     """Bring the reuse files of the staged site up to date; return the paths (relative to
@@ -17,6 +19,8 @@ def finish_site(conn: sqlite3.Connection, stage: Path, previous: Path | None,
     site, whose search bundles are reused when their pages have not changed; `searchable`
     maps every page of the search index to the digest of its bytes."""
     changes = api.publish_schemas(stage)
-    changes += opendata.write_public_copy(conn, stage)
-    changes += search.index_site(stage, previous, searchable)
-    return changes
+    copied: list[str] = []
+    # The open-data copy is made while Pagefind indexes, so the two share the cores.
+    changes += search.index_site(stage, previous, searchable,
+                                 meanwhile=lambda: copied.extend(opendata.write_public_copy(conn, stage)))
+    return changes + copied

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from generator.errors import BuildError
 from generator.publish import clean_stale_files
-from generator.timings import timed
 
 SITE_PATH = "data/omakase.sqlite"
 TMP_PREFIX = ".omakase-opendata-"
@@ -39,7 +38,6 @@ REMOVALS: tuple[str, ...] = (
 )
 
 
-@timed("open data")
 def write_public_copy(conn: sqlite3.Connection, out_dir: Path) -> list[str]:
     """Write the public copy of the database behind `conn` to `out_dir`/data/omakase.sqlite.
 

@@ -24,13 +24,12 @@ import subprocess
 import sys
 import tempfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import BuildError
 from generator.procs import die_with_parent
-from generator.timings import timed
 
 BUNDLE = "pagefind"
 BUNDLES_FILE = "bundles.json"  # in the first bundle: where the others are, for search.js
@@ -97,11 +96,12 @@ def _stamp_of(pages: Mapping[str, bytes], split_by: str) -> str:
     return digest.hexdigest()
 
 
-@timed("search")
 def index_site(site: Path, previous: Path | None = None,
-               pages: Mapping[str, bytes] | None = None) -> list[str]:
+               pages: Mapping[str, bytes] | None = None,
+               meanwhile: Callable[[], None] | None = None) -> list[str]:
     """Bring the search bundles of `site` up to date; return the paths (relative to `site`)
-    written or removed.
+    written or removed. `meanwhile` runs once while Pagefind does (other work of the build
+    that then shares the cores with it), or before returning when nothing is indexed.
 
     `pages` maps each indexable page to the digest of its bytes (read from disk when not
     given). A bundle made from exactly its pages is left alone; one the last published site
@@ -138,7 +138,8 @@ def index_site(site: Path, previous: Path | None = None,
                     _link_or_copy(site / relpath, target)
                 folder.mkdir(parents=True, exist_ok=True)
                 runs.append(_Run(folder, fresh, stamp, number))
-            _run_all(runs)
+            _run_all(runs, meanwhile)
+            meanwhile = None
             for number, stamp in todo:
                 fresh = work / bundle_name(number)
                 if number == 0:
@@ -148,6 +149,8 @@ def index_site(site: Path, previous: Path | None = None,
                 touched += _replace_bundle(fresh, site / bundle_name(number))
     for extra in _bundles_beyond(site, bundles):
         touched += _replace_bundle(None, extra)
+    if meanwhile is not None:
+        meanwhile()
     return touched
 
 
@@ -248,10 +251,13 @@ def _pagefind_command() -> list[str]:
         return [sys.executable, "-m", "pagefind"]
 
 
-def _run_all(runs: list[_Run]) -> None:
+def _run_all(runs: list[_Run], meanwhile: Callable[[], None] | None = None) -> None:
     """Index every run's pages, as many at once as there are cores (processes started from
-    this thread only: a fork from a worker thread could inherit a held lock)."""
+    this thread only: a fork from a worker thread could inherit a held lock); `meanwhile`
+    runs once the first ones are started."""
     if not runs:
+        if meanwhile is not None:
+            meanwhile()
         return
     base = _pagefind_command()
     limit = max(1, os.cpu_count() or 1)
@@ -270,6 +276,9 @@ def _run_all(runs: list[_Run]) -> None:
                 except OSError as error:
                     raise BuildError(f"search indexing could not start Pagefind: {error}") from error
                 running.append((proc, run))
+            if meanwhile is not None:
+                meanwhile, work = None, meanwhile
+                work()
             if not running:
                 break
             proc, run = running.pop(0)
