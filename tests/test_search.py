@@ -200,3 +200,25 @@ def test_work_files_of_a_killed_build_are_removed(tmp_path: Path) -> None:
     (site / f".omakase-opendata-{dead}.sqlite").write_bytes(b"partial")
     build(settings_for(site))
     assert not list(site.glob(".omakase-*"))
+
+
+def test_pagefind_is_given_only_what_it_indexes_and_builds_the_same_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_site(tmp_path / "site")
+    build(settings_for(site))
+    page = (site / "output/menus/paranoid-seventies/index.html").read_bytes()
+    document = search.search_document(page)
+    assert document.startswith(b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>')
+    assert b"data-pagefind-body" in document and b"<nav" not in document
+    assert b'<script type="application/ld+json">' not in document and len(document) < len(page)
+    assert search.search_document(b"<p>no marked element</p>") == b"<p>no marked element</p>"
+    # Indexing the cut documents gives exactly the index of the whole pages.
+    bundles = {}
+    for name, cut in (("cut", search.search_document), ("whole", lambda html: html)):
+        monkeypatch.setattr(search, "search_document", cut)
+        stage = tmp_path / name
+        shutil.copytree(site / "output", stage, ignore=shutil.ignore_patterns("pagefind*"))
+        search.index_site(stage)
+        bundles[name] = {p.relative_to(stage).as_posix(): p.read_bytes()
+                         for p in sorted((stage / "pagefind").rglob("*")) if p.is_file()}
+    assert len(bundles["cut"]) > 10 and bundles["cut"] == bundles["whole"]
