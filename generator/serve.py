@@ -25,6 +25,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from generator.settings import Settings
+from generator.site.render import template_cache_dir
 
 BuildFunction = Callable[[Settings], Any]
 POLL_PATH = "/__omakase__/poll"
@@ -249,6 +250,7 @@ class _Changes(FileSystemEventHandler):
         assert settings.output_dir is not None and settings.db_path is not None
         self.output = settings.output_dir
         self.db_name = settings.db_path.name
+        self.own = [template_cache_dir(settings)]
 
     def relevant(self, path: str) -> bool:
         p = Path(path)
@@ -256,7 +258,7 @@ class _Changes(FileSystemEventHandler):
             return False
         if p.name.startswith(self.db_name):  # the database and its journals, written by the build
             return False
-        return not (p == self.output or p.is_relative_to(self.output))
+        return not any(p == own or p.is_relative_to(own) for own in (self.output, *self.own))
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):

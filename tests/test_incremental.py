@@ -327,3 +327,18 @@ def test_timings_name_the_phases_of_each_kind_of_build(tmp_path: Path) -> None:
     edit = phases()
     assert {"load", "database", "stale pages", "render", "publish"} <= set(edit)
     assert set(phases()) == {"scan", "other"}  # nothing changed: nothing loaded or rendered
+
+
+def test_compiled_templates_are_kept_and_a_changed_template_is_compiled_again(
+        tmp_path: Path) -> None:
+    from generator.site.render import template_cache_dir
+
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    cache = list(template_cache_dir(settings_for(root).resolve()).rglob("*.cache"))
+    assert len(cache) >= 5 and not (root / "output").joinpath(".omakase-templates").exists()
+    base = root / "templates/base.html"
+    base.write_text(base.read_text().replace("Skip to content", "Skip ahead"))
+    assert build(settings_for(root)).mode == "incremental"
+    assert "Skip ahead" in (root / "output/index.html").read_text()
+    assert_same_as_full(root, tmp_path)

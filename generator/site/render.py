@@ -46,6 +46,29 @@ class ContainedLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+def template_cache_dir(settings: Settings) -> Path:
+    """Where compiled templates are kept: beside the database, `.<db name>-templates/`."""
+    assert settings.db_path is not None
+    return settings.db_path.with_name(f".{settings.db_path.stem}-templates")
+
+
+def _bytecode_cache(settings: Settings) -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between builds, so a build does not compile every template
+    again: each entry is checked against its template's source.
+
+    The folder is named by what else shapes the compiled code (Jinja's version and the
+    environment's options), which the source checksum does not cover."""
+    if settings.db_path is None:
+        return None
+    shape = f"{jinja2.__version__}:autoescape,strict,trim,lstrip,keep-newline".encode()
+    folder = template_cache_dir(settings) / hashlib.blake2b(shape, digest_size=6).hexdigest()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # a read-only place: templates are compiled each time, as without a cache
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 def make_environment(settings: Settings) -> jinja2.Environment:
     """Templates resolve from the override folder first, then the defaults; an override can
     extend the default it replaces as `{% extends "default:menu.html" %}`."""
@@ -63,6 +86,7 @@ def make_environment(settings: Settings) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,  # one build, one version of each template
+        bytecode_cache=_bytecode_cache(settings),
     )
     env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text or ""))
     env.filters["inline_markdown"] = lambda text: jinja2.utils.markupsafe.Markup(
