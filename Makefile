@@ -54,4 +54,4 @@ bench: $(STAMP) $(BENCH_STAMP)
 	$(BIN)/python -m generator.bench --tools $(BENCH_VENV) --write BENCH.md $(BENCH_ARGS)
 
 clean:
-	rm -rf output .output-shadow data/omakase.sqlite data/omakase.sqlite.state* data/.omakase-templates $(VENV) $(BENCH_VENV)
+	rm -rf output .output-shadow data/omakase.sqlite data/omakase.sqlite.state* data/.omakase-templates data/.omakase-search $(VENV) $(BENCH_VENV)

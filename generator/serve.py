@@ -26,6 +26,7 @@ from watchdog.observers import Observer
 
 from generator.settings import Settings
 from generator.site.render import template_cache_dir
+from generator.site.search import documents_dir
 
 BuildFunction = Callable[[Settings], Any]
 POLL_PATH = "/__omakase__/poll"
@@ -250,7 +251,7 @@ class _Changes(FileSystemEventHandler):
         assert settings.output_dir is not None and settings.db_path is not None
         self.output = settings.output_dir
         self.db_name = settings.db_path.name
-        self.own = [template_cache_dir(settings)]
+        self.own = [template_cache_dir(settings), documents_dir(settings.db_path)]
 
     def relevant(self, path: str) -> bool:
         p = Path(path)

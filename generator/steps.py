@@ -37,6 +37,7 @@ from generator.site.finish import finish_site
 from generator.site.record import columns_read, digest_rows, params_value
 from generator.site.render import PageRecord, digest_bytes, render_all, write_file
 from generator.site.routes import ROUTES
+from generator.site.search import documents_dir
 from generator.state import (
     Scanned,
     SqlIds,
@@ -175,7 +176,8 @@ def full_build(settings: Settings, inputs: Inputs, strict: bool) -> BuildReport:
                 records.append(PageRecord("static", (rel,), rel, digest_bytes(data),
                                           [f"static/{rel}"], [], True))
             finish_site(db, stage, previous=settings.output_dir,
-                        searchable={r.path: r.digest for r in records if r.searchable})
+                        searchable={r.path: r.digest for r in records if r.searchable},
+                        documents=documents_dir(settings.db_path))
             state = reset_state(spath)  # no state while the published site changes
             state.close()
             published = published_urls(sqlite_utils.Database(db))
@@ -411,7 +413,8 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
         searchable = {pages[k][1]: pages[k][2] for k in pages
                       if k in wanted and k not in affected and k in searchable_before}
         searchable.update((r.path, r.digest) for r in records if r.searchable)
-        changes += finish_site(db, shadow.path, previous=None, searchable=searchable)
+        changes += finish_site(db, shadow.path, previous=None, searchable=searchable,
+                               documents=documents_dir(settings.db_path))
         report.rendered = len(records)
         report.written = sum(r.written for r in records)
         report.removed = len(prune)

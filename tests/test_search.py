@@ -222,3 +222,28 @@ def test_pagefind_is_given_only_what_it_indexes_and_builds_the_same_index(
         bundles[name] = {p.relative_to(stage).as_posix(): p.read_bytes()
                          for p in sorted((stage / "pagefind").rglob("*")) if p.is_file()}
     assert len(bundles["cut"]) > 10 and bundles["cut"] == bundles["whole"]
+
+
+def test_search_documents_are_kept_and_only_changed_pages_are_cut_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_site(tmp_path)
+    build(settings_for(site))
+    documents = search.documents_dir(settings_for(site).resolve().db_path)
+    kept = sorted(p.relative_to(documents).as_posix() for p in documents.rglob("*.html"))
+    assert len(kept) == 4 and all(rel.startswith("pagefind/") for rel in kept)
+    cut: list[int] = []
+    real = search.search_document
+    monkeypatch.setattr(search, "search_document", lambda html: (cut.append(1), real(html))[1])
+    movie = site / "content/items/movie/the-conversation.md"
+    movie.write_text(movie.read_text().replace("A surveillance expert", "A wiretapper"))
+    assert build(settings_for(site)).mode == "incremental"
+    assert len(cut) == 1  # the one page that changed
+    document = documents / "pagefind/items/movie/the-conversation/index.html"
+    assert b"wiretapper" in document.read_bytes()
+    assert "wiretapper" in json.dumps(indexed(site / "output")["/items/movie/the-conversation/index.html"])
+    # A folder left half-updated (no manifest) is rebuilt whole; the index stays the same.
+    (documents / "pagefind" / search.MANIFEST).unlink()
+    (documents / "pagefind/items/movie/the-conversation/index.html").write_bytes(b"stale")
+    before = indexed(site / "output")
+    assert build(settings_for(site), full=True).mode == "full"
+    assert indexed(site / "output") == before

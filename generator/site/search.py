@@ -13,6 +13,8 @@ site has one bundle, `pagefind/`."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import filecmp
 import hashlib
 import importlib.metadata
@@ -96,16 +98,24 @@ def _stamp_of(pages: Mapping[str, bytes], split_by: str) -> str:
     return digest.hexdigest()
 
 
+def documents_dir(db_path: Path) -> Path:
+    """Where the documents Pagefind reads are kept between builds: beside the database."""
+    return db_path.with_name(f".{db_path.stem}-search")
+
+
 def index_site(site: Path, previous: Path | None = None,
                pages: Mapping[str, bytes] | None = None,
-               meanwhile: Callable[[], None] | None = None) -> list[str]:
+               meanwhile: Callable[[], None] | None = None,
+               documents: Path | None = None) -> list[str]:
     """Bring the search bundles of `site` up to date; return the paths (relative to `site`)
     written or removed. `meanwhile` runs once while Pagefind does (other work of the build
     that then shares the cores with it), or before returning when nothing is indexed.
 
     `pages` maps each indexable page to the digest of its bytes (read from disk when not
     given). A bundle made from exactly its pages is left alone; one the last published site
-    (`previous`) has is copied; Pagefind indexes the others, two at a time on two cores."""
+    (`previous`) has is copied; Pagefind indexes the others, two at a time on two cores.
+    With `documents`, the pages Pagefind reads are kept there between builds, and only
+    those that changed are written again."""
     if pages is None:
         pages = pages_on_disk(site)
     bundles = split(pages)
@@ -122,21 +132,25 @@ def index_site(site: Path, previous: Path | None = None,
             todo.append((number, stamp))
     touched: list[str] = []
     if todo:
-        with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=site.parent) as tmp:
+        with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=site.parent) as tmp, \
+                contextlib.ExitStack() as lock:
             work = Path(tmp)
             runs: list[_Run] = []
+            lock_held = False
             for number, stamp in todo:
                 fresh = work / bundle_name(number)
                 old = previous / bundle_name(number) if previous is not None else None
                 if old is not None and _stamp(old) == stamp:
                     shutil.copytree(old, fresh, symlinks=False)
                     continue
-                folder = work / f"pages-{number}"
-                for relpath in bundles[number]:
-                    target = folder / relpath
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(search_document((site / relpath).read_bytes()))
-                folder.mkdir(parents=True, exist_ok=True)
+                if documents is not None:
+                    folder = documents / bundle_name(number)
+                    if not lock_held:
+                        lock.enter_context(_locked(documents))
+                        lock_held = True
+                else:
+                    folder = work / f"pages-{number}"
+                _sync_documents(site, folder, bundles[number])
                 runs.append(_Run(folder, fresh, stamp, number))
             _run_all(runs, meanwhile)
             meanwhile = None
@@ -152,6 +166,53 @@ def index_site(site: Path, previous: Path | None = None,
     if meanwhile is not None:
         meanwhile()
     return touched
+
+
+MANIFEST = ".omakase-documents.json"  # relpath -> digest of the page each document was cut from
+
+
+@contextlib.contextmanager
+def _locked(documents: Path) -> Iterator[None]:
+    """One build at a time in the documents folder (the dev server and a manual build)."""
+    documents.mkdir(parents=True, exist_ok=True)
+    with open(documents / ".lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _sync_documents(site: Path, folder: Path, members: Mapping[str, bytes]) -> None:
+    """Make `folder` hold the search document of exactly `members` (relpath -> digest).
+
+    A manifest says which page bytes each document was cut from; it is removed while the
+    folder changes, so a build killed half-way leaves a folder the next one rebuilds."""
+    manifest_path = folder / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        have: dict[str, str] = manifest["documents"] if manifest["format"] == _FORMAT else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        have = {}
+    if not have and folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest_path.unlink(missing_ok=True)
+    for relpath in sorted(set(have) - set(members)):
+        (folder / relpath).unlink(missing_ok=True)
+        parent = (folder / relpath).parent
+        while parent != folder and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    wanted = {relpath: digest.hex() for relpath, digest in members.items()}
+    for relpath, digest in wanted.items():
+        if have.get(relpath) != digest:
+            target = folder / relpath
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(search_document((site / relpath).read_bytes()))
+    tmp = folder / f"{MANIFEST}.tmp"
+    tmp.write_text(json.dumps({"format": _FORMAT, "documents": wanted}), encoding="utf-8")
+    os.replace(tmp, manifest_path)
 
 
 _HTML_TAG = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
@@ -179,6 +240,11 @@ def search_document(html: bytes) -> bytes:
         return html
     return b"".join((b"<!DOCTYPE html>", html_tag.group(0), b'<head><meta charset="utf-8">',
                      title.group(0), b"</head><body>", html[start.start():end], b"</body></html>"))
+
+
+# Changes when `search_document` does, so documents cut by an older one are cut again.
+_FORMAT = hashlib.blake2b(search_document.__code__.co_code +
+                          repr(search_document.__code__.co_consts).encode(), digest_size=8).hexdigest()
 
 
 def _bundles_beyond(site: Path, bundles: list[dict[str, bytes]]) -> Iterator[Path]:
