@@ -102,8 +102,11 @@ def strip_private(conn: sqlite3.Connection) -> None:
     # draft too, through their ON DELETE CASCADE.
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("BEGIN")
+    helpers = _index_foreign_keys(conn)
     for statement in REMOVALS:
         conn.execute(statement)
+    for name in helpers:
+        conn.execute(f'DROP INDEX "{name}"')
     left = conn.execute("PRAGMA foreign_key_check").fetchall()
     if left:
         raise BuildError(f"open data: rows still point at removed draft menus: {left[:3]}")
@@ -111,3 +114,29 @@ def strip_private(conn: sqlite3.Connection) -> None:
         for column in columns:
             conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     conn.execute("COMMIT")
+
+
+def _index_foreign_keys(conn: sqlite3.Connection) -> list[str]:
+    """Index every referencing column that has no index of its own, for the deletes only.
+
+    Deleting a parent row makes SQLite look for rows that point at it; without an index that
+    is a scan of the child table per deleted row (on 100,000 items: minutes, not a second).
+    The indexes are dropped again before the file is compacted, so the copy does not change."""
+    made = []
+    tables = [name for name, in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY name")]
+    for table in tables:
+        indexed = set()
+        for index in conn.execute(f'PRAGMA index_list("{table}")').fetchall():
+            first = conn.execute(f'PRAGMA index_info("{index[1]}")').fetchone()
+            if first is not None:
+                indexed.add(first[2])
+        columns = sorted({fk[3] for fk in conn.execute(f'PRAGMA foreign_key_list("{table}")')})
+        for column in columns:
+            if column in indexed:
+                continue
+            name = f"omakase_fk_{table}_{column}"
+            conn.execute(f'CREATE INDEX "{name}" ON "{table}" ("{column}")')
+            made.append(name)
+    return made
