@@ -25,8 +25,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from generator.settings import Settings
-from generator.site.render import template_cache_dir
-from generator.site.search import documents_dir
+from generator.state import CACHES, cache_dir
 
 BuildFunction = Callable[[Settings], Any]
 POLL_PATH = "/__omakase__/poll"
@@ -251,7 +250,7 @@ class _Changes(FileSystemEventHandler):
         assert settings.output_dir is not None and settings.db_path is not None
         self.output = settings.output_dir
         self.db_name = settings.db_path.name
-        self.own = [template_cache_dir(settings), documents_dir(settings.db_path)]
+        self.own = [cache_dir(settings.db_path, name) for name in CACHES]
 
     def relevant(self, path: str) -> bool:
         p = Path(path)

@@ -41,6 +41,16 @@ def state_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".state")
 
 
+CACHES = ("templates", "search")
+"""Folders of build caches kept beside the database: compiled templates (site/render.py)
+and the documents Pagefind reads (site/search.py). Never published, safe to delete."""
+
+
+def cache_dir(db_path: Path, name: str) -> Path:
+    """The cache folder `name` (one of CACHES) of the database at `db_path`: `.<db stem>-<name>`."""
+    return db_path.with_name(f".{db_path.stem}-{name}")
+
+
 def open_state(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")

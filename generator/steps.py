@@ -351,10 +351,13 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
     assert settings.output_dir is not None and settings.db_path is not None
     db = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
     try:
-        pages = {(route, key): (page_id, path, digest, used)
-                 for page_id, route, key, path, digest, used in state.execute(
-                     "SELECT id, route, key, path, digest, templates FROM pages")}
-        searchable_before = set(state.execute("SELECT route, key FROM pages WHERE searchable"))
+        pages: dict[tuple[str, str], tuple[Any, ...]] = {}
+        searchable_before: set[tuple[str, str]] = set()
+        for page_id, route, key, path, digest, used, searchable in state.execute(
+                "SELECT id, route, key, path, digest, templates, searchable FROM pages"):
+            pages[(route, key)] = (page_id, path, digest, used)
+            if searchable:
+                searchable_before.add((route, key))
         wanted: dict[tuple[str, str], tuple[Any, ...]] = {}
         for route in ROUTES:
             for key in route.keys(sqlite_utils.Database(db)):

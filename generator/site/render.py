@@ -31,6 +31,7 @@ from generator.site import api, charts, jsonld, search, urls
 from generator.site.record import Read, ReadDatabase, RecordingEnvironment, connect_recording
 from generator.site.routes import ROUTES, Page, Route
 from generator.site.safejson import script_json
+from generator.state import cache_dir
 from generator.timings import timed
 
 
@@ -49,7 +50,7 @@ class ContainedLoader(jinja2.FileSystemLoader):
 def template_cache_dir(settings: Settings) -> Path:
     """Where compiled templates are kept: beside the database, `.<db name>-templates/`."""
     assert settings.db_path is not None
-    return settings.db_path.with_name(f".{settings.db_path.stem}-templates")
+    return cache_dir(settings.db_path, "templates")
 
 
 def _bytecode_cache(settings: Settings) -> jinja2.BytecodeCache | None:

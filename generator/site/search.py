@@ -32,6 +32,7 @@ from pathlib import Path
 
 from generator.errors import BuildError
 from generator.procs import die_with_parent
+from generator.state import cache_dir
 
 BUNDLE = "pagefind"
 BUNDLES_FILE = "bundles.json"  # in the first bundle: where the others are, for search.js
@@ -100,7 +101,7 @@ def _stamp_of(pages: Mapping[str, bytes], split_by: str) -> str:
 
 def documents_dir(db_path: Path) -> Path:
     """Where the documents Pagefind reads are kept between builds: beside the database."""
-    return db_path.with_name(f".{db_path.stem}-search")
+    return cache_dir(db_path, "search")
 
 
 def index_site(site: Path, previous: Path | None = None,
