@@ -54,7 +54,9 @@ def build(settings: Settings, *, strict: bool = False, full: bool = False) -> Bu
 
     clean_stale_staging(settings.output_dir)
     clean_stale_files(settings.db_path.parent, settings.db_path.name + ".", ".tmp")
-    with recording() as recorded:
+    from generator.content.parallel import collector_scope
+
+    with recording() as recorded, collector_scope():
         print_ = Inputs(settings)
         state = None if full else _usable_state(settings, print_.fingerprint)
         if state is None:

@@ -200,13 +200,21 @@ class SqlIds:
         return known
 
     def reading(self, changed: set[str]) -> list[int]:
-        """Ids of the queries that read any of `changed` ('table.column' or 'table.' for rows
-        added or removed, which every reader of the table sees)."""
-        tables = {c.split(".", 1)[0] for c in changed if c.endswith(".")}
-        out = []
-        for sql_id, columns in self.conn.execute("SELECT id, columns FROM sqls"):
-            for column in json.loads(columns):
-                if column in changed or column.split(".", 1)[0] in tables:
-                    out.append(sql_id)
-                    break
-        return out
+        """Ids of the queries that read any of `changed` (see `reads_changed`)."""
+        tables = tables_with_rows_changed(changed)
+        return [sql_id for sql_id, columns in self.conn.execute("SELECT id, columns FROM sqls")
+                if reads_changed(json.loads(columns), changed, tables)]
+
+
+def tables_with_rows_changed(changed: set[str]) -> set[str]:
+    return {c.split(".", 1)[0] for c in changed if c.endswith(".")}
+
+
+def reads_changed(columns: Iterable[str], changed: set[str],
+                  tables: set[str] | None = None) -> bool:
+    """Whether something that read `columns` may see `changed`: a 'table.column' it read
+    changed, or rows of a table it read were added or removed ('table.', which every reader
+    of the table sees). `tables` is `tables_with_rows_changed(changed)`, when already made."""
+    if tables is None:
+        tables = tables_with_rows_changed(changed)
+    return any(c in changed or c.split(".", 1)[0] in tables for c in columns)

@@ -17,6 +17,7 @@ import sqlite_utils
 from generator.build import BuildReport, Inputs
 from generator.content.loader import load_site
 from generator.content.model import Site
+from generator.content.parallel import settle
 from generator.db.schema import connect, create_schema
 from generator.db.store import iso, store_site
 from generator.db.update import ChangeTracker, refs_signature, update_site
@@ -34,9 +35,9 @@ from generator.published import RECORD_FILE, published_urls, update_record
 from generator.safepaths import copy_tree_without_links
 from generator.settings import Settings
 from generator.site.finish import finish_site
-from generator.site.record import columns_read, digest_rows, params_value
+from generator.site.record import columns_read, columns_seen, digest_rows, params_value
 from generator.site.render import PageRecord, digest_bytes, render_all, write_file
-from generator.site.routes import ROUTES
+from generator.site.routes import ROUTES, KeyReads, list_keys
 from generator.site.search import documents_dir
 from generator.state import (
     Scanned,
@@ -45,6 +46,7 @@ from generator.state import (
     file_hash,
     get_meta,
     open_state,
+    reads_changed,
     reset_state,
     save_files,
     scan_tree,
@@ -73,19 +75,8 @@ def derive(db: sqlite_utils.Database, settings: Settings,
     for name, step in derive_steps(settings):
         if needed is not None and not needed(name, []):
             continue
-        seen: set[str] = set()
-
-        def authorize(action: int, arg1: str | None, arg2: str | None, *_: Any,
-                      seen: set[str] = seen) -> int:
-            if action == sqlite3.SQLITE_READ and arg1:
-                seen.add(f"{arg1}.{arg2 or ''}")
-            return sqlite3.SQLITE_OK
-
-        db.conn.set_authorizer(authorize)
-        try:
+        with columns_seen(db.conn) as seen:
             step(db)
-        finally:
-            db.conn.set_authorizer(None)
         reads[name] = sorted(seen)
     return reads
 
@@ -155,13 +146,14 @@ def full_build(settings: Settings, inputs: Inputs, strict: bool) -> BuildReport:
         scanned.hash = file_hash(Path(path))
     cache = StateParseCache(None, Path("/"), files, set())
     site, warnings = load_site(settings, strict=strict, cache=cache)
+    settle()
     db_file, derive_reads = _new_database(settings, site)
     spath = state_path(settings.db_path)
     records: list[PageRecord] = []
     try:
         db = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
-        jobs = [(route.name, tuple(key), None) for route in ROUTES for key in route.keys(
-            sqlite_utils.Database(db))]
+        route_keys, key_reads = _list_keys(db_file)
+        jobs = [(route.name, key, None) for route in ROUTES for key in route_keys[route.name] or ()]
         with staging_dir(settings.output_dir) as stage, \
                 Progress("Rendering pages", total=len(jobs)) as progress:
             def done(record: PageRecord) -> None:
@@ -191,6 +183,7 @@ def full_build(settings: Settings, inputs: Inputs, strict: bool) -> BuildReport:
         with _transaction(state):
             set_meta(state, "next_expiry", _next_expiry(site))
             set_meta(state, "derive_reads", derive_reads)
+            set_meta(state, "key_reads", key_reads)
             save_files(state, files, (), cache.new)
             _save_pages(state, db, records, replace_all=True)
             set_meta(state, "refs", refs_signature(site))
@@ -266,6 +259,7 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
     site_refs = None
     if content:
         site, report.warnings = load_site(settings, strict=strict, cache=cache)
+        settle()
         report.items, report.menus = len(site.items), len(site.menus)
         db_file = settings.db_path.with_name(settings.db_path.name + f".{os.getpid()}.tmp")
         shutil.copyfile(settings.db_path, db_file)
@@ -322,9 +316,7 @@ def _update_database(settings: Settings, inputs: Inputs, state: sqlite3.Connecti
         def needed(name: str, _: list[str]) -> bool:
             if clock_moved or name not in last_reads:
                 return True
-            changed_now = tracker.changed_columns(settings.db_path)
-            tables = {c.split(".", 1)[0] for c in changed_now if c.endswith(".")}
-            return any(c in changed_now or c.split(".", 1)[0] in tables for c in last_reads[name])
+            return reads_changed(last_reads[name], tracker.changed_columns(settings.db_path))
 
         reads = derive(db, settings, needed)
         conn.commit()
@@ -351,17 +343,23 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
     assert settings.output_dir is not None and settings.db_path is not None
     db = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
     try:
+        route_keys, key_reads = _list_keys(
+            db_file, lambda read: not reads_changed(read, changed_columns),
+            get_meta(state, "key_reads"))
         pages: dict[tuple[str, str], tuple[Any, ...]] = {}
         searchable_before: set[tuple[str, str]] = set()
+        # (route, key as JSON) -> key; None where the route kept its keys (decoded if needed)
+        wanted: dict[tuple[str, str], tuple[Any, ...] | None] = {}
         for page_id, route, key, path, digest, used, searchable in state.execute(
                 "SELECT id, route, key, path, digest, templates, searchable FROM pages"):
             pages[(route, key)] = (page_id, path, digest, used)
             if searchable:
                 searchable_before.add((route, key))
-        wanted: dict[tuple[str, str], tuple[Any, ...]] = {}
-        for route in ROUTES:
-            for key in route.keys(sqlite_utils.Database(db)):
-                wanted[(route.name, json.dumps(list(key)))] = tuple(key)
+            if route in route_keys and route_keys[route] is None:
+                wanted[(route, key)] = None
+        for name, keys in route_keys.items():
+            for key in keys or ():
+                wanted[(name, json.dumps(list(key)))] = key
         statics = _static_files(settings)
         for rel in statics:
             wanted[("static", json.dumps([rel]))] = (rel,)
@@ -388,19 +386,20 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
         if not affected and not gone and not changed_columns:
             _replace_database(settings, db_file)
             set_meta(state, "clock", clock)
+            set_meta(state, "key_reads", key_reads)
             return
         old_by_path = {path: digest for (_id, path, digest, _u) in pages.values()}
         shadow = Shadow(settings.output_dir, state)
         set_meta(state, "pending", 1)
         shadow.prepare()
         records: list[PageRecord] = []
-        jobs = [(k[0], wanted[k], old_by_path.get(_path_of(pages, k))) for k in sorted(affected)
-                if k[0] != "static"]
+        jobs = [(k[0], wanted[k] or tuple(json.loads(k[1])), old_by_path.get(_path_of(pages, k)))
+                for k in sorted(affected) if k[0] != "static"]
         render_all(settings, db_file, shadow.path, jobs, records.append)
         mark(PAGES_WRITTEN)
         for k in sorted(affected):
             if k[0] == "static":
-                rel = wanted[k][0]
+                rel = json.loads(k[1])[0]
                 data = statics[rel].read_bytes()
                 digest = digest_bytes(data)
                 written = digest != old_by_path.get(rel)
@@ -419,6 +418,7 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
         changes += finish_site(db, shadow.path, previous=None, searchable=searchable,
                                documents=documents_dir(settings.db_path))
         report.rendered = len(records)
+        set_meta(state, "key_reads", key_reads)
         report.written = sum(r.written for r in records)
         report.removed = len(prune)
         with _transaction(state):
@@ -446,6 +446,13 @@ def _replace_database(settings: Settings, db_file: Path) -> None:
     assert settings.db_path is not None
     if db_file != settings.db_path:
         os.replace(db_file, settings.db_path)
+
+
+@timed("routes")
+def _list_keys(db_file: Path, keep: Callable[[list[str]], bool] | None = None,
+               last: KeyReads | None = None) -> tuple[dict[str, list[tuple[Any, ...]] | None],
+                                                      KeyReads]:
+    return list_keys(db_file, keep, last)
 
 
 @timed("stale pages")

@@ -6,7 +6,9 @@ import random
 import re
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -254,6 +256,44 @@ def test_one_menu_edit_rewrites_only_its_pages(tmp_path: Path) -> None:
     assert_same_as_full(root, tmp_path)
 
 
+def test_key_queries_are_asked_again_only_when_a_column_they_read_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text edit keeps every route's page list; a status change lists the menus again."""
+    import dataclasses
+    import functools
+
+    from generator.site import routes
+    from generator.state import get_meta, open_state
+
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    state = open_state(root / "data/omakase.sqlite.state")
+    reads = get_meta(state, "key_reads")
+    state.close()
+    assert "menus.status" in reads["_menu_keys"] and reads["_one"] == []
+    asked: list[str] = []
+
+    def spy(keys: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(keys)  # reads are kept under the key query's name
+        def asking(db: Any) -> Any:
+            asked.append(keys.__name__)
+            return keys(db)
+        return asking
+
+    monkeypatch.setattr(routes, "ROUTES", [dataclasses.replace(route, keys=spy(route.keys))
+                                           for route in routes.ROUTES])
+    path = root / "content/menus/alone-in-orbit.md"
+    path.write_text(path.read_text().replace("Leave the ground", "Leave the planet"))
+    assert build(settings_for(root)).mode == "incremental"
+    assert asked == []
+    path.write_text(path.read_text().replace("status: published", "status: draft"))
+    retire_published_urls(root)
+    assert build(settings_for(root)).mode == "incremental"
+    assert "_menu_keys" in asked and "_item_keys" not in asked
+    assert not (root / "output/menus/alone-in-orbit/index.html").exists()
+    assert_same_as_full(root, tmp_path)
+
+
 def test_failed_incremental_build_leaves_output_alone(tmp_path: Path) -> None:
     root = sample_site(tmp_path / "site")
     build(settings_for(root))
@@ -342,3 +382,16 @@ def test_compiled_templates_are_kept_and_a_changed_template_is_compiled_again(
     assert build(settings_for(root)).mode == "incremental"
     assert "Skip ahead" in (root / "output/index.html").read_text()
     assert_same_as_full(root, tmp_path)
+
+
+def test_a_build_leaves_no_objects_hidden_from_the_collector(tmp_path: Path) -> None:
+    """The dev server builds many times in one process: each build's site must be freeable."""
+    import gc
+
+    root = sample_site(tmp_path / "site")
+    for edit in ("", "Leave the planet"):
+        if edit:
+            path = root / "content/menus/alone-in-orbit.md"
+            path.write_text(path.read_text().replace("Leave the ground", edit))
+        build(settings_for(root))
+        assert gc.get_freeze_count() == 0

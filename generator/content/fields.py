@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
+import unicodedata
 from datetime import date, datetime
 from typing import Any
 
@@ -33,12 +35,14 @@ def real_date(text: str) -> bool:
     return True
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=4096)  # tags repeat: a site of 10k items has a few dozen
 def slugify(text: str) -> str:
     """A URL slug from any title: lowercase ASCII words joined by hyphens."""
-    import unicodedata
-
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
 
 
 def suggest(word: str, choices: list[str] | tuple[str, ...], n: int = 3) -> str | None:

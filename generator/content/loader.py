@@ -105,7 +105,7 @@ def load_site(settings: Settings, *, strict: bool = False,
 
     # Then the parses: from the cache when a file's content is unchanged, else parsed now,
     # on every core when there are many files to parse (a cold build).
-    with collector_paused():  # the site's objects live on: no use walking them
+    with collector_paused():  # the site's objects live on: no use walking them (nor checking)
         tasks = [step for step in plan if isinstance(step, tuple)]
         hits = {task.path: hit for task in tasks
                 if (hit := cache.get(task.path, task.kind) if cache is not None else None) is not None}
@@ -147,13 +147,13 @@ def load_site(settings: Settings, *, strict: bool = False,
             else:
                 site.logs[got.value.curator] = got.value
 
-    _load_payloads(site, settings.data_dir / "sources", problems, display, limit, cache)
-    problems.extend(validate_site(site, settings))
-    record = settings.data_dir / RECORD_FILE
-    site.published_record = read_record(record)
-    problems.extend(check_record(site, display(record)))
-    site.shares = live_shares(settings, load_shares(settings, share_display(settings), problems),
-                              site.menus, problems)
+        _load_payloads(site, settings.data_dir / "sources", problems, display, limit, cache)
+        problems.extend(validate_site(site, settings))
+        record = settings.data_dir / RECORD_FILE
+        site.published_record = read_record(record)
+        problems.extend(check_record(site, display(record)))
+        site.shares = live_shares(settings, load_shares(settings, share_display(settings),
+                                                        problems), site.menus, problems)
 
     errors = [p for p in problems if p.severity == "error" or strict]
     if errors:

@@ -51,6 +51,23 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def collector_scope() -> Iterator[None]:
+    """A build's span: objects `settle` hid from the collector are visible again after it
+    (a long-running process, such as the dev server, builds many times)."""
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def settle() -> None:
+    """The loaded site lives until the build ends: move every object now alive out of the
+    collector's sight, so later collections (here and in forked render workers, whose
+    copy-on-write pages stay shared) do not walk a million objects to free a few."""
+    gc.freeze()
+
+
 def cores() -> int:
     """The cores this process may run on."""
     try:

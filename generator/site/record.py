@@ -11,6 +11,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import jinja2
@@ -127,11 +128,12 @@ class ReadDatabase(sqlite_utils.Database):
         return (dict(zip(keys, row, strict=True)) for row in cursor)
 
 
-def columns_read(conn: sqlite3.Connection, sql: str) -> list[str]:
-    """The `table.column` names a query reads ('table.' alone: it reads which rows exist).
-
-    Found with SQLite's authorizer while preparing the statement, so views, joins and
-    subqueries all count, exactly as SQLite resolves them."""
+@contextmanager
+def columns_seen(conn: sqlite3.Connection) -> Iterator[set[str]]:
+    """The `table.column` names the statements prepared inside the block read ('table.'
+    alone: which rows exist), from SQLite's authorizer, so views, joins and subqueries all
+    count exactly as SQLite resolves them. The authorizer runs when a statement is prepared:
+    a statement the connection has cached from before the block is not seen."""
     seen: set[str] = set()
 
     def authorize(action: int, arg1: str | None, arg2: str | None, *_: Any) -> int:
@@ -141,9 +143,15 @@ def columns_read(conn: sqlite3.Connection, sql: str) -> list[str]:
 
     conn.set_authorizer(authorize)
     try:
-        conn.execute("EXPLAIN " + sql, _dummy_params(sql)).fetchall()
+        yield seen
     finally:
         conn.set_authorizer(None)
+
+
+def columns_read(conn: sqlite3.Connection, sql: str) -> list[str]:
+    """The `table.column` names a query reads ('table.' alone: it reads which rows exist)."""
+    with columns_seen(conn) as seen:
+        conn.execute("EXPLAIN " + sql, _dummy_params(sql)).fetchall()
     return sorted(seen)
 
 

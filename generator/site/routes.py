@@ -8,8 +8,10 @@ dependency, so keep all reads of a page inside its `page` function.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -244,3 +246,40 @@ def all_keys(db: sqlite_utils.Database) -> Iterator[tuple[Route, tuple[Any, ...]
 def all_pages(db: sqlite_utils.Database) -> Iterator[Page]:
     for route, key in all_keys(db):
         yield route.page(db, *key)
+
+
+KeyReads = dict[str, list[str]]
+"""What each key query (named by its function) read: `table.column`s, as record.py notes."""
+
+
+def list_keys(db_file: Path, keep: Callable[[list[str]], bool] | None = None,
+              last: KeyReads | None = None) -> tuple[dict[str, list[tuple[Any, ...]] | None],
+                                                     KeyReads]:
+    """Every route's page keys, and what each key query read.
+
+    A route whose key query read, last time, only columns that `keep` says are unchanged is
+    not asked again: its entry is None and its pages are the ones it had. Routes sharing a
+    key query ask it once."""
+    from generator.site.record import columns_seen
+
+    # No statement cache: the authorizer sees only statements being prepared.
+    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, cached_statements=0)
+    db = sqlite_utils.Database(conn)
+    keys: dict[str, list[tuple[Any, ...]] | None] = {}
+    reads: KeyReads = {}
+    asked: dict[str, list[tuple[Any, ...]]] = {}
+    try:
+        for route in ROUTES:
+            query = route.keys.__name__
+            before = (last or {}).get(query)
+            if before is not None and keep is not None and keep(before):
+                keys[route.name], reads[query] = None, before
+                continue
+            if query not in asked:
+                with columns_seen(conn) as seen:
+                    asked[query] = [tuple(key) for key in route.keys(db)]
+                reads[query] = sorted(seen)
+            keys[route.name] = asked[query]
+    finally:
+        conn.close()
+    return keys, reads
