@@ -21,7 +21,15 @@ from pathlib import Path
 
 from generator.errors import BuildError, Problem
 from generator.settings import Settings
-from generator.state import FileTable, Scanned, get_meta, open_state, scan_tree, state_path
+from generator.state import (
+    FileTable,
+    ParseMemo,
+    Scanned,
+    get_meta,
+    open_state,
+    scan_tree,
+    state_path,
+)
 from generator.timings import recording, timed
 
 
@@ -39,11 +47,13 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds (timings.py)
     marks: dict[str, float] = field(default_factory=dict)  # moment -> seconds since the start
 
-def build(settings: Settings, *, strict: bool = False, full: bool = False) -> BuildReport:
+def build(settings: Settings, *, strict: bool = False, full: bool = False,
+          memo: ParseMemo | None = None) -> BuildReport:
     """Build the site: incremental when a previous build's state is usable, else full.
 
     Raises ContentErrors (all problems) before touching output/; any failure leaves the
-    last good output and database as they were."""
+    last good output and database as they were. A process that builds again and again (the
+    dev server) passes the same `memo` each time, to keep parses in memory between builds."""
     started = time.perf_counter()
     settings = settings.resolve()
     assert settings.output_dir is not None and settings.db_path is not None
@@ -62,10 +72,10 @@ def build(settings: Settings, *, strict: bool = False, full: bool = False) -> Bu
         if state is None:
             from generator.steps import full_build
 
-            report = full_build(settings, print_, strict)
+            report = full_build(settings, print_, strict, memo)
         else:
             try:
-                report = _update(settings, print_, state, strict)
+                report = _update(settings, print_, state, strict, memo)
             finally:
                 state.close()
     report.timings, report.marks = recorded.phases, recorded.marks
@@ -73,7 +83,7 @@ def build(settings: Settings, *, strict: bool = False, full: bool = False) -> Bu
     return report
 
 def _update(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
-            strict: bool) -> BuildReport:
+            strict: bool, memo: ParseMemo | None = None) -> BuildReport:
     """Which inputs changed since the last build; nothing more is loaded when none did."""
     files = inputs.scan()
     changed, removed = FileTable(state).changes(files, Path("/"))
@@ -88,7 +98,7 @@ def _update(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
         return BuildReport(mode="unchanged")
     from generator.steps import incremental_build
 
-    return incremental_build(settings, inputs, state, strict, files, changed, removed)
+    return incremental_build(settings, inputs, state, strict, files, changed, removed, memo)
 
 
 def _clock_moved(settings: Settings, state: sqlite3.Connection) -> bool:

@@ -33,10 +33,14 @@ POLL_TIMEOUT = 20.0
 _IGNORED_SUFFIXES = (".tmp", ".swp", ".swx", ".swo", "~", ".part", ".crdownload")
 
 
-def default_build(settings: Settings) -> Any:
+def resident_build() -> BuildFunction:
+    """The build the server runs on every change: incremental, and keeping parses in memory
+    between runs (a rebuild then parses only the files that changed)."""
     from generator.build import build
+    from generator.state import ParseMemo
 
-    return build(settings)
+    memo = ParseMemo()
+    return lambda settings: build(settings, memo=memo)
 
 
 @dataclass
@@ -274,12 +278,12 @@ class DevServer:
     """Build, serve, watch, rebuild. `start()` returns once the site is being served."""
 
     def __init__(self, settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
-                 build: BuildFunction = default_build, debounce: float = 0.2,
+                 build: BuildFunction | None = None, debounce: float = 0.2,
                  poll_timeout: float = POLL_TIMEOUT,
                  echo: Callable[[str], None] | None = None) -> None:
         self.settings = settings.resolve()
         self.host, self.port = host, port
-        self.build_function = build
+        self.build_function = build or resident_build()
         self.debounce = debounce
         self.poll_timeout = poll_timeout
         self.echo = echo or (lambda text: click.echo(text, err=True))

@@ -141,33 +141,81 @@ class FileTable:
         return changed, set(self.old) - set(now)
 
 
+class ParseMemo:
+    """Parses kept in memory by a process that builds many times (the dev server), by path
+    and content hash: its rebuilds take them as they are, where a one-off build unpickles the
+    state's copies. Sound because a build changes a parse only by resolving its references,
+    and does that from what the file wrote, every time (validate.py)."""
+
+    def __init__(self) -> None:
+        self.fingerprint: str | None = None
+        self.parses: dict[str, tuple[bytes | None, Parsed]] = {}
+
+    def begin(self, fingerprint: str, files: dict[str, Scanned]) -> None:
+        """Start a build: forget everything when code or settings changed, and removed files."""
+        if fingerprint != self.fingerprint:
+            self.parses.clear()
+            self.fingerprint = fingerprint
+        for path in [p for p in self.parses if p not in files]:
+            del self.parses[path]
+
+
 class StateParseCache:
     """The loader's parse cache, backed by the state file: a parse is reused while the file's
-    content hash is the one it was parsed from; a reuse unpickles a fresh copy."""
+    content hash is the one it was parsed from; a reuse unpickles a fresh copy, or takes the
+    `memo`'s in a long-running process."""
 
     def __init__(self, conn: sqlite3.Connection | None, base: Path, files: dict[str, Scanned],
-                 changed: set[str]) -> None:
+                 changed: set[str], memo: ParseMemo | None = None) -> None:
         self.base = base
         self.files = files
-        self.blobs: dict[str, bytes] = {}
-        if conn is not None:
-            self.blobs = {path: blob for path, blob in conn.execute(
-                "SELECT path, parsed FROM files WHERE parsed IS NOT NULL") if path not in changed}
+        self.memo = memo
+        self._conn, self._changed = conn, changed
+        self._blobs: dict[str, bytes] | None = None if conn is not None else {}
         self.new: dict[str, tuple[str, bytes]] = {}
 
     def _key(self, path: Path | str) -> str:
         return str(path)  # the loader's paths are absolute, like the scan's
 
+    def _hash(self, key: str) -> bytes | None:
+        scanned = self.files.get(key)
+        return scanned.hash if scanned is not None else None
+
+    def _blob(self, key: str) -> bytes | None:
+        if self._blobs is None:  # read on the first miss only: a warm memo needs none
+            assert self._conn is not None
+            self._blobs = {path: blob for path, blob in self._conn.execute(
+                "SELECT path, parsed FROM files WHERE parsed IS NOT NULL")
+                if path not in self._changed}
+        return self._blobs.get(key)
+
     def get(self, path: Path | str, kind: str) -> Parsed | None:
-        blob = self.blobs.get(self._key(path))
-        return pickle.loads(blob) if blob is not None else None
+        key = self._key(path)
+        if self.memo is not None:
+            kept = self.memo.parses.get(key)
+            if kept is not None and kept[0] is not None and kept[0] == self._hash(key):
+                return kept[1]
+        blob = self._blob(key)
+        if blob is None:
+            return None
+        parsed = pickle.loads(blob)
+        self._remember(key, parsed)
+        return parsed
 
     def put(self, path: Path | str, kind: str, parsed: Parsed) -> None:
-        self.new[self._key(path)] = (kind, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+        key = self._key(path)
+        self.new[key] = (kind, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+        self._remember(key, parsed)
 
-    def put_pickled(self, path: Path | str, kind: str, blob: bytes) -> None:
+    def put_pickled(self, path: Path | str, kind: str, blob: bytes, parsed: Parsed) -> None:
         """`put` of a parse a loader worker already pickled (the same bytes `put` makes)."""
-        self.new[self._key(path)] = (kind, blob)
+        key = self._key(path)
+        self.new[key] = (kind, blob)
+        self._remember(key, parsed)
+
+    def _remember(self, key: str, parsed: Parsed) -> None:
+        if self.memo is not None:
+            self.memo.parses[key] = (self._hash(key), parsed)
 
 
 def save_files(conn: sqlite3.Connection, files: dict[str, Scanned], removed: Iterable[str],

@@ -40,6 +40,7 @@ from generator.site.render import PageRecord, digest_bytes, render_all, write_fi
 from generator.site.routes import ROUTES, KeyReads, list_keys
 from generator.site.search import documents_dir
 from generator.state import (
+    ParseMemo,
     Scanned,
     SqlIds,
     StateParseCache,
@@ -139,12 +140,15 @@ def _static_files(settings: Settings) -> dict[str, Path]:
     return files
 
 
-def full_build(settings: Settings, inputs: Inputs, strict: bool) -> BuildReport:
+def full_build(settings: Settings, inputs: Inputs, strict: bool,
+               memo: ParseMemo | None = None) -> BuildReport:
     assert settings.db_path is not None and settings.output_dir is not None
     files = inputs.scan()
     for path, scanned in files.items():
         scanned.hash = file_hash(Path(path))
-    cache = StateParseCache(None, Path("/"), files, set())
+    if memo is not None:
+        memo.begin(inputs.fingerprint, files)
+    cache = StateParseCache(None, Path("/"), files, set(), memo)
     site, warnings = load_site(settings, strict=strict, cache=cache)
     settle()
     db_file, derive_reads = _new_database(settings, site)
@@ -246,14 +250,16 @@ def _save_pages(state: sqlite3.Connection, db: sqlite3.Connection, records: list
 
 def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
                       strict: bool, files: dict[str, Scanned], changed: set[str],
-                      removed: set[str]) -> BuildReport:
+                      removed: set[str], memo: ParseMemo | None = None) -> BuildReport:
     """Bring the database and the output up to date with `changed` and `removed` inputs."""
     assert settings.db_path is not None and settings.output_dir is not None
     kinds = {p: inputs.kind(p) for p in changed | removed}
     content = {p for p, k in kinds.items() if k not in ("template", "override")}
     templates = {p for p, k in kinds.items() if k in ("template", "override")}
     report = BuildReport(mode="incremental")
-    cache = StateParseCache(state, Path("/"), files, changed)
+    if memo is not None:
+        memo.begin(inputs.fingerprint, files)
+    cache = StateParseCache(state, Path("/"), files, changed, memo)
     db_file = settings.db_path
     changed_columns: set[str] = set()
     site_refs = None

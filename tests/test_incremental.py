@@ -14,6 +14,7 @@ import pytest
 
 from generator.build import build
 from generator.errors import ContentErrors
+from generator.state import ParseMemo
 from tests.conftest import settings_for
 from tests.sitekit import PROJECT, search_index
 
@@ -201,17 +202,19 @@ def retire_published_urls(root: Path) -> None:
         record.write_text("# retired by the test\n")
 
 
-def run_random_edits(tmp_path: Path, seed: int, rounds: int) -> None:
+def run_random_edits(tmp_path: Path, seed: int, rounds: int, memo: ParseMemo | None = None) -> None:
+    """Random edits, each round built incrementally (keeping parses in `memo` between
+    builds, as the dev server does, when given) and compared with a full build."""
     root = sample_site(tmp_path / "site")
     settings = settings_for(root)
-    build(settings)
+    build(settings, memo=memo)
     rng = random.Random(seed)
     history = []
     for _ in range(rounds):
         for _ in range(rng.randint(1, 3)):
             history.append(rng.choice(OPERATIONS)(rng, root))
         retire_published_urls(root)
-        report = build(settings_for(root))
+        report = build(settings_for(root), memo=memo)
         assert report.mode in ("incremental", "unchanged"), history
         try:
             assert_same_as_full(root, tmp_path)
@@ -227,6 +230,31 @@ def test_incremental_equals_full_after_random_edits(tmp_path: Path) -> None:
 @pytest.mark.parametrize("seed", range(2, 8))
 def test_incremental_equals_full_after_many_random_edits(tmp_path: Path, seed: int) -> None:
     run_random_edits(tmp_path, seed=seed, rounds=15)
+
+
+@pytest.mark.parametrize("seed", [1, pytest.param(9, marks=pytest.mark.slow),
+                                  pytest.param(10, marks=pytest.mark.slow)])
+def test_builds_keeping_parses_in_memory_equal_full_after_random_edits(
+        tmp_path: Path, seed: int) -> None:
+    run_random_edits(tmp_path, seed=seed, rounds=6 if seed == 1 else 15, memo=ParseMemo())
+
+
+def test_parses_kept_in_memory_resolve_references_again_from_what_was_written(
+        tmp_path: Path) -> None:
+    """A menu names an item by its source id; once the item drops that source, the kept
+    parse of the unchanged menu must fail the build as a fresh parse does."""
+    root = sample_site(tmp_path / "site")
+    memo = ParseMemo()
+    menu = root / "content/menus/made-things.md"
+    menu.write_text(menu.read_text().replace("item: movie/blade-runner", "item: wikidata:Q184843"))
+    build(settings_for(root), memo=memo)
+    item = root / "content/items/movie/blade-runner.md"
+    item.write_text(item.read_text().replace("id: Q184843", "id: Q999999999"))
+    for kept in (memo, None):
+        with pytest.raises(ContentErrors) as failure:
+            build(settings_for(root), memo=kept)
+        assert "unknown item 'wikidata:Q184843'" in str(failure.value)
+        assert "made-things.md" in str(failure.value)
 
 
 def test_noop_rebuild_touches_nothing(tmp_path: Path) -> None:

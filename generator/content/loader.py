@@ -30,7 +30,9 @@ class Parsed:
 
 
 class ParseCache(Protocol):
-    """Parses of unchanged files kept between builds; `get` returns a fresh copy or None."""
+    """Parses of unchanged files kept between builds; `get` returns one or None. A parse may
+    be the one an earlier build of this process used: the checks resolve references from
+    what was written, so they give the same answer whether or not they ran on it before."""
 
     def get(self, path: Path | str, kind: str) -> Parsed | None: ...
 
@@ -235,7 +237,7 @@ def _put(cache: ParseCache, task: Task, parsed: Parsed, blob: bytes) -> None:
     """Keep a worker's parse in the cache as the worker pickled it, when the cache takes that."""
     put_pickled = getattr(cache, "put_pickled", None)
     if put_pickled is not None:
-        put_pickled(task.path, task.kind, blob)
+        put_pickled(task.path, task.kind, blob, parsed)
     else:
         cache.put(task.path, task.kind, parsed)
 

@@ -84,9 +84,13 @@ class Item:
 
 @dataclass
 class CourseItem:
-    ref: str
+    ref: str  # as written; the loader's checks replace it with the item's "<type>/<slug>"
     note: str
     line: int
+    written: str = ""  # the reference as written, kept: the checks resolve from it every build
+
+    def __post_init__(self) -> None:
+        self.written = self.written or self.ref
 
 
 @dataclass
@@ -99,12 +103,18 @@ class Course:
 
 @dataclass
 class Pairing:
-    from_ref: str
+    from_ref: str  # resolved by the loader's checks, like CourseItem.ref
     to_ref: str
     narrative: str
     line: int
     from_line: int
     to_line: int
+    from_written: str = ""
+    to_written: str = ""
+
+    def __post_init__(self) -> None:
+        self.from_written = self.from_written or self.from_ref
+        self.to_written = self.to_written or self.to_ref
 
 
 @dataclass
@@ -131,18 +141,22 @@ class Menu:
 
 @dataclass
 class State:
-    ref: str
+    ref: str  # resolved by the loader's checks, like CourseItem.ref
     status: str
     rating: int | None
     favorite: bool
     notes: str
     private_notes: str
     line: int
+    written: str = ""
+
+    def __post_init__(self) -> None:
+        self.written = self.written or self.ref
 
 
 @dataclass
 class Entry:
-    ref: str
+    ref: str  # resolved by the loader's checks, like CourseItem.ref
     kind: str
     date: str
     minutes: int | None
@@ -151,6 +165,10 @@ class Entry:
     note: str
     private: bool
     line: int
+    written: str = ""
+
+    def __post_init__(self) -> None:
+        self.written = self.written or self.ref
 
 
 @dataclass

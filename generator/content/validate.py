@@ -41,7 +41,10 @@ class RefIndex:
 
 
 def validate_site(site: Site, settings: Settings) -> list[Problem]:
-    """Every cross-reference problem of the site, errors and warnings."""
+    """Every cross-reference problem of the site, errors and warnings.
+
+    References are resolved from what the files wrote (`written`), never from an earlier
+    resolution: a process that keeps parses between builds checks them afresh each time."""
     problems: list[Problem] = []
     refs = RefIndex(site)
     _check_sources(site, problems)
@@ -57,10 +60,10 @@ def validate_site(site: Site, settings: Settings) -> list[Problem]:
                                     or "add content/curators/<handle>.yaml first"))
         seen: dict[str, int] = {}
         for state in log.states:
-            resolved = refs.resolve(state.ref)
+            resolved = refs.resolve(state.written)
             if resolved is None:
-                problems.append(Problem(log.path, state.line, f"unknown item {state.ref!r}",
-                                        refs.hint(state.ref)))
+                problems.append(Problem(log.path, state.line, f"unknown item {state.written!r}",
+                                        refs.hint(state.written)))
                 continue
             state.ref = resolved
             if resolved in seen:
@@ -69,10 +72,10 @@ def validate_site(site: Site, settings: Settings) -> list[Problem]:
                                         "keep one state per item; history goes in entries"))
             seen[resolved] = state.line
         for entry in log.entries:
-            resolved = refs.resolve(entry.ref)
+            resolved = refs.resolve(entry.written)
             if resolved is None:
-                problems.append(Problem(log.path, entry.line, f"unknown item {entry.ref!r}",
-                                        refs.hint(entry.ref)))
+                problems.append(Problem(log.path, entry.line, f"unknown item {entry.written!r}",
+                                        refs.hint(entry.written)))
             else:
                 entry.ref = resolved
     _check_staleness(site, settings, problems)
@@ -118,10 +121,10 @@ def _check_menu(menu: Menu, site: Site, refs: RefIndex, problems: list[Problem])
     placed: dict[str, int] = {}
     for course in menu.courses:
         for entry in course.items:
-            resolved = refs.resolve(entry.ref)
+            resolved = refs.resolve(entry.written)
             if resolved is None:
-                problems.append(Problem(menu.path, entry.line, f"unknown item {entry.ref!r}",
-                                        refs.hint(entry.ref)))
+                problems.append(Problem(menu.path, entry.line, f"unknown item {entry.written!r}",
+                                        refs.hint(entry.written)))
                 continue
             entry.ref = resolved
             if resolved in placed:
@@ -130,8 +133,9 @@ def _check_menu(menu: Menu, site: Site, refs: RefIndex, problems: list[Problem])
                                         "serve each item once per menu"))
             placed[resolved] = entry.line
     for pairing in menu.pairings:
-        for attr, line in (("from_ref", pairing.from_line), ("to_ref", pairing.to_line)):
-            ref = getattr(pairing, attr)
+        for attr, ref, line in (("from_ref", pairing.from_written, pairing.from_line),
+                                ("to_ref", pairing.to_written, pairing.to_line)):
+            setattr(pairing, attr, ref)  # resolved below, when it names an item of this menu
             resolved = refs.resolve(ref)
             if resolved is None:
                 problems.append(Problem(menu.path, line, f"unknown item {ref!r}", refs.hint(ref)))
