@@ -280,11 +280,12 @@ class DevServer:
     def __init__(self, settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
                  build: BuildFunction | None = None, debounce: float = 0.2,
                  poll_timeout: float = POLL_TIMEOUT,
-                 echo: Callable[[str], None] | None = None) -> None:
+                 echo: Callable[[str], None] | None = None, timings: bool = False) -> None:
         self.settings = settings.resolve()
         self.host, self.port = host, port
         self.build_function = build or resident_build()
         self.debounce = debounce
+        self.timings = timings
         self.poll_timeout = poll_timeout
         self.echo = echo or (lambda text: click.echo(text, err=True))
         self.state = BuildState()
@@ -321,6 +322,10 @@ class DevServer:
                 self.echo(warning.format())
             pages = getattr(report, "pages", None)
             done = f"{pages} pages" if pages is not None else "site"
+            if self.timings and hasattr(report, "timings"):
+                from generator.timings import format_timings
+
+                self.echo(format_timings(report.timings, report.seconds, report.marks))
             self.echo(f"Built {done} in {time.perf_counter() - started:.2f}s.")
             return self.state.record(None)
         self.echo("Build failed; still serving the last good site.\n" + error)

@@ -67,3 +67,13 @@ def timed(name: str) -> Callable[[F], F]:
                 return function(*args, **kwargs)
         return run  # type: ignore[return-value]
     return wrap
+
+
+def format_timings(phases: dict[str, float], total: float, marks: dict[str, float]) -> str:
+    """One line per phase, then what no phase accounts for (start-up, planning, state), then
+    the moments marked, as seconds since the build started."""
+    width = max((len(name) for name in phases), default=5)
+    lines = [f"  {name:<{width}}  {seconds:8.3f}s" for name, seconds in phases.items()]
+    lines.append(f"  {'other':<{width}}  {max(total - sum(phases.values()), 0.0):8.3f}s")
+    lines += [f"At {at:.3f}s: {name}." for name, at in marks.items()]
+    return "Timings:\n" + "\n".join(lines)

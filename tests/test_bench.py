@@ -52,7 +52,8 @@ def test_bench_runs_every_scenario_on_a_tiny_corpus(tmp_path: Path,
     assert main(["--items", "200", "--menus", "20", "--runs", "1", "--workdir", str(tmp_path / "w"),
                  "--tools", str(tools), "--write", str(report)]) == 0
     out = capsys.readouterr().out
-    for scenario in ("| cold |", "| noop |", "| menu-edit |", "| item-edit |", "| hugo |"):
+    for scenario in ("| cold |", "| noop |", "| menu-edit |", "| item-edit |", "| hugo |",
+                     "| serve-menu-edit |", "| serve-item-edit |"):
         assert scenario in out
     assert "Machine: " in report.read_text() and "| hugo |" in report.read_text()
     # The phases of each Omakase build, from `build --timings`.
@@ -60,6 +61,11 @@ def test_bench_runs_every_scenario_on_a_tiny_corpus(tmp_path: Path,
     menu_edit = next(line for line in out.splitlines() if line.startswith("| menu-edit |"))
     cells = [c.strip() for c in menu_edit.split("|")]
     assert 0 < float(cells[5]) <= float(cells[2])  # pages written before the command ended
+    # The dev server's rebuilds: from the save, with that build's phases.
+    served = next(line for line in out.splitlines() if line.startswith("| serve-menu-edit |"))
+    cells = [c.strip() for c in served.split("|")]
+    assert 0 < float(cells[5]) <= float(cells[2]) and float(cells[6]) > 0
+    assert "| serve-menu-edit |" in out.split("| phase |", 1)[1].splitlines()[0]
     hugo_pages = list((tmp_path / "w/hugo/public/pages").glob("*/index.html"))
     built = int(out.split("→ ")[1].split(" pages")[0])
     assert len(hugo_pages) == built

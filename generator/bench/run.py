@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import os
 import platform
+import queue
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +92,73 @@ def timed(command: list[str], env: dict[str, str] | None = None, cwd: Path | Non
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{output}")
     return Sample(seconds, usage.ru_maxrss / 1024, output.strip())
+
+
+class _Server:
+    """`omakase serve --timings` in its own process; its messages read line by line."""
+
+    def __init__(self, site: Path, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "generator", "serve", "--root", str(site), "--port", "0",
+             "--timings"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def until(self, prefix: str, timeout: float = 900.0) -> tuple[list[str], float]:
+        """The lines up to and including the next that starts with `prefix`, and when it came."""
+        seen: list[str] = []
+        while True:
+            try:
+                line = self.lines.get(timeout=timeout)
+            except queue.Empty:
+                raise SystemExit(f"omakase serve: no {prefix!r} within {timeout:.0f}s") from None
+            if line is None or line.startswith("Build failed"):
+                raise SystemExit("omakase serve failed:\n" + "\n".join(seen))
+            seen.append(line)
+            if line.startswith(prefix):
+                return seen, time.perf_counter()
+
+    def peak_rss_mib(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def serve_edits(site: Path, env: dict[str, str], edits: list[Callable[[int], None]],
+                runs: int) -> list[list[Sample]]:
+    """Samples of the dev server's rebuild after each kind of edit: from the moment the file
+    is saved until the server reports the build done (watching and the server's 0.2 s wait
+    for a burst of saves to settle included)."""
+    server = _Server(site, env)
+    try:
+        server.until("Serving")
+        samples: list[list[Sample]] = [[] for _ in edits]
+        for n in range(runs):
+            for edit, kept in zip(edits, samples, strict=True):
+                started = time.perf_counter()
+                edit(3000 + n)
+                lines, done = server.until("Built ")
+                kept.append(Sample(done - started, server.peak_rss_mib(),
+                                   "\n".join(line for line in lines
+                                             if not line.startswith(("Watching", "Serving")))))
+        return samples
+    finally:
+        server.stop()
 
 
 def hugo_binary(tools: Path | None = None) -> Path | None:
@@ -176,6 +247,9 @@ def run(workdir: Path, items: int, menus: int | None, runs: int, with_hugo: bool
         ("first-edit", "one menu edited, first build after a cold one (creates the second output tree)"),
         ("menu-edit", "one menu edited (intro and one note)"),
         ("item-edit", f"the item on the most menus edited ({corpus.popular})"),
+        ("serve-menu-edit", "omakase serve: one menu edited, from the save until the server's "
+                            "rebuild is done"),
+        ("serve-item-edit", "omakase serve: the item on the most menus edited, likewise"),
         ("hugo", "Hugo, same page count, plain Markdown pages of comparable size, cold"),
     )}
     pages = 0
@@ -193,6 +267,10 @@ def run(workdir: Path, items: int, menus: int | None, runs: int, with_hugo: bool
         s["item-edit"].samples.append(timed(omakase(site), env))
         print(f"run {n + 1}/{runs}: " + ", ".join(
             f"{k} {v.samples[-1].seconds:.2f}s" for k, v in s.items() if v.samples), flush=True)
+    s["serve-menu-edit"].samples, s["serve-item-edit"].samples = serve_edits(
+        site, env, [lambda n: edit_menu(menu_path, n), lambda n: edit_item(item_path, n)], runs)
+    print("serve: " + ", ".join(f"{k} {statistics.median(x.seconds for x in s[k].samples):.2f}s"
+                                for k in ("serve-menu-edit", "serve-item-edit")), flush=True)
     binary = hugo_binary(tools) if with_hugo else None
     if binary is not None:
         hugo_root = workdir / "hugo"

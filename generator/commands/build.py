@@ -23,6 +23,7 @@ def command(strict: bool, full: bool, timings: bool, **options: Any) -> None:
     Every content problem is reported together as PATH:LINE: message; on any error the
     previous output folder is left exactly as it was."""
     from generator.build import build
+    from generator.timings import format_timings
 
     settings = settings_from(**options)
     report = build(settings, strict=strict, full=full)
@@ -43,12 +44,3 @@ def command(strict: bool, full: bool, timings: bool, **options: Any) -> None:
     if timings:
         click.echo(format_timings(report.timings, report.seconds, report.marks))
 
-
-def format_timings(phases: dict[str, float], total: float, marks: dict[str, float]) -> str:
-    """One line per phase, then what no phase accounts for (start-up, planning, state), then
-    the moments marked, as seconds since the build started."""
-    width = max((len(name) for name in phases), default=5)
-    lines = [f"  {name:<{width}}  {seconds:8.3f}s" for name, seconds in phases.items()]
-    lines.append(f"  {'other':<{width}}  {max(total - sum(phases.values()), 0.0):8.3f}s")
-    lines += [f"At {at:.3f}s: {name}." for name, at in marks.items()]
-    return "Timings:\n" + "\n".join(lines)

@@ -15,7 +15,9 @@ from generator.commands.options import settings_from, site_options
               help="Address to listen on; only change it on a network you trust.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0 picks a free one).")
-def command(host: str, port: int, **options: Any) -> None:
+@click.option("--timings", is_flag=True,
+              help="After each build, print where its time went (as build --timings does).")
+def command(host: str, port: int, timings: bool, **options: Any) -> None:
     """Build the site, serve the output folder, and rebuild when content/, templates/ or
     data/ change; open browser tabs reload by themselves.
 
@@ -23,7 +25,7 @@ def command(host: str, port: int, **options: Any) -> None:
     good site keeps being served. Ctrl-C stops."""
     from generator.serve import DevServer
 
-    server = DevServer(settings_from(**options), host=host, port=port)
+    server = DevServer(settings_from(**options), host=host, port=port, timings=timings)
     try:
         server.serve_forever()
     except OSError as exc:
