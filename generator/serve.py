@@ -249,8 +249,10 @@ class _Server(ThreadingHTTPServer):
 class _Changes(FileSystemEventHandler):
     """Notes that a source changed; ignores the build's own files and editors' temp files."""
 
-    def __init__(self, settings: Settings, on_change: Callable[[], None]) -> None:
+    def __init__(self, settings: Settings, on_change: Callable[[], None],
+                 on_folder: Callable[[Path], None] = lambda _: None) -> None:
         self.on_change = on_change
+        self.on_folder = on_folder
         assert settings.output_dir is not None and settings.db_path is not None
         self.output = settings.output_dir
         self.db_name = settings.db_path.name
@@ -269,6 +271,8 @@ class _Changes(FileSystemEventHandler):
             return
         if event.is_directory and event.event_type == "modified":
             return
+        if event.is_directory and event.event_type in ("created", "moved"):
+            self.on_folder(Path(getattr(event, "dest_path", "") or event.src_path))
         paths = [event.src_path, getattr(event, "dest_path", "") or ""]
         if any(p and self.relevant(str(p)) for p in paths):
             self.on_change()
@@ -294,6 +298,9 @@ class DevServer:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._observer: Any = None
+        self._handler: _Changes | None = None
+        self._watching: set[Path] = set()
+        self._watch_lock = threading.Lock()
         self._httpd: _Server | None = None
 
     @property
@@ -303,10 +310,30 @@ class DevServer:
         shown = f"[{host}]" if ":" in str(host) else host
         return f"http://{shown}:{port}/"
 
-    def watched(self) -> list[Path]:
+    def watched(self) -> list[tuple[Path, bool]]:
+        """(folder, recursive) for every folder the build reads. data/ is watched for its
+        own files only, and data/sources/ within it: the build's caches beside the database
+        hold a folder per page, which a recursive watch would each have to follow."""
         s = self.settings
-        folders = [s.content_dir, s.templates_dir, s.data_dir, s.override_dir]
-        return [f for f in folders if f is not None and f.is_dir()]
+        folders = [(f, True) for f in (s.content_dir, s.templates_dir, s.override_dir)
+                   if f is not None and f.is_dir()]
+        if s.data_dir is not None and s.data_dir.is_dir():
+            folders.append((s.data_dir, False))
+            if (s.data_dir / "sources").is_dir():
+                folders.append((s.data_dir / "sources", True))
+        return folders
+
+    def _watch(self, folder: Path, recursive: bool) -> None:
+        with self._watch_lock:
+            if folder not in self._watching:
+                self._observer.schedule(self._handler, str(folder), recursive=recursive)
+                self._watching.add(folder)
+
+    def _new_folder(self, folder: Path) -> None:
+        """data/sources/ made while serving (a first import): watch it from now on."""
+        assert self.settings.data_dir is not None
+        if folder == self.settings.data_dir / "sources":
+            self._watch(folder, True)
 
     def rebuild(self) -> Snapshot:
         """Run the build once; report the outcome to the terminal and to open tabs."""
@@ -352,9 +379,9 @@ class DevServer:
         self._httpd = _Server((self.host, self.port), self.settings.output_dir, self.state,
                               self.poll_timeout)
         self._observer = Observer()
-        handler = _Changes(self.settings, self._changed)
-        for folder in self.watched():
-            self._observer.schedule(handler, str(folder), recursive=True)
+        self._handler = _Changes(self.settings, self._changed, self._new_folder)
+        for folder, recursive in self.watched():
+            self._watch(folder, recursive)
         self._observer.start()
         for target in (self._httpd.serve_forever, self._rebuild_loop):
             thread = threading.Thread(target=target, daemon=True)
@@ -378,7 +405,8 @@ class DevServer:
         """Start, then wait for Ctrl-C and stop cleanly."""
         self.start()
         self.echo(f"Serving {self.settings.output_dir} at {self.url} — Ctrl-C to stop.")
-        self.echo("Watching " + ", ".join(str(f) for f in self.watched()))
+        self.echo("Watching " + ", ".join(str(f) + ("" if recursive else " (its own files)")
+                                          for f, recursive in self.watched()))
         try:
             while not self._stopping.wait(0.5):
                 pass

@@ -137,9 +137,18 @@ def test_template_and_data_changes_rebuild_but_build_outputs_do_not(server, site
     assert wait_for(lambda: dev.state.snapshot().version == start.version + 1, 5)
     assert "Skip ahead" in get(dev.url, "/")[1]
     after_template = dev.state.snapshot()
+    # data/ is watched for its own files, not its cache folders (a folder per page); a
+    # sources folder made while serving is watched from then on.
+    assert (site_root / "data", False) in dev.watched()
+    assert all(not folder.is_relative_to(site_root / "data") or not recursive
+               for folder, recursive in dev.watched())
     (site_root / "data/sources/wikidata").mkdir(parents=True)
     (site_root / "data/sources/wikidata/Q1217219.json").write_text('{"id": "Q1217219"}')
     assert wait_for(lambda: dev.state.snapshot().version == after_template.version + 1, 5)
+    time.sleep(0.4)
+    after_sources = dev.state.snapshot()
+    (site_root / "data/sources/wikidata/Q1217219.json").write_text('{"id": "Q1217219", "x": 1}')
+    assert wait_for(lambda: dev.state.snapshot().version == after_sources.version + 1, 5)
     # The build writes data/omakase.sqlite itself; that must not set off another build.
     settled = dev.state.snapshot()
     time.sleep(0.8)
