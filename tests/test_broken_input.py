@@ -120,6 +120,34 @@ def test_broken_file_is_a_located_error(built: Path, case: str) -> None:
     assert "nothing was published" in out
 
 
+@pytest.mark.parametrize("case", ["syntax", "unknown filter", "runtime", "missing"])
+def test_broken_template_is_a_located_error(built: Path, case: str) -> None:
+    """A curator's template edit gone wrong: PATH:LINE and what went wrong, no traceback."""
+    menu = built / "templates/menu.html"
+    lines = menu.read_text().splitlines()
+    at = 3  # inside a block of the page (text outside blocks of a child template never runs)
+    broken = {"syntax": "{% block main %}{% if menu %}",
+              "unknown filter": "{% block description %}{{ menu.title | no_such_filter }}"
+                                "{% endblock %}",
+              "runtime": "{% block description %}{{ menu.title // 0 }}{% endblock %}"}.get(case)
+    if case == "missing":
+        (built / "templates/story.html").unlink()
+    else:
+        assert broken is not None
+        lines[at - 1:at] = [broken]
+        menu.write_text("\n".join(lines) + "\n")
+    out = broken_build(built)
+    expected = {
+        "syntax": "templates/menu.html:",
+        "unknown filter": f"templates/menu.html:{at}: error: template syntax: No filter named "
+                          "'no_such_filter'",
+        "runtime": f"templates/menu.html:{at}: error: while rendering /menus/",
+        "missing": "templates: error: template 'story.html' not found (needed for /menus/",
+    }[case]
+    assert expected in out, out
+    assert "nothing was published" in out
+
+
 def test_huge_file_is_refused_before_it_is_read(built: Path) -> None:
     path = built / BOOK
     with path.open("wb") as handle:  # 50 MB, most of it one front-matter value

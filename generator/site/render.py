@@ -31,6 +31,7 @@ from generator.site import api, charts, jsonld, search, urls
 from generator.site.record import Read, ReadDatabase, RecordingEnvironment, connect_recording
 from generator.site.routes import ROUTES, Page, Route
 from generator.site.safejson import script_json
+from generator.site.template_errors import template_error
 from generator.state import cache_dir
 from generator.timings import timed
 
@@ -215,7 +216,6 @@ class Renderer:
             return page.body
         if page.format == "json":
             return api.to_json(page.context, self.settings.base_url)
-        template = self.env.get_template(page.template)
 
         def link(target: str) -> str:
             return urls.relative(page.url, target)
@@ -225,7 +225,15 @@ class Renderer:
 
         context: dict[str, Any] = {"page_url": page.url, "link": link, "absolute": absolute,
                                    "noindex": False, **page.context}
-        return template.render(context).encode("utf-8")
+        try:
+            return self.env.get_template(page.template).render(context).encode("utf-8")
+        except BuildError:
+            raise
+        except Exception as exc:
+            reported = template_error(exc, self.settings, page.url)
+            if reported is None:
+                raise
+            raise reported from None
 
 
 def write_pages(renderer: Renderer, pages: Iterable[Page], out_dir: Path) -> int:
