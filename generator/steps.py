@@ -18,7 +18,7 @@ from generator.build import BuildReport, Inputs
 from generator.content.loader import load_site
 from generator.content.model import Site
 from generator.content.parallel import settle
-from generator.db.schema import connect, create_schema
+from generator.db.schema import as_work_file, connect, create_schema, sync_file
 from generator.db.store import iso, store_site
 from generator.db.update import ChangeTracker, refs_signature, update_site
 from generator.derive.availability import derive_availability
@@ -98,15 +98,17 @@ def _new_database(settings: Settings, site: Site) -> tuple[Path, dict[str, list[
     tmp = settings.db_path.with_name(settings.db_path.name + f".{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     db = connect(str(tmp))
+    as_work_file(db.conn)
     try:
         create_schema(db)
         store_site(db, site, settings.build_time)
         reads = derive(db, settings)
+        db.close()
+        sync_file(tmp)
     except BaseException:
         db.close()
         tmp.unlink(missing_ok=True)
         raise
-    db.close()
     return tmp, reads
 
 def _record_published(settings: Settings, inputs: Inputs, files: dict[str, Scanned],
@@ -302,7 +304,7 @@ def _update_database(settings: Settings, inputs: Inputs, state: sqlite3.Connecti
                      site: Site, changed: set[str], removed: set[str], *,
                      all_menus_and_logs: bool) -> set[str]:
     assert settings.build_time is not None and settings.db_path is not None
-    conn = sqlite3.connect(db_file)
+    conn = as_work_file(sqlite3.connect(db_file))
     try:
         tracker = ChangeTracker(conn)
         db = sqlite_utils.Database(conn)
@@ -332,6 +334,7 @@ def _update_database(settings: Settings, inputs: Inputs, state: sqlite3.Connecti
         conn.commit()
     finally:
         conn.close()
+    sync_file(db_file)
     return columns
 
 

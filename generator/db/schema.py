@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 import sqlite_utils
@@ -225,6 +226,34 @@ def connect(path: str | None = None) -> sqlite_utils.Database:
     conn = sqlite3.connect(path or ":memory:")
     conn.execute("PRAGMA foreign_keys = ON")
     return sqlite_utils.Database(conn)
+
+
+WORK_FILE_PRAGMAS = (
+    # A build writes a work file beside the database and moves it into place only when the
+    # build succeeded (a failed one deletes it): its journal can live in memory, and it is
+    # synced to disk once, at the end (`sync_file`), not at every commit.
+    "PRAGMA journal_mode = MEMORY",
+    "PRAGMA synchronous = OFF",
+    # 64 MiB of page cache: on 100,000 items the default 2 MiB made inserting 1.5 s per
+    # 10,000 items slower as the tables grew (27 s against 17 s).
+    "PRAGMA cache_size = -65536",
+)
+
+
+def as_work_file(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """Set up a connection to the work file of a build (see WORK_FILE_PRAGMAS)."""
+    for pragma in WORK_FILE_PRAGMAS:
+        conn.execute(pragma)
+    return conn
+
+
+def sync_file(path: str | os.PathLike[str]) -> None:
+    """Flush a finished work file to disk before it is moved into place."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def create_schema(db: sqlite_utils.Database) -> None:

@@ -262,24 +262,24 @@ def list_keys(db_file: Path, keep: Callable[[list[str]], bool] | None = None,
     key query ask it once."""
     from generator.site.record import columns_seen
 
-    # No statement cache: the authorizer sees only statements being prepared.
-    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, cached_statements=0)
-    db = sqlite_utils.Database(conn)
     keys: dict[str, list[tuple[Any, ...]] | None] = {}
     reads: KeyReads = {}
     asked: dict[str, list[tuple[Any, ...]]] = {}
-    try:
-        for route in ROUTES:
-            query = route.keys.__name__
-            before = (last or {}).get(query)
-            if before is not None and keep is not None and keep(before):
-                keys[route.name], reads[query] = None, before
-                continue
-            if query not in asked:
+    for route in ROUTES:
+        query = route.keys.__name__
+        before = (last or {}).get(query)
+        if before is not None and keep is not None and keep(before):
+            keys[route.name], reads[query] = None, before
+            continue
+        if query not in asked:
+            # A connection of its own: the authorizer sees a statement when it is prepared,
+            # and one prepared earlier on a shared connection would come from its cache.
+            conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+            try:
                 with columns_seen(conn) as seen:
-                    asked[query] = [tuple(key) for key in route.keys(db)]
-                reads[query] = sorted(seen)
-            keys[route.name] = asked[query]
-    finally:
-        conn.close()
+                    asked[query] = [tuple(key) for key in route.keys(sqlite_utils.Database(conn))]
+            finally:
+                conn.close()
+            reads[query] = sorted(seen)
+        keys[route.name] = asked[query]
     return keys, reads
