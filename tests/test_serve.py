@@ -220,9 +220,12 @@ def _listening_addresses(port: int) -> set[str]:
 def test_cli_serves_on_localhost_and_stops_on_ctrl_c(site_root: Path) -> None:
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    # Ctrl-C as a terminal sends it, even when the tests run in a background job (which
+    # the shell starts with SIGINT ignored, and a child inherits that).
     proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--root", str(site_root),
                              "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
+                            text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         base = f"http://127.0.0.1:{port}/"
 

@@ -100,7 +100,9 @@ class _Server:
     def __init__(self, site: Path, env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "generator", "serve", "--root", str(site), "--port", "0",
-             "--timings"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
+             "--timings"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True,
+            # stopped with Ctrl-C's signal, also when the bench itself runs in the background
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
