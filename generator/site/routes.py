@@ -9,7 +9,7 @@ dependency, so keep all reads of a page inside its `page` function.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from generator.site import api, feeds, lineage, queries, urls
+from generator.site.record import columns_seen
 
 
 @dataclass(frozen=True)
@@ -236,18 +237,6 @@ ROUTES: list[Route] = [
 ]
 
 
-def all_keys(db: sqlite_utils.Database) -> Iterator[tuple[Route, tuple[Any, ...]]]:
-    """Every page of the site as (route, key), in route order."""
-    for route in ROUTES:
-        for key in route.keys(db):
-            yield route, tuple(key)
-
-
-def all_pages(db: sqlite_utils.Database) -> Iterator[Page]:
-    for route, key in all_keys(db):
-        yield route.page(db, *key)
-
-
 KeyReads = dict[str, list[str]]
 """What each key query (named by its function) read: `table.column`s, as record.py notes."""
 
@@ -260,8 +249,6 @@ def list_keys(db_file: Path, keep: Callable[[list[str]], bool] | None = None,
     A route whose key query read, last time, only columns that `keep` says are unchanged is
     not asked again: its entry is None and its pages are the ones it had. Routes sharing a
     key query ask it once."""
-    from generator.site.record import columns_seen
-
     keys: dict[str, list[tuple[Any, ...]] | None] = {}
     reads: KeyReads = {}
     asked: dict[str, list[tuple[Any, ...]]] = {}
