@@ -284,6 +284,34 @@ def test_one_menu_edit_rewrites_only_its_pages(tmp_path: Path) -> None:
     assert_same_as_full(root, tmp_path)
 
 
+def test_an_edit_re_renders_only_the_pages_that_show_what_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Derived rows stamped with the build clock change with every build; a page that read
+    the stamp without showing it would re-render after any edit (every curator page did)."""
+    from datetime import UTC, datetime, timedelta
+
+    from generator import steps
+
+    root = sample_site(tmp_path / "site")
+    clock = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    build(settings_for(root, build_time=clock))
+    path = root / "content/menus/alone-in-orbit.md"
+    path.write_text(path.read_text().replace("Trust him.", "Trust him completely."))
+    rendered: list[tuple[str, tuple[Any, ...]]] = []
+    render_all = steps.render_all
+
+    def spy(settings: Any, db_file: Path, out: Path, jobs: list[Any], done: Any) -> None:
+        rendered.extend((route, key) for route, key, _old in jobs)
+        render_all(settings, db_file, out, jobs, done)
+
+    monkeypatch.setattr(steps, "render_all", spy)
+    build(settings_for(root, build_time=clock + timedelta(minutes=1)))
+    assert sorted(rendered) == [
+        ("api-item", ("movie", "solaris-1972")), ("api-menu", ("alone-in-orbit",)),
+        ("item", ("movie", "solaris-1972")), ("menu", ("alone-in-orbit",)),
+        ("story", ("alone-in-orbit",))]
+
+
 def test_key_queries_are_asked_again_only_when_a_column_they_read_changed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A text edit keeps every route's page list; a status change lists the menus again."""

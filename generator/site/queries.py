@@ -224,8 +224,10 @@ def curator_detail(db: sqlite_utils.Database, handle: str) -> dict[str, Any] | N
         parent = published_parent(db, menu["id"])
         if parent is not None:
             user["forks"].append({"menu": menu, "parent": parent})
-    profile = next(iter(_rows(db, "SELECT profile, computed_at FROM user_taste_profiles "
-                                  "WHERE user_id = :id", {"id": user["id"]})), None)
+    # Only the profile: when it was computed changes with every build's clock, and a page
+    # that read it would re-render after any edit anywhere.
+    profile = next(iter(_rows(db, "SELECT profile FROM user_taste_profiles WHERE user_id = :id",
+                              {"id": user["id"]})), None)
     user["profile"] = profile["profile"] if profile and isinstance(profile["profile"], dict) else {}
     favourites = [r for r in user["profile"].get("favorites", []) if isinstance(r, str)]
     user["favorites"] = _rows(db, item_summary_sql(
