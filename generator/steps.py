@@ -35,7 +35,14 @@ from generator.published import RECORD_FILE, published_urls, update_record
 from generator.safepaths import copy_tree_without_links
 from generator.settings import Settings
 from generator.site.finish import finish_site
-from generator.site.record import columns_read, columns_seen, digest_rows, params_value
+from generator.site.keyed import KEYED, RowChanges, affected_keys
+from generator.site.record import (
+    columns_read,
+    columns_seen,
+    digest_rows,
+    params_json,
+    params_value,
+)
 from generator.site.render import PageRecord, digest_bytes, render_all, write_file
 from generator.site.routes import ROUTES, KeyReads, list_keys
 from generator.site.search import documents_dir
@@ -264,6 +271,7 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
     cache = StateParseCache(state, Path("/"), files, changed, memo)
     db_file = settings.db_path
     changed_columns: set[str] = set()
+    changed_rows = RowChanges({}, {})
     site_refs = None
     if content:
         site, report.warnings = load_site(settings, strict=strict, cache=cache)
@@ -273,15 +281,15 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
         shutil.copyfile(settings.db_path, db_file)
         site_refs = refs_signature(site)
         try:
-            changed_columns = _update_database(
+            changed_columns, changed_rows = _update_database(
                 settings, inputs, state, db_file, site, content & set(files), content - set(files),
                 all_menus_and_logs=site_refs != get_meta(state, "refs"))
         except BaseException:
             db_file.unlink(missing_ok=True)
             raise
     try:
-        _publish_incremental(settings, inputs, state, db_file, changed_columns, templates,
-                             report)
+        _publish_incremental(settings, inputs, state, db_file, changed_columns, changed_rows,
+                             templates, report)
         if content:
             db = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
             try:
@@ -302,7 +310,7 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
 @timed("database")
 def _update_database(settings: Settings, inputs: Inputs, state: sqlite3.Connection, db_file: Path,
                      site: Site, changed: set[str], removed: set[str], *,
-                     all_menus_and_logs: bool) -> set[str]:
+                     all_menus_and_logs: bool) -> tuple[set[str], RowChanges]:
     assert settings.build_time is not None and settings.db_path is not None
     conn = as_work_file(sqlite3.connect(db_file))
     try:
@@ -316,13 +324,13 @@ def _update_database(settings: Settings, inputs: Inputs, state: sqlite3.Connecti
             kind_of=lambda display: _kind_of_display(inputs, display),
             stem_of=lambda display: Path(display).stem,
         )
-        # A derive step reruns only when a column it read last time changed (or the clock,
-        # which steps stamp into their rows); what earlier steps changed counts too.
+        # A derive step reruns only when a column it read last time changed; what earlier
+        # steps changed counts too. The clock alone does not rerun one: a taste profile's
+        # computed_at says when it was last computed, and an unchanged one was not.
         last_reads = get_meta(state, "derive_reads") or {}
-        clock_moved = get_meta(state, "clock") != settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ")
 
         def needed(name: str, _: list[str]) -> bool:
-            if clock_moved or name not in last_reads:
+            if name not in last_reads:
                 return True
             return reads_changed(last_reads[name], tracker.changed_columns(settings.db_path))
 
@@ -330,12 +338,13 @@ def _update_database(settings: Settings, inputs: Inputs, state: sqlite3.Connecti
         conn.commit()
         set_meta(state, "derive_reads", {**last_reads, **reads})
         columns = tracker.changed_columns(settings.db_path)
+        rows = RowChanges(tracker.changed_rows, tracker.keys)
         tracker.close()
         conn.commit()
     finally:
         conn.close()
     sync_file(db_file)
-    return columns
+    return columns, rows
 
 
 def _kind_of_display(inputs: Inputs, display: str) -> str | None:
@@ -346,8 +355,8 @@ def _kind_of_display(inputs: Inputs, display: str) -> str | None:
 
 
 def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
-                         db_file: Path, changed_columns: set[str], templates: set[str],
-                         report: BuildReport) -> None:
+                         db_file: Path, changed_columns: set[str], changed_rows: RowChanges,
+                         templates: set[str], report: BuildReport) -> None:
     """Re-render affected pages into the shadow tree and swap it in."""
     assert settings.output_dir is not None and settings.db_path is not None
     db = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
@@ -383,7 +392,7 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
             if clock[:10] != last_clock[:10]:
                 names.add("clock:day")
         affected = {k for k in wanted if k not in pages}
-        stale_ids = _stale_pages(state, db, changed_columns)
+        stale_ids = _stale_pages(state, db, settings.db_path, changed_columns, changed_rows)
         for k, (page_id, _path, _digest, used) in pages.items():
             # The templates a page used are parsed only when some template changed.
             if k in wanted and (page_id in stale_ids or
@@ -465,9 +474,12 @@ def _list_keys(db_file: Path, keep: Callable[[list[str]], bool] | None = None,
 
 
 @timed("stale pages")
-def _stale_pages(state: sqlite3.Connection, db: sqlite3.Connection,
-                 changed_columns: set[str]) -> set[int]:
-    """Pages with a recorded query that reads a changed column and now answers differently."""
+def _stale_pages(state: sqlite3.Connection, db: sqlite3.Connection, old_db: Path,
+                 changed_columns: set[str], changed_rows: RowChanges) -> set[int]:
+    """Pages with a recorded query that reads a changed column and now answers differently.
+
+    A keyed query (keyed.py) is asked again only for the keys its changed rows reach, before
+    or after the edit; other queries, for every page that asked them."""
     if not changed_columns:
         return set()
     sql_ids = SqlIds(state)
@@ -475,19 +487,40 @@ def _stale_pages(state: sqlite3.Connection, db: sqlite3.Connection,
     if not candidates:
         return set()
     sql_text = {i: sql for sql, i in sql_ids.ids.items()}
+    reads: list[tuple[int, int, str, bytes]] = []
+    old: sqlite3.Connection | None = None
+    try:
+        for sql_id in candidates:
+            query = KEYED.get(sql_text[sql_id])
+            keys = None
+            if query is not None:
+                if old is None:
+                    old = sqlite3.connect(f"file:{old_db}?mode=ro", uri=True)
+                now, before = (affected_keys(conn, query, changed_rows) for conn in (db, old))
+                if now is not None and before is not None:
+                    keys = [params_json(dict(zip(query.params, key, strict=True)))
+                            for key in now | before]
+            if keys is None:
+                reads += state.execute("SELECT page_id, sql_id, params, digest FROM reads "
+                                       "WHERE sql_id = ?", (sql_id,)).fetchall()
+            elif keys:
+                reads += state.execute(
+                    "SELECT page_id, sql_id, params, digest FROM reads WHERE sql_id = ? "
+                    "AND params IN (SELECT value FROM json_each(?))",
+                    (sql_id, json.dumps(keys))).fetchall()
+    finally:
+        if old is not None:
+            old.close()
     answers: dict[tuple[int, str], bytes] = {}
     stale: set[int] = set()
-    marks = ",".join("?" * len(candidates))
-    for page_id, sql_id, params, digest in state.execute(
-            f"SELECT page_id, sql_id, params, digest FROM reads WHERE sql_id IN ({marks})",
-            candidates).fetchall():
+    for page_id, sql_id, params, digest in reads:
         if page_id in stale:
             continue
-        now = answers.get((sql_id, params))
-        if now is None:
+        now_digest = answers.get((sql_id, params))
+        if now_digest is None:
             rows = db.execute(sql_text[sql_id], params_value(params)).fetchall()
-            now = answers[(sql_id, params)] = digest_rows(rows)
-        if now != digest:
+            now_digest = answers[(sql_id, params)] = digest_rows(rows)
+        if now_digest != digest:
             stale.add(page_id)
     return stale
 

@@ -52,6 +52,8 @@ class ChangeTracker:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.keys: dict[str, list[str]] = {}
+        # table -> primary keys of the rows whose values differ (set by changed_columns)
+        self.changed_rows: dict[str, set[object]] = {}
         conn.execute("CREATE TEMP TABLE touched (tbl TEXT, pk, PRIMARY KEY (tbl, pk))")
         for table in _tables(conn):
             pk = self.keys[table] = _primary_key(conn, table)
@@ -68,6 +70,7 @@ class ChangeTracker:
         values, 'table.' for a row that appeared or disappeared."""
         self.conn.execute("ATTACH DATABASE ? AS old", (f"file:{old_db}?mode=ro",))
         changed: set[str] = set()
+        self.changed_rows = {}
         try:
             for table, pk in self.keys.items():
                 key = _key_sql(pk)
@@ -76,16 +79,22 @@ class ChangeTracker:
                     f"SELECT {key}, * FROM old.{table} WHERE {wanted}")}
                 after = self.conn.execute(f"SELECT {key}, * FROM main.{table} WHERE {wanted}")
                 columns = [d[0] for d in after.description][1:]
+                rows: set[object] = set()
                 for row in after:
                     old = before.pop(row[0], None)
                     if old is None:
                         changed.add(f"{table}.")
+                        rows.add(row[0])
                         continue
                     for name, a, b in zip(columns, old, row[1:], strict=True):
                         if a != b or type(a) is not type(b):
                             changed.add(f"{table}.{name}")
+                            rows.add(row[0])
                 if before:
                     changed.add(f"{table}.")
+                    rows.update(before)
+                if rows:
+                    self.changed_rows[table] = rows
         finally:
             self.conn.execute("DETACH DATABASE old")
         return changed

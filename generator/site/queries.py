@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlite_utils
 
+from generator.site.keyed import keyed
+
 EXTENSION_TABLES = {"book": "book_items", "movie": "movie_items", "game": "game_items",
                     "music": "music_items"}
 JSON_COLUMNS = {"authors", "directors", "cast_members", "countries", "platforms", "developers",
@@ -45,8 +47,10 @@ def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
     re-render it."""
     where = "m.status = 'published'" + (" AND u.handle = :owner" if owner else "")
     if tag:
-        where += """ AND EXISTS (SELECT 1 FROM json_each(m.tags) j JOIN tags t
-                                 ON t.name = j.value AND t.owner_id IS NULL WHERE t.slug = :tag)"""
+        # The tag's names are found once, not once per menu (a join with tags inside
+        # the EXISTS scanned every tag for each menu).
+        where += """ AND EXISTS (SELECT 1 FROM json_each(m.tags) j WHERE j.value IN (
+                                 SELECT name FROM tags WHERE slug = :tag AND owner_id IS NULL))"""
     details = "" if brief else """, m.tags, m.introduction,
                (SELECT count(*) FROM course_items ci JOIN courses c ON c.id = ci.course_id
                 WHERE c.menu_id = m.id) AS item_count,
@@ -85,30 +89,72 @@ def item_summary_sql(where: str) -> str:
         {where}"""
 
 
+# Each menu page and each item page asks these with its own key (see keyed.py).
+MENU_BY_SLUG = keyed("""
+    SELECT {key}m.*, u.handle AS curator_handle, u.display_name AS curator_name
+    FROM menus m JOIN users u ON u.id = m.owner_id WHERE {match}""", "m.slug = :slug",
+                     rows={"m": "menus", "u": "users"}, slug="m.slug")
+MENU_COURSES = keyed("SELECT {key}* FROM courses WHERE {match} ORDER BY position",
+                     "menu_id = :id", rows={"courses": "courses"}, id="menu_id")
+# Positions count within a course, so the course item's id breaks their ties.
+MENU_ENTRIES = keyed(item_summary_sql("""
+    JOIN course_items ci ON ci.media_item_id = i.id JOIN courses mc ON mc.id = ci.course_id
+    WHERE {match} ORDER BY ci.position, ci.id""").replace(
+        "SELECT i.id,", "SELECT {key}ci.id AS course_item_id, ci.course_id, ci.position, "
+        "ci.annotation, i.id,"),
+                     "mc.menu_id = :id", rows={
+                         "i": "media_items", "b": "book_items", "mv": "movie_items",
+                         "g": "game_items", "mu": "music_items", "ci": "course_items",
+                         "mc": "courses"}, id="mc.menu_id")
+MENU_PAIRINGS = keyed("SELECT {key}* FROM menu_item_pairings WHERE {match} ORDER BY position",
+                      "menu_id = :id", rows={"menu_item_pairings": "menu_item_pairings"},
+                      id="menu_id")
+ITEM_BY_SLUG = keyed("SELECT {key}* FROM media_items WHERE {match}",
+                     "media_type = :t AND slug = :s", rows={"media_items": "media_items"},
+                     t="media_type", s="slug")
+ITEM_EXTENSION = {media_type: keyed(f"SELECT {{key}}* FROM {table} WHERE {{match}}",
+                                    "media_item_id = :id", rows={table: table}, id="media_item_id")
+                  for media_type, table in EXTENSION_TABLES.items()}
+ITEM_TAGS = keyed("""
+    SELECT {key}t.name, t.slug FROM media_item_tags mt JOIN tags t ON t.id = mt.tag_id
+    WHERE {match} ORDER BY t.name, t.slug""", "mt.media_item_id = :id",
+                  rows={"mt": "media_item_tags", "t": "tags"}, id="mt.media_item_id")
+ITEM_AVAILABILITY = keyed("""
+    SELECT {key}* FROM media_item_availability WHERE {match}
+    ORDER BY provider, region, rowid""", "media_item_id = :id",
+                          rows={"media_item_availability": "media_item_availability"},
+                          id="media_item_id")
+ITEM_SOURCES = keyed("""
+    SELECT {key}source_name, external_id, canonical_url, fetched_at FROM media_sources
+    WHERE {match} ORDER BY source_name, external_id""", "media_item_id = :id",
+                     rows={"media_sources": "media_sources"}, id="media_item_id")
+# A menu may serve an item in two courses: they follow the menu's order.
+ITEM_MENUS = keyed("""
+    SELECT {key}m.slug, m.title, c.title AS course_title, ci.annotation,
+           u.handle AS curator_handle, u.display_name AS curator_name
+    FROM course_items ci JOIN courses c ON c.id = ci.course_id
+    JOIN menus m ON m.id = c.menu_id JOIN users u ON u.id = m.owner_id
+    WHERE {match} AND m.status = 'published'
+    ORDER BY m.published_at DESC, m.slug, c.position, ci.position""", "ci.media_item_id = :id",
+                   rows={"ci": "course_items", "c": "courses", "m": "menus", "u": "users"},
+                   id="ci.media_item_id")
+
+
 def menu_detail(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
     """One menu with its courses, items, pairings and lineage neighbours."""
-    rows = _rows(db, """
-        SELECT m.*, u.handle AS curator_handle, u.display_name AS curator_name
-        FROM menus m JOIN users u ON u.id = m.owner_id WHERE m.slug = :slug""", {"slug": slug})
+    rows = _rows(db, MENU_BY_SLUG, {"slug": slug})
     if not rows:
         return None
     menu = rows[0]
-    courses = _rows(db, "SELECT * FROM courses WHERE menu_id = :id ORDER BY position",
-                    {"id": menu["id"]})
-    entries = _rows(db, item_summary_sql("""
-        JOIN course_items ci ON ci.media_item_id = i.id
-        WHERE ci.course_id IN (SELECT id FROM courses WHERE menu_id = :id)
-        """).replace("SELECT i.id,", "SELECT ci.id AS course_item_id, ci.course_id, "
-                     "ci.position, ci.annotation, i.id,") + " ORDER BY ci.position",
-                    {"id": menu["id"]})
+    courses = _rows(db, MENU_COURSES, {"id": menu["id"]})
+    entries = _rows(db, MENU_ENTRIES, {"id": menu["id"]})
     by_course: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         by_course.setdefault(entry["course_id"], []).append(entry)
     for course in courses:
         course["items"] = by_course.get(course["id"], [])
     by_ci = {e["course_item_id"]: e for e in entries}
-    pairings = _rows(db, """SELECT * FROM menu_item_pairings WHERE menu_id = :id
-                            ORDER BY position""", {"id": menu["id"]})
+    pairings = _rows(db, MENU_PAIRINGS, {"id": menu["id"]})
     for pairing in pairings:
         pairing["from"] = by_ci[pairing["from_course_item_id"]]
         pairing["to"] = by_ci[pairing["to_course_item_id"]]
@@ -156,31 +202,17 @@ def all_items(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 def item_detail(db: sqlite_utils.Database, media_type: str, slug: str) -> dict[str, Any] | None:
     """One item with its typed attributes, tags, availability, sources and menus."""
-    rows = _rows(db, "SELECT * FROM media_items WHERE media_type = :t AND slug = :s",
-                 {"t": media_type, "s": slug})
+    rows = _rows(db, ITEM_BY_SLUG, {"t": media_type, "s": slug})
     if not rows:
         return None
     item = rows[0]
-    ext = _rows(db, f"SELECT * FROM {EXTENSION_TABLES[media_type]} WHERE media_item_id = :id",
-                {"id": item["id"]})
+    ext = _rows(db, ITEM_EXTENSION[media_type], {"id": item["id"]})
     item["attributes"] = ext[0] if ext else {}
     item["creators"] = item["attributes"].get(CREATOR_COLUMN[media_type], [])
-    item["tags"] = _rows(db, """SELECT t.name, t.slug FROM media_item_tags mt
-                                JOIN tags t ON t.id = mt.tag_id WHERE mt.media_item_id = :id
-                                ORDER BY t.name""", {"id": item["id"]})
-    item["availability"] = _rows(db, """SELECT * FROM media_item_availability
-                                        WHERE media_item_id = :id ORDER BY provider, region""",
-                                 {"id": item["id"]})
-    item["sources"] = _rows(db, """SELECT source_name, external_id, canonical_url, fetched_at
-                                   FROM media_sources WHERE media_item_id = :id
-                                   ORDER BY source_name, external_id""", {"id": item["id"]})
-    item["menus"] = _rows(db, """
-        SELECT m.slug, m.title, c.title AS course_title, ci.annotation,
-               u.handle AS curator_handle, u.display_name AS curator_name
-        FROM course_items ci JOIN courses c ON c.id = ci.course_id
-        JOIN menus m ON m.id = c.menu_id JOIN users u ON u.id = m.owner_id
-        WHERE ci.media_item_id = :id AND m.status = 'published'
-        ORDER BY m.published_at DESC, m.slug""", {"id": item["id"]})
+    item["tags"] = _rows(db, ITEM_TAGS, {"id": item["id"]})
+    item["availability"] = _rows(db, ITEM_AVAILABILITY, {"id": item["id"]})
+    item["sources"] = _rows(db, ITEM_SOURCES, {"id": item["id"]})
+    item["menus"] = _rows(db, ITEM_MENUS, {"id": item["id"]})
     return item
 
 
@@ -284,8 +316,8 @@ def tag_detail(db: sqlite_utils.Database, slug: str, page: int = 1) -> dict[str,
     menus = published_menus(db, tag=slug) if page == 1 else []
     menu_count = len(menus) if page == 1 else db.execute(
         """SELECT count(*) FROM menus m WHERE m.status = 'published' AND EXISTS (
-               SELECT 1 FROM json_each(m.tags) j JOIN tags t
-               ON t.name = j.value AND t.owner_id IS NULL WHERE t.slug = :s)""",
+               SELECT 1 FROM json_each(m.tags) j WHERE j.value IN (
+                   SELECT name FROM tags WHERE slug = :s AND owner_id IS NULL))""",
         {"s": slug}).fetchone()[0]
     chosen = ordered[(page - 1) * TAG_PAGE_ITEMS:page * TAG_PAGE_ITEMS]
     items = _rows(db, item_summary_sql("""

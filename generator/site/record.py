@@ -44,6 +44,21 @@ def params_value(text: str) -> Any:
     return () if value is None else value
 
 
+KEYED_PARAMS: dict[str, frozenset[str]] = {}
+"""Keyed queries (keyed.py): SQL -> the parameters it must be asked with, text values all.
+The stale-page check finds a keyed query's pages by their parameters' JSON, so a page that
+asked it otherwise could be missed: asking it so fails at once."""
+
+
+def _check_keyed(sql: str, parameters: Any) -> None:
+    names = KEYED_PARAMS.get(sql)
+    if names is not None and not (
+            isinstance(parameters, dict) and parameters.keys() == names
+            and all(type(value) is str for value in parameters.values())):
+        raise ValueError(f"a keyed query asked with {parameters!r}, not text values for "
+                         f"{sorted(names)}: {sql}")
+
+
 class ReplayCursor:
     """The rows of a query already fetched, behaving as the cursor callers expect."""
 
@@ -95,6 +110,7 @@ class RecordingConnection(sqlite3.Connection):
             answers = self._answers = {}
         answer = answers.get(key)
         if answer is None:
+            _check_keyed(sql, parameters)
             cursor = super().execute(sql, parameters)
             if cursor.description is None:
                 return cursor

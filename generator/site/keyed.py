@@ -1,0 +1,87 @@
+"""Keyed queries: each page asks one with its own key, and an edit finds the keys it reached.
+
+After an edit, the stale-page check asks again each recorded query that read a changed
+column. A query that every item page asks with its own id is 10,000 questions to find the
+one page whose answer changed. A keyed query is a plain join (no subquery, grouping or
+LIMIT) that names each table it reads with an alias, so it can also be asked for the keys
+of its rows that involve a changed row. A key's answer can change only if such a row is in
+it before or after the edit: a row made of unchanged rows is in both databases, in the same
+place. The check asks that of the old and the new database and re-asks only those keys.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+
+from generator.site.record import KEYED_PARAMS
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """One keyed query: `sql` as pages ask it; `template` to ask it otherwise."""
+
+    sql: str
+    template: str  # with {key} at the start of the select list and {match} in the WHERE
+    params: tuple[str, ...]  # the named parameters that make the key
+    expressions: tuple[str, ...]  # in each row, the value each parameter matches
+    rows: dict[str, str] = field(hash=False)  # alias -> table, for every table it reads
+
+    def touching(self, alias: str, primary_key: list[str]) -> str:
+        """The query for the keys of rows that involve a row of `alias` whose primary key
+        is in the JSON list `:touched` (a composite key as a JSON array)."""
+        columns = [f"{alias}.{c}" for c in primary_key]
+        if len(columns) == 1:
+            test = f"{columns[0]} IN (SELECT value FROM json_each(:touched))"
+        else:  # a row value, so that SQLite looks the rows up by the key's index
+            parts = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+            test = f"({', '.join(columns)}) IN (SELECT {parts} FROM json_each(:touched))"
+        keys = "".join(f"{e} AS key_{p}, " for p, e in zip(self.params, self.expressions,
+                                                             strict=True))
+        return self.template.format(key=keys, match=test)
+
+
+KEYED: dict[str, Keyed] = {}
+"""Per-key SQL text (as recorded with each page's reads) -> its keyed query."""
+
+
+def keyed(template: str, match: str, *, rows: dict[str, str], **keys: str) -> str:
+    """Register a keyed query and return its per-key SQL.
+
+    `template` holds `{key}` at the start of its select list and `{match}` in its WHERE
+    clause; per key, `{key}` is empty and `{match}` is `match`, which filters on the named
+    parameters. `keys` gives, for each parameter, the expression equal to it in each row;
+    `rows` names every table the query reads by its alias (tests check both)."""
+    sql = template.format(key="", match=match)
+    KEYED[sql] = Keyed(sql, template, tuple(keys), tuple(keys.values()), dict(rows))
+    KEYED_PARAMS[sql] = frozenset(keys)
+    return sql
+
+
+@dataclass
+class RowChanges:
+    """The rows an edit changed (added, removed or with a value changed): table -> primary
+    keys, with each table's primary key columns."""
+
+    rows: dict[str, set[object]]
+    primary_keys: dict[str, list[str]]
+
+
+def affected_keys(conn: sqlite3.Connection, query: Keyed,
+                  changes: RowChanges) -> set[tuple[str, ...]] | None:
+    """The keys of `query`'s rows in `conn` that involve a changed row; None when a key is
+    not text (SQLite could match it to a text key that differs from it in Python)."""
+    width = len(query.params)
+    found: set[tuple[str, ...]] = set()
+    for alias, table in query.rows.items():
+        touched = changes.rows.get(table)
+        if not touched:
+            continue
+        sql = query.touching(alias, changes.primary_keys[table])
+        for row in conn.execute(sql, {"touched": json.dumps(list(touched))}):
+            key = row[:width]
+            if not all(type(part) is str for part in key):
+                return None
+            found.add(key)
+    return found

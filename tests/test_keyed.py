@@ -1,0 +1,147 @@
+"""Keyed queries: every key whose answer an edit changes is among the keys it reached."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from generator.build import build
+from generator.db.update import ChangeTracker
+from generator.site import queries  # noqa: F401  (registers the keyed queries)
+from generator.site.keyed import KEYED, Keyed, RowChanges, affected_keys
+from generator.site.record import columns_read, connect_recording
+from tests.conftest import settings_for
+from tests.sitekit import PROJECT
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("keyed") / "site"
+    for folder in ("content", "templates"):
+        shutil.copytree(PROJECT / folder, root / folder)
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795651200")
+    try:
+        build(settings_for(root))
+    finally:
+        monkeypatch.undo()
+    return root / "data/omakase.sqlite"
+
+
+def primary_keys(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    tracker = ChangeTracker(conn)
+    keys = dict(tracker.keys)
+    tracker.close()
+    return keys
+
+
+def every_row(conn: sqlite3.Connection, keys: dict[str, list[str]]) -> RowChanges:
+    """Every row of every table, as if all had changed."""
+    rows = {}
+    for table, pk in keys.items():
+        key = pk[0] if len(pk) == 1 else f"json_array({', '.join(pk)})"
+        rows[table] = {k for k, in conn.execute(f"SELECT {key} FROM {table}")}
+    return RowChanges(rows, keys)
+
+
+def answers(conn: sqlite3.Connection, query: Keyed, keys: set[tuple[str, ...]]) -> dict:
+    return {key: conn.execute(query.sql, dict(zip(query.params, key, strict=True))).fetchall()
+            for key in keys}
+
+
+@pytest.mark.parametrize("sql", sorted(KEYED))
+def test_a_keyed_query_names_every_table_it_reads(sample_db: Path, sql: str) -> None:
+    query = KEYED[sql]
+    conn = sqlite3.connect(sample_db)
+    read = {column.split(".", 1)[0] for column in columns_read(conn, sql)}
+    assert set(query.rows.values()) == read
+
+
+@pytest.mark.parametrize("sql", sorted(KEYED))
+def test_the_keys_of_its_rows_are_the_keys_with_an_answer(sample_db: Path, sql: str) -> None:
+    """Asked for rows touching every row, a keyed query finds each key that has rows, and
+    the rows it gives for a key are the key's own answer, in order."""
+    query = KEYED[sql]
+    conn = sqlite3.connect(sample_db)
+    everything = every_row(conn, primary_keys(conn))
+    width = len(query.params)
+    grouped: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
+    alias, table = next(iter(query.rows.items()))  # every row has one of the first table's
+    touched = json.dumps(list(everything.rows[table]))
+    for row in conn.execute(query.touching(alias, everything.primary_keys[table]),
+                            {"touched": touched}):
+        grouped.setdefault(row[:width], []).append(row[width:])
+    assert grouped, "the sample site uses every keyed query"
+    assert affected_keys(conn, query, everything) == set(grouped)
+    assert answers(conn, query, set(grouped)) == grouped
+
+
+def mutate(conn: sqlite3.Connection, rng: random.Random, tables: list[str]) -> None:
+    """One random edit: a row's value changed, a row deleted or a row copied."""
+    table = rng.choice(tables)
+    rowids = [r for r, in conn.execute(f"SELECT rowid FROM {table}")]
+    if not rowids:
+        return
+    rowid = rng.choice(rowids)
+    columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+    kind = rng.choice(["update", "update", "delete", "copy"])
+    if kind == "delete":
+        conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (rowid,))
+    elif kind == "copy":  # the same row under a new id, a value changed or not
+        row = conn.execute(f"SELECT * FROM {table} WHERE rowid = ?", (rowid,)).fetchone()
+        values = [f"copy-{rng.random()}" if c == "id" else v for c, v in zip(columns, row,
+                                                                              strict=True)]
+        conn.execute(f"INSERT OR IGNORE INTO {table} VALUES ({', '.join('?' * len(values))})",
+                     values)
+    else:
+        column = rng.choice(columns)
+        other = conn.execute(f"SELECT {column} FROM {table} ORDER BY random() LIMIT 1").fetchone()
+        value = rng.choice([other[0], "edited", None, 0])
+        conn.execute(f"UPDATE OR IGNORE {table} SET {column} = ? WHERE rowid = ?",
+                     (value, rowid))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_every_key_an_edit_changes_is_among_the_keys_it_reached(
+        sample_db: Path, tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    old = tmp_path / "old.sqlite"
+    new = tmp_path / "new.sqlite"
+    shutil.copyfile(sample_db, old)
+    shutil.copyfile(sample_db, new)
+    conn = sqlite3.connect(new)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    tracker = ChangeTracker(conn)
+    tables = sorted({t for q in KEYED.values() for t in q.rows.values()})
+    for _ in range(rng.randint(1, 4)):
+        mutate(conn, rng, tables)
+    conn.commit()
+    tracker.changed_columns(old)
+    changes = RowChanges(tracker.changed_rows, tracker.keys)
+    tracker.close()
+    conn.commit()
+    before = sqlite3.connect(old)
+    for query in KEYED.values():
+        keys: set[tuple[str, ...]] = set()
+        reached: set[tuple[str, ...]] = set()
+        for c in (before, conn):
+            keys |= affected_keys(c, query, every_row(c, changes.primary_keys)) or set()
+            reached |= affected_keys(c, query, changes) or set()
+        was, now = answers(before, query, keys), answers(conn, query, keys)
+        differ = {key for key in keys if was[key] != now[key]}
+        assert differ <= reached, (query.sql, differ - reached)
+
+
+def test_a_keyed_query_asked_without_a_text_key_fails(sample_db: Path) -> None:
+    conn = connect_recording(str(sample_db))
+    conn.reads = []
+    conn.execute(queries.ITEM_TAGS, {"id": "x"})
+    with pytest.raises(ValueError, match="keyed query"):
+        conn.execute(queries.ITEM_TAGS, {"id": 5})
+    with pytest.raises(ValueError, match="keyed query"):
+        conn.execute(queries.ITEM_TAGS, ("x",))
