@@ -328,16 +328,22 @@ def _update_database(settings: Settings, inputs: Inputs, state: sqlite3.Connecti
         # steps changed counts too. The clock alone does not rerun one: a taste profile's
         # computed_at says when it was last computed, and an unchanged one was not.
         last_reads = get_meta(state, "derive_reads") or {}
+        known: set[str] | None = None  # the changes so far, until a step runs
 
         def needed(name: str, _: list[str]) -> bool:
-            if name not in last_reads:
-                return True
-            return reads_changed(last_reads[name], tracker.changed_columns(settings.db_path))
+            nonlocal known
+            if name in last_reads:
+                if known is None:
+                    known = tracker.changed_columns(settings.db_path)
+                if not reads_changed(last_reads[name], known):
+                    return False
+            known = None
+            return True
 
         reads = derive(db, settings, needed)
         conn.commit()
         set_meta(state, "derive_reads", {**last_reads, **reads})
-        columns = tracker.changed_columns(settings.db_path)
+        columns = known if known is not None else tracker.changed_columns(settings.db_path)
         rows = RowChanges(tracker.changed_rows, tracker.keys)
         tracker.close()
         conn.commit()
@@ -393,10 +399,12 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
                 names.add("clock:day")
         affected = {k for k in wanted if k not in pages}
         stale_ids = _stale_pages(state, db, settings.db_path, changed_columns, changed_rows)
+        # The templates a page used are parsed only when their text names one that changed
+        # (the clock moves with almost every build, and few pages print it).
+        quoted = [json.dumps(name) for name in names]
         for k, (page_id, _path, _digest, used) in pages.items():
-            # The templates a page used are parsed only when some template changed.
-            if k in wanted and (page_id in stale_ids or
-                                (names and names.intersection(json.loads(used)))):
+            if k in wanted and (page_id in stale_ids or (
+                    any(q in used for q in quoted) and names.intersection(json.loads(used)))):
                 affected.add(k)
         gone = [k for k in pages if k not in wanted]
         report.pages = len(wanted)
