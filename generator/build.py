@@ -16,6 +16,7 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,13 +48,21 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds (timings.py)
     marks: dict[str, float] = field(default_factory=dict)  # moment -> seconds since the start
 
+
+PagesReady = Callable[[Path, list[str]], None]
+"""Told, during an incremental build, where the new tree is and which of its files (relative
+paths) the build rewrote, once the pages are there and before the search bundles and the
+open-data copy are brought up to date and the tree is published."""
+
+
 def build(settings: Settings, *, strict: bool = False, full: bool = False,
-          memo: ParseMemo | None = None) -> BuildReport:
+          memo: ParseMemo | None = None, on_pages: PagesReady | None = None) -> BuildReport:
     """Build the site: incremental when a previous build's state is usable, else full.
 
     Raises ContentErrors (all problems) before touching output/; any failure leaves the
     last good output and database as they were. A process that builds again and again (the
-    dev server) passes the same `memo` each time, to keep parses in memory between builds."""
+    dev server) passes the same `memo` each time, to keep parses in memory between builds,
+    and may pass `on_pages` to show the changed pages before the build ends."""
     started = time.perf_counter()
     settings = settings.resolve()
     assert settings.output_dir is not None and settings.db_path is not None
@@ -75,7 +84,7 @@ def build(settings: Settings, *, strict: bool = False, full: bool = False,
             report = full_build(settings, print_, strict, memo)
         else:
             try:
-                report = _update(settings, print_, state, strict, memo)
+                report = _update(settings, print_, state, strict, memo, on_pages)
             finally:
                 state.close()
     report.timings, report.marks = recorded.phases, recorded.marks
@@ -83,7 +92,8 @@ def build(settings: Settings, *, strict: bool = False, full: bool = False,
     return report
 
 def _update(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
-            strict: bool, memo: ParseMemo | None = None) -> BuildReport:
+            strict: bool, memo: ParseMemo | None = None,
+            on_pages: PagesReady | None = None) -> BuildReport:
     """Which inputs changed since the last build; nothing more is loaded when none did."""
     files = inputs.scan()
     changed, removed = FileTable(state).changes(files, Path("/"))
@@ -98,7 +108,8 @@ def _update(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
         return BuildReport(mode="unchanged")
     from generator.steps import incremental_build
 
-    return incremental_build(settings, inputs, state, strict, files, changed, removed, memo)
+    return incremental_build(settings, inputs, state, strict, files, changed, removed, memo,
+                             on_pages)
 
 
 def _clock_moved(settings: Settings, state: sqlite3.Connection) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import click
@@ -27,20 +27,28 @@ from watchdog.observers import Observer
 from generator.settings import Settings
 from generator.state import CACHES, cache_dir
 
+if TYPE_CHECKING:
+    from generator.build import PagesReady
+
 BuildFunction = Callable[[Settings], Any]
 POLL_PATH = "/__omakase__/poll"
 POLL_TIMEOUT = 20.0
+# A rebuild that rewrote at most this many files, of at most this many bytes in all, is
+# served as soon as its pages are written (see DevServer._pages_ready).
+EARLY_FILES = 200
+EARLY_BYTES = 32 * 1024 * 1024
 _IGNORED_SUFFIXES = (".tmp", ".swp", ".swx", ".swo", "~", ".part", ".crdownload")
 
 
-def resident_build() -> BuildFunction:
+def resident_build(on_pages: PagesReady | None = None) -> BuildFunction:
     """The build the server runs on every change: incremental, and keeping parses in memory
-    between runs (a rebuild then parses only the files that changed)."""
+    between runs (a rebuild then parses only the files that changed); `on_pages` hears
+    when a rebuild's pages are ready (build.PagesReady)."""
     from generator.build import build
     from generator.state import ParseMemo
 
     memo = ParseMemo()
-    return lambda settings: build(settings, memo=memo)
+    return lambda settings: build(settings, memo=memo, on_pages=on_pages)
 
 
 @dataclass
@@ -62,10 +70,13 @@ class BuildState:
         with self._cond:
             return self._snap
 
-    def record(self, error: str | None) -> Snapshot:
+    def record(self, error: str | None, *, new_version: bool = True) -> Snapshot:
+        """A build attempt ended (or, before it ends, its pages are ready): wake the tabs.
+        A successful one is a new version, which they reload, unless they already did."""
         with self._cond:
             old = self._snap
-            self._snap = Snapshot(old.generation + 1, old.version + (error is None), error)
+            self._snap = Snapshot(old.generation + 1,
+                                  old.version + (error is None and new_version), error)
             self._cond.notify_all()
             return self._snap
 
@@ -173,6 +184,13 @@ class _Handler(BaseHTTPRequestHandler):
         if target is None:
             self._send(HTTPStatus.BAD_REQUEST, b"Bad path\n", "text/plain; charset=utf-8", head)
             return
+        early = self.server.early
+        if early:
+            name = unquote(parts.path).lstrip("/")
+            data = early.get(name + "index.html" if name == "" or name.endswith("/") else name)
+            if data is not None:
+                self._data(name or "index.html", data, HTTPStatus.OK, head)
+                return
         if target.is_dir():
             if not parts.path.endswith("/"):
                 self.send_response(HTTPStatus.MOVED_PERMANENTLY)
@@ -203,7 +221,12 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:  # swapped away mid-request: the next request sees the new site
             self._send(HTTPStatus.SERVICE_UNAVAILABLE, b"Rebuilding\n", "text/plain", head)
             return
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self._data(path.name, data, status, head)
+
+    def _data(self, name: str, data: bytes, status: HTTPStatus, head: bool) -> None:
+        if name.endswith("/"):
+            name += "index.html"
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         if kind == "text/html":
             data = inject(data, self.server.state.snapshot())
         if kind.startswith("text/") or kind in ("application/javascript", "application/json",
@@ -241,6 +264,9 @@ class _Server(ThreadingHTTPServer):
         self.output_dir = output_dir
         self.state = state
         self.poll_timeout = poll_timeout
+        # While a rebuild finishes: the files it rewrote (relative path -> bytes), served
+        # before the rest of its work (search bundles, open data) publishes them.
+        self.early: dict[str, bytes] = {}
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
@@ -287,7 +313,8 @@ class DevServer:
                  echo: Callable[[str], None] | None = None, timings: bool = False) -> None:
         self.settings = settings.resolve()
         self.host, self.port = host, port
-        self.build_function = build or resident_build()
+        self.build_function = build or resident_build(self._pages_ready)
+        self._announced = False
         self.debounce = debounce
         self.timings = timings
         self.poll_timeout = poll_timeout
@@ -335,9 +362,27 @@ class DevServer:
         if folder == self.settings.data_dir / "sources":
             self._watch(folder, True)
 
+    def _pages_ready(self, tree: Path, written: list[str]) -> None:
+        """A rebuild's pages are written: serve them now and tell the tabs to reload (a
+        rebuild that rewrote much, a template change, waits for the whole build)."""
+        if self._httpd is None or not written or len(written) > EARLY_FILES:
+            return
+        pages: dict[str, bytes] = {}
+        for rel in written:
+            try:
+                pages[rel] = (tree / rel).read_bytes()
+            except OSError:
+                return
+        if sum(map(len, pages.values())) > EARLY_BYTES:
+            return
+        self._httpd.early = pages
+        self._announced = True
+        self.state.record(None)
+
     def rebuild(self) -> Snapshot:
         """Run the build once; report the outcome to the terminal and to open tabs."""
         started = time.perf_counter()
+        self._announced = False
         try:
             report = self.build_function(self.settings)
         except click.ClickException as exc:
@@ -354,9 +399,16 @@ class DevServer:
 
                 self.echo(format_timings(report.timings, report.seconds, report.marks))
             self.echo(f"Built {done} in {time.perf_counter() - started:.2f}s.")
-            return self.state.record(None)
+            self._forget_early()  # published: the output holds the same bytes now
+            # Tabs reloaded when the pages were ready; the rest changed no page they show.
+            return self.state.record(None, new_version=not self._announced)
+        self._forget_early()  # not published: back to the last good site
         self.echo("Build failed; still serving the last good site.\n" + error)
         return self.state.record(error)
+
+    def _forget_early(self) -> None:
+        if self._httpd is not None:
+            self._httpd.early = {}
 
     def _changed(self) -> None:
         self._last_change = time.monotonic()

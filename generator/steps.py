@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-from generator.build import BuildReport, Inputs
+from generator.build import BuildReport, Inputs, PagesReady
 from generator.content.loader import load_site
 from generator.content.model import Site
 from generator.content.parallel import settle
@@ -259,7 +259,8 @@ def _save_pages(state: sqlite3.Connection, db: sqlite3.Connection, records: list
 
 def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
                       strict: bool, files: dict[str, Scanned], changed: set[str],
-                      removed: set[str], memo: ParseMemo | None = None) -> BuildReport:
+                      removed: set[str], memo: ParseMemo | None = None,
+                      on_pages: PagesReady | None = None) -> BuildReport:
     """Bring the database and the output up to date with `changed` and `removed` inputs."""
     assert settings.db_path is not None and settings.output_dir is not None
     kinds = {p: inputs.kind(p) for p in changed | removed}
@@ -289,7 +290,7 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
             raise
     try:
         _publish_incremental(settings, inputs, state, db_file, changed_columns, changed_rows,
-                             templates, report)
+                             templates, report, on_pages)
         if content:
             db = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
             try:
@@ -362,7 +363,8 @@ def _kind_of_display(inputs: Inputs, display: str) -> str | None:
 
 def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
                          db_file: Path, changed_columns: set[str], changed_rows: RowChanges,
-                         templates: set[str], report: BuildReport) -> None:
+                         templates: set[str], report: BuildReport,
+                         on_pages: PagesReady | None = None) -> None:
     """Re-render affected pages into the shadow tree and swap it in."""
     assert settings.output_dir is not None and settings.db_path is not None
     db = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
@@ -433,6 +435,8 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
                     write_file(shadow.path / rel, data)
                 records.append(PageRecord("static", (rel,), rel, digest, [f"static/{rel}"], [],
                                           written))
+        if on_pages is not None:
+            on_pages(shadow.path, [r.path for r in records if r.written])
         produced = {r.path for r in records} | {pages[k][1] for k in pages if k in wanted}
         prune = sorted({pages[k][1] for k in gone} - produced)
         for rel in prune:

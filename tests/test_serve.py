@@ -99,7 +99,11 @@ def test_serves_rebuilds_reloads_and_survives_errors(server, site_root: Path) ->
     assert poll.result["version"] == 2 and poll.finished_at - edited_at < DEADLINE
     assert wait_for(lambda: "Paranoid Eighties" in get(base, "/menus/paranoid-seventies/")[1],
                     DEADLINE - (time.monotonic() - edited_at))
-    generation = poll.result["generation"]
+    # The tab reloaded when the pages were ready; the end of the build wakes it once more.
+    assert wait_for(lambda: sum(m.startswith("Built") for m in messages) == 2, DEADLINE)
+    generation = dev.state.snapshot().generation
+    assert generation == poll.result["generation"] + 1
+    assert dev.state.snapshot().version == 2
 
     # A broken edit: the error reaches the tab and the terminal; the last good page stays.
     poll = Poll(base, generation)
@@ -126,6 +130,73 @@ def test_serves_rebuilds_reloads_and_survives_errors(server, site_root: Path) ->
     poll.join(timeout=10)
     assert poll.result is not None and poll.result["error"] is None and poll.result["version"] == 3
     assert "Paranoid Nineties" in get(base, "/menus/paranoid-seventies/")[1]
+
+
+def test_changed_pages_are_served_before_the_rest_of_the_build(
+        server, site_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """The search bundles and the open-data copy take seconds after the pages are written:
+    the tab reloads onto the new page meanwhile, served from the server's memory."""
+    from generator import steps
+
+    dev, messages = server
+    base = dev.url
+    release = threading.Event()
+    finish_site = steps.finish_site
+
+    def slow_finish(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        release.wait(timeout=20)
+        return finish_site(*args, **kwargs)
+
+    monkeypatch.setattr(steps, "finish_site", slow_finish)
+    generation = page_generation(get(base, "/menus/paranoid-seventies/")[1])
+    poll = Poll(base, generation)
+    poll.start()
+    time.sleep(0.1)
+    menu = site_root / "content/menus/paranoid-seventies.md"
+    menu.write_text(menu.read_text().replace("title: Paranoid Seventies", "title: Paranoid Eighties"))
+    try:
+        poll.join(timeout=10)
+        assert poll.result is not None and poll.result["version"] == 2
+        status, html, headers = get(base, "/menus/paranoid-seventies/")
+        assert status == 200 and "Paranoid Eighties" in html
+        assert headers["Content-Type"] == "text/html; charset=utf-8"
+        assert "var generation" in html  # the reload script, as on any page
+        assert "Paranoid Seventies" in (
+            site_root / "output/menus/paranoid-seventies/index.html").read_text()
+        assert sum(m.startswith("Built") for m in messages) == 1  # still building
+        # Pages the edit did not rewrite come from the published site as before.
+        assert get(base, "/curators/ada/")[0] == 200
+    finally:
+        release.set()
+    assert wait_for(lambda: sum(m.startswith("Built") for m in messages) == 2, 10)
+    assert "Paranoid Eighties" in (
+        site_root / "output/menus/paranoid-seventies/index.html").read_text()
+    assert dev.state.snapshot().version == 2  # no second reload
+    assert "Paranoid Eighties" in get(base, "/menus/paranoid-seventies/")[1]
+    assert dev._httpd is not None and dev._httpd.early == {}
+
+
+def test_a_build_that_fails_after_its_pages_goes_back_to_the_last_good_site(
+        server, site_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from generator import steps
+    from generator.errors import BuildError
+
+    dev, messages = server
+    shown: list[str] = []
+
+    def failing_finish(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        shown.append(get(dev.url, "/menus/paranoid-seventies/")[1])  # while it builds
+        raise BuildError("search indexing failed")
+
+    monkeypatch.setattr(steps, "finish_site", failing_finish)
+    menu = site_root / "content/menus/paranoid-seventies.md"
+    menu.write_text(menu.read_text().replace("title: Paranoid Seventies", "title: Paranoid Eighties"))
+    assert wait_for(lambda: any(m.startswith("Build failed") for m in messages), 10)
+    assert shown and "Paranoid Eighties" in shown[0]
+    status, html, _ = get(dev.url, "/menus/paranoid-seventies/")
+    assert status == 200 and "Paranoid Seventies" in html and "search indexing failed" in html
+    snap = dev.state.snapshot()
+    assert snap.error is not None and "search indexing failed" in snap.error
 
 
 @pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning")  # watchdog, nested mkdir
