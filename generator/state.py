@@ -182,6 +182,8 @@ class StateParseCache:
         return scanned.hash if scanned is not None else None
 
     def _blob(self, key: str) -> bytes | None:
+        if key in self._changed:  # its kept parse is of other bytes
+            return None
         if self._blobs is None:  # read on the first miss only: a warm memo needs none
             assert self._conn is not None
             self._blobs = {path: blob for path, blob in self._conn.execute(
