@@ -239,21 +239,27 @@ class SqlIds:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.ids: dict[str, int] = {sql: i for i, sql in conn.execute("SELECT id, sql FROM sqls")}
+        self.ids: dict[str, int] = {}
+        self.columns: dict[int, list[str]] = {}  # the `table.column`s each one reads
+        for i, sql, columns in conn.execute("SELECT id, sql, columns FROM sqls"):
+            self.ids[sql] = i
+            self.columns[i] = json.loads(columns)
 
     def id_for(self, sql: str, columns: Iterator[str] | list[str]) -> int:
         known = self.ids.get(sql)
         if known is None:
+            read = list(columns)
             cur = self.conn.execute("INSERT INTO sqls (sql, columns) VALUES (?, ?)",
-                                    (sql, json.dumps(list(columns))))
+                                    (sql, json.dumps(read)))
             known = self.ids[sql] = int(cur.lastrowid or 0)
+            self.columns[known] = read
         return known
 
     def reading(self, changed: set[str]) -> list[int]:
         """Ids of the queries that read any of `changed` (see `reads_changed`)."""
         tables = tables_with_rows_changed(changed)
-        return [sql_id for sql_id, columns in self.conn.execute("SELECT id, columns FROM sqls")
-                if reads_changed(json.loads(columns), changed, tables)]
+        return [sql_id for sql_id, columns in self.columns.items()
+                if reads_changed(columns, changed, tables)]
 
 
 def tables_with_rows_changed(changed: set[str]) -> set[str]:

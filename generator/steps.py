@@ -508,7 +508,9 @@ def _stale_pages(state: sqlite3.Connection, db: sqlite3.Connection, old_db: Path
             if query is not None:
                 if old is None:
                     old = sqlite3.connect(f"file:{old_db}?mode=ro", uri=True)
-                now, before = (affected_keys(conn, query, changed_rows) for conn in (db, old))
+                columns = set(sql_ids.columns[sql_id])
+                now, before = (affected_keys(conn, query, changed_rows, columns)
+                               for conn in (db, old))
                 if now is not None and before is not None:
                     keys = [params_json(dict(zip(query.params, key, strict=True)))
                             for key in now | before]

@@ -45,7 +45,7 @@ def every_row(conn: sqlite3.Connection, keys: dict[str, list[str]]) -> RowChange
     rows = {}
     for table, pk in keys.items():
         key = pk[0] if len(pk) == 1 else f"json_array({', '.join(pk)})"
-        rows[table] = {k for k, in conn.execute(f"SELECT {key} FROM {table}")}
+        rows[table] = {k: None for k, in conn.execute(f"SELECT {key} FROM {table}")}
     return RowChanges(rows, keys)
 
 
@@ -129,9 +129,10 @@ def test_every_key_an_edit_changes_is_among_the_keys_it_reached(
     for query in KEYED.values():
         keys: set[tuple[str, ...]] = set()
         reached: set[tuple[str, ...]] = set()
-        for c in (before, conn):
+        reads = set(columns_read(conn, query.sql))  # a change to a column it does not read
+        for c in (before, conn):                     # does not count
             keys |= affected_keys(c, query, every_row(c, changes.primary_keys)) or set()
-            reached |= affected_keys(c, query, changes) or set()
+            reached |= affected_keys(c, query, changes, reads) or set()
         was, now = answers(before, query, keys), answers(conn, query, keys)
         differ = {key for key in keys if was[key] != now[key]}
         assert differ <= reached, (query.sql, differ - reached)
@@ -145,3 +146,19 @@ def test_a_keyed_query_asked_without_a_text_key_fails(sample_db: Path) -> None:
         conn.execute(queries.ITEM_TAGS, {"id": 5})
     with pytest.raises(ValueError, match="keyed query"):
         conn.execute(queries.ITEM_TAGS, ("x",))
+
+
+def test_a_change_to_a_column_a_query_does_not_read_reaches_none_of_its_keys(
+        sample_db: Path) -> None:
+    """Every build stamps the tags' created_at anew: item pages that show tag names are not
+    asked again for it."""
+    conn = sqlite3.connect(sample_db)
+    query = KEYED[queries.ITEM_TAGS]
+    reads = set(columns_read(conn, query.sql))
+    tag = conn.execute("SELECT t.id FROM tags t JOIN media_item_tags mt ON mt.tag_id = t.id"
+                       ).fetchone()[0]
+    keys = primary_keys(conn)
+    stamped = RowChanges({"tags": {tag: frozenset({"created_at"})}}, keys)
+    renamed = RowChanges({"tags": {tag: frozenset({"name", "created_at"})}}, keys)
+    assert affected_keys(conn, query, stamped, reads) == set()
+    assert affected_keys(conn, query, stamped) and affected_keys(conn, query, renamed, reads)

@@ -52,8 +52,9 @@ class ChangeTracker:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.keys: dict[str, list[str]] = {}
-        # table -> primary keys of the rows whose values differ (set by changed_columns)
-        self.changed_rows: dict[str, set[object]] = {}
+        # table -> primary key of each row that differs -> the columns whose values differ,
+        # or None for a row that appeared or disappeared (set by changed_columns)
+        self.changed_rows: dict[str, dict[object, frozenset[str] | None]] = {}
         conn.execute("CREATE TEMP TABLE touched (tbl TEXT, pk, PRIMARY KEY (tbl, pk))")
         for table in _tables(conn):
             pk = self.keys[table] = _primary_key(conn, table)
@@ -79,20 +80,21 @@ class ChangeTracker:
                     f"SELECT {key}, * FROM old.{table} WHERE {wanted}")}
                 after = self.conn.execute(f"SELECT {key}, * FROM main.{table} WHERE {wanted}")
                 columns = [d[0] for d in after.description][1:]
-                rows: set[object] = set()
+                rows: dict[object, frozenset[str] | None] = {}
                 for row in after:
                     old = before.pop(row[0], None)
                     if old is None:
                         changed.add(f"{table}.")
-                        rows.add(row[0])
+                        rows[row[0]] = None
                         continue
-                    for name, a, b in zip(columns, old, row[1:], strict=True):
-                        if a != b or type(a) is not type(b):
-                            changed.add(f"{table}.{name}")
-                            rows.add(row[0])
+                    differ = frozenset(name for name, a, b in zip(columns, old, row[1:], strict=True)
+                                       if a != b or type(a) is not type(b))
+                    if differ:
+                        changed.update(f"{table}.{name}" for name in differ)
+                        rows[row[0]] = differ
                 if before:
                     changed.add(f"{table}.")
-                    rows.update(before)
+                    rows.update(dict.fromkeys(before))
                 if rows:
                     self.changed_rows[table] = rows
         finally:

@@ -61,25 +61,29 @@ def keyed(template: str, match: str, *, rows: dict[str, str], **keys: str) -> st
 
 @dataclass
 class RowChanges:
-    """The rows an edit changed (added, removed or with a value changed): table -> primary
-    keys, with each table's primary key columns."""
+    """The rows an edit changed: table -> primary key -> the columns whose values changed
+    (None: the row appeared or disappeared), with each table's primary key columns."""
 
-    rows: dict[str, set[object]]
+    rows: dict[str, dict[object, frozenset[str] | None]]
     primary_keys: dict[str, list[str]]
 
 
-def affected_keys(conn: sqlite3.Connection, query: Keyed,
-                  changes: RowChanges) -> set[tuple[str, ...]] | None:
+def affected_keys(conn: sqlite3.Connection, query: Keyed, changes: RowChanges,
+                  reads: set[str] | None = None) -> set[tuple[str, ...]] | None:
     """The keys of `query`'s rows in `conn` that involve a changed row; None when a key is
-    not text (SQLite could match it to a text key that differs from it in Python)."""
+    not text (SQLite could match it to a text key that differs from it in Python). With
+    `reads` (the `table.column`s the query reads), a row whose changed columns it does not
+    read does not count: the query sees it the same before and after."""
     width = len(query.params)
     found: set[tuple[str, ...]] = set()
     for alias, table in query.rows.items():
-        touched = changes.rows.get(table)
+        touched = [pk for pk, columns in changes.rows.get(table, {}).items()
+                   if columns is None or reads is None
+                   or any(f"{table}.{column}" in reads for column in columns)]
         if not touched:
             continue
         sql = query.touching(alias, changes.primary_keys[table])
-        for row in conn.execute(sql, {"touched": json.dumps(list(touched))}):
+        for row in conn.execute(sql, {"touched": json.dumps(touched)}):
             key = row[:width]
             if not all(type(part) is str for part in key):
                 return None
