@@ -331,6 +331,34 @@ def test_summary_keeps_punctuation_next_to_emphasis() -> None:
     assert summary("word " * 100, limit=20) == "word word word word…"
 
 
+def test_a_tag_on_more_menus_than_a_page_holds_pages_them_newest_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.site import queries
+
+    monkeypatch.setattr(queries, "TAG_PAGE_MENUS", 1)
+    out = build_sample(tmp_path, BASE)
+    tagged = [p for p in sorted((out / "tags").iterdir())
+              if len(lhtml.fromstring((p / "index.html").read_bytes()).xpath(
+                  '//div[@class="cards"]/article')) == 1
+              and "2 menus" in (p / "index.html").read_text()]
+    assert tagged, "the sample site has a tag on two menus"
+    tag = tagged[0]
+    pages = [lhtml.fromstring(f.read_bytes())
+             for f in (tag / "index.html", tag / "page/2/index.html")]
+    cards = [page.xpath('//div[@class="cards"]/article//h3/a')[0].text_content()
+             for page in pages]
+    assert cards[0] != cards[1]
+    dates = [page.xpath('//div[@class="cards"]/article//time')[0].get("datetime")
+             for page in pages]
+    assert dates[0] >= dates[1]
+    headings = [page.xpath('//h2[@id="menus-title"]')[0].text_content() for page in pages]
+    assert headings == ["Menus 1–1", "Menus 2–2"]
+    sitemap = (out / "sitemap.xml").read_text()
+    assert f"<loc>{BASE}tags/{tag.name}/page/2/</loc>" in sitemap
+    checked, broken = check_site(out, BASE)
+    assert broken == []
+
+
 def test_a_tag_with_more_items_than_a_page_holds_is_paginated(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.site import queries
@@ -350,7 +378,7 @@ def test_a_tag_with_more_items_than_a_page_holds_is_paginated(
         byline = page.xpath('//p[@class="byline"]')[0].text_content()
         assert f"2 items · page {number} of 2" in byline
         pager = page.xpath('//nav[@class="pager"]')[0]
-        assert pager.get("aria-label") == "Pages of items tagged surveillance"
+        assert pager.get("aria-label") == "Pages tagged surveillance"
         assert pager.xpath('.//a[@aria-current="page"]')[0].text_content() == str(number)
     assert first.xpath('//nav//a[@rel="next"]')[0].get("href") == "page/2/index.html"
     assert second.xpath('//nav//a[@rel="prev"]')[0].get("href") == "../../index.html"

@@ -31,7 +31,7 @@ def sitemap_entries(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     for row in queries.curators(db):
         entries.append({"url": urls.curator_url(row["handle"]), "lastmod": None})
     for row in queries.tags(db):
-        for page in range(1, queries.tag_pages(row["item_count"]) + 1):
+        for page in range(1, queries.tag_pages(row["item_count"], row["menu_count"]) + 1):
             entries.append({"url": urls.tag_url(row["slug"], page), "lastmod": None})
     return entries
 

@@ -37,7 +37,7 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
 
 
 def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
-                    limit: int | None = None, tag: str | None = None,
+                    limit: int | None = None, offset: int = 0, tag: str | None = None,
                     brief: bool = False) -> list[dict[str, Any]]:
     """Published menus, newest first, with curator, size, parent and tags (with their slugs);
     `brief` ones carry only what a link to them needs (slug, title, dates, curator).
@@ -63,7 +63,8 @@ def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
                u.handle AS curator_handle, u.display_name AS curator_name{details}
         FROM menus m JOIN users u ON u.id = m.owner_id
         WHERE {where}
-        ORDER BY m.published_at DESC, m.slug{f" LIMIT {int(limit)}" if limit else ""}""",
+        ORDER BY m.published_at DESC, m.slug{
+            f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit else ""}""",
                  {"owner": owner, "tag": tag})
     if brief:
         return rows
@@ -290,16 +291,21 @@ def tags(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 TAG_PAGE_ITEMS = 120
 """Items per tag page: a genre can carry thousands, and one page of them all would weigh
 megabytes on a phone and re-render in full whenever one of its menus changed."""
+TAG_PAGE_MENUS = 24
+"""Menus per tag page, newest first: a popular tag is on hundreds of menus, and a page of
+all their cards was both the heaviest page of the site and re-rendered (with every one of
+them) when any of those menus changed its introduction."""
 
 
-def tag_pages(item_count: int) -> int:
-    """How many pages a tag with `item_count` items has (at least one)."""
-    return max(1, -(-item_count // TAG_PAGE_ITEMS))
+def tag_pages(item_count: int, menu_count: int = 0) -> int:
+    """How many pages a tag with `item_count` items and `menu_count` published menus has
+    (at least one)."""
+    return max(1, -(-item_count // TAG_PAGE_ITEMS), -(-menu_count // TAG_PAGE_MENUS))
 
 
 def tag_detail(db: sqlite_utils.Database, slug: str, page: int = 1) -> dict[str, Any] | None:
-    """One page of a tag: its published menus (on the first page) and one page of the
-    items that carry it, by title."""
+    """One page of a tag: one page of its published menus, newest first, and one page of
+    the items that carry it, by title."""
     names = [r["name"] for r in db.query("SELECT name FROM tags WHERE slug = :s ORDER BY name",
                                          {"s": slug})]
     if not names:
@@ -313,16 +319,19 @@ def tag_detail(db: sqlite_utils.Database, slug: str, page: int = 1) -> dict[str,
         f"SELECT i.id FROM media_items i WHERE {tagged} ORDER BY i.title, i.media_type, i.slug",
         {"s": slug}).fetchall()]
     item_count = len(ordered)
-    menus = published_menus(db, tag=slug) if page == 1 else []
-    menu_count = len(menus) if page == 1 else db.execute(
+    menu_count = db.execute(
         """SELECT count(*) FROM menus m WHERE m.status = 'published' AND EXISTS (
                SELECT 1 FROM json_each(m.tags) j WHERE j.value IN (
                    SELECT name FROM tags WHERE slug = :s AND owner_id IS NULL))""",
         {"s": slug}).fetchone()[0]
+    first_menu = (page - 1) * TAG_PAGE_MENUS
+    menus = published_menus(db, tag=slug, limit=TAG_PAGE_MENUS,
+                            offset=first_menu) if first_menu < menu_count else []
     chosen = ordered[(page - 1) * TAG_PAGE_ITEMS:page * TAG_PAGE_ITEMS]
     items = _rows(db, item_summary_sql("""
         WHERE i.id IN (SELECT value FROM json_each(:ids))
         ORDER BY i.title, i.media_type, i.slug"""), {"ids": json.dumps(chosen)})
     return {"slug": slug, "name": names[0], "names": names, "menus": menus, "items": items,
             "menu_count": menu_count, "item_count": item_count, "page": page,
-            "pages": tag_pages(item_count), "first_item": (page - 1) * TAG_PAGE_ITEMS + 1}
+            "pages": tag_pages(item_count, menu_count), "first_menu": first_menu + 1,
+            "first_item": (page - 1) * TAG_PAGE_ITEMS + 1}

@@ -161,11 +161,15 @@ def _tag(db: sqlite_utils.Database, slug: str) -> Page:
 
 def _tag_page_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
     """(slug, page) of every tag page after the first."""
-    for slug, count in db.execute("""
-            SELECT t.slug, count(DISTINCT mt.media_item_id) FROM tags t
-            JOIN media_item_tags mt ON mt.tag_id = t.id
-            GROUP BY t.slug ORDER BY t.slug""").fetchall():
-        for page in range(2, queries.tag_pages(count) + 1):
+    items = dict(db.execute("""
+        SELECT t.slug, count(DISTINCT mt.media_item_id) FROM tags t
+        JOIN media_item_tags mt ON mt.tag_id = t.id GROUP BY t.slug""").fetchall())
+    menus = dict(db.execute("""
+        SELECT t.slug, count(DISTINCT m.id) FROM menus m, json_each(m.tags) j
+        JOIN tags t ON t.name = j.value AND t.owner_id IS NULL
+        WHERE m.status = 'published' GROUP BY t.slug""").fetchall())
+    for slug in sorted(items.keys() | menus.keys()):
+        for page in range(2, queries.tag_pages(items.get(slug, 0), menus.get(slug, 0)) + 1):
             yield slug, page
 
 
