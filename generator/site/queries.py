@@ -37,8 +37,8 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
 
 
 def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
-                    limit: int | None = None, offset: int = 0, tag: str | None = None,
-                    brief: bool = False) -> list[dict[str, Any]]:
+                    limit: int | None = None, tag: str | None = None,
+                    ids: list[str] | None = None, brief: bool = False) -> list[dict[str, Any]]:
     """Published menus, newest first, with curator, size, parent and tags (with their slugs);
     `brief` ones carry only what a link to them needs (slug, title, dates, curator).
 
@@ -51,6 +51,8 @@ def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
         # the EXISTS scanned every tag for each menu).
         where += """ AND EXISTS (SELECT 1 FROM json_each(m.tags) j WHERE j.value IN (
                                  SELECT name FROM tags WHERE slug = :tag AND owner_id IS NULL))"""
+    if ids is not None:
+        where += " AND m.id IN (SELECT value FROM json_each(:ids))"
     details = "" if brief else """, m.tags, m.introduction,
                (SELECT count(*) FROM course_items ci JOIN courses c ON c.id = ci.course_id
                 WHERE c.menu_id = m.id) AS item_count,
@@ -63,9 +65,8 @@ def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
                u.handle AS curator_handle, u.display_name AS curator_name{details}
         FROM menus m JOIN users u ON u.id = m.owner_id
         WHERE {where}
-        ORDER BY m.published_at DESC, m.slug{
-            f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit else ""}""",
-                 {"owner": owner, "tag": tag})
+        ORDER BY m.published_at DESC, m.slug{f" LIMIT {int(limit)}" if limit else ""}""",
+                 {"owner": owner, "tag": tag, "ids": json.dumps(ids)})
     if brief:
         return rows
     slugs = tag_slugs(db)
@@ -319,14 +320,17 @@ def tag_detail(db: sqlite_utils.Database, slug: str, page: int = 1) -> dict[str,
         f"SELECT i.id FROM media_items i WHERE {tagged} ORDER BY i.title, i.media_type, i.slug",
         {"s": slug}).fetchall()]
     item_count = len(ordered)
-    menu_count = db.execute(
-        """SELECT count(*) FROM menus m WHERE m.status = 'published' AND EXISTS (
+    # Menus likewise: their ordered ids (which read no introduction, so an edit of one does
+    # not make every page of the tag ask again), then the cards of this page's slice.
+    ordered_menus = [row[0] for row in db.execute(
+        """SELECT m.id FROM menus m WHERE m.status = 'published' AND EXISTS (
                SELECT 1 FROM json_each(m.tags) j WHERE j.value IN (
-                   SELECT name FROM tags WHERE slug = :s AND owner_id IS NULL))""",
-        {"s": slug}).fetchone()[0]
+                   SELECT name FROM tags WHERE slug = :s AND owner_id IS NULL))
+           ORDER BY m.published_at DESC, m.slug""", {"s": slug}).fetchall()]
+    menu_count = len(ordered_menus)
     first_menu = (page - 1) * TAG_PAGE_MENUS
-    menus = published_menus(db, tag=slug, limit=TAG_PAGE_MENUS,
-                            offset=first_menu) if first_menu < menu_count else []
+    chosen_menus = ordered_menus[first_menu:first_menu + TAG_PAGE_MENUS]
+    menus = published_menus(db, ids=chosen_menus) if chosen_menus else []
     chosen = ordered[(page - 1) * TAG_PAGE_ITEMS:page * TAG_PAGE_ITEMS]
     items = _rows(db, item_summary_sql("""
         WHERE i.id IN (SELECT value FROM json_each(:ids))
