@@ -12,7 +12,7 @@ import pytest
 
 from generator.build import build
 from generator.db.update import ChangeTracker
-from generator.site import queries  # noqa: F401  (registers the keyed queries)
+from generator.site import queries, routes  # noqa: F401  (registers the keyed queries)
 from generator.site.keyed import KEYED, Keyed, RowChanges, affected_keys
 from generator.site.record import columns_read, connect_recording
 from tests.conftest import settings_for

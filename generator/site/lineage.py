@@ -7,9 +7,22 @@ from typing import Any
 import sqlite_utils
 
 from generator.site import queries
+from generator.site.keyed import keyed
 
 NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 200, 56, 24, 44, 8
 TITLE_CHARS = 24
+
+
+# Each lineage page asks this for its menu and each ancestor shown (see keyed.py); an item
+# both moved and re-annotated sorts by its change after its place and title.
+FORK_DIFFS = keyed("""
+    SELECT {key}d.*, i.media_type, i.slug, i.title FROM menu_fork_diffs d
+    JOIN media_items i ON i.id = d.media_item_id
+    WHERE {match}
+    ORDER BY coalesce(d.new_course_position, d.old_course_position), i.title, i.slug,
+             d.change""", "d.menu_id = :m AND d.ancestor_menu_id = :a",
+                   rows={"d": "menu_fork_diffs", "i": "media_items"},
+                   m="d.menu_id", a="d.ancestor_menu_id")
 
 
 def _short(text: str, limit: int = TITLE_CHARS) -> str:
@@ -57,12 +70,7 @@ def family(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
 def fork_diff(db: sqlite_utils.Database, menu_id: str, ancestor_id: str) -> dict[str, list]:
     """What a fork changed against an ancestor, from the derived `menu_fork_diffs` table."""
     changes: dict[str, list] = {"added": [], "removed": [], "moved": [], "annotation": []}
-    for row in queries._rows(db, """
-            SELECT d.*, i.media_type, i.slug, i.title FROM menu_fork_diffs d
-            JOIN media_items i ON i.id = d.media_item_id
-            WHERE d.menu_id = :m AND d.ancestor_menu_id = :a
-            ORDER BY coalesce(d.new_course_position, d.old_course_position), i.title""",
-            {"m": menu_id, "a": ancestor_id}):
+    for row in queries._rows(db, FORK_DIFFS, {"m": menu_id, "a": ancestor_id}):
         changes[row["change"]].append(row)
     return changes
 
