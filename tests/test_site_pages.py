@@ -359,6 +359,28 @@ def test_a_tag_on_more_menus_than_a_page_holds_pages_them_newest_first(
     assert broken == []
 
 
+def test_a_menu_naming_one_tag_twice_counts_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two spellings of a tag share its page: the sitemap counts the tag's pages as the
+    pages themselves do, by menu, not by spelling."""
+    from generator.build import build
+    from generator.site import queries
+    from tests.conftest import settings_for
+    from tests.sitekit import MENU, make_site
+
+    monkeypatch.setattr(queries, "TAG_PAGE_MENUS", 1)
+    root = make_site(tmp_path / "site", {
+        "content/menus/paranoid-seventies.md": MENU.format(
+            title="Paranoid Seventies", curator="ada", status="published", extra="").replace(
+            "tags: [conspiracy]", "tags: [conspiracy, Conspiracy]")},
+        drop=("content/menus/paranoid-remix.md",))
+    build(settings_for(root, base_url=BASE))
+    out = root / "output"
+    assert (out / "tags/conspiracy/index.html").is_file()
+    assert not (out / "tags/conspiracy/page/2").exists()
+    assert "tags/conspiracy/page/2/" not in (out / "sitemap.xml").read_text()
+
+
 def test_a_tag_with_more_items_than_a_page_holds_is_paginated(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.site import queries

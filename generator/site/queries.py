@@ -282,7 +282,8 @@ def tags(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         SELECT t.slug, min(t.name) AS name,
                (SELECT count(DISTINCT mt.media_item_id) FROM media_item_tags mt
                 JOIN tags t2 ON t2.id = mt.tag_id WHERE t2.slug = t.slug) AS item_count,
-               (SELECT count(*) FROM menus m, json_each(m.tags) j JOIN tags t3 ON t3.name = j.value
+               (SELECT count(DISTINCT m.id) FROM menus m, json_each(m.tags) j
+                JOIN tags t3 ON t3.name = j.value AND t3.owner_id IS NULL
                 WHERE m.status = 'published' AND t3.slug = t.slug) AS menu_count
         FROM tags t GROUP BY t.slug
         HAVING item_count > 0 OR menu_count > 0
