@@ -372,23 +372,27 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
         route_keys, key_reads = _list_keys(
             db_file, lambda read: not reads_changed(read, changed_columns),
             get_meta(state, "key_reads"))
-        pages: dict[tuple[str, str], tuple[Any, ...]] = {}
-        searchable_before: set[tuple[str, str]] = set()
-        # (route, key as JSON) -> key; None where the route kept its keys (decoded if needed)
-        wanted: dict[tuple[str, str], tuple[Any, ...] | None] = {}
-        for page_id, route, key, path, digest, used, searchable in state.execute(
-                "SELECT id, route, key, path, digest, templates, searchable FROM pages"):
-            pages[(route, key)] = (page_id, path, digest, used)
-            if searchable:
-                searchable_before.add((route, key))
-            if route in route_keys and route_keys[route] is None:
-                wanted[(route, key)] = None
+        # Routes that kept their keys keep every page; the others listed theirs again, as
+        # (route, key as JSON) -> key, with the static files. Until the pages are written,
+        # only the pages that may change are read from the state (an edit touches a few of
+        # 23,000), and the rest after.
+        kept = {name for name, keys in route_keys.items() if keys is None}
+        listed: dict[tuple[str, str], tuple[Any, ...]] = {}
         for name, keys in route_keys.items():
             for key in keys or ():
-                wanted[(name, json.dumps(list(key)))] = key
+                listed[(name, json.dumps(list(key)))] = key
         statics = _static_files(settings)
         for rel in statics:
-            wanted[("static", json.dumps([rel]))] = (rel,)
+            listed[("static", json.dumps([rel]))] = (rel,)
+
+        def wanted(k: tuple[str, str]) -> bool:
+            return k[0] in kept or k in listed
+
+        relisted = sorted({name for name in route_keys if name not in kept} | {"static"})
+        marks = ",".join("?" * len(relisted))
+        before = {(route, key): (page_id, path, digest) for page_id, route, key, path, digest
+                  in state.execute("SELECT id, route, key, path, digest FROM pages "
+                                   f"WHERE route IN ({marks})", relisted)}
         names: set[str] = set()
         for path in templates:
             names |= inputs.template_names(path)
@@ -399,29 +403,39 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
             names.add("clock:time")
             if clock[:10] != last_clock[:10]:
                 names.add("clock:day")
-        affected = {k for k in wanted if k not in pages}
+        affected = {k for k in listed if k not in before}
+        old: dict[tuple[str, str], tuple[int, str, bytes]] = {}  # affected pages' records
         stale_ids = _stale_pages(state, db, settings.db_path, changed_columns, changed_rows)
+        for page_id, route, key, path, digest in state.execute(
+                "SELECT id, route, key, path, digest FROM pages WHERE id IN "
+                "(SELECT value FROM json_each(?))", (json.dumps(sorted(stale_ids)),)):
+            old[(route, key)] = (page_id, path, digest)
         # The templates a page used are parsed only when their text names one that changed
         # (the clock moves with almost every build, and few pages print it).
-        quoted = [json.dumps(name) for name in names]
-        for k, (page_id, _path, _digest, used) in pages.items():
-            if k in wanted and (page_id in stale_ids or (
-                    any(q in used for q in quoted) and names.intersection(json.loads(used)))):
-                affected.add(k)
-        gone = [k for k in pages if k not in wanted]
-        report.pages = len(wanted)
+        for name in names:
+            for page_id, route, key, path, digest, used in state.execute(
+                    "SELECT id, route, key, path, digest, templates FROM pages "
+                    "WHERE instr(templates, ?) > 0", (json.dumps(name),)):
+                if name in json.loads(used):
+                    old[(route, key)] = (page_id, path, digest)
+        affected |= {k for k in old if wanted(k)}
+        old.update(before)
+        gone = [k for k in before if k not in listed]
+        report.pages = len(listed) + sum(state.execute(
+            f"SELECT count(*) FROM pages WHERE route IN ({','.join('?' * len(kept))})",
+            sorted(kept)).fetchone())
         # A database change can reach the open-data copy without touching any page.
         if not affected and not gone and not changed_columns:
             _replace_database(settings, db_file)
             set_meta(state, "clock", clock)
             set_meta(state, "key_reads", key_reads)
             return
-        old_by_path = {path: digest for (_id, path, digest, _u) in pages.values()}
         shadow = Shadow(settings.output_dir, state)
         set_meta(state, "pending", 1)
         shadow.prepare()
         records: list[PageRecord] = []
-        jobs = [(k[0], wanted[k] or tuple(json.loads(k[1])), old_by_path.get(_path_of(pages, k)))
+        jobs = [(k[0], listed.get(k) or tuple(json.loads(k[1])),
+                 old[k][2] if k in old else None)
                 for k in sorted(affected) if k[0] != "static"]
         render_all(settings, db_file, shadow.path, jobs, records.append)
         mark(PAGES_WRITTEN)
@@ -430,20 +444,26 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
                 rel = json.loads(k[1])[0]
                 data = statics[rel].read_bytes()
                 digest = digest_bytes(data)
-                written = digest != old_by_path.get(rel)
+                written = digest != (old[k][2] if k in old else _digest_at(state, rel))
                 if written:
                     write_file(shadow.path / rel, data)
                 records.append(PageRecord("static", (rel,), rel, digest, [f"static/{rel}"], [],
                                           written))
         if on_pages is not None:
             on_pages(shadow.path, [r.path for r in records if r.written])
-        produced = {r.path for r in records} | {pages[k][1] for k in pages if k in wanted}
-        prune = sorted({pages[k][1] for k in gone} - produced)
+        # The rest of the pages: the search index lists them all.
+        searchable: dict[str, bytes] = {}
+        produced = {r.path for r in records}
+        for route, key, path, digest, indexed in state.execute(
+                "SELECT route, key, path, digest, searchable FROM pages"):
+            if wanted((route, key)):
+                produced.add(path)
+                if indexed and (route, key) not in affected:
+                    searchable[path] = digest
+        prune = sorted({old[k][1] for k in gone} - produced)
         for rel in prune:
             shadow.remove(rel)
         changes = [r.path for r in records if r.written] + prune
-        searchable = {pages[k][1]: pages[k][2] for k in pages
-                      if k in wanted and k not in affected and k in searchable_before}
         searchable.update((r.path, r.digest) for r in records if r.searchable)
         changes += finish_site(db, shadow.path, previous=None, searchable=searchable,
                                documents=documents_dir(settings.db_path))
@@ -453,8 +473,8 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
         report.removed = len(prune)
         with _transaction(state):
             for k in gone:
-                state.execute("DELETE FROM reads WHERE page_id = ?", (pages[k][0],))
-                state.execute("DELETE FROM pages WHERE id = ?", (pages[k][0],))
+                state.execute("DELETE FROM reads WHERE page_id = ?", (old[k][0],))
+                state.execute("DELETE FROM pages WHERE id = ?", (old[k][0],))
             _save_pages(state, db, records)
         _replace_database(settings, db_file)
         if changes:
@@ -467,9 +487,10 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
         db.close()
 
 
-def _path_of(pages: dict[tuple[str, str], tuple[Any, ...]], key: tuple[str, str]) -> str | None:
-    found = pages.get(key)
-    return found[1] if found else None
+def _digest_at(state: sqlite3.Connection, path: str) -> bytes | None:
+    """The digest of the file the last build wrote at `path`, if any."""
+    row = state.execute("SELECT digest FROM pages WHERE path = ?", (path,)).fetchone()
+    return row[0] if row else None
 
 
 def _replace_database(settings: Settings, db_file: Path) -> None:
