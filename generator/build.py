@@ -11,6 +11,7 @@ ever see the old site or the new one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -210,10 +211,20 @@ def _fingerprint(settings: Settings) -> str:
         h.update(f"{name}:{origin}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}"
                  .encode())
     h.update(hashlib.sha256(os.environ.get("OMAKASE_SHARE_SECRET", "").strip().encode()).digest())
+    h.update(_code_digest())
+    return h.hexdigest()
+
+
+@functools.cache
+def _code_digest() -> bytes:
+    """The digest of the generator's sources, read once per process: the code a process
+    runs is the code it imported, so a dev server that keeps running after its sources were
+    edited must not record builds as made by the new code."""
+    h = hashlib.blake2b(digest_size=16)
     package = Path(__file__).resolve().parent
     for source in sorted(package.rglob("*.py")):
         h.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
-    return h.hexdigest()
+    return h.digest()
 
 def _usable_state(settings: Settings, fingerprint: str) -> sqlite3.Connection | None:
     assert settings.db_path is not None and settings.output_dir is not None

@@ -451,3 +451,22 @@ def test_a_build_leaves_no_objects_hidden_from_the_collector(tmp_path: Path) -> 
             path.write_text(path.read_text().replace("Leave the ground", edit))
         build(settings_for(root))
         assert gc.get_freeze_count() == 0
+
+
+def test_a_process_fingerprints_the_code_it_runs(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dev server keeps running the code it imported: sources edited meanwhile must not
+    make it record its builds as made by the new code (a later `omakase build` would trust
+    pages the old code rendered)."""
+    from generator import build as build_module
+
+    settings = settings_for(sample_site(tmp_path / "site"))
+    first = build_module._fingerprint(settings)
+    read_bytes = Path.read_bytes
+
+    def edited(path: Path) -> bytes:
+        data = read_bytes(path)
+        return data + b"\n# edited\n" if path.suffix == ".py" else data
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    assert build_module._fingerprint(settings) == first
