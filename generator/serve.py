@@ -187,9 +187,11 @@ class _Handler(BaseHTTPRequestHandler):
         early = self.server.early
         if early:
             name = unquote(parts.path).lstrip("/")
-            data = early.get(name + "index.html" if name == "" or name.endswith("/") else name)
+            if name == "" or name.endswith("/"):
+                name += "index.html"
+            data = early.get(name)
             if data is not None:
-                self._data(name or "index.html", data, HTTPStatus.OK, head)
+                self._data(name, data, HTTPStatus.OK, head)
                 return
         if target.is_dir():
             if not parts.path.endswith("/"):
@@ -224,8 +226,6 @@ class _Handler(BaseHTTPRequestHandler):
         self._data(path.name, data, status, head)
 
     def _data(self, name: str, data: bytes, status: HTTPStatus, head: bool) -> None:
-        if name.endswith("/"):
-            name += "index.html"
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         if kind == "text/html":
             data = inject(data, self.server.state.snapshot())
