@@ -154,6 +154,10 @@ class Shadow:
         for key, value in values.items():
             set_meta(self.state, key, value)
 
+    def ready(self) -> bool:
+        """Whether the shadow already equals the live tree."""
+        return self.path.is_dir() and self._meta("shadow_gen") == self._meta("live_gen")
+
     @timed("publish")
     def prepare(self) -> None:
         """Make the shadow an exact copy of the live tree (sharing its files)."""

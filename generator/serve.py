@@ -314,6 +314,13 @@ class DevServer:
         self.settings = settings.resolve()
         self.host, self.port = host, port
         self.build_function = build or resident_build(self._pages_ready)
+        # Run while idle after the first build (build.prepare_for_edits; not with a build
+        # function of the caller's, whose output it does not know).
+        self.prepare: Callable[[Settings], Any] | None = None
+        if build is None:
+            from generator.build import prepare_for_edits
+
+            self.prepare = prepare_for_edits
         self._announced = False
         self.debounce = debounce
         self.timings = timings
@@ -410,13 +417,25 @@ class DevServer:
         if self._httpd is not None:
             self._httpd.early = {}
 
+    def _prepare(self) -> None:
+        assert self.prepare is not None
+        try:
+            self.prepare(self.settings)
+        except Exception:  # only a head start: the next build does it if this failed
+            self.echo("Could not prepare the output for the next edit:\n"
+                      + traceback.format_exc())
+
     def _changed(self) -> None:
         self._last_change = time.monotonic()
         self._dirty.set()
 
     def _rebuild_loop(self) -> None:
+        prepared = self.prepare is None
         while not self._stopping.is_set():
             if not self._dirty.wait(timeout=0.2):
+                if not prepared:  # idle: get the next build's output tree ready
+                    prepared = True
+                    self._prepare()
                 continue
             # Let a burst of saves settle (editors write, rename and touch in quick succession).
             while time.monotonic() - self._last_change < self.debounce:
@@ -424,6 +443,7 @@ class DevServer:
                     return
             self._dirty.clear()
             self.rebuild()
+            prepared = self.prepare is None
 
     def start(self) -> None:
         self.rebuild()

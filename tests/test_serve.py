@@ -199,6 +199,34 @@ def test_a_build_that_fails_after_its_pages_goes_back_to_the_last_good_site(
     assert snap.error is not None and "search indexing failed" in snap.error
 
 
+def test_while_idle_the_server_readies_the_output_for_the_first_edit(
+        server, site_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """After a full build the second output tree is gone; the server makes it while it
+    waits, so the first edit does not start by copying the whole site."""
+    from generator import publish
+    from generator.state import get_meta, open_state
+
+    dev, messages = server
+
+    def ready() -> bool:
+        state = open_state(site_root / "data/omakase.sqlite.state")
+        try:
+            return get_meta(state, "shadow_gen") == get_meta(state, "live_gen")
+        finally:
+            state.close()
+
+    assert wait_for(ready, 10)
+    assert (site_root / ".output-shadow/menus/paranoid-seventies/index.html").is_file()
+    clones: list[Path] = []
+    monkeypatch.setattr(publish, "clone_tree", lambda source, dest: clones.append(dest))
+    menu = site_root / "content/menus/paranoid-seventies.md"
+    menu.write_text(menu.read_text().replace("title: Paranoid Seventies", "title: Paranoid Eighties"))
+    assert wait_for(lambda: sum(m.startswith("Built") for m in messages) == 2, 10)
+    assert clones == []
+    assert "Paranoid Eighties" in get(dev.url, "/menus/paranoid-seventies/")[1]
+    assert wait_for(ready, 10)  # and again after that build
+
+
 @pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning")  # watchdog, nested mkdir
 def test_template_and_data_changes_rebuild_but_build_outputs_do_not(server, site_root: Path) -> None:  # noqa: ANN001
     dev, _ = server
