@@ -37,8 +37,8 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
 
 
 def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
-                    limit: int | None = None, tag: str | None = None,
-                    ids: list[str] | None = None, brief: bool = False) -> list[dict[str, Any]]:
+                    limit: int | None = None, ids: list[str] | None = None,
+                    brief: bool = False) -> list[dict[str, Any]]:
     """Published menus, newest first, with curator, size, parent and tags (with their slugs);
     `brief` ones carry only what a link to them needs (slug, title, dates, curator).
 
@@ -46,13 +46,10 @@ def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
     answers only for the menus (and the fields) it shows, and an edit elsewhere does not
     re-render it."""
     where = "m.status = 'published'" + (" AND u.handle = :owner" if owner else "")
-    if tag:
-        # The tag's names are found once, not once per menu (a join with tags inside
-        # the EXISTS scanned every tag for each menu).
-        where += """ AND EXISTS (SELECT 1 FROM json_each(m.tags) j WHERE j.value IN (
-                                 SELECT name FROM tags WHERE slug = :tag AND owner_id IS NULL))"""
+    params: dict[str, Any] = {"owner": owner}
     if ids is not None:
         where += " AND m.id IN (SELECT value FROM json_each(:ids))"
+        params["ids"] = json.dumps(ids)
     details = "" if brief else """, m.tags, m.introduction,
                (SELECT count(*) FROM course_items ci JOIN courses c ON c.id = ci.course_id
                 WHERE c.menu_id = m.id) AS item_count,
@@ -66,7 +63,7 @@ def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
         FROM menus m JOIN users u ON u.id = m.owner_id
         WHERE {where}
         ORDER BY m.published_at DESC, m.slug{f" LIMIT {int(limit)}" if limit else ""}""",
-                 {"owner": owner, "tag": tag, "ids": json.dumps(ids)})
+                 params)
     if brief:
         return rows
     slugs = tag_slugs(db)
@@ -322,7 +319,8 @@ def tag_detail(db: sqlite_utils.Database, slug: str, page: int = 1) -> dict[str,
         {"s": slug}).fetchall()]
     item_count = len(ordered)
     # Menus likewise: their ordered ids (which read no introduction, so an edit of one does
-    # not make every page of the tag ask again), then the cards of this page's slice.
+    # not make every page of the tag ask again), then the cards of this page's slice. The
+    # tag's names are found once, not once per menu.
     ordered_menus = [row[0] for row in db.execute(
         """SELECT m.id FROM menus m WHERE m.status = 'published' AND EXISTS (
                SELECT 1 FROM json_each(m.tags) j WHERE j.value IN (
