@@ -308,7 +308,7 @@ class DevServer:
     """Build, serve, watch, rebuild. `start()` returns once the site is being served."""
 
     def __init__(self, settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
-                 build: BuildFunction | None = None, debounce: float = 0.2,
+                 build: BuildFunction | None = None, debounce: float = 0.05,
                  poll_timeout: float = POLL_TIMEOUT,
                  echo: Callable[[str], None] | None = None, timings: bool = False) -> None:
         self.settings = settings.resolve()
@@ -437,7 +437,9 @@ class DevServer:
                     prepared = True
                     self._prepare()
                 continue
-            # Let a burst of saves settle (editors write, rename and touch in quick succession).
+            # Let a burst of saves settle: editors write, rename and touch within a few
+            # milliseconds. A burst longer than the wait (a checkout) costs a second
+            # rebuild, never a missed change: an event during a build sets _dirty again.
             while time.monotonic() - self._last_change < self.debounce:
                 if self._stopping.wait(self.debounce / 4):
                     return

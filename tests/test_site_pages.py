@@ -16,7 +16,7 @@ from lxml import html as lhtml
 from generator.cli import main
 from generator.settings import Settings
 from tests.linkcheck import check_site
-from tests.sitekit import MENU, build_sample, make_site
+from tests.sitekit import MENU, MOVIE, build_sample, make_site
 
 BASE = "https://menus.example.org/"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -285,6 +285,27 @@ def test_fork_diffs_are_derived_into_the_database(tmp_path: Path) -> None:
                     .getroot().text_content().split())
     assert "Moved The Crying of Lot 49: from Aperitif to Second" in text
     assert "Before: Watch it with headphones." in text and "After: Watch it twice." in text
+
+
+def test_fork_diffs_name_added_and_removed_items(tmp_path: Path) -> None:
+    fork = MENU.format(title="Paranoid Remix", curator="bruno", status="published",
+                       extra="forked_from: paranoid-seventies\n")
+    fork = fork.replace("      - item: book/the-crying-of-lot-49\n",
+                        "      - item: movie/the-parallax-view\n")
+    fork = fork[:fork.index("pairings:")] + fork[fork.index("---\nAn introduction"):]
+    root = make_site(tmp_path / "site", {
+        "content/menus/paranoid-remix.md": fork,
+        "content/items/movie/the-parallax-view.md": MOVIE.format(title="The Parallax View")})
+    built(root)
+    conn = sqlite3.connect(root / "data/omakase.sqlite")
+    rows = conn.execute("""
+        SELECT d.change, i.slug, d.old_course_position, d.new_course_position,
+               d.old_annotation, d.new_annotation
+        FROM menu_fork_diffs d JOIN media_items i ON i.id = d.media_item_id
+        JOIN menus m ON m.id = d.menu_id WHERE m.slug = 'paranoid-remix'
+        ORDER BY d.change""").fetchall()
+    assert rows == [("added", "the-parallax-view", None, 1, None, ""),
+                    ("removed", "the-crying-of-lot-49", 1, None, "", None)]
 
 
 def test_a_site_override_extends_the_default_template(tmp_path: Path) -> None:

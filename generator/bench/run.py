@@ -144,7 +144,7 @@ class _Server:
 def serve_edits(site: Path, env: dict[str, str], edits: list[Callable[[int], None]],
                 runs: int) -> list[list[Sample]]:
     """Samples of the dev server's rebuild after each kind of edit: from the moment the file
-    is saved until the server reports the build done (watching and the server's 0.2 s wait
+    is saved until the server reports the build done (watching and the server's 0.05 s wait
     for a burst of saves to settle included)."""
     server = _Server(site, env)
     try:

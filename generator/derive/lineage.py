@@ -1,4 +1,4 @@
-"""Fork diffs: what changed between a menu and each of its ancestors, computed with SQL.
+"""Fork diffs: what changed between a menu and each of its ancestors.
 
 Every row of `menu_lineage` (a menu and one ancestor at any depth) gets its diff, so the
 lineage page can compare a fork with its nearest *published* ancestor even when the direct
@@ -29,53 +29,46 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     UNIQUE (menu_id, ancestor_menu_id, change, media_item_id)
 )"""
 
-# One row per (menu, item) with the course it sits in; an item listed twice in a menu keeps
-# its first place, which is what a reader sees first. Only menus with a fork or a parent:
-# the others never appear in a diff (on the bench corpus this halves the step).
+# Every course item of a menu with a fork or a parent (the others never appear in a diff),
+# in reading order, so that an item's first place is the one compared. The comparison
+# runs in Python: as one SQL statement (a materialized CTE probed six times) it took 0.1 s
+# on the bench corpus's 247 lineage rows, which every menu edit paid; here it takes 0.013 s.
 _PLACED = """
-    SELECT c.menu_id, ci.media_item_id, min(c.position * 100000 + ci.position) AS rank
+    SELECT c.menu_id, ci.media_item_id, c.position, c.title, ci.annotation
     FROM course_items ci JOIN courses c ON c.id = ci.course_id
     WHERE c.menu_id IN (SELECT menu_id FROM menu_lineage UNION SELECT parent_menu_id FROM menu_lineage)
-    GROUP BY c.menu_id, ci.media_item_id"""
+    ORDER BY c.menu_id, c.position, ci.position"""
 
-_DIFF_SQL = f"""
-WITH placed AS (
-    SELECT p.menu_id, p.media_item_id, c.position AS course_position, c.title AS course_title,
-           ci.annotation
-    FROM ({_PLACED}) p
-    JOIN courses c ON c.menu_id = p.menu_id AND c.position = p.rank / 100000
-    JOIN course_items ci ON ci.course_id = c.id AND ci.position = p.rank % 100000
-)
-SELECT l.menu_id, l.parent_menu_id AS ancestor_menu_id, 'added' AS change, n.media_item_id,
-       NULL AS old_course_position, NULL AS old_course_title,
-       n.course_position AS new_course_position, n.course_title AS new_course_title,
-       NULL AS old_annotation, n.annotation AS new_annotation
-FROM menu_lineage l JOIN placed n ON n.menu_id = l.menu_id
-WHERE NOT EXISTS (SELECT 1 FROM placed o WHERE o.menu_id = l.parent_menu_id
-                  AND o.media_item_id = n.media_item_id)
-UNION ALL
-SELECT l.menu_id, l.parent_menu_id, 'removed', o.media_item_id,
-       o.course_position, o.course_title, NULL, NULL, o.annotation, NULL
-FROM menu_lineage l JOIN placed o ON o.menu_id = l.parent_menu_id
-WHERE NOT EXISTS (SELECT 1 FROM placed n WHERE n.menu_id = l.menu_id
-                  AND n.media_item_id = o.media_item_id)
-UNION ALL
-SELECT l.menu_id, l.parent_menu_id, 'moved', n.media_item_id,
-       o.course_position, o.course_title, n.course_position, n.course_title,
-       o.annotation, n.annotation
-FROM menu_lineage l
-JOIN placed n ON n.menu_id = l.menu_id
-JOIN placed o ON o.menu_id = l.parent_menu_id AND o.media_item_id = n.media_item_id
-WHERE o.course_position <> n.course_position
-UNION ALL
-SELECT l.menu_id, l.parent_menu_id, 'annotation', n.media_item_id,
-       o.course_position, o.course_title, n.course_position, n.course_title,
-       o.annotation, n.annotation
-FROM menu_lineage l
-JOIN placed n ON n.menu_id = l.menu_id
-JOIN placed o ON o.menu_id = l.parent_menu_id AND o.media_item_id = n.media_item_id
-WHERE o.annotation <> n.annotation
-"""
+Placed = tuple[int, str | None, str]  # course position, course title, annotation
+
+
+def _diff_rows(db: sqlite_utils.Database) -> list[tuple[object, ...]]:
+    """(menu, ancestor, change, item, old position, old title, new position, new title,
+    old annotation, new annotation) for every lineage row: items added, removed, moved to
+    another course, or annotated differently."""
+    placed: dict[str, dict[str, Placed]] = {}
+    for menu_id, item_id, position, title, annotation in db.execute(_PLACED):
+        placed.setdefault(menu_id, {}).setdefault(item_id, (position, title, annotation))
+    out: list[tuple[object, ...]] = []
+    for menu_id, ancestor_id in db.execute("SELECT menu_id, parent_menu_id FROM menu_lineage"):
+        new, old = placed.get(menu_id, {}), placed.get(ancestor_id, {})
+        for item_id, (position, title, note) in new.items():
+            was = old.get(item_id)
+            if was is None:
+                out.append((menu_id, ancestor_id, "added", item_id, None, None, position, title,
+                            None, note))
+                continue
+            if was[0] != position:
+                out.append((menu_id, ancestor_id, "moved", item_id, *was[:2], position, title,
+                            was[2], note))
+            if was[2] != note:
+                out.append((menu_id, ancestor_id, "annotation", item_id, *was[:2], position,
+                            title, was[2], note))
+        for item_id, (position, title, note) in old.items():
+            if item_id not in new:
+                out.append((menu_id, ancestor_id, "removed", item_id, position, title, None,
+                            None, note, None))
+    return out
 
 
 _COLUMNS = ("id", "menu_id", "ancestor_menu_id", "change", "media_item_id",
@@ -89,7 +82,7 @@ def compute_fork_diffs(db: sqlite_utils.Database) -> int:
     Only rows that differ are written: after an edit of one menu most diffs are the same, and
     an incremental build compares every row a step wrote with the previous database."""
     rows: dict[str, tuple[object, ...]] = {}
-    for row in db.execute(_DIFF_SQL):
+    for row in _diff_rows(db):
         key = stable_id("fork_diff", row[0], row[1], row[2], row[3])
         rows[key] = (key, *row)
     with db.conn:
