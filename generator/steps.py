@@ -35,7 +35,7 @@ from generator.published import RECORD_FILE, published_urls, update_record
 from generator.safepaths import copy_tree_without_links
 from generator.settings import Settings
 from generator.site.finish import finish_site
-from generator.site.keyed import KEYED, RowChanges, affected_keys
+from generator.site.keyed import KEYED, LISTED, RowChanges, affected_keys, reached_ids
 from generator.site.record import (
     columns_read,
     columns_seen,
@@ -512,7 +512,8 @@ def _stale_pages(state: sqlite3.Connection, db: sqlite3.Connection, old_db: Path
     """Pages with a recorded query that reads a changed column and now answers differently.
 
     A keyed query (keyed.py) is asked again only for the keys its changed rows reach, before
-    or after the edit; other queries, for every page that asked them."""
+    or after the edit, and a listed one only for the lists holding an id they reach; other
+    queries, for every page that asked them."""
     if not changed_columns:
         return set()
     sql_ids = SqlIds(state)
@@ -525,11 +526,24 @@ def _stale_pages(state: sqlite3.Connection, db: sqlite3.Connection, old_db: Path
     try:
         for sql_id in candidates:
             query = KEYED.get(sql_text[sql_id])
+            listed = LISTED.get(sql_text[sql_id])
+            if (query or listed) and old is None:
+                old = sqlite3.connect(f"file:{old_db}?mode=ro", uri=True)
+            columns = set(sql_ids.columns[sql_id])
+            if listed is not None:
+                assert old is not None
+                ids = reached_ids(db, listed, changed_rows, columns) | reached_ids(
+                    old, listed, changed_rows, columns)
+                if ids:
+                    reads += state.execute(
+                        "SELECT page_id, sql_id, params, digest FROM reads WHERE sql_id = ? "
+                        "AND EXISTS (SELECT 1 FROM json_each(json_extract(params, ?)) "
+                        "WHERE value IN (SELECT value FROM json_each(?)))",
+                        (sql_id, f"$.{listed.param}", json.dumps(list(ids)))).fetchall()
+                continue
             keys = None
             if query is not None:
-                if old is None:
-                    old = sqlite3.connect(f"file:{old_db}?mode=ro", uri=True)
-                columns = set(sql_ids.columns[sql_id])
+                assert old is not None
                 now, before = (affected_keys(conn, query, changed_rows, columns)
                                for conn in (db, old))
                 if now is not None and before is not None:

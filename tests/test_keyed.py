@@ -13,7 +13,7 @@ import pytest
 from generator.build import build
 from generator.db.update import ChangeTracker
 from generator.site import queries, routes  # noqa: F401  (registers the keyed queries)
-from generator.site.keyed import KEYED, Keyed, RowChanges, affected_keys
+from generator.site.keyed import KEYED, LISTED, Keyed, Listed, RowChanges, affected_keys, reached_ids
 from generator.site.record import columns_read, connect_recording
 from tests.conftest import settings_for
 from tests.sitekit import PROJECT
@@ -106,9 +106,9 @@ def mutate(conn: sqlite3.Connection, rng: random.Random, tables: list[str]) -> N
                      (value, rowid))
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_every_key_an_edit_changes_is_among_the_keys_it_reached(
-        sample_db: Path, tmp_path: Path, seed: int) -> None:
+def edited(sample_db: Path, tmp_path: Path, seed: int, tables: list[str]
+           ) -> tuple[sqlite3.Connection, sqlite3.Connection, RowChanges]:
+    """The sample database before and after 1-4 random edits of `tables`, and what changed."""
     rng = random.Random(seed)
     old = tmp_path / "old.sqlite"
     new = tmp_path / "new.sqlite"
@@ -117,7 +117,6 @@ def test_every_key_an_edit_changes_is_among_the_keys_it_reached(
     conn = sqlite3.connect(new)
     conn.execute("PRAGMA foreign_keys = OFF")
     tracker = ChangeTracker(conn)
-    tables = sorted({t for q in KEYED.values() for t in q.rows.values()})
     for _ in range(rng.randint(1, 4)):
         mutate(conn, rng, tables)
     conn.commit()
@@ -125,7 +124,14 @@ def test_every_key_an_edit_changes_is_among_the_keys_it_reached(
     changes = RowChanges(tracker.changed_rows, tracker.keys)
     tracker.close()
     conn.commit()
-    before = sqlite3.connect(old)
+    return sqlite3.connect(old), conn, changes
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_every_key_an_edit_changes_is_among_the_keys_it_reached(
+        sample_db: Path, tmp_path: Path, seed: int) -> None:
+    tables = sorted({t for q in KEYED.values() for t in q.rows.values()})
+    before, conn, changes = edited(sample_db, tmp_path, seed, tables)
     for query in KEYED.values():
         keys: set[tuple[str, ...]] = set()
         reached: set[tuple[str, ...]] = set()
@@ -162,3 +168,78 @@ def test_a_change_to_a_column_a_query_does_not_read_reaches_none_of_its_keys(
     renamed = RowChanges({"tags": {tag: frozenset({"name", "created_at"})}}, keys)
     assert affected_keys(conn, query, stamped, reads) == set()
     assert affected_keys(conn, query, stamped) and affected_keys(conn, query, renamed, reads)
+
+
+@pytest.mark.parametrize("sql", sorted(LISTED))
+def test_a_listed_query_reaches_from_every_table_it_reads(sample_db: Path, sql: str) -> None:
+    conn = sqlite3.connect(sample_db)
+    tables = {name for name, in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    read = {column.split(".", 1)[0] for column in columns_read(conn, sql)} & tables
+    assert set(LISTED[sql].reach) == read
+
+
+def listed_answers(conn: sqlite3.Connection, query: Listed, ids: set[object]) -> dict:
+    """Each id's answer alone (a list's answer is made of these)."""
+    return {i: conn.execute(query.sql, {"ids": json.dumps([i]), "owner": None}).fetchall()
+            for i in ids}
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_every_id_an_edit_changes_is_among_the_ids_it_reached(
+        sample_db: Path, tmp_path: Path, seed: int) -> None:
+    tables = sorted({t for q in LISTED.values() for t in q.reach})
+    before, conn, changes = edited(sample_db, tmp_path, seed, tables)
+    for query in LISTED.values():
+        assert query.param == "ids"
+        reads = set(columns_read(conn, query.sql))
+        ids = {i for c in (before, conn) for table in ("menus", "media_items")
+               for i, in c.execute(f"SELECT id FROM {table}")}
+        reached = reached_ids(before, query, changes, reads) | reached_ids(
+            conn, query, changes, reads)
+        was, now = listed_answers(before, query, ids), listed_answers(conn, query, ids)
+        differ = {i for i in ids if was[i] != now[i]}
+        assert any(was.values()), "the sample site has rows for every listed query"
+        assert differ <= reached, (query.sql, differ - reached)
+
+
+def test_a_listed_query_answers_a_list_with_its_ids_answers(sample_db: Path) -> None:
+    """What makes the check sound: a list's rows are its ids' rows, ordered."""
+    conn = sqlite3.connect(sample_db)
+    for query in LISTED.values():
+        ids = [i for table in ("menus", "media_items")
+               for i, in conn.execute(f"SELECT id FROM {table}")]
+        whole = conn.execute(query.sql, {"ids": json.dumps(ids), "owner": None}).fetchall()
+        parts = [row for rows in listed_answers(conn, query, set(ids)).values() for row in rows]
+        assert whole and sorted(whole) == sorted(parts)
+
+
+def test_an_edit_of_any_one_row_a_listed_query_reads_reaches_the_ids_it_changes(
+        sample_db: Path) -> None:
+    """Each row of each table a listed query reads, its read columns edited alone: random
+    edits rarely hit the rarer paths (a fork's parent renamed)."""
+    before = sqlite3.connect(sample_db)
+    ids = {i for table in ("menus", "media_items") for i, in before.execute(
+        f"SELECT id FROM {table}")}
+    for query in LISTED.values():
+        reads = set(columns_read(before, query.sql))
+        was = listed_answers(before, query, ids)
+        for table in query.reach:
+            columns = sorted(c.split(".", 1)[1] for c in reads if c.startswith(f"{table}."))
+            columns = [c for c in columns if c not in ("id", "media_item_id")]
+            for rowid, in before.execute(f"SELECT rowid FROM {table}").fetchall():
+                conn = sqlite3.connect(":memory:")
+                before.backup(conn)
+                conn.execute("PRAGMA foreign_keys = OFF")
+                tracker = ChangeTracker(conn)
+                for column in columns:
+                    conn.execute(f"UPDATE OR IGNORE {table} SET {column} = 'edited' "
+                                 "WHERE rowid = ?", (rowid,))
+                conn.commit()
+                tracker.changed_columns(sample_db)
+                changes = RowChanges(tracker.changed_rows, tracker.keys)
+                reached = reached_ids(before, query, changes, reads) | reached_ids(
+                    conn, query, changes, reads)
+                now = listed_answers(conn, query, ids)
+                differ = {i for i in ids if was[i] != now[i]}
+                assert differ <= reached, (table, rowid, differ - reached)

@@ -7,6 +7,11 @@ LIMIT) that names each table it reads with an alias, so it can also be asked for
 of its rows that involve a changed row. A key's answer can change only if such a row is in
 it before or after the edit: a row made of unchanged rows is in both databases, in the same
 place. The check asks that of the old and the new database and re-asks only those keys.
+
+A listed query is asked with a JSON list of ids and answers with each listed id's rows
+(a tag page's menu cards). It may count and look up in subqueries, so it names, for each
+table it reads, the SQL that finds the ids whose rows a changed row of that table can
+reach. An edit re-asks only the pages whose lists hold a reached id.
 """
 
 from __future__ import annotations
@@ -88,4 +93,40 @@ def affected_keys(conn: sqlite3.Connection, query: Keyed, changes: RowChanges,
             if not all(type(part) is str for part in key):
                 return None
             found.add(key)
+    return found
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One listed query: `sql` answers with the rows of each id in its JSON list parameter
+    `param`, each row a function of rows that `reach` finds: table -> SQL for the ids
+    reached by that table's rows whose primary key is in the JSON list `:touched`."""
+
+    sql: str
+    param: str
+    reach: dict[str, str] = field(hash=False)
+
+
+LISTED: dict[str, Listed] = {}
+"""SQL text (as recorded with each page's reads) -> its listed query."""
+
+
+def listed(sql: str, param: str, *, reach: dict[str, str]) -> str:
+    """Register a listed query and return its SQL (tests check that `reach` names every
+    table it reads, and that an edit changes no id's rows it did not reach)."""
+    LISTED[sql] = Listed(sql, param, dict(reach))
+    return sql
+
+
+def reached_ids(conn: sqlite3.Connection, query: Listed, changes: RowChanges,
+                reads: set[str] | None = None) -> set[object]:
+    """The ids whose rows in `conn` involve a changed row (one whose changed columns the
+    query reads, when `reads` is given)."""
+    found: set[object] = set()
+    for table, sql in query.reach.items():
+        touched = [pk for pk, columns in changes.rows.get(table, {}).items()
+                   if columns is None or reads is None
+                   or any(f"{table}.{column}" in reads for column in columns)]
+        if touched:
+            found.update(row[0] for row in conn.execute(sql, {"touched": json.dumps(touched)}))
     return found

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlite_utils
 
-from generator.site.keyed import keyed
+from generator.site.keyed import keyed, listed
 
 EXTENSION_TABLES = {"book": "book_items", "movie": "movie_items", "game": "game_items",
                     "music": "music_items"}
@@ -36,6 +36,40 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
     return {"menus": one[0], "items": one[1], "curators": one[2]}
 
 
+def _published_sql(*, owner: bool = False, ids: bool = False, brief: bool = False,
+                   limit: int | None = None) -> str:
+    where = "m.status = 'published'" + (" AND u.handle = :owner" if owner else "")
+    if ids:
+        where += " AND m.id IN (SELECT value FROM json_each(:ids))"
+    details = "" if brief else """, m.tags, m.introduction,
+               (SELECT count(*) FROM course_items ci JOIN courses c ON c.id = ci.course_id
+                WHERE c.menu_id = m.id) AS item_count,
+               (SELECT count(*) FROM courses c WHERE c.menu_id = m.id) AS course_count,
+               (SELECT p.slug FROM menu_lineage l JOIN menus p ON p.id = l.parent_menu_id
+                WHERE l.menu_id = m.id AND p.status = 'published'
+                ORDER BY l.depth LIMIT 1) AS parent_slug"""
+    return f"""
+        SELECT m.id, m.slug, m.title, m.published_at, m.updated_at,
+               u.handle AS curator_handle, u.display_name AS curator_name{details}
+        FROM menus m JOIN users u ON u.id = m.owner_id
+        WHERE {where}
+        ORDER BY m.published_at DESC, m.slug{f" LIMIT {int(limit)}" if limit else ""}"""
+
+
+_TOUCHED = "IN (SELECT value FROM json_each(:touched))"
+# A tag page's menu cards: a card reads its menu, curator, courses, course items, lineage
+# and published parent (listed queries, keyed.py).
+MENU_CARDS = listed(_published_sql(ids=True), "ids", reach={
+    "menus": f"SELECT id FROM menus WHERE id {_TOUCHED} "
+             f"UNION SELECT menu_id FROM menu_lineage WHERE parent_menu_id {_TOUCHED}",
+    "users": f"SELECT id FROM menus WHERE owner_id {_TOUCHED}",
+    "courses": f"SELECT menu_id FROM courses WHERE id {_TOUCHED}",
+    "course_items": "SELECT c.menu_id FROM course_items ci JOIN courses c ON c.id = ci.course_id "
+                    f"WHERE ci.id {_TOUCHED}",
+    "menu_lineage": f"SELECT menu_id FROM menu_lineage WHERE id {_TOUCHED}",
+})
+
+
 def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
                     limit: int | None = None, ids: list[str] | None = None,
                     brief: bool = False) -> list[dict[str, Any]]:
@@ -45,25 +79,11 @@ def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
     Filters run in SQL, and a brief list reads no other column, so a page's recorded query
     answers only for the menus (and the fields) it shows, and an edit elsewhere does not
     re-render it."""
-    where = "m.status = 'published'" + (" AND u.handle = :owner" if owner else "")
     params: dict[str, Any] = {"owner": owner}
     if ids is not None:
-        where += " AND m.id IN (SELECT value FROM json_each(:ids))"
         params["ids"] = json.dumps(ids)
-    details = "" if brief else """, m.tags, m.introduction,
-               (SELECT count(*) FROM course_items ci JOIN courses c ON c.id = ci.course_id
-                WHERE c.menu_id = m.id) AS item_count,
-               (SELECT count(*) FROM courses c WHERE c.menu_id = m.id) AS course_count,
-               (SELECT p.slug FROM menu_lineage l JOIN menus p ON p.id = l.parent_menu_id
-                WHERE l.menu_id = m.id AND p.status = 'published'
-                ORDER BY l.depth LIMIT 1) AS parent_slug"""
-    rows = _rows(db, f"""
-        SELECT m.id, m.slug, m.title, m.published_at, m.updated_at,
-               u.handle AS curator_handle, u.display_name AS curator_name{details}
-        FROM menus m JOIN users u ON u.id = m.owner_id
-        WHERE {where}
-        ORDER BY m.published_at DESC, m.slug{f" LIMIT {int(limit)}" if limit else ""}""",
-                 params)
+    rows = _rows(db, _published_sql(owner=bool(owner), ids=ids is not None, brief=brief,
+                                    limit=limit), params)
     if brief:
         return rows
     slugs = tag_slugs(db)
@@ -87,6 +107,15 @@ def item_summary_sql(where: str) -> str:
         LEFT JOIN music_items mu ON mu.media_item_id = i.id
         {where}"""
 
+
+
+# A tag page's item cards: a card reads its item and the item's extension row, both keyed
+# by the item's id (a listed query, keyed.py).
+ITEM_CARDS = listed(item_summary_sql("""
+        WHERE i.id IN (SELECT value FROM json_each(:ids))
+        ORDER BY i.title, i.media_type, i.slug"""), "ids",
+    reach=dict.fromkeys(("media_items", *EXTENSION_TABLES.values()),
+                        "SELECT value FROM json_each(:touched)"))
 
 # Each menu page and each item page asks these with its own key (see keyed.py).
 MENU_BY_SLUG = keyed("""
@@ -331,9 +360,7 @@ def tag_detail(db: sqlite_utils.Database, slug: str, page: int = 1) -> dict[str,
     chosen_menus = ordered_menus[first_menu:first_menu + TAG_PAGE_MENUS]
     menus = published_menus(db, ids=chosen_menus) if chosen_menus else []
     chosen = ordered[(page - 1) * TAG_PAGE_ITEMS:page * TAG_PAGE_ITEMS]
-    items = _rows(db, item_summary_sql("""
-        WHERE i.id IN (SELECT value FROM json_each(:ids))
-        ORDER BY i.title, i.media_type, i.slug"""), {"ids": json.dumps(chosen)})
+    items = _rows(db, ITEM_CARDS, {"ids": json.dumps(chosen)})
     return {"slug": slug, "name": names[0], "names": names, "menus": menus, "items": items,
             "menu_count": menu_count, "item_count": item_count, "page": page,
             "pages": tag_pages(item_count, menu_count), "first_menu": first_menu + 1,
