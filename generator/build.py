@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -96,7 +97,7 @@ def _update(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
             strict: bool, memo: ParseMemo | None = None,
             on_pages: PagesReady | None = None) -> BuildReport:
     """Which inputs changed since the last build; nothing more is loaded when none did."""
-    files = inputs.scan()
+    files = inputs.scan(memo)
     changed, removed = FileTable(state).changes(files, Path("/"))
     expiry = get_meta(state, "next_expiry")
     if expiry is not None:
@@ -149,13 +150,41 @@ class Inputs:
         return [self.settings.data_dir / name for name in DATA_FILES]
 
     @timed("scan")
-    def scan(self) -> dict[str, Scanned]:
-        files: dict[str, Scanned] = {}
-        for root in self.roots.values():
-            files.update(scan_tree(root, absolute=True))
+    def scan(self, memo: ParseMemo | None = None) -> dict[str, Scanned]:
+        """Every input file with its stat. A process that builds again and again (the dev
+        server) keeps the last scan in `memo`; when a file watcher told it which paths may
+        have changed since (`memo.hints`), only those are looked at again."""
+        if memo is not None and memo.files is not None and memo.hints is not None \
+                and memo.fingerprint == self.fingerprint:
+            files = dict(memo.files)
+            for path in memo.hints:
+                self._restat(files, path)
+        else:
+            files = {}
+            for root in self.roots.values():
+                files.update(scan_tree(root, absolute=True))
         for path in self.data_files():
             self.rescan(files, path)
+        if memo is not None:
+            memo.files, memo.hints = files, None
         return files
+
+    def _restat(self, files: dict[str, Scanned], path: str) -> None:
+        """Note one path as a full scan would: a file under an input folder, none of its
+        names hidden (a folder's files are each told apart)."""
+        for root in self.roots.values():
+            prefix = str(root) + os.sep
+            if path.startswith(prefix):
+                if any(name.startswith(".") for name in path[len(prefix):].split(os.sep)):
+                    return
+                try:
+                    st = os.lstat(path)
+                except OSError:
+                    files.pop(path, None)
+                    return
+                if not stat.S_ISDIR(st.st_mode):
+                    files[path] = Scanned(st.st_mtime_ns, st.st_size)
+                return
 
     @staticmethod
     def rescan(files: dict[str, Scanned], path: Path) -> None:

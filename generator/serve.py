@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import os
 import socket
 import threading
 import time
@@ -40,15 +41,37 @@ EARLY_BYTES = 32 * 1024 * 1024
 _IGNORED_SUFFIXES = (".tmp", ".swp", ".swx", ".swo", "~", ".part", ".crdownload")
 
 
-def resident_build(on_pages: PagesReady | None = None) -> BuildFunction:
-    """The build the server runs on every change: incremental, and keeping parses in memory
-    between runs (a rebuild then parses only the files that changed); `on_pages` hears
-    when a rebuild's pages are ready (build.PagesReady)."""
-    from generator.build import build
-    from generator.state import ParseMemo
+class ResidentBuild:
+    """The build the server runs on every change: incremental, and keeping parses and the
+    last scan in memory between runs (a rebuild then parses only the files that changed,
+    and looks only at the paths the watcher saw change); `on_pages` hears when a rebuild's
+    pages are ready (build.PagesReady)."""
 
-    memo = ParseMemo()
-    return lambda settings: build(settings, memo=memo, on_pages=on_pages)
+    def __init__(self, on_pages: PagesReady | None = None) -> None:
+        from generator.state import ParseMemo
+
+        self.memo = ParseMemo()
+        self.on_pages = on_pages
+
+    def __call__(self, settings: Settings, hints: set[str] | None = None) -> Any:
+        """One build; `hints`, the paths that may have changed since the last one (None:
+        unknown, every input is looked at)."""
+        from generator.build import build
+
+        self.memo.hints = hints
+        return build(settings, memo=self.memo, on_pages=self.on_pages)
+
+    def scan_differs(self, settings: Settings) -> bool:
+        """True when a full scan now finds other files or stats than the last build's scan
+        (an event the watcher lost: the kernel drops them when its queue overflows)."""
+        from generator.build import Inputs
+
+        kept = self.memo.files
+        if kept is None:
+            return False
+        files = Inputs(settings).scan()
+        return files.keys() != kept.keys() or any(
+            (s.mtime_ns, s.size) != (kept[p].mtime_ns, kept[p].size) for p, s in files.items())
 
 
 @dataclass
@@ -273,9 +296,10 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Changes(FileSystemEventHandler):
-    """Notes that a source changed; ignores the build's own files and editors' temp files."""
+    """Notes which sources changed; ignores the build's own files and editors' temp files.
+    A folder created, moved or deleted is reported as `full`: its files are not each told."""
 
-    def __init__(self, settings: Settings, on_change: Callable[[], None],
+    def __init__(self, settings: Settings, on_change: Callable[[list[str], bool], None],
                  on_folder: Callable[[Path], None] = lambda _: None) -> None:
         self.on_change = on_change
         self.on_folder = on_folder
@@ -298,10 +322,12 @@ class _Changes(FileSystemEventHandler):
         if event.is_directory and event.event_type == "modified":
             return
         if event.is_directory and event.event_type in ("created", "moved"):
-            self.on_folder(Path(getattr(event, "dest_path", "") or event.src_path))
-        paths = [event.src_path, getattr(event, "dest_path", "") or ""]
-        if any(p and self.relevant(str(p)) for p in paths):
-            self.on_change()
+            self.on_folder(Path(os.fsdecode(getattr(event, "dest_path", "") or event.src_path)))
+        paths = [os.fsdecode(p) for p in (event.src_path, getattr(event, "dest_path", "") or "")
+                 if p]
+        relevant = [p for p in paths if self.relevant(p)]
+        if relevant:
+            self.on_change(relevant, event.is_directory)
 
 
 class DevServer:
@@ -313,7 +339,8 @@ class DevServer:
                  echo: Callable[[str], None] | None = None, timings: bool = False) -> None:
         self.settings = settings.resolve()
         self.host, self.port = host, port
-        self.build_function = build or resident_build(self._pages_ready)
+        self.resident = ResidentBuild(self._pages_ready) if build is None else None
+        self.build_function: BuildFunction = build or self.resident
         # Run while idle after the first build (build.prepare_for_edits; not with a build
         # function of the caller's, whose output it does not know).
         self.prepare: Callable[[Settings], Any] | None = None
@@ -329,6 +356,9 @@ class DevServer:
         self.state = BuildState()
         self._dirty = threading.Event()
         self._last_change = 0.0
+        # The paths changed since the last build began (None: unknown, scan everything).
+        self._changed_paths: set[str] | None = None
+        self._paths_lock = threading.Lock()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._observer: Any = None
@@ -390,8 +420,13 @@ class DevServer:
         """Run the build once; report the outcome to the terminal and to open tabs."""
         started = time.perf_counter()
         self._announced = False
+        with self._paths_lock:
+            hints, self._changed_paths = self._changed_paths, set()
         try:
-            report = self.build_function(self.settings)
+            if self.resident is not None:
+                report = self.resident(self.settings, hints)
+            else:
+                report = self.build_function(self.settings)
         except click.ClickException as exc:
             error = exc.format_message()
         except Exception:  # a bug must not kill the server; show it like any build error
@@ -425,15 +460,36 @@ class DevServer:
             self.echo("Could not prepare the output for the next edit:\n"
                       + traceback.format_exc())
 
-    def _changed(self) -> None:
+    def _changed(self, paths: list[str], full: bool = False) -> None:
+        with self._paths_lock:
+            if full or self._changed_paths is None:
+                self._changed_paths = None
+            else:
+                self._changed_paths.update(paths)
         self._last_change = time.monotonic()
         self._dirty.set()
 
+    def _verify(self) -> None:
+        """A rebuild looked only at the paths the watcher reported: check, while idle, that
+        a full scan agrees, and rebuild from one if not (the kernel drops events when its
+        queue overflows, and a change before the watch began was never reported)."""
+        assert self.resident is not None
+        try:
+            differs = self.resident.scan_differs(self.settings)
+        except Exception:  # a build from a full scan is always right
+            differs = True
+        if differs:
+            self._changed([], full=True)
+
     def _rebuild_loop(self) -> None:
         prepared = self.prepare is None
+        verified = self.resident is None
         while not self._stopping.is_set():
             if not self._dirty.wait(timeout=0.2):
-                if not prepared:  # idle: get the next build's output tree ready
+                if not verified:
+                    verified = True
+                    self._verify()
+                elif not prepared:  # idle: get the next build's output tree ready
                     prepared = True
                     self._prepare()
                 continue
@@ -446,6 +502,7 @@ class DevServer:
             self._dirty.clear()
             self.rebuild()
             prepared = self.prepare is None
+            verified = self.resident is None
 
     def start(self) -> None:
         self.rebuild()

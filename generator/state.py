@@ -150,6 +150,10 @@ class ParseMemo:
     def __init__(self) -> None:
         self.fingerprint: str | None = None
         self.parses: dict[str, tuple[bytes | None, Parsed]] = {}
+        # The input files as the last build's scan found them, and the paths that may have
+        # changed since (told by a file watcher; None: not known, scan everything).
+        self.files: dict[str, Scanned] | None = None
+        self.hints: set[str] | None = None
 
     def begin(self, fingerprint: str, files: dict[str, Scanned]) -> None:
         """Start a build: forget everything when code or settings changed, and removed files."""

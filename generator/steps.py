@@ -152,7 +152,7 @@ def _static_files(settings: Settings) -> dict[str, Path]:
 def full_build(settings: Settings, inputs: Inputs, strict: bool,
                memo: ParseMemo | None = None) -> BuildReport:
     assert settings.db_path is not None and settings.output_dir is not None
-    files = inputs.scan()
+    files = inputs.scan(memo)
     for path, scanned in files.items():
         scanned.hash = file_hash(Path(path))
     if memo is not None:

@@ -6,6 +6,7 @@ import random
 import re
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -202,24 +203,77 @@ def retire_published_urls(root: Path) -> None:
         record.write_text("# retired by the test\n")
 
 
-def run_random_edits(tmp_path: Path, seed: int, rounds: int, memo: ParseMemo | None = None) -> None:
+class Watcher:
+    """The dev server's file watcher and resident build, driven by the test: each build
+    looks only at the paths the watcher reported since the last one."""
+
+    def __init__(self, root: Path) -> None:
+        from watchdog.observers import Observer
+
+        from generator.serve import DevServer, ResidentBuild, _Changes
+
+        (root / "overrides").mkdir(exist_ok=True)  # watched from the start, as the server does
+        settings = settings_for(root)
+        self.resident = ResidentBuild()
+        self.paths: set[str] | None = set()
+        self.observer = Observer()
+        handler = _Changes(settings, self._changed)
+        for folder, recursive in DevServer(settings).watched():
+            self.observer.schedule(handler, str(folder), recursive=recursive)
+        self.observer.start()
+
+    def _changed(self, paths: list[str], full: bool) -> None:
+        if full or self.paths is None:
+            self.paths = None
+        else:
+            self.paths.update(paths)
+
+    def build(self, root: Path) -> Any:
+        time.sleep(0.3)  # the events of the last edits arrive
+        hints, self.paths = self.paths, set()
+        return self.resident(settings_for(root), hints)
+
+    def stop(self) -> None:
+        self.observer.stop()
+        self.observer.join(timeout=5)
+
+
+def run_random_edits(tmp_path: Path, seed: int, rounds: int, memo: ParseMemo | None = None,
+                     *, watch: bool = False) -> None:
     """Random edits, each round built incrementally (keeping parses in `memo` between
-    builds, as the dev server does, when given) and compared with a full build."""
+    builds, as the dev server does, when given; as the dev server's resident build, told
+    the changed paths by a file watcher, with `watch`) and compared with a full build."""
     root = sample_site(tmp_path / "site")
     settings = settings_for(root)
-    build(settings, memo=memo)
-    rng = random.Random(seed)
-    history = []
-    for _ in range(rounds):
-        for _ in range(rng.randint(1, 3)):
-            history.append(rng.choice(OPERATIONS)(rng, root))
-        retire_published_urls(root)
-        report = build(settings_for(root), memo=memo)
-        assert report.mode in ("incremental", "unchanged"), history
-        try:
-            assert_same_as_full(root, tmp_path)
-        except AssertionError as exc:
-            raise AssertionError(f"after {history}: {exc}") from exc
+    watcher = Watcher(root) if watch else None
+    try:
+        def build_now() -> Any:
+            if watcher is not None:
+                return watcher.build(root)
+            return build(settings_for(root), memo=memo)
+
+        if watcher is None:
+            build(settings, memo=memo)
+        else:
+            watcher.resident(settings, None)  # the server's first build scans everything
+        rng = random.Random(seed)
+        history = []
+        hinted = 0
+        for _ in range(rounds):
+            for _ in range(rng.randint(1, 3)):
+                history.append(rng.choice(OPERATIONS)(rng, root))
+            retire_published_urls(root)
+            hinted += watcher is not None and watcher.paths is not None
+            report = build_now()
+            assert report.mode in ("incremental", "unchanged"), history
+            try:
+                assert_same_as_full(root, tmp_path)
+            except AssertionError as exc:
+                raise AssertionError(f"after {history}: {exc}") from exc
+        assert watcher is None or hinted > rounds // 2  # most builds looked only at hints
+    finally:
+        if watcher is not None:
+            watcher.stop()
 
 
 def test_incremental_equals_full_after_random_edits(tmp_path: Path) -> None:
@@ -237,6 +291,42 @@ def test_incremental_equals_full_after_many_random_edits(tmp_path: Path, seed: i
 def test_builds_keeping_parses_in_memory_equal_full_after_random_edits(
         tmp_path: Path, seed: int) -> None:
     run_random_edits(tmp_path, seed=seed, rounds=6 if seed == 1 else 15, memo=ParseMemo())
+
+
+@pytest.mark.parametrize("seed", [1, pytest.param(11, marks=pytest.mark.slow)])
+def test_builds_told_the_changed_paths_by_a_watcher_equal_full_after_random_edits(
+        tmp_path: Path, seed: int) -> None:
+    run_random_edits(tmp_path, seed=seed, rounds=6 if seed == 1 else 15, watch=True)
+
+
+def test_a_scan_told_which_paths_changed_finds_what_a_full_scan_finds(tmp_path: Path) -> None:
+    from generator.build import Inputs
+
+    root = sample_site(tmp_path / "site")
+    inputs = Inputs(settings_for(root))
+    memo = ParseMemo()
+    memo.fingerprint = inputs.fingerprint
+    inputs.scan(memo)
+    menus = sorted((root / "content/menus").glob("*.md"))
+    menus[0].write_text(menus[0].read_text() + "\nMore.\n")
+    menus[1].unlink()
+    (root / "content/menus/new.md").write_text("new")
+    (root / "content/menus/.hidden.md").write_text("hidden")
+    (root / "content/.git").mkdir()
+    (root / "content/.git/HEAD").write_text("ref")
+    (root / "templates/partials/extra.html").write_text("x")
+    memo.hints = {str(p) for p in (menus[0], menus[1], root / "content/menus/new.md",
+                                   root / "content/menus/.hidden.md", root / "content/.git/HEAD",
+                                   root / "templates/partials/extra.html", root / "content",
+                                   tmp_path / "elsewhere.md")}
+
+    def stats(files: dict) -> dict:
+        return {path: (s.mtime_ns, s.size) for path, s in files.items()}
+
+    hinted = inputs.scan(memo)
+    assert memo.files is hinted and memo.hints is None
+    assert stats(hinted) == stats(inputs.scan())
+    assert str(root / "content/menus/new.md") in hinted and str(menus[1]) not in hinted
 
 
 def test_parses_kept_in_memory_resolve_references_again_from_what_was_written(

@@ -227,6 +227,28 @@ def test_while_idle_the_server_readies_the_output_for_the_first_edit(
     assert wait_for(ready, 10)  # and again after that build
 
 
+def test_a_rebuild_looks_at_the_reported_paths_and_an_unreported_change_is_caught_when_idle(
+        server, site_root: Path) -> None:  # noqa: ANN001
+    dev, messages = server
+    assert dev.resident is not None and dev._handler is not None
+    time.sleep(0.6)  # idle after the first build: its scan was checked
+    built = sum(m.startswith("Built") for m in messages)
+    # A change the watcher never reports (the kernel drops events when its queue overflows)...
+    report = dev._handler.on_change
+    dev._handler.on_change = lambda paths, full: None
+    menu = site_root / "content/menus/paranoid-seventies.md"
+    menu.write_text(menu.read_text().replace("title: Paranoid Seventies", "title: Lost Event"))
+    time.sleep(0.3)
+    dev._handler.on_change = report
+    # ...is not looked at by the rebuild for a reported one, which looks at its path alone;
+    item = site_root / "content/items/movie/the-conversation.md"
+    item.write_text(item.read_text().replace("title: The Conversation", "title: The Talk"))
+    assert wait_for(lambda: "The Talk" in get(dev.url, "/items/movie/the-conversation/")[1], 5)
+    # once idle, the server finds that a full scan disagrees, and rebuilds from one.
+    assert wait_for(lambda: "Lost Event" in get(dev.url, "/menus/paranoid-seventies/")[1], 5)
+    assert wait_for(lambda: sum(m.startswith("Built") for m in messages) == built + 2, 5)
+
+
 @pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning")  # watchdog, nested mkdir
 def test_template_and_data_changes_rebuild_but_build_outputs_do_not(server, site_root: Path) -> None:  # noqa: ANN001
     dev, _ = server
