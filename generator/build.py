@@ -295,6 +295,20 @@ def prepare_for_edits(settings: Settings) -> bool:
         state.close()
 
 
+def warm_parses(settings: Settings, memo: ParseMemo) -> int:
+    """Take into `memo` the parses the last build's state keeps (ParseMemo.warm), when that
+    state would serve the next build; returns how many were taken."""
+    settings = settings.resolve()
+    inputs = Inputs(settings)
+    state = _usable_state(settings, inputs.fingerprint)
+    if state is None:
+        return 0
+    try:
+        return memo.warm(state, inputs.fingerprint)
+    finally:
+        state.close()
+
+
 def build_database(settings: Settings, *, strict: bool = False) -> tuple[Path, list[Problem], int, int]:
     """Load content into a new database file beside the target; return its path and warnings.
 

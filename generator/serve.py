@@ -61,6 +61,13 @@ class ResidentBuild:
         self.memo.hints = hints
         return build(settings, memo=self.memo, on_pages=self.on_pages)
 
+    def warm(self, settings: Settings) -> int:
+        """Keep in memory the parses the last build's state holds, before the first edit
+        needs them; returns how many were taken."""
+        from generator.build import warm_parses
+
+        return warm_parses(settings, self.memo)
+
     def scan_differs(self, settings: Settings) -> bool:
         """True when a full scan now finds other files or stats than the last build's scan
         (an event the watcher lost: the kernel drops them when its queue overflows)."""
@@ -481,17 +488,30 @@ class DevServer:
         if differs:
             self._changed([], full=True)
 
+    def _warm(self) -> None:
+        assert self.resident is not None
+        try:
+            self.resident.warm(self.settings)
+        except Exception:  # only a head start: the next build reads what it needs
+            self.echo("Could not read the kept parses ahead of the next edit:\n"
+                      + traceback.format_exc())
+
     def _rebuild_loop(self) -> None:
+        # While idle, one at a time, each once after a build: check the scan, ready the
+        # next build's output tree, and (once) take the kept parses into memory.
         prepared = self.prepare is None
-        verified = self.resident is None
+        verified = warmed = self.resident is None
         while not self._stopping.is_set():
             if not self._dirty.wait(timeout=0.2):
                 if not verified:
                     verified = True
                     self._verify()
-                elif not prepared:  # idle: get the next build's output tree ready
+                elif not prepared:
                     prepared = True
                     self._prepare()
+                elif not warmed:
+                    warmed = True
+                    self._warm()
                 continue
             # Let a burst of saves settle: editors write, rename and touch within a few
             # milliseconds. A burst longer than the wait (a checkout) costs a second

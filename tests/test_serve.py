@@ -249,6 +249,42 @@ def test_a_rebuild_looks_at_the_reported_paths_and_an_unreported_change_is_caugh
     assert wait_for(lambda: sum(m.startswith("Built") for m in messages) == built + 2, 5)
 
 
+def test_on_a_built_site_the_parses_are_in_memory_before_the_first_edit(
+        site_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's first build finds nothing changed and parses nothing; while it waits it
+    takes the state's parses into memory, so the first edit unpickles none of them."""
+    from generator.build import build
+    from generator.state import StateParseCache
+
+    build(Settings(root=site_root))
+    read_from_state: list[str] = []
+    real_blob = StateParseCache._blob
+
+    def blob(self: StateParseCache, key: str) -> bytes | None:
+        found = real_blob(self, key)
+        if found is not None:
+            read_from_state.append(key)
+        return found
+
+    monkeypatch.setattr(StateParseCache, "_blob", blob)
+    messages: list[str] = []
+    dev = DevServer(Settings(root=site_root), port=0, echo=messages.append)
+    dev.start()
+    try:
+        assert dev.resident is not None
+        content = [p for p in (site_root / "content").rglob("*") if p.is_file()]
+        assert wait_for(lambda: len(dev.resident.memo.parses) == len(content), 5)
+        built = sum(m.startswith("Built") for m in messages)
+        menu = site_root / "content/menus/paranoid-seventies.md"
+        menu.write_text(menu.read_text().replace("title: Paranoid Seventies",
+                                                 "title: Paranoid Eighties"))
+        assert wait_for(lambda: sum(m.startswith("Built") for m in messages) > built, 5)
+        assert "Paranoid Eighties" in get(dev.url, "/menus/paranoid-seventies/")[1]
+        assert read_from_state == []
+    finally:
+        dev.stop()
+
+
 @pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning")  # watchdog, nested mkdir
 def test_template_and_data_changes_rebuild_but_build_outputs_do_not(server, site_root: Path) -> None:  # noqa: ANN001
     dev, _ = server
