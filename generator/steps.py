@@ -350,7 +350,6 @@ def _update_database(settings: Settings, inputs: Inputs, state: sqlite3.Connecti
         conn.commit()
     finally:
         conn.close()
-    sync_file(db_file)
     return columns, rows
 
 
@@ -494,8 +493,11 @@ def _digest_at(state: sqlite3.Connection, path: str) -> bytes | None:
 
 
 def _replace_database(settings: Settings, db_file: Path) -> None:
+    """Move the updated copy into place, synced first (not before: the pages wait for no
+    disk flush)."""
     assert settings.db_path is not None
     if db_file != settings.db_path:
+        sync_file(db_file)
         os.replace(db_file, settings.db_path)
 
 

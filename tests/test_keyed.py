@@ -243,3 +243,32 @@ def test_an_edit_of_any_one_row_a_listed_query_reads_reaches_the_ids_it_changes(
                 now = listed_answers(conn, query, ids)
                 differ = {i for i in ids if was[i] != now[i]}
                 assert differ <= reached, (table, rowid, differ - reached)
+
+
+def test_comparing_again_looks_again_at_each_table_written_since(sample_db: Path,
+                                                                  tmp_path: Path) -> None:
+    """The build compares before its derive steps and after them: the second comparison
+    keeps what the first found for tables written by neither since, and sees the later
+    writes, a row touched before the first included."""
+    new = tmp_path / "new.sqlite"
+    shutil.copyfile(sample_db, new)
+    conn = sqlite3.connect(new)
+    tracker = ChangeTracker(conn)
+    menu, title, introduction = conn.execute(
+        "SELECT id, title, introduction FROM menus LIMIT 1").fetchone()
+    item = conn.execute("SELECT id FROM media_items LIMIT 1").fetchone()[0]
+    conn.execute("UPDATE menus SET title = 'First' WHERE id = ?", (menu,))
+    conn.execute("UPDATE media_items SET title = 'Edited' WHERE id = ?", (item,))
+    conn.commit()
+    assert tracker.changed_columns(sample_db) == {"menus.title", "media_items.title"}
+    conn.execute("UPDATE menus SET title = ?, introduction = 'Later' WHERE id = ?",
+                 (title, menu))
+    conn.commit()
+    assert tracker.changed_columns(sample_db) == {"menus.introduction", "media_items.title"}
+    assert tracker.changed_rows["menus"] == {menu: frozenset({"introduction"})}
+    assert tracker.changed_rows["media_items"] == {item: frozenset({"title"})}
+    conn.execute("UPDATE menus SET introduction = ? WHERE id = ?", (introduction, menu))
+    conn.commit()
+    assert tracker.changed_columns(sample_db) == {"media_items.title"}
+    assert "menus" not in tracker.changed_rows
+    tracker.close()

@@ -55,25 +55,38 @@ class ChangeTracker:
         # table -> primary key of each row that differs -> the columns whose values differ,
         # or None for a row that appeared or disappeared (set by changed_columns)
         self.changed_rows: dict[str, dict[object, frozenset[str] | None]] = {}
-        conn.execute("CREATE TEMP TABLE touched (tbl TEXT, pk, PRIMARY KEY (tbl, pk))")
+        self._columns: dict[str, set[str]] = {}  # table -> its changed columns, as last compared
+        self._compared_at: int | None = None  # total_changes() when they were
+        # Each touched row notes the connection's change count when it was last touched, so
+        # that comparing again looks only at tables written since (a derive step's).
+        conn.execute("CREATE TEMP TABLE touched (tbl TEXT, pk, at INTEGER, PRIMARY KEY (tbl, pk))")
         for table in _tables(conn):
             pk = self.keys[table] = _primary_key(conn, table)
             for event, rows in (("INSERT", ("NEW",)), ("DELETE", ("OLD",)),
                                 ("UPDATE", ("OLD", "NEW"))):
                 body = " ".join(
-                    f"INSERT OR IGNORE INTO touched VALUES ('{table}', "
-                    f"{_key_sql(pk, row + '.')});" for row in rows)
+                    f"INSERT INTO touched VALUES ('{table}', {_key_sql(pk, row + '.')}, "
+                    "total_changes()) ON CONFLICT (tbl, pk) DO UPDATE SET at = excluded.at;"
+                    for row in rows)
                 conn.execute(f"CREATE TEMP TRIGGER touch_{table}_{event.lower()} AFTER {event} "
                              f"ON main.{table} BEGIN {body} END")
 
     def changed_columns(self, old_db: Path) -> set[str]:
         """Compare each touched row with the previous database: 'table.column' for changed
-        values, 'table.' for a row that appeared or disappeared."""
+        values, 'table.' for a row that appeared or disappeared. Called again, it compares
+        only the tables written since the last call."""
+        since = self._compared_at
+        self._compared_at = self.conn.execute("SELECT total_changes()").fetchone()[0]
+        written = {table for table, in self.conn.execute(
+            "SELECT DISTINCT tbl FROM temp.touched" + (" WHERE at >= ?" if since is not None
+                                                         else ""),
+            () if since is None else (since,))}
         self.conn.execute("ATTACH DATABASE ? AS old", (f"file:{old_db}?mode=ro",))
-        changed: set[str] = set()
-        self.changed_rows = {}
         try:
             for table, pk in self.keys.items():
+                if table not in written:
+                    continue
+                changed: set[str] = set()
                 key = _key_sql(pk)
                 wanted = f"{key} IN (SELECT pk FROM temp.touched WHERE tbl = '{table}')"
                 before = {row[0]: row[1:] for row in self.conn.execute(
@@ -95,11 +108,14 @@ class ChangeTracker:
                 if before:
                     changed.add(f"{table}.")
                     rows.update(dict.fromkeys(before))
+                self._columns[table] = changed
                 if rows:
                     self.changed_rows[table] = rows
+                else:
+                    self.changed_rows.pop(table, None)
         finally:
             self.conn.execute("DETACH DATABASE old")
-        return changed
+        return set().union(*self._columns.values())
 
     def close(self) -> None:
         for table in self.keys:
