@@ -154,8 +154,9 @@ class Inputs:
         """Every input file with its stat. A process that builds again and again (the dev
         server) keeps the last scan in `memo`; when a file watcher told it which paths may
         have changed since (`memo.hints`), only those are looked at again."""
+        folders = tuple(map(str, self.roots.values()))
         if memo is not None and memo.files is not None and memo.hints is not None \
-                and memo.fingerprint == self.fingerprint:
+                and memo.folders == folders:
             files = dict(memo.files)
             for path in memo.hints:
                 self._restat(files, path)
@@ -166,12 +167,13 @@ class Inputs:
         for path in self.data_files():
             self.rescan(files, path)
         if memo is not None:
-            memo.files, memo.hints = files, None
+            memo.files, memo.folders, memo.hints = files, folders, None
         return files
 
     def _restat(self, files: dict[str, Scanned], path: str) -> None:
         """Note one path as a full scan would: a file under an input folder, none of its
-        names hidden (a folder's files are each told apart)."""
+        names hidden. A folder is not looked into: the watcher asks for a full scan when
+        one is created, moved or deleted."""
         for root in self.roots.values():
             prefix = str(root) + os.sep
             if path.startswith(prefix):

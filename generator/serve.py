@@ -497,21 +497,29 @@ class DevServer:
                       + traceback.format_exc())
 
     def _rebuild_loop(self) -> None:
-        # While idle, one at a time, each once after a build: check the scan, ready the
-        # next build's output tree, and (once) take the kept parses into memory.
+        # While idle, one at a time, each once after a build: check the scan, take the kept
+        # parses into memory (once), and ready the next build's output tree.
         prepared = self.prepare is None
         verified = warmed = self.resident is None
+        ready = False  # nothing left to do while idle, and said so (with --timings)
+        idle_work = 0.0
         while not self._stopping.is_set():
             if not self._dirty.wait(timeout=0.2):
+                started = time.perf_counter()
                 if not verified:
                     verified = True
                     self._verify()
-                elif not prepared:
-                    prepared = True
-                    self._prepare()
                 elif not warmed:
                     warmed = True
                     self._warm()
+                elif not prepared:
+                    prepared = True
+                    self._prepare()
+                elif not ready:
+                    ready = True
+                    if self.timings:
+                        self.echo(f"Ready for the next edit ({idle_work:.2f}s of work while idle).")
+                idle_work += time.perf_counter() - started
                 continue
             # Let a burst of saves settle: editors write, rename and touch within a few
             # milliseconds. A burst longer than the wait (a checkout) costs a second
@@ -523,6 +531,7 @@ class DevServer:
             self.rebuild()
             prepared = self.prepare is None
             verified = self.resident is None
+            ready, idle_work = False, 0.0
 
     def start(self) -> None:
         self.rebuild()

@@ -151,9 +151,10 @@ class ParseMemo:
     def __init__(self) -> None:
         self.fingerprint: str | None = None
         self.parses: dict[str, tuple[bytes | None, Parsed]] = {}
-        # The input files as the last build's scan found them, and the paths that may have
-        # changed since (told by a file watcher; None: not known, scan everything).
+        # The input files as the last build's scan found them (in `folders`), and the paths
+        # that may have changed since (told by a file watcher; None: not known, scan all).
         self.files: dict[str, Scanned] | None = None
+        self.folders: tuple[str, ...] = ()
         self.hints: set[str] | None = None
 
     def warm(self, conn: sqlite3.Connection, fingerprint: str) -> int:

@@ -280,11 +280,14 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
         report.items, report.menus = len(site.items), len(site.menus)
         db_file = settings.db_path.with_name(settings.db_path.name + f".{os.getpid()}.tmp")
         shutil.copyfile(settings.db_path, db_file)
-        site_refs = refs_signature(site)
+        # Only item files say what references resolve to: unchanged, the signature is too.
+        stored_refs = get_meta(state, "refs")
+        items_changed = any(kinds[p] == "item" for p in content)
+        site_refs = refs_signature(site) if items_changed or stored_refs is None else stored_refs
         try:
             changed_columns, changed_rows = _update_database(
                 settings, inputs, state, db_file, site, content & set(files), content - set(files),
-                all_menus_and_logs=site_refs != get_meta(state, "refs"))
+                all_menus_and_logs=site_refs != stored_refs)
         except BaseException:
             db_file.unlink(missing_ok=True)
             raise

@@ -305,7 +305,6 @@ def test_a_scan_told_which_paths_changed_finds_what_a_full_scan_finds(tmp_path: 
     root = sample_site(tmp_path / "site")
     inputs = Inputs(settings_for(root))
     memo = ParseMemo()
-    memo.fingerprint = inputs.fingerprint
     inputs.scan(memo)
     menus = sorted((root / "content/menus").glob("*.md"))
     menus[0].write_text(menus[0].read_text() + "\nMore.\n")

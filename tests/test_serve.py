@@ -249,6 +249,24 @@ def test_a_rebuild_looks_at_the_reported_paths_and_an_unreported_change_is_caugh
     assert wait_for(lambda: sum(m.startswith("Built") for m in messages) == built + 2, 5)
 
 
+def test_with_timings_the_server_says_when_it_is_ready_for_the_next_edit(site_root: Path) -> None:
+    messages: list[str] = []
+    dev = DevServer(Settings(root=site_root), port=0, echo=messages.append, timings=True)
+    dev.start()
+    try:
+        def readies() -> int:
+            return sum(m.startswith("Ready for the next edit") for m in messages)
+
+        assert wait_for(lambda: readies() == 1, 10)
+        menu = site_root / "content/menus/paranoid-seventies.md"
+        menu.write_text(menu.read_text().replace("title: Paranoid Seventies", "title: Later"))
+        assert wait_for(lambda: readies() == 2, 10)
+        built = max(i for i, m in enumerate(messages) if m.startswith("Built"))
+        assert built < max(i for i, m in enumerate(messages) if m.startswith("Ready"))
+    finally:
+        dev.stop()
+
+
 def test_on_a_built_site_the_parses_are_in_memory_before_the_first_edit(
         site_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The server's first build finds nothing changed and parses nothing; while it waits it

@@ -145,13 +145,16 @@ def serve_edits(site: Path, env: dict[str, str], edits: list[Callable[[int], Non
                 runs: int) -> list[list[Sample]]:
     """Samples of the dev server's rebuild after each kind of edit: from the moment the file
     is saved until the server reports the build done (watching and the server's 0.05 s wait
-    for a burst of saves to settle included)."""
+    for a burst of saves to settle included). Each edit is made once the server says it is
+    ready for the next one (its work while idle done), as a curator's save comes seconds
+    after the last."""
     server = _Server(site, env)
     try:
         server.until("Serving")
         samples: list[list[Sample]] = [[] for _ in edits]
         for n in range(runs):
             for edit, kept in zip(edits, samples, strict=True):
+                server.until("Ready for the next edit")
                 started = time.perf_counter()
                 edit(3000 + n)
                 lines, done = server.until("Built ")
