@@ -73,6 +73,14 @@ class RowChanges:
     primary_keys: dict[str, list[str]]
 
 
+def _touched(changes: RowChanges, table: str, reads: set[str] | None) -> list[object]:
+    """The primary keys of `table`'s changed rows that a query reading `reads` (None: any
+    column) sees differently: rows that came or went, or changed in a column it reads."""
+    return [pk for pk, columns in changes.rows.get(table, {}).items()
+            if columns is None or reads is None
+            or any(f"{table}.{column}" in reads for column in columns)]
+
+
 def affected_keys(conn: sqlite3.Connection, query: Keyed, changes: RowChanges,
                   reads: set[str] | None = None) -> set[tuple[str, ...]] | None:
     """The keys of `query`'s rows in `conn` that involve a changed row; None when a key is
@@ -82,9 +90,7 @@ def affected_keys(conn: sqlite3.Connection, query: Keyed, changes: RowChanges,
     width = len(query.params)
     found: set[tuple[str, ...]] = set()
     for alias, table in query.rows.items():
-        touched = [pk for pk, columns in changes.rows.get(table, {}).items()
-                   if columns is None or reads is None
-                   or any(f"{table}.{column}" in reads for column in columns)]
+        touched = _touched(changes, table, reads)
         if not touched:
             continue
         sql = query.touching(alias, changes.primary_keys[table])
@@ -124,9 +130,7 @@ def reached_ids(conn: sqlite3.Connection, query: Listed, changes: RowChanges,
     query reads, when `reads` is given)."""
     found: set[object] = set()
     for table, sql in query.reach.items():
-        touched = [pk for pk, columns in changes.rows.get(table, {}).items()
-                   if columns is None or reads is None
-                   or any(f"{table}.{column}" in reads for column in columns)]
+        touched = _touched(changes, table, reads)
         if touched:
             found.update(row[0] for row in conn.execute(sql, {"touched": json.dumps(touched)}))
     return found
