@@ -142,6 +142,7 @@ class Shadow:
         self.target = target
         self.path = target.with_name(f".{target.name}-shadow")
         self.state = state
+        self._clone: Clone | None = None
 
     def _meta(self, key: str) -> Any:
         from generator.state import get_meta
@@ -158,22 +159,51 @@ class Shadow:
         """Whether the shadow already equals the live tree."""
         return self.path.is_dir() and self._meta("shadow_gen") == self._meta("live_gen")
 
+    def _catch_up(self) -> list[str] | None:
+        """The files to bring over from the live tree ([] when none), or None when the
+        shadow must be cloned whole."""
+        live, shadow_gen = self._meta("live_gen"), self._meta("shadow_gen")
+        last = self._meta("last_changes")
+        if self.path.is_dir() and shadow_gen == live:
+            return []
+        if self.path.is_dir() and shadow_gen is not None and shadow_gen == live - 1 \
+                and last is not None:
+            return list(last)
+        return None
+
+    def start(self) -> None:
+        """Begin now the whole clone `prepare` would make, when it needs one: a build
+        starts it before loading content, and the file system copies while Python loads
+        (the first edit after a full build clones every page)."""
+        if self._clone is None and self._catch_up() is None:
+            self._set(shadow_gen=None)
+            if self.path.exists():
+                shutil.rmtree(self.path)
+            self._clone = Clone(self.target, self.path)
+
+    def cloning(self) -> bool:
+        """Whether `start` began a clone that `prepare` has not finished."""
+        return self._clone is not None
+
+    def cancel(self) -> None:
+        """Stop a clone `start` began (the build failed): the shadow is simply absent."""
+        if self._clone is not None:
+            self._clone.cancel()
+            self._clone = None
+
     @timed("publish")
     def prepare(self) -> None:
         """Make the shadow an exact copy of the live tree (sharing its files)."""
-        live, shadow_gen = self._meta("live_gen"), self._meta("shadow_gen")
-        last = self._meta("last_changes")
-        self._set(shadow_gen=None)  # from here on its contents are in flux
-        if self.path.is_dir() and shadow_gen == live:
-            return
-        if self.path.is_dir() and shadow_gen is not None and shadow_gen == live - 1 \
-                and last is not None:
-            for rel in last:
+        catch_up = None if self._clone is not None else self._catch_up()
+        if catch_up is not None:
+            self._set(shadow_gen=None)  # from here on its contents are in flux
+            for rel in catch_up:
                 self.sync(rel)
             return
-        if self.path.exists():
-            shutil.rmtree(self.path)
-        clone_tree(self.target, self.path)
+        self.start()  # if not started yet
+        assert self._clone is not None
+        clone, self._clone = self._clone, None
+        clone.finish()
 
     def sync(self, rel: str) -> None:
         source, dest = self.target / rel, self.path / rel
@@ -214,17 +244,32 @@ class Shadow:
         self._set(shadow_gen=self._meta("live_gen"), last_changes=[])
 
 
-def clone_tree(source: Path, dest: Path) -> None:
-    """A copy of `source` whose files are hard links to the originals."""
-    tmp = dest.with_name(dest.name + ".partial")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    try:
+class Clone:
+    """A hard-link copy of a tree, made by `cp -al` in the background (it waits on the
+    file system, not the CPU) and moved into place by `finish`."""
+
+    def __init__(self, source: Path, dest: Path) -> None:
+        self.source, self.dest = source, dest
+        self.tmp = dest.with_name(dest.name + ".partial")
+        if self.tmp.exists():
+            shutil.rmtree(self.tmp)
         import subprocess
 
-        subprocess.run(["cp", "-al", str(source), str(tmp)], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except (OSError, subprocess.CalledProcessError):
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(source, tmp, copy_function=os.link)
-    os.replace(tmp, dest)
+        try:
+            self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                ["cp", "-al", str(source), str(self.tmp)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            self.proc = None
+
+    def finish(self) -> None:
+        if self.proc is None or self.proc.wait() != 0:  # no `cp -al` here: links one by one
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            shutil.copytree(self.source, self.tmp, copy_function=os.link)
+        os.replace(self.tmp, self.dest)
+
+    def cancel(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)

@@ -274,40 +274,46 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
     changed_columns: set[str] = set()
     changed_rows = RowChanges({}, {})
     site_refs = None
-    if content:
-        site, report.warnings = load_site(settings, strict=strict, cache=cache)
-        settle()
-        report.items, report.menus = len(site.items), len(site.menus)
-        db_file = settings.db_path.with_name(settings.db_path.name + f".{os.getpid()}.tmp")
-        shutil.copyfile(settings.db_path, db_file)
-        # Only item files say what references resolve to: unchanged, the signature is too.
-        stored_refs = get_meta(state, "refs")
-        items_changed = any(kinds[p] == "item" for p in content)
-        site_refs = refs_signature(site) if items_changed or stored_refs is None else stored_refs
-        try:
-            changed_columns, changed_rows = _update_database(
-                settings, inputs, state, db_file, site, content & set(files), content - set(files),
-                all_menus_and_logs=site_refs != stored_refs)
-        except BaseException:
-            db_file.unlink(missing_ok=True)
-            raise
+    shadow = Shadow(settings.output_dir, state)
+    shadow.start()  # the second tree, if it must be cloned whole, is copied while this loads
     try:
-        _publish_incremental(settings, inputs, state, db_file, changed_columns, changed_rows,
-                             templates, report, on_pages)
         if content:
-            db = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
+            site, report.warnings = load_site(settings, strict=strict, cache=cache)
+            settle()
+            report.items, report.menus = len(site.items), len(site.menus)
+            db_file = settings.db_path.with_name(settings.db_path.name + f".{os.getpid()}.tmp")
+            shutil.copyfile(settings.db_path, db_file)
+            # Only item files say what references resolve to: unchanged, the signature is too.
+            stored_refs = get_meta(state, "refs")
+            items_changed = any(kinds[p] == "item" for p in content)
+            site_refs = refs_signature(site) if items_changed or stored_refs is None else stored_refs
             try:
-                _record_published(settings, inputs, files, published_urls(sqlite_utils.Database(db)))
-            finally:
-                db.close()
-        with _transaction(state):
-            save_files(state, files, removed, cache.new)
-            if site_refs is not None:
-                set_meta(state, "refs", site_refs)
-                set_meta(state, "next_expiry", _next_expiry(site))
-    finally:
-        if db_file != settings.db_path:
-            db_file.unlink(missing_ok=True)
+                changed_columns, changed_rows = _update_database(
+                    settings, inputs, state, db_file, site, content & set(files), content - set(files),
+                    all_menus_and_logs=site_refs != stored_refs)
+            except BaseException:
+                db_file.unlink(missing_ok=True)
+                raise
+        try:
+            _publish_incremental(settings, inputs, state, db_file, changed_columns, changed_rows,
+                                 templates, report, shadow, on_pages)
+            if content:
+                db = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
+                try:
+                    _record_published(settings, inputs, files, published_urls(sqlite_utils.Database(db)))
+                finally:
+                    db.close()
+            with _transaction(state):
+                save_files(state, files, removed, cache.new)
+                if site_refs is not None:
+                    set_meta(state, "refs", site_refs)
+                    set_meta(state, "next_expiry", _next_expiry(site))
+        finally:
+            if db_file != settings.db_path:
+                db_file.unlink(missing_ok=True)
+    except BaseException:
+        shadow.cancel()
+        raise
     return report
 
 
@@ -365,7 +371,7 @@ def _kind_of_display(inputs: Inputs, display: str) -> str | None:
 
 def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
                          db_file: Path, changed_columns: set[str], changed_rows: RowChanges,
-                         templates: set[str], report: BuildReport,
+                         templates: set[str], report: BuildReport, shadow: Shadow,
                          on_pages: PagesReady | None = None) -> None:
     """Re-render affected pages into the shadow tree and swap it in."""
     assert settings.output_dir is not None and settings.db_path is not None
@@ -428,11 +434,13 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
             sorted(kept)).fetchone())
         # A database change can reach the open-data copy without touching any page.
         if not affected and not gone and not changed_columns:
+            if shadow.cloning():  # begun for nothing: still a copy of the live tree
+                shadow.prepare()
+                shadow.unchanged()
             _replace_database(settings, db_file)
             set_meta(state, "clock", clock)
             set_meta(state, "key_reads", key_reads)
             return
-        shadow = Shadow(settings.output_dir, state)
         set_meta(state, "pending", 1)
         shadow.prepare()
         records: list[PageRecord] = []

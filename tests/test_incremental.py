@@ -357,6 +357,50 @@ def test_noop_rebuild_touches_nothing(tmp_path: Path) -> None:
     assert (root / "data/omakase.sqlite").read_bytes() == db_before
 
 
+def test_the_first_edit_after_a_full_build_clones_the_second_tree_while_it_loads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import publish, steps
+    from generator.state import get_meta, open_state
+
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    events: list[str] = []
+    real_clone, real_load = publish.Clone, steps.load_site
+
+    def clone(source: Path, dest: Path) -> publish.Clone:
+        events.append("clone")
+        return real_clone(source, dest)
+
+    def load(*args: Any, **kwargs: Any) -> Any:
+        events.append("load")
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(publish, "Clone", clone)
+    monkeypatch.setattr(steps, "load_site", load)
+    menu = root / "content/menus/alone-in-orbit.md"
+    text = menu.read_text()
+    # A broken edit: the clone begun is stopped and removed, the site stays as it was.
+    menu.write_text(text.replace("title:", "title: [", 1))
+    with pytest.raises(ContentErrors):
+        build(settings_for(root))
+    assert events == ["clone", "load"]
+    assert not (root / ".output-shadow").exists()
+    assert not list(root.glob(".output-shadow.partial"))
+    # A build with no page to change still leaves a finished copy of the live tree.
+    menu.write_text(text + "\n")
+    assert build(settings_for(root)).written == 0
+    state = open_state(root / "data/omakase.sqlite.state")
+    assert get_meta(state, "shadow_gen") == get_meta(state, "live_gen")
+    state.close()
+    assert tree(root / ".output-shadow") == tree(root / "output")
+    # Then edits that change pages: the next needs no clone.
+    events.clear()
+    menu.write_text(text.replace("Leave the ground", "Leave the planet"))
+    build(settings_for(root))
+    assert events == ["load"]
+    assert_same_as_full(root, tmp_path)
+
+
 def test_one_menu_edit_rewrites_only_its_pages(tmp_path: Path) -> None:
     root = sample_site(tmp_path / "site")
     build(settings_for(root))

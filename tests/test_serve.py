@@ -218,7 +218,7 @@ def test_while_idle_the_server_readies_the_output_for_the_first_edit(
     assert wait_for(ready, 10)
     assert (site_root / ".output-shadow/menus/paranoid-seventies/index.html").is_file()
     clones: list[Path] = []
-    monkeypatch.setattr(publish, "clone_tree", lambda source, dest: clones.append(dest))
+    monkeypatch.setattr(publish, "Clone", lambda source, dest: clones.append(dest))
     menu = site_root / "content/menus/paranoid-seventies.md"
     menu.write_text(menu.read_text().replace("title: Paranoid Seventies", "title: Paranoid Eighties"))
     assert wait_for(lambda: sum(m.startswith("Built") for m in messages) == 2, 10)
