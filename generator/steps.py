@@ -22,7 +22,7 @@ from generator.db.schema import as_work_file, connect, create_schema, sync_file
 from generator.db.store import iso, store_site
 from generator.db.update import ChangeTracker, refs_signature, update_site
 from generator.derive.availability import derive_availability
-from generator.derive.lineage import compute_fork_diffs
+from generator.derive.lineage import ForkScope, compute_fork_diffs, edit_scope
 from generator.derive.taste import compute_taste_profiles
 from generator.errors import BuildError, Problem
 from generator.progress import Progress
@@ -64,23 +64,26 @@ from generator.state import (
 from generator.timings import PAGES_WRITTEN, mark, timed
 
 
-def derive_steps(settings: Settings) -> list[tuple[str, Callable[[sqlite_utils.Database], None]]]:
-    """Every derived table's step, in order: each recomputes its tables from stored ones."""
+def derive_steps(settings: Settings, fork_scope: Callable[[], ForkScope | None] | None = None
+                 ) -> list[tuple[str, Callable[[sqlite_utils.Database], None]]]:
+    """Every derived table's step, in order: each recomputes its tables from stored ones
+    (fork diffs, only those `fork_scope` says an edit reached, when it says)."""
     assert settings.build_time is not None
     clock = settings.build_time
     return [
         ("availability", lambda db: derive_availability(db, settings.watch_regions.split(","))),
         ("taste", lambda db: compute_taste_profiles(db, clock)),
-        ("fork-diffs", compute_fork_diffs),
+        ("fork-diffs", lambda db: compute_fork_diffs(db, fork_scope() if fork_scope else None)),
     ]
 
 
 def derive(db: sqlite_utils.Database, settings: Settings,
-           needed: Callable[[str, list[str]], bool] | None = None) -> dict[str, list[str]]:
+           needed: Callable[[str, list[str]], bool] | None = None,
+           fork_scope: Callable[[], ForkScope | None] | None = None) -> dict[str, list[str]]:
     """Run the derive steps (those `needed` says, given what each read last time), noting
     the `table.column`s each one reads so the next incremental build can skip it."""
     reads: dict[str, list[str]] = {}
-    for name, step in derive_steps(settings):
+    for name, step in derive_steps(settings, fork_scope):
         if needed is not None and not needed(name, []):
             continue
         with columns_seen(db.conn) as seen:
@@ -339,18 +342,26 @@ def _update_database(settings: Settings, inputs: Inputs, state: sqlite3.Connecti
         # computed_at says when it was last computed, and an unchanged one was not.
         last_reads = get_meta(state, "derive_reads") or {}
         known: set[str] | None = None  # the changes so far, until a step runs
+        compared = False  # the tracker's changed rows are those up to the step about to run
 
         def needed(name: str, _: list[str]) -> bool:
-            nonlocal known
+            nonlocal known, compared
+            compared = False
             if name in last_reads:
                 if known is None:
                     known = tracker.changed_columns(settings.db_path)
                 if not reads_changed(last_reads[name], known):
                     return False
+                compared = True
             known = None
             return True
 
-        reads = derive(db, settings, needed)
+        def fork_scope() -> ForkScope | None:
+            if not compared or all_menus_and_logs:  # every diff is computed again
+                return None
+            return edit_scope(db, tracker.touched, tracker.changed_rows.get("menu_lineage", {}))
+
+        reads = derive(db, settings, needed, fork_scope)
         conn.commit()
         set_meta(state, "derive_reads", {**last_reads, **reads})
         columns = known if known is not None else tracker.changed_columns(settings.db_path)

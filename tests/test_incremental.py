@@ -401,6 +401,88 @@ def test_the_first_edit_after_a_full_build_clones_the_second_tree_while_it_loads
     assert_same_as_full(root, tmp_path)
 
 
+CHAIN = ("paranoid-listening", "overheard", "overheard-after-dark")
+
+
+def edit_fork_chain(rng: random.Random, root: Path) -> str:
+    """An edit of a menu in the sample's fork chain: items trade places (across courses or
+    within one), a note changes, a menu is forked from another, or a new fork appears."""
+    menus = root / "content/menus"
+    slug = rng.choice(CHAIN)
+    path = menus / f"{slug}.md"
+    text = path.read_text()
+    choice = rng.randrange(4)
+    if choice == 0:
+        refs = re.findall(r"(?m)^      - item: (.*)$", text)
+        a, b = rng.sample(refs, 2)
+        text = text.replace(f"- item: {a}\n", "- item: @swap@\n").replace(
+            f"- item: {b}\n", f"- item: {a}\n").replace("- item: @swap@\n", f"- item: {b}\n")
+    elif choice == 1:
+        notes = re.findall(r'(?m)^        note: "(.*)"$', text)
+        if not notes:
+            return "note skipped"
+        note = rng.choice(notes)
+        text = text.replace(f'note: "{note}"', f'note: "{note[:20]} {rng.randrange(100)}"')
+    elif choice == 2:
+        if slug == CHAIN[0]:
+            return "reparent skipped"
+        text = re.sub(r"(?m)^forked_from: .*\n", "", text)
+        parent = rng.choice([None, *[c for c in CHAIN if c != slug]])
+        if parent is not None and f"forked_from: {slug}" not in (menus / f"{parent}.md").read_text():
+            text = text.replace("courses:\n", f"forked_from: {parent}\ncourses:\n", 1)
+    else:
+        n = rng.randrange(100)
+        fork = re.sub(r"(?m)^slug: .*$", f"slug: fork-{n}", text, count=1)
+        fork = re.sub(r"(?m)^forked_from: .*\n", "", fork)
+        fork = fork.replace("courses:\n", f"forked_from: {slug}\ncourses:\n", 1)
+        (menus / f"fork-{n}.md").write_text(fork)
+        return f"fork {slug} as fork-{n}"
+    path.write_text(text)
+    return f"edit {slug} ({choice})"
+
+
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.slow),
+                                  pytest.param(3, marks=pytest.mark.slow)])
+def test_fork_diffs_follow_random_edits_of_a_fork_chain(tmp_path: Path, seed: int) -> None:
+    """Fork diffs are computed again only for the lineage an edit reached: the database
+    (every diff row) still equals a full build's after each round."""
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    rng = random.Random(seed)
+    history = []
+    for _ in range(8):
+        for _ in range(rng.randint(1, 2)):
+            history.append(edit_fork_chain(rng, root))
+        retire_published_urls(root)
+        try:
+            build(settings_for(root))
+            assert_same_as_full(root, tmp_path)
+        except (AssertionError, ContentErrors) as exc:
+            raise AssertionError(f"after {history}: {exc}") from exc
+
+
+def test_a_fork_gains_and_loses_an_ancestor_when_its_parent_is_reparented(
+        tmp_path: Path) -> None:
+    """overheard-after-dark descends from paranoid-listening through overheard: when only
+    overheard changes its parent, the diffs of overheard-after-dark against
+    paranoid-listening go and come back, though neither menu was edited."""
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    middle = root / "content/menus/overheard.md"
+    text = middle.read_text()
+    middle.write_text(text.replace("forked_from: paranoid-listening\n", ""))
+    build(settings_for(root))
+    assert_same_as_full(root, tmp_path)
+    middle.write_text(text)
+    build(settings_for(root))
+    assert_same_as_full(root, tmp_path)
+    conn = sqlite3.connect(root / "data/omakase.sqlite")
+    assert conn.execute(
+        "SELECT count(*) FROM menu_fork_diffs d JOIN menus m ON m.id = d.menu_id "
+        "JOIN menus a ON a.id = d.ancestor_menu_id "
+        "WHERE m.slug = 'overheard-after-dark' AND a.slug = 'paranoid-listening'").fetchone()[0]
+
+
 def test_one_menu_edit_rewrites_only_its_pages(tmp_path: Path) -> None:
     root = sample_site(tmp_path / "site")
     build(settings_for(root))

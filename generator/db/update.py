@@ -71,6 +71,12 @@ class ChangeTracker:
                 conn.execute(f"CREATE TEMP TRIGGER touch_{table}_{event.lower()} AFTER {event} "
                              f"ON main.{table} BEGIN {body} END")
 
+    def touched(self, table: str) -> list[object]:
+        """The primary keys of `table`'s rows written through this connection so far (the
+        same values or not)."""
+        return [pk for pk, in self.conn.execute(
+            "SELECT pk FROM temp.touched WHERE tbl = ?", (table,))]
+
     def changed_columns(self, old_db: Path) -> set[str]:
         """Compare each touched row with the previous database: 'table.column' for changed
         values, 'table.' for a row that appeared or disappeared. Called again, it compares

@@ -7,6 +7,10 @@ parent is a draft. Items are matched by media item; a course is identified by it
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
 import sqlite_utils
 
 from generator.db.ids import stable_id
@@ -29,28 +33,64 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     UNIQUE (menu_id, ancestor_menu_id, change, media_item_id)
 )"""
 
-# Every course item of a menu with a fork or a parent (the others never appear in a diff),
-# in reading order, so that an item's first place is the one compared. The comparison
-# runs in Python: as one SQL statement (a materialized CTE probed six times) it took 0.1 s
-# on the bench corpus's 247 lineage rows, which every menu edit paid; here it takes 0.013 s.
+# Every course item of the menus asked for (by default, those with a fork or a parent: the
+# others never appear in a diff), in reading order, so that an item's first place is the
+# one compared. The comparison runs in Python: as one SQL statement (a materialized CTE
+# probed six times) it took 0.1 s on the bench corpus's 247 lineage rows, which every menu
+# edit paid; here it takes 0.013 s.
 _PLACED = """
     SELECT c.menu_id, ci.media_item_id, c.position, c.title, ci.annotation
     FROM course_items ci JOIN courses c ON c.id = ci.course_id
-    WHERE c.menu_id IN (SELECT menu_id FROM menu_lineage UNION SELECT parent_menu_id FROM menu_lineage)
+    WHERE c.menu_id IN ({menus})
     ORDER BY c.menu_id, c.position, ci.position"""
+_IN_LINEAGE = "SELECT menu_id FROM menu_lineage UNION SELECT parent_menu_id FROM menu_lineage"
 
 Placed = tuple[int, str | None, str]  # course position, course title, annotation
+Pair = tuple[str, str]  # a menu and one of its ancestors
 
 
-def _diff_rows(db: sqlite_utils.Database) -> list[tuple[object, ...]]:
+@dataclass(frozen=True)
+class ForkScope:
+    """What an edit changed that fork diffs read: the menus whose courses may have changed
+    (every menu whose rows were rewritten) and the lineage rows that are new or changed.
+    Only the diffs of lineage rows that involve one are computed again."""
+
+    menus: frozenset[str]
+    lineage: frozenset[str]
+
+
+def edit_scope(db: sqlite_utils.Database, touched: Callable[[str], list[object]],
+               changed_lineage: Iterable[object]) -> ForkScope:
+    """The scope of an incremental build, from the keys of the rows it wrote (`touched`)
+    and the lineage rows that differ from the previous database. Courses and course items
+    are only ever written with their menu's row (a menu's rows are replaced together), so
+    the menu of each one written is in the new database, or the menu row was written too."""
+    menus = {str(menu) for menu in touched("menus")}
+    menus.update(menu for menu, in db.execute(
+        "SELECT menu_id FROM courses WHERE id IN (SELECT value FROM json_each(:courses)) "
+        "UNION SELECT c.menu_id FROM course_items ci JOIN courses c ON c.id = ci.course_id "
+        "WHERE ci.id IN (SELECT value FROM json_each(:items))",
+        {"courses": json.dumps(touched("courses")), "items": json.dumps(touched("course_items"))}))
+    return ForkScope(frozenset(menus), frozenset(str(row) for row in changed_lineage))
+
+
+def _diff_rows(db: sqlite_utils.Database, pairs: set[Pair] | None) -> list[tuple[object, ...]]:
     """(menu, ancestor, change, item, old position, old title, new position, new title,
-    old annotation, new annotation) for every lineage row: items added, removed, moved to
-    another course, or annotated differently."""
+    old annotation, new annotation) for every lineage row (or those of `pairs`): items
+    added, removed, moved to another course, or annotated differently."""
+    if pairs is None:
+        sql, params = _PLACED.format(menus=_IN_LINEAGE), {}
+        wanted = db.execute("SELECT menu_id, parent_menu_id FROM menu_lineage").fetchall()
+    else:
+        menus = sorted({menu for pair in pairs for menu in pair})
+        sql = _PLACED.format(menus="SELECT value FROM json_each(:menus)")
+        params = {"menus": json.dumps(menus)}
+        wanted = sorted(pairs)
     placed: dict[str, dict[str, Placed]] = {}
-    for menu_id, item_id, position, title, annotation in db.execute(_PLACED):
+    for menu_id, item_id, position, title, annotation in db.execute(sql, params):
         placed.setdefault(menu_id, {}).setdefault(item_id, (position, title, annotation))
     out: list[tuple[object, ...]] = []
-    for menu_id, ancestor_id in db.execute("SELECT menu_id, parent_menu_id FROM menu_lineage"):
+    for menu_id, ancestor_id in wanted:
         new, old = placed.get(menu_id, {}), placed.get(ancestor_id, {})
         for item_id, (position, title, note) in new.items():
             was = old.get(item_id)
@@ -76,19 +116,39 @@ _COLUMNS = ("id", "menu_id", "ancestor_menu_id", "change", "media_item_id",
             "old_annotation", "new_annotation")
 
 
-def compute_fork_diffs(db: sqlite_utils.Database) -> int:
-    """Bring the fork diff table's rows in line with the stored menus; returns how many rows.
+def compute_fork_diffs(db: sqlite_utils.Database, scope: ForkScope | None = None) -> int:
+    """Bring the fork diff table's rows in line with the stored menus; returns how many rows
+    were computed. With a `scope`, only the diffs of the lineage rows it involves are
+    computed again, and those of lineage rows that are gone are dropped.
 
     Only rows that differ are written: after an edit of one menu most diffs are the same, and
     an incremental build compares every row a step wrote with the previous database."""
+    pairs: set[Pair] | None = None
+    lineage: set[Pair] = set()
+    if scope is not None:
+        rows_now = db.execute("SELECT id, menu_id, parent_menu_id FROM menu_lineage").fetchall()
+        lineage = {(menu_id, parent_id) for _, menu_id, parent_id in rows_now}
+        pairs = {(menu_id, parent_id) for row_id, menu_id, parent_id in rows_now
+                 if menu_id in scope.menus or parent_id in scope.menus
+                 or row_id in scope.lineage}
     rows: dict[str, tuple[object, ...]] = {}
-    for row in _diff_rows(db):
+    for row in _diff_rows(db, pairs):
         key = stable_id("fork_diff", row[0], row[1], row[2], row[3])
         rows[key] = (key, *row)
+    columns = ", ".join(_COLUMNS)
     with db.conn:
         db.execute(DDL)
-        before = {row[0]: tuple(row) for row in db.execute(
-            f"SELECT {', '.join(_COLUMNS)} FROM {TABLE}")}
+        if pairs is None:
+            found = db.execute(f"SELECT {columns} FROM {TABLE}")
+        else:  # the rows of the pairs computed, and of pairs no longer in the lineage
+            found = db.execute(
+                f"SELECT {columns} FROM {TABLE} d WHERE d.menu_id IN "
+                "(SELECT value FROM json_each(:menus)) OR NOT EXISTS (SELECT 1 FROM "
+                "menu_lineage l WHERE l.menu_id = d.menu_id "
+                "AND l.parent_menu_id = d.ancestor_menu_id)",
+                {"menus": json.dumps(sorted({menu for menu, _ in pairs}))})
+        before = {row[0]: tuple(row) for row in found
+                  if pairs is None or (row[1], row[2]) in pairs or (row[1], row[2]) not in lineage}
         gone = [(key,) for key in before if key not in rows]
         # Sorted by id: the same content gives the same insertion order, the same file bytes.
         fresh = [rows[key] for key in sorted(rows) if before.get(key) != rows[key]]
@@ -96,6 +156,6 @@ def compute_fork_diffs(db: sqlite_utils.Database) -> int:
             db.conn.executemany(f"DELETE FROM {TABLE} WHERE id = ?", gone)
         if fresh:  # one executemany: sqlite-utils' insert_all costs more than the diff itself
             db.conn.executemany(
-                f"INSERT OR REPLACE INTO {TABLE} ({', '.join(_COLUMNS)}) "
+                f"INSERT OR REPLACE INTO {TABLE} ({columns}) "
                 f"VALUES ({', '.join('?' * len(_COLUMNS))})", fresh)
     return len(rows)
