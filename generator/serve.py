@@ -483,8 +483,10 @@ class DevServer:
         assert self.resident is not None
         try:
             differs = self.resident.scan_differs(self.settings)
-        except Exception:  # a build from a full scan is always right
-            differs = True
+        except Exception:  # the next build scans everything; rebuilding now could loop
+            with self._paths_lock:
+                self._changed_paths = None
+            return
         if differs:
             self._changed([], full=True)
 

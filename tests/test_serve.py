@@ -249,6 +249,23 @@ def test_a_rebuild_looks_at_the_reported_paths_and_an_unreported_change_is_caugh
     assert wait_for(lambda: sum(m.startswith("Built") for m in messages) == built + 2, 5)
 
 
+def test_a_failing_idle_scan_check_does_not_rebuild_but_the_next_build_scans_everything(
+        server, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    dev, messages = server
+    assert dev.resident is not None
+    time.sleep(0.6)  # the first idle check is done
+    built = sum(m.startswith("Built") for m in messages)
+
+    def broken(settings: Settings) -> bool:
+        raise OSError("scan failed")
+
+    monkeypatch.setattr(dev.resident, "scan_differs", broken)
+    dev._verify()
+    time.sleep(0.6)
+    assert sum(m.startswith("Built") for m in messages) == built
+    assert dev._changed_paths is None
+
+
 def test_with_timings_the_server_says_when_it_is_ready_for_the_next_edit(site_root: Path) -> None:
     messages: list[str] = []
     dev = DevServer(Settings(root=site_root), port=0, echo=messages.append, timings=True)
