@@ -33,7 +33,9 @@ CREATE TABLE IF NOT EXISTS pages (
     searchable INTEGER,
     UNIQUE (route, key));
 CREATE TABLE IF NOT EXISTS reads (page_id INTEGER, sql_id INTEGER, params TEXT, digest BLOB);
-CREATE INDEX IF NOT EXISTS reads_by_sql ON reads (sql_id);
+-- The stale-page check finds a keyed query's reads by their parameters (steps.py).
+DROP INDEX IF EXISTS reads_by_sql;
+CREATE INDEX IF NOT EXISTS reads_by_query ON reads (sql_id, params);
 CREATE INDEX IF NOT EXISTS reads_by_page ON reads (page_id);
 """
 

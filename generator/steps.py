@@ -558,7 +558,12 @@ def _stale_pages(state: sqlite3.Connection, db: sqlite3.Connection, old_db: Path
                 assert old is not None
                 ids = reached_ids(db, listed, changed_rows, columns) | reached_ids(
                     old, listed, changed_rows, columns)
-                if ids:
+                if ids and listed.one:
+                    reads += state.execute(
+                        "SELECT page_id, sql_id, params, digest FROM reads WHERE sql_id = ? "
+                        "AND json_extract(params, ?) IN (SELECT value FROM json_each(?))",
+                        (sql_id, f"$.{listed.param}", json.dumps(list(ids)))).fetchall()
+                elif ids:
                     reads += state.execute(
                         "SELECT page_id, sql_id, params, digest FROM reads WHERE sql_id = ? "
                         "AND EXISTS (SELECT 1 FROM json_each(json_extract(params, ?)) "

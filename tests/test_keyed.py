@@ -181,8 +181,16 @@ def test_a_listed_query_reaches_from_every_table_it_reads(sample_db: Path, sql: 
 
 def listed_answers(conn: sqlite3.Connection, query: Listed, ids: set[object]) -> dict:
     """Each id's answer alone (a list's answer is made of these)."""
-    return {i: conn.execute(query.sql, {"ids": json.dumps([i]), "owner": None}).fetchall()
+    return {i: conn.execute(query.sql, {query.param: i} if query.one else
+                            {query.param: json.dumps([i]), "owner": None}).fetchall()
             for i in ids}
+
+
+def listed_ids(conns: tuple[sqlite3.Connection, ...], query: Listed) -> set[object]:
+    """Every id a page could ask `query` with: a menu's or an item's, or a curator's."""
+    tables = (("users", "handle"),) if query.one else (("menus", "id"), ("media_items", "id"))
+    return {i for c in conns for table, column in tables
+            for i, in c.execute(f"SELECT {column} FROM {table}")}
 
 
 @pytest.mark.parametrize("seed", range(16))
@@ -191,10 +199,8 @@ def test_every_id_an_edit_changes_is_among_the_ids_it_reached(
     tables = sorted({t for q in LISTED.values() for t in q.reach})
     before, conn, changes = edited(sample_db, tmp_path, seed, tables)
     for query in LISTED.values():
-        assert query.param == "ids"
         reads = set(columns_read(conn, query.sql))
-        ids = {i for c in (before, conn) for table in ("menus", "media_items")
-               for i, in c.execute(f"SELECT id FROM {table}")}
+        ids = listed_ids((before, conn), query)
         reached = reached_ids(before, query, changes, reads) | reached_ids(
             conn, query, changes, reads)
         was, now = listed_answers(before, query, ids), listed_answers(conn, query, ids)
@@ -207,6 +213,8 @@ def test_a_listed_query_answers_a_list_with_its_ids_answers(sample_db: Path) -> 
     """What makes the check sound: a list's rows are its ids' rows, ordered."""
     conn = sqlite3.connect(sample_db)
     for query in LISTED.values():
+        if query.one:  # asked with one id: its answer is that id's
+            continue
         ids = [i for table in ("menus", "media_items")
                for i, in conn.execute(f"SELECT id FROM {table}")]
         whole = conn.execute(query.sql, {"ids": json.dumps(ids), "owner": None}).fetchall()
@@ -219,9 +227,8 @@ def test_an_edit_of_any_one_row_a_listed_query_reads_reaches_the_ids_it_changes(
     """Each row of each table a listed query reads, its read columns edited alone: random
     edits rarely hit the rarer paths (a fork's parent renamed)."""
     before = sqlite3.connect(sample_db)
-    ids = {i for table in ("menus", "media_items") for i, in before.execute(
-        f"SELECT id FROM {table}")}
     for query in LISTED.values():
+        ids = listed_ids((before,), query) | ({"edited"} if query.one else set())  # a renamed handle
         reads = set(columns_read(before, query.sql))
         was = listed_answers(before, query, ids)
         for table in query.reach:

@@ -11,7 +11,7 @@ from generator.site import queries, urls
 
 def feed(db: sqlite_utils.Database, *, owner: str | None = None) -> dict[str, Any]:
     """The newest published menus (all, or one curator's) for an Atom feed."""
-    menus = queries.published_menus(db, owner=owner, limit=50)
+    menus = queries.published_menus(db, owner=owner, limit=queries.FEED_SIZE)
     updated = max((m["updated_at"] or m["published_at"] or "" for m in menus), default="")
     return {"menus": menus, "updated": updated or None}
 

@@ -9,9 +9,10 @@ it before or after the edit: a row made of unchanged rows is in both databases, 
 place. The check asks that of the old and the new database and re-asks only those keys.
 
 A listed query is asked with a JSON list of ids and answers with each listed id's rows
-(a tag page's menu cards). It may count and look up in subqueries, so it names, for each
-table it reads, the SQL that finds the ids whose rows a changed row of that table can
-reach. An edit re-asks only the pages whose lists hold a reached id.
+(a tag page's menu cards), or with one id and answers with its rows (a curator's menus).
+It may count and look up in subqueries, so it names, for each table it reads, the SQL that
+finds the ids whose rows a changed row of that table can reach. An edit re-asks only the
+pages whose lists hold a reached id.
 """
 
 from __future__ import annotations
@@ -111,16 +112,18 @@ class Listed:
     sql: str
     param: str
     reach: dict[str, str] = field(hash=False)
+    one: bool = False  # `param` is one id, not a JSON list of ids
 
 
 LISTED: dict[str, Listed] = {}
 """SQL text (as recorded with each page's reads) -> its listed query."""
 
 
-def listed(sql: str, param: str, *, reach: dict[str, str]) -> str:
+def listed(sql: str, param: str, *, reach: dict[str, str], one: bool = False) -> str:
     """Register a listed query and return its SQL (tests check that `reach` names every
-    table it reads, and that an edit changes no id's rows it did not reach)."""
-    LISTED[sql] = Listed(sql, param, dict(reach))
+    table it reads, and that an edit changes no id's rows it did not reach). With `one`,
+    pages ask it with a single id in `param`."""
+    LISTED[sql] = Listed(sql, param, dict(reach), one)
     return sql
 
 

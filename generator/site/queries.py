@@ -70,6 +70,24 @@ MENU_CARDS = listed(_published_sql(ids=True), "ids", reach={
 })
 
 
+# A curator's menus (their page, feed and API record) are asked with the curator's handle:
+# an edit re-asks only the curators whose menus (or a parent of one) it reached.
+_OWNERS = "SELECT u.handle FROM menus m JOIN users u ON u.id = m.owner_id WHERE m.id IN"
+_OWNER_REACH = {
+    "menus": f"{_OWNERS} (SELECT id FROM menus WHERE id {_TOUCHED} "
+             f"UNION SELECT menu_id FROM menu_lineage WHERE parent_menu_id {_TOUCHED})",
+    "users": f"SELECT handle FROM users WHERE id {_TOUCHED}",
+    "courses": f"{_OWNERS} (SELECT menu_id FROM courses WHERE id {_TOUCHED})",
+    "course_items": f"{_OWNERS} (SELECT c.menu_id FROM course_items ci "
+                    f"JOIN courses c ON c.id = ci.course_id WHERE ci.id {_TOUCHED})",
+    "menu_lineage": f"{_OWNERS} (SELECT menu_id FROM menu_lineage WHERE id {_TOUCHED})",
+}
+FEED_SIZE = 50
+for _brief, _limit in ((False, None), (False, FEED_SIZE), (True, None)):
+    listed(_published_sql(owner=True, brief=_brief, limit=_limit), "owner", one=True,
+           reach=_OWNER_REACH if not _brief else {t: _OWNER_REACH[t] for t in ("menus", "users")})
+
+
 def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
                     limit: int | None = None, ids: list[str] | None = None,
                     brief: bool = False) -> list[dict[str, Any]]:
