@@ -164,6 +164,8 @@ class Inputs:
             files = {}
             for root in self.roots.values():
                 files.update(scan_tree(root, absolute=True))
+            if memo is not None:
+                memo.full_scans += 1
         for path in self.data_files():
             self.rescan(files, path)
         if memo is not None:

@@ -158,6 +158,8 @@ class ParseMemo:
         self.files: dict[str, Scanned] | None = None
         self.folders: tuple[str, ...] = ()
         self.hints: set[str] | None = None
+        self.full_scans = 0  # scans that looked at every file (not only the watcher's paths)
+        self.load: Any = None  # the loader's memo of its last load (loader.LoadMemo)
 
     def warm(self, conn: sqlite3.Connection, fingerprint: str) -> int:
         """Take every parse the state keeps (of a build by the same code and settings),
@@ -188,6 +190,7 @@ class ParseMemo:
         if fingerprint != self.fingerprint:
             self.parses.clear()
             self.fingerprint = fingerprint
+            self.load = None
         for path in [p for p in self.parses if p not in files]:
             del self.parses[path]
 

@@ -15,7 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from generator.build import BuildReport, Inputs, PagesReady
-from generator.content.loader import load_site
+from generator.content.loader import LoadMemo, load_site
 from generator.content.model import Site
 from generator.content.parallel import settle
 from generator.db.schema import as_work_file, connect, create_schema, sync_file
@@ -281,7 +281,13 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
     shadow.start()  # the second tree, if it must be cloned whole, is copied while this loads
     try:
         if content:
-            site, report.warnings = load_site(settings, strict=strict, cache=cache)
+            load_memo = None
+            if memo is not None:
+                if memo.load is None:
+                    memo.load = LoadMemo()
+                load_memo = memo.load
+                load_memo.scanned(files, memo.full_scans)
+            site, report.warnings = load_site(settings, strict=strict, cache=cache, memo=load_memo)
             settle()
             report.items, report.menus = len(site.items), len(site.menus)
             db_file = settings.db_path.with_name(settings.db_path.name + f".{os.getpid()}.tmp")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+import stat
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -13,7 +14,7 @@ from generator.content.files import load_markdown_file, load_yaml_file
 from generator.content.model import MEDIA_TYPES, Site
 from generator.content.parallel import collector_paused, parse_files
 from generator.content.parse import parse_curator, parse_item, parse_log, parse_menu
-from generator.content.validate import validate_site
+from generator.content.validate import ValidationMemo, validate_site
 from generator.errors import ContentError, ContentErrors, Problem
 from generator.published import RECORD_FILE, check_record, read_record
 from generator.settings import Settings
@@ -39,18 +40,56 @@ class ParseCache(Protocol):
     def put(self, path: Path | str, kind: str, parsed: Parsed) -> None: ...
 
 
+class LoadMemo:
+    """What a process that loads again and again (the dev server) keeps of its last load:
+    the listing, each listed file's parse or problem, the site assembled from them, and what
+    the cross-file checks found. Before each load it is told the scan (`scanned`)."""
+
+    def __init__(self) -> None:
+        self.files: Mapping[str, Any] = {}  # path -> scan entry with the content `hash`
+        self.full_scans = 0  # how many scans looked at every file (a folder may have changed)
+        self.assembly: _Assembly | None = None
+        self.checks = ValidationMemo()
+
+    def scanned(self, files: Mapping[str, Any], full_scans: int) -> None:
+        self.files, self.full_scans = files, full_scans
+
+    def content_hashes(self, content: Path) -> dict[str, Any]:
+        prefix = str(content) + os.sep
+        return {path: entry.hash for path, entry in self.files.items() if path.startswith(prefix)}
+
+
+@dataclass
+class _Assembly:
+    """One load's listing and what it made of it."""
+
+    full_scans: int  # the scan count it listed after: a full scan since means list again
+    hashes: dict[str, Any]  # every file under content as listed: path -> content hash
+    plan: list[Task | Problem]
+    outcomes: list[Parsed | Problem]  # per step of the plan: its parse, or its problem
+    places: dict[str, int]  # task path -> its step
+    curators: dict[str, Any]
+    items: dict[str, Any]
+    menus: dict[str, Any]
+    logs: dict[str, Any]
+    clean: bool = True  # no key was claimed twice (nor a log's curator)
+    claims: dict[int, list[Problem]] = field(default_factory=dict)  # step -> duplicate keys
+
+
 @timed("load")
 def load_site(settings: Settings, *, strict: bool = False,
-              cache: ParseCache | None = None) -> tuple[Site, list[Problem]]:
+              cache: ParseCache | None = None,
+              memo: LoadMemo | None = None) -> tuple[Site, list[Problem]]:
     """Read and check every content file. Raise ContentErrors listing every error found.
 
     Returns the site and its warnings. With `strict`, warnings count as errors. With a
-    `cache`, files whose content is unchanged are not parsed again (cross-file checks
-    always run on the whole site).
+    `cache`, files whose content is unchanged are not parsed again. With a `memo` (passed
+    again at each load), a load where only the contents of listed files changed patches
+    the last one's listing and assembly with their new parses, and the cross-file checks
+    look again only at what they may see differently (validate.ValidationMemo).
     """
     settings = settings.resolve() if settings.content_dir is None else settings
     problems: list[Problem] = []
-    site = Site()
     content = settings.content_dir
     assert content is not None and settings.data_dir is not None
     linked = settings.root / "content"
@@ -69,21 +108,34 @@ def load_site(settings: Settings, *, strict: bool = False,
             return str(path)
 
     limit = settings.max_file_bytes
-    seen: dict[tuple[str, str], tuple[str, int]] = {}
+    with collector_paused():  # the site's objects live on: no use walking them (nor checking)
+        assembly = _patched(memo, content, cache, limit) if memo is not None else None
+        if assembly is None:
+            assembly = _assemble(_listing(content, display), cache, limit,
+                                 memo.full_scans if memo is not None else 0,
+                                 memo.content_hashes(content) if memo is not None else {})
+        if memo is not None:
+            memo.assembly = assembly
+        site = Site(curators=dict(assembly.curators), items=dict(assembly.items),
+                    menus=dict(assembly.menus), logs=dict(assembly.logs))
+        problems.extend(assembly_problems(assembly))
 
-    def claim(kind: str, key: str, path: str, line: int) -> bool:
-        if (kind, key) in seen:
-            first, first_line = seen[kind, key]
-            hint = f"give one of them another {kind}"
-            problems.append(Problem(path, line, f"duplicate {kind} {key!r}, also in {first}", hint))
-            problems.append(Problem(first, first_line, f"duplicate {kind} {key!r}, also in {path}",
-                                    hint))
-            return False
-        seen[kind, key] = (path, line)
-        return True
+        _load_payloads(site, settings.data_dir / "sources", problems, display, limit, cache)
+        problems.extend(validate_site(site, settings, memo.checks if memo is not None else None))
+        record = settings.data_dir / RECORD_FILE
+        site.published_record = read_record(record)
+        problems.extend(check_record(site, display(record)))
+        site.shares = live_shares(settings, load_shares(settings, share_display(settings),
+                                                        problems), site.menus, problems)
 
-    # First the listing: every file to parse, and the listing's own problems, in the order
-    # they are reported.
+    errors = [p for p in problems if p.severity == "error" or strict]
+    if errors:
+        raise ContentErrors(errors)
+    return site, [p for p in problems if p.severity != "error"]
+
+
+def _listing(content: Path, display: Callable[[Path], str]) -> list[Task | Problem]:
+    """Every file to parse, and the listing's own problems, in the order they are reported."""
     plan: list[Task | Problem] = []
     plan.extend(_tasks(content / "curators", ".yaml", "curator", "", plan, display))
     items_dir = content / "items"
@@ -104,65 +156,146 @@ def load_site(settings: Settings, *, strict: bool = False,
         plan.extend(_tasks(items_dir / media_type, ".md", "item", media_type, plan, display))
     plan.extend(_tasks(content / "menus", ".md", "menu", "", plan, display))
     plan.extend(_tasks(content / "logs", ".yaml", "log", "", plan, display))
+    return plan
 
-    # Then the parses: from the cache when a file's content is unchanged, else parsed now,
-    # on every core when there are many files to parse (a cold build).
-    with collector_paused():  # the site's objects live on: no use walking them (nor checking)
-        tasks = [step for step in plan if isinstance(step, tuple)]
-        hits = {task.path: hit for task in tasks
-                if (hit := cache.get(task.path, task.kind) if cache is not None else None) is not None}
-        fresh = parse_files([task for task in tasks if task.path not in hits], limit, _parse_task)
 
-        for step in plan:
-            if isinstance(step, Problem):
-                problems.append(step)
-                continue
+def _assemble(plan: list[Task | Problem], cache: ParseCache | None, limit: int,
+              full_scans: int, hashes: dict[str, Any]) -> _Assembly:
+    """Parse the plan's files (from the cache when a file's content is unchanged, else now,
+    on every core when there are many: a cold build) and claim each one's key."""
+    tasks = [step for step in plan if isinstance(step, tuple)]
+    hits = {task.path: hit for task in tasks
+            if (hit := cache.get(task.path, task.kind) if cache is not None else None) is not None}
+    fresh = parse_files([task for task in tasks if task.path not in hits], limit, _parse_task)
+    outcomes: list[Parsed | Problem] = []
+    places: dict[str, int] = {}
+    for step in plan:
+        if isinstance(step, tuple):
+            places[step.path] = len(outcomes)
             got = hits.get(step.path)
-            if got is None:
-                outcome = fresh[step.path] if fresh is not None else _parse_task(step, limit)
-                if isinstance(outcome, Problem):  # unreadable: reported, not cached
-                    problems.append(outcome)
-                    continue
-                if isinstance(outcome, tuple):  # parsed by a worker, pickled as the cache keeps it
-                    got, blob = outcome
-                    if cache is not None:
-                        _put(cache, step, got, blob)
-                else:
-                    got = outcome
-                    if cache is not None:
-                        cache.put(step.path, step.kind, got)
-            problems.extend(got.problems)
-            if not got.value:
-                continue
-            if step.kind == "item":
-                item, line = got.value
-                if claim(f"{step.media_type} slug", item.slug, step.display, line):
-                    site.items[item.ref] = item
-            elif step.kind == "menu":
-                menu, line = got.value
-                if claim("menu slug", menu.slug, step.display, line):
-                    site.menus[menu.slug] = menu
-            elif step.kind == "curator":
-                curator, line = got.value
-                if claim("handle", curator.handle, step.display, line):
-                    site.curators[curator.handle] = curator
+            outcomes.append(got if got is not None else _fresh(step, fresh, cache, limit))
+        else:
+            outcomes.append(step)
+    assembly = _Assembly(full_scans, hashes, plan, outcomes, places, {}, {}, {}, {})
+    seen: dict[tuple[str, str], tuple[str, int]] = {}
+    for number, (step, got) in enumerate(zip(plan, outcomes, strict=True)):
+        if not isinstance(step, tuple) or not isinstance(got, Parsed) or not got.value:
+            continue
+        if step.kind == "log":
+            if got.value.curator in assembly.logs:  # reported by the parse; the last one wins
+                assembly.clean = False
+            assembly.logs[got.value.curator] = got.value
+            continue
+        value, line = got.value
+        kind, key = _claim(step, value)
+        if (kind, key) in seen:
+            first, first_line = seen[kind, key]
+            hint = f"give one of them another {kind}"
+            assembly.claims[number] = [
+                Problem(step.display, line, f"duplicate {kind} {key!r}, also in {first}", hint),
+                Problem(first, first_line, f"duplicate {kind} {key!r}, also in {step.display}",
+                        hint)]
+            assembly.clean = False
+            continue
+        seen[kind, key] = (step.display, line)
+        _into(assembly, step)[_site_key(step, value)] = value
+    return assembly
+
+
+def _patched(memo: LoadMemo, content: Path, cache: ParseCache | None,
+             limit: int) -> _Assembly | None:
+    """The last assembly with the new parses of the files whose content changed since, or
+    None when that would not be what listing and assembling afresh make: a full scan came
+    since (a folder may have appeared), a file came or went, a changed file is not a listed
+    one or is no longer a plain file, a key changed, or the last one claimed a key twice."""
+    old = memo.assembly
+    if old is None or old.full_scans != memo.full_scans or not old.clean:
+        return None
+    hashes = memo.content_hashes(content)
+    if hashes.keys() != old.hashes.keys():
+        return None
+    changed = [path for path, digest in hashes.items() if old.hashes[path] != digest]
+    new = _Assembly(memo.full_scans, hashes, old.plan, list(old.outcomes), old.places,
+                    dict(old.curators), dict(old.items), dict(old.menus), dict(old.logs))
+    for path in changed:
+        place = old.places.get(path)
+        if place is None:
+            return None
+        try:
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                return None
+        except OSError:
+            return None
+        step, before = old.plan[place], old.outcomes[place]
+        assert isinstance(step, tuple)
+        got = cache.get(path, step.kind) if cache is not None else None
+        if got is None:
+            got = _fresh(step, None, cache, limit)
+        if not isinstance(got, Parsed) or not isinstance(before, Parsed) \
+                or bool(got.value) != bool(before.value):
+            return None
+        if got.value:
+            if step.kind == "log":
+                if got.value.curator != before.value.curator:
+                    return None
+                new.logs[got.value.curator] = got.value
             else:
-                site.logs[got.value.curator] = got.value
-
-        _load_payloads(site, settings.data_dir / "sources", problems, display, limit, cache)
-        problems.extend(validate_site(site, settings))
-        record = settings.data_dir / RECORD_FILE
-        site.published_record = read_record(record)
-        problems.extend(check_record(site, display(record)))
-        site.shares = live_shares(settings, load_shares(settings, share_display(settings),
-                                                        problems), site.menus, problems)
-
-    errors = [p for p in problems if p.severity == "error" or strict]
-    if errors:
-        raise ContentErrors(errors)
-    return site, [p for p in problems if p.severity != "error"]
+                value, key = got.value[0], _site_key(step, got.value[0])
+                if key != _site_key(step, before.value[0]):
+                    return None
+                _into(new, step)[key] = value
+        new.outcomes[place] = got
+    return new
 
 
+def assembly_problems(assembly: _Assembly) -> list[Problem]:
+    """The listing's problems and each file's, in the listing's order."""
+    problems: list[Problem] = []
+    for number, got in enumerate(assembly.outcomes):
+        if isinstance(got, Problem):
+            problems.append(got)
+        else:
+            problems.extend(got.problems)
+            if number in assembly.claims:
+                problems.extend(assembly.claims[number])
+    return problems
+
+
+def _claim(step: Task, value: Any) -> tuple[str, str]:
+    """The kind of key a file claims, and the key."""
+    if step.kind == "item":
+        return f"{step.media_type} slug", value.slug
+    if step.kind == "menu":
+        return "menu slug", value.slug
+    return "handle", value.handle
+
+
+def _site_key(step: Task, value: Any) -> str:
+    if step.kind == "item":
+        return value.ref
+    return value.slug if step.kind == "menu" else value.handle
+
+
+def _into(assembly: _Assembly, step: Task) -> dict[str, Any]:
+    return {"item": assembly.items, "menu": assembly.menus, "curator": assembly.curators,
+            "log": assembly.logs}[step.kind]
+
+
+def _fresh(step: Task, fresh: dict[str, Any] | None, cache: ParseCache | None,
+           limit: int) -> Parsed | Problem:
+    """A file's parse made now (by a worker, when `fresh` holds it), kept in the cache;
+    the problem of an unreadable file is not."""
+    outcome = fresh[step.path] if fresh is not None else _parse_task(step, limit)
+    if isinstance(outcome, Problem):
+        return outcome
+    if isinstance(outcome, tuple):  # parsed by a worker, pickled as the cache keeps it
+        got, blob = outcome
+        if cache is not None:
+            _put(cache, step, got, blob)
+        return got
+    if cache is not None:
+        cache.put(step.path, step.kind, outcome)
+    return outcome
 class Task(NamedTuple):
     """One content file to parse: its kind ("curator", "item", "menu", "log"), absolute path,
     path as shown in messages, file name without the extension, and media type (items)."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date
 
 from generator.content.fields import slugify, suggest
-from generator.content.model import Item, Menu, Site
+from generator.content.model import Item, Log, Menu, Site
 from generator.errors import Problem
 from generator.settings import Settings
 from generator.sources.tmdb import watch_providers
@@ -40,46 +41,124 @@ class RefIndex:
                         "or '<source>:<id>' of a source listed on an item"
 
 
-def validate_site(site: Site, settings: Settings) -> list[Problem]:
+class ValidationMemo:
+    """What a process that validates again and again (the dev server) found last time, by
+    the objects it checked: a kept parse is the same object from build to build, and an
+    edited file's is a new one. A menu or log is checked again when it is new, or when the
+    items' references or the curators' handles changed; the checks of the items, when any
+    item is new (or the build's day, or the payloads). A fresh memo checks everything."""
+
+    def __init__(self) -> None:
+        self.items: list[Item] = []
+        self.refs: RefIndex | None = None
+        self.ref_keys: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+        self.item_problems: tuple[list[Problem], list[Problem]] = ([], [])  # sources, tags
+        self.staleness: tuple[object, list[Problem]] | None = None
+        self.curators: tuple[str, ...] | None = None
+        self.menus: dict[int, tuple[Menu, list[Problem], list[Problem]]] = {}  # tags, menu
+        self.logs: dict[int, tuple[Log, list[Problem]]] = {}
+
+
+def _ref_keys(items: list[Item]) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """What resolving a reference depends on: each item's ref and its sources' keys."""
+    return [(item.ref, tuple((s.source, s.id) for s in item.sources)) for item in items]
+
+
+def validate_site(site: Site, settings: Settings,
+                  memo: ValidationMemo | None = None) -> list[Problem]:
     """Every cross-reference problem of the site, errors and warnings.
 
     References are resolved from what the files wrote (`written`), never from an earlier
-    resolution: a process that keeps parses between builds checks them afresh each time."""
-    problems: list[Problem] = []
-    refs = RefIndex(site)
-    _check_sources(site, problems)
-    _check_tags(site, problems)
+    resolution: a process that keeps parses between builds checks them afresh each time,
+    or, with a `memo`, keeps what checking the very same objects against the same references
+    found (and resolved) last time."""
+    memo = memo if memo is not None else ValidationMemo()
+    items = list(site.items.values())
+    same_items = len(items) == len(memo.items) and all(
+        a is b for a, b in zip(items, memo.items, strict=True))
+    if same_items and memo.refs is not None:
+        refs = memo.refs
+        refs.items = site.items
+    else:
+        ref_keys = _ref_keys(items)
+        if memo.refs is not None and ref_keys == memo.ref_keys:
+            refs = memo.refs  # items edited, but each resolves as it did
+            refs.items = site.items
+        else:
+            refs = RefIndex(site)
+            memo.menus, memo.logs = {}, {}
+        memo.ref_keys = ref_keys
+        sources: list[Problem] = []
+        _check_sources(site, sources)
+        memo.item_problems = (sources, _tag_problems(
+            (item.tags, item.path, item.line) for item in items))
+        memo.items, memo.refs = items, refs
+    curators = tuple(site.curators)
+    if curators != memo.curators:
+        memo.menus, memo.logs, memo.curators = {}, {}, curators
+
+    problems: list[Problem] = [*memo.item_problems[0], *memo.item_problems[1]]
+    checked_menus = {}
     for menu in site.menus.values():
-        _check_menu(menu, site, refs, problems)
+        kept = memo.menus.get(id(menu))
+        if kept is None or kept[0] is not menu:
+            tags = _tag_problems([(menu.tags, menu.path, menu.line_of("tags"))])
+            found: list[Problem] = []
+            _check_menu(menu, site, refs, found)
+            kept = (menu, tags, found)
+        checked_menus[id(menu)] = kept
+    memo.menus = checked_menus
+    for _, tags, _ in checked_menus.values():
+        problems.extend(tags)
+    for _, _, found in checked_menus.values():
+        problems.extend(found)
     _check_slugs_and_aliases(site, problems)
     _check_lineage(site, problems)
+    checked_logs = {}
     for log in site.logs.values():
-        if log.curator not in site.curators:
-            problems.append(Problem(log.path, log.line, f"log of unknown curator {log.curator!r}",
-                                    suggest(log.curator, list(site.curators))
-                                    or "add content/curators/<handle>.yaml first"))
-        seen: dict[str, int] = {}
-        for state in log.states:
-            resolved = refs.resolve(state.written)
-            if resolved is None:
-                problems.append(Problem(log.path, state.line, f"unknown item {state.written!r}",
-                                        refs.hint(state.written)))
-                continue
-            state.ref = resolved
-            if resolved in seen:
-                problems.append(Problem(log.path, state.line,
-                                        f"second state for {resolved} (first on line {seen[resolved]})",
-                                        "keep one state per item; history goes in entries"))
-            seen[resolved] = state.line
-        for entry in log.entries:
-            resolved = refs.resolve(entry.written)
-            if resolved is None:
-                problems.append(Problem(log.path, entry.line, f"unknown item {entry.written!r}",
-                                        refs.hint(entry.written)))
-            else:
-                entry.ref = resolved
-    _check_staleness(site, settings, problems)
+        kept_log = memo.logs.get(id(log))
+        if kept_log is None or kept_log[0] is not log:
+            found = []
+            _check_log(log, site, refs, found)
+            kept_log = (log, found)
+        checked_logs[id(log)] = kept_log
+        problems.extend(kept_log[1])
+    memo.logs = checked_logs
+    day = settings.build_time.date() if settings.build_time is not None else None
+    stale_key = (day, settings.stale_after_days, site.payloads)
+    if not (same_items and memo.staleness is not None and memo.staleness[0] == stale_key):
+        found = []
+        _check_staleness(site, settings, found)
+        memo.staleness = (stale_key, found)
+    problems.extend(memo.staleness[1])
     return problems
+
+
+def _check_log(log: Log, site: Site, refs: RefIndex, problems: list[Problem]) -> None:
+    if log.curator not in site.curators:
+        problems.append(Problem(log.path, log.line, f"log of unknown curator {log.curator!r}",
+                                suggest(log.curator, list(site.curators))
+                                or "add content/curators/<handle>.yaml first"))
+    seen: dict[str, int] = {}
+    for state in log.states:
+        resolved = refs.resolve(state.written)
+        if resolved is None:
+            problems.append(Problem(log.path, state.line, f"unknown item {state.written!r}",
+                                    refs.hint(state.written)))
+            continue
+        state.ref = resolved
+        if resolved in seen:
+            problems.append(Problem(log.path, state.line,
+                                    f"second state for {resolved} (first on line {seen[resolved]})",
+                                    "keep one state per item; history goes in entries"))
+        seen[resolved] = state.line
+    for entry in log.entries:
+        resolved = refs.resolve(entry.written)
+        if resolved is None:
+            problems.append(Problem(log.path, entry.line, f"unknown item {entry.written!r}",
+                                    refs.hint(entry.written)))
+        else:
+            entry.ref = resolved
 
 
 def _check_sources(site: Site, problems: list[Problem]) -> None:
@@ -95,15 +174,14 @@ def _check_sources(site: Site, problems: list[Problem]) -> None:
             owners[key] = item
 
 
-def _check_tags(site: Site, problems: list[Problem]) -> None:
-    tagged: list[tuple[list[str], str, int]] = [
-        (item.tags, item.path, item.line) for item in site.items.values()
-    ] + [(menu.tags, menu.path, menu.line_of("tags")) for menu in site.menus.values()]
+def _tag_problems(tagged: Iterable[tuple[list[str], str, int]]) -> list[Problem]:
+    problems = []
     for tags, path, line in tagged:
         for tag in tags:
             if not slugify(tag):
                 problems.append(Problem(path, line, f"tag {tag!r} has no letters or digits",
                                         "tags become URLs: use words"))
+    return problems
 
 
 def _check_menu(menu: Menu, site: Site, refs: RefIndex, problems: list[Problem]) -> None:
