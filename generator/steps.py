@@ -43,7 +43,14 @@ from generator.site.record import (
     params_json,
     params_value,
 )
-from generator.site.render import PageRecord, digest_bytes, render_all, write_file
+from generator.site.render import (
+    KeptRenderer,
+    PageRecord,
+    Renderer,
+    digest_bytes,
+    render_all,
+    write_file,
+)
 from generator.site.routes import ROUTES, KeyReads, list_keys
 from generator.site.search import documents_dir
 from generator.state import (
@@ -304,8 +311,13 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
                 db_file.unlink(missing_ok=True)
                 raise
         try:
+            renderer = None
+            if memo is not None:
+                if memo.renderer is None:
+                    memo.renderer = KeptRenderer()
+                renderer = memo.renderer.get(settings, bool(templates))
             _publish_incremental(settings, inputs, state, db_file, changed_columns, changed_rows,
-                                 templates, report, shadow, on_pages)
+                                 templates, report, shadow, on_pages, renderer)
             if content:
                 db = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
                 try:
@@ -389,7 +401,8 @@ def _kind_of_display(inputs: Inputs, display: str) -> str | None:
 def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
                          db_file: Path, changed_columns: set[str], changed_rows: RowChanges,
                          templates: set[str], report: BuildReport, shadow: Shadow,
-                         on_pages: PagesReady | None = None) -> None:
+                         on_pages: PagesReady | None = None,
+                         renderer: Renderer | None = None) -> None:
     """Re-render affected pages into the shadow tree and swap it in."""
     assert settings.output_dir is not None and settings.db_path is not None
     db = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
@@ -464,7 +477,7 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
         jobs = [(k[0], listed.get(k) or tuple(json.loads(k[1])),
                  old[k][2] if k in old else None)
                 for k in sorted(affected) if k[0] != "static"]
-        render_all(settings, db_file, shadow.path, jobs, records.append)
+        render_all(settings, db_file, shadow.path, jobs, records.append, renderer=renderer)
         mark(PAGES_WRITTEN)
         for k in sorted(affected):
             if k[0] == "static":

@@ -515,9 +515,10 @@ def test_an_edit_re_renders_only_the_pages_that_show_what_changed(
     rendered: list[tuple[str, tuple[Any, ...]]] = []
     render_all = steps.render_all
 
-    def spy(settings: Any, db_file: Path, out: Path, jobs: list[Any], done: Any) -> None:
+    def spy(settings: Any, db_file: Path, out: Path, jobs: list[Any], done: Any,
+            **options: Any) -> None:
         rendered.extend((route, key) for route, key, _old in jobs)
-        render_all(settings, db_file, out, jobs, done)
+        render_all(settings, db_file, out, jobs, done, **options)
 
     monkeypatch.setattr(steps, "render_all", spy)
     build(settings_for(root, build_time=clock + timedelta(minutes=1)))
@@ -589,16 +590,25 @@ def test_full_flag_and_lost_state_rebuild_everything(tmp_path: Path) -> None:
     assert_same_as_full(root, tmp_path)
 
 
-def test_pages_counting_days_follow_the_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Nothing in the files changed, but 'checked N days ago' did: those pages re-render."""
+@pytest.mark.parametrize("kept", [False, True])
+def test_pages_counting_days_follow_the_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              kept: bool) -> None:
+    """Nothing in the files changed, but 'checked N days ago' did: those pages re-render,
+    also in a process that keeps its renderer (and its templates) between builds."""
     root = sample_site(tmp_path / "site")
-    build(settings_for(root))
+    memo = ParseMemo() if kept else None
+    build(settings_for(root), memo=memo)
+    if kept:  # an edit: a page renders, and the renderer is kept
+        path = root / "content/menus/alone-in-orbit.md"
+        path.write_text(path.read_text().replace("Trust him.", "Trust him completely."))
+        assert build(settings_for(root), memo=memo).written > 0
+        assert memo is not None and memo.renderer.renderer is not None
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(1795651200 + 3 * 86400))
-    report = build(settings_for(root))
+    report = build(settings_for(root), memo=memo)
     assert report.mode == "incremental" and report.written > 0
     # Rows stamped with the build clock (created_at) keep their first stamp; pages match.
     assert_same_as_full(root, tmp_path, database=False)
-    assert build(settings_for(root)).mode == "unchanged"
+    assert build(settings_for(root), memo=memo).mode == "unchanged"
 
 
 def test_build_watches_the_data_files_the_loader_reads() -> None:

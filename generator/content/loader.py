@@ -54,9 +54,10 @@ class LoadMemo:
     def scanned(self, files: Mapping[str, Any], full_scans: int) -> None:
         self.files, self.full_scans = files, full_scans
 
-    def content_hashes(self, content: Path) -> dict[str, Any]:
-        prefix = str(content) + os.sep
-        return {path: entry.hash for path, entry in self.files.items() if path.startswith(prefix)}
+    def hashes(self) -> dict[str, Any]:
+        """Every input file's content hash (templates too: one that comes or goes means
+        listing again, which costs little, and sparing the test costs every load)."""
+        return {path: entry.hash for path, entry in self.files.items()}
 
 
 @dataclass
@@ -64,7 +65,7 @@ class _Assembly:
     """One load's listing and what it made of it."""
 
     full_scans: int  # the scan count it listed after: a full scan since means list again
-    hashes: dict[str, Any]  # every file under content as listed: path -> content hash
+    hashes: dict[str, Any]  # every input file as listed: path -> content hash
     plan: list[Task | Problem]
     outcomes: list[Parsed | Problem]  # per step of the plan: its parse, or its problem
     places: dict[str, int]  # task path -> its step
@@ -74,6 +75,20 @@ class _Assembly:
     logs: dict[str, Any]
     clean: bool = True  # no key was claimed twice (nor a log's curator)
     claims: dict[int, list[Problem]] = field(default_factory=dict)  # step -> duplicate keys
+    problems: list[Problem] | None = None  # the listing's and the files', once gathered
+
+    def all_problems(self) -> list[Problem]:
+        """The listing's problems and each file's, in the listing's order."""
+        if self.problems is None:
+            self.problems = []
+            for number, got in enumerate(self.outcomes):
+                if isinstance(got, Problem):
+                    self.problems.append(got)
+                else:
+                    self.problems.extend(got.problems)
+                    if number in self.claims:
+                        self.problems.extend(self.claims[number])
+        return self.problems
 
 
 @timed("load")
@@ -113,12 +128,12 @@ def load_site(settings: Settings, *, strict: bool = False,
         if assembly is None:
             assembly = _assemble(_listing(content, display), cache, limit,
                                  memo.full_scans if memo is not None else 0,
-                                 memo.content_hashes(content) if memo is not None else {})
+                                 memo.hashes() if memo is not None else {})
         if memo is not None:
             memo.assembly = assembly
         site = Site(curators=dict(assembly.curators), items=dict(assembly.items),
                     menus=dict(assembly.menus), logs=dict(assembly.logs))
-        problems.extend(assembly_problems(assembly))
+        problems.extend(assembly.all_problems())
 
         _load_payloads(site, settings.data_dir / "sources", problems, display, limit, cache)
         problems.extend(validate_site(site, settings, memo.checks if memo is not None else None))
@@ -211,12 +226,15 @@ def _patched(memo: LoadMemo, content: Path, cache: ParseCache | None,
     old = memo.assembly
     if old is None or old.full_scans != memo.full_scans or not old.clean:
         return None
-    hashes = memo.content_hashes(content)
+    hashes = memo.hashes()
     if hashes.keys() != old.hashes.keys():
         return None
-    changed = [path for path, digest in hashes.items() if old.hashes[path] != digest]
+    prefix = str(content) + os.sep
+    changed = [path for path, digest in hashes.items()
+               if old.hashes[path] != digest and path.startswith(prefix)]
     new = _Assembly(memo.full_scans, hashes, old.plan, list(old.outcomes), old.places,
-                    dict(old.curators), dict(old.items), dict(old.menus), dict(old.logs))
+                    dict(old.curators), dict(old.items), dict(old.menus), dict(old.logs),
+                    problems=old.problems)
     for path in changed:
         place = old.places.get(path)
         if place is None:
@@ -245,20 +263,9 @@ def _patched(memo: LoadMemo, content: Path, cache: ParseCache | None,
                     return None
                 _into(new, step)[key] = value
         new.outcomes[place] = got
+        if got.problems or before.problems:
+            new.problems = None  # gathered again
     return new
-
-
-def assembly_problems(assembly: _Assembly) -> list[Problem]:
-    """The listing's problems and each file's, in the listing's order."""
-    problems: list[Problem] = []
-    for number, got in enumerate(assembly.outcomes):
-        if isinstance(got, Problem):
-            problems.append(got)
-        else:
-            problems.extend(got.problems)
-            if number in assembly.claims:
-                problems.extend(assembly.claims[number])
-    return problems
 
 
 def _claim(step: Task, value: Any) -> tuple[str, str]:

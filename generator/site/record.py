@@ -186,6 +186,7 @@ class RecordingEnvironment(jinja2.Environment):
     depends on the templates it extends and includes and on the overrides it looked for."""
 
     looked_up: set[str] | None = None
+    clock: Any = None  # the build time (a datetime), which days are counted to
 
     def note(self, name: str) -> None:
         """Record a dependency that is not a template file (e.g. 'clock:day')."""

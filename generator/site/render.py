@@ -7,6 +7,7 @@ dependencies, and a page whose bytes did not change is not written again.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import multiprocessing
@@ -104,12 +105,11 @@ def make_environment(settings: Settings) -> jinja2.Environment:
     env.filters["initials"] = initials
     # HTML as escaped text, for Atom's type="html" content.
     env.filters["as_text"] = lambda value: jinja2.utils.markupsafe.Markup(html.escape(f"{value}"))
-    build_time = settings.build_time
-    assert build_time is not None
+    assert settings.build_time is not None
 
     def days_ago(stamp: str | None) -> int | None:
         env.note("clock:day")  # the page changes with the build's day, not only its data
-        return days_between(stamp, build_time)
+        return days_between(stamp, env.clock)
 
     env.filters["days_ago"] = days_ago
     env.globals.update(
@@ -123,11 +123,17 @@ def make_environment(settings: Settings) -> jinja2.Environment:
         tag_url=urls.tag_url,
         feed_url=urls.FEED,
         curator_feed_url=urls.curator_feed_url,
-        build_time=ClockText(build_time.strftime("%Y-%m-%dT%H:%M:%SZ"), env),
         jsonld=jsonld,
         charts=charts,
     )
+    set_clock(env, settings.build_time)
     return env
+
+
+def set_clock(env: RecordingEnvironment, build_time: datetime) -> None:
+    """The build time pages print and count days to (templates read it when they render)."""
+    env.clock = build_time
+    env.globals["build_time"] = ClockText(build_time.strftime("%Y-%m-%dT%H:%M:%SZ"), env)
 
 
 class ClockText(str):
@@ -211,6 +217,7 @@ class Renderer:
         self.settings = settings
         self.env = make_environment(settings)
 
+
     def render(self, page: Page) -> bytes:
         if page.body is not None:
             return page.body
@@ -234,6 +241,27 @@ class Renderer:
             if reported is None:
                 raise
             raise reported from None
+
+
+class KeptRenderer:
+    """The renderer of a process that renders again and again (the dev server): its Jinja
+    environment keeps every template it loaded, compiled, from one build to the next. A
+    build whose templates changed, or whose settings differ in more than the clock, gets
+    a new one."""
+
+    def __init__(self) -> None:
+        self.renderer: Renderer | None = None
+
+    def get(self, settings: Settings, templates_changed: bool) -> Renderer:
+        assert settings.build_time is not None
+        kept = self.renderer
+        if kept is None or templates_changed or \
+                dataclasses.replace(kept.settings, build_time=settings.build_time) != settings:
+            kept = self.renderer = Renderer(settings)
+        else:
+            kept.settings = settings
+            set_clock(kept.env, settings.build_time)
+        return kept
 
 
 def write_pages(renderer: Renderer, pages: Iterable[Page], out_dir: Path) -> int:
@@ -272,10 +300,11 @@ def digest_bytes(data: bytes) -> bytes:
 class PageWriter:
     """Renders pages by key with dependency recording; one per process."""
 
-    def __init__(self, settings: Settings, db_path: Path, out_dir: Path) -> None:
+    def __init__(self, settings: Settings, db_path: Path, out_dir: Path,
+                 renderer: Renderer | None = None) -> None:
         self.conn = connect_recording(str(db_path))
         self.db = ReadDatabase(self.conn)
-        self.renderer = Renderer(settings)
+        self.renderer = renderer if renderer is not None else Renderer(settings)
         self.out_dir = out_dir
         self.routes: dict[str, Route] = {route.name: route for route in ROUTES}
 
@@ -321,7 +350,7 @@ def write_file(target: Path, data: bytes) -> None:
 
 # Set in the parent before forking; a worker process inherits it.
 _worker: PageWriter | None = None
-_job: tuple[Settings, Path, Path] | None = None
+_job: tuple[Settings, Path, Path, Renderer | None] | None = None
 
 
 def _render_chunk(chunk: Sequence[tuple[str, tuple[Any, ...], bytes | None]]) -> list[PageRecord]:
@@ -335,13 +364,15 @@ def _render_chunk(chunk: Sequence[tuple[str, tuple[Any, ...], bytes | None]]) ->
 @timed("render")
 def render_all(settings: Settings, db_path: Path, out_dir: Path,
                jobs: Sequence[tuple[str, tuple[Any, ...], bytes | None]],
-               on_record: Callable[[PageRecord], None], *, processes: int | None = None) -> None:
+               on_record: Callable[[PageRecord], None], *, processes: int | None = None,
+               renderer: Renderer | None = None) -> None:
     """Render `jobs` (route name, key, digest of the bytes already there or None) into
-    `out_dir`, on every core when there are enough of them to pay for the workers."""
+    `out_dir`, on every core when there are enough of them to pay for the workers; with
+    `renderer` (a KeptRenderer's), its loaded templates."""
     global _job, _worker
     processes = processes or min(os.cpu_count() or 1, 8)
     if processes < 2 or len(jobs) < 400 or "fork" not in multiprocessing.get_all_start_methods():
-        writer = PageWriter(settings, db_path, out_dir)
+        writer = PageWriter(settings, db_path, out_dir, renderer)
         try:
             for name, key, old in jobs:
                 on_record(writer.render(name, key, old))
@@ -350,7 +381,7 @@ def render_all(settings: Settings, db_path: Path, out_dir: Path,
         return
     size = max(50, min(500, len(jobs) // (processes * 8)))
     chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-    _job, _worker = (settings, db_path, out_dir), None
+    _job, _worker = (settings, db_path, out_dir, renderer), None
     context = multiprocessing.get_context("fork")
     try:
         with context.Pool(processes, initializer=die_with_parent) as pool:
