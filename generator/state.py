@@ -161,6 +161,7 @@ class ParseMemo:
         self.full_scans = 0  # scans that looked at every file (not only the watcher's paths)
         self.load: Any = None  # the loader's memo of its last load (loader.LoadMemo)
         self.renderer: Any = None  # the renderer with its templates loaded (render.KeptRenderer)
+        self.generation: str | None = None  # of the state this process last built
 
     def warm(self, conn: sqlite3.Connection, fingerprint: str) -> int:
         """Take every parse the state keeps (of a build by the same code and settings),

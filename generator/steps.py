@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -46,7 +47,6 @@ from generator.site.record import (
 from generator.site.render import (
     KeptRenderer,
     PageRecord,
-    Renderer,
     digest_bytes,
     render_all,
     write_file,
@@ -167,6 +167,7 @@ def full_build(settings: Settings, inputs: Inputs, strict: bool,
         scanned.hash = file_hash(Path(path))
     if memo is not None:
         memo.begin(inputs.fingerprint, files)
+        memo.renderer = None  # its answers are of another database
     cache = StateParseCache(None, Path("/"), files, set(), memo)
     site, warnings = load_site(settings, strict=strict, cache=cache)
     settle()
@@ -214,6 +215,7 @@ def full_build(settings: Settings, inputs: Inputs, strict: bool,
             set_meta(state, "shadow_gen", None)
             set_meta(state, "last_changes", None)
             set_meta(state, "fingerprint", inputs.fingerprint)
+            _new_generation(state, memo)
             assert settings.build_time is not None
             set_meta(state, "clock", settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ"))
         state.close()
@@ -279,6 +281,8 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
     report = BuildReport(mode="incremental")
     if memo is not None:
         memo.begin(inputs.fingerprint, files)
+        if memo.generation != get_meta(state, "generation"):
+            memo.renderer = None  # another process built since: its templates and data
     cache = StateParseCache(state, Path("/"), files, changed, memo)
     db_file = settings.db_path
     changed_columns: set[str] = set()
@@ -311,13 +315,14 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
                 db_file.unlink(missing_ok=True)
                 raise
         try:
-            renderer = None
+            resident = None
             if memo is not None:
                 if memo.renderer is None:
                     memo.renderer = KeptRenderer()
-                renderer = memo.renderer.get(settings, bool(templates))
+                resident = memo.renderer
+                resident.get(settings, bool(templates))
             _publish_incremental(settings, inputs, state, db_file, changed_columns, changed_rows,
-                                 templates, report, shadow, on_pages, renderer)
+                                 templates, report, shadow, on_pages, resident)
             if content:
                 db = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
                 try:
@@ -329,13 +334,25 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
                 if site_refs is not None:
                     set_meta(state, "refs", site_refs)
                     set_meta(state, "next_expiry", _next_expiry(site))
+                _new_generation(state, memo)
         finally:
             if db_file != settings.db_path:
                 db_file.unlink(missing_ok=True)
     except BaseException:
         shadow.cancel()
+        if memo is not None:
+            memo.renderer = None  # it may hold answers of a database never published
         raise
     return report
+
+
+def _new_generation(state: sqlite3.Connection, memo: ParseMemo | None) -> None:
+    """Mark the state as this build's: a process keeping a renderer between builds
+    (render.KeptRenderer) finds out at its next build whether another process built since."""
+    generation = secrets.token_hex(8)
+    set_meta(state, "generation", generation)
+    if memo is not None:
+        memo.generation = generation
 
 
 @timed("database")
@@ -402,7 +419,7 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
                          db_file: Path, changed_columns: set[str], changed_rows: RowChanges,
                          templates: set[str], report: BuildReport, shadow: Shadow,
                          on_pages: PagesReady | None = None,
-                         renderer: Renderer | None = None) -> None:
+                         resident: KeptRenderer | None = None) -> None:
     """Re-render affected pages into the shadow tree and swap it in."""
     assert settings.output_dir is not None and settings.db_path is not None
     db = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
@@ -477,7 +494,11 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
         jobs = [(k[0], listed.get(k) or tuple(json.loads(k[1])),
                  old[k][2] if k in old else None)
                 for k in sorted(affected) if k[0] != "static"]
-        render_all(settings, db_file, shadow.path, jobs, records.append, renderer=renderer)
+        if resident is not None:
+            sql_ids = SqlIds(state)
+            resident.keep_answers(changed_columns, lambda sql: sql_ids.columns.get(
+                sql_ids.ids.get(sql, -1)))
+        render_all(settings, db_file, shadow.path, jobs, records.append, kept=resident)
         mark(PAGES_WRITTEN)
         for k in sorted(affected):
             if k[0] == "static":

@@ -695,3 +695,24 @@ def test_a_process_fingerprints_the_code_it_runs(tmp_path: Path,
 
     monkeypatch.setattr(Path, "read_bytes", edited)
     assert build_module._fingerprint(settings) == first
+
+
+def test_a_process_keeping_its_renderer_sees_what_another_build_changed(tmp_path: Path) -> None:
+    """The dev server keeps its templates and query answers between its builds; a build by
+    another process in between (`omakase build` in a terminal) changes templates and data
+    that its next build finds unchanged, so what it kept must go."""
+    root = sample_site(tmp_path / "site")
+    memo = ParseMemo()
+    menu = root / "content/menus/alone-in-orbit.md"
+    build(settings_for(root), memo=memo)
+    menu.write_text(menu.read_text().replace("Trust him.", "Trust him completely."))
+    build(settings_for(root), memo=memo)
+    template = root / "templates/menu.html"
+    template.write_text(template.read_text().replace("{% block main %}",
+                                                     "{% block main %}<p>Seen by the server</p>"))
+    item = root / "content/items/movie/moon.md"
+    item.write_text(re.sub(r"(?m)^title: .*$", "title: Moon (2009)", item.read_text(), count=1))
+    build(settings_for(root))  # another process
+    menu.write_text(menu.read_text().replace("Trust him completely.", "Trust him."))
+    build(settings_for(root), memo=memo)
+    assert_same_as_full(root, tmp_path)

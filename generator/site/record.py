@@ -98,8 +98,11 @@ class RecordingConnection(sqlite3.Connection):
     reads: list[Read] | None = None
     # The database does not change while pages render from it, so a query asked again with
     # the same parameters (a tag's counts on each of its pages, the tag list on every menu
-    # page) answers from here; it is still recorded as each page's read.
+    # page) answers from here; it is still recorded as each page's read. A process that
+    # renders build after build may hand over the answers of the last database that still
+    # hold (render.KeptRenderer), with a larger bound.
     _answers: dict[tuple[str, str], tuple[Any, list[Any], bytes]] | None = None
+    _bound = 256
 
     def execute(self, sql: str, parameters: Any = (), /) -> Any:  # type: ignore[override]
         if self.reads is None:
@@ -116,7 +119,7 @@ class RecordingConnection(sqlite3.Connection):
                 return cursor
             rows = cursor.fetchall()
             answer = (cursor.description, rows, digest_rows(rows))
-            if len(answers) >= 256:
+            if len(answers) >= self._bound:
                 answers.clear()
             answers[key] = answer
         self.reads.append((key[0], key[1], answer[2]))

@@ -33,7 +33,7 @@ from generator.site.record import Read, ReadDatabase, RecordingEnvironment, conn
 from generator.site.routes import ROUTES, Page, Route
 from generator.site.safejson import script_json
 from generator.site.template_errors import template_error
-from generator.state import cache_dir
+from generator.state import cache_dir, reads_changed, tables_with_rows_changed
 from generator.timings import timed
 
 
@@ -249,8 +249,28 @@ class KeptRenderer:
     build whose templates changed, or whose settings differ in more than the clock, gets
     a new one."""
 
+    ANSWERS = 16384  # queries whose answers are kept (a few MiB)
+
     def __init__(self) -> None:
         self.renderer: Renderer | None = None
+        # (sql, parameters) -> answer, of the last database: those that read no column an
+        # edit changed are the new database's too (the stale-page check trusts the same).
+        self.answers: dict[tuple[str, str], Any] = {}
+
+    def keep_answers(self, changed: set[str], columns_of: Callable[[str], list[str] | None]) -> None:
+        """Forget the answers to queries that read a `changed` column (or whose columns are
+        not known) before pages render from the new database."""
+        if not changed:
+            return
+        tables = tables_with_rows_changed(changed)
+        holds: dict[str, bool] = {}
+        for key in list(self.answers):
+            sql = key[0]
+            if sql not in holds:
+                columns = columns_of(sql)
+                holds[sql] = columns is not None and not reads_changed(columns, changed, tables)
+            if not holds[sql]:
+                del self.answers[key]
 
     def get(self, settings: Settings, templates_changed: bool) -> Renderer:
         assert settings.build_time is not None
@@ -301,10 +321,13 @@ class PageWriter:
     """Renders pages by key with dependency recording; one per process."""
 
     def __init__(self, settings: Settings, db_path: Path, out_dir: Path,
-                 renderer: Renderer | None = None) -> None:
+                 renderer: Renderer | None = None,
+                 answers: dict[tuple[str, str], Any] | None = None) -> None:
         self.conn = connect_recording(str(db_path))
         self.db = ReadDatabase(self.conn)
         self.renderer = renderer if renderer is not None else Renderer(settings)
+        if answers is not None:
+            self.conn._answers, self.conn._bound = answers, KeptRenderer.ANSWERS
         self.out_dir = out_dir
         self.routes: dict[str, Route] = {route.name: route for route in ROUTES}
 
@@ -365,14 +388,16 @@ def _render_chunk(chunk: Sequence[tuple[str, tuple[Any, ...], bytes | None]]) ->
 def render_all(settings: Settings, db_path: Path, out_dir: Path,
                jobs: Sequence[tuple[str, tuple[Any, ...], bytes | None]],
                on_record: Callable[[PageRecord], None], *, processes: int | None = None,
-               renderer: Renderer | None = None) -> None:
+               kept: KeptRenderer | None = None) -> None:
     """Render `jobs` (route name, key, digest of the bytes already there or None) into
     `out_dir`, on every core when there are enough of them to pay for the workers; with
-    `renderer` (a KeptRenderer's), its loaded templates."""
+    `kept`, its loaded templates (and, in this process, the answers it kept)."""
+    renderer = kept.renderer if kept is not None else None
     global _job, _worker
     processes = processes or min(os.cpu_count() or 1, 8)
     if processes < 2 or len(jobs) < 400 or "fork" not in multiprocessing.get_all_start_methods():
-        writer = PageWriter(settings, db_path, out_dir, renderer)
+        writer = PageWriter(settings, db_path, out_dir, renderer,
+                            kept.answers if kept is not None else None)
         try:
             for name, key, old in jobs:
                 on_record(writer.render(name, key, old))
