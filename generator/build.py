@@ -301,14 +301,19 @@ def prepare_for_edits(settings: Settings) -> bool:
 
 def warm_parses(settings: Settings, memo: ParseMemo) -> int:
     """Take into `memo` the parses the last build's state keeps (ParseMemo.warm), when that
-    state would serve the next build; returns how many were taken."""
+    state would serve the next build, then assemble and check the site and load the
+    templates as that build would (steps.warm_resident); returns how many were taken."""
     settings = settings.resolve()
     inputs = Inputs(settings)
     state = _usable_state(settings, inputs.fingerprint)
     if state is None:
         return 0
     try:
-        return memo.warm(state, inputs.fingerprint)
+        taken = memo.warm(state, inputs.fingerprint)
+        from generator.steps import warm_resident
+
+        warm_resident(settings, inputs, state, memo)
+        return taken
     finally:
         state.close()
 

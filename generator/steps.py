@@ -3,6 +3,7 @@ publish, and record the state the next incremental build starts from."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -25,7 +26,7 @@ from generator.db.update import ChangeTracker, refs_signature, update_site
 from generator.derive.availability import derive_availability
 from generator.derive.lineage import ForkScope, compute_fork_diffs, edit_scope
 from generator.derive.taste import compute_taste_profiles
-from generator.errors import BuildError, Problem
+from generator.errors import BuildError, ContentErrors, Problem
 from generator.progress import Progress
 from generator.publish import (
     Shadow,
@@ -54,6 +55,7 @@ from generator.site.render import (
 from generator.site.routes import ROUTES, KeyReads, list_keys
 from generator.site.search import documents_dir
 from generator.state import (
+    FileTable,
     ParseMemo,
     Scanned,
     SqlIds,
@@ -344,6 +346,27 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
             memo.renderer = None  # it may hold answers of a database never published
         raise
     return report
+
+
+def warm_resident(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
+                  memo: ParseMemo) -> None:
+    """What a process that builds again and again does before its first edit: assemble and
+    check the site (loader.LoadMemo), and load every template (render.KeptRenderer), as
+    the next build would. A server started on a built site has done neither (its first
+    build found nothing to do), and its first edit would do both (0.3 s on 10,000 items)."""
+    files = inputs.scan(memo)
+    changed, _ = FileTable(state).changes(files, Path("/"))
+    memo.begin(inputs.fingerprint, files)
+    if memo.load is None:
+        memo.load = LoadMemo()
+    memo.load.scanned(files, memo.full_scans)
+    with contextlib.suppress(ContentErrors):  # the next build reports them
+        load_site(settings, cache=StateParseCache(state, Path("/"), files, changed, memo),
+                  memo=memo.load)
+    generation = get_meta(state, "generation")
+    if memo.renderer is None or memo.generation != generation:
+        memo.renderer, memo.generation = KeptRenderer(), generation
+        memo.renderer.get(settings, True).preload()
 
 
 def _new_generation(state: sqlite3.Connection, memo: ParseMemo | None) -> None:

@@ -287,8 +287,12 @@ def test_with_timings_the_server_says_when_it_is_ready_for_the_next_edit(site_ro
 def test_on_a_built_site_the_parses_are_in_memory_before_the_first_edit(
         site_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The server's first build finds nothing changed and parses nothing; while it waits it
-    takes the state's parses into memory, so the first edit unpickles none of them."""
+    takes the state's parses into memory, assembles and checks the site and loads the
+    templates, so the first edit unpickles no parse, lists no folder and makes no Jinja
+    environment."""
     from generator.build import build
+    from generator.content import loader
+    from generator.site import render
     from generator.state import StateParseCache
 
     build(Settings(root=site_root))
@@ -308,14 +312,21 @@ def test_on_a_built_site_the_parses_are_in_memory_before_the_first_edit(
     try:
         assert dev.resident is not None
         content = [p for p in (site_root / "content").rglob("*") if p.is_file()]
-        assert wait_for(lambda: len(dev.resident.memo.parses) == len(content), 5)
+        memo = dev.resident.memo
+        assert wait_for(lambda: len(memo.parses) == len(content) and memo.renderer is not None, 5)
+        assert memo.load.assembly is not None
+        made: list[str] = []
+        real_listing, real_environment = loader._listing, render.make_environment
+        monkeypatch.setattr(loader, "_listing", lambda *a: made.append("listing") or real_listing(*a))
+        monkeypatch.setattr(render, "make_environment",
+                            lambda *a: made.append("environment") or real_environment(*a))
         built = sum(m.startswith("Built") for m in messages)
         menu = site_root / "content/menus/paranoid-seventies.md"
         menu.write_text(menu.read_text().replace("title: Paranoid Seventies",
                                                  "title: Paranoid Eighties"))
         assert wait_for(lambda: sum(m.startswith("Built") for m in messages) > built, 5)
         assert "Paranoid Eighties" in get(dev.url, "/menus/paranoid-seventies/")[1]
-        assert read_from_state == []
+        assert read_from_state == [] and made == []
     finally:
         dev.stop()
 

@@ -217,6 +217,15 @@ class Renderer:
         self.settings = settings
         self.env = make_environment(settings)
 
+    def preload(self) -> None:
+        """Load every page template and partial now (one that fails to compile is left to
+        the build that uses it, which reports it); static files are not templates."""
+        for name in self.env.list_templates(extensions=("html", "xml", "txt")):
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateError:
+                continue
+
 
     def render(self, page: Page) -> bytes:
         if page.body is not None:
