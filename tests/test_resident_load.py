@@ -93,6 +93,13 @@ def link_a_menu(rng: random.Random, root: Path) -> str:
     return f"link {path.name}"
 
 
+def shift_lines(rng: random.Random, root: Path) -> str:
+    """The same fields a line lower: every problem the file has moves with them."""
+    path = rng.choice([*_items(root), *_items(root), *_menus(root)])
+    _rewrite(path, r"^---\n", "---\n# moved down a line\n")
+    return f"shift {path.name}"
+
+
 def delete_curator(rng: random.Random, root: Path) -> str:
     path = rng.choice(sorted((root / "content/curators").glob("*.yaml")))
     path.unlink()
@@ -107,7 +114,8 @@ def stray_file(rng: random.Random, root: Path) -> str:
 EDITS = [edits.edit_menu, edits.edit_menu, edits.edit_item, edits.reslug_item,
          edits.rename_menu_file, edits.delete_menu, edits.copy_menu, edits.edit_curator_or_log,
          break_reference, change_curator, claim_a_taken_slug, tag_without_letters,
-         take_a_source, check_long_ago, break_yaml, log_unknown_item, link_a_menu, stray_file, delete_curator]
+         take_a_source, check_long_ago, break_yaml, log_unknown_item, link_a_menu, stray_file,
+         delete_curator, shift_lines, shift_lines]
 
 
 def outcome(settings: Settings, **kwargs: object) -> object:
@@ -149,6 +157,33 @@ def test_a_patched_load_equals_a_fresh_one_after_random_edits(tmp_path: Path, se
         patched += memo.assembly is not kept and kept is not None and memo.assembly.plan is kept.plan
         assert got == outcome(settings), (round_, done)
     assert patched >= 3  # the patch path ran, not only listing afresh
+
+
+def patched_and_fresh(root: Path, parses: ParseMemo, memo: LoadMemo) -> tuple[object, object]:
+    settings = settings_for(root)
+    files = scan_tree(root / "content", absolute=True)
+    for path, scanned in files.items():
+        scanned.hash = file_hash(Path(path))
+    parses.begin("code", files)
+    memo.scanned(files, 1)
+    return (outcome(settings, cache=StateParseCache(None, Path("/"), files, set(), parses),
+                    memo=memo), outcome(settings))
+
+
+def test_a_problem_between_two_items_follows_the_lines_of_the_one_edited(tmp_path: Path) -> None:
+    """Two items claim one upstream record; one of them moves it a line down."""
+    root = edits.sample_site(tmp_path / "site")
+    first, second = (root / "content/items/movie/blade-runner.md",
+                     root / "content/items/book/frankenstein.md")
+    source = re.search(r"(?m)^\s+id: (.*)$", first.read_text())
+    assert source
+    _rewrite(second, r"(?m)^(\s+id:) .*$", rf"\1 {source.group(1)}")
+    parses, memo = ParseMemo(), LoadMemo()
+    patched, fresh = patched_and_fresh(root, parses, memo)
+    assert patched == fresh and "is also on" in str(fresh)
+    _rewrite(first, r"^---\n", "---\n# moved down a line\n")  # the one reported
+    patched, fresh = patched_and_fresh(root, parses, memo)
+    assert patched == fresh
 
 
 def test_a_patched_load_reads_only_the_changed_file(tmp_path: Path,

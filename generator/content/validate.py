@@ -45,23 +45,26 @@ class ValidationMemo:
     """What a process that validates again and again (the dev server) found last time, by
     the objects it checked: a kept parse is the same object from build to build, and an
     edited file's is a new one. A menu or log is checked again when it is new, or when the
-    items' references or the curators' handles changed; the checks of the items, when any
-    item is new (or the build's day, or the payloads). A fresh memo checks everything."""
+    items' references or the curators' handles changed; an item, when it is new (all of
+    them when the items came, went or moved, or when the build's day or the payloads
+    changed). A fresh memo checks everything."""
 
     def __init__(self) -> None:
         self.items: list[Item] = []
         self.refs: RefIndex | None = None
         self.ref_keys: list[tuple[str, tuple[tuple[str, str], ...]]] = []
-        self.item_problems: tuple[list[Problem], list[Problem]] = ([], [])  # sources, tags
-        self.staleness: tuple[object, list[Problem]] | None = None
+        self.sources: list[Problem] = []
+        self.item_tags: list[list[Problem]] = []  # per item, in order
+        self.item_staleness: list[list[Problem]] = []  # per item, in order
+        self.stale_key: object = None
         self.curators: tuple[str, ...] | None = None
         self.menus: dict[int, tuple[Menu, list[Problem], list[Problem]]] = {}  # tags, menu
         self.logs: dict[int, tuple[Log, list[Problem]]] = {}
 
 
-def _ref_keys(items: list[Item]) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
-    """What resolving a reference depends on: each item's ref and its sources' keys."""
-    return [(item.ref, tuple((s.source, s.id) for s in item.sources)) for item in items]
+def _ref_key(item: Item) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """What resolving a reference depends on: the item's ref and its sources' keys."""
+    return item.ref, tuple((s.source, s.id) for s in item.sources)
 
 
 def validate_site(site: Site, settings: Settings,
@@ -73,37 +76,22 @@ def validate_site(site: Site, settings: Settings,
     or, with a `memo`, keeps what checking the very same objects against the same references
     found (and resolved) last time."""
     memo = memo if memo is not None else ValidationMemo()
-    items = list(site.items.values())
-    same_items = len(items) == len(memo.items) and all(
-        a is b for a, b in zip(items, memo.items, strict=True))
-    if same_items and memo.refs is not None:
-        refs = memo.refs
-        refs.items = site.items
-    else:
-        ref_keys = _ref_keys(items)
-        if memo.refs is not None and ref_keys == memo.ref_keys:
-            refs = memo.refs  # items edited, but each resolves as it did
-            refs.items = site.items
-        else:
-            refs = RefIndex(site)
-            memo.menus, memo.logs = {}, {}
-        memo.ref_keys = ref_keys
-        sources: list[Problem] = []
-        _check_sources(site, sources)
-        memo.item_problems = (sources, _tag_problems(
-            (item.tags, item.path, item.line) for item in items))
-        memo.items, memo.refs = items, refs
+    _check_items(site, settings, memo)
+    refs = memo.refs
+    assert refs is not None
     curators = tuple(site.curators)
     if curators != memo.curators:
         memo.menus, memo.logs, memo.curators = {}, {}, curators
 
-    problems: list[Problem] = [*memo.item_problems[0], *memo.item_problems[1]]
+    problems: list[Problem] = [*memo.sources]
+    for found in memo.item_tags:
+        problems.extend(found)
     checked_menus = {}
     for menu in site.menus.values():
         kept = memo.menus.get(id(menu))
         if kept is None or kept[0] is not menu:
             tags = _tag_problems([(menu.tags, menu.path, menu.line_of("tags"))])
-            found: list[Problem] = []
+            found = []
             _check_menu(menu, site, refs, found)
             kept = (menu, tags, found)
         checked_menus[id(menu)] = kept
@@ -124,14 +112,43 @@ def validate_site(site: Site, settings: Settings,
         checked_logs[id(log)] = kept_log
         problems.extend(kept_log[1])
     memo.logs = checked_logs
-    day = settings.build_time.date() if settings.build_time is not None else None
-    stale_key = (day, settings.stale_after_days, site.payloads)
-    if not (same_items and memo.staleness is not None and memo.staleness[0] == stale_key):
-        found = []
-        _check_staleness(site, settings, found)
-        memo.staleness = (stale_key, found)
-    problems.extend(memo.staleness[1])
+    for found in memo.item_staleness:
+        problems.extend(found)
     return problems
+
+
+def _check_items(site: Site, settings: Settings, memo: ValidationMemo) -> None:
+    """The items' own checks, and the index that resolves references to them, in `memo`:
+    for the items that are new there, or all when the items came, went or moved."""
+    items = list(site.items.values())
+    today = settings.build_time.date() if settings.build_time is not None else None
+    stale_key = (today, settings.stale_after_days, site.payloads)
+    if memo.refs is None or len(items) != len(memo.items):
+        new = list(range(len(items)))
+        memo.item_tags, memo.item_staleness = [[]] * len(items), [[]] * len(items)
+        ref_keys = [_ref_key(item) for item in items]
+    else:
+        new = [n for n, (a, b) in enumerate(zip(items, memo.items, strict=True)) if a is not b]
+        ref_keys = memo.ref_keys
+        if new:
+            ref_keys = list(ref_keys)
+            for n in new:
+                ref_keys[n] = _ref_key(items[n])
+    if memo.refs is None or ref_keys != memo.ref_keys:
+        memo.refs = RefIndex(site)
+        memo.menus, memo.logs = {}, {}  # references may resolve otherwise
+    else:
+        memo.refs.items = site.items  # each one resolves as it did
+    if new and (memo.sources or ref_keys != memo.ref_keys):
+        memo.sources = []  # duplicates depend on the keys alone; their lines, on the items
+        _check_sources(site, memo.sources)
+    memo.ref_keys, memo.items = ref_keys, items
+    if stale_key != memo.stale_key:
+        memo.stale_key, new = stale_key, list(range(len(items)))
+    for n in new:
+        item = items[n]
+        memo.item_tags[n] = _tag_problems([(item.tags, item.path, item.line)])
+        memo.item_staleness[n] = _item_staleness(item, site, settings)
 
 
 def _check_log(log: Log, site: Site, refs: RefIndex, problems: list[Problem]) -> None:
@@ -267,32 +284,33 @@ def _check_lineage(site: Site, problems: list[Problem]) -> None:
             current = site.menus[current].forked_from
 
 
-def _check_staleness(site: Site, settings: Settings, problems: list[Problem]) -> None:
+def _item_staleness(item: Item, site: Site, settings: Settings) -> list[Problem]:
+    problems: list[Problem] = []
     if settings.build_time is None:
-        return
+        return problems
     today = settings.build_time.date()
-    for item in site.items.values():
-        for entry in item.availability:
-            if not entry.last_checked or len(entry.last_checked) != 10:
-                continue
-            age = (today - date.fromisoformat(entry.last_checked)).days
-            if age > settings.stale_after_days:
-                problems.append(Problem(
-                    item.path, entry.line,
-                    f"availability at {entry.provider!r} last checked {age} days ago",
-                    "check it again and update last_checked", severity="warning"))
-        for source in item.sources:
-            # Watch providers in a TMDB payload become availability rows at build time.
-            if source.source != "tmdb" or not source.fetched_at or len(source.fetched_at) != 10:
-                continue
-            if not _has_watch_providers(site.payloads.get((source.source, source.id))):
-                continue
-            age = (today - date.fromisoformat(source.fetched_at)).days
-            if age > settings.stale_after_days:
-                problems.append(Problem(
-                    item.path, source.line,
-                    f"watch providers from tmdb:{source.id} fetched {age} days ago",
-                    f"run 'omakase import tmdb {source.id}' to refresh them", severity="warning"))
+    for entry in item.availability:
+        if not entry.last_checked or len(entry.last_checked) != 10:
+            continue
+        age = (today - date.fromisoformat(entry.last_checked)).days
+        if age > settings.stale_after_days:
+            problems.append(Problem(
+                item.path, entry.line,
+                f"availability at {entry.provider!r} last checked {age} days ago",
+                "check it again and update last_checked", severity="warning"))
+    for source in item.sources:
+        # Watch providers in a TMDB payload become availability rows at build time.
+        if source.source != "tmdb" or not source.fetched_at or len(source.fetched_at) != 10:
+            continue
+        if not _has_watch_providers(site.payloads.get((source.source, source.id))):
+            continue
+        age = (today - date.fromisoformat(source.fetched_at)).days
+        if age > settings.stale_after_days:
+            problems.append(Problem(
+                item.path, source.line,
+                f"watch providers from tmdb:{source.id} fetched {age} days ago",
+                f"run 'omakase import tmdb {source.id}' to refresh them", severity="warning"))
+    return problems
 
 
 def _has_watch_providers(payload: str | None) -> bool:
