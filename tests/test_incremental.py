@@ -716,3 +716,31 @@ def test_a_process_keeping_its_renderer_sees_what_another_build_changed(tmp_path
     menu.write_text(menu.read_text().replace("Trust him completely.", "Trust him."))
     build(settings_for(root), memo=memo)
     assert_same_as_full(root, tmp_path)
+
+
+def test_a_tag_keeps_the_stamp_of_the_build_that_first_saw_it(tmp_path: Path) -> None:
+    """Tags (and lineage) are made from the whole site: an edit writes only the rows that
+    differ, so the other tags keep their stamp, and the edit changes no column of theirs."""
+    from datetime import UTC, datetime, timedelta
+
+    root = sample_site(tmp_path / "site")
+    first = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    build(settings_for(root, build_time=first))
+    path = root / "content/menus/alone-in-orbit.md"
+    path.write_text(path.read_text().replace("tags: [space,", "tags: [brand-new, space,"))
+    later = first + timedelta(days=2)
+    build(settings_for(root, build_time=later))
+
+    def stamps() -> dict[str, str]:
+        db = sqlite3.connect(root / "data/omakase.sqlite")
+        try:
+            return dict(db.execute("SELECT name, created_at FROM tags"))
+        finally:
+            db.close()
+
+    tags = stamps()
+    assert tags.pop("brand-new").startswith("2026-05-03")
+    assert tags and all(stamp.startswith("2026-05-01") for stamp in tags.values())
+    path.write_text(path.read_text().replace("tags: [brand-new, space,", "tags: [space,"))
+    build(settings_for(root, build_time=later + timedelta(days=1)))
+    assert stamps() == tags

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from generator.content.model import Site
 from generator.db.ids import stable_id
@@ -199,14 +200,41 @@ def update_site(conn: sqlite3.Connection, site: Site, now: str, *, changed: set[
     for log in site.logs.values():
         if all_menus_and_logs or log.path in changed:
             add(log_rows(log, now))
-    for table in ("tags", "menu_lineage", "menu_share_tokens"):
-        conn.execute(f"DELETE FROM {table}")
-    add(tag_rows(site, now))
-    add(lineage_rows(site))
-    add(share_rows(site))
+    # Tables made from the whole site: only the rows that differ are written, so an edit
+    # that changes none of them writes none (and a tag keeps the stamp of its first build).
+    sync_table(conn, "tags", tag_rows(site, now)["tags"], keep=("created_at",))
+    sync_table(conn, "menu_lineage", lineage_rows(site)["menu_lineage"])
+    sync_table(conn, "menu_share_tokens", share_rows(site)["menu_share_tokens"])
     for table in INSERT_ORDER:
         insert_rows(conn, table, out.get(table, []))
     conn.commit()
+
+
+def sync_table(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]],
+               keep: tuple[str, ...] = ()) -> None:
+    """Make `table` hold exactly `rows` (by their `id`), writing only the rows that differ;
+    a row already there keeps its `keep` columns."""
+    have: dict[object, tuple[Any, ...]] = {}
+    if rows:
+        names = [c for c in rows[0] if c != "id" and c not in keep]
+        have = {row[0]: tuple(row[1:]) for row in conn.execute(
+            f"SELECT id, {', '.join(names)} FROM {table}")}
+        fresh, changed = [], []
+        for row in rows:
+            values = tuple(row[c] for c in names)
+            was = have.pop(row["id"], None)
+            if was is None:
+                fresh.append(row)
+            elif was != values:
+                changed.append((*values, row["id"]))
+        insert_rows(conn, table, fresh)
+        if changed:
+            conn.executemany(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in names)} "
+                             "WHERE id = ?", changed)
+    else:
+        have = {row[0]: () for row in conn.execute(f"SELECT id FROM {table}")}
+    if have:
+        conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(key,) for key in have])
 
 
 def refs_signature(site: Site) -> str:
