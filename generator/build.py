@@ -98,7 +98,11 @@ def _update(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
             on_pages: PagesReady | None = None) -> BuildReport:
     """Which inputs changed since the last build; nothing more is loaded when none did."""
     files = inputs.scan(memo)
-    changed, removed = FileTable(state).changes(files, Path("/"))
+    kept = None
+    if memo is not None and memo.generation is not None \
+            and memo.generation == get_meta(state, "generation"):
+        kept = memo.file_index  # what this process saved, unpickled again for nothing
+    changed, removed = FileTable(state, kept).changes(files, Path("/"))
     expiry = get_meta(state, "next_expiry")
     if expiry is not None:
         from generator.shares import iso as share_iso

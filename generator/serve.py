@@ -526,8 +526,8 @@ class DevServer:
             # Let a burst of saves settle: editors write, rename and touch within a few
             # milliseconds. A burst longer than the wait (a checkout) costs a second
             # rebuild, never a missed change: an event during a build sets _dirty again.
-            while time.monotonic() - self._last_change < self.debounce:
-                if self._stopping.wait(self.debounce / 4):
+            while (quiet := time.monotonic() - self._last_change) < self.debounce:
+                if self._stopping.wait(self.debounce - quiet):  # until quiet long enough
                     return
             self._dirty.clear()
             self.rebuild()

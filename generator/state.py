@@ -121,10 +121,15 @@ def scan_tree(root: Path, *, absolute: bool = False) -> dict[str, Scanned]:
 class FileTable:
     """Input files as they were at the last build, compared with how they are now."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection,
+                 kept: dict[str, tuple[int, int, bytes | None]] | None = None) -> None:
+        """`kept`: the index as this process saved it, when no other build came since."""
         self.conn = conn
-        row = conn.execute("SELECT value FROM file_index").fetchone()
-        self.old: dict[str, tuple[int, int, bytes]] = marshal.loads(row[0]) if row else {}
+        if kept is not None:
+            self.old = kept
+        else:
+            row = conn.execute("SELECT value FROM file_index").fetchone()
+            self.old = marshal.loads(row[0]) if row else {}
 
     def changes(self, now: dict[str, Scanned], base: Path) -> tuple[set[str], set[str]]:
         """(changed or new paths, removed paths). The stat decides quickly; when it differs
@@ -162,6 +167,7 @@ class ParseMemo:
         self.load: Any = None  # the loader's memo of its last load (loader.LoadMemo)
         self.renderer: Any = None  # the renderer with its templates loaded (render.KeptRenderer)
         self.generation: str | None = None  # of the state this process last built
+        self.file_index: dict[str, tuple[int, int, bytes | None]] | None = None  # as saved
 
     def warm(self, conn: sqlite3.Connection, fingerprint: str) -> int:
         """Take every parse the state keeps (of a build by the same code and settings),
@@ -258,17 +264,20 @@ class StateParseCache:
 
 
 def save_files(conn: sqlite3.Connection, files: dict[str, Scanned], removed: Iterable[str],
-               parsed: dict[str, tuple[str, bytes]]) -> None:
+               parsed: dict[str, tuple[str, bytes]]) -> dict[str, tuple[int, int, bytes | None]]:
     """Record the input files of this build: their stats and hashes as one blob (read whole
-    at the start of every build), and the new parses of the files that changed."""
+    at the start of every build), and the new parses of the files that changed. Returns
+    the index saved."""
+    index = {p: (s.mtime_ns, s.size, s.hash) for p, s in files.items()}
     conn.execute("DELETE FROM file_index")
-    conn.execute("INSERT INTO file_index VALUES (?)", (marshal.dumps(
-        {p: (s.mtime_ns, s.size, s.hash) for p, s in files.items()}),))
+    conn.execute("INSERT INTO file_index VALUES (?)", (marshal.dumps(index),))
     conn.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in removed])
     conn.executemany(
         "INSERT INTO files (path, kind, parsed) VALUES (?, ?, ?) ON CONFLICT (path) "
         "DO UPDATE SET kind = excluded.kind, parsed = excluded.parsed",
         [(p, kind, blob) for p, (kind, blob) in parsed.items()])
+    return index
+
 
 
 class SqlIds:

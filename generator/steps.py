@@ -210,14 +210,14 @@ def full_build(settings: Settings, inputs: Inputs, strict: bool,
             set_meta(state, "next_expiry", _next_expiry(site))
             set_meta(state, "derive_reads", derive_reads)
             set_meta(state, "key_reads", key_reads)
-            save_files(state, files, (), cache.new)
+            index = save_files(state, files, (), cache.new)
             _save_pages(state, db, records, replace_all=True)
             set_meta(state, "refs", refs_signature(site))
             set_meta(state, "live_gen", 1)
             set_meta(state, "shadow_gen", None)
             set_meta(state, "last_changes", None)
             set_meta(state, "fingerprint", inputs.fingerprint)
-            _new_generation(state, memo)
+            _new_generation(state, memo, index)
             assert settings.build_time is not None
             set_meta(state, "clock", settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ"))
         state.close()
@@ -332,11 +332,11 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
                 finally:
                     db.close()
             with _transaction(state):
-                save_files(state, files, removed, cache.new)
+                index = save_files(state, files, removed, cache.new)
                 if site_refs is not None:
                     set_meta(state, "refs", site_refs)
                     set_meta(state, "next_expiry", _next_expiry(site))
-                _new_generation(state, memo)
+                _new_generation(state, memo, index)
         finally:
             if db_file != settings.db_path:
                 db_file.unlink(missing_ok=True)
@@ -369,13 +369,15 @@ def warm_resident(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
         memo.renderer.get(settings, True).preload()
 
 
-def _new_generation(state: sqlite3.Connection, memo: ParseMemo | None) -> None:
+def _new_generation(state: sqlite3.Connection, memo: ParseMemo | None,
+                    index: dict[str, tuple[int, int, bytes | None]]) -> None:
     """Mark the state as this build's: a process keeping a renderer between builds
-    (render.KeptRenderer) finds out at its next build whether another process built since."""
+    (render.KeptRenderer) and the file index it saved finds out at its next build whether
+    another process built since."""
     generation = secrets.token_hex(8)
     set_meta(state, "generation", generation)
     if memo is not None:
-        memo.generation = generation
+        memo.generation, memo.file_index = generation, index
 
 
 @timed("database")

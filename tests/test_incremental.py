@@ -716,6 +716,14 @@ def test_a_process_keeping_its_renderer_sees_what_another_build_changed(tmp_path
     menu.write_text(menu.read_text().replace("Trust him completely.", "Trust him."))
     build(settings_for(root), memo=memo)
     assert_same_as_full(root, tmp_path)
+    # Its file index too: a file the other build saw changed, changed back since, is a
+    # change to this one, not the file it last built.
+    text = menu.read_text()
+    menu.write_text(text.replace("Trust him.", "Trust him, for once."))
+    build(settings_for(root))
+    menu.write_text(text)
+    build(settings_for(root), memo=memo)
+    assert_same_as_full(root, tmp_path)
 
 
 def test_a_tag_keeps_the_stamp_of_the_build_that_first_saw_it(tmp_path: Path) -> None:
