@@ -306,7 +306,7 @@ class _Changes(FileSystemEventHandler):
     """Notes which sources changed; ignores the build's own files and editors' temp files.
     A folder created, moved or deleted is reported as `full`: its files are not each told."""
 
-    def __init__(self, settings: Settings, on_change: Callable[[list[str], bool], None],
+    def __init__(self, settings: Settings, on_change: Callable[[list[str], bool, bool], None],
                  on_folder: Callable[[Path], None] = lambda _: None) -> None:
         self.on_change = on_change
         self.on_folder = on_folder
@@ -334,7 +334,10 @@ class _Changes(FileSystemEventHandler):
                  if p]
         relevant = [p for p in paths if self.relevant(p)]
         if relevant:
-            self.on_change(relevant, event.is_directory)
+            # A file closed after writing, moved into place or deleted is whole; one only
+            # modified (or created) may still be being written.
+            whole = not event.is_directory and event.event_type in ("closed", "moved", "deleted")
+            self.on_change(relevant, event.is_directory, whole)
 
 
 class DevServer:
@@ -365,6 +368,7 @@ class DevServer:
         self._last_change = 0.0
         # The paths changed since the last build began (None: unknown, scan everything).
         self._changed_paths: set[str] | None = None
+        self._writing: set[str] = set()  # changed files not yet closed after writing
         self._paths_lock = threading.Lock()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -467,14 +471,25 @@ class DevServer:
             self.echo("Could not prepare the output for the next edit:\n"
                       + traceback.format_exc())
 
-    def _changed(self, paths: list[str], full: bool = False) -> None:
+    def _changed(self, paths: list[str], full: bool = False, whole: bool = False) -> None:
         with self._paths_lock:
             if full or self._changed_paths is None:
                 self._changed_paths = None
             else:
                 self._changed_paths.update(paths)
+            if whole:
+                self._writing.difference_update(paths)
+            else:
+                self._writing.update(paths if not full else ["(folder)"])
         self._last_change = time.monotonic()
         self._dirty.set()
+
+    def _settle_time(self) -> float:
+        """How long the files must be quiet before a rebuild: the whole debounce while a
+        file may still be being written, a fifth of it once every file written was closed
+        (an editor's save: a second file saved with it still joins the same build)."""
+        with self._paths_lock:
+            return self.debounce if self._writing else self.debounce / 5
 
     def _verify(self) -> None:
         """A rebuild looked only at the paths the watcher reported: check, while idle, that
@@ -526,10 +541,13 @@ class DevServer:
             # Let a burst of saves settle: editors write, rename and touch within a few
             # milliseconds. A burst longer than the wait (a checkout) costs a second
             # rebuild, never a missed change: an event during a build sets _dirty again.
-            while (quiet := time.monotonic() - self._last_change) < self.debounce:
-                if self._stopping.wait(self.debounce - quiet):  # until quiet long enough
+            while (quiet := time.monotonic() - self._last_change) < (
+                    settle := self._settle_time()):
+                if self._stopping.wait(settle - quiet):  # until quiet long enough
                     return
             self._dirty.clear()
+            with self._paths_lock:
+                self._writing.clear()
             self.rebuild()
             prepared = self.prepare is None
             verified = self.resident is None

@@ -222,7 +222,7 @@ class Watcher:
             self.observer.schedule(handler, str(folder), recursive=recursive)
         self.observer.start()
 
-    def _changed(self, paths: list[str], full: bool) -> None:
+    def _changed(self, paths: list[str], full: bool, whole: bool = False) -> None:
         if full or self.paths is None:
             self.paths = None
         else:

@@ -235,7 +235,7 @@ def test_a_rebuild_looks_at_the_reported_paths_and_an_unreported_change_is_caugh
     built = sum(m.startswith("Built") for m in messages)
     # A change the watcher never reports (the kernel drops events when its queue overflows)...
     report = dev._handler.on_change
-    dev._handler.on_change = lambda paths, full: None
+    dev._handler.on_change = lambda paths, full, whole: None
     menu = site_root / "content/menus/paranoid-seventies.md"
     menu.write_text(menu.read_text().replace("title: Paranoid Seventies", "title: Lost Event"))
     time.sleep(0.3)
@@ -469,3 +469,37 @@ def test_a_site_that_never_built_shows_the_error_then_recovers(tmp_path: Path) -
         assert status == 200 and "Fixed" in html
     finally:
         dev.stop()
+
+
+def test_a_save_whose_file_was_closed_settles_sooner_than_one_still_being_written(
+        site_root: Path) -> None:
+    """An editor's save ends with the file closed (or moved into place): the rebuild then
+    waits a fifth of the debounce for another file of the same save, not all of it."""
+    from watchdog.events import (
+        FileClosedEvent,
+        FileDeletedEvent,
+        FileModifiedEvent,
+        FileMovedEvent,
+    )
+
+    from generator.serve import _Changes
+
+    dev = DevServer(Settings(root=site_root), port=0, debounce=0.5, echo=lambda _: None)
+    handler = _Changes(dev.settings.resolve(), dev._changed)
+    dev._changed_paths = set()  # as after its first build
+    menu = str(site_root / "content/menus/paranoid-seventies.md")
+    item = str(site_root / "content/items/movie/the-conversation.md")
+    handler.on_any_event(FileModifiedEvent(menu))
+    assert dev._settle_time() == 0.5  # may still be being written
+    handler.on_any_event(FileModifiedEvent(item))
+    handler.on_any_event(FileClosedEvent(menu))
+    assert dev._settle_time() == 0.5  # the item is still open
+    handler.on_any_event(FileClosedEvent(item))
+    assert dev._settle_time() == 0.1
+    handler.on_any_event(FileModifiedEvent(menu))
+    handler.on_any_event(FileMovedEvent(menu + ".tmp", menu))  # a save by rename
+    assert dev._settle_time() == 0.1
+    handler.on_any_event(FileModifiedEvent(item))
+    handler.on_any_event(FileDeletedEvent(item))
+    assert dev._settle_time() == 0.1
+    assert dev._changed_paths == {menu, item}

@@ -144,10 +144,10 @@ class _Server:
 def serve_edits(site: Path, env: dict[str, str], edits: list[Callable[[int], None]],
                 runs: int) -> list[list[Sample]]:
     """Samples of the dev server's rebuild after each kind of edit: from the moment the file
-    is saved until the server reports the build done (watching and the server's 0.05 s wait
-    for a burst of saves to settle included). Each edit is made once the server says it is
-    ready for the next one (its work while idle done), as a curator's save comes seconds
-    after the last."""
+    is saved until the server reports the build done (watching and the server's wait for a
+    burst of saves to settle included: 0.01 s once the saved file is closed). Each edit is
+    made once the server says it is ready for the next one (its work while idle done), as a
+    curator's save comes seconds after the last."""
     server = _Server(site, env)
     try:
         server.until("Serving")
