@@ -752,3 +752,23 @@ def test_a_tag_keeps_the_stamp_of_the_build_that_first_saw_it(tmp_path: Path) ->
     path.write_text(path.read_text().replace("tags: [brand-new, space,", "tags: [space,"))
     build(settings_for(root, build_time=later + timedelta(days=1)))
     assert stamps() == tags
+
+
+def test_answers_kept_between_builds_leave_out_the_largest(tmp_path: Path) -> None:
+    """The dev server's renderer keeps query answers from build to build, but not one of
+    more values than its bound (the sitemap's, at 100,000 items, would be megabytes)."""
+    from generator.site.record import connect_recording
+
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    conn = connect_recording(str(root / "data/omakase.sqlite"))
+    try:
+        answers: dict[Any, Any] = {}
+        conn._answers, conn._bound, conn._largest = answers, 100, 10
+        conn.reads = []
+        assert len(conn.execute("SELECT id, slug FROM media_items").fetchall()) > 5
+        assert len(conn.execute("SELECT id, slug FROM media_items LIMIT 5").fetchall()) == 5
+        assert [sql for sql, _ in answers] == ["SELECT id, slug FROM media_items LIMIT 5"]
+        assert len(conn.reads) == 2  # both recorded as read all the same
+    finally:
+        conn.close()

@@ -100,9 +100,11 @@ class RecordingConnection(sqlite3.Connection):
     # the same parameters (a tag's counts on each of its pages, the tag list on every menu
     # page) answers from here; it is still recorded as each page's read. A process that
     # renders build after build may hand over the answers of the last database that still
-    # hold (render.KeptRenderer), with a larger bound.
+    # hold (render.KeptRenderer), with a larger bound, and a bound on the values of one
+    # answer it keeps (the sitemap's lists every page: at 100,000 items, megabytes).
     _answers: dict[tuple[str, str], tuple[Any, list[Any], bytes]] | None = None
     _bound = 256
+    _largest: int | None = None
 
     def execute(self, sql: str, parameters: Any = (), /) -> Any:  # type: ignore[override]
         if self.reads is None:
@@ -121,7 +123,8 @@ class RecordingConnection(sqlite3.Connection):
             answer = (cursor.description, rows, digest_rows(rows))
             if len(answers) >= self._bound:
                 answers.clear()
-            answers[key] = answer
+            if self._largest is None or len(rows) * len(cursor.description) <= self._largest:
+                answers[key] = answer
         self.reads.append((key[0], key[1], answer[2]))
         return ReplayCursor(answer[0], answer[1])
 

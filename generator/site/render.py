@@ -258,7 +258,9 @@ class KeptRenderer:
     build whose templates changed, or whose settings differ in more than the clock, gets
     a new one."""
 
-    ANSWERS = 16384  # queries whose answers are kept (a few MiB)
+    ANSWERS = 16384  # queries whose answers are kept
+    LARGEST = 60_000  # values (rows × columns) of the largest answer kept: a big genre's
+    # ordered item ids, not the sitemap's pages
 
     def __init__(self) -> None:
         self.renderer: Renderer | None = None
@@ -337,6 +339,7 @@ class PageWriter:
         self.renderer = renderer if renderer is not None else Renderer(settings)
         if answers is not None:
             self.conn._answers, self.conn._bound = answers, KeptRenderer.ANSWERS
+            self.conn._largest = KeptRenderer.LARGEST
         self.out_dir = out_dir
         self.routes: dict[str, Route] = {route.name: route for route in ROUTES}
 
