@@ -33,11 +33,22 @@ CREATE TABLE IF NOT EXISTS pages (
     searchable INTEGER,
     UNIQUE (route, key));
 CREATE TABLE IF NOT EXISTS reads (page_id INTEGER, sql_id INTEGER, params TEXT, digest BLOB);
--- The stale-page check finds a keyed query's reads by their parameters (steps.py).
 DROP INDEX IF EXISTS reads_by_sql;
-CREATE INDEX IF NOT EXISTS reads_by_query ON reads (sql_id, params);
-CREATE INDEX IF NOT EXISTS reads_by_page ON reads (page_id);
 """
+READ_INDEXES = {
+    # The stale-page check finds a keyed query's reads by their parameters (steps.py).
+    "reads_by_query": "reads (sql_id, params)",
+    "reads_by_page": "reads (page_id)",
+}
+
+
+def read_indexes(conn: sqlite3.Connection, *, made: bool) -> None:
+    """Make (or drop) the indexes of `reads`. A full build drops them before writing every
+    page's reads and makes them after: sorting all the rows once is several times quicker
+    than keeping the indexes up to date row by row (1.5 million rows at 100k items)."""
+    for name, columns in READ_INDEXES.items():
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {columns}" if made
+                     else f"DROP INDEX IF EXISTS {name}")
 
 
 def state_path(db_path: Path) -> Path:
@@ -59,6 +70,7 @@ def open_state(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.executescript(SCHEMA)
+    read_indexes(conn, made=True)
     return conn
 
 

@@ -63,6 +63,7 @@ from generator.state import (
     file_hash,
     get_meta,
     open_state,
+    read_indexes,
     reads_changed,
     reset_state,
     save_files,
@@ -248,6 +249,7 @@ def _save_pages(state: sqlite3.Connection, db: sqlite3.Connection, records: list
     if replace_all:
         state.execute("DELETE FROM pages")
         state.execute("DELETE FROM reads")
+        read_indexes(state, made=False)  # made again once every read is in
     columns: dict[str, list[str]] = {}
     reads = []
     for record in records:
@@ -269,6 +271,8 @@ def _save_pages(state: sqlite3.Connection, db: sqlite3.Connection, records: list
                 columns[sql] = columns_read(db, sql)
             reads.append((page_id, sql_ids.id_for(sql, columns[sql]), params, digest))
     state.executemany("INSERT INTO reads VALUES (?, ?, ?, ?)", reads)
+    if replace_all:
+        read_indexes(state, made=True)
 
 
 def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connection,

@@ -772,3 +772,21 @@ def test_answers_kept_between_builds_leave_out_the_largest(tmp_path: Path) -> No
         assert len(conn.reads) == 2  # both recorded as read all the same
     finally:
         conn.close()
+
+
+def test_a_full_build_leaves_the_reads_indexed(tmp_path: Path) -> None:
+    """A full build writes every page's reads before it indexes them; the stale-page check
+    then finds a keyed query's reads by their parameters."""
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    state = sqlite3.connect(root / "data/omakase.sqlite.state")
+    try:
+        names = {name for name, in state.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reads'")}
+        plan = state.execute(
+            "EXPLAIN QUERY PLAN SELECT page_id FROM reads WHERE sql_id = 1 "
+            "AND params IN (SELECT value FROM json_each('[]'))").fetchall()
+    finally:
+        state.close()
+    assert names == {"reads_by_query", "reads_by_page"}
+    assert "reads_by_query (sql_id=? AND params=?)" in str(plan)

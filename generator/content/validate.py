@@ -119,11 +119,12 @@ def validate_site(site: Site, settings: Settings,
 
 def _check_items(site: Site, settings: Settings, memo: ValidationMemo) -> None:
     """The items' own checks, and the index that resolves references to them, in `memo`:
-    for the items that are new there, or all when the items came, went or moved."""
+    for the items not found at their place last time, or for all when their number changed."""
     items = list(site.items.values())
     today = settings.build_time.date() if settings.build_time is not None else None
     stale_key = (today, settings.stale_after_days, site.payloads)
-    if memo.refs is None or len(items) != len(memo.items):
+    everything = memo.refs is None or len(items) != len(memo.items)
+    if everything:
         new = list(range(len(items)))
         memo.item_tags, memo.item_staleness = [[]] * len(items), [[]] * len(items)
         ref_keys = [_ref_key(item) for item in items]
@@ -139,7 +140,7 @@ def _check_items(site: Site, settings: Settings, memo: ValidationMemo) -> None:
         memo.menus, memo.logs = {}, {}  # references may resolve otherwise
     else:
         memo.refs.items = site.items  # each one resolves as it did
-    if new and (memo.sources or ref_keys != memo.ref_keys):
+    if everything or (new and (memo.sources or ref_keys != memo.ref_keys)):
         memo.sources = []  # duplicates depend on the keys alone; their lines, on the items
         _check_sources(site, memo.sources)
     memo.ref_keys, memo.items = ref_keys, items
@@ -151,6 +152,15 @@ def _check_items(site: Site, settings: Settings, memo: ValidationMemo) -> None:
         memo.item_staleness[n] = _item_staleness(item, site, settings)
 
 
+def _resolved(refs: RefIndex, path: str, written: str, line: int,
+              problems: list[Problem]) -> str | None:
+    """The item a reference names, or None with the problem noted."""
+    resolved = refs.resolve(written)
+    if resolved is None:
+        problems.append(Problem(path, line, f"unknown item {written!r}", refs.hint(written)))
+    return resolved
+
+
 def _check_log(log: Log, site: Site, refs: RefIndex, problems: list[Problem]) -> None:
     if log.curator not in site.curators:
         problems.append(Problem(log.path, log.line, f"log of unknown curator {log.curator!r}",
@@ -158,10 +168,8 @@ def _check_log(log: Log, site: Site, refs: RefIndex, problems: list[Problem]) ->
                                 or "add content/curators/<handle>.yaml first"))
     seen: dict[str, int] = {}
     for state in log.states:
-        resolved = refs.resolve(state.written)
+        resolved = _resolved(refs, log.path, state.written, state.line, problems)
         if resolved is None:
-            problems.append(Problem(log.path, state.line, f"unknown item {state.written!r}",
-                                    refs.hint(state.written)))
             continue
         state.ref = resolved
         if resolved in seen:
@@ -170,11 +178,8 @@ def _check_log(log: Log, site: Site, refs: RefIndex, problems: list[Problem]) ->
                                     "keep one state per item; history goes in entries"))
         seen[resolved] = state.line
     for entry in log.entries:
-        resolved = refs.resolve(entry.written)
-        if resolved is None:
-            problems.append(Problem(log.path, entry.line, f"unknown item {entry.written!r}",
-                                    refs.hint(entry.written)))
-        else:
+        resolved = _resolved(refs, log.path, entry.written, entry.line, problems)
+        if resolved is not None:
             entry.ref = resolved
 
 
@@ -216,10 +221,8 @@ def _check_menu(menu: Menu, site: Site, refs: RefIndex, problems: list[Problem])
     placed: dict[str, int] = {}
     for course in menu.courses:
         for entry in course.items:
-            resolved = refs.resolve(entry.written)
+            resolved = _resolved(refs, menu.path, entry.written, entry.line, problems)
             if resolved is None:
-                problems.append(Problem(menu.path, entry.line, f"unknown item {entry.written!r}",
-                                        refs.hint(entry.written)))
                 continue
             entry.ref = resolved
             if resolved in placed:
@@ -231,10 +234,10 @@ def _check_menu(menu: Menu, site: Site, refs: RefIndex, problems: list[Problem])
         for attr, ref, line in (("from_ref", pairing.from_written, pairing.from_line),
                                 ("to_ref", pairing.to_written, pairing.to_line)):
             setattr(pairing, attr, ref)  # resolved below, when it names an item of this menu
-            resolved = refs.resolve(ref)
+            resolved = _resolved(refs, menu.path, ref, line, problems)
             if resolved is None:
-                problems.append(Problem(menu.path, line, f"unknown item {ref!r}", refs.hint(ref)))
-            elif resolved not in placed:
+                continue
+            if resolved not in placed:
                 problems.append(Problem(menu.path, line,
                                         f"pairing names {resolved}, which is not on this menu",
                                         suggest(resolved, list(placed))
