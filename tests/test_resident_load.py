@@ -166,9 +166,9 @@ def patched_and_fresh(root: Path, parses: ParseMemo, memo: LoadMemo) -> tuple[ob
                     memo=memo), outcome(settings))
 
 
-def test_a_problem_between_two_items_follows_the_lines_of_the_one_edited(tmp_path: Path) -> None:
-    """Two items claim one upstream record; one of them moves it a line down."""
-    root = edits.sample_site(tmp_path / "site")
+def two_items_with_one_source(root: Path) -> tuple[Path, ParseMemo, LoadMemo]:
+    """Frankenstein given Blade Runner's Wikidata id, loaded once (the build fails): the
+    item reported (Blade Runner, listed second), and the memos of that load."""
     first, second = (root / "content/items/movie/blade-runner.md",
                      root / "content/items/book/frankenstein.md")
     source = re.search(r"(?m)^\s+id: (.*)$", first.read_text())
@@ -177,6 +177,13 @@ def test_a_problem_between_two_items_follows_the_lines_of_the_one_edited(tmp_pat
     parses, memo = ParseMemo(), LoadMemo()
     patched, fresh = patched_and_fresh(root, parses, memo)
     assert patched == fresh and "is also on" in str(fresh)
+    return first, parses, memo
+
+
+def test_a_problem_between_two_items_follows_the_lines_of_the_one_edited(tmp_path: Path) -> None:
+    """Two items claim one upstream record; one of them moves it a line down."""
+    root = edits.sample_site(tmp_path / "site")
+    first, parses, memo = two_items_with_one_source(root)
     _rewrite(first, r"^---\n", "---\n# moved down a line\n")  # the one reported
     patched, fresh = patched_and_fresh(root, parses, memo)
     assert patched == fresh
@@ -215,14 +222,7 @@ def test_the_memo_forgets_the_problems_of_items_that_went(tmp_path: Path) -> Non
     """Two items claim one upstream record, then every item goes (with the menus and logs
     that named them): nothing is left to report."""
     root = edits.sample_site(tmp_path / "site")
-    first, second = (root / "content/items/movie/blade-runner.md",
-                     root / "content/items/book/frankenstein.md")
-    source = re.search(r"(?m)^\s+id: (.*)$", first.read_text())
-    assert source
-    _rewrite(second, r"(?m)^(\s+id:) .*$", rf"\1 {source.group(1)}")
-    parses, memo = ParseMemo(), LoadMemo()
-    patched, fresh = patched_and_fresh(root, parses, memo)
-    assert patched == fresh and "is also on" in str(fresh)
+    _, parses, memo = two_items_with_one_source(root)
     for path in [*_items(root), *_menus(root), *sorted((root / "content/logs").glob("*.yaml"))]:
         path.unlink()
     patched, fresh = patched_and_fresh(root, parses, memo)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from typing import Any
 
 from generator.content.fields import slugify, suggest
 from generator.content.model import Item, Log, Menu, Site
@@ -161,22 +162,32 @@ def _resolved(refs: RefIndex, path: str, written: str, line: int,
     return resolved
 
 
+def _resolve_each(refs: RefIndex, path: str, entries: Sequence[Any], problems: list[Problem],
+                  again: Callable[[str, int], tuple[str, str]]) -> dict[str, int]:
+    """Resolve each entry's reference into its `ref`, noting unknown ones, and an item named
+    a second time with the message and hint `again` gives (the item, its first line).
+    Returns each item's first line."""
+    seen: dict[str, int] = {}
+    for entry in entries:
+        resolved = _resolved(refs, path, entry.written, entry.line, problems)
+        if resolved is None:
+            continue
+        entry.ref = resolved
+        if resolved in seen:
+            message, hint = again(resolved, seen[resolved])
+            problems.append(Problem(path, entry.line, message, hint))
+        seen[resolved] = entry.line
+    return seen
+
+
 def _check_log(log: Log, site: Site, refs: RefIndex, problems: list[Problem]) -> None:
     if log.curator not in site.curators:
         problems.append(Problem(log.path, log.line, f"log of unknown curator {log.curator!r}",
                                 suggest(log.curator, list(site.curators))
                                 or "add content/curators/<handle>.yaml first"))
-    seen: dict[str, int] = {}
-    for state in log.states:
-        resolved = _resolved(refs, log.path, state.written, state.line, problems)
-        if resolved is None:
-            continue
-        state.ref = resolved
-        if resolved in seen:
-            problems.append(Problem(log.path, state.line,
-                                    f"second state for {resolved} (first on line {seen[resolved]})",
-                                    "keep one state per item; history goes in entries"))
-        seen[resolved] = state.line
+    _resolve_each(refs, log.path, log.states, problems, lambda item, first: (
+        f"second state for {item} (first on line {first})",
+        "keep one state per item; history goes in entries"))
     for entry in log.entries:
         resolved = _resolved(refs, log.path, entry.written, entry.line, problems)
         if resolved is not None:
@@ -218,18 +229,10 @@ def _check_menu(menu: Menu, site: Site, refs: RefIndex, problems: list[Problem])
                                 "add 'published: YYYY-MM-DD'"))
     if not menu.courses and menu.status == "published" and "courses" in menu.lines:
         problems.append(Problem(menu.path, menu.line_of("courses"), "a menu needs at least one course"))
-    placed: dict[str, int] = {}
-    for course in menu.courses:
-        for entry in course.items:
-            resolved = _resolved(refs, menu.path, entry.written, entry.line, problems)
-            if resolved is None:
-                continue
-            entry.ref = resolved
-            if resolved in placed:
-                problems.append(Problem(menu.path, entry.line,
-                                        f"{resolved} is already on this menu (line {placed[resolved]})",
-                                        "serve each item once per menu"))
-            placed[resolved] = entry.line
+    placed = _resolve_each(
+        refs, menu.path, [entry for course in menu.courses for entry in course.items], problems,
+        lambda item, first: (f"{item} is already on this menu (line {first})",
+                             "serve each item once per menu"))
     for pairing in menu.pairings:
         for attr, ref, line in (("from_ref", pairing.from_written, pairing.from_line),
                                 ("to_ref", pairing.to_written, pairing.to_line)):
