@@ -368,8 +368,10 @@ def warm_resident(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
         load_site(settings, cache=StateParseCache(state, Path("/"), files, changed, memo),
                   memo=memo.load)
     generation = get_meta(state, "generation")
-    if memo.renderer is None or memo.generation != generation:
-        memo.renderer, memo.generation = KeptRenderer(), generation
+    if memo.generation != generation:  # another process built since: what was kept is of before
+        memo.renderer, memo.file_index, memo.generation = None, None, generation
+    if memo.renderer is None:
+        memo.renderer = KeptRenderer()
         memo.renderer.get(settings, True).preload()
 
 

@@ -790,3 +790,24 @@ def test_a_full_build_leaves_the_reads_indexed(tmp_path: Path) -> None:
         state.close()
     assert names == {"reads_by_query", "reads_by_page"}
     assert "reads_by_query (sql_id=? AND params=?)" in str(plan)
+
+
+def test_warming_after_another_process_built_forgets_the_file_index_it_kept(
+        tmp_path: Path) -> None:
+    """The dev server warms its memory once idle; if another process built since its own
+    last build, the file index it kept is of before that build, and must not be used."""
+    from generator.serve import ResidentBuild
+
+    root = sample_site(tmp_path / "site")
+    resident = ResidentBuild()
+    menu = root / "content/menus/alone-in-orbit.md"
+    text = menu.read_text()
+    build(settings_for(root))
+    menu.write_text(text.replace("Trust him.", "Trust him, the server says."))
+    resident(settings_for(root))  # its own build: it keeps the file index it saved
+    menu.write_text(text.replace("Trust him.", "Trust him, another process says."))
+    build(settings_for(root))
+    resident.warm(settings_for(root))
+    menu.write_text(text.replace("Trust him.", "Trust him, the server says."))
+    resident(settings_for(root))
+    assert_same_as_full(root, tmp_path)
