@@ -226,7 +226,6 @@ class Renderer:
             except jinja2.TemplateError:
                 continue
 
-
     def render(self, page: Page) -> bytes:
         if page.body is not None:
             return page.body
