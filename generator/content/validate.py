@@ -294,29 +294,32 @@ def _item_staleness(item: Item, site: Site, settings: Settings) -> list[Problem]
     problems: list[Problem] = []
     if settings.build_time is None:
         return problems
-    today = settings.build_time.date()
+    today, limit = settings.build_time.date(), settings.stale_after_days
     for entry in item.availability:
-        if not entry.last_checked or len(entry.last_checked) != 10:
-            continue
-        age = (today - date.fromisoformat(entry.last_checked)).days
-        if age > settings.stale_after_days:
+        if (age := _age_past(entry.last_checked, today, limit)) is not None:
             problems.append(Problem(
                 item.path, entry.line,
                 f"availability at {entry.provider!r} last checked {age} days ago",
                 "check it again and update last_checked", severity="warning"))
     for source in item.sources:
         # Watch providers in a TMDB payload become availability rows at build time.
-        if source.source != "tmdb" or not source.fetched_at or len(source.fetched_at) != 10:
-            continue
-        if not _has_watch_providers(site.payloads.get((source.source, source.id))):
-            continue
-        age = (today - date.fromisoformat(source.fetched_at)).days
-        if age > settings.stale_after_days:
+        if source.source == "tmdb" \
+                and (age := _age_past(source.fetched_at, today, limit)) is not None \
+                and _has_watch_providers(site.payloads.get((source.source, source.id))):
             problems.append(Problem(
                 item.path, source.line,
                 f"watch providers from tmdb:{source.id} fetched {age} days ago",
                 f"run 'omakase import tmdb {source.id}' to refresh them", severity="warning"))
     return problems
+
+
+def _age_past(stamp: str | None, today: date, limit: int) -> int | None:
+    """The age in days of an ISO date older than `limit` days; None for a younger one (or
+    one less precise than a day)."""
+    if not stamp or len(stamp) != 10:
+        return None
+    age = (today - date.fromisoformat(stamp)).days
+    return age if age > limit else None
 
 
 def _has_watch_providers(payload: str | None) -> bool:
