@@ -98,10 +98,10 @@ def _update(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
             on_pages: PagesReady | None = None) -> BuildReport:
     """Which inputs changed since the last build; nothing more is loaded when none did."""
     files = inputs.scan(memo)
-    kept = None
-    if memo is not None and memo.generation is not None \
-            and memo.generation == get_meta(state, "generation"):
-        kept = memo.file_index  # what this process saved, unpickled again for nothing
+    if memo is not None:
+        memo.follow(get_meta(state, "generation"))
+    # The index this process's last build saved, when it is the state's: not read back.
+    kept = memo.file_index if memo is not None else None
     changed, removed = FileTable(state, kept).changes(files, Path("/"))
     expiry = get_meta(state, "next_expiry")
     if expiry is not None:

@@ -479,8 +479,8 @@ class DevServer:
                 self._changed_paths.update(paths)
             if whole:
                 self._writing.difference_update(paths)
-            else:
-                self._writing.update(paths if not full else ["(folder)"])
+            else:  # a folder's event is never whole: the full wait
+                self._writing.update(paths)
         self._last_change = time.monotonic()
         self._dirty.set()
 

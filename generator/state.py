@@ -181,6 +181,14 @@ class ParseMemo:
         self.generation: str | None = None  # of the state this process last built
         self.file_index: dict[str, tuple[int, int, bytes | None]] | None = None  # as saved
 
+    def follow(self, generation: str | None) -> None:
+        """Before a build (or the idle warm-up): when the state is no longer the one this
+        process's last build left (another process built since), forget what was kept of
+        it: the renderer's templates and answers, and the file index."""
+        if generation != self.generation:
+            self.renderer = self.file_index = None
+            self.generation = generation
+
     def warm(self, conn: sqlite3.Connection, fingerprint: str) -> int:
         """Take every parse the state keeps (of a build by the same code and settings),
         with the hash of the content it was parsed from; returns how many. A process that
@@ -289,7 +297,6 @@ def save_files(conn: sqlite3.Connection, files: dict[str, Scanned], removed: Ite
         "DO UPDATE SET kind = excluded.kind, parsed = excluded.parsed",
         [(p, kind, blob) for p, (kind, blob) in parsed.items()])
     return index
-
 
 
 class SqlIds:

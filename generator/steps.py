@@ -286,9 +286,7 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
     templates = {p for p, k in kinds.items() if k in ("template", "override")}
     report = BuildReport(mode="incremental")
     if memo is not None:
-        memo.begin(inputs.fingerprint, files)
-        if memo.generation != get_meta(state, "generation"):
-            memo.renderer = None  # another process built since: its templates and data
+        memo.begin(inputs.fingerprint, files)  # (_update made it follow the state)
     cache = StateParseCache(state, Path("/"), files, changed, memo)
     db_file = settings.db_path
     changed_columns: set[str] = set()
@@ -298,13 +296,9 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
     shadow.start()  # the second tree, if it must be cloned whole, is copied while this loads
     try:
         if content:
-            load_memo = None
-            if memo is not None:
-                if memo.load is None:
-                    memo.load = LoadMemo()
-                load_memo = memo.load
-                load_memo.scanned(files, memo.full_scans)
-            site, report.warnings = load_site(settings, strict=strict, cache=cache, memo=load_memo)
+            site, report.warnings = load_site(
+                settings, strict=strict, cache=cache,
+                memo=_load_memo(memo, files) if memo is not None else None)
             settle()
             report.items, report.menus = len(site.items), len(site.menus)
             db_file = settings.db_path.with_name(settings.db_path.name + f".{os.getpid()}.tmp")
@@ -323,9 +317,7 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
         try:
             resident = None
             if memo is not None:
-                if memo.renderer is None:
-                    memo.renderer = KeptRenderer()
-                resident = memo.renderer
+                resident = _kept_renderer(memo)
                 resident.get(settings, bool(templates))
             _publish_incremental(settings, inputs, state, db_file, changed_columns, changed_rows,
                                  templates, report, shadow, on_pages, resident)
@@ -361,18 +353,26 @@ def warm_resident(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
     files = inputs.scan(memo)
     changed, _ = FileTable(state).changes(files, Path("/"))
     memo.begin(inputs.fingerprint, files)
+    with contextlib.suppress(ContentErrors):  # the next build reports them
+        load_site(settings, cache=StateParseCache(state, Path("/"), files, changed, memo),
+                  memo=_load_memo(memo, files))
+    memo.follow(get_meta(state, "generation"))
+    if memo.renderer is None:
+        _kept_renderer(memo).get(settings, True).preload()
+
+
+def _load_memo(memo: ParseMemo, files: dict[str, Scanned]) -> LoadMemo:
+    """The loader's memo of the process, told this build's scan."""
     if memo.load is None:
         memo.load = LoadMemo()
     memo.load.scanned(files, memo.full_scans)
-    with contextlib.suppress(ContentErrors):  # the next build reports them
-        load_site(settings, cache=StateParseCache(state, Path("/"), files, changed, memo),
-                  memo=memo.load)
-    generation = get_meta(state, "generation")
-    if memo.generation != generation:  # another process built since: what was kept is of before
-        memo.renderer, memo.file_index, memo.generation = None, None, generation
+    return memo.load
+
+
+def _kept_renderer(memo: ParseMemo) -> KeptRenderer:
     if memo.renderer is None:
         memo.renderer = KeptRenderer()
-        memo.renderer.get(settings, True).preload()
+    return memo.renderer
 
 
 def _new_generation(state: sqlite3.Connection, memo: ParseMemo | None,

@@ -214,25 +214,21 @@ def sync_table(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]],
                keep: tuple[str, ...] = ()) -> None:
     """Make `table` hold exactly `rows` (by their `id`), writing only the rows that differ;
     a row already there keeps its `keep` columns."""
-    have: dict[object, tuple[Any, ...]] = {}
-    if rows:
-        names = [c for c in rows[0] if c != "id" and c not in keep]
-        have = {row[0]: tuple(row[1:]) for row in conn.execute(
-            f"SELECT id, {', '.join(names)} FROM {table}")}
-        fresh, changed = [], []
-        for row in rows:
-            values = tuple(row[c] for c in names)
-            was = have.pop(row["id"], None)
-            if was is None:
-                fresh.append(row)
-            elif was != values:
-                changed.append((*values, row["id"]))
-        insert_rows(conn, table, fresh)
-        if changed:
-            conn.executemany(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in names)} "
-                             "WHERE id = ?", changed)
-    else:
-        have = {row[0]: () for row in conn.execute(f"SELECT id FROM {table}")}
+    names = [c for c in rows[0] if c != "id" and c not in keep] if rows else []
+    have = {row[0]: tuple(row[1:]) for row in conn.execute(
+        f"SELECT {', '.join(['id', *names])} FROM {table}")}
+    fresh, changed = [], []
+    for row in rows:
+        values = tuple(row[c] for c in names)
+        was = have.pop(row["id"], None)
+        if was is None:
+            fresh.append(row)
+        elif was != values:
+            changed.append((*values, row["id"]))
+    insert_rows(conn, table, fresh)
+    if changed:
+        conn.executemany(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in names)} "
+                         "WHERE id = ?", changed)
     if have:
         conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(key,) for key in have])
 
