@@ -10,7 +10,7 @@ import os
 import secrets
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -180,7 +180,7 @@ def full_build(settings: Settings, inputs: Inputs, strict: bool,
     try:
         db = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
         route_keys, key_reads = _list_keys(db_file)
-        jobs = [(route.name, key, None) for route in ROUTES for key in route_keys[route.name] or ()]
+        jobs = render_order(route_keys)
         with staging_dir(settings.output_dir) as stage, \
                 Progress("Rendering pages", total=len(jobs)) as progress:
             def done(record: PageRecord) -> None:
@@ -228,6 +228,18 @@ def full_build(settings: Settings, inputs: Inputs, strict: bool,
     return BuildReport(pages=len(records), items=len(site.items), menus=len(site.menus),
                        warnings=warnings, mode="full", rendered=len(records),
                        written=len(records))
+
+
+def render_order(route_keys: Mapping[str, Iterable[tuple[Any, ...]] | None]
+                 ) -> list[tuple[str, tuple[Any, ...], None]]:
+    """Every page to render, those of one key side by side: an item's page and its API
+    document (a menu's, a curator's) ask the same queries, and a worker answers the second
+    from its memory of the first when they come in the same chunk."""
+    by_key: dict[tuple[Any, ...], list[tuple[str, tuple[Any, ...], None]]] = {}
+    for route in ROUTES:
+        for key in route_keys[route.name] or ():
+            by_key.setdefault(tuple(key), []).append((route.name, key, None))
+    return [job for jobs in by_key.values() for job in jobs]
 
 
 class _transaction:

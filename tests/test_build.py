@@ -133,3 +133,21 @@ def test_sample_site_builds(tmp_path: Path) -> None:
         assert (out / "menus" / slug / "index.html").is_file()
     for media_type, slug in conn.execute("SELECT media_type, slug FROM media_items"):
         assert (out / "items" / media_type / slug / "index.html").is_file()
+
+
+def test_a_cold_build_renders_the_pages_of_one_key_side_by_side(tmp_path: Path) -> None:
+    """An item's page and its API document ask the same queries: in one chunk, a render
+    worker answers the second from its memory of the first."""
+    from generator.site.routes import ROUTES
+    from generator.steps import render_order
+
+    keys = {route.name: [] for route in ROUTES}
+    keys.update({"index": [()], "item": [("movie", "a"), ("book", "b")],
+                 "api-item": [("movie", "a"), ("book", "b")],
+                 "menu": [("m",)], "story": [("m",)], "api-menu": [("m",)]})
+    jobs = render_order(keys)
+    assert [(name, key) for name, key, _ in jobs] == [
+        ("index", ()), ("menu", ("m",)), ("story", ("m",)), ("api-menu", ("m",)),
+        ("item", ("movie", "a")), ("api-item", ("movie", "a")),
+        ("item", ("book", "b")), ("api-item", ("book", "b"))]
+    assert all(old is None for _, _, old in jobs)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,8 +72,8 @@ def test_unchanged_pages_reuse_the_previous_index(tmp_path: Path,
     entry = (bundle / "pagefind-entry.json").read_bytes()
     runs: list[int] = []
     real = search._run_all
-    monkeypatch.setattr(search, "_run_all", lambda jobs, meanwhile=None: (
-        runs.append(len(jobs)), real(jobs, meanwhile))[1])
+    monkeypatch.setattr(search, "_run_all", lambda jobs, meanwhile=None, prepare=None: (
+        runs.append(len(jobs)), real(jobs, meanwhile, prepare))[1])
     stage = tmp_path / "stage"
     shutil.copytree(site / "output", stage, ignore=shutil.ignore_patterns("pagefind"))
     copied = search.index_site(stage, previous=site / "output")
@@ -107,8 +109,8 @@ def test_a_large_site_is_split_into_bundles_rebuilt_one_by_one(
     runs: list[list[int]] = []
     real = search._run_all
     monkeypatch.setattr(search, "_run_all",
-                        lambda jobs, meanwhile=None: (runs.append([j.number for j in jobs]),
-                                                      real(jobs, meanwhile))[1])
+                        lambda jobs, meanwhile=None, prepare=None: (
+                            runs.append([j.number for j in jobs]), real(jobs, meanwhile, prepare))[1])
     movie = site / "content/items/movie/the-conversation.md"
     movie.write_text(movie.read_text().replace("A surveillance expert", "A wiretapper"))
     assert build(settings_for(site)).mode == "incremental"
@@ -247,3 +249,45 @@ def test_search_documents_are_kept_and_only_changed_pages_are_cut_again(
     before = indexed(site / "output")
     assert build(settings_for(site), full=True).mode == "full"
     assert indexed(site / "output") == before
+
+
+@pytest.mark.parametrize("html", [
+    b'<html><body><main data-pagefind-body><p>x</p></main></body></html>',
+    b'<p>Mark it data-pagefind-body.</p><div class="a" data-pagefind-body="">x</div>',
+    b'<div data-pagefind-bodyx><p>data-pagefind-body </p><section\tdata-pagefind-body>y</section>',
+    b'<!-- data-pagefind-body --><article id="a" data-pagefind-body data-x="1">z</article>',
+    b'<p title="no">text</p> data-pagefind-body <b>no tag holds it</b>',
+    b'<div xdata-pagefind-body>no</div><span lang="en"\ndata-pagefind-body\n>yes</span>',
+    b'<main data-pagefind-body',  # never closed
+    b'no mark at all',
+])
+def test_the_marked_element_is_found_as_a_search_of_the_whole_page_finds_it(html: bytes) -> None:
+    found, everywhere = search._body_start(html), search._BODY_START.search(html)
+    assert (found and (found.start(), found.end())) == (everywhere and (everywhere.start(), everywhere.end()))
+    assert search.indexable("a/index.html", html) == (everywhere is not None)
+
+
+def test_each_bundles_documents_are_written_while_the_bundles_before_it_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[str] = []
+    real_popen = subprocess.Popen
+
+    def popen(command: list[str], **options: object) -> subprocess.Popen[bytes]:
+        if "--site" in command:  # not another program the child's set-up starts
+            events.append("start " + Path(command[command.index("--site") + 1]).name)
+        return real_popen(command, **options)  # type: ignore[call-overload,no-any-return]
+
+    fake_pagefind = ("import pathlib, sys; "
+                     "out = pathlib.Path(sys.argv[sys.argv.index('--output-path') + 1]); "
+                     "out.mkdir(parents=True); (out / 'pagefind.js').write_text('')")
+    monkeypatch.setattr(search, "_pagefind_command", lambda: [sys.executable, "-c", fake_pagefind])
+    monkeypatch.setattr(search.subprocess, "Popen", popen)
+    monkeypatch.setattr(search.os, "cpu_count", lambda: 2)
+    runs = [search._Run(tmp_path / f"documents-{n}", tmp_path / f"bundle-{n}", "", n, {})
+            for n in range(4)]
+    search._run_all(runs, prepare=lambda run: events.append("write " + run.pages.name))
+    # Two indexing at once: the third bundle's documents are written while they run.
+    assert events == ["write documents-0", "start documents-0", "write documents-1",
+                      "start documents-1", "write documents-2", "start documents-2",
+                      "write documents-3", "start documents-3"]
+    assert all((run.bundle / "pagefind.js").is_file() for run in runs)

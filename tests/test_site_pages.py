@@ -429,3 +429,29 @@ def test_a_tag_with_more_items_than_a_page_holds_is_paginated(
     assert f"<loc>{BASE}tags/surveillance/page/2/</loc>" in sitemap
     checked, broken = check_site(out, BASE)
     assert broken == []
+
+
+def test_the_tag_list_counts_each_tags_items_and_published_menus(tmp_path: Path) -> None:
+    """queries.tags, against the same counts made in Python from the tables themselves."""
+    import sqlite_utils
+
+    from generator.site import queries
+
+    build_sample(tmp_path, BASE)
+    db = sqlite_utils.Database(tmp_path / "omakase.sqlite")
+    slug_of = {row["id"]: row["slug"] for row in db.query("SELECT id, slug FROM tags")}
+    public_slug = {row["name"]: row["slug"] for row in db.query(
+        "SELECT name, slug FROM tags WHERE owner_id IS NULL")}
+    items: dict[str, set[str]] = {}
+    for row in db.query("SELECT media_item_id, tag_id FROM media_item_tags"):
+        items.setdefault(slug_of[row["tag_id"]], set()).add(row["media_item_id"])
+    menus: dict[str, set[str]] = {}
+    for row in db.query("SELECT id, tags FROM menus WHERE status = 'published'"):
+        for name in json.loads(row["tags"]):
+            if name in public_slug:
+                menus.setdefault(public_slug[name], set()).add(row["id"])
+    expected = [(slug, len(items.get(slug, ())), len(menus.get(slug, ())))
+                for slug in sorted(set(items) | set(menus))]
+    listed = [(row["slug"], row["item_count"], row["menu_count"]) for row in queries.tags(db)]
+    assert listed == expected
+    assert any(m > 0 for _, _, m in listed) and any(i > 1 for _, i, _ in listed)

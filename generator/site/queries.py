@@ -322,15 +322,22 @@ def curator_detail(db: sqlite_utils.Database, handle: str) -> dict[str, Any] | N
 
 def tags(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Tags that something public carries (an item, or a published menu), by slug."""
+    # Counted per tag in one pass each, joined by slug: a count per tag asked as a
+    # correlated subquery scanned every item's tags and every menu once per tag.
     return _rows(db, """
-        SELECT t.slug, min(t.name) AS name,
-               (SELECT count(DISTINCT mt.media_item_id) FROM media_item_tags mt
-                JOIN tags t2 ON t2.id = mt.tag_id WHERE t2.slug = t.slug) AS item_count,
-               (SELECT count(DISTINCT m.id) FROM menus m, json_each(m.tags) j
-                JOIN tags t3 ON t3.name = j.value AND t3.owner_id IS NULL
-                WHERE m.status = 'published' AND t3.slug = t.slug) AS menu_count
-        FROM tags t GROUP BY t.slug
-        HAVING item_count > 0 OR menu_count > 0
+        WITH item_counts AS (
+               SELECT t.slug, count(DISTINCT mt.media_item_id) AS n
+               FROM media_item_tags mt JOIN tags t ON t.id = mt.tag_id GROUP BY t.slug),
+             menu_counts AS (
+               SELECT t.slug, count(DISTINCT m.id) AS n
+               FROM menus m, json_each(m.tags) j
+               JOIN tags t ON t.name = j.value AND t.owner_id IS NULL
+               WHERE m.status = 'published' GROUP BY t.slug)
+        SELECT t.slug, min(t.name) AS name, coalesce(ic.n, 0) AS item_count,
+               coalesce(mc.n, 0) AS menu_count
+        FROM tags t LEFT JOIN item_counts ic ON ic.slug = t.slug
+        LEFT JOIN menu_counts mc ON mc.slug = t.slug
+        GROUP BY t.slug HAVING item_count > 0 OR menu_count > 0
         ORDER BY t.slug""")
 
 
