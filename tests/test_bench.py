@@ -53,7 +53,7 @@ def test_bench_runs_every_scenario_on_a_tiny_corpus(tmp_path: Path,
                  "--tools", str(tools), "--write", str(report)]) == 0
     out = capsys.readouterr().out
     for scenario in ("| cold |", "| noop |", "| menu-edit |", "| item-edit |", "| hugo |",
-                     "| serve-menu-edit |", "| serve-item-edit |"):
+                     "| serve-menu-edit |", "| serve-item-edit |", "| pagefind |"):
         assert scenario in out
     assert "Machine: " in report.read_text() and "| hugo |" in report.read_text()
     # The phases of each Omakase build, from `build --timings`.

