@@ -42,6 +42,11 @@ def test_build_indexes_menus_and_items_with_type_year_and_menus(tmp_path: Path) 
     assert "Quokka" not in everything and "secret-supper" not in everything
     # The hidden menus line feeds the result's metadata, not its searchable text.
     assert "Paranoid Remix · Paranoid Seventies" not in movie["content"]
+    # Covers' letters are decoration and the menu's table of contents repeats its courses:
+    # neither is searchable text.
+    assert movie["content"].startswith("Film. The Conversation.")
+    assert "TC movie" not in movie["content"] and "At a glance" not in menu["content"]
+    assert menu["content"].count("Aperitif") == 1
 
 
 def test_share_redirect_and_noindex_pages_are_never_indexed(tmp_path: Path) -> None:
