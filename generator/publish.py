@@ -5,8 +5,10 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import secrets
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,7 +85,8 @@ def clean_stale_staging(target: Path) -> None:
     """Remove staging folders and swapped-out old sites left by a build that was killed."""
     if not target.parent.is_dir():
         return
-    for prefix in (f".{target.name}-staging-", f".{target.name}-old-"):
+    for prefix in (f".{target.name}-staging-", f".{target.name}-old-",
+                   f".{target.name}-discarded-"):
         for leftover in target.parent.glob(prefix + "*"):
             if not _owner_alive(leftover.name[len(prefix):]) and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
@@ -127,6 +130,25 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def discard_shadow(target: Path) -> threading.Thread | None:
+    """Move the shadow tree of `target` out of the way now and delete it on a thread; return
+    the thread to join (None when there was no shadow).
+
+    A full build has no use for the shadow (the next edit clones it afresh), and deleting
+    its 30,000 files took it 3 s at 10,000 items; now that happens while it loads and
+    renders. A build killed meanwhile leaves a `.<name>-discarded-<pid>-…` folder, which
+    the next build removes (clean_stale_staging)."""
+    shadow = Shadow(target, None).path
+    if shadow.is_symlink() or not shadow.is_dir():
+        return None
+    trash = target.with_name(f".{target.name}-discarded-{os.getpid()}-{secrets.token_hex(4)}")
+    os.rename(shadow, trash)
+    thread = threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True},
+                              name="discard-shadow", daemon=True)
+    thread.start()
+    return thread
 
 
 class Shadow:

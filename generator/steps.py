@@ -30,6 +30,7 @@ from generator.errors import BuildError, ContentErrors, Problem
 from generator.progress import Progress
 from generator.publish import (
     Shadow,
+    discard_shadow,
     staging_dir,
     swap_into_place,
 )
@@ -165,6 +166,17 @@ def _static_files(settings: Settings) -> dict[str, Path]:
 def full_build(settings: Settings, inputs: Inputs, strict: bool,
                memo: ParseMemo | None = None) -> BuildReport:
     assert settings.db_path is not None and settings.output_dir is not None
+    discarding = discard_shadow(settings.output_dir)
+    try:
+        return _full_build(settings, inputs, strict, memo)
+    finally:
+        if discarding is not None:
+            discarding.join()
+
+
+def _full_build(settings: Settings, inputs: Inputs, strict: bool,
+                memo: ParseMemo | None) -> BuildReport:
+    assert settings.db_path is not None and settings.output_dir is not None
     files = inputs.scan(memo)
     for path, scanned in files.items():
         scanned.hash = file_hash(Path(path))
@@ -203,9 +215,6 @@ def full_build(settings: Settings, inputs: Inputs, strict: bool,
             os.replace(db_file, settings.db_path)
             swap_into_place(stage, settings.output_dir)
         _record_published(settings, inputs, files, published)
-        stale_shadow = Shadow(settings.output_dir, None).path
-        if stale_shadow.exists():  # a tree of some older site: the next edit clones afresh
-            shutil.rmtree(stale_shadow, ignore_errors=True)
         state = open_state(spath)
         with _transaction(state):
             set_meta(state, "next_expiry", _next_expiry(site))

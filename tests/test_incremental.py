@@ -811,3 +811,34 @@ def test_warming_after_another_process_built_forgets_the_file_index_it_kept(
     menu.write_text(text.replace("Trust him.", "Trust him, the server says."))
     resident(settings_for(root))
     assert_same_as_full(root, tmp_path)
+
+
+def test_a_full_build_deletes_the_second_tree_while_it_loads_and_renders(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import steps
+
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    menu = root / "content/menus/alone-in-orbit.md"
+    menu.write_text(menu.read_text().replace("Leave the ground", "Leave the planet"))
+    build(settings_for(root))
+    assert (root / ".output-shadow").is_dir()
+    seen: list[list[str]] = []
+    real_load = steps.load_site
+
+    def load(*args: Any, **kwargs: Any) -> Any:
+        seen.append(sorted(p.name for p in root.iterdir() if p.name.startswith(".output-")))
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(steps, "load_site", load)
+    dead = 2 ** 22 + 12345  # above the kernel's largest pid: no process has it
+    (root / f".output-discarded-{dead}-x1/menus").mkdir(parents=True)  # a killed build's
+    assert build(settings_for(root), full=True).mode == "full"
+    # Moved out of the way before the content loads, gone when the build returns.
+    assert len(seen) == 1 and len(seen[0]) == 1 and seen[0][0].startswith(".output-discarded-")
+    assert not [p for p in root.iterdir() if p.name.startswith(".output-")]
+    # The next edit clones the second tree afresh and builds what a full build would.
+    menu.write_text(menu.read_text().replace("Leave the planet", "Leave the moon"))
+    assert build(settings_for(root)).mode == "incremental"
+    assert tree(root / ".output-shadow") != tree(root / "output")
+    assert_same_as_full(root, tmp_path / "full")

@@ -296,3 +296,21 @@ def test_each_bundles_documents_are_written_while_the_bundles_before_it_index(
                       "start documents-1", "write documents-2", "start documents-2",
                       "write documents-3", "start documents-3"]
     assert all((run.bundle / "pagefind.js").is_file() for run in runs)
+
+
+def test_a_new_bundle_moves_in_whole_with_the_same_paths_reported(tmp_path: Path) -> None:
+    def fresh(name: str) -> Path:
+        folder = tmp_path / name
+        write(folder, {"pagefind.js": "js", "fragment/a.pf_fragment": "a",
+                       "index/b.pf_index": "b", "pagefind-entry.json": "{}"})
+        return folder
+
+    (tmp_path / "site-a/pagefind").mkdir(parents=True)  # there, empty: moved file by file
+    one_by_one = search._replace_bundle(fresh("fresh-a"), tmp_path / "site-a/pagefind")
+    (tmp_path / "site-b").mkdir()  # not there: the folder moves in whole
+    whole = search._replace_bundle(fresh("fresh-b"), tmp_path / "site-b/pagefind")
+    assert whole == one_by_one == ["pagefind/fragment/a.pf_fragment", "pagefind/index/b.pf_index",
+                                   "pagefind/pagefind-entry.json", "pagefind/pagefind.js"]
+    trees = [sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+             for root in (tmp_path / "site-a", tmp_path / "site-b")]
+    assert trees[0] == trees[1] and not (tmp_path / "fresh-b").exists()

@@ -288,6 +288,11 @@ def _replace_bundle(fresh: Path | None, bundle: Path) -> list[str]:
     site = bundle.parent
     new = {p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_file()} \
         if fresh is not None else set()
+    if fresh is not None and not os.path.lexists(bundle):
+        # A bundle the site does not have yet (every bundle of a cold build): the new
+        # folder moves in whole, not its thousand files one by one.
+        os.rename(fresh, bundle)
+        return [f"{bundle.name}/{rel}" for rel in sorted(new)]
     old = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()} \
         if bundle.is_dir() else set()
     touched = []
