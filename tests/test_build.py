@@ -151,3 +151,25 @@ def test_a_cold_build_renders_the_pages_of_one_key_side_by_side(tmp_path: Path) 
         ("item", ("movie", "a")), ("api-item", ("movie", "a")),
         ("item", ("book", "b")), ("api-item", ("book", "b"))]
     assert all(old is None for _, _, old in jobs)
+
+
+def test_a_page_is_always_a_new_file_and_a_linked_copy_keeps_its_bytes(tmp_path: Path) -> None:
+    import os
+
+    from generator.site.render import write_file
+
+    target = tmp_path / "tree/menus/a/index.html"
+    write_file(target, b"first")  # not there yet: created in place, folders made
+    assert target.read_bytes() == b"first" and os.listdir(target.parent) == ["index.html"]
+    shared = tmp_path / "other-tree.html"
+    os.link(target, shared)  # the other tree holds the same inode
+    write_file(target, b"second")
+    assert target.read_bytes() == b"second" and shared.read_bytes() == b"first"
+    assert target.stat().st_ino != shared.stat().st_ino
+    assert os.listdir(target.parent) == ["index.html"]  # no work file left behind
+    link = tmp_path / "tree/menus/b/index.html"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(shared)  # a link in the tree is replaced, never written through
+    write_file(link, b"third")
+    assert not link.is_symlink() and link.read_bytes() == b"third"
+    assert shared.read_bytes() == b"first"

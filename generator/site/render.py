@@ -370,16 +370,25 @@ class PageWriter:
 
 
 def write_file(target: Path, data: bytes) -> None:
-    """A new file (a new inode, never an overwrite in place: another tree may share it)."""
-    tmp = target.with_name(f".{target.name}.tmp")
+    """A new file (a new inode, never an overwrite in place: another tree may share it).
+
+    Pages are written into a tree no one is served from (a staging folder, or the shadow
+    tree, marked in flux while a build writes it), so a file not there yet is created in
+    place; one that is there is written beside it and renamed over it. A cold build so
+    saves a rename per page."""
     try:
-        handle = open(tmp, "wb")  # noqa: SIM115 - closed below
+        handle = open(target, "xb")  # noqa: SIM115 - closed below
     except FileNotFoundError:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(tmp, "wb")  # noqa: SIM115
+        handle = open(target, "xb")  # noqa: SIM115
+    except FileExistsError:
+        tmp = target.with_name(f".{target.name}.tmp")
+        with open(tmp, "wb") as replacement:
+            replacement.write(data)
+        os.replace(tmp, target)
+        return
     with handle:
         handle.write(data)
-    os.replace(tmp, target)
 
 
 # Set in the parent before forking; a worker process inherits it.
