@@ -17,10 +17,8 @@ def index_documents(documents: Path, out: Path) -> int:
     """Index every bundle folder of `documents` into `out`; returns how many there were."""
     folders = sorted(p for p in documents.iterdir()
                      if p.is_dir() and p.name.split("-")[0] == search.BUNDLE)
-    runs = [search._Run(folder, out / folder.name, "", number, {}, prepared=True)
-            for number, folder in enumerate(folders)]
-    search._run_all(runs)
-    return len(runs)
+    search.index_folders([(folder, out / folder.name) for folder in folders])
+    return len(folders)
 
 
 def main(argv: list[str]) -> int:

@@ -353,6 +353,13 @@ def _pagefind_command() -> list[str]:
         return [sys.executable, "-m", "pagefind"]
 
 
+def index_folders(pairs: list[tuple[Path, Path]]) -> None:
+    """Index each (folder of documents, bundle folder to write) pair as a build runs
+    Pagefind: as many at once as there are cores. The benchmark times this alone."""
+    _run_all([_Run(documents, bundle, "", number, {}, prepared=True)
+              for number, (documents, bundle) in enumerate(pairs)])
+
+
 def _run_all(runs: list[_Run], meanwhile: Callable[[], None] | None = None,
              prepare: Callable[[_Run], None] | None = None) -> None:
     """Index every run's pages, as many at once as there are cores (processes started from
