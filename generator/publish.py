@@ -144,7 +144,10 @@ def discard_shadow(target: Path) -> threading.Thread | None:
     if shadow.is_symlink() or not shadow.is_dir():
         return None
     trash = target.with_name(f".{target.name}-discarded-{os.getpid()}-{secrets.token_hex(4)}")
-    os.rename(shadow, trash)
+    try:
+        os.rename(shadow, trash)
+    except OSError:
+        return None  # left where it is: the next edit that needs the shadow clones it anew
     thread = threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True},
                               name="discard-shadow", daemon=True)
     thread.start()

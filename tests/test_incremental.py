@@ -842,3 +842,29 @@ def test_a_full_build_deletes_the_second_tree_while_it_loads_and_renders(
     assert build(settings_for(root)).mode == "incremental"
     assert tree(root / ".output-shadow") != tree(root / "output")
     assert_same_as_full(root, tmp_path / "full")
+
+
+def test_a_second_tree_that_cannot_be_moved_aside_does_not_fail_the_full_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    menu = root / "content/menus/alone-in-orbit.md"
+    menu.write_text(menu.read_text().replace("Leave the ground", "Leave the planet"))
+    build(settings_for(root))
+    real_rename = os.rename
+
+    def rename(source: Any, dest: Any, *args: Any, **kwargs: Any) -> None:
+        if str(source).endswith(".output-shadow"):
+            raise PermissionError(13, "Permission denied", str(source))
+        real_rename(source, dest, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rename", rename)
+    assert build(settings_for(root), full=True).mode == "full"
+    monkeypatch.setattr(os, "rename", real_rename)
+    # The tree left in place is never trusted: the next edit clones it anew.
+    menu.write_text(menu.read_text().replace("Leave the planet", "Leave the moon"))
+    assert build(settings_for(root)).mode == "incremental"
+    assert tree(root / ".output-shadow") != tree(root / "output")
+    assert_same_as_full(root, tmp_path / "full")

@@ -356,7 +356,7 @@ def _pagefind_command() -> list[str]:
 def index_folders(pairs: list[tuple[Path, Path]]) -> None:
     """Index each (folder of documents, bundle folder to write) pair as a build runs
     Pagefind: as many at once as there are cores. The benchmark times this alone."""
-    _run_all([_Run(documents, bundle, "", number, {}, prepared=True)
+    _run_all([_Run(documents, bundle, "", number, {})
               for number, (documents, bundle) in enumerate(pairs)])
 
 
