@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.bench.__main__ import main
-from generator.bench.corpus import catalogue_path, generate
+from benchmarks.__main__ import main
+from benchmarks.corpus import catalogue_path, generate
 from tests.sitekit import PROJECT
 
 TOOLS = PROJECT / ".venv-bench"

@@ -1,7 +1,7 @@
 """Pagefind alone on a built site's search documents, as the build runs it: the part of a cold
 build that no renderer, however fast, takes away.
 
-`python -m generator.bench.floor DOCUMENTS OUT` indexes each bundle folder of DOCUMENTS (the
+`python -m benchmarks.floor DOCUMENTS OUT` indexes each bundle folder of DOCUMENTS (the
 documents a build kept beside its database) into OUT, as many bundles at once as there are
 cores, exactly as `omakase build` does."""
 

@@ -1,4 +1,4 @@
-"""`python -m generator.bench`: build a generated corpus with Omakase and Hugo, print a table."""
+"""`python -m benchmarks`: build a generated corpus with Omakase and Hugo, print a table."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from generator.bench.run import PROJECT, machine, phase_table, run, table
+from benchmarks.run import PROJECT, machine, phase_table, run, table
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m generator.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--items", type=int, default=10_000, help="item files (default 10000)")
     parser.add_argument("--menus", type=int, default=None, help="menus (default max(1000, items/10))")
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario (default 3)")
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         path = args.write if args.write.is_absolute() else PROJECT / args.write
         path.write_text(
-            "# Benchmark\n\n`make bench` (`python -m generator.bench`) regenerates this file: a corpus "
+            "# Benchmark\n\n`make bench` (`python -m benchmarks`) regenerates this file: a corpus "
             "built from the real film catalogue of `bokeh-sampledata`, built by Omakase and by "
             "Hugo in the same run.\n\n"
             f"Last run {datetime.now(tz=UTC):%Y-%m-%d %H:%M} UTC. {head}\n\n{result}\n",

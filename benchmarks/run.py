@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.bench.corpus import Corpus, generate, site_packages
+from benchmarks.corpus import Corpus, generate, site_packages
 from generator.state import cache_dir
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -172,7 +172,7 @@ def pagefind_alone(site: Path, env: dict[str, str]) -> Sample:
     documents = cache_dir(site / "data/omakase.sqlite", "search")
     out = site / "data/.bench-pagefind"
     try:
-        return timed([sys.executable, "-m", "generator.bench.floor", str(documents), str(out)], env)
+        return timed([sys.executable, "-m", "benchmarks.floor", str(documents), str(out)], env, cwd=PROJECT)
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
