@@ -102,7 +102,8 @@ def compare(base: str, head: str | None, site: str, items: int) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("base", help="git revision to compare against")
     parser.add_argument("head", nargs="?", default=None, help="git revision (default: the working tree)")
     parser.add_argument("--site", choices=("sample", "bench"), default="sample")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.corpus import Corpus, generate, site_packages
-from generator.state import cache_dir
+from generator.support.caches import cache_dir
 
 PROJECT = Path(__file__).resolve().parents[1]
 

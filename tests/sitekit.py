@@ -131,7 +131,7 @@ def build_sample(out: Path, base_url: str) -> Path:
     """Build the bundled sample site into `out` with the pinned clock; returns its output."""
     import pytest
 
-    from generator.build import build
+    from generator.engine.build import build
     from generator.settings import Settings
 
     mp = pytest.MonkeyPatch()

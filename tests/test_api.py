@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from generator.build import build
+from generator.engine.build import build
 from generator.site import api
 from tests.conftest import settings_for
 from tests.sitekit import LOG, MENU, PROJECT, make_site

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from generator.build import build_database
 from generator.cli import main
 from generator.db.schema import connect
+from generator.engine.build import build_database
 from generator.sources.importer import import_upstream
 from tests.conftest import settings_for
 from tests.realdata import real

@@ -268,13 +268,13 @@ def test_hostile_tags_stay_inside_output(tmp_path: Path) -> None:
                                  "/a\x00b/", "/c:/x", "/./x"])
 def test_page_urls_are_checked_before_writing(tmp_path: Path, url: str) -> None:
     from generator.errors import BuildError
-    from generator.safepaths import output_file
+    from generator.publish.safepaths import output_file
     with pytest.raises(BuildError):
         output_file(tmp_path, url)
 
 
 def test_page_urls_that_stay_inside_are_written(tmp_path: Path) -> None:
-    from generator.safepaths import output_file
+    from generator.publish.safepaths import output_file
     assert output_file(tmp_path, "/") == tmp_path / "index.html"
     assert output_file(tmp_path, "/tags/caf%C3%A9/") == tmp_path / "tags/caf%C3%A9/index.html"
     assert output_file(tmp_path, "/feed.xml") == tmp_path / "feed.xml"

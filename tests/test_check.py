@@ -70,7 +70,7 @@ def test_warnings_fail_only_when_strict(site_root: Path) -> None:
 
 
 def test_github_messages_are_escaped(tmp_path: Path) -> None:
-    from generator.check import github_annotation
+    from generator.content.check import github_annotation
     from generator.errors import Problem
 
     line = github_annotation(Problem("content/a,b:c.md", 4, "100% bad\nsecond line"))

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from generator.cli import main
 from generator.content.fields import plain
 from generator.content.files import load_markdown_file, load_yaml_file
-from generator.schemas import content_schemas, schema_text
+from generator.content.schemas import content_schemas, schema_text
 from tests.sitekit import PROJECT
 
 

@@ -161,7 +161,7 @@ def test_sigkill_at_random_moments_leaves_old_or_new_site(tmp_path: Path) -> Non
 
 def test_leftovers_of_a_killed_build_are_cleaned_but_a_running_build_is_left_alone(
         tmp_path: Path) -> None:
-    from generator.publish import clean_stale_files, clean_stale_staging
+    from generator.publish.staging import clean_stale_files, clean_stale_staging
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

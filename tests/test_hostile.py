@@ -9,11 +9,11 @@ import markupsafe
 import pytest
 import yaml
 
-from generator.build import build
 from generator.content.loader import load_site
+from generator.engine.build import build
 from generator.errors import ContentErrors
-from generator.markup import render_inline, render_markdown
 from generator.settings import Settings
+from generator.site.markup import render_inline, render_markdown
 from generator.site.safejson import dumps_safe, script_json
 from tests.browser import chromium_context, serve
 from tests.hostile import MARKER, REFUSED_URLS, make_hostile_site, vectors

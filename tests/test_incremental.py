@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from generator.build import build
+from generator.engine.build import build
+from generator.engine.state import ParseMemo
 from generator.errors import ContentErrors
-from generator.state import ParseMemo
 from tests.conftest import settings_for
 from tests.sitekit import PROJECT, search_index
 
@@ -210,7 +210,7 @@ class Watcher:
     def __init__(self, root: Path) -> None:
         from watchdog.observers import Observer
 
-        from generator.serve import DevServer, ResidentBuild, _Changes
+        from generator.serve.server import DevServer, ResidentBuild, _Changes
 
         (root / "overrides").mkdir(exist_ok=True)  # watched from the start, as the server does
         settings = settings_for(root)
@@ -300,7 +300,7 @@ def test_builds_told_the_changed_paths_by_a_watcher_equal_full_after_random_edit
 
 
 def test_a_scan_told_which_paths_changed_finds_what_a_full_scan_finds(tmp_path: Path) -> None:
-    from generator.build import Inputs
+    from generator.engine.inputs import Inputs
 
     root = sample_site(tmp_path / "site")
     inputs = Inputs(settings_for(root))
@@ -359,8 +359,9 @@ def test_noop_rebuild_touches_nothing(tmp_path: Path) -> None:
 
 def test_the_first_edit_after_a_full_build_clones_the_second_tree_while_it_loads(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import publish, steps
-    from generator.state import get_meta, open_state
+    from generator.engine import steps
+    from generator.engine.state import get_meta, open_state
+    from generator.publish import shadow as publish
 
     root = sample_site(tmp_path / "site")
     build(settings_for(root))
@@ -505,7 +506,7 @@ def test_an_edit_re_renders_only_the_pages_that_show_what_changed(
     the stamp without showing it would re-render after any edit (every curator page did)."""
     from datetime import UTC, datetime, timedelta
 
-    from generator import steps
+    from generator.engine import steps
 
     root = sample_site(tmp_path / "site")
     clock = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -534,8 +535,8 @@ def test_key_queries_are_asked_again_only_when_a_column_they_read_changed(
     import dataclasses
     import functools
 
+    from generator.engine.state import get_meta, open_state
     from generator.site import routes
-    from generator.state import get_meta, open_state
 
     root = sample_site(tmp_path / "site")
     build(settings_for(root))
@@ -612,9 +613,9 @@ def test_pages_counting_days_follow_the_clock(tmp_path: Path, monkeypatch: pytes
 
 
 def test_build_watches_the_data_files_the_loader_reads() -> None:
-    from generator.build import DATA_FILES
-    from generator.published import RECORD_FILE
-    from generator.shares import SECRET_ENV, SECRET_FILE, SHARES_FILE
+    from generator.content.published import RECORD_FILE
+    from generator.content.shares import SECRET_ENV, SECRET_FILE, SHARES_FILE
+    from generator.engine.inputs import DATA_FILES
 
     assert DATA_FILES == (SHARES_FILE, SECRET_FILE, RECORD_FILE)
     assert SECRET_ENV == "OMAKASE_SHARE_SECRET"
@@ -683,10 +684,10 @@ def test_a_process_fingerprints_the_code_it_runs(tmp_path: Path,
     """A dev server keeps running the code it imported: sources edited meanwhile must not
     make it record its builds as made by the new code (a later `omakase build` would trust
     pages the old code rendered)."""
-    from generator import build as build_module
+    from generator.engine import inputs as build_module
 
     settings = settings_for(sample_site(tmp_path / "site"))
-    first = build_module._fingerprint(settings)
+    first = build_module.fingerprint(settings)
     read_bytes = Path.read_bytes
 
     def edited(path: Path) -> bytes:
@@ -694,7 +695,7 @@ def test_a_process_fingerprints_the_code_it_runs(tmp_path: Path,
         return data + b"\n# edited\n" if path.suffix == ".py" else data
 
     monkeypatch.setattr(Path, "read_bytes", edited)
-    assert build_module._fingerprint(settings) == first
+    assert build_module.fingerprint(settings) == first
 
 
 def test_a_process_keeping_its_renderer_sees_what_another_build_changed(tmp_path: Path) -> None:
@@ -796,7 +797,7 @@ def test_warming_after_another_process_built_forgets_the_file_index_it_kept(
         tmp_path: Path) -> None:
     """The dev server warms its memory once idle; if another process built since its own
     last build, the file index it kept is of before that build, and must not be used."""
-    from generator.serve import ResidentBuild
+    from generator.serve.server import ResidentBuild
 
     root = sample_site(tmp_path / "site")
     resident = ResidentBuild()
@@ -815,7 +816,7 @@ def test_warming_after_another_process_built_forgets_the_file_index_it_kept(
 
 def test_a_full_build_deletes_the_second_tree_while_it_loads_and_renders(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import steps
+    from generator.engine import steps
 
     root = sample_site(tmp_path / "site")
     build(settings_for(root))

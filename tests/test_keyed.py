@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build
 from generator.db.update import ChangeTracker
+from generator.engine.build import build
 from generator.site import queries, routes  # noqa: F401  (registers the keyed queries)
 from generator.site.keyed import KEYED, LISTED, Keyed, Listed, RowChanges, affected_keys, reached_ids
 from generator.site.record import columns_read, connect_recording

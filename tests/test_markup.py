@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.markup import _markdown, render_simple, sanitize
+from generator.site.markup import _markdown, render_simple, sanitize
 
 
 def full(text: str) -> str:

@@ -9,9 +9,9 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from generator.build import build
 from generator.cli import main
 from generator.db.schema import TABLES
+from generator.engine.build import build
 from generator.site.opendata import PRIVATE_COLUMNS
 from tests.conftest import settings_for
 from tests.sitekit import PROJECT, make_site

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from generator.cli import main
 from generator.content import loader, parallel
 from generator.content.loader import load_site
+from generator.engine.state import StateParseCache
 from generator.errors import ContentErrors
-from generator.state import StateParseCache
 from tests.conftest import settings_for
 from tests.sitekit import MENU, copy_sample, make_site
 from tests.test_crash_safety import tree

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.build import build_database
 from generator.cli import main
+from generator.engine.build import build_database
 from generator.settings import Settings
 from tests.privacy import leaks, private_values
 from tests.sitekit import LOG, MENU, PROJECT, copy_sample, make_site

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from generator.progress import Progress, interactive, track
+from generator.support.progress import Progress, interactive, track
 
 
 class Terminal(io.StringIO):

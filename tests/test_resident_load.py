@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from generator.content.loader import LoadMemo, load_site
+from generator.engine.state import ParseMemo, StateParseCache, file_hash, scan_tree
 from generator.errors import ContentErrors
 from generator.settings import Settings
-from generator.state import ParseMemo, StateParseCache, file_hash, scan_tree
 from tests import test_incremental as edits
 from tests.conftest import settings_for
 from tests.sitekit import PROJECT

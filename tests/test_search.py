@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.build import build
 from generator.cli import main
+from generator.engine.build import build
 from generator.site import search
 from tests.conftest import settings_for
 from tests.sitekit import MENU, make_site, write

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.build import build
+from generator.engine.build import build
 from tests.browser import serve
 from tests.conftest import settings_for
 from tests.sitekit import PROJECT

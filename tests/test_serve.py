@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.serve import DevServer
+from generator.serve.server import DevServer
 from generator.settings import Settings
 from tests.sitekit import MENU, PROJECT, write
 
@@ -136,7 +136,7 @@ def test_changed_pages_are_served_before_the_rest_of_the_build(
         server, site_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     """The search bundles and the open-data copy take seconds after the pages are written:
     the tab reloads onto the new page meanwhile, served from the server's memory."""
-    from generator import steps
+    from generator.engine import steps
 
     dev, messages = server
     base = dev.url
@@ -178,7 +178,7 @@ def test_changed_pages_are_served_before_the_rest_of_the_build(
 
 def test_a_build_that_fails_after_its_pages_goes_back_to_the_last_good_site(
         server, site_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
-    from generator import steps
+    from generator.engine import steps
     from generator.errors import BuildError
 
     dev, messages = server
@@ -203,8 +203,8 @@ def test_while_idle_the_server_readies_the_output_for_the_first_edit(
         server, site_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     """After a full build the second output tree is gone; the server makes it while it
     waits, so the first edit does not start by copying the whole site."""
-    from generator import publish
-    from generator.state import get_meta, open_state
+    from generator.engine.state import get_meta, open_state
+    from generator.publish import shadow as publish
 
     dev, messages = server
 
@@ -290,10 +290,10 @@ def test_on_a_built_site_the_parses_are_in_memory_before_the_first_edit(
     takes the state's parses into memory, assembles and checks the site and loads the
     templates, so the first edit unpickles no parse, lists no folder and makes no Jinja
     environment."""
-    from generator.build import build
     from generator.content import loader
+    from generator.engine.build import build
+    from generator.engine.state import StateParseCache
     from generator.site import render
-    from generator.state import StateParseCache
 
     build(Settings(root=site_root))
     read_from_state: list[str] = []
@@ -482,7 +482,7 @@ def test_a_save_whose_file_was_closed_settles_sooner_than_one_still_being_writte
         FileMovedEvent,
     )
 
-    from generator.serve import _Changes
+    from generator.serve.server import _Changes
 
     dev = DevServer(Settings(root=site_root), port=0, debounce=0.5, echo=lambda _: None)
     handler = _Changes(dev.settings.resolve(), dev._changed)

@@ -384,7 +384,7 @@ def test_a_menu_naming_one_tag_twice_counts_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two spellings of a tag share its page: the sitemap counts the tag's pages as the
     pages themselves do, by menu, not by spelling."""
-    from generator.build import build
+    from generator.engine.build import build
     from generator.site import queries
     from tests.conftest import settings_for
     from tests.sitekit import MENU, make_site

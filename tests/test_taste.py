@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from generator.build import build_database
 from generator.db.schema import connect
+from generator.engine.build import build_database
 from generator.imports.letterboxd import import_letterboxd
 from tests.conftest import settings_for
 from tests.test_imports import _export

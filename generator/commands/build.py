@@ -22,8 +22,8 @@ def command(strict: bool, full: bool, timings: bool, **options: Any) -> None:
     only pages that read changed rows or templates re-render (--full rebuilds everything).
     Every content problem is reported together as PATH:LINE: message; on any error the
     previous output folder is left exactly as it was."""
-    from generator.build import build
-    from generator.timings import format_timings
+    from generator.engine.build import build
+    from generator.support.timings import format_timings
 
     settings = settings_from(**options)
     report = build(settings, strict=strict, full=full)

@@ -21,7 +21,7 @@ def command(fmt: str, strict: bool, **options: object) -> None:
 
     Exit status 1 when there are errors (or warnings with --strict), 0 otherwise.
     Warnings, such as availability not checked for a long time, never fail on their own."""
-    from generator.check import check_site, format_result
+    from generator.content.check import check_site, format_result
 
     result = check_site(settings_from(**options), strict=strict)
     report = format_result(result, fmt)

@@ -20,7 +20,7 @@ def command(slug: str, curator: str, title: str | None, new_slug: str | None, **
 
     Courses, items, notes, pairings and tags are copied; the build records the lineage and
     both menus show it once the fork is published."""
-    from generator.authoring import fork_menu
+    from generator.content.authoring import fork_menu
 
     path = fork_menu(settings_from(**options), slug, curator, title=title, slug=new_slug)
     click.echo(f"Created {path} (forked from {slug})")

@@ -23,7 +23,7 @@ def command() -> None:
 @content_options
 def menu(title: str, curator: str, slug: str | None, items: tuple[str, ...], **options: Any) -> None:
     """Create content/menus/SLUG.md, a draft menu by CURATOR titled TITLE."""
-    from generator.authoring import new_menu
+    from generator.content.authoring import new_menu
 
     settings = settings_from(**options)
     path = new_menu(settings, title, curator, slug=slug, items=items)
@@ -37,7 +37,7 @@ def menu(title: str, curator: str, slug: str | None, items: tuple[str, ...], **o
 @content_options
 def item(media_type: str, title: str, slug: str | None, **options: Any) -> None:
     """Create content/items/TYPE/SLUG.md for a book, movie, game or music item."""
-    from generator.authoring import new_item
+    from generator.content.authoring import new_item
 
     path = new_item(settings_from(**options), media_type, title, slug=slug)
     click.echo(f"Created {path}")

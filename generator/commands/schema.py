@@ -21,7 +21,7 @@ def command(root: Path, kind: str | None, quiet: bool) -> None:
     and print them as JSON, so editors can autocomplete and validate content files.
 
     Without --kind, prints one JSON object mapping each file name to its schema."""
-    from generator.schemas import content_schemas, schema_text, write_schemas
+    from generator.content.schemas import content_schemas, schema_text, write_schemas
 
     paths = write_schemas(root / "schemas")
     if quiet:

@@ -23,7 +23,7 @@ def command(host: str, port: int, timings: bool, **options: Any) -> None:
 
     A build error is printed here and shown over the page in the browser, while the last
     good site keeps being served. Ctrl-C stops."""
-    from generator.serve import DevServer
+    from generator.serve.server import DevServer
 
     server = DevServer(settings_from(**options), host=host, port=port, timings=timings)
     try:

@@ -25,7 +25,7 @@ def command(slug: str | None, days: int, list_: bool, revoke: str | None, **opti
     The record goes to data/shares.yaml (commit it); the token comes from a secret outside
     git: OMAKASE_SHARE_SECRET, else data/secret.key (created on first use). Builds without
     the secret skip share pages with a warning. Run `omakase build` to publish the page."""
-    from generator.shares import issue_share, list_shares, revoke_shares
+    from generator.site.sharing import issue_share, list_shares, revoke_shares
 
     settings = settings_from(**options)
     if sum(bool(x) for x in (slug, list_, revoke)) != 1:

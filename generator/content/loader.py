@@ -8,36 +8,18 @@ import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 from generator.content.files import load_markdown_file, load_yaml_file
-from generator.content.model import MEDIA_TYPES, Site
+from generator.content.model import MEDIA_TYPES, ParseCache, Parsed, Site
 from generator.content.parallel import collector_paused, parse_files
 from generator.content.parse import parse_curator, parse_item, parse_log, parse_menu
+from generator.content.published import RECORD_FILE, check_record, read_record
+from generator.content.shares import live_shares, load_shares, share_display
 from generator.content.validate import ValidationMemo, validate_site
 from generator.errors import ContentError, ContentErrors, Problem
-from generator.published import RECORD_FILE, check_record, read_record
 from generator.settings import Settings
-from generator.shares import live_shares, load_shares, share_display
-from generator.timings import timed
-
-
-@dataclass
-class Parsed:
-    """What one file parsed into (None when it could not be), and the problems it has alone."""
-
-    value: Any
-    problems: list[Problem]
-
-
-class ParseCache(Protocol):
-    """Parses of unchanged files kept between builds; `get` returns one or None. A parse may
-    be the one an earlier build of this process used: the checks resolve references from
-    what was written, so they give the same answer whether or not they ran on it before."""
-
-    def get(self, path: Path | str, kind: str) -> Parsed | None: ...
-
-    def put(self, path: Path | str, kind: str, parsed: Parsed) -> None: ...
+from generator.support.timings import timed
 
 
 class LoadMemo:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
+
+from generator.errors import Problem
 
 MEDIA_TYPES = ("book", "movie", "game", "music")
 MENU_STATUSES = ("draft", "published")
@@ -208,3 +211,21 @@ class Site:
     """Live share links (not expired) whose token could be derived."""
     published_record: dict[str, int] = field(default_factory=dict)
     """Menu slugs published before (data/published-slugs.txt) -> their line there."""
+
+
+@dataclass
+class Parsed:
+    """What one file parsed into (None when it could not be), and the problems it has alone."""
+
+    value: Any
+    problems: list[Problem]
+
+
+class ParseCache(Protocol):
+    """Parses of unchanged files kept between builds; `get` returns one or None. A parse may
+    be the one an earlier build of this process used: the checks resolve references from
+    what was written, so they give the same answer whether or not they ran on it before."""
+
+    def get(self, path: Path | str, kind: str) -> Parsed | None: ...
+
+    def put(self, path: Path | str, kind: str, parsed: Parsed) -> None: ...

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from generator.errors import Problem
-from generator.procs import die_with_parent
+from generator.support.procs import die_with_parent
 
 MIN_FILES = 500
 """Below this many files to parse, starting workers costs more than it saves."""

@@ -9,9 +9,9 @@ from typing import Any
 
 from generator.content.fields import slugify, suggest
 from generator.content.model import Item, Log, Menu, Site
+from generator.content.providers import watch_providers
 from generator.errors import Problem
 from generator.settings import Settings
-from generator.sources.tmdb import watch_providers
 
 
 class RefIndex:

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
+from generator.content.providers import watch_providers
 from generator.db.ids import stable_id
-from generator.sources.tmdb import watch_providers
 
 
 def derive_availability(db: sqlite_utils.Database, regions: Iterable[str] = ()) -> int:

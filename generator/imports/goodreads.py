@@ -11,10 +11,10 @@ from generator.content.catalog import Catalog
 from generator.content.fields import slugify
 from generator.errors import ContentError
 from generator.imports.common import LogBook, Row, Summary, read_csv, read_file
-from generator.progress import track
 from generator.settings import Settings
 from generator.sources.apply import ItemChange, ensure_source, merge_into
 from generator.sources.mapped import Mapped
+from generator.support.progress import track
 
 REQUIRED = ("Book Id", "Title", "Author", "My Rating", "Exclusive Shelf")
 STATUSES = {"read": "finished", "currently-reading": "in_progress", "to-read": "want"}

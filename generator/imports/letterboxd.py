@@ -22,8 +22,8 @@ from generator.imports.common import (
     read_file,
     write_draft_menu,
 )
-from generator.progress import track
 from generator.settings import Settings
+from generator.support.progress import track
 
 FILES = ("watched.csv", "watchlist.csv", "ratings.csv", "diary.csv", "reviews.csv",
          "likes/films.csv")

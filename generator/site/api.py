@@ -18,7 +18,7 @@ import sqlite_utils
 from generator.errors import BuildError
 from generator.site import queries, urls
 from generator.site.safejson import dumps_safe
-from generator.timings import timed
+from generator.support.timings import timed
 
 API_VERSION = "1.0"
 SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas" / "api"

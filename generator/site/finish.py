@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from generator.site import api, opendata, search
-from generator.timings import timed
+from generator.support.timings import timed
 
 
 @timed("search, open data")

@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from generator.errors import BuildError
-from generator.publish import clean_stale_files
+from generator.publish.staging import clean_stale_files
 
 SITE_PATH = "data/omakase.sqlite"
 TMP_PREFIX = ".omakase-opendata-"

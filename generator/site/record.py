@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -212,3 +212,17 @@ class RecordingEnvironment(jinja2.Environment):
         if template is None:
             template = loaded[name] = super()._load_template(name, globals)
         return template
+
+
+def tables_with_rows_changed(changed: set[str]) -> set[str]:
+    return {c.split(".", 1)[0] for c in changed if c.endswith(".")}
+
+
+def reads_changed(columns: Iterable[str], changed: set[str],
+                  tables: set[str] | None = None) -> bool:
+    """Whether something that read `columns` may see `changed`: a 'table.column' it read
+    changed, or rows of a table it read were added or removed ('table.', which every reader
+    of the table sees). `tables` is `tables_with_rows_changed(changed)`, when already made."""
+    if tables is None:
+        tables = tables_with_rows_changed(changed)
+    return any(c in changed or c.split(".", 1)[0] in tables for c in columns)

@@ -24,17 +24,24 @@ from typing import Any
 import jinja2
 
 from generator.errors import BuildError
-from generator.markup import render_inline, render_markdown
-from generator.procs import die_with_parent
-from generator.safepaths import inside, output_file
+from generator.publish.safepaths import inside, output_file
 from generator.settings import Settings
 from generator.site import api, charts, jsonld, search, urls
-from generator.site.record import Read, ReadDatabase, RecordingEnvironment, connect_recording
+from generator.site.markup import render_inline, render_markdown
+from generator.site.record import (
+    Read,
+    ReadDatabase,
+    RecordingEnvironment,
+    connect_recording,
+    reads_changed,
+    tables_with_rows_changed,
+)
 from generator.site.routes import ROUTES, Page, Route
 from generator.site.safejson import script_json
 from generator.site.template_errors import template_error
-from generator.state import cache_dir, reads_changed, tables_with_rows_changed
-from generator.timings import timed
+from generator.support.caches import cache_dir
+from generator.support.procs import die_with_parent
+from generator.support.timings import timed
 
 
 class ContainedLoader(jinja2.FileSystemLoader):

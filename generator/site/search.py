@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import BuildError
-from generator.procs import die_with_parent
-from generator.state import cache_dir
+from generator.support.caches import cache_dir
+from generator.support.procs import die_with_parent
 
 BUNDLE = "pagefind"
 BUNDLES_FILE = "bundles.json"  # in the first bundle: where the others are, for search.js

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from urllib.parse import quote
 
-from generator.safepaths import safe_relative
+from generator.publish.safepaths import safe_relative
 
 
 def menu_url(slug: str) -> str:

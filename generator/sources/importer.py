@@ -9,7 +9,6 @@ from pathlib import Path
 
 from generator.content.catalog import Catalog
 from generator.errors import BuildError, ContentError
-from generator.progress import track
 from generator.settings import Settings
 from generator.sources import SOURCES
 from generator.sources.apply import ItemChange, apply_mapped
@@ -20,6 +19,7 @@ from generator.sources.payloads import (
     store_payload,
     stored_payloads,
 )
+from generator.support.progress import track
 
 
 @dataclass

@@ -57,14 +57,3 @@ def clean_date(value: object) -> str | None:
             return f"{year}-{month}-{day}"
         return f"{year}-{month}"
     return year
-
-
-def names(values: object, key: str = "name") -> list[str]:
-    """The `name` of each dict in a list, skipping blanks and repeats."""
-    out: list[str] = []
-    if isinstance(values, list):
-        for value in values:
-            name = value.get(key) if isinstance(value, dict) else None
-            if isinstance(name, str) and name.strip() and name.strip() not in out:
-                out.append(name.strip())
-    return out

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from generator.content.providers import names
 from generator.errors import BuildError
-from generator.sources.mapped import Mapped, clean_date, names
+from generator.sources.mapped import Mapped, clean_date
 
 NAME = "musicbrainz"
 BASE_URL = "https://musicbrainz.org"

@@ -7,14 +7,13 @@ import re
 from typing import Any
 
 from generator.content.fields import slugify
+from generator.content.providers import names
 from generator.errors import BuildError
-from generator.sources.mapped import Mapped, clean_date, names
+from generator.sources.mapped import Mapped, clean_date
 
 NAME = "tmdb"
 BASE_URL = "https://api.themoviedb.org"
 MIN_INTERVAL = 0.25  # TMDB allows about 40 requests in 10 seconds
-# TMDB's watch-provider offer kinds → availability formats of content/FORMAT.md.
-OFFER_FORMATS = {"flatrate": "stream", "free": "free", "ads": "free", "rent": "rent", "buy": "buy"}
 
 
 def normalize_id(raw: str, payload: Any = None) -> str:
@@ -85,21 +84,3 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
         if data.get(key) not in (None, ""):
             mapped.metadata[key] = data[key]
     return mapped
-
-
-def watch_providers(payload: Any) -> list[dict[str, str]]:
-    """Availability offers from the `watch/providers` part of a TMDB movie payload:
-    one dict per provider, region and format, with TMDB's per-region link as url."""
-    data = payload if isinstance(payload, dict) else {}
-    block = data.get("watch/providers")
-    results = block.get("results") if isinstance(block, dict) else None
-    out = []
-    for region, offers in sorted(results.items()) if isinstance(results, dict) else []:
-        if not isinstance(offers, dict):
-            continue
-        link = offers.get("link") if isinstance(offers.get("link"), str) else None
-        for kind, fmt in OFFER_FORMATS.items():
-            for provider in names(offers.get(kind), key="provider_name"):
-                out.append({"provider": provider, "region": region, "format": fmt, "url": link})
-    unique = {(o["provider"], o["region"], o["format"]): o for o in out}
-    return list(unique.values())

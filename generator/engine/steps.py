@@ -16,26 +16,41 @@ from typing import Any
 
 import sqlite_utils
 
-from generator.build import BuildReport, Inputs, PagesReady
 from generator.content.loader import LoadMemo, load_site
 from generator.content.model import Site
 from generator.content.parallel import settle
+from generator.content.published import RECORD_FILE, published_urls, update_record
 from generator.db.schema import as_work_file, connect, create_schema, sync_file
 from generator.db.store import iso, store_site
 from generator.db.update import ChangeTracker, refs_signature, update_site
 from generator.derive.availability import derive_availability
 from generator.derive.lineage import ForkScope, compute_fork_diffs, edit_scope
 from generator.derive.taste import compute_taste_profiles
-from generator.errors import BuildError, ContentErrors, Problem
-from generator.progress import Progress
-from generator.publish import (
-    Shadow,
-    discard_shadow,
-    staging_dir,
-    swap_into_place,
+from generator.engine.inputs import Inputs
+from generator.engine.report import BuildReport, PagesReady
+from generator.engine.state import (
+    FileTable,
+    ParseMemo,
+    Scanned,
+    SqlIds,
+    StateMeta,
+    StateParseCache,
+    file_hash,
+    get_meta,
+    open_state,
+    read_indexes,
+    reads_changed,
+    reset_state,
+    save_files,
+    scan_tree,
+    set_meta,
+    state_path,
 )
-from generator.published import RECORD_FILE, published_urls, update_record
-from generator.safepaths import copy_tree_without_links
+from generator.errors import BuildError, ContentErrors, Problem
+from generator.publish.atomic import swap_into_place
+from generator.publish.safepaths import copy_tree_without_links
+from generator.publish.shadow import Shadow, discard_shadow
+from generator.publish.staging import staging_dir
 from generator.settings import Settings
 from generator.site.finish import finish_site
 from generator.site.keyed import KEYED, LISTED, RowChanges, affected_keys, reached_ids
@@ -55,24 +70,8 @@ from generator.site.render import (
 )
 from generator.site.routes import ROUTES, KeyReads, list_keys
 from generator.site.search import documents_dir
-from generator.state import (
-    FileTable,
-    ParseMemo,
-    Scanned,
-    SqlIds,
-    StateParseCache,
-    file_hash,
-    get_meta,
-    open_state,
-    read_indexes,
-    reads_changed,
-    reset_state,
-    save_files,
-    scan_tree,
-    set_meta,
-    state_path,
-)
-from generator.timings import PAGES_WRITTEN, mark, timed
+from generator.support.progress import Progress
+from generator.support.timings import PAGES_WRITTEN, mark, timed
 
 
 def derive_steps(settings: Settings, fork_scope: Callable[[], ForkScope | None] | None = None
@@ -313,7 +312,7 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
     changed_columns: set[str] = set()
     changed_rows = RowChanges({}, {})
     site_refs = None
-    shadow = Shadow(settings.output_dir, state)
+    shadow = Shadow(settings.output_dir, StateMeta(state))
     shadow.start()  # the second tree, if it must be cloned whole, is copied while this loads
     try:
         if content:

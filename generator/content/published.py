@@ -15,6 +15,7 @@ import sqlite_utils
 
 from generator.content.model import Site
 from generator.errors import Problem
+from generator.publish.atomic import write_atomic
 
 RECORD_FILE = "published-slugs.txt"
 _HEADER = """\
@@ -73,8 +74,6 @@ def update_record(path: Path, slugs: set[str]) -> bool:
     known = read_record(path)
     if slugs <= set(known):
         return False
-    from generator.publish import write_atomic
-
     lines = sorted(set(known) | slugs)
     write_atomic(path, (_HEADER + "\n".join(lines) + "\n").encode("utf-8"))
     return True

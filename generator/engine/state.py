@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from generator.site.record import reads_changed, tables_with_rows_changed
+
 if TYPE_CHECKING:
-    from generator.content.loader import Parsed
+    from generator.content.model import Parsed
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -55,16 +57,6 @@ def state_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".state")
 
 
-CACHES = ("templates", "search")
-"""Folders of build caches kept beside the database: compiled templates (site/render.py)
-and the documents Pagefind reads (site/search.py). Never published, safe to delete."""
-
-
-def cache_dir(db_path: Path, name: str) -> Path:
-    """The cache folder `name` (one of CACHES) of the database at `db_path`: `.<db stem>-<name>`."""
-    return db_path.with_name(f".{db_path.stem}-{name}")
-
-
 def open_state(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
@@ -88,6 +80,19 @@ def get_meta(conn: sqlite3.Connection, key: str) -> Any:
 
 def set_meta(conn: sqlite3.Connection, key: str, value: Any) -> None:
     conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+
+
+class StateMeta:
+    """The state's key-value table as the shadow tree reads and writes it."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def get(self, key: str) -> Any:
+        return get_meta(self.conn, key)
+
+    def set(self, key: str, value: Any) -> None:
+        set_meta(self.conn, key, value)
 
 
 def file_hash(path: Path) -> bytes:
@@ -325,17 +330,3 @@ class SqlIds:
         tables = tables_with_rows_changed(changed)
         return [sql_id for sql_id, columns in self.columns.items()
                 if reads_changed(columns, changed, tables)]
-
-
-def tables_with_rows_changed(changed: set[str]) -> set[str]:
-    return {c.split(".", 1)[0] for c in changed if c.endswith(".")}
-
-
-def reads_changed(columns: Iterable[str], changed: set[str],
-                  tables: set[str] | None = None) -> bool:
-    """Whether something that read `columns` may see `changed`: a 'table.column' it read
-    changed, or rows of a table it read were added or removed ('table.', which every reader
-    of the table sees). `tables` is `tables_with_rows_changed(changed)`, when already made."""
-    if tables is None:
-        tables = tables_with_rows_changed(changed)
-    return any(c in changed or c.split(".", 1)[0] in tables for c in columns)

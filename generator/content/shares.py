@@ -12,12 +12,8 @@ import hashlib
 import hmac
 import os
 import secrets
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
-
-import yaml
 
 from generator.content.files import load_yaml_file
 from generator.content.model import Share
@@ -29,7 +25,7 @@ SHARES_FILE = "shares.yaml"
 SECRET_FILE = "secret.key"
 SECRET_ENV = "OMAKASE_SHARE_SECRET"
 DEFAULT_DAYS = 14
-_HEADER = """\
+HEADER = """\
 # Share links for draft menus, written by `omakase share`. Commit this file.
 # Tokens are not stored here: each is derived from a record and the site's secret
 # (OMAKASE_SHARE_SECRET, or data/secret.key which git ignores), so this file reveals none.
@@ -189,108 +185,3 @@ def share_display(settings: Settings) -> str:
         return str(path.relative_to(settings.root))
     except ValueError:
         return str(path)
-
-
-# --- writing (the `omakase share` side) --------------------------------------------------------
-
-@dataclass
-class ShareLink:
-    menu: str
-    id: str
-    created: str
-    expires: str
-    revoked: bool
-    token: str | None
-    url: str | None
-
-    @property
-    def status(self) -> str:
-        if self.revoked:
-            return "revoked"
-        return "expired" if self.expires <= iso(share_clock()) else "active"
-
-
-def _records(settings: Settings) -> list[dict[str, Any]]:
-    problems: list[Problem] = []
-    shares = load_shares(settings, share_display(settings), problems)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        from generator.errors import ContentErrors
-
-        raise ContentErrors(errors)
-    return [{"menu": s.menu, "id": s.id, "created": s.created, "expires": s.expires,
-             "revoked": s.revoked} for s in shares]
-
-
-def _save(settings: Settings, records: list[dict[str, Any]]) -> None:
-    from generator.publish import write_atomic
-
-    assert settings.data_dir is not None
-    body = yaml.safe_dump({"shares": records}, sort_keys=False, allow_unicode=True, width=100)
-    write_atomic(settings.data_dir / SHARES_FILE, (_HEADER + body).encode("utf-8"))
-
-
-def _link(settings: Settings, record: dict[str, Any], secret: bytes | None) -> ShareLink:
-    from generator.site.urls import absolute, share_url
-
-    token = make_token(secret, record["menu"], record["id"]) if secret else None
-    return ShareLink(record["menu"], record["id"], record["created"], record["expires"],
-                     record["revoked"], token,
-                     absolute(settings.base_url, share_url(token)) if token else None)
-
-
-def issue_share(settings: Settings, slug: str, days: int = DEFAULT_DAYS) -> tuple[ShareLink, str]:
-    """Record a new share link for the draft menu `slug`; returns it and where the secret is."""
-    from generator.authoring import menu_files
-    from generator.content.fields import suggest
-
-    settings = settings.resolve()
-    menus = menu_files(settings)
-    menu = menus.get(slug)
-    if menu is None:
-        raise ContentError("content/menus", None, f"no menu with slug {slug!r}",
-                           suggest(slug, list(menus)) or "share a draft menu by its slug")
-    if menu.data.get("status", "draft") != "draft":
-        raise ContentError(str(menu.path.relative_to(settings.root))
-                           if menu.path.is_relative_to(settings.root) else str(menu.path),
-                           None, f"menu {slug!r} is published, not a draft",
-                           "a published menu is already public at its own URL")
-    if days < 1:
-        raise ContentError(share_display(settings), None, "--days must be at least 1")
-    secret, where = ensure_secret(settings)
-    records = _records(settings)
-    now = share_clock()
-    record = {"menu": slug, "id": secrets.token_hex(16), "created": iso(now),
-              "expires": iso(now + timedelta(days=days)), "revoked": False}
-    records.append(record)
-    _save(settings, records)
-    return _link(settings, record, secret), where
-
-
-def list_shares(settings: Settings) -> list[ShareLink]:
-    settings = settings.resolve()
-    secret = read_secret(settings)
-    return [_link(settings, r, secret) for r in _records(settings)]
-
-
-def revoke_shares(settings: Settings, what: str) -> list[ShareLink]:
-    """Revoke by token, by record id, or every link of a menu slug; returns what was revoked."""
-    settings = settings.resolve()
-    secret = read_secret(settings)
-    records = _records(settings)
-    hits = []
-    for record in records:
-        link = _link(settings, record, secret)
-        if what in (record["id"], record["menu"], link.token) and not record["revoked"]:
-            record["revoked"] = True
-            hits.append(_link(settings, record, secret))
-    if not hits:
-        raise ContentError(share_display(settings), None, f"no active share link matches {what!r}",
-                           "give a token, a share id or a menu slug from `omakase share --list`")
-    _save(settings, records)
-    return hits
-
-
-def secret_path(settings: Settings) -> Path:
-    assert settings.data_dir is not None
-    return settings.data_dir / SECRET_FILE

@@ -26,10 +26,10 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from generator.settings import Settings
-from generator.state import CACHES, cache_dir
+from generator.support.caches import CACHES, cache_dir
 
 if TYPE_CHECKING:
-    from generator.build import PagesReady
+    from generator.engine.report import PagesReady
 
 BuildFunction = Callable[[Settings], Any]
 POLL_PATH = "/__omakase__/poll"
@@ -48,7 +48,7 @@ class ResidentBuild:
     pages are ready (build.PagesReady)."""
 
     def __init__(self, on_pages: PagesReady | None = None) -> None:
-        from generator.state import ParseMemo
+        from generator.engine.state import ParseMemo
 
         self.memo = ParseMemo()
         self.on_pages = on_pages
@@ -56,7 +56,7 @@ class ResidentBuild:
     def __call__(self, settings: Settings, hints: set[str] | None = None) -> Any:
         """One build; `hints`, the paths that may have changed since the last one (None:
         unknown, every input is looked at)."""
-        from generator.build import build
+        from generator.engine.build import build
 
         self.memo.hints = hints
         return build(settings, memo=self.memo, on_pages=self.on_pages)
@@ -64,14 +64,14 @@ class ResidentBuild:
     def warm(self, settings: Settings) -> int:
         """Keep in memory the parses the last build's state holds, before the first edit
         needs them; returns how many were taken."""
-        from generator.build import warm_parses
+        from generator.engine.build import warm_parses
 
         return warm_parses(settings, self.memo)
 
     def scan_differs(self, settings: Settings) -> bool:
         """True when a full scan now finds other files or stats than the last build's scan
         (an event the watcher lost: the kernel drops them when its queue overflows)."""
-        from generator.build import Inputs
+        from generator.engine.inputs import Inputs
 
         kept = self.memo.files
         if kept is None:
@@ -355,7 +355,7 @@ class DevServer:
         # function of the caller's, whose output it does not know).
         self.prepare: Callable[[Settings], Any] | None = None
         if build is None:
-            from generator.build import prepare_for_edits
+            from generator.engine.build import prepare_for_edits
 
             self.prepare = prepare_for_edits
         self._announced = False
@@ -448,7 +448,7 @@ class DevServer:
             pages = getattr(report, "pages", None)
             done = f"{pages} pages" if pages is not None else "site"
             if self.timings and hasattr(report, "timings"):
-                from generator.timings import format_timings
+                from generator.support.timings import format_timings
 
                 self.echo(format_timings(report.timings, report.seconds, report.marks))
             self.echo(f"Built {done} in {time.perf_counter() - started:.2f}s.")

@@ -1,135 +1,25 @@
-"""Publish a finished site: build in a staging folder, then swap it into place atomically."""
+"""The output's shadow tree: a hard-linked copy of output/ that incremental builds write, then swap in."""
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import secrets
 import shutil
-import tempfile
+import subprocess
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from generator.timings import timed
-
-_RENAME_EXCHANGE = 2
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths in one step with Linux renameat2(RENAME_EXCHANGE); False if unsupported."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
-    if renameat2 is None:
-        return False
-    at_fdcwd = -100
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
-    return result == 0
+from generator.publish.atomic import exchange, fsync_dir, swap_into_place
+from generator.support.timings import timed
 
 
-@timed("publish")
-def swap_into_place(staging: Path, target: Path) -> None:
-    """Make `staging` the new `target`. Readers see the old site or the new one, never a mix."""
-    if target.is_symlink():
-        raise OSError(f"{target} is a symbolic link; refusing to replace it")
-    if target.exists():
-        if not _exchange(staging, target):
-            # Without an atomic exchange there is a moment with no site, but never a mixed one.
-            old = target.with_name(f".{target.name}-old-{os.getpid()}")
-            os.replace(target, old)
-            os.replace(staging, target)
-            shutil.rmtree(old, ignore_errors=True)
-            return
-        shutil.rmtree(staging, ignore_errors=True)  # it now holds the old site
-    else:
-        os.replace(staging, target)
-    _fsync_dir(target.parent)
+class Meta(Protocol):
+    """Where the shadow keeps its generations: the build state's key-value table."""
 
+    def get(self, key: str) -> Any: ...
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextmanager
-def staging_dir(target: Path) -> Iterator[Path]:
-    """A fresh folder beside `target` (same filesystem, so the swap is a rename).
-
-    Removed on failure; the caller swaps it in on success."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # The pid in the name lets a later build tell a killed build's leftovers from the staging
-    # folder of a build still running (the dev server and a manual build, say).
-    path = Path(tempfile.mkdtemp(prefix=f".{target.name}-staging-{os.getpid()}-",
-                                 dir=target.parent))
-    os.chmod(path, 0o755)  # mkdtemp makes 0700; a published site is world-readable
-    try:
-        yield path
-    except BaseException:
-        shutil.rmtree(path, ignore_errors=True)
-        raise
-
-
-def clean_stale_staging(target: Path) -> None:
-    """Remove staging folders and swapped-out old sites left by a build that was killed."""
-    if not target.parent.is_dir():
-        return
-    for prefix in (f".{target.name}-staging-", f".{target.name}-old-",
-                   f".{target.name}-discarded-"):
-        for leftover in target.parent.glob(prefix + "*"):
-            if not _owner_alive(leftover.name[len(prefix):]) and not leftover.is_symlink():
-                shutil.rmtree(leftover, ignore_errors=True)
-
-
-def clean_stale_files(folder: Path, prefix: str, suffix: str) -> None:
-    """Remove temporary files `<prefix><pid><suffix>` whose build is gone."""
-    if not folder.is_dir():
-        return
-    for leftover in folder.glob(f"{prefix}*{suffix}"):
-        if not _owner_alive(leftover.name[len(prefix):]) and leftover.is_file():
-            leftover.unlink(missing_ok=True)
-
-
-def _owner_alive(rest: str) -> bool:
-    """True when the build whose pid starts `rest` (e.g. '4242-x1y2' or '4242.tmp') still runs."""
-    digits = ""
-    for char in rest:
-        if not char.isdigit():
-            break
-        digits += char
-    if not digits or int(digits) in (0, os.getpid()):
-        return False
-    try:
-        os.kill(int(digits), 0)
-    except (ProcessLookupError, OverflowError):
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file via a temporary sibling and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    def set(self, key: str, value: Any) -> None: ...
 
 
 def discard_shadow(target: Path) -> threading.Thread | None:
@@ -155,7 +45,7 @@ def discard_shadow(target: Path) -> threading.Thread | None:
 
 
 class Shadow:
-    """The second tree of a double-buffered output folder, kept beside it as `.<name>-shadow`.
+    """The shadow tree of a double-buffered output folder, kept beside it as `.<name>-shadow`.
 
     After each swap the shadow holds the previous site; before the next incremental build
     writes into it, it catches up with the live tree by hard-linking the few files the last
@@ -163,22 +53,20 @@ class Shadow:
     are only ever replaced by new inodes, never rewritten in place, so the two trees can
     share every unchanged file. Its generation is kept in the build state."""
 
-    def __init__(self, target: Path, state: Any) -> None:
+    def __init__(self, target: Path, state: Meta | None) -> None:
         self.target = target
         self.path = target.with_name(f".{target.name}-shadow")
         self.state = state
         self._clone: Clone | None = None
 
     def _meta(self, key: str) -> Any:
-        from generator.state import get_meta
-
-        return get_meta(self.state, key)
+        assert self.state is not None
+        return self.state.get(key)
 
     def _set(self, **values: Any) -> None:
-        from generator.state import set_meta
-
+        assert self.state is not None
         for key, value in values.items():
-            set_meta(self.state, key, value)
+            self.state.set(key, value)
 
     def ready(self) -> bool:
         """Whether the shadow already equals the live tree."""
@@ -257,8 +145,8 @@ class Shadow:
     def publish(self, changes: list[str]) -> None:
         """Swap the shadow in; the old live tree becomes the shadow, one generation behind."""
         live = self._meta("live_gen")
-        if _exchange(self.path, self.target):
-            _fsync_dir(self.target.parent)
+        if exchange(self.path, self.target):
+            fsync_dir(self.target.parent)
             self._set(live_gen=live + 1, shadow_gen=live, last_changes=changes)
         else:
             swap_into_place(self.path, self.target)
@@ -278,8 +166,6 @@ class Clone:
         self.tmp = dest.with_name(dest.name + ".partial")
         if self.tmp.exists():
             shutil.rmtree(self.tmp)
-        import subprocess
-
         try:
             self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
                 ["cp", "-al", str(source), str(self.tmp)],

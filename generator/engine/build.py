@@ -1,0 +1,172 @@
+"""The build: load and validate content, store it in SQLite, derive, render, publish.
+
+A full build does every step from nothing. When the state of a previous build is at hand
+(`<db>.state`), the build is incremental: content hashes say which files changed, only their
+rows are replaced, the database says which pages read changed rows or changed templates,
+only those pages render, and only files whose bytes changed are written. Both kinds publish
+the same way: a complete new tree swapped in at once, so readers and a killed build only
+ever see the old site or the new one.
+"""
+
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from generator.engine.inputs import Inputs
+from generator.engine.report import BuildReport, PagesReady
+from generator.engine.state import (
+    FileTable,
+    ParseMemo,
+    StateMeta,
+    get_meta,
+    open_state,
+    state_path,
+)
+from generator.errors import BuildError, Problem
+from generator.settings import Settings
+from generator.support.timings import recording
+
+
+def build(settings: Settings, *, strict: bool = False, full: bool = False,
+          memo: ParseMemo | None = None, on_pages: PagesReady | None = None) -> BuildReport:
+    """Build the site: incremental when a previous build's state is usable, else full.
+
+    Raises ContentErrors (all problems) before touching output/; any failure leaves the
+    last good output and database as they were. A process that builds again and again (the
+    dev server) passes the same `memo` each time, to keep parses in memory between builds,
+    and may pass `on_pages` to show the changed pages before the build ends."""
+    started = time.perf_counter()
+    settings = settings.resolve()
+    assert settings.output_dir is not None and settings.db_path is not None
+    assert settings.templates_dir is not None
+    if not settings.templates_dir.is_dir():
+        raise BuildError(f"templates folder not found: {settings.templates_dir}")
+    from generator.publish.staging import clean_stale_files, clean_stale_staging
+
+    clean_stale_staging(settings.output_dir)
+    clean_stale_files(settings.db_path.parent, settings.db_path.name + ".", ".tmp")
+    from generator.content.parallel import collector_scope
+
+    with recording() as recorded, collector_scope():
+        print_ = Inputs(settings)
+        state = None if full else _usable_state(settings, print_.fingerprint)
+        if state is None:
+            from generator.engine.steps import full_build
+
+            report = full_build(settings, print_, strict, memo)
+        else:
+            try:
+                report = _update(settings, print_, state, strict, memo, on_pages)
+            finally:
+                state.close()
+    report.timings, report.marks = recorded.phases, recorded.marks
+    report.seconds = time.perf_counter() - started
+    return report
+
+def _update(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
+            strict: bool, memo: ParseMemo | None = None,
+            on_pages: PagesReady | None = None) -> BuildReport:
+    """Which inputs changed since the last build; nothing more is loaded when none did."""
+    files = inputs.scan(memo)
+    if memo is not None:
+        memo.follow(get_meta(state, "generation"))
+    # The index this process's last build saved, when it is the state's: not read back.
+    kept = memo.file_index if memo is not None else None
+    changed, removed = FileTable(state, kept).changes(files, Path("/"))
+    expiry = get_meta(state, "next_expiry")
+    if expiry is not None:
+        from generator.content.shares import iso as share_iso
+        from generator.content.shares import share_clock
+
+        if share_iso(share_clock()) >= expiry:  # a share link expired: reload to drop it
+            changed.add(str(inputs.data_files()[0]))
+    if not changed and not removed and not _clock_moved(settings, state):
+        return BuildReport(mode="unchanged")
+    from generator.engine.steps import incremental_build
+
+    return incremental_build(settings, inputs, state, strict, files, changed, removed, memo,
+                             on_pages)
+
+
+def _clock_moved(settings: Settings, state: sqlite3.Connection) -> bool:
+    """True when a page printed the build time (or counted days to it) and it moved."""
+    assert settings.build_time is not None
+    clock = settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+    last = get_meta(state, "clock") or ""
+    if clock == last:
+        return False
+    marker = '%"clock:time"%' if clock[:10] == last[:10] else '%"clock:%'
+    return state.execute("SELECT 1 FROM pages WHERE templates LIKE ? LIMIT 1",
+                         (marker,)).fetchone() is not None
+
+
+
+def _usable_state(settings: Settings, fingerprint: str) -> sqlite3.Connection | None:
+    assert settings.db_path is not None and settings.output_dir is not None
+    path = state_path(settings.db_path)
+    if not (path.is_file() and settings.db_path.is_file() and settings.output_dir.is_dir()):
+        return None
+    try:
+        conn = open_state(path)
+        ok = (get_meta(conn, "fingerprint") == fingerprint and not get_meta(conn, "pending")
+              and get_meta(conn, "live_gen") is not None)
+    except sqlite3.DatabaseError:
+        return None
+    if not ok:
+        conn.close()
+        return None
+    return conn
+
+
+def prepare_for_edits(settings: Settings) -> bool:
+    """Bring the output's second tree (publish.Shadow) up to date with the live one now, so
+    the next incremental build starts rendering at once; True when there was work to do.
+    The dev server calls this while it waits for the first edit: after a full build, that
+    edit would otherwise first clone the whole site (1.6 s on 23,000 pages)."""
+    from generator.publish.shadow import Shadow
+
+    settings = settings.resolve()
+    assert settings.output_dir is not None
+    state = _usable_state(settings, Inputs(settings).fingerprint)
+    if state is None:  # the next build is a full one, which needs no second tree
+        return False
+    try:
+        shadow = Shadow(settings.output_dir, StateMeta(state))
+        if shadow.ready():
+            return False
+        shadow.prepare()
+        shadow.unchanged()
+        return True
+    finally:
+        state.close()
+
+
+def warm_parses(settings: Settings, memo: ParseMemo) -> int:
+    """Take into `memo` the parses the last build's state keeps (ParseMemo.warm), when that
+    state would serve the next build, then assemble and check the site and load the
+    templates as that build would (steps.warm_resident); returns how many were taken."""
+    settings = settings.resolve()
+    inputs = Inputs(settings)
+    state = _usable_state(settings, inputs.fingerprint)
+    if state is None:
+        return 0
+    try:
+        taken = memo.warm(state, inputs.fingerprint)
+        from generator.engine.steps import warm_resident
+
+        warm_resident(settings, inputs, state, memo)
+        return taken
+    finally:
+        state.close()
+
+
+def build_database(settings: Settings, *, strict: bool = False) -> tuple[Path, list[Problem], int, int]:
+    """Load content into a new database file beside the target; return its path and warnings.
+
+    The caller moves it into place; a failure leaves the previous database untouched."""
+    from generator.engine.steps import build_database as steps_build_database
+
+    return steps_build_database(settings, strict=strict)

@@ -1,0 +1,146 @@
+"""A build's inputs: the files of the site's folders, and a fingerprint of all else shaping the output."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import stat
+from pathlib import Path
+
+from generator.engine.state import ParseMemo, Scanned, scan_tree
+from generator.settings import Settings
+from generator.support.timings import timed
+
+# shares.SHARES_FILE, shares.SECRET_FILE, published.RECORD_FILE (named here so that a build
+# with nothing to do does not import those modules; a test keeps the names in step).
+DATA_FILES = ("shares.yaml", "secret.key", "published-slugs.txt")
+
+
+class Inputs:
+    """The build's input files and what else decides the output (settings, code)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        assert settings.content_dir and settings.templates_dir and settings.data_dir
+        self.roots = {"content": settings.content_dir, "templates": settings.templates_dir,
+                      "sources": settings.data_dir / "sources"}
+        if settings.override_dir is not None:
+            self.roots["overrides"] = settings.override_dir
+        self.fingerprint = fingerprint(settings)
+
+    def data_files(self) -> list[Path]:
+        """Inputs kept in data/ beside the sources: share records, secret, published URLs."""
+        assert self.settings.data_dir is not None
+        return [self.settings.data_dir / name for name in DATA_FILES]
+
+    @timed("scan")
+    def scan(self, memo: ParseMemo | None = None) -> dict[str, Scanned]:
+        """Every input file with its stat. A process that builds again and again (the dev
+        server) keeps the last scan in `memo`; when a file watcher told it which paths may
+        have changed since (`memo.hints`), only those are looked at again."""
+        folders = tuple(map(str, self.roots.values()))
+        if memo is not None and memo.files is not None and memo.hints is not None \
+                and memo.folders == folders:
+            files = dict(memo.files)
+            for path in memo.hints:
+                self._restat(files, path)
+        else:
+            files = {}
+            for root in self.roots.values():
+                files.update(scan_tree(root, absolute=True))
+            if memo is not None:
+                memo.full_scans += 1
+        for path in self.data_files():
+            self.rescan(files, path)
+        if memo is not None:
+            memo.files, memo.folders, memo.hints = files, folders, None
+        return files
+
+    def _restat(self, files: dict[str, Scanned], path: str) -> None:
+        """Note one path as a full scan would: a file under an input folder, none of its
+        names hidden. A folder is not looked into: the watcher asks for a full scan when
+        one is created, moved or deleted."""
+        for root in self.roots.values():
+            prefix = str(root) + os.sep
+            if path.startswith(prefix):
+                if any(name.startswith(".") for name in path[len(prefix):].split(os.sep)):
+                    return
+                try:
+                    st = os.lstat(path)
+                except OSError:
+                    files.pop(path, None)
+                    return
+                if not stat.S_ISDIR(st.st_mode):
+                    files[path] = Scanned(st.st_mtime_ns, st.st_size)
+                return
+
+    @staticmethod
+    def rescan(files: dict[str, Scanned], path: Path) -> None:
+        """Note one file as it is now (used after the build itself rewrote it)."""
+        try:
+            st = path.stat()
+        except OSError:
+            files.pop(str(path), None)
+            return
+        files[str(path)] = Scanned(st.st_mtime_ns, st.st_size)
+
+    def kind(self, path: str) -> str | None:
+        """What an input path is: item, menu, curator, log, payload, template, override."""
+        if path in {str(p) for p in self.data_files()}:
+            return "data"
+        for name, root in self.roots.items():
+            prefix = str(root) + os.sep
+            if path.startswith(prefix):
+                rel = path[len(prefix):].split(os.sep)
+                if name == "content":
+                    return {"items": "item", "menus": "menu", "curators": "curator",
+                            "logs": "log"}.get(rel[0], "content")
+                return {"sources": "payload", "templates": "template",
+                        "overrides": "override"}[name]
+        return None
+
+    def template_names(self, path: str) -> set[str]:
+        """The names a template file answers to when looked up."""
+        kind = self.kind(path)
+        root = self.roots["templates" if kind == "template" else "overrides"]
+        rel = Path(path).relative_to(root).as_posix()
+        return {rel, f"default:{rel}"} if kind == "template" else {rel}
+
+    def display(self, path: str) -> str:
+        try:
+            return str(Path(path).relative_to(self.settings.root))  # type: ignore[arg-type]
+        except ValueError:
+            return path
+
+
+def fingerprint(settings: Settings) -> str:
+    """Everything besides input files that shapes the output: settings, code, libraries."""
+    import importlib.util
+
+    h = hashlib.blake2b(digest_size=16)
+    values = {k: str(v) for k, v in vars(settings).items() if k != "build_time"}
+    h.update(json.dumps(values, sort_keys=True).encode())
+    # Library versions, without importing them: where each is installed and its stat.
+    for name in ("jinja2", "markdown", "nh3", "yaml", "sqlite_utils", "markupsafe"):
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec and spec.origin else ""
+        stat = os.stat(origin) if origin and os.path.exists(origin) else None
+        h.update(f"{name}:{origin}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}"
+                 .encode())
+    h.update(hashlib.sha256(os.environ.get("OMAKASE_SHARE_SECRET", "").strip().encode()).digest())
+    h.update(_code_digest())
+    return h.hexdigest()
+
+
+@functools.cache
+def _code_digest() -> bytes:
+    """The digest of the generator's sources, read once per process: the code a process
+    runs is the code it imported, so a dev server that keeps running after its sources were
+    edited must not record builds as made by the new code."""
+    h = hashlib.blake2b(digest_size=16)
+    package = Path(__file__).resolve().parents[1]  # generator/
+    for source in sorted(package.rglob("*.py")):
+        h.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
+    return h.digest()

@@ -1,0 +1,30 @@
+"""What a build tells its caller: the report at its end, and the moment an edit's pages are ready."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.errors import Problem
+
+
+@dataclass
+class BuildReport:
+    pages: int = 0
+    items: int = 0
+    menus: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+    mode: str = "full"  # full | incremental | unchanged
+    rendered: int = 0
+    written: int = 0
+    removed: int = 0
+    timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds (timings.py)
+    marks: dict[str, float] = field(default_factory=dict)  # moment -> seconds since the start
+
+
+PagesReady = Callable[[Path, list[str]], None]
+"""Told, during an incremental build, where the new tree is and which of its files (relative
+paths) the build rewrote, once the pages are there and before the search bundles and the
+open-data copy are brought up to date and the tree is published."""

@@ -1,0 +1,1 @@
+"""The development server: serve output/, rebuild when sources change, reload open tabs."""

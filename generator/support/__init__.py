@@ -1,0 +1,1 @@
+"""Cross-cutting machinery of a run: child processes, progress output, phase timings."""
