@@ -45,8 +45,11 @@ def checkout(rev: str | None, into: Path) -> Path:
     """The code of `rev` (a detached worktree), or the working tree itself when rev is None."""
     if rev is None:
         return PROJECT
-    subprocess.run(["git", "-C", str(PROJECT), "worktree", "add", "--detach", "--force", str(into), rev],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(PROJECT), "worktree", "add", "--detach", "--force", str(into), rev],
+        check=True,
+        capture_output=True,
+    )
     return into
 
 
@@ -55,8 +58,12 @@ def prepare_site(code: Path, content: Path, data: Path | None, dest: Path) -> Pa
     shutil.copytree(content, dest / "content", copy_function=shutil.copy)
     shutil.copytree(code / "templates", dest / "templates", copy_function=shutil.copy)
     if data is not None:
-        shutil.copytree(data, dest / "data", copy_function=shutil.copy,
-                        ignore=shutil.ignore_patterns("*.sqlite*", "secret.key", "*.tmp", ".*"))
+        shutil.copytree(
+            data,
+            dest / "data",
+            copy_function=shutil.copy,
+            ignore=shutil.ignore_patterns("*.sqlite*", "secret.key", "*.tmp", ".*"),
+        )
     (dest / "data").mkdir(exist_ok=True)
     return dest
 
@@ -64,8 +71,14 @@ def prepare_site(code: Path, content: Path, data: Path | None, dest: Path) -> Pa
 def build(code: Path, site: Path) -> None:
     """One cold build of `site` with the package found in `code`."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "CI": "true", "PYTHONPATH": str(code)}
-    done = subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(site)],
-                          cwd=site, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--root", str(site)],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise SystemExit(f"build with {code} failed:\n{done.stdout}\n{done.stderr}")
 
@@ -95,15 +108,19 @@ def compare(base: str, head: str | None, site: str, items: int) -> list[str]:
             build(code, target)
             sides.append(manifest(target))
             if rev is not None:
-                subprocess.run(["git", "-C", str(PROJECT), "worktree", "remove", "--force", str(code)],
-                               check=False, capture_output=True)
+                subprocess.run(
+                    ["git", "-C", str(PROJECT), "worktree", "remove", "--force", str(code)],
+                    check=False,
+                    capture_output=True,
+                )
         print(f"{len(sides[0])} files built by {base}, {len(sides[1])} by {head or 'the working tree'}")
         return differences(*sides)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("base", help="git revision to compare against")
     parser.add_argument("head", nargs="?", default=None, help="git revision (default: the working tree)")
     parser.add_argument("--site", choices=("sample", "bench"), default="sample")

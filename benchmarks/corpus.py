@@ -37,8 +37,10 @@ def catalogue_path(tools: Path | None = None) -> Path:
     try:
         from bokeh_sampledata.movies_data import movie_path
     except ImportError as exc:  # a bench-only dependency
-        raise SystemExit("the benchmark needs `bokeh-sampledata`: run `make bench`, or "
-                         "pip install bokeh-sampledata and pass --tools") from exc
+        raise SystemExit(
+            "the benchmark needs `bokeh-sampledata`: run `make bench`, or "
+            "pip install bokeh-sampledata and pass --tools"
+        ) from exc
     return Path(movie_path)
 
 
@@ -69,14 +71,37 @@ def real_films(tools: Path | None = None) -> Iterator[Film]:
         SELECT o.Title, o.Year, o.Released, o.Genre, o.Director, o."Cast", o.Runtime,
                o.Language, o.Country, o.imdbID, coalesce(t.Consensus, ''), o.Rating
         FROM omdb o LEFT JOIN tomatoes t ON t.ID = o.ID ORDER BY o.ID""")
-    for title, year, released, genre, director, cast, runtime, language, country, imdb, \
-            consensus, rating in rows:
+    for (
+        title,
+        year,
+        released,
+        genre,
+        director,
+        cast,
+        runtime,
+        language,
+        country,
+        imdb,
+        consensus,
+        rating,
+    ) in rows:
         if not title or not imdb or not slugify(title):
             continue
-        yield Film("", title, year, released if released and len(released) == 10 else None,
-                   _split(genre), _split(director), _split(cast)[:8],
-                   int(runtime) if runtime else None, _split(language), _split(country),
-                   imdb, consensus or "", rating)
+        yield Film(
+            "",
+            title,
+            year,
+            released if released and len(released) == 10 else None,
+            _split(genre),
+            _split(director),
+            _split(cast)[:8],
+            int(runtime) if runtime else None,
+            _split(language),
+            _split(country),
+            imdb,
+            consensus or "",
+            rating,
+        )
 
 
 def synthetic_films(pool: list[Film], count: int, rng: random.Random) -> Iterator[Film]:
@@ -85,10 +110,21 @@ def synthetic_films(pool: list[Film], count: int, rng: random.Random) -> Iterato
         a, b = rng.choice(pool), rng.choice(pool)
         year = 1940 + rng.randrange(75)
         day = f"{year}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
-        yield Film("", f"{a.title.split(':')[0]} {n + 1}", year, day,
-                   sorted(set(a.genres + b.genres[:1])), a.directors, (b.cast + a.cast)[:8],
-                   a.runtime or 95, a.languages, b.countries, f"syn{n + 1:07d}", a.consensus,
-                   None)
+        yield Film(
+            "",
+            f"{a.title.split(':')[0]} {n + 1}",
+            year,
+            day,
+            sorted(set(a.genres + b.genres[:1])),
+            a.directors,
+            (b.cast + a.cast)[:8],
+            a.runtime or 95,
+            a.languages,
+            b.countries,
+            f"syn{n + 1:07d}",
+            a.consensus,
+            None,
+        )
 
 
 def _y(value: object) -> str:
@@ -101,30 +137,43 @@ def item_text(film: Film) -> str:
     if film.released:
         lines.append(f"release_date: {film.released}")
     elif film.year:
-        lines.append(f"release_date: \"{film.year}\"")
+        lines.append(f'release_date: "{film.year}"')
     lines.append(f"directors: {_y(film.directors)}")
     if film.runtime:
         lines.append(f"runtime_minutes: {film.runtime}")
-    lines += [f"cast: {_y(film.cast)}", f"countries: {_y(film.countries)}",
-              "metadata:", f"  genres: {_y(film.genres)}", f"  languages: {_y(film.languages)}"]
+    lines += [
+        f"cast: {_y(film.cast)}",
+        f"countries: {_y(film.countries)}",
+        "metadata:",
+        f"  genres: {_y(film.genres)}",
+        f"  languages: {_y(film.languages)}",
+    ]
     if film.rating:
         lines.append(f"  certificate: {_y(film.rating)}")
     tags = [slugify(g) for g in film.genres if slugify(g)]
     lines.append(f"tags: {_y(tags)}")
     if not film.imdb.startswith("syn"):
-        lines += ["sources:", "  - source: imdb", f"    id: {film.imdb}",
-                  f"    url: https://www.imdb.com/title/{film.imdb}/"]
+        lines += [
+            "sources:",
+            "  - source: imdb",
+            f"    id: {film.imdb}",
+            f"    url: https://www.imdb.com/title/{film.imdb}/",
+        ]
     lines.append("---")
     who = ", ".join(film.directors) or "an uncredited director"
-    body = [f"A {', '.join(g.lower() for g in film.genres) or 'feature'} film from "
-            f"{film.year or 'an unknown year'}, directed by {who}."]
+    body = [
+        f"A {', '.join(g.lower() for g in film.genres) or 'feature'} film from "
+        f"{film.year or 'an unknown year'}, directed by {who}."
+    ]
     if film.cast:
         body.append(f"It stars {', '.join(film.cast[:4])}.")
     if film.consensus:
         body.append(f"\n> {film.consensus}")
-    body.append(f"\nRunning time: *{film.runtime or 'unknown'} minutes*. "
-                f"Languages: {', '.join(film.languages) or 'unknown'}. "
-                f"Made in {', '.join(film.countries) or 'an unknown country'}.")
+    body.append(
+        f"\nRunning time: *{film.runtime or 'unknown'} minutes*. "
+        f"Languages: {', '.join(film.languages) or 'unknown'}. "
+        f"Made in {', '.join(film.countries) or 'an unknown country'}."
+    )
     return "\n".join(lines) + "\n" + "\n".join(body) + "\n"
 
 
@@ -137,8 +186,7 @@ class Corpus:
     menu_paths: list[Path]
 
 
-def generate(root: Path, items: int = 10_000, menus: int | None = None,
-             tools: Path | None = None) -> Corpus:
+def generate(root: Path, items: int = 10_000, menus: int | None = None, tools: Path | None = None) -> Corpus:
     """Write a complete site under `root` (content/ only; templates are the project's)."""
     rng = random.Random(SEED)
     menus = menus if menus is not None else max(1000, items // 10)
@@ -178,7 +226,8 @@ def generate(root: Path, items: int = 10_000, menus: int | None = None,
         (content / "curators" / f"{handle}.yaml").write_text(
             f"handle: {handle}\nname: {_y('Curator ' + handle[-2:])}\n"
             f"bio: {_y('Watches everything twice. Menu number ' + handle[-2:] + '.')}\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
 
     # A few films are on very many menus (a Zipf-like pick), as real favourites are.
     weights = [1.0 / (rank + 1) ** 0.9 for rank in range(len(films))]
@@ -205,18 +254,23 @@ def generate(root: Path, items: int = 10_000, menus: int | None = None,
                 chosen.append(ref)
                 picks.append(ref)
             courses.append((c, picks))
-        lines = ["---", f"title: {_y('Menu ' + str(m + 1) + ': ' + rng.choice(pool).title)}",
-                 f"curator: {curator}",
-                 f"status: {'draft' if m % 25 == 24 else 'published'}",
-                 f"published: 20{10 + m % 16:02d}-{1 + m % 12:02d}-{1 + m % 28:02d}",
-                 f"tags: {_y(sorted({slugify(g) for g in rng.choice(pool).genres} - {''}))}"]
+        lines = [
+            "---",
+            f"title: {_y('Menu ' + str(m + 1) + ': ' + rng.choice(pool).title)}",
+            f"curator: {curator}",
+            f"status: {'draft' if m % 25 == 24 else 'published'}",
+            f"published: 20{10 + m % 16:02d}-{1 + m % 12:02d}-{1 + m % 28:02d}",
+            f"tags: {_y(sorted({slugify(g) for g in rng.choice(pool).genres} - {''}))}",
+        ]
         if slugs and rng.random() < 0.2:
             lines.append(f"forked_from: {rng.choice(slugs[-50:])}")
         lines.append("courses:")
         for c, picks in courses:
-            lines += [f"  - title: Course {c + 1}",
-                      f"    intent: {_y('Start with ' + picks[0].split('/')[1].replace('-', ' ') + '.')}",
-                      "    items:"]
+            lines += [
+                f"  - title: Course {c + 1}",
+                f"    intent: {_y('Start with ' + picks[0].split('/')[1].replace('-', ' ') + '.')}",
+                "    items:",
+            ]
             for ref in picks:
                 note = "Why " + ref.split("/")[1].replace("-", " ") + " here: *timing*."
                 lines += [f"      - item: {ref}", f"        note: {_y(note)}"]
@@ -226,8 +280,9 @@ def generate(root: Path, items: int = 10_000, menus: int | None = None,
             story = f"One answers the other, {rng.randint(1, 99)} years apart."
             lines += [f"  - from: {a}", f"    to: {b}", f"    narrative: {_y(story)}"]
         lines.append("---")
-        lines.append(f"An introduction to menu {m + 1}, written for people who like "
-                     f"{rng.choice(pool).title}.\n")
+        lines.append(
+            f"An introduction to menu {m + 1}, written for people who like {rng.choice(pool).title}.\n"
+        )
         path = content / "menus" / f"{slug}.md"
         path.write_text("\n".join(lines), encoding="utf-8")
         paths.append(path)
@@ -237,12 +292,20 @@ def generate(root: Path, items: int = 10_000, menus: int | None = None,
         lines = [f"curator: {handle}", "states:"]
         logged = rng.sample(refs, 60)
         for ref in logged:
-            lines += [f"  - item: {ref}", f"    status: {rng.choice(['finished', 'want', 'in_progress'])}",
-                      f"    rating: {rng.randint(0, 10)}", f"    favorite: {str(rng.random() < 0.1).lower()}"]
+            lines += [
+                f"  - item: {ref}",
+                f"    status: {rng.choice(['finished', 'want', 'in_progress'])}",
+                f"    rating: {rng.randint(0, 10)}",
+                f"    favorite: {str(rng.random() < 0.1).lower()}",
+            ]
         lines.append("entries:")
         for n, ref in enumerate(logged[:40]):
-            lines += [f"  - item: {ref}", "    kind: finished",
-                      f"    date: 2025-{1 + n % 12:02d}-{1 + n % 28:02d}", f"    minutes: {60 + n}"]
+            lines += [
+                f"  - item: {ref}",
+                "    kind: finished",
+                f"    date: 2025-{1 + n % 12:02d}-{1 + n % 28:02d}",
+                f"    minutes: {60 + n}",
+            ]
         (content / "logs" / f"{handle}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     popular = max(counts, key=lambda r: (counts[r], r))
     return Corpus(len(films), menus, len(handles), popular, paths)

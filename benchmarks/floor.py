@@ -15,8 +15,7 @@ from generator.site import search
 
 def index_documents(documents: Path, out: Path) -> int:
     """Index every bundle folder of `documents` into `out`; returns how many there were."""
-    folders = sorted(p for p in documents.iterdir()
-                     if p.is_dir() and p.name.split("-")[0] == search.BUNDLE)
+    folders = sorted(p for p in documents.iterdir() if p.is_dir() and p.name.split("-")[0] == search.BUNDLE)
     search.index_folders([(folder, out / folder.name) for folder in folders])
     return len(folders)
 

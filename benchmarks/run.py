@@ -76,15 +76,13 @@ class Scenario:
         names: dict[str, None] = {}
         for sample in self.samples:
             names.update(dict.fromkeys(sample.phases))
-        return {name: statistics.median(s.phases.get(name, 0.0) for s in self.samples)
-                for name in names}
+        return {name: statistics.median(s.phases.get(name, 0.0) for s in self.samples) for name in names}
 
 
 def timed(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Sample:
     """Run a command to completion: wall time and peak RSS (largest process, workers included)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env=env, cwd=cwd)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=cwd)
     assert proc.stdout is not None
     output = proc.stdout.read().decode("utf-8", "replace")
     _, status, usage = os.wait4(proc.pid, 0)
@@ -100,10 +98,14 @@ class _Server:
 
     def __init__(self, site: Path, env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "generator", "serve", "--root", str(site), "--port", "0",
-             "--timings"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True,
+            [sys.executable, "-m", "generator", "serve", "--root", str(site), "--port", "0", "--timings"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
             # stopped with Ctrl-C's signal, also when the bench itself runs in the background
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
         self.lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -142,8 +144,9 @@ class _Server:
             self.proc.wait()
 
 
-def serve_edits(site: Path, env: dict[str, str], edits: list[Callable[[int], None]],
-                runs: int) -> list[list[Sample]]:
+def serve_edits(
+    site: Path, env: dict[str, str], edits: list[Callable[[int], None]], runs: int
+) -> list[list[Sample]]:
     """Samples of the dev server's rebuild after each kind of edit: from the moment the file
     is saved until the server reports the build done (watching and the server's wait for a
     burst of saves to settle included: 0.01 s once the saved file is closed). Each edit is
@@ -159,9 +162,13 @@ def serve_edits(site: Path, env: dict[str, str], edits: list[Callable[[int], Non
                 started = time.perf_counter()
                 edit(3000 + n)
                 lines, done = server.until("Built ")
-                kept.append(Sample(done - started, server.peak_rss_mib(),
-                                   "\n".join(line for line in lines
-                                             if not line.startswith(("Watching", "Serving")))))
+                kept.append(
+                    Sample(
+                        done - started,
+                        server.peak_rss_mib(),
+                        "\n".join(line for line in lines if not line.startswith(("Watching", "Serving"))),
+                    )
+                )
         return samples
     finally:
         server.stop()
@@ -194,12 +201,12 @@ def hugo_binary(tools: Path | None = None) -> Path | None:
 
 HUGO_LAYOUTS = {
     "baseof.html": '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-                   '<title>{{ .Title }}</title></head>\n<body><main>{{ block "main" . }}{{ end }}'
-                   '</main></body></html>\n',
+    '<title>{{ .Title }}</title></head>\n<body><main>{{ block "main" . }}{{ end }}'
+    "</main></body></html>\n",
     "single.html": '{{ define "main" }}<article><h1>{{ .Title }}</h1>\n<p>{{ .Params.directors }}'
-                   '</p>\n{{ .Content }}</article>{{ end }}\n',
+    "</p>\n{{ .Content }}</article>{{ end }}\n",
     "list.html": '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range first 20 .Pages }}'
-                 '<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n',
+    '<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n',
 }
 
 
@@ -212,7 +219,8 @@ def hugo_site(root: Path, site: Path, pages: int) -> None:
     (root / "layouts").mkdir()
     (root / "hugo.toml").write_text(
         'baseURL = "https://example.org/"\ntitle = "Bench"\n'
-        'disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]\n')
+        'disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]\n'
+    )
     for name, text in HUGO_LAYOUTS.items():
         (root / "layouts" / name).write_text(text)
     sources = sorted((site / "content/items/movie").glob("*.md"))
@@ -234,7 +242,7 @@ def clean_build(site: Path) -> None:
 def edit_menu(path: Path, n: int) -> None:
     text = path.read_text(encoding="utf-8")
     text = text.rstrip("\n") + f"\nEdited again, pass {n}.\n"
-    text = text.replace("note: \"Why ", f"note: \"({n}) Why ", 1)
+    text = text.replace('note: "Why ', f'note: "({n}) Why ', 1)
     path.write_text(text, encoding="utf-8")
 
 
@@ -243,36 +251,47 @@ def edit_item(path: Path, n: int) -> None:
     path.write_text(text.rstrip("\n") + f"\n\nA curator's note, pass {n}.\n", encoding="utf-8")
 
 
-def run(workdir: Path, items: int, menus: int | None, runs: int, with_hugo: bool,
-        tools: Path | None = None) -> tuple[list[Scenario], Corpus, int]:
+def run(
+    workdir: Path, items: int, menus: int | None, runs: int, with_hugo: bool, tools: Path | None = None
+) -> tuple[list[Scenario], Corpus, int]:
     site = workdir / "site"
     if site.exists():
         shutil.rmtree(site)
     started = time.perf_counter()
     corpus = generate(site, items=items, menus=menus, tools=tools)
     shutil.copytree(PROJECT / "templates", site / "templates")
-    print(f"corpus: {corpus.items} items, {corpus.menus} menus, {corpus.curators} curators "
-          f"in {time.perf_counter() - started:.1f}s; most served item: {corpus.popular}",
-          flush=True)
+    print(
+        f"corpus: {corpus.items} items, {corpus.menus} menus, {corpus.curators} curators "
+        f"in {time.perf_counter() - started:.1f}s; most served item: {corpus.popular}",
+        flush=True,
+    )
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1795651200", "CI": "true"}
     # Time what a curator's machine runs: Python's compiled modules cached, not compiled
     # again by every command because the shell that started the bench said not to keep them.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     menu_path = corpus.menu_paths[len(corpus.menu_paths) // 2]
     item_path = site / "content/items" / f"{corpus.popular}.md"
-    s = {name: Scenario(name, note) for name, note in (
-        ("cold", "full build from nothing (no database, no output, no state)"),
-        ("noop", "rebuild with nothing changed"),
-        ("first-edit", "one menu edited, first build after a cold one (creates the second output tree)"),
-        ("menu-edit", "one menu edited (intro and one note)"),
-        ("item-edit", f"the item on the most menus edited ({corpus.popular})"),
-        ("serve-menu-edit", "omakase serve: one menu edited, from the save until the server's "
-                            "rebuild is done"),
-        ("serve-item-edit", "omakase serve: the item on the most menus edited, likewise"),
-        ("pagefind", "Pagefind alone, indexing the cold build's search documents as the build "
-                     "does: part of every cold build, whatever renders the pages"),
-        ("hugo", "Hugo, same page count, plain Markdown pages of comparable size, cold"),
-    )}
+    s = {
+        name: Scenario(name, note)
+        for name, note in (
+            ("cold", "full build from nothing (no database, no output, no state)"),
+            ("noop", "rebuild with nothing changed"),
+            ("first-edit", "one menu edited, first build after a cold one (creates the second output tree)"),
+            ("menu-edit", "one menu edited (intro and one note)"),
+            ("item-edit", f"the item on the most menus edited ({corpus.popular})"),
+            (
+                "serve-menu-edit",
+                "omakase serve: one menu edited, from the save until the server's rebuild is done",
+            ),
+            ("serve-item-edit", "omakase serve: the item on the most menus edited, likewise"),
+            (
+                "pagefind",
+                "Pagefind alone, indexing the cold build's search documents as the build "
+                "does: part of every cold build, whatever renders the pages",
+            ),
+            ("hugo", "Hugo, same page count, plain Markdown pages of comparable size, cold"),
+        )
+    }
     pages = 0
     for n in range(runs):
         clean_build(site)
@@ -287,12 +306,22 @@ def run(workdir: Path, items: int, menus: int | None, runs: int, with_hugo: bool
         s["menu-edit"].samples.append(timed(omakase(site), env))
         edit_item(item_path, n)
         s["item-edit"].samples.append(timed(omakase(site), env))
-        print(f"run {n + 1}/{runs}: " + ", ".join(
-            f"{k} {v.samples[-1].seconds:.2f}s" for k, v in s.items() if v.samples), flush=True)
+        print(
+            f"run {n + 1}/{runs}: "
+            + ", ".join(f"{k} {v.samples[-1].seconds:.2f}s" for k, v in s.items() if v.samples),
+            flush=True,
+        )
     s["serve-menu-edit"].samples, s["serve-item-edit"].samples = serve_edits(
-        site, env, [lambda n: edit_menu(menu_path, n), lambda n: edit_item(item_path, n)], runs)
-    print("serve: " + ", ".join(f"{k} {statistics.median(x.seconds for x in s[k].samples):.2f}s"
-                                for k in ("serve-menu-edit", "serve-item-edit")), flush=True)
+        site, env, [lambda n: edit_menu(menu_path, n), lambda n: edit_item(item_path, n)], runs
+    )
+    print(
+        "serve: "
+        + ", ".join(
+            f"{k} {statistics.median(x.seconds for x in s[k].samples):.2f}s"
+            for k in ("serve-menu-edit", "serve-item-edit")
+        ),
+        flush=True,
+    )
     binary = hugo_binary(tools) if with_hugo else None
     if binary is not None:
         hugo_root = workdir / "hugo"
@@ -302,8 +331,9 @@ def run(workdir: Path, items: int, menus: int | None, runs: int, with_hugo: bool
                 path = hugo_root / leftover
                 if path.is_dir():
                     shutil.rmtree(path)
-            s["hugo"].samples.append(timed([str(binary), "--quiet", "-s", str(hugo_root),
-                                            "-d", str(hugo_root / "public")]))
+            s["hugo"].samples.append(
+                timed([str(binary), "--quiet", "-s", str(hugo_root), "-d", str(hugo_root / "public")])
+            )
     return [v for v in s.values() if v.samples], corpus, pages
 
 
@@ -316,26 +346,32 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
+    return (
+        f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
 
 
 def table(scenarios: list[Scenario], runs: int) -> str:
     hugo = next((s for s in scenarios if s.name == "hugo"), None)
-    lines = ["| scenario | median s | min s | max s | pages written s | peak RSS MiB | ÷ Hugo cold "
-             "| what |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| scenario | median s | min s | max s | pages written s | peak RSS MiB | ÷ Hugo cold | what |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for s in scenarios:
         times = [x.seconds for x in s.samples]
         ratio = f"{s.median / hugo.median:.2f}×" if hugo else "–"
         written = [w for w in (x.pages_written for x in s.samples) if w is not None]
         at = f"{statistics.median(written):.3f}" if written else "–"
-        lines.append(f"| {s.name} | {s.median:.3f} | {min(times):.3f} | {max(times):.3f} | {at} | "
-                     f"{s.rss:.0f} | {ratio} | {s.note} |")
+        lines.append(
+            f"| {s.name} | {s.median:.3f} | {min(times):.3f} | {max(times):.3f} | {at} | "
+            f"{s.rss:.0f} | {ratio} | {s.note} |"
+        )
     return "\n".join(lines) + (
         f"\n\nMedians of {runs} run(s); wall time of the whole command. *Pages written*: from "
         "the command's start until every changed page is in the new output tree, before the "
-        "search bundles and the open-data copy are brought up to date and the tree is swapped in.")
+        "search bundles and the open-data copy are brought up to date and the tree is swapped in."
+    )
 
 
 def phase_table(scenarios: list[Scenario]) -> str:
@@ -348,10 +384,11 @@ def phase_table(scenarios: list[Scenario]) -> str:
     for phases in medians.values():
         names.update(dict.fromkeys(phases))
     names.pop("other", None)
-    lines = ["| phase | " + " | ".join(s.name for s in shown) + " |",
-             "|---|" + "---:|" * len(shown)]
+    lines = ["| phase | " + " | ".join(s.name for s in shown) + " |", "|---|" + "---:|" * len(shown)]
     for name in [*names, "other"]:
         cells = [f"{medians[s.name][name]:.3f}" if name in medians[s.name] else "–" for s in shown]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return ("\n".join(lines) + "\n\nMedian seconds per phase; `other` is start-up, planning and "
-            "what no phase covers.")
+    return (
+        "\n".join(lines) + "\n\nMedian seconds per phase; `other` is start-up, planning and "
+        "what no phase covers."
+    )

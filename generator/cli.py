@@ -19,8 +19,14 @@ def _print_settings(ctx: click.Context, _param: click.Parameter, value: bool) ->
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="omakase")
-@click.option("--help-settings", is_flag=True, expose_value=False, is_eager=True,
-              callback=_print_settings, help="Show every setting with its default and exit.")
+@click.option(
+    "--help-settings",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_settings,
+    help="Show every setting with its default and exit.",
+)
 def main() -> None:
     """Omakase: build a static site of curated menus of books, movies, games and music.
 

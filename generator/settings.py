@@ -18,9 +18,7 @@ class Settings:
     """Where the site lives and how it is built. Paths are absolute after `resolve()`."""
 
     root: Path = field(default=Path("."), metadata=_meta("The site's root folder."))
-    content_dir: Path | None = field(
-        default=None, metadata=_meta("Content files (default: ROOT/content).")
-    )
+    content_dir: Path | None = field(default=None, metadata=_meta("Content files (default: ROOT/content)."))
     templates_dir: Path | None = field(
         default=None, metadata=_meta("Templates and static assets (default: ROOT/templates).")
     )
@@ -50,8 +48,11 @@ class Settings:
         default=180, metadata=_meta("Availability older than this many days is a warning.")
     )
     watch_regions: str = field(
-        default="", metadata=_meta("Regions (comma-separated, e.g. US,GB) whose TMDB watch "
-                                   "providers become availability rows; empty keeps all.")
+        default="",
+        metadata=_meta(
+            "Regions (comma-separated, e.g. US,GB) whose TMDB watch "
+            "providers become availability rows; empty keeps all."
+        ),
     )
     max_file_bytes: int = field(
         default=1_000_000, metadata=_meta("Content files larger than this are refused.")
@@ -102,8 +103,13 @@ def build_clock(root: Path | None = None) -> datetime:
 
 def _last_commit_time(root: Path) -> datetime | None:
     try:
-        done = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%ct"],
-                              capture_output=True, text=True, timeout=10, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(root), "log", "-1", "--format=%ct"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     stamp = done.stdout.strip()

@@ -18,9 +18,16 @@ NODE_MODULES = PROJECT / ".ci" / "node" / "node_modules"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def require(*paths: Path) -> None:
@@ -63,10 +70,9 @@ def chromium_context(**options: object) -> Iterator[object]:
     try:
         with sync_api.sync_playwright() as p:
             context = p.chromium.launch_persistent_context(
-                profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-                **options)
-            context.route(lambda url: not url.startswith("http://127.0.0.1"),
-                          lambda route: route.abort())
+                profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, **options
+            )
+            context.route(lambda url: not url.startswith("http://127.0.0.1"), lambda route: route.abort())
             try:
                 yield context
             finally:

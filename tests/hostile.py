@@ -29,7 +29,7 @@ REFUSED_URLS = (
     "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
     "vbscript:msgbox(1)",
     "//evil.example/omxss",
-    "https://example.org/\"onmouseover=\"alert(1)",
+    'https://example.org/"onmouseover="alert(1)',
     "https://example.org/<script>",
     "file:///etc/passwd",
 )
@@ -47,12 +47,23 @@ def _front(data: dict, body: str) -> str:
 def _item(kind: str, v: str, n: int) -> dict:
     url = HOSTILE_URLS[n % len(HOSTILE_URLS)]
     data: dict = {
-        "title": v, "release_date": "1999-01-02", "cover_image_url": url, "canonical_url": url,
+        "title": v,
+        "release_date": "1999-01-02",
+        "cover_image_url": url,
+        "canonical_url": url,
         "tags": [v, f"plain {n}"],
         "metadata": {"genres": [v], "languages": [v], "note": v, v: v},
         "sources": [{"source": "wikidata", "id": f"{kind} {n} {v}", "url": url}],
-        "availability": [{"provider": v, "region": v, "format": "stream", "status": "available",
-                          "url": url, "last_checked": "2026-11-01"}],
+        "availability": [
+            {
+                "provider": v,
+                "region": v,
+                "format": "stream",
+                "status": "available",
+                "url": url,
+                "last_checked": "2026-11-01",
+            }
+        ],
     }
     if kind == "book":
         data |= {"authors": [v], "isbn": v, "pages": 10, "publisher": v}
@@ -61,8 +72,12 @@ def _item(kind: str, v: str, n: int) -> dict:
     elif kind == "game":
         data |= {"platforms": [v], "developers": [v], "publishers": [v]}
     else:
-        data |= {"artists": [v], "label": v, "duration_minutes": 40,
-                 "tracks": [{"title": v, "duration_seconds": 60}]}
+        data |= {
+            "artists": [v],
+            "label": v,
+            "duration_minutes": 40,
+            "tracks": [{"title": v, "duration_seconds": 60}],
+        }
     return data
 
 
@@ -73,37 +88,59 @@ def make_hostile_site(root: Path, *, with_templates: bool = True) -> Path:
     files: dict[str, str] = {}
     for n, v in enumerate(vectors()):
         handle = f"c{n}"
-        files[f"content/curators/{handle}.yaml"] = yaml.safe_dump({
-            "handle": handle, "name": v, "bio": v, "url": HOSTILE_URLS[n % len(HOSTILE_URLS)],
-            "email": f"{handle}-{MARKER}@example.org"}, allow_unicode=True)
+        files[f"content/curators/{handle}.yaml"] = yaml.safe_dump(
+            {
+                "handle": handle,
+                "name": v,
+                "bio": v,
+                "url": HOSTILE_URLS[n % len(HOSTILE_URLS)],
+                "email": f"{handle}-{MARKER}@example.org",
+            },
+            allow_unicode=True,
+        )
         refs = []
         for kind in kinds:
             slug = f"{kind}-{n}"
             refs.append(f"{kind}/{slug}")
             files[f"content/items/{kind}/{slug}.md"] = _front(_item(kind, v, n), v)
         menu: dict = {
-            "title": v, "curator": handle, "status": "draft" if n % 5 == 4 else "published",
-            "published": "2026-10-02", "tags": [v, "hostile"],
+            "title": v,
+            "curator": handle,
+            "status": "draft" if n % 5 == 4 else "published",
+            "published": "2026-10-02",
+            "tags": [v, "hostile"],
         }
         if n > 0:
             menu["forked_from"] = f"menu-{n - 1}"
         menu["courses"] = [
-            {"title": v, "intent": v, "items": [{"item": refs[0], "note": v},
-                                                 {"item": refs[1], "note": v}]},
-            {"title": v, "intent": v, "items": [{"item": refs[2], "note": v},
-                                                 {"item": refs[3], "note": v}]},
+            {"title": v, "intent": v, "items": [{"item": refs[0], "note": v}, {"item": refs[1], "note": v}]},
+            {"title": v, "intent": v, "items": [{"item": refs[2], "note": v}, {"item": refs[3], "note": v}]},
         ]
-        menu["pairings"] = [{"from": refs[0], "to": refs[2], "narrative": v},
-                            {"from": refs[1], "to": refs[3], "narrative": v}]
+        menu["pairings"] = [
+            {"from": refs[0], "to": refs[2], "narrative": v},
+            {"from": refs[1], "to": refs[3], "narrative": v},
+        ]
         files[f"content/menus/menu-{n}.md"] = _front(menu, v + "\n\n" + v)
-        files[f"content/logs/{handle}.yaml"] = yaml.safe_dump({
-            "curator": handle,
-            "states": [{"item": refs[0], "status": "finished", "rating": 7, "favorite": True,
-                        "notes": v, "private_notes": v}],
-            "entries": [{"item": refs[0], "kind": "finished", "date": "2026-09-14", "note": v},
-                        {"item": refs[1], "kind": "note", "date": "2026-09-15", "note": v,
-                         "private": True}],
-        }, allow_unicode=True)
+        files[f"content/logs/{handle}.yaml"] = yaml.safe_dump(
+            {
+                "curator": handle,
+                "states": [
+                    {
+                        "item": refs[0],
+                        "status": "finished",
+                        "rating": 7,
+                        "favorite": True,
+                        "notes": v,
+                        "private_notes": v,
+                    }
+                ],
+                "entries": [
+                    {"item": refs[0], "kind": "finished", "date": "2026-09-14", "note": v},
+                    {"item": refs[1], "kind": "note", "date": "2026-09-15", "note": v, "private": True},
+                ],
+            },
+            allow_unicode=True,
+        )
     for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -45,7 +45,7 @@ class Site:
         if parts.scheme in ("http", "https"):
             if not link.startswith(self.base_url):
                 return None
-            path = "/" + link[len(self.base_url):].split("#")[0].split("?")[0]
+            path = "/" + link[len(self.base_url) :].split("#")[0].split("?")[0]
             target = self.root / unquote(path).lstrip("/")
         elif parts.scheme or link.startswith("//"):
             return None  # mailto:, tel:, data: …
@@ -53,8 +53,11 @@ class Site:
             if parts.path.startswith("/"):
                 return "root-relative link breaks when the site is opened from a folder"
             base = posixpath.dirname(source.relative_to(self.root).as_posix())
-            rel = posixpath.normpath(posixpath.join(base, unquote(parts.path))) if parts.path \
+            rel = (
+                posixpath.normpath(posixpath.join(base, unquote(parts.path)))
+                if parts.path
                 else source.relative_to(self.root).as_posix()
+            )
             if rel.startswith(".."):
                 return "points outside the site"
             target = self.root / rel
@@ -79,8 +82,9 @@ class Site:
 
 def page_links(page: Path) -> list[str]:
     tree = lhtml.parse(str(page))
-    links = tree.xpath("//a/@href | //area/@href | //link/@href | //img/@src | //script/@src"
-                       " | //source/@src | //iframe/@src")
+    links = tree.xpath(
+        "//a/@href | //area/@href | //link/@href | //img/@src | //script/@src | //source/@src | //iframe/@src"
+    )
     links += tree.xpath("//@*[name()='xlink:href']")
     return [str(link).strip() for link in links]
 
@@ -90,8 +94,9 @@ def xml_links(path: Path) -> list[str]:
     if root.tag == f"{SITEMAP}urlset":
         return [loc.text.strip() for loc in root.iter(f"{SITEMAP}loc") if loc.text]
     if root.tag == f"{ATOM}feed":
-        return [link.get("href", "") for link in root.iter(f"{ATOM}link")] + \
-               [uri.text.strip() for uri in root.iter(f"{ATOM}uri") if uri.text]
+        return [link.get("href", "") for link in root.iter(f"{ATOM}link")] + [
+            uri.text.strip() for uri in root.iter(f"{ATOM}uri") if uri.text
+        ]
     return []
 
 

@@ -27,8 +27,12 @@ def _paragraphs(text: str) -> list[str]:
 
 def private_values(content: Path) -> dict[str, set[str]]:
     """Every private value the content holds, by kind, read from the files themselves."""
-    found: dict[str, set[str]] = {"email": set(), "private_notes": set(),
-                                  "private entry": set(), "draft": set()}
+    found: dict[str, set[str]] = {
+        "email": set(),
+        "private_notes": set(),
+        "private entry": set(),
+        "draft": set(),
+    }
     for path in sorted((content / "curators").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for key in ("email", "password_hash", "password"):
@@ -116,11 +120,9 @@ def views(path: Path) -> list[str]:
     return [as_read(v) for v in out] + [normalise(v) for v in out]
 
 
-def leaks(output: Path, private: dict[str, set[str]],
-          skip: tuple[str, ...] = ()) -> list[str]:
+def leaks(output: Path, private: dict[str, set[str]], skip: tuple[str, ...] = ()) -> list[str]:
     """'file: kind value' for every private value found in any output file."""
-    wanted = [(kind, value, normalise(value)) for kind, values in private.items()
-              for value in values]
+    wanted = [(kind, value, normalise(value)) for kind, values in private.items() for value in values]
     found = []
     for path in sorted(output.rglob("*")):
         if not path.is_file():

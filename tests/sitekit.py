@@ -104,19 +104,23 @@ def minimal_files() -> dict[str, str]:
         "content/curators/ada.yaml": CURATOR.format(handle="ada", name="Ada Okafor"),
         "content/curators/bruno.yaml": CURATOR.format(handle="bruno", name="Bruno Lima"),
         "content/items/book/the-crying-of-lot-49.md": BOOK.format(
-            title="The Crying of Lot 49", qid="Q1217219"),
+            title="The Crying of Lot 49", qid="Q1217219"
+        ),
         "content/items/movie/the-conversation.md": MOVIE.format(title="The Conversation"),
         "content/menus/paranoid-seventies.md": MENU.format(
-            title="Paranoid Seventies", curator="ada", status="published", extra=""),
+            title="Paranoid Seventies", curator="ada", status="published", extra=""
+        ),
         "content/menus/paranoid-remix.md": MENU.format(
-            title="Paranoid Remix", curator="bruno", status="published",
-            extra="forked_from: paranoid-seventies\n"),
+            title="Paranoid Remix",
+            curator="bruno",
+            status="published",
+            extra="forked_from: paranoid-seventies\n",
+        ),
         "content/logs/ada.yaml": LOG.format(curator="ada"),
     }
 
 
-def make_site(root: Path, extra: dict[str, str] | None = None,
-              drop: tuple[str, ...] = ()) -> Path:
+def make_site(root: Path, extra: dict[str, str] | None = None, drop: tuple[str, ...] = ()) -> Path:
     """A small valid site (templates from the project) plus `extra` files."""
     files = minimal_files()
     for name in drop:
@@ -137,8 +141,11 @@ def build_sample(out: Path, base_url: str) -> Path:
     mp = pytest.MonkeyPatch()
     mp.setenv("SOURCE_DATE_EPOCH", "1795651200")
     try:
-        build(Settings(root=PROJECT, output_dir=out / "output", db_path=out / "omakase.sqlite",
-                       base_url=base_url))
+        build(
+            Settings(
+                root=PROJECT, output_dir=out / "output", db_path=out / "omakase.sqlite", base_url=base_url
+            )
+        )
     finally:
         mp.undo()
     return out / "output"
@@ -148,8 +155,9 @@ def copy_sample(dest: Path) -> Path:
     """The bundled sample site's content, templates and data (no built database or secret)."""
     for name in ("content", "templates"):
         shutil.copytree(PROJECT / name, dest / name)
-    shutil.copytree(PROJECT / "data", dest / "data",
-                    ignore=shutil.ignore_patterns("*.sqlite*", "secret.key", "*.tmp"))
+    shutil.copytree(
+        PROJECT / "data", dest / "data", ignore=shutil.ignore_patterns("*.sqlite*", "secret.key", "*.tmp")
+    )
     return dest
 
 
@@ -163,7 +171,7 @@ def search_index(site: Path) -> dict[str, dict]:
     for fragment in sorted(site.glob("pagefind*/fragment/*.pf_fragment")):
         data = gzip.decompress(fragment.read_bytes())
         assert data.startswith(b"pagefind_dcd")
-        record = json.loads(data[len(b"pagefind_dcd"):])
+        record = json.loads(data[len(b"pagefind_dcd") :])
         assert record["url"] not in records, f"{record['url']} is in two bundles"
         records[record["url"]] = record
     return records

@@ -18,7 +18,9 @@ from tests.sitekit import LOG, MENU, PROJECT, make_site
 
 BASE = "https://menus.example.org/"
 DRAFT = MENU.format(title="Secret Supper Quokka", curator="bruno", status="draft", extra="")
-PRIVATE_LOG = LOG.format(curator="ada") + """\
+PRIVATE_LOG = (
+    LOG.format(curator="ada")
+    + """\
   - item: book/the-crying-of-lot-49
     kind: note
     date: 2026-09-20
@@ -29,21 +31,28 @@ PRIVATE_LOG = LOG.format(curator="ada") + """\
     date: 2026-09-01
     note: Public start.
 """
+)
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = make_site(tmp_path_factory.mktemp("api"), {
-        "content/menus/secret-supper.md": DRAFT,
-        "content/logs/ada.yaml": PRIVATE_LOG,
-    })
+    root = make_site(
+        tmp_path_factory.mktemp("api"),
+        {
+            "content/menus/secret-supper.md": DRAFT,
+            "content/logs/ada.yaml": PRIVATE_LOG,
+        },
+    )
     build(settings_for(root))
     return root / "output"
 
 
 def documents(out: Path) -> dict[str, Any]:
-    return {"/" + p.relative_to(out).as_posix(): json.loads(p.read_text(encoding="utf-8"))
-            for p in sorted((out / "api").rglob("*.json")) if "schemas" not in p.parts}
+    return {
+        "/" + p.relative_to(out).as_posix(): json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted((out / "api").rglob("*.json"))
+        if "schemas" not in p.parts
+    }
 
 
 def schema_for(url: str) -> dict[str, Any]:
@@ -54,9 +63,13 @@ def schema_for(url: str) -> dict[str, Any]:
 def test_the_api_has_one_document_per_public_thing(built: Path) -> None:
     assert set(documents(built)) == {
         "/api/index.json",
-        "/api/menus/paranoid-seventies.json", "/api/menus/paranoid-remix.json",
-        "/api/items/movie/the-conversation.json", "/api/items/book/the-crying-of-lot-49.json",
-        "/api/curators/ada.json", "/api/curators/bruno.json"}
+        "/api/menus/paranoid-seventies.json",
+        "/api/menus/paranoid-remix.json",
+        "/api/items/movie/the-conversation.json",
+        "/api/items/book/the-crying-of-lot-49.json",
+        "/api/curators/ada.json",
+        "/api/curators/bruno.json",
+    }
 
 
 def test_every_document_validates_against_its_published_schema(built: Path) -> None:
@@ -92,8 +105,9 @@ def test_keys_come_in_schema_order_and_output_is_stable(built: Path, tmp_path: P
     for url, document in documents(built).items():
         schema = schema_for(url)
         _key_order(document, schema, schema, url)
-    root = make_site(tmp_path, {"content/menus/secret-supper.md": DRAFT,
-                                "content/logs/ada.yaml": PRIVATE_LOG})
+    root = make_site(
+        tmp_path, {"content/menus/secret-supper.md": DRAFT, "content/logs/ada.yaml": PRIVATE_LOG}
+    )
     build(settings_for(root))
     again = root / "output" / "api"
     for path in sorted((built / "api").rglob("*.json")):
@@ -112,7 +126,9 @@ def test_links_are_absolute_and_api_links_resolve(built: Path) -> None:
     docs = documents(built)
     index = docs["/api/index.json"]
     assert {m["api"] for m in index["menus"]} == {
-        BASE + "api/menus/paranoid-remix.json", BASE + "api/menus/paranoid-seventies.json"}
+        BASE + "api/menus/paranoid-remix.json",
+        BASE + "api/menus/paranoid-seventies.json",
+    }
     for url, document in docs.items():
         assert ("api" in document) == (url != "/api/index.json")
         for link in _links(document):
@@ -123,8 +139,7 @@ def test_links_are_absolute_and_api_links_resolve(built: Path) -> None:
                 assert (built / path / "index.html").is_file(), f"{url}: {link}"
     remix = docs["/api/menus/paranoid-remix.json"]
     assert remix["forked_from"]["api"] == BASE + "api/menus/paranoid-seventies.json"
-    assert remix["courses"][0]["items"][0]["item"]["api"] == (
-        BASE + "api/items/movie/the-conversation.json")
+    assert remix["courses"][0]["items"][0]["item"]["api"] == (BASE + "api/items/movie/the-conversation.json")
     assert remix["courses"][0]["items"][0]["annotation"] == "Watch it with *headphones*."
     movie = docs["/api/items/movie/the-conversation.json"]
     assert movie["attributes"]["directors"] == ["Francis Ford Coppola"]
@@ -133,9 +148,17 @@ def test_links_are_absolute_and_api_links_resolve(built: Path) -> None:
 
 def test_no_private_value_or_draft_reaches_the_api(built: Path) -> None:
     text = "\n".join(p.read_text(encoding="utf-8") for p in (built / "api").rglob("*.json"))
-    for secret in ("ada@example.org", "bruno@example.org", "SECRET-NOTE-ada", "PRIVATE-ENTRY-ada",
-                   "Secret Supper Quokka", "secret-supper", "password_hash", "private_notes",
-                   "email"):
+    for secret in (
+        "ada@example.org",
+        "bruno@example.org",
+        "SECRET-NOTE-ada",
+        "PRIVATE-ENTRY-ada",
+        "Secret Supper Quokka",
+        "secret-supper",
+        "password_hash",
+        "private_notes",
+        "email",
+    ):
         assert secret not in text, secret
     ada = documents(built)["/api/curators/ada.json"]
     assert [e["notes"] for e in ada["log"]] == ["Public start.", ""]
@@ -149,14 +172,19 @@ def test_the_sample_site_api_holds_no_private_value(tmp_path: Path) -> None:
     build(settings_for(tmp_path))
     secrets = private_values(PROJECT / "content")
     assert all(secrets.values()), secrets
-    text = "\n".join(p.read_text(encoding="utf-8")
-                     for p in (tmp_path / "output" / "api").rglob("*.json"))
+    text = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "output" / "api").rglob("*.json"))
     for kind, values in secrets.items():
         for value in values:
             assert (f"menus/{value}" if kind == "draft slugs" else value) not in text, (kind, value)
-    validators = {kind: jsonschema.Draft202012Validator(schema_for(url)) for kind, url in (
-        ("index", "/api/index.json"), ("menus", "/api/menus/x.json"),
-        ("items", "/api/items/x/y.json"), ("curators", "/api/curators/x.json"))}
+    validators = {
+        kind: jsonschema.Draft202012Validator(schema_for(url))
+        for kind, url in (
+            ("index", "/api/index.json"),
+            ("menus", "/api/menus/x.json"),
+            ("items", "/api/items/x/y.json"),
+            ("curators", "/api/curators/x.json"),
+        )
+    }
     docs = documents(tmp_path / "output")
     assert len(docs) > 40
     for url, doc in docs.items():
@@ -165,8 +193,11 @@ def test_the_sample_site_api_holds_no_private_value(tmp_path: Path) -> None:
 
 def private_values(content: Path) -> dict[str, list[str]]:
     """Emails, private notes, private log entries and draft menus, as written in content files."""
-    emails = [yaml.safe_load(p.read_text())["email"] for p in (content / "curators").glob("*.yaml")
-              if "email" in yaml.safe_load(p.read_text())]
+    emails = [
+        yaml.safe_load(p.read_text())["email"]
+        for p in (content / "curators").glob("*.yaml")
+        if "email" in yaml.safe_load(p.read_text())
+    ]
     notes: list[str] = []
     for log in (content / "logs").glob("*.yaml"):
         data = yaml.safe_load(log.read_text())

@@ -20,15 +20,13 @@ def _publish(path: Path, title: str | None = None) -> None:
     text = path.read_text()
     text = text.replace("status: draft", "status: published\npublished: 2026-11-20", 1)
     if title:
-        lines = [f'title: "{title}"' if line.startswith("title:") else line
-                 for line in text.splitlines()]
+        lines = [f'title: "{title}"' if line.startswith("title:") else line for line in text.splitlines()]
         text = "\n".join(lines) + "\n"
     path.write_text(text)
 
 
 def test_new_menu_is_a_valid_draft_with_a_stable_slug(site_root: Path) -> None:
-    code, out = run("new", "menu", "Late Night: Ça Va?", "--curator", "ada",
-                    "--root", str(site_root))
+    code, out = run("new", "menu", "Late Night: Ça Va?", "--curator", "ada", "--root", str(site_root))
     assert code == 0, out
     path = site_root / "content/menus/late-night-ca-va.md"
     assert f"Created {path}" in out
@@ -49,8 +47,19 @@ def test_new_menu_is_a_valid_draft_with_a_stable_slug(site_root: Path) -> None:
 
 
 def test_new_menu_with_items_and_refusals(site_root: Path) -> None:
-    code, out = run("new", "menu", "Two Listeners", "--curator", "ada", "--root", str(site_root),
-                    "--item", "movie/the-conversation", "--item", "book/the-crying-of-lot-49")
+    code, out = run(
+        "new",
+        "menu",
+        "Two Listeners",
+        "--curator",
+        "ada",
+        "--root",
+        str(site_root),
+        "--item",
+        "movie/the-conversation",
+        "--item",
+        "book/the-crying-of-lot-49",
+    )
     assert code == 0, out
     text = (site_root / "content/menus/two-listeners.md").read_text()
     assert "      - item: movie/the-conversation\n      - item: book/the-crying-of-lot-49" in text
@@ -64,17 +73,19 @@ def test_new_menu_with_items_and_refusals(site_root: Path) -> None:
     assert code == 1 and "unknown curator 'adda'" in out and "did you mean 'ada'" in out
     code, out = run("new", "menu", "???", "--curator", "ada", "--root", str(site_root))
     assert code == 1 and "cannot make a slug" in out
-    code, out = run("new", "menu", "X", "--curator", "ada", "--item", "movie/nope",
-                    "--root", str(site_root))
+    code, out = run("new", "menu", "X", "--curator", "ada", "--item", "movie/nope", "--root", str(site_root))
     assert code == 1 and "unknown item 'movie/nope'" in out
     assert not (site_root / "content/menus/x.md").exists()
     assert "Traceback" not in out
 
 
 def test_new_item_for_every_type_builds(site_root: Path) -> None:
-    for media_type, title, slug in (("book", "Ubik", "ubik"), ("movie", "Blow-Up", "blow-up"),
-                                    ("game", "Return of the Obra Dinn", "return-of-the-obra-dinn"),
-                                    ("music", "Kid A", "kid-a")):
+    for media_type, title, slug in (
+        ("book", "Ubik", "ubik"),
+        ("movie", "Blow-Up", "blow-up"),
+        ("game", "Return of the Obra Dinn", "return-of-the-obra-dinn"),
+        ("music", "Kid A", "kid-a"),
+    ):
         code, out = run("new", "item", media_type, title, "--root", str(site_root))
         assert code == 0, out
         text = (site_root / f"content/items/{media_type}/{slug}.md").read_text()
@@ -103,9 +114,13 @@ def test_fork_copies_the_menu_and_records_lineage(site_root: Path) -> None:
     code, out = run("build", "--root", str(site_root))
     assert code == 0, out
     conn = sqlite3.connect(site_root / "data/omakase.sqlite")
-    parents = {row[0] for row in conn.execute(
-        "SELECT p.slug FROM menu_lineage l JOIN menus p ON p.id = l.parent_menu_id "
-        "WHERE l.menu_id = ?", (stable_id("menu", "paranoid-seventies-bruno"),))}
+    parents = {
+        row[0]
+        for row in conn.execute(
+            "SELECT p.slug FROM menu_lineage l JOIN menus p ON p.id = l.parent_menu_id WHERE l.menu_id = ?",
+            (stable_id("menu", "paranoid-seventies-bruno"),),
+        )
+    }
     assert parents == {"paranoid-seventies"}
     fork_page = (site_root / "output/menus/paranoid-seventies-bruno/index.html").read_text()
     assert "Forked from" in fork_page and "../paranoid-seventies/index.html" in fork_page
@@ -114,15 +129,24 @@ def test_fork_copies_the_menu_and_records_lineage(site_root: Path) -> None:
 
 
 def test_fork_with_title_and_refusals(site_root: Path) -> None:
-    code, out = run("fork", "paranoid-remix", "--curator", "ada", "--title", "Remix of a Remix",
-                    "--root", str(site_root))
+    code, out = run(
+        "fork", "paranoid-remix", "--curator", "ada", "--title", "Remix of a Remix", "--root", str(site_root)
+    )
     assert code == 0, out
     text = (site_root / "content/menus/remix-of-a-remix.md").read_text()
     assert "title: Remix of a Remix" in text and "forked_from: paranoid-remix" in text
     code, out = run("fork", "paranoid-sevnties", "--curator", "ada", "--root", str(site_root))
     assert code == 1 and "did you mean 'paranoid-seventies'" in out
-    again = ("fork", "paranoid-remix", "--curator", "ada", "--title", "Remix of a Remix",
-             "--root", str(site_root))
+    again = (
+        "fork",
+        "paranoid-remix",
+        "--curator",
+        "ada",
+        "--title",
+        "Remix of a Remix",
+        "--root",
+        str(site_root),
+    )
     assert run(*again)[0] == 0  # the same title again: the slug names the curator
     assert (site_root / "content/menus/remix-of-a-remix-ada.md").is_file()
     code, out = run(*again)

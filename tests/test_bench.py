@@ -45,15 +45,41 @@ def test_corpus_is_real_deterministic_and_scales_past_the_catalogue(tmp_path: Pa
     assert any("forked_from:" in p.read_text() for p in corpus.menu_paths)
 
 
-def test_bench_runs_every_scenario_on_a_tiny_corpus(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_bench_runs_every_scenario_on_a_tiny_corpus(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     tools = _tools()
     report = tmp_path / "BENCH.md"
-    assert main(["--items", "200", "--menus", "20", "--runs", "1", "--workdir", str(tmp_path / "w"),
-                 "--tools", str(tools), "--write", str(report)]) == 0
+    assert (
+        main(
+            [
+                "--items",
+                "200",
+                "--menus",
+                "20",
+                "--runs",
+                "1",
+                "--workdir",
+                str(tmp_path / "w"),
+                "--tools",
+                str(tools),
+                "--write",
+                str(report),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
-    for scenario in ("| cold |", "| noop |", "| menu-edit |", "| item-edit |", "| hugo |",
-                     "| serve-menu-edit |", "| serve-item-edit |", "| pagefind |"):
+    for scenario in (
+        "| cold |",
+        "| noop |",
+        "| menu-edit |",
+        "| item-edit |",
+        "| hugo |",
+        "| serve-menu-edit |",
+        "| serve-item-edit |",
+        "| pagefind |",
+    ):
         assert scenario in out
     assert "Machine: " in report.read_text() and "| hugo |" in report.read_text()
     # The phases of each Omakase build, from `build --timings`.

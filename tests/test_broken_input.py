@@ -32,8 +32,7 @@ i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +57,9 @@ def broken_build(root: Path) -> str:
     db_before = (root / "data/omakase.sqlite").read_bytes()
     result = CliRunner().invoke(main, ["build", "--root", str(root)])
     assert result.exit_code == 1, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        "".join(__import__("traceback").format_exception(*result.exc_info))
+    assert result.exception is None or isinstance(result.exception, SystemExit), "".join(
+        __import__("traceback").format_exception(*result.exc_info)
+    )
     assert "Traceback" not in result.output
     assert snapshot(root / "output") == before
     assert (root / "data/omakase.sqlite").read_bytes() == db_before
@@ -67,47 +67,75 @@ def broken_build(root: Path) -> str:
 
 
 CASES: dict[str, tuple[str, bytes, str]] = {
-    "duplicate key": (CURATOR, b"handle: ada\nname: Ada\nbio: one\nname: Again\n",
-                      f"{CURATOR}:4: error: duplicate key 'name' (first on line 2)"),
+    "duplicate key": (
+        CURATOR,
+        b"handle: ada\nname: Ada\nbio: one\nname: Again\n",
+        f"{CURATOR}:4: error: duplicate key 'name' (first on line 2)",
+    ),
     "duplicate key in front matter": (
-        BOOK, b"---\ntitle: A\ntags: [x]\nauthors: [B]\ntitle: B\n---\nbody\n",
-        f"{BOOK}:5: error: duplicate key 'title' (first on line 2)"),
-    "billion laughs": (CURATOR, BILLION_LAUGHS.encode(),
-                       f"{CURATOR}:3: error: YAML anchor &a"),
-    "scalar alias": (CURATOR, b"handle: ada\nname: &n Ada\nbio: *n\n",
-                     f"{CURATOR}:2: error: YAML anchor &n"),
-    "merge key": (CURATOR, b"handle: ada\nname: Ada\n<<: {bio: x}\n",
-                  f"{CURATOR}:3: error: YAML merge keys"),
+        BOOK,
+        b"---\ntitle: A\ntags: [x]\nauthors: [B]\ntitle: B\n---\nbody\n",
+        f"{BOOK}:5: error: duplicate key 'title' (first on line 2)",
+    ),
+    "billion laughs": (CURATOR, BILLION_LAUGHS.encode(), f"{CURATOR}:3: error: YAML anchor &a"),
+    "scalar alias": (CURATOR, b"handle: ada\nname: &n Ada\nbio: *n\n", f"{CURATOR}:2: error: YAML anchor &n"),
+    "merge key": (CURATOR, b"handle: ada\nname: Ada\n<<: {bio: x}\n", f"{CURATOR}:3: error: YAML merge keys"),
     "non-UTF-8": (BOOK, b"---\ntitle: Caf\xe9\n---\n", f"{BOOK}:2: error: not valid UTF-8"),
-    "BOM": (CURATOR, b"\xef\xbb\xbfhandle: ada\nname: Ada\n",
-            f"{CURATOR}:1: error: file starts with a byte-order mark"),
-    "tab indentation": (CURATOR, b"handle: ada\nname: Ada\nbio:\n\tx\n",
-                        f"{CURATOR}:4: error: tab used for indentation"),
-    "tab in front matter": (BOOK, b"---\ntitle: T\ntags:\n\t- x\n---\n",
-                            f"{BOOK}:4: error: tab used for indentation"),
+    "BOM": (
+        CURATOR,
+        b"\xef\xbb\xbfhandle: ada\nname: Ada\n",
+        f"{CURATOR}:1: error: file starts with a byte-order mark",
+    ),
+    "tab indentation": (
+        CURATOR,
+        b"handle: ada\nname: Ada\nbio:\n\tx\n",
+        f"{CURATOR}:4: error: tab used for indentation",
+    ),
+    "tab in front matter": (
+        BOOK,
+        b"---\ntitle: T\ntags:\n\t- x\n---\n",
+        f"{BOOK}:4: error: tab used for indentation",
+    ),
     "empty file": (CURATOR, b"", f"{CURATOR}:1: error: file is empty"),
     "blank file": (CURATOR, b"  \n\n \n", f"{CURATOR}:1: error: file is empty"),
     "NUL byte": (CURATOR, b"handle: ada\nname: A\x00da\n", f"{CURATOR}:2: error: NUL byte"),
-    "deep nesting": (CURATOR, b"handle: ada\nname: Ada\nbio: " + b"[" * 2000 + b"]" * 2000 + b"\n",
-                     f"{CURATOR}:3: error:"),
-    "binary value": (CURATOR, b"handle: ada\nname: !!binary QWRh\n",
-                     f"{CURATOR}:2: error: binary values"),
-    "python object tag": (CURATOR, b"handle: ada\nname: !!python/object:os.system [ls]\n",
-                          f"{CURATOR}:2: error:"),
+    "deep nesting": (
+        CURATOR,
+        b"handle: ada\nname: Ada\nbio: " + b"[" * 2000 + b"]" * 2000 + b"\n",
+        f"{CURATOR}:3: error:",
+    ),
+    "binary value": (CURATOR, b"handle: ada\nname: !!binary QWRh\n", f"{CURATOR}:2: error: binary values"),
+    "python object tag": (
+        CURATOR,
+        b"handle: ada\nname: !!python/object:os.system [ls]\n",
+        f"{CURATOR}:2: error:",
+    ),
     "not a mapping": (CURATOR, b"- just\n- a list\n", f"{CURATOR}:1: error: expected a YAML mapping"),
     "unclosed front matter": (BOOK, b"---\ntitle: T\n", f"{BOOK}:1: error: front matter is not closed"),
     "no front matter": (BOOK, b"title: T\n", f"{BOOK}:1: error: missing front matter"),
     "invalid YAML": (BOOK, b"---\ntitle: T\ntags: [a, b\n---\n", f"{BOOK}:"),
     "impossible date": (BOOK, b"---\ntitle: T\nrelease_date: 2021-02-30\n---\n", f"{BOOK}:3: error:"),
-    "quoted impossible date": (BOOK, b"---\ntitle: T\nrelease_date: '2021-13'\n---\n",
-                               f"{BOOK}:3: error: 'release_date' is not a date"),
-    "escaped control character": (CURATOR, b'handle: ada\nname: "A\\u0000da"\n',
-                                  f"{CURATOR}:2: error: control character U+0000"),
+    "quoted impossible date": (
+        BOOK,
+        b"---\ntitle: T\nrelease_date: '2021-13'\n---\n",
+        f"{BOOK}:3: error: 'release_date' is not a date",
+    ),
+    "escaped control character": (
+        CURATOR,
+        b'handle: ada\nname: "A\\u0000da"\n',
+        f"{CURATOR}:2: error: control character U+0000",
+    ),
     "escaped lone surrogate": (CURATOR, b'handle: ada\nname: "A\\ud800"\n', f"{CURATOR}:2: error:"),
-    "huge number": (BOOK, b"---\ntitle: T\npages: 123456789012345678901234567890\n---\n",
-                    f"{BOOK}:3: error: 'pages' is 123456789012345678901234567890"),
-    "not-a-number": (BOOK, b"---\ntitle: T\nmetadata:\n  rating: .nan\n---\n",
-                     f"{BOOK}:4: error: '.nan' is not a usable number"),
+    "huge number": (
+        BOOK,
+        b"---\ntitle: T\npages: 123456789012345678901234567890\n---\n",
+        f"{BOOK}:3: error: 'pages' is 123456789012345678901234567890",
+    ),
+    "not-a-number": (
+        BOOK,
+        b"---\ntitle: T\nmetadata:\n  rating: .nan\n---\n",
+        f"{BOOK}:4: error: '.nan' is not a usable number",
+    ),
 }
 
 
@@ -126,21 +154,22 @@ def test_broken_template_is_a_located_error(built: Path, case: str) -> None:
     menu = built / "templates/menu.html"
     lines = menu.read_text().splitlines()
     at = 3  # inside a block of the page (text outside blocks of a child template never runs)
-    broken = {"syntax": "{% block main %}{% if menu %}",
-              "unknown filter": "{% block description %}{{ menu.title | no_such_filter }}"
-                                "{% endblock %}",
-              "runtime": "{% block description %}{{ menu.title // 0 }}{% endblock %}"}.get(case)
+    broken = {
+        "syntax": "{% block main %}{% if menu %}",
+        "unknown filter": "{% block description %}{{ menu.title | no_such_filter }}{% endblock %}",
+        "runtime": "{% block description %}{{ menu.title // 0 }}{% endblock %}",
+    }.get(case)
     if case == "missing":
         (built / "templates/story.html").unlink()
     else:
         assert broken is not None
-        lines[at - 1:at] = [broken]
+        lines[at - 1 : at] = [broken]
         menu.write_text("\n".join(lines) + "\n")
     out = broken_build(built)
     expected = {
         "syntax": "templates/menu.html:",
         "unknown filter": f"templates/menu.html:{at}: error: template syntax: No filter named "
-                          "'no_such_filter'",
+        "'no_such_filter'",
         "runtime": f"templates/menu.html:{at}: error: while rendering /menus/",
         "missing": "templates: error: template 'story.html' not found (needed for /menus/",
     }[case]
@@ -181,19 +210,31 @@ def replace_in(root: Path, name: str, old: str, new: str) -> None:
 
 
 def test_duplicate_course_position(built: Path) -> None:
-    replace_in(built, MENU, "  - title: Aperitif\n",
-               "  - title: Aperitif\n    position: 1\n")
-    replace_in(built, MENU, "pairings:\n", "  - title: Second\n    position: 1\n    items:\n"
-               "      - item: book/the-crying-of-lot-49\npairings:\n")
+    replace_in(built, MENU, "  - title: Aperitif\n", "  - title: Aperitif\n    position: 1\n")
+    replace_in(
+        built,
+        MENU,
+        "pairings:\n",
+        "  - title: Second\n    position: 1\n    items:\n"
+        "      - item: book/the-crying-of-lot-49\npairings:\n",
+    )
     out = broken_build(built)
     assert "duplicate course position 1 (also on line" in out
 
 
 def test_duplicate_and_gapped_item_positions(built: Path) -> None:
-    replace_in(built, MENU, "      - item: movie/the-conversation\n",
-               "      - item: movie/the-conversation\n        position: 1\n")
-    replace_in(built, MENU, "      - item: book/the-crying-of-lot-49\n",
-               "      - item: book/the-crying-of-lot-49\n        position: 1\n")
+    replace_in(
+        built,
+        MENU,
+        "      - item: movie/the-conversation\n",
+        "      - item: movie/the-conversation\n        position: 1\n",
+    )
+    replace_in(
+        built,
+        MENU,
+        "      - item: book/the-crying-of-lot-49\n",
+        "      - item: book/the-crying-of-lot-49\n        position: 1\n",
+    )
     out = broken_build(built)
     assert "duplicate item position 1 (also on line" in out
     replace_in(built, MENU, "        position: 1\npairings", "        position: 3\npairings")
@@ -214,26 +255,31 @@ def test_course_without_items_and_menu_without_courses(built: Path) -> None:
 
 # --- paths: nothing written outside output/, nothing read from outside the site -----------
 
-@pytest.mark.parametrize("field, value, message", [
-    ("slug", "../../escape", "is not a valid slug"),
-    ("slug", "a/b", "is not a valid slug"),
-    ("slug", "..", "is not a valid slug"),
-    ("slug", "UPPER", "is not a valid slug"),
-    ("slug", "caf\u00e9", "is not a valid slug"),
-    ("aliases", "['../../../tmp/pwned']", "is not a valid slug"),
-    ("aliases", "['/etc/cron.d/x']", "is not a valid slug"),
-    ("forked_from", "../paranoid-seventies", "is not a valid slug"),
-])
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("slug", "../../escape", "is not a valid slug"),
+        ("slug", "a/b", "is not a valid slug"),
+        ("slug", "..", "is not a valid slug"),
+        ("slug", "UPPER", "is not a valid slug"),
+        ("slug", "caf\u00e9", "is not a valid slug"),
+        ("aliases", "['../../../tmp/pwned']", "is not a valid slug"),
+        ("aliases", "['/etc/cron.d/x']", "is not a valid slug"),
+        ("forked_from", "../paranoid-seventies", "is not a valid slug"),
+    ],
+)
 def test_menu_paths_cannot_escape(built: Path, field: str, value: str, message: str) -> None:
-    replace_in(built, MENU, "title: Paranoid Seventies\n",
-               f"title: Paranoid Seventies\n{field}: {value}\n")
+    replace_in(built, MENU, "title: Paranoid Seventies\n", f"title: Paranoid Seventies\n{field}: {value}\n")
     out = broken_build(built)
     assert f"{MENU}:3: error: '{field}'" in out or f"{MENU}:3: error: alias" in out, out
     assert message in out
 
 
-@pytest.mark.parametrize("ref", ["../../../etc/passwd", "book/../../../etc/passwd",
-                                 "/etc/passwd", "book/the-crying-of-lot-49/../../x"])
+@pytest.mark.parametrize(
+    "ref",
+    ["../../../etc/passwd", "book/../../../etc/passwd", "/etc/passwd", "book/the-crying-of-lot-49/../../x"],
+)
 def test_references_cannot_name_files(built: Path, ref: str) -> None:
     replace_in(built, MENU, "      - item: book/the-crying-of-lot-49\n", f"      - item: {ref}\n")
     out = broken_build(built)
@@ -250,9 +296,13 @@ def test_file_names_must_be_slugs(built: Path, name: str) -> None:
 
 def test_hostile_tags_stay_inside_output(tmp_path: Path) -> None:
     root = make_site(tmp_path / "site")
-    replace_in(root, BOOK, "tags: [paranoia]",
-               "tags: ['../../../../pwned', '/etc/passwd', 'a/../../b', '%2e%2e%2fx', "
-               "'C:\\\\windows', '..\\\\..\\\\x']")
+    replace_in(
+        root,
+        BOOK,
+        "tags: [paranoia]",
+        "tags: ['../../../../pwned', '/etc/passwd', 'a/../../b', '%2e%2e%2fx', "
+        "'C:\\\\windows', '..\\\\..\\\\x']",
+    )
     before = set(os.listdir(tmp_path))
     result = CliRunner().invoke(main, ["build", "--root", str(root)])
     assert result.exit_code == 0, result.output
@@ -264,17 +314,20 @@ def test_hostile_tags_stay_inside_output(tmp_path: Path) -> None:
         assert ".." not in path.relative_to(output).parts
 
 
-@pytest.mark.parametrize("url", ["/../../x/", "/a/../../x", "/menus/../../x/", "/x\\..\\y",
-                                 "/a\x00b/", "/c:/x", "/./x"])
+@pytest.mark.parametrize(
+    "url", ["/../../x/", "/a/../../x", "/menus/../../x/", "/x\\..\\y", "/a\x00b/", "/c:/x", "/./x"]
+)
 def test_page_urls_are_checked_before_writing(tmp_path: Path, url: str) -> None:
     from generator.errors import BuildError
     from generator.publish.safepaths import output_file
+
     with pytest.raises(BuildError):
         output_file(tmp_path, url)
 
 
 def test_page_urls_that_stay_inside_are_written(tmp_path: Path) -> None:
     from generator.publish.safepaths import output_file
+
     assert output_file(tmp_path, "/") == tmp_path / "index.html"
     assert output_file(tmp_path, "/tags/caf%C3%A9/") == tmp_path / "tags/caf%C3%A9/index.html"
     assert output_file(tmp_path, "/feed.xml") == tmp_path / "feed.xml"
@@ -284,6 +337,7 @@ def test_page_urls_that_stay_inside_are_written(tmp_path: Path) -> None:
 
 
 # --- symbolic links out of the site ------------------------------------------------------
+
 
 @pytest.fixture
 def outside(tmp_path: Path) -> Path:

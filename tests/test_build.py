@@ -23,29 +23,66 @@ def test_build_writes_pages_and_database(site_root: Path) -> None:
     code, out = run("build", "--root", str(site_root))
     assert code == 0, out
     output = site_root / "output"
-    for page in ("index.html", "404.html", "menus/paranoid-seventies/index.html",
-                 "items/movie/the-conversation/index.html",
-                 "items/book/the-crying-of-lot-49/index.html", "style.css"):
+    for page in (
+        "index.html",
+        "404.html",
+        "menus/paranoid-seventies/index.html",
+        "items/movie/the-conversation/index.html",
+        "items/book/the-crying-of-lot-49/index.html",
+        "style.css",
+    ):
         assert (output / page).is_file(), page
     html = (output / "menus/paranoid-remix/index.html").read_text()
     assert "Forked from" in html and "../paranoid-seventies/index.html" in html
     assert "<em>headphones</em>" in html
     conn = sqlite3.connect(site_root / "data/omakase.sqlite")
-    count = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (
-        "users", "media_items", "menus", "courses", "course_items", "menu_item_pairings",
-        "menu_lineage", "media_sources", "tags", "media_item_tags", "user_item_states",
-        "user_item_logs", "media_item_availability", "user_taste_profiles", "book_items",
-        "movie_items")}
-    assert count == {"users": 2, "media_items": 2, "menus": 2, "courses": 2, "course_items": 4,
-                     "menu_item_pairings": 2, "menu_lineage": 1, "media_sources": 1, "tags": 3,
-                     "media_item_tags": 3, "user_item_states": 1, "user_item_logs": 1,
-                     "media_item_availability": 1, "user_taste_profiles": 2, "book_items": 1,
-                     "movie_items": 1}
+    count = {
+        t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in (
+            "users",
+            "media_items",
+            "menus",
+            "courses",
+            "course_items",
+            "menu_item_pairings",
+            "menu_lineage",
+            "media_sources",
+            "tags",
+            "media_item_tags",
+            "user_item_states",
+            "user_item_logs",
+            "media_item_availability",
+            "user_taste_profiles",
+            "book_items",
+            "movie_items",
+        )
+    }
+    assert count == {
+        "users": 2,
+        "media_items": 2,
+        "menus": 2,
+        "courses": 2,
+        "course_items": 4,
+        "menu_item_pairings": 2,
+        "menu_lineage": 1,
+        "media_sources": 1,
+        "tags": 3,
+        "media_item_tags": 3,
+        "user_item_states": 1,
+        "user_item_logs": 1,
+        "media_item_availability": 1,
+        "user_taste_profiles": 2,
+        "book_items": 1,
+        "movie_items": 1,
+    }
     menu_id = conn.execute("SELECT id FROM menus WHERE slug = 'paranoid-seventies'").fetchone()[0]
     assert menu_id == stable_id("menu", "paranoid-seventies")
-    profile = json.loads(conn.execute(
-        "SELECT profile FROM user_taste_profiles p JOIN users u ON u.id = p.user_id "
-        "WHERE u.handle = 'ada'").fetchone()[0])
+    profile = json.loads(
+        conn.execute(
+            "SELECT profile FROM user_taste_profiles p JOIN users u ON u.id = p.user_id "
+            "WHERE u.handle = 'ada'"
+        ).fetchone()[0]
+    )
     assert profile["ratings"][9] == 1 and profile["favorites"] == ["movie/the-conversation"]
 
 
@@ -73,8 +110,10 @@ def test_failed_build_leaves_output_and_database_untouched(site_root: Path) -> N
 
 
 def test_hostile_markdown_never_reaches_a_page(tmp_path: Path) -> None:
-    hostile = ("<script>alert(1)</script> <img src=x onerror=alert(2)> "
-               "[click](javascript:alert(3)) <iframe src=//evil></iframe>")
+    hostile = (
+        "<script>alert(1)</script> <img src=x onerror=alert(2)> "
+        "[click](javascript:alert(3)) <iframe src=//evil></iframe>"
+    )
     menu = MENU.format(title="<b>Bold</b> title", curator="ada", status="published", extra="")
     menu = menu.replace("Watch it with *headphones*.", json.dumps(hostile))
     menu = menu.replace("An introduction.", hostile)
@@ -84,10 +123,11 @@ def test_hostile_markdown_never_reaches_a_page(tmp_path: Path) -> None:
     for bad in ("<script>", "alert(", "onerror", "javascript:", "<iframe", "<b>Bold"):
         assert bad not in html
     # The only scripts a page carries are its JSON-LD data blocks and the site's own search.
-    scripts = [s for s in re.findall(r"<script[^>]*>", html)
-               if s != '<script type="application/ld+json">']
-    assert scripts == ['<script src="../../pagefind/pagefind-ui.js" defer>',
-                       '<script src="../../search.js" defer>']
+    scripts = [s for s in re.findall(r"<script[^>]*>", html) if s != '<script type="application/ld+json">']
+    assert scripts == [
+        '<script src="../../pagefind/pagefind-ui.js" defer>',
+        '<script src="../../search.js" defer>',
+    ]
     assert "&lt;b&gt;Bold&lt;/b&gt; title" in html
 
 
@@ -129,7 +169,7 @@ def test_sample_site_builds(tmp_path: Path) -> None:
     assert one("SELECT count(*) FROM media_item_availability") >= 1
     assert one("SELECT count(*) FROM user_item_logs") >= 3
     assert one("SELECT count(DISTINCT user_id) FROM user_item_states") >= 3
-    for slug, in conn.execute("SELECT slug FROM menus WHERE status = 'published'"):
+    for (slug,) in conn.execute("SELECT slug FROM menus WHERE status = 'published'"):
         assert (out / "menus" / slug / "index.html").is_file()
     for media_type, slug in conn.execute("SELECT media_type, slug FROM media_items"):
         assert (out / "items" / media_type / slug / "index.html").is_file()
@@ -142,14 +182,27 @@ def test_a_cold_build_renders_the_pages_of_one_key_side_by_side(tmp_path: Path) 
     from generator.site.routes import ROUTES
 
     keys = {route.name: [] for route in ROUTES}
-    keys.update({"index": [()], "item": [("movie", "a"), ("book", "b")],
-                 "api-item": [("movie", "a"), ("book", "b")],
-                 "menu": [("m",)], "story": [("m",)], "api-menu": [("m",)]})
+    keys.update(
+        {
+            "index": [()],
+            "item": [("movie", "a"), ("book", "b")],
+            "api-item": [("movie", "a"), ("book", "b")],
+            "menu": [("m",)],
+            "story": [("m",)],
+            "api-menu": [("m",)],
+        }
+    )
     jobs = render_order(keys)
     assert [(name, key) for name, key, _ in jobs] == [
-        ("index", ()), ("menu", ("m",)), ("story", ("m",)), ("api-menu", ("m",)),
-        ("item", ("movie", "a")), ("api-item", ("movie", "a")),
-        ("item", ("book", "b")), ("api-item", ("book", "b"))]
+        ("index", ()),
+        ("menu", ("m",)),
+        ("story", ("m",)),
+        ("api-menu", ("m",)),
+        ("item", ("movie", "a")),
+        ("api-item", ("movie", "a")),
+        ("item", ("book", "b")),
+        ("api-item", ("book", "b")),
+    ]
     assert all(old is None for _, _, old in jobs)
 
 

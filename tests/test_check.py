@@ -17,7 +17,8 @@ def run(*args: str) -> tuple[int, str]:
 
 
 STALE_MOVIE = MOVIE.format(title="The Conversation").replace(
-    "last_checked: 2026-11-01", "last_checked: 2025-01-01")
+    "last_checked: 2026-11-01", "last_checked: 2025-01-01"
+)
 
 
 def test_clean_site_passes_and_writes_nothing(site_root: Path) -> None:
@@ -31,8 +32,13 @@ def test_clean_site_passes_and_writes_nothing(site_root: Path) -> None:
 
 def test_errors_fail_with_locations_in_every_format(site_root: Path) -> None:
     broken = MENU.format(title="Broken", curator="nobody", status="published", extra="")
-    write(site_root, {"content/menus/paranoid-seventies.md": broken,
-                      "content/items/movie/the-conversation.md": STALE_MOVIE})
+    write(
+        site_root,
+        {
+            "content/menus/paranoid-seventies.md": broken,
+            "content/items/movie/the-conversation.md": STALE_MOVIE,
+        },
+    )
     code, out = run("check", "--root", str(site_root))
     assert code == 1
     assert "content/menus/paranoid-seventies.md:3: error: unknown curator 'nobody'" in out
@@ -42,19 +48,30 @@ def test_errors_fail_with_locations_in_every_format(site_root: Path) -> None:
     code, out = run("check", "--root", str(site_root), "--format", "github")
     assert code == 1
     lines = out.splitlines()
-    assert ("::error file=content/menus/paranoid-seventies.md,line=3::unknown curator 'nobody' "
-            "(hint: add content/curators/<handle>.yaml first)") in lines
-    assert any(line.startswith("::warning file=content/items/movie/the-conversation.md,line=10::"
-                               "availability at 'Public library' last checked") for line in lines)
+    assert (
+        "::error file=content/menus/paranoid-seventies.md,line=3::unknown curator 'nobody' "
+        "(hint: add content/curators/<handle>.yaml first)"
+    ) in lines
+    assert any(
+        line.startswith(
+            "::warning file=content/items/movie/the-conversation.md,line=10::"
+            "availability at 'Public library' last checked"
+        )
+        for line in lines
+    )
 
     code, out = run("check", "--root", str(site_root), "--format", "json")
     assert code == 1
     report = json.loads(out)
     assert report["ok"] is False and report["errors"] == 1 and report["warnings"] == 1
     error = next(p for p in report["problems"] if p["severity"] == "error")
-    assert error == {"path": "content/menus/paranoid-seventies.md", "line": 3,
-                     "severity": "error", "message": "unknown curator 'nobody'",
-                     "hint": "add content/curators/<handle>.yaml first"}
+    assert error == {
+        "path": "content/menus/paranoid-seventies.md",
+        "line": 3,
+        "severity": "error",
+        "message": "unknown curator 'nobody'",
+        "hint": "add content/curators/<handle>.yaml first",
+    }
 
 
 def test_warnings_fail_only_when_strict(site_root: Path) -> None:

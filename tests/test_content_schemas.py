@@ -44,9 +44,15 @@ def test_command_writes_and_prints_every_schema(tmp_path: Path) -> None:
     code, out = run("schema", "--root", str(tmp_path))
     assert code == 0, out
     printed = json.loads(out)
-    assert set(printed) == {"curator.schema.json", "menu.schema.json", "log.schema.json",
-                            "item-book.schema.json", "item-movie.schema.json",
-                            "item-game.schema.json", "item-music.schema.json"}
+    assert set(printed) == {
+        "curator.schema.json",
+        "menu.schema.json",
+        "log.schema.json",
+        "item-book.schema.json",
+        "item-movie.schema.json",
+        "item-game.schema.json",
+        "item-music.schema.json",
+    }
     for name, schema in printed.items():
         assert json.loads((tmp_path / "schemas" / name).read_text()) == schema
     code, out = run("schema", "--root", str(tmp_path), "--kind", "menu")
@@ -58,12 +64,14 @@ def test_committed_schemas_are_current() -> None:
     for name, schema in content_schemas().items():
         path = PROJECT / "schemas" / name
         assert path.is_file(), f"missing {path}: run `omakase schema`"
-        assert path.read_text(encoding="utf-8") == schema_text(schema), \
+        assert path.read_text(encoding="utf-8") == schema_text(schema), (
             f"{path} is out of date: run `omakase schema`"
+        )
 
 
-SAMPLE = sorted(p for p in (PROJECT / "content").rglob("*")
-                if p.suffix in (".md", ".yaml") and p.name != "FORMAT.md")
+SAMPLE = sorted(
+    p for p in (PROJECT / "content").rglob("*") if p.suffix in (".md", ".yaml") and p.name != "FORMAT.md"
+)
 
 
 @pytest.mark.parametrize("path", SAMPLE, ids=lambda p: str(p.relative_to(PROJECT)))
@@ -72,20 +80,25 @@ def test_every_sample_file_matches_its_schema(path: Path) -> None:
     assert not errors, [e.message for e in errors]
 
 
-@pytest.mark.parametrize(("kind", "data", "needle"), [
-    ("menu", {"title": "T", "curator": "ada", "courses": [], "colour": "red"}, "colour"),
-    ("menu", {"title": "T", "curator": "ada", "courses": [], "status": "live"}, "live"),
-    ("menu", {"title": "T", "curator": "ada", "courses": [], "slug": "Bad Slug"}, "Bad Slug"),
-    ("menu", {"title": "T", "courses": []}, "curator"),
-    ("menu", {"curator": "ada"}, "title"),
-    ("menu", {"title": "T", "curator": "ada",
-              "courses": [{"title": "C", "items": [{"item": "film/x"}]}]}, "film/x"),
-    ("log", {"curator": "ada", "states": [{"item": "book/x", "status": "finished",
-                                            "rating": 11}]}, "11"),
-    ("item-movie", {"title": "X", "runtime_minutes": -3}, "-3"),
-    ("item-book", {"title": "X", "directors": ["Y"]}, "directors"),
-    ("curator", {"handle": "ada"}, "name"),
-])
+@pytest.mark.parametrize(
+    ("kind", "data", "needle"),
+    [
+        ("menu", {"title": "T", "curator": "ada", "courses": [], "colour": "red"}, "colour"),
+        ("menu", {"title": "T", "curator": "ada", "courses": [], "status": "live"}, "live"),
+        ("menu", {"title": "T", "curator": "ada", "courses": [], "slug": "Bad Slug"}, "Bad Slug"),
+        ("menu", {"title": "T", "courses": []}, "curator"),
+        ("menu", {"curator": "ada"}, "title"),
+        (
+            "menu",
+            {"title": "T", "curator": "ada", "courses": [{"title": "C", "items": [{"item": "film/x"}]}]},
+            "film/x",
+        ),
+        ("log", {"curator": "ada", "states": [{"item": "book/x", "status": "finished", "rating": 11}]}, "11"),
+        ("item-movie", {"title": "X", "runtime_minutes": -3}, "-3"),
+        ("item-book", {"title": "X", "directors": ["Y"]}, "directors"),
+        ("curator", {"handle": "ada"}, "name"),
+    ],
+)
 def test_schemas_reject_what_the_loader_rejects(kind: str, data: dict, needle: str) -> None:
     errors = list(_validator(kind).iter_errors(data))
     assert errors and any(needle in e.message for e in errors), [e.message for e in errors]

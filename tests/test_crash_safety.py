@@ -42,8 +42,12 @@ def change_content(root: Path) -> None:
     for menu in menus:
         text = menu.read_text(encoding="utf-8")
         menu.write_text(text.replace("\ntitle: ", "\ntitle: Revised ", 1), encoding="utf-8")
-    victim = next(m for m in menus if "forked_from" not in m.read_text()
-                  and not any(f"forked_from: {m.stem}" in o.read_text() for o in menus))
+    victim = next(
+        m
+        for m in menus
+        if "forked_from" not in m.read_text()
+        and not any(f"forked_from: {m.stem}" in o.read_text() for o in menus)
+    )
     front = yaml.safe_load(victim.read_text(encoding="utf-8").split("---\n")[1])
     retired = {victim.stem, *(front.get("aliases") or [])}
     victim.unlink()
@@ -53,7 +57,9 @@ def change_content(root: Path) -> None:
         record.write_text("".join(x for x in lines if x.strip() not in retired), encoding="utf-8")
     (root / "content/items/book/an-added-book.md").write_text(
         "---\ntitle: An Added Book\nrelease_date: 2001-01-01\nauthors: [Somebody New]\n---\n"
-        "A book added by the new build.\n", encoding="utf-8")
+        "A book added by the new build.\n",
+        encoding="utf-8",
+    )
 
 
 def prepare(site: Path, old_root: Path, *, cold: bool) -> None:
@@ -76,8 +82,9 @@ def env() -> dict[str, str]:
 
 
 def run_build(root: Path) -> None:
-    done = subprocess.run(omakase(root), env=env(), cwd=PROJECT, capture_output=True, text=True,
-                          timeout=300, check=False)
+    done = subprocess.run(
+        omakase(root), env=env(), cwd=PROJECT, capture_output=True, text=True, timeout=300, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -94,8 +101,7 @@ def group_ends(pgid: int, timeout: float = 10.0) -> bool:
 
 
 def leftovers(root: Path) -> list[str]:
-    names = [p.name for p in root.iterdir()
-             if p.name.startswith((".output-staging-", ".output-old-"))]
+    names = [p.name for p in root.iterdir() if p.name.startswith((".output-staging-", ".output-old-"))]
     names += [p.name for p in (root / "data").glob("*.tmp")]
     return names
 
@@ -130,19 +136,26 @@ def test_sigkill_at_random_moments_leaves_old_or_new_site(tmp_path: Path) -> Non
         cold = run % 2 == 1  # half the builds start without build state: a full build
         prepare(site, old_root, cold=cold)
         delay = rng.uniform(0.0, durations[cold] * 1.1)
-        process = subprocess.Popen(omakase(site), env=env(), cwd=PROJECT,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            omakase(site),
+            env=env(),
+            cwd=PROJECT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
         assert group_ends(process.pid), f"run {run}: the killed build left processes running"
         now = tree(site / "output")
         state = "old" if now == old else "new" if now == new else "MIXED"
-        outcomes.append(f"{state}@{delay:.2f}s{'(killed)' if process.returncode < 0 else ''}"
-                        f"{'(cold)' if cold else ''}")
-        assert state != "MIXED", (f"seed {seed}, run {run}: output is neither site "
-                                  f"after a kill at {delay:.2f}s; {outcomes}")
+        outcomes.append(
+            f"{state}@{delay:.2f}s{'(killed)' if process.returncode < 0 else ''}{'(cold)' if cold else ''}"
+        )
+        assert state != "MIXED", (
+            f"seed {seed}, run {run}: output is neither site after a kill at {delay:.2f}s; {outcomes}"
+        )
         db = site / "data/omakase.sqlite"
         if db.exists():  # the database is either absent, old or new, never torn
             conn = sqlite3.connect(db)
@@ -159,8 +172,7 @@ def test_sigkill_at_random_moments_leaves_old_or_new_site(tmp_path: Path) -> Non
     assert leftovers(site) == [], leftovers(site)
 
 
-def test_leftovers_of_a_killed_build_are_cleaned_but_a_running_build_is_left_alone(
-        tmp_path: Path) -> None:
+def test_leftovers_of_a_killed_build_are_cleaned_but_a_running_build_is_left_alone(tmp_path: Path) -> None:
     from generator.publish.staging import clean_stale_files, clean_stale_staging
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -168,16 +180,21 @@ def test_leftovers_of_a_killed_build_are_cleaned_but_a_running_build_is_left_alo
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         target = tmp_path / "output"
-        for name in (f".output-staging-{dead.pid}-abc", f".output-old-{dead.pid}",
-                     f".output-staging-{alive.pid}-def", ".output-staging-legacy"):
+        for name in (
+            f".output-staging-{dead.pid}-abc",
+            f".output-old-{dead.pid}",
+            f".output-staging-{alive.pid}-def",
+            ".output-staging-legacy",
+        ):
             (tmp_path / name).mkdir()
             (tmp_path / name / "index.html").write_text("x")
         for name in (f"omakase.sqlite.{dead.pid}.tmp", f"omakase.sqlite.{alive.pid}.tmp"):
             (tmp_path / name).write_text("x")
         clean_stale_staging(target)
         clean_stale_files(tmp_path, "omakase.sqlite.", ".tmp")
-        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([
-            f".output-staging-{alive.pid}-def", f"omakase.sqlite.{alive.pid}.tmp"])
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+            [f".output-staging-{alive.pid}-def", f"omakase.sqlite.{alive.pid}.tmp"]
+        )
     finally:
         alive.kill()
         alive.wait()

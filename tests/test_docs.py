@@ -22,6 +22,13 @@ def test_readme_documents_every_command_and_option() -> None:
                 assert f"omakase {name} {sub_name}" in readme, f"`omakase {name} {sub_name}`"
             for param in sub.params:
                 if isinstance(param, click.Option) and param.name not in (
-                        "root", "content_dir", "output_dir", "db_path", "templates_dir", "help"):
-                    assert any(opt in readme for opt in param.opts), \
+                    "root",
+                    "content_dir",
+                    "output_dir",
+                    "db_path",
+                    "templates_dir",
+                    "help",
+                ):
+                    assert any(opt in readme for opt in param.opts), (
                         f"README does not mention {param.opts[0]} of `omakase {name}`"
+                    )

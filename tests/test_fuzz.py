@@ -40,36 +40,118 @@ TARGETS = {
     "payload": "data/sources/wikidata/Q1217219.json",
 }
 
-FIELD_NAMES = sorted({
-    "title", "slug", "release_date", "cover_image_url", "canonical_url", "metadata", "tags",
-    "sources", "availability", "authors", "isbn", "pages", "publisher", "directors",
-    "runtime_minutes", "cast", "countries", "platforms", "developers", "publishers", "artists",
-    "kind", "label", "duration_minutes", "tracks", "handle", "name", "bio", "url", "email",
-    "curator", "status", "published", "updated", "forked_from", "aliases", "courses",
-    "pairings", "states", "entries", "item", "note", "notes", "private_notes", "rating",
-    "favorite", "date", "minutes", "progress", "target", "private", "position", "intent",
-    "items", "from", "to", "narrative", "provider", "region", "format", "last_checked",
-    "source", "id", "fetched", "duration_seconds", "genres",
-})
-REFS = ["movie/the-conversation", "book/the-crying-of-lot-49", "wikidata:Q1217219",
-        "paranoid-seventies", "ada", "bruno", "book/fuzzed", "../x"]
+FIELD_NAMES = sorted(
+    {
+        "title",
+        "slug",
+        "release_date",
+        "cover_image_url",
+        "canonical_url",
+        "metadata",
+        "tags",
+        "sources",
+        "availability",
+        "authors",
+        "isbn",
+        "pages",
+        "publisher",
+        "directors",
+        "runtime_minutes",
+        "cast",
+        "countries",
+        "platforms",
+        "developers",
+        "publishers",
+        "artists",
+        "kind",
+        "label",
+        "duration_minutes",
+        "tracks",
+        "handle",
+        "name",
+        "bio",
+        "url",
+        "email",
+        "curator",
+        "status",
+        "published",
+        "updated",
+        "forked_from",
+        "aliases",
+        "courses",
+        "pairings",
+        "states",
+        "entries",
+        "item",
+        "note",
+        "notes",
+        "private_notes",
+        "rating",
+        "favorite",
+        "date",
+        "minutes",
+        "progress",
+        "target",
+        "private",
+        "position",
+        "intent",
+        "items",
+        "from",
+        "to",
+        "narrative",
+        "provider",
+        "region",
+        "format",
+        "last_checked",
+        "source",
+        "id",
+        "fetched",
+        "duration_seconds",
+        "genres",
+    }
+)
+REFS = [
+    "movie/the-conversation",
+    "book/the-crying-of-lot-49",
+    "wikidata:Q1217219",
+    "paranoid-seventies",
+    "ada",
+    "bruno",
+    "book/fuzzed",
+    "../x",
+]
 
 scalars = st.one_of(
-    st.none(), st.booleans(),
+    st.none(),
+    st.booleans(),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=40), st.sampled_from(REFS),
-    st.sampled_from(["published", "draft", "finished", "want", "stream", "available",
-                     "https://example.org/x", "javascript:alert(1)", "2026-02-30", "2026-13",
-                     "1999", "  ", "<script>"]),
+    st.text(max_size=40),
+    st.sampled_from(REFS),
+    st.sampled_from(
+        [
+            "published",
+            "draft",
+            "finished",
+            "want",
+            "stream",
+            "available",
+            "https://example.org/x",
+            "javascript:alert(1)",
+            "2026-02-30",
+            "2026-13",
+            "1999",
+            "  ",
+            "<script>",
+        ]
+    ),
     st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)),
     st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30)),
 )
 keys = st.one_of(st.sampled_from(FIELD_NAMES), st.text(max_size=12))
 structures = st.recursive(
     scalars,
-    lambda children: st.one_of(st.lists(children, max_size=4),
-                               st.dictionaries(keys, children, max_size=6)),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=6)),
     max_leaves=25,
 )
 documents = st.dictionaries(st.sampled_from(FIELD_NAMES), structures, min_size=1, max_size=10)
@@ -78,11 +160,13 @@ documents = st.dictionaries(st.sampled_from(FIELD_NAMES), structures, min_size=1
 def valid_document(target: str) -> tuple[dict, str]:
     """The valid content a target starts from (front matter or YAML, and a body)."""
     files = minimal_files()
-    known = {TARGETS["curator"]: "handle: zed\nname: Zed\n",
-             TARGETS["book"]: "---\ntitle: Fuzzed\n---\n",
-             TARGETS["game"]: "---\ntitle: Fuzzed\nplatforms: [PC]\n---\n",
-             TARGETS["music"]: "---\ntitle: Fuzzed\ntracks:\n  - title: One\n---\n",
-             TARGETS["menu"]: files["content/menus/paranoid-seventies.md"]}
+    known = {
+        TARGETS["curator"]: "handle: zed\nname: Zed\n",
+        TARGETS["book"]: "---\ntitle: Fuzzed\n---\n",
+        TARGETS["game"]: "---\ntitle: Fuzzed\nplatforms: [PC]\n---\n",
+        TARGETS["music"]: "---\ntitle: Fuzzed\ntracks:\n  - title: One\n---\n",
+        TARGETS["menu"]: files["content/menus/paranoid-seventies.md"],
+    }
     text = textwrap.dedent(known.get(target) or files[target])
     if text.startswith("---\n"):
         _, front, body = text.split("---\n", 2)
@@ -106,8 +190,9 @@ def mutated(draw: st.DrawFn, target: str) -> dict:
                 break
             entries = _dict_entries(where[draw(st.sampled_from(nested))])
             where = entries[draw(st.integers(0, len(entries) - 1))]
-        key = draw(st.one_of(st.sampled_from(sorted(map(str, where)) or FIELD_NAMES),
-                             st.sampled_from(FIELD_NAMES)))
+        key = draw(
+            st.one_of(st.sampled_from(sorted(map(str, where)) or FIELD_NAMES), st.sampled_from(FIELD_NAMES))
+        )
         where[key] = draw(structures)
     return document
 
@@ -158,9 +243,15 @@ def front_matter(document: dict, body: str) -> bytes:
     return ("---\n" + yaml.safe_dump(document, allow_unicode=True) + "---\n" + body).encode()
 
 
-FAST = settings(max_examples=int(os.environ.get("OMAKASE_FUZZ_EXAMPLES", "25")), deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=int(os.environ.get("OMAKASE_FUZZ_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 
 
 @FAST
@@ -170,8 +261,7 @@ def test_arbitrary_bytes(base: Path, target: str, data: bytes) -> None:
 
 
 @FAST
-@given(target=st.sampled_from(sorted(TARGETS)), text=st.text(max_size=400),
-       front=st.booleans())
+@given(target=st.sampled_from(sorted(TARGETS)), text=st.text(max_size=400), front=st.booleans())
 def test_arbitrary_text(base: Path, target: str, text: str, front: bool) -> None:
     prefix = "---\n" if front and TARGETS[target].endswith(".md") else ""
     check(base, TARGETS[target], (prefix + text).encode("utf-8", errors="surrogatepass"))
@@ -190,8 +280,11 @@ def test_arbitrary_yaml_structures(base: Path, target: str, document: dict, body
     check(base, path, data)
 
 
-SLOW = settings(max_examples=int(os.environ.get("OMAKASE_FUZZ_SLOW_EXAMPLES", "600")),
-                deadline=None, suppress_health_check=list(HealthCheck))
+SLOW = settings(
+    max_examples=int(os.environ.get("OMAKASE_FUZZ_SLOW_EXAMPLES", "600")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 @FAST
@@ -200,8 +293,11 @@ def test_mutated_valid_files(base: Path, data: st.DataObject, target: str) -> No
     path = TARGETS[target]
     document = data.draw(mutated(path))
     _, body = valid_document(path)
-    raw = front_matter(document, body) if path.endswith(".md") else \
-        yaml.safe_dump(document, allow_unicode=True).encode()
+    raw = (
+        front_matter(document, body)
+        if path.endswith(".md")
+        else yaml.safe_dump(document, allow_unicode=True).encode()
+    )
     check(base, path, raw)
 
 
@@ -215,8 +311,7 @@ def test_mutated_valid_files_long_run(base: Path, data: st.DataObject, target: s
 @pytest.mark.slow
 @SLOW
 @given(target=st.sampled_from(sorted(TARGETS)), document=documents, body=st.text(max_size=200))
-def test_arbitrary_yaml_structures_long_run(base: Path, target: str, document: dict,
-                                            body: str) -> None:
+def test_arbitrary_yaml_structures_long_run(base: Path, target: str, document: dict, body: str) -> None:
     test_arbitrary_yaml_structures.hypothesis.inner_test(base, target, document, body)
 
 
@@ -227,12 +322,15 @@ def test_arbitrary_bytes_long_run(base: Path, target: str, data: bytes) -> None:
     check(base, TARGETS[target], data)
 
 
-@pytest.mark.parametrize("payload, message", [
-    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
-    (b'{"a": NaN}', "NaN is not a JSON value"),
-    (b'{"a": -Infinity}', "-Infinity is not a JSON value"),
-    (b'{"a": 1', "invalid JSON"),
-])
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"a": NaN}', "NaN is not a JSON value"),
+        (b'{"a": -Infinity}', "-Infinity is not a JSON value"),
+        (b'{"a": 1', "invalid JSON"),
+    ],
+)
 def test_hostile_payloads_are_located_errors(base: Path, payload: bytes, message: str) -> None:
     root = Path(tempfile.mkdtemp(prefix="omakase-fuzz-site-"))
     try:

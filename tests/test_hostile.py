@@ -59,20 +59,23 @@ def test_no_payload_in_any_output_file(hostile_output: Path) -> None:
     assert problems == [], "\n".join(problems[:40])
 
 
-@pytest.mark.parametrize("snippet, expected", [
-    ("<p><script>alert('omxss')</script></p>", "raw payload"),
-    ("<img src=x onerror=alert(1)>", "event handler onerror="),
-    ("<a href=' JaVa\tScRiPt:alert(1)'>x</a>", "javascript: URL"),
-    ("<a href='data:text/html,x'>x</a>", "data: URL"),
-    ("<svg><a xlink:href='javascript:alert(1)'>x</a></svg>", "javascript: URL"),
-    ("<iframe src='https://example.org'></iframe>", "<iframe> element"),
-    ("<style>p{x:url(javascript:alert('omxss'))}</style>", "inside a <style>"),
-    ("<div style=\"background:url(javascript:x)\">", "style="),
-    ("<script type='application/ld+json'>{\"a\": \"</p>\"}</script>", "raw '<'"),
-    ("<script>var x = 'omxss';</script>", "executable script"),
-    ("<script src='https://evil.example/x.js'></script>", "script from elsewhere"),
-    ("<meta http-equiv='refresh' content='0;url=javascript:alert(1)'>", "meta refresh"),
-])
+@pytest.mark.parametrize(
+    "snippet, expected",
+    [
+        ("<p><script>alert('omxss')</script></p>", "raw payload"),
+        ("<img src=x onerror=alert(1)>", "event handler onerror="),
+        ("<a href=' JaVa\tScRiPt:alert(1)'>x</a>", "javascript: URL"),
+        ("<a href='data:text/html,x'>x</a>", "data: URL"),
+        ("<svg><a xlink:href='javascript:alert(1)'>x</a></svg>", "javascript: URL"),
+        ("<iframe src='https://example.org'></iframe>", "<iframe> element"),
+        ("<style>p{x:url(javascript:alert('omxss'))}</style>", "inside a <style>"),
+        ('<div style="background:url(javascript:x)">', "style="),
+        ('<script type=\'application/ld+json\'>{"a": "</p>"}</script>', "raw '<'"),
+        ("<script>var x = 'omxss';</script>", "executable script"),
+        ("<script src='https://evil.example/x.js'></script>", "script from elsewhere"),
+        ("<meta http-equiv='refresh' content='0;url=javascript:alert(1)'>", "meta refresh"),
+    ],
+)
 def test_scanner_catches_each_kind_of_leak(snippet: str, expected: str) -> None:
     problems: list[str] = []
     check_html(snippet, "page.html", problems)
@@ -81,22 +84,42 @@ def test_scanner_catches_each_kind_of_leak(snippet: str, expected: str) -> None:
 
 def test_scanner_passes_the_site_own_markup() -> None:
     problems: list[str] = []
-    check_html('<script type="application/ld+json">{"name": "\\u003cb\\u003e"}</script>'
-               '<a href="../x/index.html">x</a><img src="https://example.org/c.jpg" alt="&lt;x">'
-               '<svg role="img" aria-label="a"><a href="../y/index.html"><text>t</text></a></svg>',
-               "page.html", problems)
+    check_html(
+        '<script type="application/ld+json">{"name": "\\u003cb\\u003e"}</script>'
+        '<a href="../x/index.html">x</a><img src="https://example.org/c.jpg" alt="&lt;x">'
+        '<svg role="img" aria-label="a"><a href="../y/index.html"><text>t</text></a></svg>',
+        "page.html",
+        problems,
+    )
     assert problems == []
 
 
 @pytest.mark.parametrize("vector", vectors())
 def test_markdown_sanitizer_strips_each_vector(vector: str) -> None:
-    for html in (render_markdown(vector), render_inline(vector),
-                 render_markdown(f"para\n\n{vector}\n\n* {vector}\n\n> {vector}")):
+    for html in (
+        render_markdown(vector),
+        render_inline(vector),
+        render_markdown(f"para\n\n{vector}\n\n* {vector}\n\n> {vector}"),
+    ):
         problems: list[str] = []
         check_html(html, "markdown", problems)
         assert problems == [], (vector, html)
-        for tag in ("<script", "<iframe", "<style", "<svg", "<math", "<img", "<object",
-                    "<embed", "<form", "<input", "<base", "<meta", "<details", "<template"):
+        for tag in (
+            "<script",
+            "<iframe",
+            "<style",
+            "<svg",
+            "<math",
+            "<img",
+            "<object",
+            "<embed",
+            "<form",
+            "<input",
+            "<base",
+            "<meta",
+            "<details",
+            "<template",
+        ):
             assert tag not in html.lower(), (vector, html)
 
 
@@ -107,6 +130,7 @@ def test_json_for_script_blocks_escapes_markup_characters() -> None:
         assert raw not in text
     assert "\\u003c/script\\u003e" in text and "\\u0026" in text
     import json
+
     assert json.loads(text) == value == json.loads(dumps_safe(value))
 
 
@@ -114,17 +138,22 @@ URL_FIELDS = {
     "curator url": ("content/curators/ada.yaml", "url: {url}\n", None),
     "cover_image_url": ("content/items/movie/the-conversation.md", "cover_image_url: {url}\n", "md"),
     "canonical_url": ("content/items/movie/the-conversation.md", "canonical_url: {url}\n", "md"),
-    "source url": ("content/items/movie/the-conversation.md",
-                   "sources:\n  - source: tmdb\n    id: '592'\n    url: {url}\n", "md"),
-    "availability url": ("content/items/book/the-crying-of-lot-49.md",
-                         "availability:\n  - provider: Shop\n    url: {url}\n", "md"),
+    "source url": (
+        "content/items/movie/the-conversation.md",
+        "sources:\n  - source: tmdb\n    id: '592'\n    url: {url}\n",
+        "md",
+    ),
+    "availability url": (
+        "content/items/book/the-crying-of-lot-49.md",
+        "availability:\n  - provider: Shop\n    url: {url}\n",
+        "md",
+    ),
 }
 
 
 @pytest.mark.parametrize("field", sorted(URL_FIELDS))
 @pytest.mark.parametrize("url", REFUSED_URLS)
-def test_dangerous_url_in_every_url_field_is_a_located_error(tmp_path: Path, field: str,
-                                                             url: str) -> None:
+def test_dangerous_url_in_every_url_field_is_a_located_error(tmp_path: Path, field: str, url: str) -> None:
     name, line_text, kind = URL_FIELDS[field]
     root = make_site(tmp_path / "site")
     path = root / name
@@ -160,8 +189,7 @@ CANARY = "__canary__.html"
 
 @pytest.mark.browser
 def test_no_dialog_and_no_injected_script_in_chromium(hostile_output: Path) -> None:
-    pages = sorted(p.relative_to(hostile_output).as_posix()
-                   for p in hostile_output.rglob("*.html"))
+    pages = sorted(p.relative_to(hostile_output).as_posix() for p in hostile_output.rglob("*.html"))
     assert len(pages) > 200
     dialogs: list[str] = []
     fired: list[str] = []
@@ -174,8 +202,11 @@ def test_no_dialog_and_no_injected_script_in_chromium(hostile_output: Path) -> N
         def route(r: Any) -> None:
             url = r.request.url
             if url == served + CANARY:
-                r.fulfill(status=200, content_type="text/html",
-                          body="<!DOCTYPE html><img src=x onerror=alert('canary')>")
+                r.fulfill(
+                    status=200,
+                    content_type="text/html",
+                    body="<!DOCTYPE html><img src=x onerror=alert('canary')>",
+                )
             elif url.startswith(served):
                 r.continue_()
             else:  # nothing leaves the machine; any attempt is noted

@@ -9,14 +9,17 @@ import pytest
 from generator.db.ids import NAMESPACE, stable_id
 
 
-@pytest.mark.parametrize("kind, parts", [
-    ("menu", ("paranoid-seventies",)),
-    ("item", ("movie/the-conversation",)),
-    ("course_item", ("a-menu", 3, 12)),
-    ("tag", ("", "Ça va, 漢字 😀")),
-    ("share", ()),
-    ("availability", ("tmdb", "671", None, "DE")),
-])
+@pytest.mark.parametrize(
+    "kind, parts",
+    [
+        ("menu", ("paranoid-seventies",)),
+        ("item", ("movie/the-conversation",)),
+        ("course_item", ("a-menu", 3, 12)),
+        ("tag", ("", "Ça va, 漢字 😀")),
+        ("share", ()),
+        ("availability", ("tmdb", "671", None, "DE")),
+    ],
+)
 def test_stable_id_is_uuid5_of_the_key(kind: str, parts: tuple[object, ...]) -> None:
     key = kind + ":" + "/".join(str(p) for p in parts)
     assert stable_id(kind, *parts) == str(uuid.uuid5(NAMESPACE, key))

@@ -66,8 +66,11 @@ def _export(folder: Path) -> Path:
 
 
 def _digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted((root / "content").rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted((root / "content").rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_letterboxd_export_fills_log_items_and_a_draft_menu(site_root: Path, tmp_path: Path) -> None:
@@ -76,8 +79,7 @@ def test_letterboxd_export_fills_log_items_and_a_draft_menu(site_root: Path, tmp
     assert summary.matched == {"movie/the-conversation"}  # by title + year
     assert summary.created == {"movie/stalker", "movie/mirror"}
     reasons = {reason for _, reason in summary.skipped}
-    assert reasons == {"rating '7' is not 0.5–5 in half stars", "no film name",
-                       "year '19x9' is not a year"}
+    assert reasons == {"rating '7' is not 0.5–5 in half stars", "no film name", "year '19x9' is not a year"}
     site, _ = load_site(settings)
     states = {s.ref: s for s in site.logs["ada"].states}
     assert states["movie/stalker"].rating == 9 and states["movie/stalker"].favorite
@@ -86,8 +88,11 @@ def test_letterboxd_export_fills_log_items_and_a_draft_menu(site_root: Path, tmp
     # The curator's own state is kept as written (rating 9 in the sample log).
     assert states["movie/the-conversation"].rating == 9
     stalker = [(e.kind, e.date, e.note) for e in site.logs["ada"].entries if e.ref == "movie/stalker"]
-    assert stalker == [("finished", "2024-01-01", ""), ("note", "2024-01-01", "The room, the room."),
-                       ("finished", "2024-02-01", "Rewatch.")]
+    assert stalker == [
+        ("finished", "2024-01-01", ""),
+        ("note", "2024-01-01", "The room, the room."),
+        ("finished", "2024-02-01", "Rewatch."),
+    ]
     menu = site.menus["slow-zones"]
     assert menu.status == "draft" and menu.curator == "ada" and menu.tags == ["slow", "tarkovsky"]
     assert [i.ref for i in menu.courses[0].items] == ["movie/stalker", "movie/mirror"]
@@ -135,8 +140,9 @@ def test_cli_reports_a_summary_and_needs_a_curator(site_root: Path, tmp_path: Pa
     folder = _export(tmp_path / "lb")
     result = runner.invoke(main, ["import", "letterboxd", str(folder), "--root", str(site_root)])
     assert result.exit_code == 2 and "--curator" in result.output
-    result = runner.invoke(main, ["import", "letterboxd", str(folder), "--curator", "ada",
-                                  "--root", str(site_root)])
+    result = runner.invoke(
+        main, ["import", "letterboxd", str(folder), "--curator", "ada", "--root", str(site_root)]
+    )
     assert result.exit_code == 0, result.output
     assert "2 items created" in result.output and "rows skipped" in result.output
     assert "skipped 1: no film name" in result.output
@@ -181,10 +187,14 @@ def test_goodreads_malformed_rows_are_skipped_with_reasons(site_root: Path, tmp_
         "2024/02/30,2024/01/01,,read\n"
         "2,Solaris,Stanisław Lem,,,,9,204,1961,,2024/01/01,,to-read\n"
         '3,The Crying of Lot 49,Thomas Pynchon,,,"=""9780060913076""",4,,1966,2024/03/01,'
-        "2024/01/01,\"favourites, postal\",read\n", encoding="utf-8")
+        '2024/01/01,"favourites, postal",read\n',
+        encoding="utf-8",
+    )
     summary = import_goodreads(settings_for(site_root), export, "ada")
-    assert {reason for _, reason in summary.skipped} == {"Date Read '2024/02/30' is not a date",
-                                                          "rating '9' is not 0–5"}
+    assert {reason for _, reason in summary.skipped} == {
+        "Date Read '2024/02/30' is not a date",
+        "rating '9' is not 0–5",
+    }
     assert summary.matched == {"book/the-crying-of-lot-49"} and not summary.created
     site, _ = load_site(settings_for(site_root))
     lot49 = site.items["book/the-crying-of-lot-49"]
@@ -193,8 +203,7 @@ def test_goodreads_malformed_rows_are_skipped_with_reasons(site_root: Path, tmp_
 
 
 @pytest.mark.slow
-def test_real_letterboxd_export_imports_completely_and_twice_changes_nothing(
-        site_root: Path) -> None:
+def test_real_letterboxd_export_imports_completely_and_twice_changes_nothing(site_root: Path) -> None:
     export = real("exports/letterboxd/patrickmjones")
     settings = settings_for(site_root)
     summary = import_letterboxd(settings, export, "ada")

@@ -27,8 +27,9 @@ def sample_site(root: Path) -> Path:
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def search_records(site: Path) -> dict[str, object]:
@@ -42,8 +43,9 @@ def search_records(site: Path) -> dict[str, object]:
 def table_rows(db_path: Path) -> dict[str, list[str]]:
     conn = sqlite3.connect(db_path)
     try:
-        names = [n for n, in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        names = [
+            n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        ]
         return {n: sorted(map(repr, conn.execute(f"SELECT * FROM {n}"))) for n in names}
     finally:
         conn.close()
@@ -183,8 +185,9 @@ def edit_template(rng: random.Random, root: Path) -> str:
     override = root / "overrides/menu.html"
     if choice == 1 and not override.exists():
         override.parent.mkdir(exist_ok=True)
-        override.write_text('{% extends "default:menu.html" %}\n'
-                            '{% block title %}Overridden {{ menu.title }}{% endblock %}\n')
+        override.write_text(
+            '{% extends "default:menu.html" %}\n{% block title %}Overridden {{ menu.title }}{% endblock %}\n'
+        )
         return "add override"
     if override.exists():
         override.unlink()
@@ -192,8 +195,18 @@ def edit_template(rng: random.Random, root: Path) -> str:
     return "template skipped"
 
 
-OPERATIONS = [edit_menu, edit_menu, edit_item, edit_item, reslug_item, rename_menu_file,
-              delete_menu, copy_menu, edit_curator_or_log, edit_template]
+OPERATIONS = [
+    edit_menu,
+    edit_menu,
+    edit_item,
+    edit_item,
+    reslug_item,
+    rename_menu_file,
+    delete_menu,
+    copy_menu,
+    edit_curator_or_log,
+    edit_template,
+]
 
 
 def retire_published_urls(root: Path) -> None:
@@ -238,8 +251,9 @@ class Watcher:
         self.observer.join(timeout=5)
 
 
-def run_random_edits(tmp_path: Path, seed: int, rounds: int, memo: ParseMemo | None = None,
-                     *, watch: bool = False) -> None:
+def run_random_edits(
+    tmp_path: Path, seed: int, rounds: int, memo: ParseMemo | None = None, *, watch: bool = False
+) -> None:
     """Random edits, each round built incrementally (keeping parses in `memo` between
     builds, as the dev server does, when given; as the dev server's resident build, told
     the changed paths by a file watcher, with `watch`) and compared with a full build."""
@@ -247,6 +261,7 @@ def run_random_edits(tmp_path: Path, seed: int, rounds: int, memo: ParseMemo | N
     settings = settings_for(root)
     watcher = Watcher(root) if watch else None
     try:
+
         def build_now() -> Any:
             if watcher is not None:
                 return watcher.build(root)
@@ -286,16 +301,17 @@ def test_incremental_equals_full_after_many_random_edits(tmp_path: Path, seed: i
     run_random_edits(tmp_path, seed=seed, rounds=15)
 
 
-@pytest.mark.parametrize("seed", [1, pytest.param(9, marks=pytest.mark.slow),
-                                  pytest.param(10, marks=pytest.mark.slow)])
-def test_builds_keeping_parses_in_memory_equal_full_after_random_edits(
-        tmp_path: Path, seed: int) -> None:
+@pytest.mark.parametrize(
+    "seed", [1, pytest.param(9, marks=pytest.mark.slow), pytest.param(10, marks=pytest.mark.slow)]
+)
+def test_builds_keeping_parses_in_memory_equal_full_after_random_edits(tmp_path: Path, seed: int) -> None:
     run_random_edits(tmp_path, seed=seed, rounds=6 if seed == 1 else 15, memo=ParseMemo())
 
 
 @pytest.mark.parametrize("seed", [1, pytest.param(11, marks=pytest.mark.slow)])
 def test_builds_told_the_changed_paths_by_a_watcher_equal_full_after_random_edits(
-        tmp_path: Path, seed: int) -> None:
+    tmp_path: Path, seed: int
+) -> None:
     run_random_edits(tmp_path, seed=seed, rounds=6 if seed == 1 else 15, watch=True)
 
 
@@ -314,10 +330,19 @@ def test_a_scan_told_which_paths_changed_finds_what_a_full_scan_finds(tmp_path: 
     (root / "content/.git").mkdir()
     (root / "content/.git/HEAD").write_text("ref")
     (root / "templates/partials/extra.html").write_text("x")
-    memo.hints = {str(p) for p in (menus[0], menus[1], root / "content/menus/new.md",
-                                   root / "content/menus/.hidden.md", root / "content/.git/HEAD",
-                                   root / "templates/partials/extra.html", root / "content",
-                                   tmp_path / "elsewhere.md")}
+    memo.hints = {
+        str(p)
+        for p in (
+            menus[0],
+            menus[1],
+            root / "content/menus/new.md",
+            root / "content/menus/.hidden.md",
+            root / "content/.git/HEAD",
+            root / "templates/partials/extra.html",
+            root / "content",
+            tmp_path / "elsewhere.md",
+        )
+    }
 
     def stats(files: dict) -> dict:
         return {path: (s.mtime_ns, s.size) for path, s in files.items()}
@@ -328,8 +353,7 @@ def test_a_scan_told_which_paths_changed_finds_what_a_full_scan_finds(tmp_path: 
     assert str(root / "content/menus/new.md") in hinted and str(menus[1]) not in hinted
 
 
-def test_parses_kept_in_memory_resolve_references_again_from_what_was_written(
-        tmp_path: Path) -> None:
+def test_parses_kept_in_memory_resolve_references_again_from_what_was_written(tmp_path: Path) -> None:
     """A menu names an item by its source id; once the item drops that source, the kept
     parse of the unchanged menu must fail the build as a fresh parse does."""
     root = sample_site(tmp_path / "site")
@@ -358,7 +382,8 @@ def test_noop_rebuild_touches_nothing(tmp_path: Path) -> None:
 
 
 def test_the_first_edit_after_a_full_build_clones_the_second_tree_while_it_loads(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from generator.engine import steps
     from generator.engine.state import get_meta, open_state
     from generator.publish import shadow as publish
@@ -416,8 +441,11 @@ def edit_fork_chain(rng: random.Random, root: Path) -> str:
     if choice == 0:
         refs = re.findall(r"(?m)^      - item: (.*)$", text)
         a, b = rng.sample(refs, 2)
-        text = text.replace(f"- item: {a}\n", "- item: @swap@\n").replace(
-            f"- item: {b}\n", f"- item: {a}\n").replace("- item: @swap@\n", f"- item: {b}\n")
+        text = (
+            text.replace(f"- item: {a}\n", "- item: @swap@\n")
+            .replace(f"- item: {b}\n", f"- item: {a}\n")
+            .replace("- item: @swap@\n", f"- item: {b}\n")
+        )
     elif choice == 1:
         notes = re.findall(r'(?m)^        note: "(.*)"$', text)
         if not notes:
@@ -442,8 +470,9 @@ def edit_fork_chain(rng: random.Random, root: Path) -> str:
     return f"edit {slug} ({choice})"
 
 
-@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.slow),
-                                  pytest.param(3, marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "seed", [1, pytest.param(2, marks=pytest.mark.slow), pytest.param(3, marks=pytest.mark.slow)]
+)
 def test_fork_diffs_follow_random_edits_of_a_fork_chain(tmp_path: Path, seed: int) -> None:
     """Fork diffs are computed again only for the lineage an edit reached: the database
     (every diff row) still equals a full build's after each round."""
@@ -462,8 +491,7 @@ def test_fork_diffs_follow_random_edits_of_a_fork_chain(tmp_path: Path, seed: in
             raise AssertionError(f"after {history}: {exc}") from exc
 
 
-def test_a_fork_gains_and_loses_an_ancestor_when_its_parent_is_reparented(
-        tmp_path: Path) -> None:
+def test_a_fork_gains_and_loses_an_ancestor_when_its_parent_is_reparented(tmp_path: Path) -> None:
     """overheard-after-dark descends from paranoid-listening through overheard: when only
     overheard changes its parent, the diffs of overheard-after-dark against
     paranoid-listening go and come back, though neither menu was edited."""
@@ -481,7 +509,8 @@ def test_a_fork_gains_and_loses_an_ancestor_when_its_parent_is_reparented(
     assert conn.execute(
         "SELECT count(*) FROM menu_fork_diffs d JOIN menus m ON m.id = d.menu_id "
         "JOIN menus a ON a.id = d.ancestor_menu_id "
-        "WHERE m.slug = 'overheard-after-dark' AND a.slug = 'paranoid-listening'").fetchone()[0]
+        "WHERE m.slug = 'overheard-after-dark' AND a.slug = 'paranoid-listening'"
+    ).fetchone()[0]
 
 
 def test_one_menu_edit_rewrites_only_its_pages(tmp_path: Path) -> None:
@@ -493,15 +522,15 @@ def test_one_menu_edit_rewrites_only_its_pages(tmp_path: Path) -> None:
     before = {p: p.stat().st_ino for g in pages for p in (root / "output").glob(f"**/{g}")}
     report = build(settings_for(root))
     after = {p: p.stat().st_ino for g in pages for p in (root / "output").glob(f"**/{g}")}
-    changed = sorted(p.relative_to(root / "output").as_posix() for p in after
-                     if after[p] != before.get(p))
+    changed = sorted(p.relative_to(root / "output").as_posix() for p in after if after[p] != before.get(p))
     assert report.mode == "incremental" and report.written == len(changed)
     assert changed == ["api/menus/alone-in-orbit.json", "menus/alone-in-orbit/index.html"]
     assert_same_as_full(root, tmp_path)
 
 
 def test_an_edit_re_renders_only_the_pages_that_show_what_changed(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Derived rows stamped with the build clock change with every build; a page that read
     the stamp without showing it would re-render after any edit (every curator page did)."""
     from datetime import UTC, datetime, timedelta
@@ -516,21 +545,24 @@ def test_an_edit_re_renders_only_the_pages_that_show_what_changed(
     rendered: list[tuple[str, tuple[Any, ...]]] = []
     render_all = steps.render_all
 
-    def spy(settings: Any, db_file: Path, out: Path, jobs: list[Any], done: Any,
-            **options: Any) -> None:
+    def spy(settings: Any, db_file: Path, out: Path, jobs: list[Any], done: Any, **options: Any) -> None:
         rendered.extend((route, key) for route, key, _old in jobs)
         render_all(settings, db_file, out, jobs, done, **options)
 
     monkeypatch.setattr(steps, "render_all", spy)
     build(settings_for(root, build_time=clock + timedelta(minutes=1)))
     assert sorted(rendered) == [
-        ("api-item", ("movie", "solaris-1972")), ("api-menu", ("alone-in-orbit",)),
-        ("item", ("movie", "solaris-1972")), ("menu", ("alone-in-orbit",)),
-        ("story", ("alone-in-orbit",))]
+        ("api-item", ("movie", "solaris-1972")),
+        ("api-menu", ("alone-in-orbit",)),
+        ("item", ("movie", "solaris-1972")),
+        ("menu", ("alone-in-orbit",)),
+        ("story", ("alone-in-orbit",)),
+    ]
 
 
 def test_key_queries_are_asked_again_only_when_a_column_they_read_changed(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A text edit keeps every route's page list; a status change lists the menus again."""
     import dataclasses
     import functools
@@ -551,10 +583,12 @@ def test_key_queries_are_asked_again_only_when_a_column_they_read_changed(
         def asking(db: Any) -> Any:
             asked.append(keys.__name__)
             return keys(db)
+
         return asking
 
-    monkeypatch.setattr(routes, "ROUTES", [dataclasses.replace(route, keys=spy(route.keys))
-                                           for route in routes.ROUTES])
+    monkeypatch.setattr(
+        routes, "ROUTES", [dataclasses.replace(route, keys=spy(route.keys)) for route in routes.ROUTES]
+    )
     path = root / "content/menus/alone-in-orbit.md"
     path.write_text(path.read_text().replace("Leave the ground", "Leave the planet"))
     assert build(settings_for(root)).mode == "incremental"
@@ -592,8 +626,9 @@ def test_full_flag_and_lost_state_rebuild_everything(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kept", [False, True])
-def test_pages_counting_days_follow_the_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              kept: bool) -> None:
+def test_pages_counting_days_follow_the_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: bool
+) -> None:
     """Nothing in the files changed, but 'checked N days ago' did: those pages re-render,
     also in a process that keeps its renderer (and its templates) between builds."""
     root = sample_site(tmp_path / "site")
@@ -632,8 +667,10 @@ def test_timings_name_the_phases_of_each_kind_of_build(tmp_path: Path) -> None:
         result = CliRunner().invoke(main, ["build", "--root", str(root), "--timings", *extra])
         assert result.exit_code == 0, result.output
         lines = result.output.split("Timings:\n", 1)[1].splitlines()
-        found = {name.strip(): float(value.rstrip("s")) for name, value in
-                 (line.rsplit(None, 1) for line in lines if not line.startswith("At "))}
+        found = {
+            name.strip(): float(value.rstrip("s"))
+            for name, value in (line.rsplit(None, 1) for line in lines if not line.startswith("At "))
+        }
         marks = [line for line in lines if line.startswith("At ")]
         if "render" in found:  # the moment the new pages are all written is marked
             assert len(marks) == 1 and marks[0].endswith("s: pages written.")
@@ -641,8 +678,7 @@ def test_timings_name_the_phases_of_each_kind_of_build(tmp_path: Path) -> None:
         return found
 
     cold = phases()
-    assert {"scan", "load", "database", "render", "search, open data", "publish",
-            "other"} <= set(cold)
+    assert {"scan", "load", "database", "render", "search, open data", "publish", "other"} <= set(cold)
     assert all(seconds >= 0 for seconds in cold.values())
     path = root / "content/menus/alone-in-orbit.md"
     path.write_text(path.read_text().replace("Leave the ground", "Leave the planet"))
@@ -651,8 +687,7 @@ def test_timings_name_the_phases_of_each_kind_of_build(tmp_path: Path) -> None:
     assert set(phases()) == {"scan", "other"}  # nothing changed: nothing loaded or rendered
 
 
-def test_compiled_templates_are_kept_and_a_changed_template_is_compiled_again(
-        tmp_path: Path) -> None:
+def test_compiled_templates_are_kept_and_a_changed_template_is_compiled_again(tmp_path: Path) -> None:
     from generator.site.render import template_cache_dir
 
     root = sample_site(tmp_path / "site")
@@ -679,8 +714,7 @@ def test_a_build_leaves_no_objects_hidden_from_the_collector(tmp_path: Path) -> 
         assert gc.get_freeze_count() == 0
 
 
-def test_a_process_fingerprints_the_code_it_runs(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_process_fingerprints_the_code_it_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A dev server keeps running the code it imported: sources edited meanwhile must not
     make it record its builds as made by the new code (a later `omakase build` would trust
     pages the old code rendered)."""
@@ -709,8 +743,9 @@ def test_a_process_keeping_its_renderer_sees_what_another_build_changed(tmp_path
     menu.write_text(menu.read_text().replace("Trust him.", "Trust him completely."))
     build(settings_for(root), memo=memo)
     template = root / "templates/menu.html"
-    template.write_text(template.read_text().replace("{% block main %}",
-                                                     "{% block main %}<p>Seen by the server</p>"))
+    template.write_text(
+        template.read_text().replace("{% block main %}", "{% block main %}<p>Seen by the server</p>")
+    )
     item = root / "content/items/movie/moon.md"
     item.write_text(re.sub(r"(?m)^title: .*$", "title: Moon (2009)", item.read_text(), count=1))
     build(settings_for(root))  # another process
@@ -782,19 +817,23 @@ def test_a_full_build_leaves_the_reads_indexed(tmp_path: Path) -> None:
     build(settings_for(root))
     state = sqlite3.connect(root / "data/omakase.sqlite.state")
     try:
-        names = {name for name, in state.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reads'")}
+        names = {
+            name
+            for (name,) in state.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reads'"
+            )
+        }
         plan = state.execute(
             "EXPLAIN QUERY PLAN SELECT page_id FROM reads WHERE sql_id = 1 "
-            "AND params IN (SELECT value FROM json_each('[]'))").fetchall()
+            "AND params IN (SELECT value FROM json_each('[]'))"
+        ).fetchall()
     finally:
         state.close()
     assert names == {"reads_by_query", "reads_by_page"}
     assert "reads_by_query (sql_id=? AND params=?)" in str(plan)
 
 
-def test_warming_after_another_process_built_forgets_the_file_index_it_kept(
-        tmp_path: Path) -> None:
+def test_warming_after_another_process_built_forgets_the_file_index_it_kept(tmp_path: Path) -> None:
     """The dev server warms its memory once idle; if another process built since its own
     last build, the file index it kept is of before that build, and must not be used."""
     from generator.serve.server import ResidentBuild
@@ -815,7 +854,8 @@ def test_warming_after_another_process_built_forgets_the_file_index_it_kept(
 
 
 def test_a_full_build_deletes_the_second_tree_while_it_loads_and_renders(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from generator.engine import steps
 
     root = sample_site(tmp_path / "site")
@@ -832,7 +872,7 @@ def test_a_full_build_deletes_the_second_tree_while_it_loads_and_renders(
         return real_load(*args, **kwargs)
 
     monkeypatch.setattr(steps, "load_site", load)
-    dead = 2 ** 22 + 12345  # above the kernel's largest pid: no process has it
+    dead = 2**22 + 12345  # above the kernel's largest pid: no process has it
     (root / f".output-discarded-{dead}-x1/menus").mkdir(parents=True)  # a killed build's
     assert build(settings_for(root), full=True).mode == "full"
     # Moved out of the way before the content loads, gone when the build returns.
@@ -846,7 +886,8 @@ def test_a_full_build_deletes_the_second_tree_while_it_loads_and_renders(
 
 
 def test_a_second_tree_that_cannot_be_moved_aside_does_not_fail_the_full_build(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import os
 
     root = sample_site(tmp_path / "site")

@@ -20,10 +20,58 @@ def assert_simple_path_agrees(text: str) -> None:
 
 
 # Characters that mean something somewhere in Markdown, next to plain words and non-ASCII text.
-PIECES = ["word", "Chloë", "1979", "1.", "2)", " ", "  ", "\n", "\n\n", "\n \n", "*", "**",
-          "_", "-", "+", "#", ">", "<em>", "&", "&amp;", ":", "=", "|", "`", "[", "]", "(",
-          ")", "!", "'", "\"", "“", "’", "…", "\t", "\r", "\xa0", "\\", "~", "{", "}", "^",
-          ".", ",", "é", "日本", "\u200b", "---", "===", "    "]
+PIECES = [
+    "word",
+    "Chloë",
+    "1979",
+    "1.",
+    "2)",
+    " ",
+    "  ",
+    "\n",
+    "\n\n",
+    "\n \n",
+    "*",
+    "**",
+    "_",
+    "-",
+    "+",
+    "#",
+    ">",
+    "<em>",
+    "&",
+    "&amp;",
+    ":",
+    "=",
+    "|",
+    "`",
+    "[",
+    "]",
+    "(",
+    ")",
+    "!",
+    "'",
+    '"',
+    "“",
+    "’",
+    "…",
+    "\t",
+    "\r",
+    "\xa0",
+    "\\",
+    "~",
+    "{",
+    "}",
+    "^",
+    ".",
+    ",",
+    "é",
+    "日本",
+    "\u200b",
+    "---",
+    "===",
+    "    ",
+]
 
 
 @settings(max_examples=3000, deadline=None)
@@ -33,9 +81,40 @@ def test_simple_path_matches_the_parser(pieces: list[str]) -> None:
 
 
 # Mostly what the quick path accepts, so that most examples exercise it.
-PLAIN_PIECES = ["word", "Chloë", "1979", "1", ".", " ", "\n", "\n\n", "\n\n\n", "*", "*", "(",
-                ")", "'", "\"", "“", "’", ",", ":", "!", "?", "-", "=", "+", "/", "%", "$", "@",
-                "…", ";", "日本", "2."]
+PLAIN_PIECES = [
+    "word",
+    "Chloë",
+    "1979",
+    "1",
+    ".",
+    " ",
+    "\n",
+    "\n\n",
+    "\n\n\n",
+    "*",
+    "*",
+    "(",
+    ")",
+    "'",
+    '"',
+    "“",
+    "’",
+    ",",
+    ":",
+    "!",
+    "?",
+    "-",
+    "=",
+    "+",
+    "/",
+    "%",
+    "$",
+    "@",
+    "…",
+    ";",
+    "日本",
+    "2.",
+]
 
 
 @settings(max_examples=3000, deadline=None)
@@ -50,8 +129,7 @@ def test_typical_texts_take_the_simple_path() -> None:
         "Running time: *122 minutes*. Languages: English. Made in United States.",
         "Why a patch of blue here: *timing*.",
         "An introduction to menu 1, written for people who like Sabrina.",
-        "“Quoted” (and bracketed) text, with *two* *emphases* and a*middle*word.\n\n\n"
-        "Second paragraph.\n",
+        "“Quoted” (and bracketed) text, with *two* *emphases* and a*middle*word.\n\n\nSecond paragraph.\n",
     ]
     for text in texts:
         assert render_simple(text) is not None, text
@@ -59,7 +137,21 @@ def test_typical_texts_take_the_simple_path() -> None:
 
 
 def test_markup_takes_the_full_path() -> None:
-    for text in ["- a list", "1. first", "# heading", "a [link](https://x.org)", "**strong**",
-                 "a & b", "line  \nbreak", "    code", "a *b\nc* d", "* bullet", "*a**b*", "x\n===",
-                 "Term\n: definition", "a | b\n--|--\n1 | 2", "a\xa0b"]:
+    for text in [
+        "- a list",
+        "1. first",
+        "# heading",
+        "a [link](https://x.org)",
+        "**strong**",
+        "a & b",
+        "line  \nbreak",
+        "    code",
+        "a *b\nc* d",
+        "* bullet",
+        "*a**b*",
+        "x\n===",
+        "Term\n: definition",
+        "a | b\n--|--\n1 | 2",
+        "a\xa0b",
+    ]:
         assert render_simple(text) is None, text

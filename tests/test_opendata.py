@@ -28,10 +28,12 @@ def all_text(db: sqlite_utils.Database) -> str:
 
 
 def test_public_copy_keeps_public_tables_and_drops_private_data(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("OMAKASE_SHARE_SECRET", raising=False)
-    root = make_site(tmp_path, {"content/menus/secret-supper.md": DRAFT,
-                                "content/logs/ada.yaml": PRIVATE_LOG})
+    root = make_site(
+        tmp_path, {"content/menus/secret-supper.md": DRAFT, "content/logs/ada.yaml": PRIVATE_LOG}
+    )
     shared = CliRunner().invoke(main, ["share", "secret-supper", "--root", str(root)])
     assert shared.exit_code == 0, shared.output
     build(settings_for(root))
@@ -41,8 +43,14 @@ def test_public_copy_keeps_public_tables_and_drops_private_data(
     for table, columns in PRIVATE_COLUMNS.items():
         assert not set(columns) & set(public[table].columns_dict), table
     text = all_text(public)
-    for secret in ("ada@example.org", "bruno@example.org", "SECRET-NOTE-ada", "PRIVATE-ENTRY-ada",
-                   "Secret Supper Quokka", "secret-supper"):
+    for secret in (
+        "ada@example.org",
+        "bruno@example.org",
+        "SECRET-NOTE-ada",
+        "PRIVATE-ENTRY-ada",
+        "Secret Supper Quokka",
+        "secret-supper",
+    ):
         assert secret in all_text(built), secret  # the private value was really there
         assert secret not in text, secret
     assert public["menus"].count == 2 and built["menus"].count == 3
@@ -50,10 +58,13 @@ def test_public_copy_keeps_public_tables_and_drops_private_data(
     assert public["courses"].count == 2 and public["course_items"].count == 4
     assert public["menu_item_pairings"].count == 2 and public["menu_lineage"].count == 1
     assert [r["notes"] for r in public["user_item_logs"].rows_where(order_by="logged_at")] == [
-        "Public start.", ""]
+        "Public start.",
+        "",
+    ]
     # Public rows are whole: same values as the built database, private columns aside.
     assert list(public["media_items"].rows_where(order_by="id")) == list(
-        built["media_items"].rows_where(order_by="id"))
+        built["media_items"].rows_where(order_by="id")
+    )
     assert public.execute("PRAGMA foreign_key_check").fetchall() == []
     assert public.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     # Deleted values do not linger in free pages of the file either.

@@ -58,8 +58,9 @@ def load_both(root: Path, monkeypatch: pytest.MonkeyPatch, used: list[bool]) -> 
     return in_workers, in_turn
 
 
-def test_workers_load_the_same_site_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              workers: list[bool]) -> None:
+def test_workers_load_the_same_site_and_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: list[bool]
+) -> None:
     root = copy_sample(tmp_path / "site")
     (in_workers, in_turn) = load_both(root, monkeypatch, workers)
     assert in_workers[0] is not None and len(in_workers[0].items) > 20
@@ -70,30 +71,42 @@ def test_workers_load_the_same_site_and_cache(tmp_path: Path, monkeypatch: pytes
 
 
 def test_problems_found_by_workers_keep_their_file_line_and_order(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: list[bool]) -> None:
-    menus = {f"content/menus/menu-{n:02}.md": MENU.format(
-        title=f"Menu {n}", curator="ada", status="published", extra="") for n in range(40)}
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: list[bool]
+) -> None:
+    menus = {
+        f"content/menus/menu-{n:02}.md": MENU.format(
+            title=f"Menu {n}", curator="ada", status="published", extra=""
+        )
+        for n in range(40)
+    }
     menus["content/menus/menu-07.md"] = menus["content/menus/menu-07.md"].replace(
-        "status: published", "status: [published")  # an unclosed list from line 4
+        "status: published", "status: [published"
+    )  # an unclosed list from line 4
     menus["content/menus/menu-33.md"] = menus["content/menus/menu-33.md"].replace(
-        "title: Menu 33", "title: Menu 33\nslug: menu-02")  # a duplicate across chunks
+        "title: Menu 33", "title: Menu 33\nslug: menu-02"
+    )  # a duplicate across chunks
     menus["content/menus/menu-21.md"] = "no front matter\n"
     root = make_site(tmp_path / "site", menus)
     (root / "content/menus/stray.txt").write_text("x")
     in_workers, in_turn = load_both(root, monkeypatch, workers)
     assert in_workers[0] is None and in_workers[1] == in_turn[1]
     found = "\n".join(in_workers[1])
-    assert "content/menus/menu-07.md:5: error: invalid YAML: did not find expected ',' or ']' " \
-           "(while parsing a flow sequence that starts on line 4)" in found
+    assert (
+        "content/menus/menu-07.md:5: error: invalid YAML: did not find expected ',' or ']' "
+        "(while parsing a flow sequence that starts on line 4)" in found
+    )
     assert "content/menus/menu-21.md:1: error: missing front matter" in found
-    assert "content/menus/menu-33.md:3: error: duplicate menu slug 'menu-02', also in " \
-           "content/menus/menu-02.md" in found
+    assert (
+        "content/menus/menu-33.md:3: error: duplicate menu slug 'menu-02', also in "
+        "content/menus/menu-02.md" in found
+    )
     assert "content/menus/stray.txt: error: unexpected file here" in found
     assert in_workers[2] == in_turn[2]
 
 
-def test_cold_build_with_workers_is_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  workers: list[bool]) -> None:
+def test_cold_build_with_workers_is_byte_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: list[bool]
+) -> None:
     def build(root: Path) -> None:
         result = CliRunner().invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
         assert result.exit_code == 0, result.output

@@ -24,9 +24,19 @@ SHARE_PAGES = ("share/",)
 @pytest.fixture(scope="module")
 def sample_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sample")
-    result = CliRunner().invoke(main, [
-        "build", "--root", str(PROJECT), "--output", str(out / "output"),
-        "--db", str(out / "omakase.sqlite")], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            "--root",
+            str(PROJECT),
+            "--output",
+            str(out / "output"),
+            "--db",
+            str(out / "omakase.sqlite"),
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     return out / "output"
 
@@ -60,11 +70,13 @@ def test_sample_drafts_have_no_page(sample_output: Path) -> None:
 def test_the_scan_finds_a_value_in_every_format(tmp_path: Path) -> None:
     value = "Cried at the ending in the staff room. Nobody's <business>."
     private = {"private_notes": {value}}
-    (tmp_path / "a.html").write_text("<p>Cried at the <em>ending</em> in the staff\n room. "
-                                     "Nobody&#39;s &lt;business&gt;.</p>")
+    (tmp_path / "a.html").write_text(
+        "<p>Cried at the <em>ending</em> in the staff\n room. Nobody&#39;s &lt;business&gt;.</p>"
+    )
     (tmp_path / "b.json").write_text(json.dumps({"n": value}).replace("<", "\\u003c"))
-    (tmp_path / "c.xml").write_text("<c>Cried at the ending in the staff room. Nobody&amp;#39;s "
-                                    "&amp;lt;business&amp;gt;.</c>")
+    (tmp_path / "c.xml").write_text(
+        "<c>Cried at the ending in the staff room. Nobody&amp;#39;s &amp;lt;business&amp;gt;.</c>"
+    )
     (tmp_path / "d.gz").write_bytes(gzip.compress(value.encode()))
     conn = sqlite3.connect(tmp_path / "e.sqlite")
     conn.execute("CREATE TABLE t (x TEXT)")
@@ -72,15 +84,18 @@ def test_the_scan_finds_a_value_in_every_format(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     found = leaks(tmp_path, private)
-    assert sorted(f.split(":")[0] for f in found) == ["a.html", "b.json", "c.xml", "d.gz",
-                                                       "e.sqlite"]
+    assert sorted(f.split(":")[0] for f in found) == ["a.html", "b.json", "c.xml", "d.gz", "e.sqlite"]
 
 
 def test_draft_parent_stays_private_on_a_published_fork(tmp_path: Path) -> None:
-    root = make_site(tmp_path / "site", {
-        "content/menus/paranoid-seventies.md": MENU.format(
-            title="Secret Draft Title", curator="ada", status="draft", extra=""),
-    })
+    root = make_site(
+        tmp_path / "site",
+        {
+            "content/menus/paranoid-seventies.md": MENU.format(
+                title="Secret Draft Title", curator="ada", status="draft", extra=""
+            ),
+        },
+    )
     result = CliRunner().invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     output = root / "output"
@@ -98,17 +113,23 @@ def test_taste_profile_ignores_private_entries(tmp_path: Path) -> None:
     log = LOG.format(curator="bruno").replace("movie/the-conversation", "book/the-crying-of-lot-49")
     log = log.replace("    minutes: 113\n", "    minutes: 113\n    private: true\n")
     # bruno's state names the book publicly; the only trace of the movie is a private entry.
-    log = log.replace("states:\n", "states: []\nold_states:\n").split("old_states:")[0] + \
-        "entries:\n  - item: movie/the-conversation\n    kind: finished\n    date: 2026-09-14\n" \
+    log = (
+        log.replace("states:\n", "states: []\nold_states:\n").split("old_states:")[0]
+        + "entries:\n  - item: movie/the-conversation\n    kind: finished\n    date: 2026-09-14\n"
         "    private: true\n    note: PRIVATE-ENTRY\n"
-    root = make_site(tmp_path / "site", {"content/logs/bruno.yaml": log},
-                     drop=("content/menus/paranoid-remix.md",))
+    )
+    root = make_site(
+        tmp_path / "site", {"content/logs/bruno.yaml": log}, drop=("content/menus/paranoid-remix.md",)
+    )
     settings = Settings(root=root).resolve()
     db_file, _, _, _ = build_database(settings)
     conn = sqlite3.connect(db_file)
-    profile = json.loads(conn.execute(
-        "SELECT profile FROM user_taste_profiles p JOIN users u ON u.id = p.user_id "
-        "WHERE u.handle = 'bruno'").fetchone()[0])
+    profile = json.loads(
+        conn.execute(
+            "SELECT profile FROM user_taste_profiles p JOIN users u ON u.id = p.user_id "
+            "WHERE u.handle = 'bruno'"
+        ).fetchone()[0]
+    )
     private_rows = conn.execute("SELECT count(*) FROM user_item_logs WHERE is_private = 1").fetchone()
     conn.close()
     assert private_rows[0] == 1  # the entry is stored, for its owner …
@@ -116,15 +137,17 @@ def test_taste_profile_ignores_private_entries(tmp_path: Path) -> None:
     assert profile["types"] == [] and profile["creators"] == []
 
 
-
-
-def test_a_shared_draft_appears_only_at_its_share_link(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_shared_draft_appears_only_at_its_share_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = "share-secret-that-must-never-be-published-0123456789"
     monkeypatch.setenv("OMAKASE_SHARE_SECRET", secret)
     root = copy_sample(tmp_path / "site")
-    drafts = [p.stem for p in sorted((root / "content/menus").glob("*.md"))
-              if "\nstatus: draft" in p.read_text(encoding="utf-8")]
+    drafts = [
+        p.stem
+        for p in sorted((root / "content/menus").glob("*.md"))
+        if "\nstatus: draft" in p.read_text(encoding="utf-8")
+    ]
     assert drafts
     runner = CliRunner()
     shared = runner.invoke(main, ["share", drafts[0], "--root", str(root)], catch_exceptions=False)

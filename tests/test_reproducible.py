@@ -28,8 +28,12 @@ def copy_sample(dest: Path) -> Path:
     """The sample site, copied without keeping modification times (as a fresh clone would)."""
     for name in ("content", "templates"):
         shutil.copytree(PROJECT / name, dest / name, copy_function=shutil.copy)
-    shutil.copytree(PROJECT / "data", dest / "data", copy_function=shutil.copy,
-                    ignore=shutil.ignore_patterns("*.sqlite*", "secret.key", "*.tmp", ".*"))
+    shutil.copytree(
+        PROJECT / "data",
+        dest / "data",
+        copy_function=shutil.copy,
+        ignore=shutil.ignore_patterns("*.sqlite*", "secret.key", "*.tmp", ".*"),
+    )
     return dest
 
 
@@ -65,7 +69,8 @@ def feed_dates(output: Path) -> dict[str, list[str]]:
         if root.tag != f"{ATOM}feed":
             continue
         out[path.relative_to(output).as_posix()] = [
-            e.text or "" for e in root.iter() if e.tag in (f"{ATOM}updated", f"{ATOM}published")]
+            e.text or "" for e in root.iter() if e.tag in (f"{ATOM}updated", f"{ATOM}published")
+        ]
     return out
 
 
@@ -75,9 +80,12 @@ def iso(epoch: int) -> str:
 
 def test_feed_dates_honour_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A curator without menus has a feed with no entries: its date can only be the build's.
-    root = make_site(tmp_path / "site", {
-        "content/curators/quiet.yaml": "handle: quiet\nname: Quiet Curator\n",
-    })
+    root = make_site(
+        tmp_path / "site",
+        {
+            "content/curators/quiet.yaml": "handle: quiet\nname: Quiet Curator\n",
+        },
+    )
     runs = {}
     for epoch in (1700000000, 1800000000):
         monkeypatch.setenv("SOURCE_DATE_EPOCH", str(epoch))
@@ -100,8 +108,7 @@ def test_feed_dates_honour_source_date_epoch(tmp_path: Path, monkeypatch: pytest
 
 
 def git(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True,
-                          env=env)
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True, env=env)
     return done.stdout.strip()
 
 
@@ -111,9 +118,15 @@ def test_cold_builds_of_two_clones_at_different_times_are_identical(tmp_path: Pa
         pytest.skip("git is not installed")
     origin = copy_sample(tmp_path / "origin")
     stamp = "2026-10-02T12:00:00+00:00"
-    env = {**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp,
-           "GIT_AUTHOR_NAME": "Site", "GIT_AUTHOR_EMAIL": "site@example.org",
-           "GIT_COMMITTER_NAME": "Site", "GIT_COMMITTER_EMAIL": "site@example.org"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": stamp,
+        "GIT_COMMITTER_DATE": stamp,
+        "GIT_AUTHOR_NAME": "Site",
+        "GIT_AUTHOR_EMAIL": "site@example.org",
+        "GIT_COMMITTER_NAME": "Site",
+        "GIT_COMMITTER_EMAIL": "site@example.org",
+    }
     git("init", "-q", cwd=origin)
     git("add", "-A", cwd=origin)
     git("commit", "-q", "-m", "site", cwd=origin, env=env)
@@ -126,10 +139,19 @@ def test_cold_builds_of_two_clones_at_different_times_are_identical(tmp_path: Pa
         if index:
             time.sleep(1.5)  # a later wall-clock second, so a clock leak would show
         done = subprocess.run(
-            [sys.executable, "-m", "generator", "build", "--root", str(clone)], cwd=PROJECT,
-            env={**build_env, "PYTHONHASHSEED": str(index + 1), "TZ": ("UTC", "Asia/Tokyo")[index],
-                 "CI": "true"},
-            capture_output=True, text=True, timeout=600, check=False)
+            [sys.executable, "-m", "generator", "build", "--root", str(clone)],
+            cwd=PROJECT,
+            env={
+                **build_env,
+                "PYTHONHASHSEED": str(index + 1),
+                "TZ": ("UTC", "Asia/Tokyo")[index],
+                "CI": "true",
+            },
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
     assert_same_build(*clones)
     conn = sqlite3.connect(clones[0] / "data/omakase.sqlite")

@@ -36,12 +36,17 @@ def _rewrite(path: Path, pattern: str, replacement: str) -> None:
 
 
 def _files(root: Path, which: str) -> list[Path]:
-    return {"menus": _menus(root), "items": _items(root), "either": [*_items(root), *_menus(root)],
-            "logs": sorted((root / "content/logs").glob("*.yaml"))}[which]
+    return {
+        "menus": _menus(root),
+        "items": _items(root),
+        "either": [*_items(root), *_menus(root)],
+        "logs": sorted((root / "content/logs").glob("*.yaml")),
+    }[which]
 
 
 def rewriting(label: str, which: str, pattern: str, *replacements: str) -> Edit:
     """An edit of one file of `which` kind: the first match of `pattern`, replaced."""
+
     def edit(rng: random.Random, root: Path) -> str:
         files = _files(root, which)
         if not files:
@@ -55,17 +60,26 @@ def rewriting(label: str, which: str, pattern: str, *replacements: str) -> Edit:
 
 # Each makes a problem, or undoes one, or moves one to other lines.
 REWRITES = [
-    rewriting("reference", "menus", r"item: [a-z]+/[a-z0-9-]+", "item: movie/no-such-film",
-              "item: wikidata:Q184843", "item: book/solaris"),
-    rewriting("curator", "menus", r"(?m)^curator: .*$", "curator: nobody", "curator: bruno",
-              "curator: ada"),
+    rewriting(
+        "reference",
+        "menus",
+        r"item: [a-z]+/[a-z0-9-]+",
+        "item: movie/no-such-film",
+        "item: wikidata:Q184843",
+        "item: book/solaris",
+    ),
+    rewriting("curator", "menus", r"(?m)^curator: .*$", "curator: nobody", "curator: bruno", "curator: ada"),
     rewriting("tag without letters", "either", r"(?m)^tags: \[", "tags: ['!!!', "),
     rewriting("source taken", "items", r"(?m)^(\s+id:) .*$", r"\1 Q184843", r"\1 Q1", r"\1 Q7"),
-    rewriting("checked long ago", "items", r"last_checked: [0-9-]+", "last_checked: 2001-01-01",
-              "last_checked: 2026-11-20"),
+    rewriting(
+        "checked long ago",
+        "items",
+        r"last_checked: [0-9-]+",
+        "last_checked: 2001-01-01",
+        "last_checked: 2026-11-20",
+    ),
     rewriting("malformed", "either", r"(?m)^title: ", "title: [unclosed "),
-    rewriting("log of an unknown item", "logs", r"item: [a-z]+/[a-z0-9-]+",
-              "item: game/no-such-game"),
+    rewriting("log of an unknown item", "logs", r"item: [a-z]+/[a-z0-9-]+", "item: game/no-such-game"),
     # The same fields a line lower: every problem the file has moves with them.
     rewriting("shifted", "either", r"^---\n", "---\n# moved down a line\n"),
 ]
@@ -109,9 +123,22 @@ def stray_file(rng: random.Random, root: Path) -> str:
     return "stray file"
 
 
-EDITS = [edits.edit_menu, edits.edit_menu, edits.edit_item, edits.reslug_item,
-         edits.rename_menu_file, edits.delete_menu, edits.copy_menu, edits.edit_curator_or_log,
-         claim_a_taken_slug, link_a_menu, stray_file, delete_curator, *REWRITES, REWRITES[-1]]
+EDITS = [
+    edits.edit_menu,
+    edits.edit_menu,
+    edits.edit_item,
+    edits.reslug_item,
+    edits.rename_menu_file,
+    edits.delete_menu,
+    edits.copy_menu,
+    edits.edit_curator_or_log,
+    claim_a_taken_slug,
+    link_a_menu,
+    stray_file,
+    delete_curator,
+    *REWRITES,
+    REWRITES[-1],
+]
 
 
 def outcome(settings: Settings, **kwargs: object) -> object:
@@ -145,11 +172,11 @@ def test_a_patched_load_equals_a_fresh_one_after_random_edits(tmp_path: Path, se
         parses.begin("code", files)
         memo.scanned(files, full_scans)
         if rng.random() < 0.2:  # another day: other availability is stale
-            settings = dataclasses.replace(settings, build_time=datetime(
-                2026 + rng.randrange(3), 12, 1, tzinfo=UTC))
+            settings = dataclasses.replace(
+                settings, build_time=datetime(2026 + rng.randrange(3), 12, 1, tzinfo=UTC)
+            )
         kept = memo.assembly
-        got = outcome(settings, cache=StateParseCache(None, Path("/"), files, set(), parses),
-                      memo=memo)
+        got = outcome(settings, cache=StateParseCache(None, Path("/"), files, set(), parses), memo=memo)
         patched += memo.assembly is not kept and kept is not None and memo.assembly.plan is kept.plan
         assert got == outcome(settings), (round_, done)
     assert patched >= 3  # the patch path ran, not only listing afresh
@@ -162,15 +189,19 @@ def patched_and_fresh(root: Path, parses: ParseMemo, memo: LoadMemo) -> tuple[ob
         scanned.hash = file_hash(Path(path))
     parses.begin("code", files)
     memo.scanned(files, 1)
-    return (outcome(settings, cache=StateParseCache(None, Path("/"), files, set(), parses),
-                    memo=memo), outcome(settings))
+    return (
+        outcome(settings, cache=StateParseCache(None, Path("/"), files, set(), parses), memo=memo),
+        outcome(settings),
+    )
 
 
 def two_items_with_one_source(root: Path) -> tuple[Path, ParseMemo, LoadMemo]:
     """Frankenstein given Blade Runner's Wikidata id, loaded once (the build fails): the
     item reported (Blade Runner, listed second), and the memos of that load."""
-    first, second = (root / "content/items/movie/blade-runner.md",
-                     root / "content/items/book/frankenstein.md")
+    first, second = (
+        root / "content/items/movie/blade-runner.md",
+        root / "content/items/book/frankenstein.md",
+    )
     source = re.search(r"(?m)^\s+id: (.*)$", first.read_text())
     assert source
     _rewrite(second, r"(?m)^(\s+id:) .*$", rf"\1 {source.group(1)}")
@@ -189,8 +220,7 @@ def test_a_problem_between_two_items_follows_the_lines_of_the_one_edited(tmp_pat
     assert patched == fresh
 
 
-def test_a_patched_load_reads_only_the_changed_file(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_patched_load_reads_only_the_changed_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No listing, and one parse, when one menu's text changed."""
     import generator.content.loader as loader
 
@@ -210,8 +240,9 @@ def test_a_patched_load_reads_only_the_changed_file(tmp_path: Path,
     listed, parsed = [], []
     monkeypatch.setattr(loader, "_listing", lambda *a: listed.append(a) or [])
     real_parse = loader._parse_task
-    monkeypatch.setattr(loader, "_parse_task", lambda task, limit: parsed.append(task.path)
-                        or real_parse(task, limit))
+    monkeypatch.setattr(
+        loader, "_parse_task", lambda task, limit: parsed.append(task.path) or real_parse(task, limit)
+    )
     menu = _menus(root)[0]
     menu.write_text(menu.read_text().replace("title: ", "title: Edited ", 1))
     load()

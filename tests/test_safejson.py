@@ -10,21 +10,39 @@ from hypothesis import strategies as st
 
 from generator.site.safejson import dumps_safe
 
-SCALARS = (st.none() | st.booleans() | st.integers() | st.floats()
-           | st.text(alphabet=st.characters(), max_size=12)
-           | st.sampled_from(["<script>", "a&b", "it's", "\u2028", "\x00", "é", "\ud800"]))
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
-                      | st.tuples(inner, inner)
-                      | st.dictionaries(st.text(max_size=5) | st.integers(), inner, max_size=4),
-                      max_leaves=20)
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(alphabet=st.characters(), max_size=12)
+    | st.sampled_from(["<script>", "a&b", "it's", "\u2028", "\x00", "é", "\ud800"])
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=5) | st.integers(), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
 
 
 def reference(value: object, indent: int) -> str:
-    text = json.dumps(value, ensure_ascii=False, indent=indent, separators=(",", ": "),
-                      allow_nan=False)
-    return text.translate(str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
-                                         "'": "\\u0027", "\u2028": "\\u2028",
-                                         "\u2029": "\\u2029"}))
+    text = json.dumps(value, ensure_ascii=False, indent=indent, separators=(",", ": "), allow_nan=False)
+    return text.translate(
+        str.maketrans(
+            {
+                "<": "\\u003c",
+                ">": "\\u003e",
+                "&": "\\u0026",
+                "'": "\\u0027",
+                "\u2028": "\\u2028",
+                "\u2029": "\\u2029",
+            }
+        )
+    )
 
 
 @settings(max_examples=2000, deadline=None)

@@ -28,8 +28,11 @@ def test_build_indexes_menus_and_items_with_type_year_and_menus(tmp_path: Path) 
     build(settings_for(root))
     records = indexed(root / "output")
     assert set(records) == {
-        "/menus/paranoid-seventies/index.html", "/menus/paranoid-remix/index.html",
-        "/items/movie/the-conversation/index.html", "/items/book/the-crying-of-lot-49/index.html"}
+        "/menus/paranoid-seventies/index.html",
+        "/menus/paranoid-remix/index.html",
+        "/items/movie/the-conversation/index.html",
+        "/items/book/the-crying-of-lot-49/index.html",
+    }
     movie = records["/items/movie/the-conversation/index.html"]
     assert movie["meta"]["title"] == "The Conversation"
     assert movie["meta"]["type"] == "Film" and movie["meta"]["year"] == "1974"
@@ -51,25 +54,29 @@ def test_build_indexes_menus_and_items_with_type_year_and_menus(tmp_path: Path) 
 
 def test_share_redirect_and_noindex_pages_are_never_indexed(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    page = ('<!DOCTYPE html><html lang="en"><head><title>{t}</title>{head}</head>'
-            '<body><main data-pagefind-body><h1>{t}</h1><p>{t} text</p></main></body></html>')
-    write(site, {
-        "items/book/kept/index.html": page.format(t="Kept Zebra", head=""),
-        "share/abcdefghijklmnopqrstuvwx/index.html": page.format(t="Shared Draft Ocelot", head=""),
-        "old/index.html": page.format(
-            t="Moved Heron", head='<meta http-equiv="refresh" content="0; url=../items/">'),
-        "hidden/index.html": page.format(
-            t="Hidden Lynx", head='<meta name="robots" content="noindex">'),
-        "plain/index.html": "<!DOCTYPE html><html lang='en'><title>Plain Gecko</title><p>Plain Gecko",
-    })
+    page = (
+        '<!DOCTYPE html><html lang="en"><head><title>{t}</title>{head}</head>'
+        "<body><main data-pagefind-body><h1>{t}</h1><p>{t} text</p></main></body></html>"
+    )
+    write(
+        site,
+        {
+            "items/book/kept/index.html": page.format(t="Kept Zebra", head=""),
+            "share/abcdefghijklmnopqrstuvwx/index.html": page.format(t="Shared Draft Ocelot", head=""),
+            "old/index.html": page.format(
+                t="Moved Heron", head='<meta http-equiv="refresh" content="0; url=../items/">'
+            ),
+            "hidden/index.html": page.format(t="Hidden Lynx", head='<meta name="robots" content="noindex">'),
+            "plain/index.html": "<!DOCTYPE html><html lang='en'><title>Plain Gecko</title><p>Plain Gecko",
+        },
+    )
     assert search.index_site(site)
     records = indexed(site)
     assert list(records) == ["/items/book/kept/index.html"]
     assert not any(name in json.dumps(records) for name in ("Ocelot", "Heron", "Lynx", "Gecko"))
 
 
-def test_unchanged_pages_reuse_the_previous_index(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unchanged_pages_reuse_the_previous_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = make_site(tmp_path)
     build(settings_for(site))
     bundle = site / "output" / "pagefind"
@@ -77,8 +84,13 @@ def test_unchanged_pages_reuse_the_previous_index(tmp_path: Path,
     entry = (bundle / "pagefind-entry.json").read_bytes()
     runs: list[int] = []
     real = search._run_all
-    monkeypatch.setattr(search, "_run_all", lambda jobs, meanwhile=None, prepare=None: (
-        runs.append(len(jobs)), real(jobs, meanwhile, prepare))[1])
+    monkeypatch.setattr(
+        search,
+        "_run_all",
+        lambda jobs, meanwhile=None, prepare=None: (runs.append(len(jobs)), real(jobs, meanwhile, prepare))[
+            1
+        ],
+    )
     stage = tmp_path / "stage"
     shutil.copytree(site / "output", stage, ignore=shutil.ignore_patterns("pagefind"))
     copied = search.index_site(stage, previous=site / "output")
@@ -98,7 +110,8 @@ def test_unchanged_pages_reuse_the_previous_index(tmp_path: Path,
 
 
 def test_a_large_site_is_split_into_bundles_rebuilt_one_by_one(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(search, "PAGES_PER_BUNDLE", 1)  # four pages: four bundles
     site = make_site(tmp_path)
     build(settings_for(site))
@@ -113,9 +126,14 @@ def test_a_large_site_is_split_into_bundles_rebuilt_one_by_one(
     # Each page is in the bundle its path hashes to, so an edit re-indexes one bundle only.
     runs: list[list[int]] = []
     real = search._run_all
-    monkeypatch.setattr(search, "_run_all",
-                        lambda jobs, meanwhile=None, prepare=None: (
-                            runs.append([j.number for j in jobs]), real(jobs, meanwhile, prepare))[1])
+    monkeypatch.setattr(
+        search,
+        "_run_all",
+        lambda jobs, meanwhile=None, prepare=None: (
+            runs.append([j.number for j in jobs]),
+            real(jobs, meanwhile, prepare),
+        )[1],
+    )
     movie = site / "content/items/movie/the-conversation.md"
     movie.write_text(movie.read_text().replace("A surveillance expert", "A wiretapper"))
     assert build(settings_for(site)).mode == "incremental"
@@ -141,8 +159,10 @@ def test_incremental_builds_keep_index_and_open_data_current(tmp_path: Path) -> 
     assert "wiretapper" in json.dumps(indexed(out)["/items/movie/the-conversation/index.html"])
     assert len(indexed(out)) == 4
     public = sqlite3.connect(out / "data/omakase.sqlite")
-    assert "wiretapper" in public.execute(
-        "SELECT description FROM media_items WHERE slug = 'the-conversation'").fetchone()[0]
+    assert (
+        "wiretapper"
+        in public.execute("SELECT description FROM media_items WHERE slug = 'the-conversation'").fetchone()[0]
+    )
     public.close()
     # A change no page shows (a curator's email) still reaches the database and the copy,
     # which stays free of it.
@@ -154,38 +174,44 @@ def test_incremental_builds_keep_index_and_open_data_current(tmp_path: Path) -> 
     again = make_site(tmp_path / "again")
     shutil.copytree(site / "content", again / "content", dirs_exist_ok=True)
     build(settings_for(again))
-    assert (again / "output/data/omakase.sqlite").read_bytes() == \
-        (out / "data/omakase.sqlite").read_bytes()
+    assert (again / "output/data/omakase.sqlite").read_bytes() == (out / "data/omakase.sqlite").read_bytes()
 
 
 def test_every_page_has_a_search_form_that_works_without_javascript(tmp_path: Path) -> None:
     root = make_site(tmp_path)
     build(settings_for(root))
     out = root / "output"
-    for relpath, action in (("index.html", "search/index.html"),
-                            ("items/movie/the-conversation/index.html", "../../../search/index.html"),
-                            ("404.html", "search/index.html")):
+    for relpath, action in (
+        ("index.html", "search/index.html"),
+        ("items/movie/the-conversation/index.html", "../../../search/index.html"),
+        ("404.html", "search/index.html"),
+    ):
         html = (out / relpath).read_text()
         assert f'<form class="search-form" role="search" action="{action}" method="get">' in html
         assert '<label for="site-search-input">Search</label>' in html
         assert '<input id="site-search-input" type="search" name="q"' in html
     search_page = (out / "search/index.html").read_text()
     # Without JavaScript the search page still leads to everything.
-    for target in ("../menus/paranoid-seventies/index.html",
-                   "../items/movie/the-conversation/index.html",
-                   "../items/book/the-crying-of-lot-49/index.html"):
+    for target in (
+        "../menus/paranoid-seventies/index.html",
+        "../items/movie/the-conversation/index.html",
+        "../items/book/the-crying-of-lot-49/index.html",
+    ):
         assert f'href="{target}"' in search_page
     for asset in ("search.js", "pagefind/pagefind-ui.js", "pagefind/pagefind-ui.css"):
         assert (out / asset).is_file(), asset
 
 
 def test_a_shared_draft_and_a_redirect_stay_out_of_the_built_index(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("OMAKASE_SHARE_SECRET", raising=False)
-    renamed = MENU.format(title="Paranoid Seventies", curator="ada", status="published",
-                          extra="aliases: [old-paranoia]\n")
-    root = make_site(tmp_path, {"content/menus/secret-supper.md": DRAFT,
-                                "content/menus/paranoid-seventies.md": renamed})
+    renamed = MENU.format(
+        title="Paranoid Seventies", curator="ada", status="published", extra="aliases: [old-paranoia]\n"
+    )
+    root = make_site(
+        tmp_path, {"content/menus/secret-supper.md": DRAFT, "content/menus/paranoid-seventies.md": renamed}
+    )
     result = CliRunner().invoke(main, ["share", "secret-supper", "--root", str(root)])
     assert result.exit_code == 0, result.output
     build(settings_for(root))
@@ -197,12 +223,12 @@ def test_a_shared_draft_and_a_redirect_stay_out_of_the_built_index(
     assert not any(url.startswith(("/share/", "/menus/old-paranoia/")) for url in records)
     assert "Quokka" not in json.dumps(records)
     assert "/menus/paranoid-seventies/index.html" in records
-    assert 'data-pagefind-body' not in shared[0].read_text()
+    assert "data-pagefind-body" not in shared[0].read_text()
 
 
 def test_work_files_of_a_killed_build_are_removed(tmp_path: Path) -> None:
     site = make_site(tmp_path / "site")
-    dead = 2 ** 22 + 12345  # above the kernel's largest pid: no process has it
+    dead = 2**22 + 12345  # above the kernel's largest pid: no process has it
     (site / f".omakase-search-{dead}-x1").mkdir(parents=True)
     (site / f".omakase-opendata-{dead}.sqlite").write_bytes(b"partial")
     build(settings_for(site))
@@ -210,7 +236,8 @@ def test_work_files_of_a_killed_build_are_removed(tmp_path: Path) -> None:
 
 
 def test_pagefind_is_given_only_what_it_indexes_and_builds_the_same_index(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site = make_site(tmp_path / "site")
     build(settings_for(site))
     page = (site / "output/menus/paranoid-seventies/index.html").read_bytes()
@@ -226,13 +253,17 @@ def test_pagefind_is_given_only_what_it_indexes_and_builds_the_same_index(
         stage = tmp_path / name
         shutil.copytree(site / "output", stage, ignore=shutil.ignore_patterns("pagefind*"))
         search.index_site(stage)
-        bundles[name] = {p.relative_to(stage).as_posix(): p.read_bytes()
-                         for p in sorted((stage / "pagefind").rglob("*")) if p.is_file()}
+        bundles[name] = {
+            p.relative_to(stage).as_posix(): p.read_bytes()
+            for p in sorted((stage / "pagefind").rglob("*"))
+            if p.is_file()
+        }
     assert len(bundles["cut"]) > 10 and bundles["cut"] == bundles["whole"]
 
 
 def test_search_documents_are_kept_and_only_changed_pages_are_cut_again(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site = make_site(tmp_path)
     build(settings_for(site))
     documents = search.documents_dir(settings_for(site).resolve().db_path)
@@ -256,16 +287,19 @@ def test_search_documents_are_kept_and_only_changed_pages_are_cut_again(
     assert indexed(site / "output") == before
 
 
-@pytest.mark.parametrize("html", [
-    b'<html><body><main data-pagefind-body><p>x</p></main></body></html>',
-    b'<p>Mark it data-pagefind-body.</p><div class="a" data-pagefind-body="">x</div>',
-    b'<div data-pagefind-bodyx><p>data-pagefind-body </p><section\tdata-pagefind-body>y</section>',
-    b'<!-- data-pagefind-body --><article id="a" data-pagefind-body data-x="1">z</article>',
-    b'<p title="no">text</p> data-pagefind-body <b>no tag holds it</b>',
-    b'<div xdata-pagefind-body>no</div><span lang="en"\ndata-pagefind-body\n>yes</span>',
-    b'<main data-pagefind-body',  # never closed
-    b'no mark at all',
-])
+@pytest.mark.parametrize(
+    "html",
+    [
+        b"<html><body><main data-pagefind-body><p>x</p></main></body></html>",
+        b'<p>Mark it data-pagefind-body.</p><div class="a" data-pagefind-body="">x</div>',
+        b"<div data-pagefind-bodyx><p>data-pagefind-body </p><section\tdata-pagefind-body>y</section>",
+        b'<!-- data-pagefind-body --><article id="a" data-pagefind-body data-x="1">z</article>',
+        b'<p title="no">text</p> data-pagefind-body <b>no tag holds it</b>',
+        b'<div xdata-pagefind-body>no</div><span lang="en"\ndata-pagefind-body\n>yes</span>',
+        b"<main data-pagefind-body",  # never closed
+        b"no mark at all",
+    ],
+)
 def test_the_marked_element_is_found_as_a_search_of_the_whole_page_finds_it(html: bytes) -> None:
     found, everywhere = search._body_start(html), search._BODY_START.search(html)
     assert (found and (found.start(), found.end())) == (everywhere and (everywhere.start(), everywhere.end()))
@@ -273,7 +307,8 @@ def test_the_marked_element_is_found_as_a_search_of_the_whole_page_finds_it(html
 
 
 def test_each_bundles_documents_are_written_while_the_bundles_before_it_index(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     events: list[str] = []
     real_popen = subprocess.Popen
 
@@ -282,35 +317,60 @@ def test_each_bundles_documents_are_written_while_the_bundles_before_it_index(
             events.append("start " + Path(command[command.index("--site") + 1]).name)
         return real_popen(command, **options)  # type: ignore[call-overload,no-any-return]
 
-    fake_pagefind = ("import pathlib, sys; "
-                     "out = pathlib.Path(sys.argv[sys.argv.index('--output-path') + 1]); "
-                     "out.mkdir(parents=True); (out / 'pagefind.js').write_text('')")
+    fake_pagefind = (
+        "import pathlib, sys; "
+        "out = pathlib.Path(sys.argv[sys.argv.index('--output-path') + 1]); "
+        "out.mkdir(parents=True); (out / 'pagefind.js').write_text('')"
+    )
     monkeypatch.setattr(search, "_pagefind_command", lambda: [sys.executable, "-c", fake_pagefind])
     monkeypatch.setattr(search.subprocess, "Popen", popen)
     monkeypatch.setattr(search.os, "cpu_count", lambda: 2)
-    runs = [search._Run(tmp_path / f"documents-{n}", tmp_path / f"bundle-{n}", "", n, {})
-            for n in range(4)]
+    runs = [search._Run(tmp_path / f"documents-{n}", tmp_path / f"bundle-{n}", "", n, {}) for n in range(4)]
     search._run_all(runs, prepare=lambda run: events.append("write " + run.pages.name))
     # Two indexing at once: the third bundle's documents are written while they run.
-    assert events == ["write documents-0", "start documents-0", "write documents-1",
-                      "start documents-1", "write documents-2", "start documents-2",
-                      "write documents-3", "start documents-3"]
+    assert events == [
+        "write documents-0",
+        "start documents-0",
+        "write documents-1",
+        "start documents-1",
+        "write documents-2",
+        "start documents-2",
+        "write documents-3",
+        "start documents-3",
+    ]
     assert all((run.bundle / "pagefind.js").is_file() for run in runs)
 
 
 def test_a_new_bundle_moves_in_whole_with_the_same_paths_reported(tmp_path: Path) -> None:
     def fresh(name: str) -> Path:
         folder = tmp_path / name
-        write(folder, {"pagefind.js": "js", "fragment/a.pf_fragment": "a",
-                       "index/b.pf_index": "b", "pagefind-entry.json": "{}"})
+        write(
+            folder,
+            {
+                "pagefind.js": "js",
+                "fragment/a.pf_fragment": "a",
+                "index/b.pf_index": "b",
+                "pagefind-entry.json": "{}",
+            },
+        )
         return folder
 
     (tmp_path / "site-a/pagefind").mkdir(parents=True)  # there, empty: moved file by file
     one_by_one = search._replace_bundle(fresh("fresh-a"), tmp_path / "site-a/pagefind")
     (tmp_path / "site-b").mkdir()  # not there: the folder moves in whole
     whole = search._replace_bundle(fresh("fresh-b"), tmp_path / "site-b/pagefind")
-    assert whole == one_by_one == ["pagefind/fragment/a.pf_fragment", "pagefind/index/b.pf_index",
-                                   "pagefind/pagefind-entry.json", "pagefind/pagefind.js"]
-    trees = [sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
-             for root in (tmp_path / "site-a", tmp_path / "site-b")]
+    assert (
+        whole
+        == one_by_one
+        == [
+            "pagefind/fragment/a.pf_fragment",
+            "pagefind/index/b.pf_index",
+            "pagefind/pagefind-entry.json",
+            "pagefind/pagefind.js",
+        ]
+    )
+    trees = [
+        sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+        for root in (tmp_path / "site-a", tmp_path / "site-b")
+    ]
     assert trees[0] == trees[1] and not (tmp_path / "fresh-b").exists()

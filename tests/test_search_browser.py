@@ -19,9 +19,17 @@ from tests.sitekit import PROJECT
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 # Items of the sample site whose titles are searched for (title read from the content file).
 SEARCHED = ["game/kentucky-route-zero", "movie/the-conversation", "music/ok-computer"]
 
@@ -60,8 +68,9 @@ def browser() -> Iterator[object]:
 def _search(browser: object, base: str, start: str, query: str) -> tuple[str, list[str]]:
     page = browser.new_page()  # type: ignore[attr-defined]
     # Nothing leaves the machine: every request but the local site's is refused.
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base)
-               else route.abort())
+    page.route(
+        "**/*", lambda route: route.continue_() if route.request.url.startswith(base) else route.abort()
+    )
     try:
         page.goto(f"{base}{start}")
         box = page.locator(".site-search .pagefind-ui__search-input")
@@ -79,8 +88,7 @@ def _search(browser: object, base: str, start: str, query: str) -> tuple[str, li
 def test_searching_a_title_finds_its_item_first(served_site: str, browser: object, ref: str) -> None:
     media_type, slug = ref.split("/")
     meta = front_matter(PROJECT / "content" / "items" / media_type / f"{slug}.md")
-    href, tags = _search(browser, served_site, "/index.html",
-                         meta["title"])
+    href, tags = _search(browser, served_site, "/index.html", meta["title"])
     assert href.endswith(f"/items/{media_type}/{slug}/index.html"), href
     label = {"book": "Book", "movie": "Film", "game": "Game", "music": "Music"}[media_type]
     assert f"Type: {label}" in [t.strip() for t in tags], tags
@@ -111,10 +119,13 @@ def test_searching_hostile_content_runs_nothing(tmp_path: Path, browser: object)
     stack = contextlib.ExitStack()
     base = stack.enter_context(serve(root / "output"))
     context = browser.new_context()  # type: ignore[attr-defined]
-    context.add_init_script("window.__xss = []; for (const n of ['alert', 'confirm', 'prompt'])"
-                            " { window[n] = (...a) => window.__xss.push(n + ':' + a); }")
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base)
-                  else route.abort())
+    context.add_init_script(
+        "window.__xss = []; for (const n of ['alert', 'confirm', 'prompt'])"
+        " { window[n] = (...a) => window.__xss.push(n + ':' + a); }"
+    )
+    context.route(
+        "**/*", lambda route: route.continue_() if route.request.url.startswith(base) else route.abort()
+    )
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -125,7 +136,10 @@ def test_searching_hostile_content_runs_nothing(tmp_path: Path, browser: object)
         # Results fill in as their fragments load: wait until the text of several is there.
         page.wait_for_function(
             """(marker) => [...document.querySelectorAll('.search-page .pagefind-ui__result-title')]
-                .filter(e => e.innerText.includes(marker)).length >= 5""", arg=MARKER, timeout=15000)
+                .filter(e => e.innerText.includes(marker)).length >= 5""",
+            arg=MARKER,
+            timeout=15000,
+        )
         more = page.locator(".search-page .pagefind-ui__button")
         if more.count():
             more.first.click()
@@ -145,8 +159,9 @@ def test_searching_hostile_content_runs_nothing(tmp_path: Path, browser: object)
 
 
 @pytest.mark.parametrize("start", ["/search/index.html?q=Stalker", "/items/movie/stalker/index.html"])
-def test_search_ui_with_results_has_no_axe_violations(served_site: str, browser: object,
-                                                      start: str, tmp_path: Path) -> None:
+def test_search_ui_with_results_has_no_axe_violations(
+    served_site: str, browser: object, start: str, tmp_path: Path
+) -> None:
     from tests.browser import AXE_JS, require
     from tests.test_site_browser import AXE_TAGS
 
@@ -162,7 +177,9 @@ def test_search_ui_with_results_has_no_axe_violations(served_site: str, browser:
         violations = page.evaluate(
             """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags},
                  resultTypes: ['violations']})).violations.map(v => ({id: v.id,
-                 nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))""", AXE_TAGS)
+                 nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))""",
+            AXE_TAGS,
+        )
         assert violations == []
     finally:
         page.close()

@@ -97,8 +97,10 @@ def test_serves_rebuilds_reloads_and_survives_errors(server, site_root: Path) ->
     poll.join(timeout=10)
     assert poll.result is not None and poll.result["error"] is None
     assert poll.result["version"] == 2 and poll.finished_at - edited_at < DEADLINE
-    assert wait_for(lambda: "Paranoid Eighties" in get(base, "/menus/paranoid-seventies/")[1],
-                    DEADLINE - (time.monotonic() - edited_at))
+    assert wait_for(
+        lambda: "Paranoid Eighties" in get(base, "/menus/paranoid-seventies/")[1],
+        DEADLINE - (time.monotonic() - edited_at),
+    )
     # The tab reloaded when the pages were ready; the end of the build wakes it once more.
     assert wait_for(lambda: sum(m.startswith("Built") for m in messages) == 2, DEADLINE)
     generation = dev.state.snapshot().generation
@@ -125,15 +127,22 @@ def test_serves_rebuilds_reloads_and_survives_errors(server, site_root: Path) ->
     poll = Poll(base, poll.result["generation"])
     poll.start()
     time.sleep(0.1)
-    write(site_root, {"content/menus/paranoid-seventies.md": MENU.format(
-        title="Paranoid Nineties", curator="ada", status="published", extra="")})
+    write(
+        site_root,
+        {
+            "content/menus/paranoid-seventies.md": MENU.format(
+                title="Paranoid Nineties", curator="ada", status="published", extra=""
+            )
+        },
+    )
     poll.join(timeout=10)
     assert poll.result is not None and poll.result["error"] is None and poll.result["version"] == 3
     assert "Paranoid Nineties" in get(base, "/menus/paranoid-seventies/")[1]
 
 
 def test_changed_pages_are_served_before_the_rest_of_the_build(
-        server, site_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    server, site_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: ANN001
     """The search bundles and the open-data copy take seconds after the pages are written:
     the tab reloads onto the new page meanwhile, served from the server's memory."""
     from generator.engine import steps
@@ -161,23 +170,22 @@ def test_changed_pages_are_served_before_the_rest_of_the_build(
         assert status == 200 and "Paranoid Eighties" in html
         assert headers["Content-Type"] == "text/html; charset=utf-8"
         assert "var generation" in html  # the reload script, as on any page
-        assert "Paranoid Seventies" in (
-            site_root / "output/menus/paranoid-seventies/index.html").read_text()
+        assert "Paranoid Seventies" in (site_root / "output/menus/paranoid-seventies/index.html").read_text()
         assert sum(m.startswith("Built") for m in messages) == 1  # still building
         # Pages the edit did not rewrite come from the published site as before.
         assert get(base, "/curators/ada/")[0] == 200
     finally:
         release.set()
     assert wait_for(lambda: sum(m.startswith("Built") for m in messages) == 2, 10)
-    assert "Paranoid Eighties" in (
-        site_root / "output/menus/paranoid-seventies/index.html").read_text()
+    assert "Paranoid Eighties" in (site_root / "output/menus/paranoid-seventies/index.html").read_text()
     assert dev.state.snapshot().version == 2  # no second reload
     assert "Paranoid Eighties" in get(base, "/menus/paranoid-seventies/")[1]
     assert dev._httpd is not None and dev._httpd.early == {}
 
 
 def test_a_build_that_fails_after_its_pages_goes_back_to_the_last_good_site(
-        server, site_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    server, site_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: ANN001
     from generator.engine import steps
     from generator.errors import BuildError
 
@@ -200,7 +208,8 @@ def test_a_build_that_fails_after_its_pages_goes_back_to_the_last_good_site(
 
 
 def test_while_idle_the_server_readies_the_output_for_the_first_edit(
-        server, site_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    server, site_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: ANN001
     """After a full build the second output tree is gone; the server makes it while it
     waits, so the first edit does not start by copying the whole site."""
     from generator.engine.state import get_meta, open_state
@@ -228,7 +237,8 @@ def test_while_idle_the_server_readies_the_output_for_the_first_edit(
 
 
 def test_a_rebuild_looks_at_the_reported_paths_and_an_unreported_change_is_caught_when_idle(
-        server, site_root: Path) -> None:  # noqa: ANN001
+    server, site_root: Path
+) -> None:  # noqa: ANN001
     dev, messages = server
     assert dev.resident is not None and dev._handler is not None
     time.sleep(0.6)  # idle after the first build: its scan was checked
@@ -250,7 +260,8 @@ def test_a_rebuild_looks_at_the_reported_paths_and_an_unreported_change_is_caugh
 
 
 def test_a_failing_idle_scan_check_does_not_rebuild_but_the_next_build_scans_everything(
-        server, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    server, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: ANN001
     dev, messages = server
     assert dev.resident is not None
     time.sleep(0.6)  # the first idle check is done
@@ -271,6 +282,7 @@ def test_with_timings_the_server_says_when_it_is_ready_for_the_next_edit(site_ro
     dev = DevServer(Settings(root=site_root), port=0, echo=messages.append, timings=True)
     dev.start()
     try:
+
         def readies() -> int:
             return sum(m.startswith("Ready for the next edit") for m in messages)
 
@@ -285,7 +297,8 @@ def test_with_timings_the_server_says_when_it_is_ready_for_the_next_edit(site_ro
 
 
 def test_on_a_built_site_the_parses_are_in_memory_before_the_first_edit(
-        site_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The server's first build finds nothing changed and parses nothing; while it waits it
     takes the state's parses into memory, assembles and checks the site and loads the
     templates, so the first edit unpickles no parse, lists no folder and makes no Jinja
@@ -318,12 +331,12 @@ def test_on_a_built_site_the_parses_are_in_memory_before_the_first_edit(
         made: list[str] = []
         real_listing, real_environment = loader._listing, render.make_environment
         monkeypatch.setattr(loader, "_listing", lambda *a: made.append("listing") or real_listing(*a))
-        monkeypatch.setattr(render, "make_environment",
-                            lambda *a: made.append("environment") or real_environment(*a))
+        monkeypatch.setattr(
+            render, "make_environment", lambda *a: made.append("environment") or real_environment(*a)
+        )
         built = sum(m.startswith("Built") for m in messages)
         menu = site_root / "content/menus/paranoid-seventies.md"
-        menu.write_text(menu.read_text().replace("title: Paranoid Seventies",
-                                                 "title: Paranoid Eighties"))
+        menu.write_text(menu.read_text().replace("title: Paranoid Seventies", "title: Paranoid Eighties"))
         assert wait_for(lambda: sum(m.startswith("Built") for m in messages) > built, 5)
         assert "Paranoid Eighties" in get(dev.url, "/menus/paranoid-seventies/")[1]
         assert read_from_state == [] and made == []
@@ -343,8 +356,9 @@ def test_template_and_data_changes_rebuild_but_build_outputs_do_not(server, site
     # data/ is watched for its own files, not its cache folders (a folder per page); a
     # sources folder made while serving is watched from then on.
     assert (site_root / "data", False) in dev.watched()
-    assert all(not folder.is_relative_to(site_root / "data") or not recursive
-               for folder, recursive in dev.watched())
+    assert all(
+        not folder.is_relative_to(site_root / "data") or not recursive for folder, recursive in dev.watched()
+    )
     (site_root / "data/sources/wikidata").mkdir(parents=True)
     (site_root / "data/sources/wikidata/Q1217219.json").write_text('{"id": "Q1217219"}')
     assert wait_for(lambda: dev.state.snapshot().version == after_template.version + 1, 5)
@@ -361,9 +375,17 @@ def test_template_and_data_changes_rebuild_but_build_outputs_do_not(server, site
 def test_paths_outside_output_are_refused(server, site_root: Path) -> None:  # noqa: ANN001
     dev, _ = server
     (site_root / "secret.txt").write_text("TOP-SECRET")
-    for path in ("/../secret.txt", "/menus/../../secret.txt", "/%2e%2e/secret.txt",
-                 "/%2E%2E%2Fsecret.txt", "/menus/%2e%2e/%2e%2e/secret.txt", "/..%5csecret.txt",
-                 "/%252e%252e/secret.txt", "/./index.html", "/menus//../../secret.txt"):
+    for path in (
+        "/../secret.txt",
+        "/menus/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E%2Fsecret.txt",
+        "/menus/%2e%2e/%2e%2e/secret.txt",
+        "/..%5csecret.txt",
+        "/%252e%252e/secret.txt",
+        "/./index.html",
+        "/menus//../../secret.txt",
+    ):
         status, body, _ = get(dev.url, path)
         assert status in (400, 404), path
         assert "TOP-SECRET" not in body, path
@@ -390,8 +412,7 @@ def test_the_build_function_is_a_parameter(site_root: Path) -> None:
         out.mkdir(exist_ok=True)
         (out / "index.html").write_text(f"<html><body>build {len(calls)}</body></html>")
 
-    dev = DevServer(Settings(root=site_root), port=0, build=fake_build, debounce=0.1,
-                    echo=lambda _: None)
+    dev = DevServer(Settings(root=site_root), port=0, build=fake_build, debounce=0.1, echo=lambda _: None)
     dev.start()
     try:
         assert "build 1" in get(dev.url, "/")[1]
@@ -425,10 +446,14 @@ def test_cli_serves_on_localhost_and_stops_on_ctrl_c(site_root: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
     # Ctrl-C as a terminal sends it, even when the tests run in a background job (which
     # the shell starts with SIGINT ignored, and a child inherits that).
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--root", str(site_root),
-                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--root", str(site_root), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         base = f"http://127.0.0.1:{port}/"
 
@@ -462,8 +487,14 @@ def test_a_site_that_never_built_shows_the_error_then_recovers(tmp_path: Path) -
         status, html, _ = get(dev.url, "/")
         assert status == 404 and "unknown curator" in html and "__omakase__/poll" in html
         assert any("Build failed" in m for m in messages)
-        write(root, {"content/menus/paranoid-seventies.md": MENU.format(
-            title="Fixed", curator="ada", status="published", extra="")})
+        write(
+            root,
+            {
+                "content/menus/paranoid-seventies.md": MENU.format(
+                    title="Fixed", curator="ada", status="published", extra=""
+                )
+            },
+        )
         assert wait_for(lambda: dev.state.snapshot().version == 1, 5)
         status, html, _ = get(dev.url, "/menus/paranoid-seventies/")
         assert status == 200 and "Fixed" in html
@@ -471,8 +502,7 @@ def test_a_site_that_never_built_shows_the_error_then_recovers(tmp_path: Path) -
         dev.stop()
 
 
-def test_a_save_whose_file_was_closed_settles_sooner_than_one_still_being_written(
-        site_root: Path) -> None:
+def test_a_save_whose_file_was_closed_settles_sooner_than_one_still_being_written(site_root: Path) -> None:
     """An editor's save ends with the file closed (or moved into place): the rebuild then
     waits a fifth of the debounce for another file of the same save, not all of it."""
     from watchdog.events import (

@@ -39,8 +39,11 @@ def _share(root: Path, *extra: str) -> str:
 
 
 def _files_mentioning(root: Path, needle: str) -> list[str]:
-    return sorted(str(p.relative_to(root / "output")) for p in (root / "output").rglob("*")
-                  if p.is_file() and needle.encode() in p.read_bytes())
+    return sorted(
+        str(p.relative_to(root / "output"))
+        for p in (root / "output").rglob("*")
+        if p.is_file() and needle.encode() in p.read_bytes()
+    )
 
 
 def test_draft_is_built_only_at_its_share_link(site: Path) -> None:
@@ -65,7 +68,8 @@ def test_draft_is_built_only_at_its_share_link(site: Path) -> None:
     assert not (site / "output/menus/secret-draft").exists()
     conn = sqlite3.connect(site / "data/omakase.sqlite")
     assert conn.execute("SELECT token, expires_at, revoked FROM menu_share_tokens").fetchall() == [
-        (token, "2026-12-03T00:00:00Z", 0)]
+        (token, "2026-12-03T00:00:00Z", 0)
+    ]
 
     # Stable across rebuilds.
     assert run("build", "--root", str(site))[0] == 0
@@ -129,9 +133,14 @@ def test_only_drafts_are_shared(site: Path) -> None:
 
 
 def test_a_broken_share_record_is_a_located_error(site: Path) -> None:
-    write(site, {"data/shares.yaml": "shares:\n  - menu: secret-draft\n    id: x\n"
-                                     "  - menu: gone\n    id: y\n    created: 2026-11-01T00:00:00Z\n"
-                                     "    expires: 2026-12-01T00:00:00Z\n"})
+    write(
+        site,
+        {
+            "data/shares.yaml": "shares:\n  - menu: secret-draft\n    id: x\n"
+            "  - menu: gone\n    id: y\n    created: 2026-11-01T00:00:00Z\n"
+            "    expires: 2026-12-01T00:00:00Z\n"
+        },
+    )
     code, out = run("check", "--root", str(site))
     assert code == 1
     assert "data/shares.yaml:2: error: malformed share record" in out

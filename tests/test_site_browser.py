@@ -17,12 +17,20 @@ from tests.sitekit import build_sample
 pytestmark = pytest.mark.browser
 BASE = "https://menus.example.org/"
 # One page of each type.
-PAGES = ["index.html", "404.html", "menus/overheard-after-dark/index.html",
-         "menus/overheard-after-dark/story/index.html", "menus/overheard/lineage/index.html",
-         "items/book/frankenstein/index.html", "items/movie/the-conversation/index.html",
-         "items/game/firewatch/index.html", "items/music/dummy/index.html",
-         "curators/ada/index.html", "tags/surveillance/index.html",
-         "tags/surveillance/page/2/index.html"]
+PAGES = [
+    "index.html",
+    "404.html",
+    "menus/overheard-after-dark/index.html",
+    "menus/overheard-after-dark/story/index.html",
+    "menus/overheard/lineage/index.html",
+    "items/book/frankenstein/index.html",
+    "items/movie/the-conversation/index.html",
+    "items/game/firewatch/index.html",
+    "items/music/dummy/index.html",
+    "curators/ada/index.html",
+    "tags/surveillance/index.html",
+    "tags/surveillance/page/2/index.html",
+]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
@@ -41,11 +49,26 @@ def test_every_page_is_valid_html(sample: Path) -> None:
     if not shutil.which("java"):
         pytest.fail("java is missing: run .ci/setup-browser.sh")
     result = subprocess.run(
-        ["java", "-jar", str(VNU_JAR), "--skip-non-html", "--format", "json", "--exit-zero-always",
-         str(sample)], capture_output=True, text=True, timeout=600)
+        [
+            "java",
+            "-jar",
+            str(VNU_JAR),
+            "--skip-non-html",
+            "--format",
+            "json",
+            "--exit-zero-always",
+            str(sample),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     messages = json.loads(result.stderr or result.stdout)["messages"]
-    errors = [f"{m.get('url')}:{m.get('lastLine')}: {m['message']}" for m in messages
-              if m.get("type") == "error" or m.get("subType") == "fatal"]
+    errors = [
+        f"{m.get('url')}:{m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error" or m.get("subType") == "fatal"
+    ]
     assert len(list(sample.rglob("*.html"))) > 100
     assert errors == []
 
@@ -53,8 +76,12 @@ def test_every_page_is_valid_html(sample: Path) -> None:
 def test_nu_checker_reports_invalid_html(tmp_path: Path) -> None:
     require(VNU_JAR)
     (tmp_path / "bad.html").write_text("<!DOCTYPE html><html lang=en><title>x</title><p><div></p>")
-    result = subprocess.run(["java", "-jar", str(VNU_JAR), "--format", "json", "--exit-zero-always",
-                             str(tmp_path / "bad.html")], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--format", "json", "--exit-zero-always", str(tmp_path / "bad.html")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert [m for m in json.loads(result.stderr)["messages"] if m["type"] == "error"]
 
 
@@ -64,7 +91,9 @@ def axe_violations(page: object, url: str) -> list[dict]:
     return page.evaluate(  # type: ignore[attr-defined]
         """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags},
              resultTypes: ['violations']})).violations.map(v => ({id: v.id,
-             nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))""", AXE_TAGS)
+             nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))""",
+        AXE_TAGS,
+    )
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

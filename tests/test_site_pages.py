@@ -22,9 +22,22 @@ BASE = "https://menus.example.org/"
 ATOM = "{http://www.w3.org/2005/Atom}"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 # The schema.org types this site may state; each one exists in the schema.org vocabulary.
-SCHEMA_TYPES = {"WebSite", "ItemList", "CreativeWork", "ListItem", "Person", "Organization",
-                "MusicGroup", "Book", "Movie", "VideoGame", "MusicAlbum", "MusicRecording",
-                "ProfilePage", "CollectionPage"}
+SCHEMA_TYPES = {
+    "WebSite",
+    "ItemList",
+    "CreativeWork",
+    "ListItem",
+    "Person",
+    "Organization",
+    "MusicGroup",
+    "Book",
+    "Movie",
+    "VideoGame",
+    "MusicAlbum",
+    "MusicRecording",
+    "ProfilePage",
+    "CollectionPage",
+}
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +53,24 @@ def built(root: Path) -> Path:
 
 
 def test_every_page_type_is_built(sample: Path) -> None:
-    for page in ("index.html", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "style.css",
-                 "menus/overheard-after-dark/index.html", "menus/overheard-after-dark/story/index.html",
-                 "menus/overheard-after-dark/lineage/index.html", "items/book/frankenstein/index.html",
-                 "items/movie/stalker/index.html", "items/game/firewatch/index.html",
-                 "items/music/dummy/index.html", "curators/ada/index.html", "curators/ada/feed.xml",
-                 "tags/surveillance/index.html"):
+    for page in (
+        "index.html",
+        "404.html",
+        "feed.xml",
+        "sitemap.xml",
+        "robots.txt",
+        "style.css",
+        "menus/overheard-after-dark/index.html",
+        "menus/overheard-after-dark/story/index.html",
+        "menus/overheard-after-dark/lineage/index.html",
+        "items/book/frankenstein/index.html",
+        "items/movie/stalker/index.html",
+        "items/game/firewatch/index.html",
+        "items/music/dummy/index.html",
+        "curators/ada/index.html",
+        "curators/ada/feed.xml",
+        "tags/surveillance/index.html",
+    ):
         assert (sample / page).is_file(), page
     assert not (sample / "menus/the-house-remembers").exists()  # a draft
 
@@ -61,22 +86,25 @@ def test_link_checker_reports_missing_pages_and_fragments(tmp_path: Path) -> Non
     (tmp_path / "a/index.html").write_text(
         '<!DOCTYPE html><title>a</title><p id="here"><a href="../b/index.html">b</a>'
         '<a href="#nowhere">x</a><a href="#here">ok</a><a href="/abs/">abs</a>'
-        f'<a href="{BASE}a/#here">self</a><a href="https://elsewhere.example/">ext</a>')
+        f'<a href="{BASE}a/#here">self</a><a href="https://elsewhere.example/">ext</a>'
+    )
     (tmp_path / "sitemap.xml").write_text(
         f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{BASE}gone/</loc>'
-        '</url></urlset>')
+        "</url></urlset>"
+    )
     checked, broken = check_site(tmp_path, BASE)
     assert checked == 7
-    assert sorted(b.link for b in broken) == ["#nowhere", "../b/index.html", "/abs/",
-                                              f"{BASE}gone/"]
+    assert sorted(b.link for b in broken) == ["#nowhere", "../b/index.html", "/abs/", f"{BASE}gone/"]
 
 
 def test_sitemap_lists_every_public_page_and_nothing_else(sample: Path) -> None:
     tree = etree.parse(str(sample / "sitemap.xml"))
     locs = {e.text for e in tree.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
-    pages = {BASE + p.relative_to(sample).as_posix().removesuffix("index.html")
-             for p in sample.rglob("*.html")
-             if '<meta name="robots" content="noindex">' not in p.read_text()}  # 404, shares, moves
+    pages = {
+        BASE + p.relative_to(sample).as_posix().removesuffix("index.html")
+        for p in sample.rglob("*.html")
+        if '<meta name="robots" content="noindex">' not in p.read_text()
+    }  # 404, shares, moves
     assert locs == pages
     assert f"Sitemap: {BASE}sitemap.xml" in (sample / "robots.txt").read_text()
 
@@ -120,8 +148,9 @@ def test_feeds_are_valid_atom(sample: Path) -> None:
 
 def test_atom_check_catches_an_invalid_feed(tmp_path: Path) -> None:
     bad = tmp_path / "feed.xml"
-    bad.write_text('<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title>'
-                   '<updated>2026-10-02</updated></feed>')
+    bad.write_text(
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><updated>2026-10-02</updated></feed>'
+    )
     errors = atom_errors(bad)
     assert any("RFC 3339" in e for e in errors) and any("self" in e for e in errors)
     assert len(errors) >= 3  # the grammar also wants an id
@@ -157,8 +186,12 @@ def test_json_ld_parses_and_uses_schema_org_types(sample: Path) -> None:
     assert menu["isBasedOn"] == BASE + "menus/overheard/"
     assert menu["numberOfItems"] == len(menu["itemListElement"]) == 9
     first = menu["itemListElement"][0]
-    assert first == {"@type": "ListItem", "position": 1, "name": "The Conversation",
-                     "url": BASE + "items/movie/the-conversation/"}
+    assert first == {
+        "@type": "ListItem",
+        "position": 1,
+        "name": "The Conversation",
+        "url": BASE + "items/movie/the-conversation/",
+    }
     book = jsonld_blocks(sample / "items/book/frankenstein/index.html")[0]
     assert book["@type"] == "Book" and book["author"][0]["name"] == "Mary Shelley"
 
@@ -178,8 +211,9 @@ def test_pages_carry_open_graph_and_canonical_links(sample: Path) -> None:
 def test_no_page_requests_anything_from_another_host(sample: Path) -> None:
     for page in sample.rglob("*.html"):
         tree = lhtml.parse(str(page))
-        loads = tree.xpath("//img/@src | //script/@src | //link[@rel='stylesheet']/@href"
-                           " | //iframe/@src | //source/@src")
+        loads = tree.xpath(
+            "//img/@src | //script/@src | //link[@rel='stylesheet']/@href | //iframe/@src | //source/@src"
+        )
         assert not [u for u in loads if re.match(r"^(https?:)?//", u)], page
     assert "url(" not in (sample / "style.css").read_text().replace("url(#", "")
 
@@ -201,8 +235,11 @@ def test_lineage_page_draws_the_family_and_lists_what_each_fork_changed(sample: 
     page = sample / "menus/overheard/lineage/index.html"
     tree = lhtml.parse(str(page))
     svg_links = tree.xpath("//svg[@role='group']//a/@href")
-    assert sorted(svg_links) == ["../../overheard-after-dark/index.html",
-                                 "../../paranoid-listening/index.html", "../index.html"]
+    assert sorted(svg_links) == [
+        "../../overheard-after-dark/index.html",
+        "../../paranoid-listening/index.html",
+        "../index.html",
+    ]
     assert tree.xpath("//svg//a[@aria-current='page']/@href") == []  # aria-current is on the list
     listed = tree.xpath("//div[@class='tree-list']//a/text()")
     assert listed == ["Paranoid Listening", "Overheard", "Overheard After Dark"]
@@ -218,8 +255,9 @@ def test_item_page_shows_typed_attributes_availability_sources_and_menus(sample:
     terms = tree.xpath("//dl[@class='attributes']/dt/text()")
     assert "Director" in terms and "Runtime" in terms
     rows = tree.xpath("//table[@class='availability']/tbody/tr")
-    assert rows and all(r.xpath("string(td[4])").endswith("days ago") or "today" in
-                        r.xpath("string(td[4])") for r in rows)
+    assert rows and all(
+        r.xpath("string(td[4])").endswith("days ago") or "today" in r.xpath("string(td[4])") for r in rows
+    )
     assert tree.xpath("//section[@aria-labelledby='menus-title']//a")
 
 
@@ -237,8 +275,9 @@ DRAFT = MENU.format(title="Secret Draft", curator="ada", status="draft", extra="
 
 
 def test_drafts_appear_in_no_listing_feed_sitemap_or_json_ld(tmp_path: Path) -> None:
-    root = make_site(tmp_path / "site", {"content/menus/secret-draft.md":
-                                         DRAFT.replace("[conspiracy]", "[only-in-draft]")})
+    root = make_site(
+        tmp_path / "site", {"content/menus/secret-draft.md": DRAFT.replace("[conspiracy]", "[only-in-draft]")}
+    )
     out = built(root)
     assert not (out / "menus/secret-draft").exists()
     assert not (out / "tags/only-in-draft").exists()
@@ -254,10 +293,11 @@ def test_drafts_appear_in_no_listing_feed_sitemap_or_json_ld(tmp_path: Path) -> 
 def test_a_fork_of_a_draft_links_to_the_nearest_published_ancestor(tmp_path: Path) -> None:
     files = {
         "content/menus/secret-draft.md": DRAFT.replace(
-            "courses:", "forked_from: paranoid-seventies\ncourses:"),
+            "courses:", "forked_from: paranoid-seventies\ncourses:"
+        ),
         "content/menus/paranoid-remix.md": MENU.format(
-            title="Paranoid Remix", curator="bruno", status="published",
-            extra="forked_from: secret-draft\n"),
+            title="Paranoid Remix", curator="bruno", status="published", extra="forked_from: secret-draft\n"
+        ),
     }
     out = built(make_site(tmp_path / "site", files))
     page = (out / "menus/paranoid-remix/index.html").read_text()
@@ -267,11 +307,14 @@ def test_a_fork_of_a_draft_links_to_the_nearest_published_ancestor(tmp_path: Pat
 
 
 def test_fork_diffs_are_derived_into_the_database(tmp_path: Path) -> None:
-    fork = MENU.format(title="Paranoid Remix", curator="bruno", status="published",
-                       extra="forked_from: paranoid-seventies\n")
+    fork = MENU.format(
+        title="Paranoid Remix", curator="bruno", status="published", extra="forked_from: paranoid-seventies\n"
+    )
     fork = fork.replace("Watch it with *headphones*.", "Watch it twice.")
-    fork = fork.replace("      - item: book/the-crying-of-lot-49\n",
-                        "  - title: Second\n    items:\n      - item: book/the-crying-of-lot-49\n")
+    fork = fork.replace(
+        "      - item: book/the-crying-of-lot-49\n",
+        "  - title: Second\n    items:\n      - item: book/the-crying-of-lot-49\n",
+    )
     root = make_site(tmp_path / "site", {"content/menus/paranoid-remix.md": fork})
     out = built(root)
     conn = sqlite3.connect(root / "data/omakase.sqlite")
@@ -279,23 +322,32 @@ def test_fork_diffs_are_derived_into_the_database(tmp_path: Path) -> None:
         SELECT d.change, i.slug, d.old_course_title, d.new_course_title FROM menu_fork_diffs d
         JOIN media_items i ON i.id = d.media_item_id JOIN menus m ON m.id = d.menu_id
         WHERE m.slug = 'paranoid-remix' ORDER BY d.change""").fetchall()
-    assert rows == [("annotation", "the-conversation", "Aperitif", "Aperitif"),
-                    ("moved", "the-crying-of-lot-49", "Aperitif", "Second")]
-    text = " ".join(lhtml.parse(str(out / "menus/paranoid-remix/lineage/index.html"))
-                    .getroot().text_content().split())
+    assert rows == [
+        ("annotation", "the-conversation", "Aperitif", "Aperitif"),
+        ("moved", "the-crying-of-lot-49", "Aperitif", "Second"),
+    ]
+    text = " ".join(
+        lhtml.parse(str(out / "menus/paranoid-remix/lineage/index.html")).getroot().text_content().split()
+    )
     assert "Moved The Crying of Lot 49: from Aperitif to Second" in text
     assert "Before: Watch it with headphones." in text and "After: Watch it twice." in text
 
 
 def test_fork_diffs_name_added_and_removed_items(tmp_path: Path) -> None:
-    fork = MENU.format(title="Paranoid Remix", curator="bruno", status="published",
-                       extra="forked_from: paranoid-seventies\n")
-    fork = fork.replace("      - item: book/the-crying-of-lot-49\n",
-                        "      - item: movie/the-parallax-view\n")
-    fork = fork[:fork.index("pairings:")] + fork[fork.index("---\nAn introduction"):]
-    root = make_site(tmp_path / "site", {
-        "content/menus/paranoid-remix.md": fork,
-        "content/items/movie/the-parallax-view.md": MOVIE.format(title="The Parallax View")})
+    fork = MENU.format(
+        title="Paranoid Remix", curator="bruno", status="published", extra="forked_from: paranoid-seventies\n"
+    )
+    fork = fork.replace(
+        "      - item: book/the-crying-of-lot-49\n", "      - item: movie/the-parallax-view\n"
+    )
+    fork = fork[: fork.index("pairings:")] + fork[fork.index("---\nAn introduction") :]
+    root = make_site(
+        tmp_path / "site",
+        {
+            "content/menus/paranoid-remix.md": fork,
+            "content/items/movie/the-parallax-view.md": MOVIE.format(title="The Parallax View"),
+        },
+    )
     built(root)
     conn = sqlite3.connect(root / "data/omakase.sqlite")
     rows = conn.execute("""
@@ -304,13 +356,17 @@ def test_fork_diffs_name_added_and_removed_items(tmp_path: Path) -> None:
         FROM menu_fork_diffs d JOIN media_items i ON i.id = d.media_item_id
         JOIN menus m ON m.id = d.menu_id WHERE m.slug = 'paranoid-remix'
         ORDER BY d.change""").fetchall()
-    assert rows == [("added", "the-parallax-view", None, 1, None, ""),
-                    ("removed", "the-crying-of-lot-49", 1, None, "", None)]
+    assert rows == [
+        ("added", "the-parallax-view", None, 1, None, ""),
+        ("removed", "the-crying-of-lot-49", 1, None, "", None),
+    ]
 
 
 def test_a_site_override_extends_the_default_template(tmp_path: Path) -> None:
-    override = ('{% extends "default:menu.html" %}\n{% block main %}<p class="house">House style'
-                '</p>{{ super() }}{% endblock %}\n')
+    override = (
+        '{% extends "default:menu.html" %}\n{% block main %}<p class="house">House style'
+        "</p>{{ super() }}{% endblock %}\n"
+    )
     root = make_site(tmp_path / "site", {"overrides/menu.html": override})
     page = (built(root) / "menus/paranoid-seventies/index.html").read_text()
     assert '<p class="house">House style</p>' in page
@@ -337,8 +393,11 @@ def test_share_style_render_with_noindex_hides_page_from_robots(tmp_path: Path) 
     built(root)
     db = connect(str(root / "data/omakase.sqlite"))
     renderer = Renderer(Settings(root=root).resolve())
-    page = Page("/share/abcdefghijklmnopqrstuvwxyz/", "menu.html",
-                {"menu": queries.menu_detail(db, "paranoid-seventies"), "noindex": True})
+    page = Page(
+        "/share/abcdefghijklmnopqrstuvwxyz/",
+        "menu.html",
+        {"menu": queries.menu_detail(db, "paranoid-seventies"), "noindex": True},
+    )
     html_text = renderer.render(page).decode()
     assert '<meta name="robots" content="noindex">' in html_text
     assert 'rel="canonical"' not in html_text and "application/ld+json" not in html_text
@@ -348,29 +407,30 @@ def test_summary_keeps_punctuation_next_to_emphasis() -> None:
     from generator.site.render import summary
 
     assert summary("A fork of *Overheard*, itself.\n\n- one\n- two") == (
-        "A fork of Overheard, itself. one two")
+        "A fork of Overheard, itself. one two"
+    )
     assert summary("word " * 100, limit=20) == "word word word word…"
 
 
 def test_a_tag_on_more_menus_than_a_page_holds_pages_them_newest_first(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from generator.site import queries
 
     monkeypatch.setattr(queries, "TAG_PAGE_MENUS", 1)
     out = build_sample(tmp_path, BASE)
-    tagged = [p for p in sorted((out / "tags").iterdir())
-              if len(lhtml.fromstring((p / "index.html").read_bytes()).xpath(
-                  '//div[@class="cards"]/article')) == 1
-              and "2 menus" in (p / "index.html").read_text()]
+    tagged = [
+        p
+        for p in sorted((out / "tags").iterdir())
+        if len(lhtml.fromstring((p / "index.html").read_bytes()).xpath('//div[@class="cards"]/article')) == 1
+        and "2 menus" in (p / "index.html").read_text()
+    ]
     assert tagged, "the sample site has a tag on two menus"
     tag = tagged[0]
-    pages = [lhtml.fromstring(f.read_bytes())
-             for f in (tag / "index.html", tag / "page/2/index.html")]
-    cards = [page.xpath('//div[@class="cards"]/article//h3/a')[0].text_content()
-             for page in pages]
+    pages = [lhtml.fromstring(f.read_bytes()) for f in (tag / "index.html", tag / "page/2/index.html")]
+    cards = [page.xpath('//div[@class="cards"]/article//h3/a')[0].text_content() for page in pages]
     assert cards[0] != cards[1]
-    dates = [page.xpath('//div[@class="cards"]/article//time')[0].get("datetime")
-             for page in pages]
+    dates = [page.xpath('//div[@class="cards"]/article//time')[0].get("datetime") for page in pages]
     assert dates[0] >= dates[1]
     headings = [page.xpath('//h2[@id="menus-title"]')[0].text_content() for page in pages]
     assert headings == ["Menus 1–1", "Menus 2–2"]
@@ -380,8 +440,7 @@ def test_a_tag_on_more_menus_than_a_page_holds_pages_them_newest_first(
     assert broken == []
 
 
-def test_a_menu_naming_one_tag_twice_counts_once(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_menu_naming_one_tag_twice_counts_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two spellings of a tag share its page: the sitemap counts the tag's pages as the
     pages themselves do, by menu, not by spelling."""
     from generator.engine.build import build
@@ -390,11 +449,15 @@ def test_a_menu_naming_one_tag_twice_counts_once(
     from tests.sitekit import MENU, make_site
 
     monkeypatch.setattr(queries, "TAG_PAGE_MENUS", 1)
-    root = make_site(tmp_path / "site", {
-        "content/menus/paranoid-seventies.md": MENU.format(
-            title="Paranoid Seventies", curator="ada", status="published", extra="").replace(
-            "tags: [conspiracy]", "tags: [conspiracy, Conspiracy]")},
-        drop=("content/menus/paranoid-remix.md",))
+    root = make_site(
+        tmp_path / "site",
+        {
+            "content/menus/paranoid-seventies.md": MENU.format(
+                title="Paranoid Seventies", curator="ada", status="published", extra=""
+            ).replace("tags: [conspiracy]", "tags: [conspiracy, Conspiracy]")
+        },
+        drop=("content/menus/paranoid-remix.md",),
+    )
     build(settings_for(root, base_url=BASE))
     out = root / "output"
     assert (out / "tags/conspiracy/index.html").is_file()
@@ -403,7 +466,8 @@ def test_a_menu_naming_one_tag_twice_counts_once(
 
 
 def test_a_tag_with_more_items_than_a_page_holds_is_paginated(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from generator.site import queries
 
     monkeypatch.setattr(queries, "TAG_PAGE_ITEMS", 1)
@@ -440,8 +504,9 @@ def test_the_tag_list_counts_each_tags_items_and_published_menus(tmp_path: Path)
     build_sample(tmp_path, BASE)
     db = sqlite_utils.Database(tmp_path / "omakase.sqlite")
     slug_of = {row["id"]: row["slug"] for row in db.query("SELECT id, slug FROM tags")}
-    public_slug = {row["name"]: row["slug"] for row in db.query(
-        "SELECT name, slug FROM tags WHERE owner_id IS NULL")}
+    public_slug = {
+        row["name"]: row["slug"] for row in db.query("SELECT name, slug FROM tags WHERE owner_id IS NULL")
+    }
     items: dict[str, set[str]] = {}
     for row in db.query("SELECT media_item_id, tag_id FROM media_item_tags"):
         items.setdefault(slug_of[row["tag_id"]], set()).add(row["media_item_id"])
@@ -450,8 +515,9 @@ def test_the_tag_list_counts_each_tags_items_and_published_menus(tmp_path: Path)
         for name in json.loads(row["tags"]):
             if name in public_slug:
                 menus.setdefault(public_slug[name], set()).add(row["id"])
-    expected = [(slug, len(items.get(slug, ())), len(menus.get(slug, ())))
-                for slug in sorted(set(items) | set(menus))]
+    expected = [
+        (slug, len(items.get(slug, ())), len(menus.get(slug, ()))) for slug in sorted(set(items) | set(menus))
+    ]
     listed = [(row["slug"], row["item_count"], row["menu_count"]) for row in queries.tags(db)]
     assert listed == expected
     assert any(m > 0 for _, _, m in listed) and any(i > 1 for _, i, _ in listed)

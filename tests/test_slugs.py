@@ -24,13 +24,20 @@ def _rename(root: Path, aliases: str = "") -> None:
     """paranoid-seventies becomes listening-in (its fork follows the new slug)."""
     old = root / "content/menus/paranoid-seventies.md"
     old.unlink()
-    write(root, {
-        "content/menus/listening-in.md": MENU.format(
-            title="Listening In", curator="ada", status="published", extra=aliases),
-        "content/menus/paranoid-remix.md": MENU.format(
-            title="Paranoid Remix", curator="bruno", status="published",
-            extra="forked_from: listening-in\n"),
-    })
+    write(
+        root,
+        {
+            "content/menus/listening-in.md": MENU.format(
+                title="Listening In", curator="ada", status="published", extra=aliases
+            ),
+            "content/menus/paranoid-remix.md": MENU.format(
+                title="Paranoid Remix",
+                curator="bruno",
+                status="published",
+                extra="forked_from: listening-in\n",
+            ),
+        },
+    )
 
 
 def test_build_records_what_it_published(site_root: Path) -> None:
@@ -47,8 +54,10 @@ def test_a_dropped_slug_fails_the_build_and_the_check(site_root: Path) -> None:
     _rename(site_root)
     code, out = run("build", "--root", str(site_root))
     assert code == 1
-    assert ("data/published-slugs.txt:5: error: /menus/paranoid-seventies/ was published and no "
-            "menu serves it any more") in out
+    assert (
+        "data/published-slugs.txt:5: error: /menus/paranoid-seventies/ was published and no "
+        "menu serves it any more"
+    ) in out
     assert "add 'paranoid-seventies' to its aliases:" in out
     assert (site_root / "output/menus/paranoid-seventies/index.html").read_bytes() == before
     code, out = run("check", "--root", str(site_root), "--format", "github")
@@ -73,9 +82,17 @@ def test_a_renamed_menu_redirects_from_its_old_url(site_root: Path) -> None:
 
 def test_unpublishing_needs_a_visible_decision(site_root: Path) -> None:
     assert run("build", "--root", str(site_root))[0] == 0
-    write(site_root, {"content/menus/paranoid-remix.md": MENU.format(
-        title="Paranoid Remix", curator="bruno", status="draft",
-        extra="forked_from: paranoid-seventies\n")})
+    write(
+        site_root,
+        {
+            "content/menus/paranoid-remix.md": MENU.format(
+                title="Paranoid Remix",
+                curator="bruno",
+                status="draft",
+                extra="forked_from: paranoid-seventies\n",
+            )
+        },
+    )
     code, out = run("build", "--root", str(site_root))
     assert code == 1
     assert "/menus/paranoid-remix/ was published and content/menus/paranoid-remix.md is now a draft" in out

@@ -48,9 +48,13 @@ def test_musicbrainz_release_maps_tracks_artists_and_label() -> None:
     assert mapped.fields["label"] == "Harvest"
     assert [t["title"] for t in mapped.fields["tracks"]][:2] == ["Speak to Me", "Breathe"]
     assert mapped.fields["duration_minutes"] == round(
-        sum(t["duration_seconds"] for t in mapped.fields["tracks"]) / 60)
-    recording = _map("musicbrainz", "musicbrainz/picard_recording_thinking_out_loud.json",
-                     "https://musicbrainz.org/recording/cb2cc207-8125-445c-9ef9-6ea44eee959a")
+        sum(t["duration_seconds"] for t in mapped.fields["tracks"]) / 60
+    )
+    recording = _map(
+        "musicbrainz",
+        "musicbrainz/picard_recording_thinking_out_loud.json",
+        "https://musicbrainz.org/recording/cb2cc207-8125-445c-9ef9-6ea44eee959a",
+    )
     assert recording.fields["kind"] == "recording" and recording.fields["artists"] == ["Ed Sheeran"]
 
 
@@ -71,14 +75,20 @@ def test_tmdb_movie_and_watch_providers() -> None:
     assert mapped.metadata["genres"] == ["adventure", "fantasy"]
     assert SOURCES["tmdb"].watch_providers(payload) == []
     # The recorded payload predates append_to_response; add a block in TMDB's documented shape.
-    payload["watch/providers"] = {"results": {"GB": {
-        "link": "https://www.themoviedb.org/movie/671/watch?locale=GB",
-        "flatrate": [{"provider_name": "Netflix", "provider_id": 8}],
-        "rent": [{"provider_name": "Apple TV", "provider_id": 2}],
-    }}}
+    payload["watch/providers"] = {
+        "results": {
+            "GB": {
+                "link": "https://www.themoviedb.org/movie/671/watch?locale=GB",
+                "flatrate": [{"provider_name": "Netflix", "provider_id": 8}],
+                "rent": [{"provider_name": "Apple TV", "provider_id": 2}],
+            }
+        }
+    }
     offers = SOURCES["tmdb"].watch_providers(payload)
     assert {(o["provider"], o["region"], o["format"]) for o in offers} == {
-        ("Netflix", "GB", "stream"), ("Apple TV", "GB", "rent")}
+        ("Netflix", "GB", "stream"),
+        ("Apple TV", "GB", "rent"),
+    }
 
 
 def test_retry_after_header_forms() -> None:
@@ -92,8 +102,9 @@ def test_retry_after_header_forms() -> None:
 
 def test_client_retries_with_retry_after_then_backoff_and_sends_user_agent() -> None:
     waits: list[float] = []
-    canned = Canned(routes={"/x": [(503, {"Retry-After": "3"}, b"busy"), (500, {}, b"oops"),
-                                   (200, {}, b'{"ok": true}')]})
+    canned = Canned(
+        routes={"/x": [(503, {"Retry-After": "3"}, b"busy"), (500, {}, b"oops"), (200, {}, b'{"ok": true}')]}
+    )
     with serve(canned):
         client = HttpClient(sleep=waits.append, backoff=0.5)
         body = client.get(canned.base + "/x", source="test")
@@ -126,8 +137,9 @@ def test_import_fetches_over_http_stores_payload_verbatim_and_creates_item(site_
     canned = Canned(routes={"/wiki/Special:EntityData/Q2262932.json": [(200, {}, raw)]})
     settings = settings_for(site_root)
     with serve(canned):
-        report = import_upstream(settings, "wikidata", "Q2262932", api_url=canned.base,
-                                 client=HttpClient(sleep=lambda s: None))
+        report = import_upstream(
+            settings, "wikidata", "Q2262932", api_url=canned.base, client=HttpClient(sleep=lambda s: None)
+        )
     assert payload_path(settings.data_dir, "wikidata", "Q2262932").read_bytes() == raw
     assert report.changes[0].created and report.changes[0].ref == "movie/city-streets"
     item = (site_root / "content/items/movie/city-streets.md").read_text()
@@ -141,7 +153,10 @@ def test_import_fetches_over_http_stores_payload_verbatim_and_creates_item(site_
 
 
 def test_curator_values_win_and_the_import_says_so(site_root: Path) -> None:
-    write(site_root, {"content/items/movie/city-streets.md": """\
+    write(
+        site_root,
+        {
+            "content/items/movie/city-streets.md": """\
         ---
         title: City Streets (director's cut)
         runtime_minutes: 90
@@ -150,9 +165,10 @@ def test_curator_values_win_and_the_import_says_so(site_root: Path) -> None:
             id: Q2262932
         ---
         My own description.
-        """})
-    report = import_upstream(settings_for(site_root), "wikidata", "Q2262932",
-                             from_file=real(CITY_STREETS))
+        """
+        },
+    )
+    report = import_upstream(settings_for(site_root), "wikidata", "Q2262932", from_file=real(CITY_STREETS))
     change = report.changes[0]
     assert "title" in change.kept and "runtime_minutes" in change.kept
     assert "release_date" in change.set and "cover_image_url" in change.set
@@ -164,8 +180,9 @@ def test_curator_values_win_and_the_import_says_so(site_root: Path) -> None:
 
 def test_ids_with_slashes_are_percent_encoded_and_load_back(site_root: Path) -> None:
     settings = settings_for(site_root)
-    import_upstream(settings, "musicbrainz", "b84ee12a-09ef-421b-82de-0441a926375b",
-                    from_file=real(DARK_SIDE))
+    import_upstream(
+        settings, "musicbrainz", "b84ee12a-09ef-421b-82de-0441a926375b", from_file=real(DARK_SIDE)
+    )
     stored = settings.data_dir / "sources/musicbrainz/release%2Fb84ee12a-09ef-421b-82de-0441a926375b.json"
     assert stored.is_file()
     site, _ = load_site(settings)
@@ -206,8 +223,18 @@ def test_bad_payload_file_is_a_located_error(site_root: Path, tmp_path: Path) ->
 
 def test_cli_import_and_replay(site_root: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(main, ["import", "openlibrary", "OL15832982W", "--root", str(site_root),
-                                  "--from-file", str(real("openlibrary/bookwyrm_ol_work_OL15832982W.json"))])
+    result = runner.invoke(
+        main,
+        [
+            "import",
+            "openlibrary",
+            "OL15832982W",
+            "--root",
+            str(site_root),
+            "--from-file",
+            str(real("openlibrary/bookwyrm_ol_work_OL15832982W.json")),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "created book/sabriel" in result.output
     result = runner.invoke(main, ["replay", "--root", str(site_root)])
@@ -225,8 +252,9 @@ def test_cli_fetches_from_api_url_and_dates_the_fetch_today(site_root: Path, mon
     canned = Canned(routes={"/books/OL22951843M.json": [(200, {}, raw)]})
     before = datetime.now(tz=UTC).date().isoformat()
     with serve(canned):
-        result = CliRunner().invoke(main, ["import", "openlibrary", "OL22951843M", "--root",
-                                           str(site_root), "--api-url", canned.base])
+        result = CliRunner().invoke(
+            main, ["import", "openlibrary", "OL22951843M", "--root", str(site_root), "--api-url", canned.base]
+        )
     after = datetime.now(tz=UTC).date().isoformat()
     assert result.exit_code == 0, result.output
     assert canned.requests[0][0] == "/books/OL22951843M.json"
@@ -235,14 +263,18 @@ def test_cli_fetches_from_api_url_and_dates_the_fetch_today(site_root: Path, mon
     assert "pages: 491" in text and "isbn: '9780060273224'" in text
 
 
-@pytest.mark.parametrize(("source", "relative", "wrong"), [
-    ("wikidata", CITY_STREETS, "Q184843"),
-    ("tmdb", "tmdb/mediatracker_tmdb_movie_671_details.json", "672"),
-    ("openlibrary", "openlibrary/bookwyrm_ol_work_OL15832982W.json", "OL1W"),
-    ("musicbrainz", DARK_SIDE, "release/00000000-0000-0000-0000-000000000000"),
-])
-def test_a_payload_saved_for_another_record_is_refused(site_root: Path, source: str,
-                                                       relative: str, wrong: str) -> None:
+@pytest.mark.parametrize(
+    ("source", "relative", "wrong"),
+    [
+        ("wikidata", CITY_STREETS, "Q184843"),
+        ("tmdb", "tmdb/mediatracker_tmdb_movie_671_details.json", "672"),
+        ("openlibrary", "openlibrary/bookwyrm_ol_work_OL15832982W.json", "OL1W"),
+        ("musicbrainz", DARK_SIDE, "release/00000000-0000-0000-0000-000000000000"),
+    ],
+)
+def test_a_payload_saved_for_another_record_is_refused(
+    site_root: Path, source: str, relative: str, wrong: str
+) -> None:
     settings = settings_for(site_root)
     with pytest.raises(ContentError, match="this payload describes"):
         import_upstream(settings, source, wrong, from_file=real(relative))

@@ -16,9 +16,15 @@ def _profile(settings, handle: str) -> dict:  # noqa: ANN001
     db_file, _, _, _ = build_database(settings)
     db = connect(str(db_file))
     try:
-        row = next(iter(db.query(
-            "SELECT p.profile FROM user_taste_profiles p JOIN users u ON u.id = p.user_id "
-            "WHERE u.handle = ?", [handle])))
+        row = next(
+            iter(
+                db.query(
+                    "SELECT p.profile FROM user_taste_profiles p JOIN users u ON u.id = p.user_id "
+                    "WHERE u.handle = ?",
+                    [handle],
+                )
+            )
+        )
         return json.loads(row["profile"])
     finally:
         db.close()
@@ -29,9 +35,11 @@ def test_profile_separates_loved_items_from_everything_logged(site_root: Path) -
     profile = _profile(settings_for(site_root), "ada")
     assert profile["statuses"] == {"finished": 1}
     assert profile["loved"] == {
-        "items": 1, "genres": [{"name": "thriller", "count": 1}],
+        "items": 1,
+        "genres": [{"name": "thriller", "count": 1}],
         "creators": [{"name": "Francis Ford Coppola", "count": 1}],
-        "tags": [{"name": "paranoia", "count": 1}, {"name": "surveillance", "count": 1}]}
+        "tags": [{"name": "paranoia", "count": 1}, {"name": "surveillance", "count": 1}],
+    }
     # Served on a published menu but never rated: counted as engaged, not as loved.
     assert {"name": "Thomas Pynchon", "count": 1} in profile["creators"]
 

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from generator.site import urls
 
-SEGMENTS = st.sampled_from(["", "a", "b", "items", "movie", ".", "..", ".x", "a b", "é",
-                            "index.html", "feed.xml"])
+SEGMENTS = st.sampled_from(
+    ["", "a", "b", "items", "movie", ".", "..", ".x", "a b", "é", "index.html", "feed.xml"]
+)
 PATHS = st.lists(SEGMENTS, max_size=5).map(lambda parts: "/" + "/".join(parts))
 
 

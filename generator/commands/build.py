@@ -12,8 +12,7 @@ from generator.commands.options import settings_from, site_options
 @click.command("build")
 @site_options
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--full", is_flag=True,
-              help="Rebuild everything from scratch instead of only what changed.")
+@click.option("--full", is_flag=True, help="Rebuild everything from scratch instead of only what changed.")
 @click.option("--timings", is_flag=True, help="Print where the build's time went, phase by phase.")
 def command(strict: bool, full: bool, timings: bool, **options: Any) -> None:
     """Load content into the database and render the site into the output folder.
@@ -43,4 +42,3 @@ def command(strict: bool, full: bool, timings: bool, **options: Any) -> None:
         )
     if timings:
         click.echo(format_timings(report.timings, report.seconds, report.marks))
-

@@ -14,19 +14,44 @@ EXPORTS = ("letterboxd", "goodreads")
 @click.command("import")
 @click.argument("source")
 @click.argument("target")
-@click.option("--from-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Use a saved upstream payload (JSON) instead of fetching it.")
+@click.option(
+    "--from-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Use a saved upstream payload (JSON) instead of fetching it.",
+)
 @click.option("--curator", default=None, help="Exports only: the curator handle whose log to fill.")
-@click.option("--type", "media_type", type=click.Choice(["book", "movie", "game", "music"]),
-              default=None, help="The item type, when the payload does not say.")
+@click.option(
+    "--type",
+    "media_type",
+    type=click.Choice(["book", "movie", "game", "music"]),
+    default=None,
+    help="The item type, when the payload does not say.",
+)
 @click.option("--api-url", default=None, help="Fetch from this base URL instead (a mirror).")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The site's root folder (default: the current folder).")
-@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Content folder (default: ROOT/content).")
-def command(source: str, target: str, from_file: Path | None, curator: str | None,
-            media_type: str | None, api_url: str | None, root: Path | None,
-            content_dir: Path | None) -> None:
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The site's root folder (default: the current folder).",
+)
+@click.option(
+    "--content",
+    "content_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Content folder (default: ROOT/content).",
+)
+def command(
+    source: str,
+    target: str,
+    from_file: Path | None,
+    curator: str | None,
+    media_type: str | None,
+    api_url: str | None,
+    root: Path | None,
+    content_dir: Path | None,
+) -> None:
     """Import SOURCE TARGET into the content files.
 
     \b
@@ -57,7 +82,8 @@ def command(source: str, target: str, from_file: Path | None, curator: str | Non
         return
     from generator.sources.importer import import_upstream
 
-    report = import_upstream(settings, source, target, from_file=from_file,
-                             media_type=media_type, api_url=api_url)
+    report = import_upstream(
+        settings, source, target, from_file=from_file, media_type=media_type, api_url=api_url
+    )
     for line in report.lines():
         click.echo(line)

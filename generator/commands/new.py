@@ -18,8 +18,13 @@ def command() -> None:
 @click.argument("title")
 @click.option("--curator", required=True, help="The curator's handle (content/curators/HANDLE.yaml).")
 @click.option("--slug", default=None, help="Use this slug instead of one made from the title.")
-@click.option("--item", "items", multiple=True, metavar="REF",
-              help="An item for the first course, as TYPE/SLUG; repeat for more.")
+@click.option(
+    "--item",
+    "items",
+    multiple=True,
+    metavar="REF",
+    help="An item for the first course, as TYPE/SLUG; repeat for more.",
+)
 @content_options
 def menu(title: str, curator: str, slug: str | None, items: tuple[str, ...], **options: Any) -> None:
     """Create content/menus/SLUG.md, a draft menu by CURATOR titled TITLE."""

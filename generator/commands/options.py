@@ -13,11 +13,19 @@ from generator.settings import Settings
 
 def _root_and_content() -> list[Callable[[Any], Any]]:
     return [
-        click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="The site's root folder (default: the current folder)."),
-        click.option("--content", "content_dir", default=None,
-                     type=click.Path(file_okay=False, path_type=Path),
-                     help="Content folder (default: ROOT/content)."),
+        click.option(
+            "--root",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="The site's root folder (default: the current folder).",
+        ),
+        click.option(
+            "--content",
+            "content_dir",
+            default=None,
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Content folder (default: ROOT/content).",
+        ),
     ]
 
 
@@ -30,19 +38,36 @@ def _apply(func: Callable[..., Any], options: list[Callable[[Any], Any]]) -> Cal
 def site_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--root/--content/--output/--db/--base-url. Defaults are None so they never override
     the settings' own defaults by accident."""
-    return _apply(func, [
-        *_root_and_content(),
-        click.option("--output", "output_dir", default=None,
-                     type=click.Path(file_okay=False, path_type=Path),
-                     help="Where the site is written (default: ROOT/output)."),
-        click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
-                     help="The database file (default: ROOT/data/omakase.sqlite)."),
-        click.option("--templates", "templates_dir", default=None,
-                     type=click.Path(file_okay=False, path_type=Path),
-                     help="Templates folder (default: ROOT/templates)."),
-        click.option("--base-url", default=None,
-                     help="Absolute URL the site is published at (feeds, sitemap)."),
-    ])
+    return _apply(
+        func,
+        [
+            *_root_and_content(),
+            click.option(
+                "--output",
+                "output_dir",
+                default=None,
+                type=click.Path(file_okay=False, path_type=Path),
+                help="Where the site is written (default: ROOT/output).",
+            ),
+            click.option(
+                "--db",
+                "db_path",
+                default=None,
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="The database file (default: ROOT/data/omakase.sqlite).",
+            ),
+            click.option(
+                "--templates",
+                "templates_dir",
+                default=None,
+                type=click.Path(file_okay=False, path_type=Path),
+                help="Templates folder (default: ROOT/templates).",
+            ),
+            click.option(
+                "--base-url", default=None, help="Absolute URL the site is published at (feeds, sitemap)."
+            ),
+        ],
+    )
 
 
 def settings_from(**kwargs: Any) -> Settings:

@@ -11,10 +11,19 @@ from generator.commands.options import settings_from
 
 @click.command("replay")
 @click.option("--source", default=None, help="Only payloads of this source (e.g. wikidata).")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The site's root folder (default: the current folder).")
-@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Content folder (default: ROOT/content).")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The site's root folder (default: the current folder).",
+)
+@click.option(
+    "--content",
+    "content_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Content folder (default: ROOT/content).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only items that changed and the summary.")
 def command(source: str | None, root: Path | None, content_dir: Path | None, quiet: bool) -> None:
     """Run every payload in data/sources/ through the current mappers and fill what is

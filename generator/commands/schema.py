@@ -11,10 +11,18 @@ KINDS = ("curator", "item-book", "item-game", "item-movie", "item-music", "log",
 
 
 @click.command("schema")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              help="The site's root folder; schemas are written to ROOT/schemas/.")
-@click.option("--kind", type=click.Choice(KINDS), default=None,
-              help="Print only this kind's schema (still writes them all).")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="The site's root folder; schemas are written to ROOT/schemas/.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    default=None,
+    help="Print only this kind's schema (still writes them all).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Write the files, print only their paths.")
 def command(root: Path, kind: str | None, quiet: bool) -> None:
     """Write schemas/<kind>.schema.json for curators, items (one per type), menus and logs,

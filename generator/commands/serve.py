@@ -11,12 +11,22 @@ from generator.commands.options import settings_from, site_options
 
 @click.command("serve")
 @site_options
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; only change it on a network you trust.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on (0 picks a free one).")
-@click.option("--timings", is_flag=True,
-              help="After each build, print where its time went (as build --timings does).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; only change it on a network you trust.",
+)
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0 picks a free one).",
+)
+@click.option(
+    "--timings", is_flag=True, help="After each build, print where its time went (as build --timings does)."
+)
 def command(host: str, port: int, timings: bool, **options: Any) -> None:
     """Build the site, serve the output folder, and rebuild when content/, templates/ or
     data/ change; open browser tabs reload by themselves.

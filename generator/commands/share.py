@@ -11,11 +11,16 @@ from generator.commands.options import content_options, settings_from
 
 @click.command("share")
 @click.argument("slug", required=False)
-@click.option("--days", default=14, show_default=True, type=click.IntRange(1, 3650),
-              help="How long the link works.")
+@click.option(
+    "--days", default=14, show_default=True, type=click.IntRange(1, 3650), help="How long the link works."
+)
 @click.option("--list", "list_", is_flag=True, help="List every share link and its status.")
-@click.option("--revoke", metavar="TOKEN|ID|SLUG", default=None,
-              help="Revoke a link by its token or id, or every link of a menu.")
+@click.option(
+    "--revoke",
+    metavar="TOKEN|ID|SLUG",
+    default=None,
+    help="Revoke a link by its token or id, or every link of a menu.",
+)
 @click.option("--base-url", default=None, help="Absolute URL the site is published at.")
 @content_options
 def command(slug: str | None, days: int, list_: bool, revoke: str | None, **options: Any) -> None:
@@ -36,8 +41,7 @@ def command(slug: str | None, days: int, list_: bool, revoke: str | None, **opti
             click.echo("No share links.")
         for link in links:
             where = link.url or "(token unknown here: no share secret)"
-            click.echo(f"{link.status:8} {link.menu:30} until {link.expires}  id {link.id}\n"
-                       f"         {where}")
+            click.echo(f"{link.status:8} {link.menu:30} until {link.expires}  id {link.id}\n         {where}")
         return
     if revoke:
         for link in revoke_shares(settings, revoke):

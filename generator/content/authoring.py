@@ -43,8 +43,7 @@ def menu_files(settings: Settings) -> dict[str, MenuFile]:
         return menus
     for path in sorted(folder.glob("*.md")):
         try:
-            data, body, _ = load_markdown_file(path, _display(settings, path),
-                                               settings.max_file_bytes)
+            data, body, _ = load_markdown_file(path, _display(settings, path), settings.max_file_bytes)
         except (ContentError, OSError):
             continue
         values = plain(data)
@@ -65,11 +64,19 @@ def _taken_menu_slugs(menus: dict[str, MenuFile]) -> dict[str, Path]:
 def _new_slug(title: str, slug: str | None, where: str) -> str:
     chosen = slug or slugify(title)
     if not chosen:
-        raise ContentError(where, None, f"cannot make a slug from the title {title!r}",
-                           "give one with --slug, using lowercase letters, digits and hyphens")
+        raise ContentError(
+            where,
+            None,
+            f"cannot make a slug from the title {title!r}",
+            "give one with --slug, using lowercase letters, digits and hyphens",
+        )
     if not SLUG_RE.match(chosen):
-        raise ContentError(where, None, f"{chosen!r} is not a valid slug",
-                           f"use lowercase letters, digits and single hyphens, e.g. {slugify(chosen)!r}")
+        raise ContentError(
+            where,
+            None,
+            f"{chosen!r} is not a valid slug",
+            f"use lowercase letters, digits and single hyphens, e.g. {slugify(chosen)!r}",
+        )
     return chosen
 
 
@@ -79,8 +86,12 @@ def _require_curator(settings: Settings, handle: str) -> None:
     if (folder / f"{handle}.yaml").is_file():
         return
     known = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
-    raise ContentError(_display(settings, folder), None, f"unknown curator {handle!r}",
-                       suggest(handle, known) or f"create {_display(settings, folder)}/{handle}.yaml first")
+    raise ContentError(
+        _display(settings, folder),
+        None,
+        f"unknown curator {handle!r}",
+        suggest(handle, known) or f"create {_display(settings, folder)}/{handle}.yaml first",
+    )
 
 
 def _quote(text: str) -> str:
@@ -94,12 +105,14 @@ def _write_new(path: Path, text: str, display: str) -> None:
         with path.open("x", encoding="utf-8") as handle:  # never overwrite a curator's file
             handle.write(text)
     except FileExistsError:
-        raise ContentError(display, None, "file already exists",
-                           "choose another title, or give another --slug") from None
+        raise ContentError(
+            display, None, "file already exists", "choose another title, or give another --slug"
+        ) from None
 
 
-def new_menu(settings: Settings, title: str, curator: str, *, slug: str | None = None,
-             items: tuple[str, ...] = ()) -> Path:
+def new_menu(
+    settings: Settings, title: str, curator: str, *, slug: str | None = None, items: tuple[str, ...] = ()
+) -> Path:
     """Write content/menus/<slug>.md as a draft; the slug is fixed now and never changes."""
     settings = settings.resolve()
     assert settings.content_dir is not None
@@ -108,9 +121,12 @@ def new_menu(settings: Settings, title: str, curator: str, *, slug: str | None =
     _require_curator(settings, curator)
     taken = _taken_menu_slugs(menu_files(settings))
     if chosen in taken:
-        raise ContentError(_display(settings, taken[chosen]), None,
-                           f"the menu slug {chosen!r} is already used here",
-                           "choose another title, or give another --slug")
+        raise ContentError(
+            _display(settings, taken[chosen]),
+            None,
+            f"the menu slug {chosen!r} is already used here",
+            "choose another title, or give another --slug",
+        )
     _require_items(settings, items)
     lines = [
         "---",
@@ -139,14 +155,21 @@ def _require_items(settings: Settings, refs: tuple[str, ...]) -> None:
     problems = []
     for ref in refs:
         media_type, _, item_slug = ref.partition("/")
-        if media_type in MEDIA_TYPES and (settings.content_dir / "items" / media_type
-                                          / f"{item_slug}.md").is_file():
+        if (
+            media_type in MEDIA_TYPES
+            and (settings.content_dir / "items" / media_type / f"{item_slug}.md").is_file()
+        ):
             continue
         if ":" in ref and "/" not in ref.split(":", 1)[0]:
             continue  # an upstream id; `omakase check` resolves it against item sources
-        problems.append(ContentError("content/items", None, f"unknown item {ref!r}",
-                                     "references are '<type>/<slug>' of a file in content/items/")
-                        .problem)
+        problems.append(
+            ContentError(
+                "content/items",
+                None,
+                f"unknown item {ref!r}",
+                "references are '<type>/<slug>' of a file in content/items/",
+            ).problem
+        )
     if problems:
         raise ContentErrors(problems)
 
@@ -156,17 +179,20 @@ def new_item(settings: Settings, media_type: str, title: str, *, slug: str | Non
     settings = settings.resolve()
     assert settings.content_dir is not None
     if media_type not in MEDIA_TYPES:
-        raise ContentError("content/items", None, f"unknown item type {media_type!r}",
-                           "one of: " + ", ".join(MEDIA_TYPES))
+        raise ContentError(
+            "content/items", None, f"unknown item type {media_type!r}", "one of: " + ", ".join(MEDIA_TYPES)
+        )
     folder = settings.content_dir / "items" / media_type
     chosen = _new_slug(title, slug, _display(settings, folder))
     path = folder / f"{chosen}.md"
     if path.exists():
-        raise ContentError(_display(settings, path), None,
-                           f"the {media_type} slug {chosen!r} is already used",
-                           f"two works with one title? add the year: --slug {chosen}-YYYY")
-    lines = ["---", f"title: {_quote(title)}", f"slug: {chosen}",
-             "# release_date: YYYY-MM-DD"]
+        raise ContentError(
+            _display(settings, path),
+            None,
+            f"the {media_type} slug {chosen!r} is already used",
+            f"two works with one title? add the year: --slug {chosen}-YYYY",
+        )
+    lines = ["---", f"title: {_quote(title)}", f"slug: {chosen}", "# release_date: YYYY-MM-DD"]
     for name, kind in TYPE_FIELDS[media_type].items():
         example = {"list": "[]", "int": "0", "tracks": "[{title: …, duration_seconds: 0}]"}.get(kind, "…")
         lines.append(f"# {name}: {example}")
@@ -175,8 +201,9 @@ def new_item(settings: Settings, media_type: str, title: str, *, slug: str | Non
     return path
 
 
-def fork_menu(settings: Settings, parent_slug: str, curator: str, *,
-              title: str | None = None, slug: str | None = None) -> Path:
+def fork_menu(
+    settings: Settings, parent_slug: str, curator: str, *, title: str | None = None, slug: str | None = None
+) -> Path:
     """A new draft menu copied from `parent_slug`, with `forked_from` naming it."""
     settings = settings.resolve()
     assert settings.content_dir is not None
@@ -184,8 +211,12 @@ def fork_menu(settings: Settings, parent_slug: str, curator: str, *,
     parent = menus.get(parent_slug)
     folder = settings.content_dir / "menus"
     if parent is None:
-        raise ContentError(_display(settings, folder), None, f"no menu with slug {parent_slug!r}",
-                           suggest(parent_slug, list(menus)) or "fork an existing menu's slug")
+        raise ContentError(
+            _display(settings, folder),
+            None,
+            f"no menu with slug {parent_slug!r}",
+            suggest(parent_slug, list(menus)) or "fork an existing menu's slug",
+        )
     _require_curator(settings, curator)
     new_title = title or str(parent.data.get("title") or parent_slug)
     taken = _taken_menu_slugs(menus)
@@ -196,11 +227,19 @@ def fork_menu(settings: Settings, parent_slug: str, curator: str, *,
         if chosen in taken:  # the same title: the fork's own slug names its curator
             chosen = _new_slug(f"{new_title} {curator}", None, _display(settings, folder))
     if chosen in taken:
-        raise ContentError(_display(settings, taken[chosen]), None,
-                           f"the menu slug {chosen!r} is already used here",
-                           "give the fork its own --title or --slug")
-    front: dict[str, Any] = {"title": new_title, "slug": chosen, "curator": curator,
-                             "status": "draft", "forked_from": parent.slug}
+        raise ContentError(
+            _display(settings, taken[chosen]),
+            None,
+            f"the menu slug {chosen!r} is already used here",
+            "give the fork its own --title or --slug",
+        )
+    front: dict[str, Any] = {
+        "title": new_title,
+        "slug": chosen,
+        "curator": curator,
+        "status": "draft",
+        "forked_from": parent.slug,
+    }
     for key in ("tags", "courses", "pairings"):
         if parent.data.get(key):
             front[key] = parent.data[key]

@@ -15,12 +15,31 @@ from generator.content.writeback import markdown_text, read_front_matter, write_
 
 # Front-matter keys in the order new item files are written (content/FORMAT.md).
 KEY_ORDER = (
-    "title", "slug", "release_date", "cover_image_url", "canonical_url",
-    "authors", "isbn", "pages", "publisher",
-    "directors", "runtime_minutes", "cast", "countries",
-    "platforms", "developers", "publishers",
-    "artists", "kind", "label", "duration_minutes", "tracks",
-    "metadata", "tags", "sources", "availability",
+    "title",
+    "slug",
+    "release_date",
+    "cover_image_url",
+    "canonical_url",
+    "authors",
+    "isbn",
+    "pages",
+    "publisher",
+    "directors",
+    "runtime_minutes",
+    "cast",
+    "countries",
+    "platforms",
+    "developers",
+    "publishers",
+    "artists",
+    "kind",
+    "label",
+    "duration_minutes",
+    "tracks",
+    "metadata",
+    "tags",
+    "sources",
+    "availability",
 )
 
 
@@ -73,8 +92,11 @@ class Catalog:
             for path in sorted(folder.glob("*.md")):
                 if path.name.startswith(".") or path.is_symlink():
                     continue
-                display = str(path.relative_to(content_dir.parent)) \
-                    if content_dir.parent in path.parents else str(path)
+                display = (
+                    str(path.relative_to(content_dir.parent))
+                    if content_dir.parent in path.parents
+                    else str(path)
+                )
                 front, body = read_front_matter(path, display)
                 slug = str(front.get("slug") or path.stem)
                 item = ItemFile(media_type, slug, path, front, body)
@@ -107,9 +129,15 @@ class Catalog:
         source, _, external = ref.partition(":")
         return self.by_source.get((source, external)) if external else None
 
-    def find(self, media_type: str, *, sources: list[tuple[str, str]] = (),  # type: ignore[assignment]
-             isbn: str | None = None, title: str | None = None,
-             year: str | None = None) -> ItemFile | None:
+    def find(
+        self,
+        media_type: str,
+        *,
+        sources: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        isbn: str | None = None,
+        title: str | None = None,
+        year: str | None = None,
+    ) -> ItemFile | None:
         """The existing item for these identifiers: a source id first, then ISBN, then the
         title with the year (or the title alone when exactly one item of the type has it)."""
         for key in sources:

@@ -47,16 +47,25 @@ def check_site(settings: Settings, *, strict: bool = False) -> CheckResult:
 def format_result(result: CheckResult, fmt: str) -> str:
     """The report in one of FORMATS."""
     if fmt == "json":
-        return json.dumps({
-            "ok": not result.failed,
-            "errors": len(result.errors),
-            "warnings": len(result.warnings),
-            "problems": [
-                {"path": p.path, "line": p.line, "severity": p.severity,
-                 "message": p.message, "hint": p.hint}
-                for p in result.problems
-            ],
-        }, indent=2, ensure_ascii=False)
+        return json.dumps(
+            {
+                "ok": not result.failed,
+                "errors": len(result.errors),
+                "warnings": len(result.warnings),
+                "problems": [
+                    {
+                        "path": p.path,
+                        "line": p.line,
+                        "severity": p.severity,
+                        "message": p.message,
+                        "hint": p.hint,
+                    }
+                    for p in result.problems
+                ],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
     if fmt == "github":
         return "\n".join(github_annotation(p) for p in result.problems)
     lines = [p.format() for p in result.problems]

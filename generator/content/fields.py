@@ -54,16 +54,17 @@ def suggest(word: str, choices: list[str] | tuple[str, ...], n: int = 3) -> str 
 class Fields:
     """Reads fields of one mapping; every problem is appended to `problems` with its line."""
 
-    def __init__(
-        self, data: LocDict, path: str, problems: list[Problem], allowed: tuple[str, ...]
-    ) -> None:
+    def __init__(self, data: LocDict, path: str, problems: list[Problem], allowed: tuple[str, ...]) -> None:
         self.data = data
         self.path = path
         self.problems = problems
         for key in data:
             if key not in allowed:
-                self.error(key, f"unknown field {key!r}", suggest(key, allowed)
-                           or "allowed fields: " + ", ".join(allowed))
+                self.error(
+                    key,
+                    f"unknown field {key!r}",
+                    suggest(key, allowed) or "allowed fields: " + ", ".join(allowed),
+                )
 
     def line(self, key: str) -> int:
         return line_of(self.data, key)
@@ -105,7 +106,8 @@ class Fields:
             return None
         if not SLUG_RE.match(value):
             self.error(
-                key, f"{key!r} {value!r} is not a valid slug",
+                key,
+                f"{key!r} {value!r} is not a valid slug",
                 f"use lowercase letters, digits and single hyphens, e.g. {slugify(value)!r}",
             )
             return None
@@ -149,8 +151,11 @@ class Fields:
         if isinstance(value, int | str) and DATE_RE.match(text) and not full:
             if real_date(text):
                 return text
-            self.error(key, f"{key!r} is not a date in the calendar: {value!r}",
-                       "write dates as YYYY-MM-DD, with a month from 01 to 12")
+            self.error(
+                key,
+                f"{key!r} is not a date in the calendar: {value!r}",
+                "write dates as YYYY-MM-DD, with a month from 01 to 12",
+            )
             return None
         self.error(key, f"{key!r} is not a date: {value!r}", "write dates as YYYY-MM-DD")
         return None
@@ -159,12 +164,12 @@ class Fields:
         value = self.data.get(key)
         if value is None:
             if default is None:
-                self.error(None, f"missing required field {key!r}",
-                           "one of: " + ", ".join(choices))
+                self.error(None, f"missing required field {key!r}", "one of: " + ", ".join(choices))
             return default
         if str(value) not in choices:
-            self.error(key, f"{key!r} is {value!r}, not one of: " + ", ".join(choices),
-                       suggest(str(value), choices))
+            self.error(
+                key, f"{key!r} is {value!r}, not one of: " + ", ".join(choices), suggest(str(value), choices)
+            )
             return default
         return str(value)
 
@@ -173,8 +178,11 @@ class Fields:
         if not value:
             return None
         if not URL_RE.match(value):
-            self.error(key, f"{key!r} must be an http(s) URL, got {value!r}",
-                       "write a full address starting with https://")
+            self.error(
+                key,
+                f"{key!r} must be an http(s) URL, got {value!r}",
+                "write a full address starting with https://",
+            )
             return None
         return value
 
@@ -190,8 +198,9 @@ class Fields:
         out = []
         for index, element in enumerate(value):
             if isinstance(element, LocDict | LocList) or element is None or isinstance(element, bool):
-                self.problems.append(Problem(self.path, value.line_of(index),
-                                             f"{key!r} entries must be text"))
+                self.problems.append(
+                    Problem(self.path, value.line_of(index), f"{key!r} entries must be text")
+                )
                 continue
             out.append(str(element))
         return out
@@ -208,8 +217,11 @@ class Fields:
         out = []
         for index, element in enumerate(value):
             if not isinstance(element, LocDict):
-                self.problems.append(Problem(self.path, value.line_of(index),
-                                             f"each {key!r} entry must be a mapping of fields"))
+                self.problems.append(
+                    Problem(
+                        self.path, value.line_of(index), f"each {key!r} entry must be a mapping of fields"
+                    )
+                )
                 continue
             out.append(element)
         return out

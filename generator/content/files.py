@@ -19,7 +19,9 @@ def read_text(path: Path | str, display: str, max_bytes: int) -> str:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise ContentError(
-                display, None, "symbolic links are not followed in content",
+                display,
+                None,
+                "symbolic links are not followed in content",
                 "replace the link with the file itself",
             ) from None
         raise
@@ -27,13 +29,17 @@ def read_text(path: Path | str, display: str, max_bytes: int) -> str:
         size = os.fstat(fd).st_size
         if size > max_bytes:
             raise ContentError(
-                display, None, f"file is {size:,} bytes, over the limit of {max_bytes:,}",
+                display,
+                None,
+                f"file is {size:,} bytes, over the limit of {max_bytes:,}",
                 "split it, or raise max_file_bytes if this is intended",
             )
         raw = file.read()
     if raw.startswith(b"\xef\xbb\xbf"):
         raise ContentError(
-            display, 1, "file starts with a byte-order mark (BOM)",
+            display,
+            1,
+            "file starts with a byte-order mark (BOM)",
             "save it as UTF-8 without BOM",
         )
     try:
@@ -41,7 +47,9 @@ def read_text(path: Path | str, display: str, max_bytes: int) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ContentError(
-            display, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            display,
+            line,
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
             "save the file as UTF-8",
         ) from None
     if "\x00" in text:
@@ -58,7 +66,9 @@ def _check_tabs(text: str, display: str, first_line: int) -> None:
         stripped = line.lstrip(" ")
         if stripped.startswith("\t"):
             raise ContentError(
-                display, number, "tab used for indentation",
+                display,
+                number,
+                "tab used for indentation",
                 "YAML indents with spaces only; replace the tab with spaces",
             )
 
@@ -77,7 +87,9 @@ def load_markdown_file(path: Path | str, display: str, max_bytes: int) -> tuple[
     lines = text.split("\n")
     if lines[0].strip() != "---":
         raise ContentError(
-            display, 1, "missing front matter",
+            display,
+            1,
+            "missing front matter",
             "start the file with a line '---', the YAML fields, then another '---'",
         )
     for end in range(1, len(lines)):
@@ -85,7 +97,9 @@ def load_markdown_file(path: Path | str, display: str, max_bytes: int) -> tuple[
             break
     else:
         raise ContentError(
-            display, 1, "front matter is not closed",
+            display,
+            1,
+            "front matter is not closed",
             "add a line '---' after the YAML fields",
         )
     front = "\n".join(lines[1:end])
@@ -98,7 +112,9 @@ def load_markdown_file(path: Path | str, display: str, max_bytes: int) -> tuple[
 def _require_mapping(data: Any, display: str, line: int) -> LocDict:
     if not isinstance(data, LocDict):
         raise ContentError(
-            display, getattr(data, "line", line), "expected a YAML mapping of fields",
+            display,
+            getattr(data, "line", line),
+            "expected a YAML mapping of fields",
             "write fields as 'name: value' lines",
         )
     return data

@@ -74,9 +74,9 @@ class _Assembly:
 
 
 @timed("load")
-def load_site(settings: Settings, *, strict: bool = False,
-              cache: ParseCache | None = None,
-              memo: LoadMemo | None = None) -> tuple[Site, list[Problem]]:
+def load_site(
+    settings: Settings, *, strict: bool = False, cache: ParseCache | None = None, memo: LoadMemo | None = None
+) -> tuple[Site, list[Problem]]:
     """Read and check every content file. Raise ContentErrors listing every error found.
 
     Returns the site and its warnings. With `strict`, warnings count as errors. With a
@@ -91,11 +91,27 @@ def load_site(settings: Settings, *, strict: bool = False,
     assert content is not None and settings.data_dir is not None
     linked = settings.root / "content"
     if linked.is_symlink() and linked.resolve() == content:
-        raise ContentErrors([Problem("content", None, "the content folder is a symbolic link",
-                                     "keep content inside the site, or pass --content DIR")])
+        raise ContentErrors(
+            [
+                Problem(
+                    "content",
+                    None,
+                    "the content folder is a symbolic link",
+                    "keep content inside the site, or pass --content DIR",
+                )
+            ]
+        )
     if not content.is_dir():
-        raise ContentErrors([Problem(str(content), None, "content folder not found",
-                                    "run from the site's root or pass --content DIR")])
+        raise ContentErrors(
+            [
+                Problem(
+                    str(content),
+                    None,
+                    "content folder not found",
+                    "run from the site's root or pass --content DIR",
+                )
+            ]
+        )
     root = settings.root
 
     def display(path: Path) -> str:
@@ -108,13 +124,21 @@ def load_site(settings: Settings, *, strict: bool = False,
     with collector_paused():  # the site's objects live on: no use walking them (nor checking)
         assembly = _patched(memo, content, cache, limit) if memo is not None else None
         if assembly is None:
-            assembly = _assemble(_listing(content, display), cache, limit,
-                                 memo.full_scans if memo is not None else 0,
-                                 memo.hashes() if memo is not None else {})
+            assembly = _assemble(
+                _listing(content, display),
+                cache,
+                limit,
+                memo.full_scans if memo is not None else 0,
+                memo.hashes() if memo is not None else {},
+            )
         if memo is not None:
             memo.assembly = assembly
-        site = Site(curators=dict(assembly.curators), items=dict(assembly.items),
-                    menus=dict(assembly.menus), logs=dict(assembly.logs))
+        site = Site(
+            curators=dict(assembly.curators),
+            items=dict(assembly.items),
+            menus=dict(assembly.menus),
+            logs=dict(assembly.logs),
+        )
         problems.extend(assembly.all_problems())
 
         _load_payloads(site, settings.data_dir / "sources", problems, display, limit, cache)
@@ -122,8 +146,9 @@ def load_site(settings: Settings, *, strict: bool = False,
         record = settings.data_dir / RECORD_FILE
         site.published_record = read_record(record)
         problems.extend(check_record(site, display(record)))
-        site.shares = live_shares(settings, load_shares(settings, share_display(settings),
-                                                        problems), site.menus, problems)
+        site.shares = live_shares(
+            settings, load_shares(settings, share_display(settings), problems), site.menus, problems
+        )
 
     errors = [p for p in problems if p.severity == "error" or strict]
     if errors:
@@ -137,18 +162,28 @@ def _listing(content: Path, display: Callable[[Path], str]) -> list[Task | Probl
     plan.extend(_tasks(content / "curators", ".yaml", "curator", "", plan, display))
     items_dir = content / "items"
     if items_dir.is_symlink():
-        plan.append(Problem(display(items_dir), None, "symbolic links are not followed in content",
-                            "replace the linked folder with a real one"))
+        plan.append(
+            Problem(
+                display(items_dir),
+                None,
+                "symbolic links are not followed in content",
+                "replace the linked folder with a real one",
+            )
+        )
     elif items_dir.is_dir():
         for entry in sorted(items_dir.iterdir()):
             if entry.name in MEDIA_TYPES and (entry.is_dir() or entry.is_symlink()):
                 continue  # a linked type folder is refused when its files are listed
             if entry.name.startswith("."):
                 continue
-            plan.append(Problem(
-                display(entry), None, f"unknown item type folder {entry.name!r}",
-                "items live in items/book, items/movie, items/game or items/music",
-            ))
+            plan.append(
+                Problem(
+                    display(entry),
+                    None,
+                    f"unknown item type folder {entry.name!r}",
+                    "items live in items/book, items/movie, items/game or items/music",
+                )
+            )
     for media_type in MEDIA_TYPES if not items_dir.is_symlink() else ():
         plan.extend(_tasks(items_dir / media_type, ".md", "item", media_type, plan, display))
     plan.extend(_tasks(content / "menus", ".md", "menu", "", plan, display))
@@ -156,13 +191,17 @@ def _listing(content: Path, display: Callable[[Path], str]) -> list[Task | Probl
     return plan
 
 
-def _assemble(plan: list[Task | Problem], cache: ParseCache | None, limit: int,
-              full_scans: int, hashes: dict[str, Any]) -> _Assembly:
+def _assemble(
+    plan: list[Task | Problem], cache: ParseCache | None, limit: int, full_scans: int, hashes: dict[str, Any]
+) -> _Assembly:
     """Parse the plan's files (from the cache when a file's content is unchanged, else now,
     on every core when there are many: a cold build) and claim each one's key."""
     tasks = [step for step in plan if isinstance(step, tuple)]
-    hits = {task.path: hit for task in tasks
-            if (hit := cache.get(task.path, task.kind) if cache is not None else None) is not None}
+    hits = {
+        task.path: hit
+        for task in tasks
+        if (hit := cache.get(task.path, task.kind) if cache is not None else None) is not None
+    }
     fresh = parse_files([task for task in tasks if task.path not in hits], limit, _parse_task)
     outcomes: list[Parsed | Problem] = []
     places: dict[str, int] = {}
@@ -190,8 +229,8 @@ def _assemble(plan: list[Task | Problem], cache: ParseCache | None, limit: int,
             hint = f"give one of them another {kind}"
             assembly.claims[number] = [
                 Problem(step.display, line, f"duplicate {kind} {key!r}, also in {first}", hint),
-                Problem(first, first_line, f"duplicate {kind} {key!r}, also in {step.display}",
-                        hint)]
+                Problem(first, first_line, f"duplicate {kind} {key!r}, also in {step.display}", hint),
+            ]
             assembly.clean = False
             continue
         seen[kind, key] = (step.display, line)
@@ -199,8 +238,7 @@ def _assemble(plan: list[Task | Problem], cache: ParseCache | None, limit: int,
     return assembly
 
 
-def _patched(memo: LoadMemo, content: Path, cache: ParseCache | None,
-             limit: int) -> _Assembly | None:
+def _patched(memo: LoadMemo, content: Path, cache: ParseCache | None, limit: int) -> _Assembly | None:
     """The last assembly with the new parses of the files whose content changed since, or
     None when that would not be what listing and assembling afresh make: a full scan came
     since (a folder may have appeared), a file came or went, a changed file is not a listed
@@ -212,11 +250,21 @@ def _patched(memo: LoadMemo, content: Path, cache: ParseCache | None,
     if hashes.keys() != old.hashes.keys():
         return None
     prefix = str(content) + os.sep
-    changed = [path for path, digest in hashes.items()
-               if old.hashes[path] != digest and path.startswith(prefix)]
-    new = _Assembly(memo.full_scans, hashes, old.plan, list(old.outcomes), old.places,
-                    dict(old.curators), dict(old.items), dict(old.menus), dict(old.logs),
-                    problems=old.problems)
+    changed = [
+        path for path, digest in hashes.items() if old.hashes[path] != digest and path.startswith(prefix)
+    ]
+    new = _Assembly(
+        memo.full_scans,
+        hashes,
+        old.plan,
+        list(old.outcomes),
+        old.places,
+        dict(old.curators),
+        dict(old.items),
+        dict(old.menus),
+        dict(old.logs),
+        problems=old.problems,
+    )
     for path in changed:
         place = old.places.get(path)
         if place is None:
@@ -231,8 +279,11 @@ def _patched(memo: LoadMemo, content: Path, cache: ParseCache | None,
         got = cache.get(path, step.kind) if cache is not None else None
         if got is None:
             got = _fresh(step, None, cache, limit)
-        if not isinstance(got, Parsed) or not isinstance(before, Parsed) \
-                or bool(got.value) != bool(before.value):
+        if (
+            not isinstance(got, Parsed)
+            or not isinstance(before, Parsed)
+            or bool(got.value) != bool(before.value)
+        ):
             return None
         if got.value:
             if step.kind == "log":
@@ -266,12 +317,17 @@ def _site_key(step: Task, value: Any) -> str:
 
 
 def _into(assembly: _Assembly, step: Task) -> dict[str, Any]:
-    return {"item": assembly.items, "menu": assembly.menus, "curator": assembly.curators,
-            "log": assembly.logs}[step.kind]
+    return {
+        "item": assembly.items,
+        "menu": assembly.menus,
+        "curator": assembly.curators,
+        "log": assembly.logs,
+    }[step.kind]
 
 
-def _fresh(step: Task, fresh: dict[str, Any] | None, cache: ParseCache | None,
-           limit: int) -> Parsed | Problem:
+def _fresh(
+    step: Task, fresh: dict[str, Any] | None, cache: ParseCache | None, limit: int
+) -> Parsed | Problem:
     """A file's parse made now (by a worker, when `fresh` holds it), kept in the cache;
     the problem of an unreadable file is not."""
     outcome = fresh[step.path] if fresh is not None else _parse_task(step, limit)
@@ -285,6 +341,8 @@ def _fresh(step: Task, fresh: dict[str, Any] | None, cache: ParseCache | None,
     if cache is not None:
         cache.put(step.path, step.kind, outcome)
     return outcome
+
+
 class Task(NamedTuple):
     """One content file to parse: its kind ("curator", "item", "menu", "log"), absolute path,
     path as shown in messages, file name without the extension, and media type (items)."""
@@ -296,12 +354,19 @@ class Task(NamedTuple):
     media_type: str
 
 
-def _tasks(folder: Path, suffix: str, kind: str, media_type: str, problems: list[Any],
-           display: Callable[[Path], str]) -> list[Task]:
+def _tasks(
+    folder: Path, suffix: str, kind: str, media_type: str, problems: list[Any], display: Callable[[Path], str]
+) -> list[Task]:
     """Content files of one folder, sorted; stray files and links out of the site are errors."""
     if folder.is_symlink():
-        problems.append(Problem(display(folder), None, "symbolic links are not followed in content",
-                                "replace the linked folder with a real one"))
+        problems.append(
+            Problem(
+                display(folder),
+                None,
+                "symbolic links are not followed in content",
+                "replace the linked folder with a real one",
+            )
+        )
         return []
     if not folder.is_dir():
         return []
@@ -314,16 +379,25 @@ def _tasks(folder: Path, suffix: str, kind: str, media_type: str, problems: list
         if name.startswith("."):
             continue
         if entry.is_symlink():
-            problems.append(Problem(f"{shown}/{name}", None,
-                                    "symbolic links are not followed in content",
-                                    "replace the link with the file itself"))
-        elif entry.is_file(follow_symlinks=False) and name.endswith(suffix) \
-                and len(name) > len(suffix):
-            out.append(Task(kind, entry.path, f"{shown}/{name}", name[:-len(suffix)], media_type))
+            problems.append(
+                Problem(
+                    f"{shown}/{name}",
+                    None,
+                    "symbolic links are not followed in content",
+                    "replace the link with the file itself",
+                )
+            )
+        elif entry.is_file(follow_symlinks=False) and name.endswith(suffix) and len(name) > len(suffix):
+            out.append(Task(kind, entry.path, f"{shown}/{name}", name[: -len(suffix)], media_type))
         else:
-            problems.append(Problem(f"{shown}/{name}", None,
-                                    f"unexpected {'folder' if entry.is_dir() else 'file'} here",
-                                    f"this folder holds only {suffix} files"))
+            problems.append(
+                Problem(
+                    f"{shown}/{name}",
+                    None,
+                    f"unexpected {'folder' if entry.is_dir() else 'file'} here",
+                    f"this folder holds only {suffix} files",
+                )
+            )
     return out
 
 
@@ -364,20 +438,37 @@ def _put(cache: ParseCache, task: Task, parsed: Parsed, blob: bytes) -> None:
         cache.put(task.path, task.kind, parsed)
 
 
-def _load_payloads(site: Site, folder: Path, problems: list[Problem], display, limit: int,  # noqa: ANN001
-                   cache: ParseCache | None = None) -> None:
+def _load_payloads(
+    site: Site,
+    folder: Path,
+    problems: list[Problem],
+    display,
+    limit: int,  # noqa: ANN001
+    cache: ParseCache | None = None,
+) -> None:
     """Raw upstream payloads kept verbatim under data/sources/<source>/<external_id>.json."""
     if folder.is_symlink() or folder.parent.is_symlink():
-        problems.append(Problem(display(folder), None, "symbolic links are not followed in data",
-                                "keep the payloads in the site itself"))
+        problems.append(
+            Problem(
+                display(folder),
+                None,
+                "symbolic links are not followed in data",
+                "keep the payloads in the site itself",
+            )
+        )
         return
     if not folder.is_dir():
         return
     for source_dir in sorted(p for p in folder.iterdir() if p.is_dir() or p.is_symlink()):
         if source_dir.is_symlink():
-            problems.append(Problem(display(source_dir), None,
-                                    "symbolic links are not followed in data",
-                                    "keep the payloads in the site itself"))
+            problems.append(
+                Problem(
+                    display(source_dir),
+                    None,
+                    "symbolic links are not followed in data",
+                    "keep the payloads in the site itself",
+                )
+            )
             continue
         for path in sorted(source_dir.glob("*.json")):
             hit = cache.get(path, "payload") if cache is not None else None
@@ -399,13 +490,24 @@ def _read_payload(path: Path, name: str, limit: int) -> Parsed:
     try:
         json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        return Parsed(None, [Problem(name, exc.lineno, f"invalid JSON: {exc.msg}",
-                                     "re-run the import to fetch the payload again")])
+        return Parsed(
+            None,
+            [
+                Problem(
+                    name,
+                    exc.lineno,
+                    f"invalid JSON: {exc.msg}",
+                    "re-run the import to fetch the payload again",
+                )
+            ],
+        )
     except (ValueError, RecursionError) as exc:
         # NaN/Infinity are not JSON (SQLite refuses them); absurd nesting exhausts the stack.
         message = str(exc) if isinstance(exc, ValueError) else "JSON nested too deeply"
-        return Parsed(None, [Problem(name, 1, f"invalid JSON: {message}",
-                                     "re-run the import to fetch the payload again")])
+        return Parsed(
+            None,
+            [Problem(name, 1, f"invalid JSON: {message}", "re-run the import to fetch the payload again")],
+        )
     return Parsed(text, [])
 
 

@@ -13,7 +13,14 @@ MENU_STATUSES = ("draft", "published")
 STATE_STATUSES = ("want", "in_progress", "finished", "abandoned")
 ENTRY_KINDS = ("started", "progress", "finished", "note", "goal")
 AVAILABILITY_FORMATS = (
-    "stream", "rent", "buy", "library", "physical", "ebook", "audiobook", "free",
+    "stream",
+    "rent",
+    "buy",
+    "library",
+    "physical",
+    "ebook",
+    "audiobook",
+    "free",
 )
 AVAILABILITY_STATUSES = ("available", "leaving", "unavailable")
 
@@ -21,12 +28,18 @@ AVAILABILITY_STATUSES = ("available", "leaving", "unavailable")
 TYPE_FIELDS: dict[str, dict[str, str]] = {
     "book": {"authors": "list", "isbn": "text", "pages": "int", "publisher": "text"},
     "movie": {
-        "directors": "list", "runtime_minutes": "int", "cast": "list", "countries": "list",
+        "directors": "list",
+        "runtime_minutes": "int",
+        "cast": "list",
+        "countries": "list",
     },
     "game": {"platforms": "list", "developers": "list", "publishers": "list"},
     "music": {
-        "artists": "list", "kind": "text", "label": "text",
-        "duration_minutes": "int", "tracks": "tracks",
+        "artists": "list",
+        "kind": "text",
+        "label": "text",
+        "duration_minutes": "int",
+        "tracks": "tracks",
     },
 }
 MUSIC_KINDS = ("album", "recording")

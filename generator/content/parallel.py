@@ -27,8 +27,9 @@ def _parse_chunk(chunk: Sequence[Any]) -> list[bytes | Problem]:
     out: list[bytes | Problem] = []
     for task in chunk:
         result = parse(task, limit)
-        out.append(result if isinstance(result, Problem)
-                   else pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        out.append(
+            result if isinstance(result, Problem) else pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        )
     return out
 
 
@@ -80,9 +81,14 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def parse_files(tasks: Sequence[Any], limit: int, parse: Callable[[Any, int], Any], *,
-                processes: int | None = None,
-                minimum: int | None = None) -> dict[str, tuple[Any, bytes] | Problem] | None:
+def parse_files(
+    tasks: Sequence[Any],
+    limit: int,
+    parse: Callable[[Any, int], Any],
+    *,
+    processes: int | None = None,
+    minimum: int | None = None,
+) -> dict[str, tuple[Any, bytes] | Problem] | None:
     """Each task's `parse(task, limit)` by its `path`, computed by forked workers, with its
     pickled bytes, or None when there are too few tasks or cores for workers to pay (the
     caller parses in turn). A parse that returned a Problem (unreadable file) comes as is.
@@ -92,21 +98,22 @@ def parse_files(tasks: Sequence[Any], limit: int, parse: Callable[[Any, int], An
     no parser behind), and an exception in a worker is raised here."""
     global _job
     processes = processes or min(cores(), 8)
-    if processes < 2 or len(tasks) < (MIN_FILES if minimum is None else minimum) \
-            or "fork" not in multiprocessing.get_all_start_methods():
+    if (
+        processes < 2
+        or len(tasks) < (MIN_FILES if minimum is None else minimum)
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
         return None
     size = max(10, min(200, len(tasks) // (processes * 8)))
-    chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     out: dict[str, tuple[Any, bytes] | Problem] = {}
     _job = (parse, limit)
     try:
-        with multiprocessing.get_context("fork").Pool(processes, initializer=_start_worker) \
-                as pool:
+        with multiprocessing.get_context("fork").Pool(processes, initializer=_start_worker) as pool:
             for chunk, results in zip(chunks, pool.imap(_parse_chunk, chunks), strict=True):
                 # Unpickled as they come, while the workers go on with the next chunks.
                 for task, result in zip(chunk, results, strict=True):
-                    out[task.path] = result if isinstance(result, Problem) \
-                        else (pickle.loads(result), result)
+                    out[task.path] = result if isinstance(result, Problem) else (pickle.loads(result), result)
     finally:
         _job = None
     return out

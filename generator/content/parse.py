@@ -27,8 +27,15 @@ from generator.content.yamlsource import LocDict, LocList
 from generator.errors import Problem
 
 ITEM_COMMON = (
-    "title", "slug", "release_date", "cover_image_url", "canonical_url",
-    "metadata", "tags", "sources", "availability",
+    "title",
+    "slug",
+    "release_date",
+    "cover_image_url",
+    "canonical_url",
+    "metadata",
+    "tags",
+    "sources",
+    "availability",
 )
 
 
@@ -36,8 +43,11 @@ def _stem_slug(f: Fields, stem: str) -> str | None:
     """The file name as slug, when the file has no `slug:` field."""
     if SLUG_RE.match(stem):
         return stem
-    f.error(None, f"file name {stem!r} is not a valid slug",
-            f"rename the file to {slugify(stem) or 'a-slug'} plus its extension, or add 'slug:'")
+    f.error(
+        None,
+        f"file name {stem!r} is not a valid slug",
+        f"rename the file to {slugify(stem) or 'a-slug'} plus its extension, or add 'slug:'",
+    )
     return None
 
 
@@ -45,12 +55,20 @@ def parse_curator(data: LocDict, path: str, stem: str, problems: list[Problem]) 
     f = Fields(data, path, problems, ("handle", "name", "bio", "url", "email"))
     handle = f.slug("handle", required=True)
     if handle and handle != stem:
-        f.error("handle", f"handle {handle!r} does not match the file name {stem!r}",
-                f"rename the file to {handle}.yaml or the handle to {stem!r}")
+        f.error(
+            "handle",
+            f"handle {handle!r} does not match the file name {stem!r}",
+            f"rename the file to {handle}.yaml or the handle to {stem!r}",
+        )
     name = f.text("name", required=True)
     curator = Curator(
-        handle=handle or stem, name=name, bio=f.text("bio"), url=f.url("url"),
-        email=f.optional_text("email"), path=path, line=data.line,
+        handle=handle or stem,
+        name=name,
+        bio=f.text("bio"),
+        url=f.url("url"),
+        email=f.optional_text("email"),
+        path=path,
+        line=data.line,
     )
     return curator if handle else None
 
@@ -75,16 +93,22 @@ def parse_item(
         else:
             fields[name] = f.optional_text(name)
     item = Item(
-        type=media_type, slug=slug or stem, title=title,
+        type=media_type,
+        slug=slug or stem,
+        title=title,
         release_date=f.date("release_date"),
-        cover_image_url=f.url("cover_image_url"), canonical_url=f.url("canonical_url"),
-        fields=fields, metadata=f.mapping("metadata"), tags=f.text_list("tags"),
+        cover_image_url=f.url("cover_image_url"),
+        canonical_url=f.url("canonical_url"),
+        fields=fields,
+        metadata=f.mapping("metadata"),
+        tags=f.text_list("tags"),
         sources=[s for s in (_source(d, path, problems) for d in f.mapping_list("sources")) if s],
         availability=[
-            a for a in (_availability(d, path, problems) for d in f.mapping_list("availability"))
-            if a
+            a for a in (_availability(d, path, problems) for d in f.mapping_list("availability")) if a
         ],
-        description=body, path=path, line=data.line,
+        description=body,
+        path=path,
+        line=data.line,
     )
     return item if slug and title else None
 
@@ -93,8 +117,12 @@ def _tracks(f: Fields, key: str, path: str, problems: list[Problem]) -> list[dic
     out = []
     for entry in f.mapping_list(key):
         t = Fields(entry, path, problems, ("title", "duration_seconds"))
-        out.append({"title": t.text("title", required=True),
-                    "duration_seconds": t.integer("duration_seconds", low=0)})
+        out.append(
+            {
+                "title": t.text("title", required=True),
+                "duration_seconds": t.integer("duration_seconds", low=0),
+            }
+        )
     return out
 
 
@@ -104,19 +132,20 @@ def _source(data: LocDict, path: str, problems: list[Problem]) -> Source | None:
     external = f.text("id", required=True)
     if not name or not external:
         return None
-    return Source(source=name, id=external, url=f.url("url"), line=data.line,
-                  fetched_at=f.date("fetched"))
+    return Source(source=name, id=external, url=f.url("url"), line=data.line, fetched_at=f.date("fetched"))
 
 
 def _availability(data: LocDict, path: str, problems: list[Problem]) -> Availability | None:
-    f = Fields(data, path, problems,
-               ("provider", "region", "format", "status", "url", "last_checked"))
+    f = Fields(data, path, problems, ("provider", "region", "format", "status", "url", "last_checked"))
     provider = f.text("provider", required=True)
     entry = Availability(
-        provider=provider, region=f.optional_text("region"),
+        provider=provider,
+        region=f.optional_text("region"),
         format=f.enum("format", AVAILABILITY_FORMATS, default="") or None,
         status=f.enum("status", AVAILABILITY_STATUSES, default="available") or "available",
-        url=f.url("url"), last_checked=f.date("last_checked"), line=data.line,
+        url=f.url("url"),
+        last_checked=f.date("last_checked"),
+        line=data.line,
     )
     return entry if provider else None
 
@@ -128,23 +157,33 @@ def _check_position(f: Fields, kind: str, index: int, seen: dict[int, int]) -> N
         return
     hint = "positions follow the order of the list: 1, 2, 3… without gaps"
     if position in seen:
-        f.error("position", f"duplicate {kind} position {position} (also on line {seen[position]})",
-                hint)
+        f.error("position", f"duplicate {kind} position {position} (also on line {seen[position]})", hint)
     elif position != index + 1:
-        f.error("position", f"{kind} position {position} but it is {kind} {index + 1} of the list"
-                + (f": position {index + 1} is missing" if position > index + 1 else ""), hint)
+        f.error(
+            "position",
+            f"{kind} position {position} but it is {kind} {index + 1} of the list"
+            + (f": position {index + 1} is missing" if position > index + 1 else ""),
+            hint,
+        )
     seen.setdefault(position, f.line("position"))
 
 
 MENU_FIELDS = (
-    "title", "slug", "curator", "status", "published", "updated", "tags",
-    "forked_from", "aliases", "courses", "pairings",
+    "title",
+    "slug",
+    "curator",
+    "status",
+    "published",
+    "updated",
+    "tags",
+    "forked_from",
+    "aliases",
+    "courses",
+    "pairings",
 )
 
 
-def parse_menu(
-    data: LocDict, body: str, path: str, stem: str, problems: list[Problem]
-) -> Menu | None:
+def parse_menu(data: LocDict, body: str, path: str, stem: str, problems: list[Problem]) -> Menu | None:
     f = Fields(data, path, problems, MENU_FIELDS)
     slug = f.slug("slug") if f.has("slug") else _stem_slug(f, stem)
     aliases = []
@@ -153,8 +192,7 @@ def parse_menu(
             aliases.append(alias)
         else:
             line = data["aliases"].line_of(index) if isinstance(data["aliases"], LocList) else 0
-            problems.append(Problem(path, line or f.line("aliases"),
-                                    f"alias {alias!r} is not a valid slug"))
+            problems.append(Problem(path, line or f.line("aliases"), f"alias {alias!r} is not a valid slug"))
     # A draft is work in progress: it may have no courses yet, or a course with no items.
     complete = data.get("status") == "published"
     courses = []
@@ -172,22 +210,37 @@ def parse_menu(
                 items.append(CourseItem(ref=ref, note=i.text("note"), line=i.line("item")))
         if not items and "items" in course_data and complete:
             c.error("items", "a course needs at least one item")
-        courses.append(Course(title=c.text("title", required=True), intent=c.text("intent"),
-                              items=items, line=course_data.line))
+        courses.append(
+            Course(
+                title=c.text("title", required=True),
+                intent=c.text("intent"),
+                items=items,
+                line=course_data.line,
+            )
+        )
     pairings = []
     for pair_data in f.mapping_list("pairings"):
         p = Fields(pair_data, path, problems, ("from", "to", "narrative"))
         source, target = p.text("from", required=True), p.text("to", required=True)
         if source and target:
-            pairings.append(Pairing(source, target, p.text("narrative"), pair_data.line,
-                                    p.line("from"), p.line("to")))
+            pairings.append(
+                Pairing(source, target, p.text("narrative"), pair_data.line, p.line("from"), p.line("to"))
+            )
     menu = Menu(
-        slug=slug or stem, title=f.text("title", required=True),
+        slug=slug or stem,
+        title=f.text("title", required=True),
         curator=f.text("curator", required=True),
         status=f.enum("status", MENU_STATUSES, default="draft") or "draft",
-        published=f.date("published"), updated=f.date("updated"),
-        tags=f.text_list("tags"), forked_from=f.slug("forked_from"), aliases=aliases,
-        courses=courses, pairings=pairings, introduction=body, path=path, line=data.line,
+        published=f.date("published"),
+        updated=f.date("updated"),
+        tags=f.text_list("tags"),
+        forked_from=f.slug("forked_from"),
+        aliases=aliases,
+        courses=courses,
+        pairings=pairings,
+        introduction=body,
+        path=path,
+        line=data.line,
         lines={key: f.line(key) for key in data},
     )
     return menu if slug else None
@@ -197,36 +250,51 @@ def parse_log(data: LocDict, path: str, stem: str, problems: list[Problem]) -> L
     f = Fields(data, path, problems, ("curator", "states", "entries"))
     curator = f.text("curator") or stem
     if curator != stem:
-        f.error("curator", f"log of {curator!r} is in the file of {stem!r}",
-                f"rename the file to {curator}.yaml")
+        f.error(
+            "curator", f"log of {curator!r} is in the file of {stem!r}", f"rename the file to {curator}.yaml"
+        )
     states = []
     for d in f.mapping_list("states"):
-        s = Fields(d, path, problems,
-                   ("item", "status", "rating", "favorite", "notes", "private_notes"))
+        s = Fields(d, path, problems, ("item", "status", "rating", "favorite", "notes", "private_notes"))
         ref = s.text("item", required=True)
         rating = d.get("rating")
         if isinstance(rating, float):
-            s.error("rating", f"rating {rating} must be a whole number from 0 to 10",
-                    "ratings are out of 10: 3.5 stars is 7")
+            s.error(
+                "rating",
+                f"rating {rating} must be a whole number from 0 to 10",
+                "ratings are out of 10: 3.5 stars is 7",
+            )
             rating_value = None
         else:
             rating_value = s.integer("rating", 0, 10)
-        state = State(ref=ref, status=s.enum("status", STATE_STATUSES) or "want",
-                      rating=rating_value, favorite=s.boolean("favorite"),
-                      notes=s.text("notes"), private_notes=s.text("private_notes"),
-                      line=s.line("item"))
+        state = State(
+            ref=ref,
+            status=s.enum("status", STATE_STATUSES) or "want",
+            rating=rating_value,
+            favorite=s.boolean("favorite"),
+            notes=s.text("notes"),
+            private_notes=s.text("private_notes"),
+            line=s.line("item"),
+        )
         if ref:
             states.append(state)
     entries = []
     for d in f.mapping_list("entries"):
-        e = Fields(d, path, problems,
-                   ("item", "kind", "date", "minutes", "progress", "target", "note", "private"))
+        e = Fields(
+            d, path, problems, ("item", "kind", "date", "minutes", "progress", "target", "note", "private")
+        )
         ref = e.text("item", required=True)
-        entry = Entry(ref=ref, kind=e.enum("kind", ENTRY_KINDS) or "note",
-                      date=e.date("date", required=True) or "",
-                      minutes=e.integer("minutes", low=0), progress=e.integer("progress", 0, 100),
-                      target=e.date("target"), note=e.text("note"),
-                      private=e.boolean("private"), line=e.line("item"))
+        entry = Entry(
+            ref=ref,
+            kind=e.enum("kind", ENTRY_KINDS) or "note",
+            date=e.date("date", required=True) or "",
+            minutes=e.integer("minutes", low=0),
+            progress=e.integer("progress", 0, 100),
+            target=e.date("target"),
+            note=e.text("note"),
+            private=e.boolean("private"),
+            line=e.line("item"),
+        )
         if ref:
             entries.append(entry)
     return Log(curator=curator, states=states, entries=entries, path=path, line=data.line)

@@ -54,8 +54,10 @@ def check_record(site: Site, display: str) -> list[Problem]:
             hint = "publish it again, or delete this line to take the URL down on purpose"
         else:
             message = f"/menus/{slug}/ was published and no menu serves it any more"
-            hint = (f"if the menu was renamed, add '{slug}' to its aliases: (the old URL then "
-                    "redirects); to retire the URL on purpose, delete this line")
+            hint = (
+                f"if the menu was renamed, add '{slug}' to its aliases: (the old URL then "
+                "redirects); to retire the URL on purpose, delete this line"
+            )
         problems.append(Problem(display, line, message, hint))
     return problems
 

@@ -44,8 +44,10 @@ def _url(description: str) -> dict[str, Any]:
 
 
 def _list(description: str) -> dict[str, Any]:
-    return {"description": description, "anyOf": [
-        {"type": "array", "items": {"type": ["string", "number"]}}, {"type": "string"}]}
+    return {
+        "description": description,
+        "anyOf": [{"type": "array", "items": {"type": ["string", "number"]}}, {"type": "string"}],
+    }
 
 
 def _enum(description: str, choices: tuple[str, ...]) -> dict[str, Any]:
@@ -59,10 +61,17 @@ def _int(description: str, low: int = 0, high: int | None = None) -> dict[str, A
     return schema
 
 
-def _object(title: str, description: str, properties: dict[str, Any],
-            required: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {"type": "object", "title": title, "description": description,
-            "properties": properties, "required": list(required), "additionalProperties": False}
+def _object(
+    title: str, description: str, properties: dict[str, Any], required: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "title": title,
+        "description": description,
+        "properties": properties,
+        "required": list(required),
+        "additionalProperties": False,
+    }
 
 
 def _file_schema(name: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -70,24 +79,40 @@ def _file_schema(name: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def curator_schema() -> dict[str, Any]:
-    return _file_schema("curator", _object(
-        "Omakase curator", "content/curators/<handle>.yaml", {
-            "handle": _slug("The curator's handle; must equal the file name."),
-            "name": _text("Display name.", minLength=1),
-            "bio": _text("One or two sentences; Markdown allowed."),
-            "url": _url("The curator's own site (optional)."),
-            "email": _text("PRIVATE: never published."),
-        }, ("handle", "name")))
+    return _file_schema(
+        "curator",
+        _object(
+            "Omakase curator",
+            "content/curators/<handle>.yaml",
+            {
+                "handle": _slug("The curator's handle; must equal the file name."),
+                "name": _text("Display name.", minLength=1),
+                "bio": _text("One or two sentences; Markdown allowed."),
+                "url": _url("The curator's own site (optional)."),
+                "email": _text("PRIVATE: never published."),
+            },
+            ("handle", "name"),
+        ),
+    )
 
 
 _TYPE_FIELD_HELP = {
-    "authors": "Authors, in credit order.", "isbn": "ISBN-13, as a quoted string.",
-    "pages": "Page count.", "publisher": "Publisher.", "directors": "Directors.",
-    "runtime_minutes": "Running time in minutes.", "cast": "Main cast.",
-    "countries": "Production countries.", "platforms": "Platforms.",
-    "developers": "Developers.", "publishers": "Publishers.", "artists": "Artists.",
-    "kind": "album or recording.", "label": "Record label.",
-    "duration_minutes": "Total duration in minutes.", "tracks": "Track list.",
+    "authors": "Authors, in credit order.",
+    "isbn": "ISBN-13, as a quoted string.",
+    "pages": "Page count.",
+    "publisher": "Publisher.",
+    "directors": "Directors.",
+    "runtime_minutes": "Running time in minutes.",
+    "cast": "Main cast.",
+    "countries": "Production countries.",
+    "platforms": "Platforms.",
+    "developers": "Developers.",
+    "publishers": "Publishers.",
+    "artists": "Artists.",
+    "kind": "album or recording.",
+    "label": "Record label.",
+    "duration_minutes": "Total duration in minutes.",
+    "tracks": "Track list.",
 }
 
 
@@ -100,22 +125,38 @@ def item_schema(media_type: str) -> dict[str, Any]:
         "canonical_url": _url("The item's reference page."),
         "metadata": {"type": "object", "description": "Free-form, queryable: genres, languages, counts."},
         "tags": _list("Tags; each becomes a /tags/<tag>/ page."),
-        "sources": {"type": "array", "description": "Upstream records of this item.", "items": _object(
-            "Source", "An upstream record.", {
-                "source": _slug("wikidata | openlibrary | musicbrainz | tmdb | letterboxd | goodreads"),
-                "id": {"type": ["string", "integer"], "description": "The record's id upstream."},
-                "url": _url("The record's page upstream."),
-                "fetched": _date("When the payload was fetched."),
-            }, ("source", "id"))},
-        "availability": {"type": "array", "description": "Where to find it.", "items": _object(
-            "Availability", "One provider offering.", {
-                "provider": _text("Provider name.", minLength=1),
-                "region": _text("ISO 3166-1 alpha-2, or 'world'."),
-                "format": _enum("How it is offered.", AVAILABILITY_FORMATS),
-                "status": _enum("available | leaving | unavailable", AVAILABILITY_STATUSES),
-                "url": _url("Where to get it."),
-                "last_checked": _date("When this was last checked (YYYY-MM-DD)."),
-            }, ("provider",))},
+        "sources": {
+            "type": "array",
+            "description": "Upstream records of this item.",
+            "items": _object(
+                "Source",
+                "An upstream record.",
+                {
+                    "source": _slug("wikidata | openlibrary | musicbrainz | tmdb | letterboxd | goodreads"),
+                    "id": {"type": ["string", "integer"], "description": "The record's id upstream."},
+                    "url": _url("The record's page upstream."),
+                    "fetched": _date("When the payload was fetched."),
+                },
+                ("source", "id"),
+            ),
+        },
+        "availability": {
+            "type": "array",
+            "description": "Where to find it.",
+            "items": _object(
+                "Availability",
+                "One provider offering.",
+                {
+                    "provider": _text("Provider name.", minLength=1),
+                    "region": _text("ISO 3166-1 alpha-2, or 'world'."),
+                    "format": _enum("How it is offered.", AVAILABILITY_FORMATS),
+                    "status": _enum("available | leaving | unavailable", AVAILABILITY_STATUSES),
+                    "url": _url("Where to get it."),
+                    "last_checked": _date("When this was last checked (YYYY-MM-DD)."),
+                },
+                ("provider",),
+            ),
+        },
     }
     specific: dict[str, Any] = {}
     for name, kind in TYPE_FIELDS[media_type].items():
@@ -125,38 +166,67 @@ def item_schema(media_type: str) -> dict[str, Any]:
         elif kind == "int":
             specific[name] = _int(help_text)
         elif kind == "tracks":
-            specific[name] = {"type": "array", "description": help_text, "items": _object(
-                "Track", "One track.", {"title": _text("Track title.", minLength=1),
-                                        "duration_seconds": _int("Length in seconds.")},
-                ("title",))}
+            specific[name] = {
+                "type": "array",
+                "description": help_text,
+                "items": _object(
+                    "Track",
+                    "One track.",
+                    {
+                        "title": _text("Track title.", minLength=1),
+                        "duration_seconds": _int("Length in seconds."),
+                    },
+                    ("title",),
+                ),
+            }
         elif name == "kind":
             specific[name] = _enum(help_text, MUSIC_KINDS)
         else:
             specific[name] = {"type": ["string", "integer"], "description": help_text}
     properties = {k: common[k] for k in ITEM_COMMON} | specific
-    return _file_schema(f"item-{media_type}", _object(
-        f"Omakase {media_type} item",
-        f"Front matter of content/items/{media_type}/<slug>.md; the body is the description.",
-        properties, ("title",)))
+    return _file_schema(
+        f"item-{media_type}",
+        _object(
+            f"Omakase {media_type} item",
+            f"Front matter of content/items/{media_type}/<slug>.md; the body is the description.",
+            properties,
+            ("title",),
+        ),
+    )
 
 
 def menu_schema() -> dict[str, Any]:
-    course_item = _object("Course item", "One item served in a course.", {
-        "item": _text("'<type>/<slug>' or '<source>:<id>'.", pattern=REF),
-        "note": _text("The curator's annotation (Markdown)."),
-        "position": _int("Optional; must follow list order.", low=1),
-    }, ("item",))
-    course = _object("Course", "One course of the menu.", {
-        "title": _text("The course's title.", minLength=1),
-        "intent": _text("What this course is for."),
-        "items": {"type": "array", "items": course_item, "description": "Items in order."},
-        "position": _int("Optional; must follow list order.", low=1),
-    }, ("title",))
-    pairing = _object("Pairing", "A story link between two items of this menu.", {
-        "from": _text("An item of this menu.", pattern=REF),
-        "to": _text("Another item of this menu.", pattern=REF),
-        "narrative": _text("Why they belong together."),
-    }, ("from", "to"))
+    course_item = _object(
+        "Course item",
+        "One item served in a course.",
+        {
+            "item": _text("'<type>/<slug>' or '<source>:<id>'.", pattern=REF),
+            "note": _text("The curator's annotation (Markdown)."),
+            "position": _int("Optional; must follow list order.", low=1),
+        },
+        ("item",),
+    )
+    course = _object(
+        "Course",
+        "One course of the menu.",
+        {
+            "title": _text("The course's title.", minLength=1),
+            "intent": _text("What this course is for."),
+            "items": {"type": "array", "items": course_item, "description": "Items in order."},
+            "position": _int("Optional; must follow list order.", low=1),
+        },
+        ("title",),
+    )
+    pairing = _object(
+        "Pairing",
+        "A story link between two items of this menu.",
+        {
+            "from": _text("An item of this menu.", pattern=REF),
+            "to": _text("Another item of this menu.", pattern=REF),
+            "narrative": _text("Why they belong together."),
+        },
+        ("from", "to"),
+    )
     properties = {
         "title": _text("The menu's title; changing it never changes the URL.", minLength=1),
         "slug": _slug("Written once at creation; never change it (add the old one to aliases)."),
@@ -166,48 +236,80 @@ def menu_schema() -> dict[str, Any]:
         "updated": _date("Last meaningful update, YYYY-MM-DD."),
         "tags": _list("Tags of the menu."),
         "forked_from": _slug("The parent menu's slug (lineage)."),
-        "aliases": {"type": "array", "items": {"type": "string", "pattern": SLUG},
-                    "description": "Former slugs; each old URL becomes a redirect."},
-        "courses": {"type": "array", "items": course,
-                    "description": "Courses in order; a draft may have none yet."},
+        "aliases": {
+            "type": "array",
+            "items": {"type": "string", "pattern": SLUG},
+            "description": "Former slugs; each old URL becomes a redirect.",
+        },
+        "courses": {
+            "type": "array",
+            "items": course,
+            "description": "Courses in order; a draft may have none yet.",
+        },
         "pairings": {"type": "array", "items": pairing, "description": "Story mode."},
     }
     assert tuple(properties) == MENU_FIELDS
-    return _file_schema("menu", _object(
-        "Omakase menu", "Front matter of content/menus/<slug>.md; the body is the introduction.",
-        properties, ("title", "curator")))
+    return _file_schema(
+        "menu",
+        _object(
+            "Omakase menu",
+            "Front matter of content/menus/<slug>.md; the body is the introduction.",
+            properties,
+            ("title", "curator"),
+        ),
+    )
 
 
 def log_schema() -> dict[str, Any]:
-    state = _object("State", "The curator's current state for one item.", {
-        "item": _text("'<type>/<slug>' or '<source>:<id>'.", pattern=REF),
-        "status": _enum("want | in_progress | finished | abandoned", STATE_STATUSES),
-        "rating": _int("0–10.", 0, 10),
-        "favorite": {"type": "boolean", "description": "A favourite."},
-        "notes": _text("Public note."),
-        "private_notes": _text("PRIVATE: never published."),
-    }, ("item", "status"))
-    entry = _object("Entry", "One timeline entry.", {
-        "item": _text("'<type>/<slug>' or '<source>:<id>'.", pattern=REF),
-        "kind": _enum("started | progress | finished | note | goal", ENTRY_KINDS),
-        "date": {"type": "string", "pattern": FULL_DATE, "description": "YYYY-MM-DD."},
-        "minutes": _int("Minutes spent."),
-        "progress": _int("Percent, 0–100.", 0, 100),
-        "target": _date("For goals: a date."),
-        "note": _text("A note."),
-        "private": {"type": "boolean", "description": "A private entry is never published."},
-    }, ("item", "kind", "date"))
-    return _file_schema("log", _object("Omakase log", "content/logs/<handle>.yaml", {
-        "curator": _slug("The curator's handle; must equal the file name."),
-        "states": {"type": "array", "items": state},
-        "entries": {"type": "array", "items": entry},
-    }))
+    state = _object(
+        "State",
+        "The curator's current state for one item.",
+        {
+            "item": _text("'<type>/<slug>' or '<source>:<id>'.", pattern=REF),
+            "status": _enum("want | in_progress | finished | abandoned", STATE_STATUSES),
+            "rating": _int("0–10.", 0, 10),
+            "favorite": {"type": "boolean", "description": "A favourite."},
+            "notes": _text("Public note."),
+            "private_notes": _text("PRIVATE: never published."),
+        },
+        ("item", "status"),
+    )
+    entry = _object(
+        "Entry",
+        "One timeline entry.",
+        {
+            "item": _text("'<type>/<slug>' or '<source>:<id>'.", pattern=REF),
+            "kind": _enum("started | progress | finished | note | goal", ENTRY_KINDS),
+            "date": {"type": "string", "pattern": FULL_DATE, "description": "YYYY-MM-DD."},
+            "minutes": _int("Minutes spent."),
+            "progress": _int("Percent, 0–100.", 0, 100),
+            "target": _date("For goals: a date."),
+            "note": _text("A note."),
+            "private": {"type": "boolean", "description": "A private entry is never published."},
+        },
+        ("item", "kind", "date"),
+    )
+    return _file_schema(
+        "log",
+        _object(
+            "Omakase log",
+            "content/logs/<handle>.yaml",
+            {
+                "curator": _slug("The curator's handle; must equal the file name."),
+                "states": {"type": "array", "items": state},
+                "entries": {"type": "array", "items": entry},
+            },
+        ),
+    )
 
 
 def content_schemas() -> dict[str, dict[str, Any]]:
     """File name → schema, for every content file kind."""
-    schemas = {"curator.schema.json": curator_schema(), "menu.schema.json": menu_schema(),
-               "log.schema.json": log_schema()}
+    schemas = {
+        "curator.schema.json": curator_schema(),
+        "menu.schema.json": menu_schema(),
+        "log.schema.json": log_schema(),
+    }
     for media_type in MEDIA_TYPES:
         schemas[f"item-{media_type}.schema.json"] = item_schema(media_type)
     return dict(sorted(schemas.items()))

@@ -90,6 +90,7 @@ def make_token(secret: bytes, menu: str, share_id: str) -> str:
 
 # --- reading (the loader's side) -------------------------------------------------------------
 
+
 def load_shares(settings: Settings, display: str, problems: list[Problem]) -> list[Share]:
     """Every record of data/shares.yaml, each with its location; malformed ones are problems."""
     assert settings.data_dir is not None
@@ -116,22 +117,41 @@ def load_shares(settings: Settings, display: str, problems: list[Problem]) -> li
         fields = {k: entry.get(k) for k in ("menu", "id", "created", "expires", "revoked")}
         unknown = set(entry) - set(fields)
         if unknown:
-            problems.append(Problem(display, line, f"unknown share field {sorted(unknown)[0]!r}",
-                                    "fields: menu, id, created, expires, revoked"))
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    f"unknown share field {sorted(unknown)[0]!r}",
+                    "fields: menu, id, created, expires, revoked",
+                )
+            )
             continue
         created, expires = _stamp(fields["created"]), _stamp(fields["expires"])
-        if not all(isinstance(fields[k], str) and fields[k] for k in ("menu", "id")) \
-                or created is None or expires is None \
-                or not isinstance(fields["revoked"], bool | None):
-            problems.append(Problem(display, line, "malformed share record",
-                                    "re-issue it with `omakase share SLUG`"))
+        if (
+            not all(isinstance(fields[k], str) and fields[k] for k in ("menu", "id"))
+            or created is None
+            or expires is None
+            or not isinstance(fields["revoked"], bool | None)
+        ):
+            problems.append(
+                Problem(display, line, "malformed share record", "re-issue it with `omakase share SLUG`")
+            )
             continue
         if fields["id"] in seen:
             problems.append(Problem(display, line, f"share id {fields['id']!r} is used twice"))
             continue
         seen.add(fields["id"])
-        out.append(Share(menu=str(fields["menu"]), id=str(fields["id"]), created=created,
-                         expires=expires, revoked=bool(fields["revoked"]), path=display, line=line))
+        out.append(
+            Share(
+                menu=str(fields["menu"]),
+                id=str(fields["id"]),
+                created=created,
+                expires=expires,
+                revoked=bool(fields["revoked"]),
+                path=display,
+                line=line,
+            )
+        )
     return out
 
 
@@ -143,35 +163,51 @@ def _stamp(value: Any) -> str | None:
     return None
 
 
-def live_shares(settings: Settings, shares: list[Share], menus: dict[str, Any],
-                problems: list[Problem]) -> list[Share]:
+def live_shares(
+    settings: Settings, shares: list[Share], menus: dict[str, Any], problems: list[Problem]
+) -> list[Share]:
     """The shares to build: tokens derived, expired ones dropped, odd ones reported."""
     now = iso(share_clock())
     live = []
     for share in shares:
         menu = menus.get(share.menu)
         if menu is None:
-            problems.append(Problem(share.path, share.line, f"share of unknown menu {share.menu!r}",
-                                    "revoke it with `omakase share --revoke` or restore the menu"))
+            problems.append(
+                Problem(
+                    share.path,
+                    share.line,
+                    f"share of unknown menu {share.menu!r}",
+                    "revoke it with `omakase share --revoke` or restore the menu",
+                )
+            )
             continue
         if share.expires <= now or share.revoked:
             continue
         if menu.status != "draft":
-            problems.append(Problem(share.path, share.line,
-                                    f"menu {share.menu!r} is published; its share link is not built",
-                                    "revoke the link: the menu has its public URL now",
-                                    severity="warning"))
+            problems.append(
+                Problem(
+                    share.path,
+                    share.line,
+                    f"menu {share.menu!r} is published; its share link is not built",
+                    "revoke the link: the menu has its public URL now",
+                    severity="warning",
+                )
+            )
             continue
         live.append(share)
     if not live:
         return []
     secret = read_secret(settings)
     if secret is None:
-        problems.append(Problem(share_display(settings), None,
-                                f"{len(live)} share link{'s' if len(live) != 1 else ''} not built: "
-                                "no share secret",
-                                f"set {SECRET_ENV}, or keep data/{SECRET_FILE} from the machine "
-                                "that issued them", severity="warning"))
+        problems.append(
+            Problem(
+                share_display(settings),
+                None,
+                f"{len(live)} share link{'s' if len(live) != 1 else ''} not built: no share secret",
+                f"set {SECRET_ENV}, or keep data/{SECRET_FILE} from the machine that issued them",
+                severity="warning",
+            )
+        )
         return []
     for share in live:
         share.token = make_token(secret, share.menu, share.id)

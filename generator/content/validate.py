@@ -38,8 +38,11 @@ class RefIndex:
             close = suggest(slug, [r.split("/", 1)[1] for r in choices])
             if close:
                 close = close.replace("did you mean", "did you mean an item named")
-        return close or "references are '<type>/<slug>' of a file in content/items/, " \
-                        "or '<source>:<id>' of a source listed on an item"
+        return (
+            close
+            or "references are '<type>/<slug>' of a file in content/items/, "
+            "or '<source>:<id>' of a source listed on an item"
+        )
 
 
 class ValidationMemo:
@@ -68,8 +71,7 @@ def _ref_key(item: Item) -> tuple[str, tuple[tuple[str, str], ...]]:
     return item.ref, tuple((s.source, s.id) for s in item.sources)
 
 
-def validate_site(site: Site, settings: Settings,
-                  memo: ValidationMemo | None = None) -> list[Problem]:
+def validate_site(site: Site, settings: Settings, memo: ValidationMemo | None = None) -> list[Problem]:
     """Every cross-reference problem of the site, errors and warnings.
 
     References are resolved from what the files wrote (`written`), never from an earlier
@@ -153,8 +155,7 @@ def _check_items(site: Site, settings: Settings, memo: ValidationMemo) -> None:
         memo.item_staleness[n] = _item_staleness(item, site, settings)
 
 
-def _resolved(refs: RefIndex, path: str, written: str, line: int,
-              problems: list[Problem]) -> str | None:
+def _resolved(refs: RefIndex, path: str, written: str, line: int, problems: list[Problem]) -> str | None:
     """The item a reference names, or None with the problem noted."""
     resolved = refs.resolve(written)
     if resolved is None:
@@ -162,8 +163,13 @@ def _resolved(refs: RefIndex, path: str, written: str, line: int,
     return resolved
 
 
-def _resolve_each(refs: RefIndex, path: str, entries: Sequence[Any], problems: list[Problem],
-                  again: Callable[[str, int], tuple[str, str]]) -> dict[str, int]:
+def _resolve_each(
+    refs: RefIndex,
+    path: str,
+    entries: Sequence[Any],
+    problems: list[Problem],
+    again: Callable[[str, int], tuple[str, str]],
+) -> dict[str, int]:
     """Resolve each entry's reference into its `ref`, noting unknown ones, and an item named
     a second time with the message and hint `again` gives (the item, its first line).
     Returns each item's first line."""
@@ -182,12 +188,24 @@ def _resolve_each(refs: RefIndex, path: str, entries: Sequence[Any], problems: l
 
 def _check_log(log: Log, site: Site, refs: RefIndex, problems: list[Problem]) -> None:
     if log.curator not in site.curators:
-        problems.append(Problem(log.path, log.line, f"log of unknown curator {log.curator!r}",
-                                suggest(log.curator, list(site.curators))
-                                or "add content/curators/<handle>.yaml first"))
-    _resolve_each(refs, log.path, log.states, problems, lambda item, first: (
-        f"second state for {item} (first on line {first})",
-        "keep one state per item; history goes in entries"))
+        problems.append(
+            Problem(
+                log.path,
+                log.line,
+                f"log of unknown curator {log.curator!r}",
+                suggest(log.curator, list(site.curators)) or "add content/curators/<handle>.yaml first",
+            )
+        )
+    _resolve_each(
+        refs,
+        log.path,
+        log.states,
+        problems,
+        lambda item, first: (
+            f"second state for {item} (first on line {first})",
+            "keep one state per item; history goes in entries",
+        ),
+    )
     for entry in log.entries:
         resolved = _resolved(refs, log.path, entry.written, entry.line, problems)
         if resolved is not None:
@@ -201,9 +219,14 @@ def _check_sources(site: Site, problems: list[Problem]) -> None:
             key = (source.source, source.id)
             if key in owners and owners[key] is not item:
                 other = owners[key]
-                problems.append(Problem(item.path, source.line,
-                                        f"source {source.source}:{source.id} is also on {other.path}",
-                                        "an upstream record describes one item; remove one of them"))
+                problems.append(
+                    Problem(
+                        item.path,
+                        source.line,
+                        f"source {source.source}:{source.id} is also on {other.path}",
+                        "an upstream record describes one item; remove one of them",
+                    )
+                )
             owners[key] = item
 
 
@@ -212,39 +235,63 @@ def _tag_problems(tagged: Iterable[tuple[list[str], str, int]]) -> list[Problem]
     for tags, path, line in tagged:
         for tag in tags:
             if not slugify(tag):
-                problems.append(Problem(path, line, f"tag {tag!r} has no letters or digits",
-                                        "tags become URLs: use words"))
+                problems.append(
+                    Problem(
+                        path, line, f"tag {tag!r} has no letters or digits", "tags become URLs: use words"
+                    )
+                )
     return problems
 
 
 def _check_menu(menu: Menu, site: Site, refs: RefIndex, problems: list[Problem]) -> None:
     if menu.curator and menu.curator not in site.curators:
-        problems.append(Problem(menu.path, menu.line_of("curator"),
-                                f"unknown curator {menu.curator!r}",
-                                suggest(menu.curator, list(site.curators))
-                                or "add content/curators/<handle>.yaml first"))
+        problems.append(
+            Problem(
+                menu.path,
+                menu.line_of("curator"),
+                f"unknown curator {menu.curator!r}",
+                suggest(menu.curator, list(site.curators)) or "add content/curators/<handle>.yaml first",
+            )
+        )
     if menu.status == "published" and not menu.published:
-        problems.append(Problem(menu.path, menu.line_of("status"),
-                                "a published menu needs a 'published:' date",
-                                "add 'published: YYYY-MM-DD'"))
+        problems.append(
+            Problem(
+                menu.path,
+                menu.line_of("status"),
+                "a published menu needs a 'published:' date",
+                "add 'published: YYYY-MM-DD'",
+            )
+        )
     if not menu.courses and menu.status == "published" and "courses" in menu.lines:
         problems.append(Problem(menu.path, menu.line_of("courses"), "a menu needs at least one course"))
     placed = _resolve_each(
-        refs, menu.path, [entry for course in menu.courses for entry in course.items], problems,
-        lambda item, first: (f"{item} is already on this menu (line {first})",
-                             "serve each item once per menu"))
+        refs,
+        menu.path,
+        [entry for course in menu.courses for entry in course.items],
+        problems,
+        lambda item, first: (
+            f"{item} is already on this menu (line {first})",
+            "serve each item once per menu",
+        ),
+    )
     for pairing in menu.pairings:
-        for attr, ref, line in (("from_ref", pairing.from_written, pairing.from_line),
-                                ("to_ref", pairing.to_written, pairing.to_line)):
+        for attr, ref, line in (
+            ("from_ref", pairing.from_written, pairing.from_line),
+            ("to_ref", pairing.to_written, pairing.to_line),
+        ):
             setattr(pairing, attr, ref)  # resolved below, when it names an item of this menu
             resolved = _resolved(refs, menu.path, ref, line, problems)
             if resolved is None:
                 continue
             if resolved not in placed:
-                problems.append(Problem(menu.path, line,
-                                        f"pairing names {resolved}, which is not on this menu",
-                                        suggest(resolved, list(placed))
-                                        or "pair only items served in this menu's courses"))
+                problems.append(
+                    Problem(
+                        menu.path,
+                        line,
+                        f"pairing names {resolved}, which is not on this menu",
+                        suggest(resolved, list(placed)) or "pair only items served in this menu's courses",
+                    )
+                )
             else:
                 setattr(pairing, attr, resolved)
         if pairing.from_ref == pairing.to_ref and pairing.from_ref in placed:
@@ -257,12 +304,18 @@ def _check_slugs_and_aliases(site: Site, problems: list[Problem]) -> None:
         for alias in menu.aliases:
             other = owner.get(alias)
             if other is not None and other is not menu:
-                problems.append(Problem(menu.path, menu.line_of("aliases"),
-                                        f"alias {alias!r} is already used by {other.path}",
-                                        "an old slug can redirect to one menu only"))
+                problems.append(
+                    Problem(
+                        menu.path,
+                        menu.line_of("aliases"),
+                        f"alias {alias!r} is already used by {other.path}",
+                        "an old slug can redirect to one menu only",
+                    )
+                )
             elif alias == menu.slug:
-                problems.append(Problem(menu.path, menu.line_of("aliases"),
-                                        f"alias {alias!r} is the menu's own slug"))
+                problems.append(
+                    Problem(menu.path, menu.line_of("aliases"), f"alias {alias!r} is the menu's own slug")
+                )
             owner[alias] = menu
 
 
@@ -272,19 +325,29 @@ def _check_lineage(site: Site, problems: list[Problem]) -> None:
         if parent is None:
             continue
         if parent not in site.menus:
-            problems.append(Problem(menu.path, menu.line_of("forked_from"),
-                                    f"forked from unknown menu {parent!r}",
-                                    suggest(parent, list(site.menus))
-                                    or "name the slug of an existing menu, or remove forked_from"))
+            problems.append(
+                Problem(
+                    menu.path,
+                    menu.line_of("forked_from"),
+                    f"forked from unknown menu {parent!r}",
+                    suggest(parent, list(site.menus))
+                    or "name the slug of an existing menu, or remove forked_from",
+                )
+            )
             continue
         seen = [menu.slug]
         current: str | None = parent
         while current is not None and current in site.menus:
             if current in seen:
                 cycle = " → ".join([*seen, current])
-                problems.append(Problem(menu.path, menu.line_of("forked_from"),
-                                        f"fork cycle: {cycle}",
-                                        "a menu cannot descend from itself; remove one forked_from"))
+                problems.append(
+                    Problem(
+                        menu.path,
+                        menu.line_of("forked_from"),
+                        f"fork cycle: {cycle}",
+                        "a menu cannot descend from itself; remove one forked_from",
+                    )
+                )
                 break
             seen.append(current)
             current = site.menus[current].forked_from
@@ -297,19 +360,31 @@ def _item_staleness(item: Item, site: Site, settings: Settings) -> list[Problem]
     today, limit = settings.build_time.date(), settings.stale_after_days
     for entry in item.availability:
         if (age := _age_past(entry.last_checked, today, limit)) is not None:
-            problems.append(Problem(
-                item.path, entry.line,
-                f"availability at {entry.provider!r} last checked {age} days ago",
-                "check it again and update last_checked", severity="warning"))
+            problems.append(
+                Problem(
+                    item.path,
+                    entry.line,
+                    f"availability at {entry.provider!r} last checked {age} days ago",
+                    "check it again and update last_checked",
+                    severity="warning",
+                )
+            )
     for source in item.sources:
         # Watch providers in a TMDB payload become availability rows at build time.
-        if source.source == "tmdb" \
-                and (age := _age_past(source.fetched_at, today, limit)) is not None \
-                and _has_watch_providers(site.payloads.get((source.source, source.id))):
-            problems.append(Problem(
-                item.path, source.line,
-                f"watch providers from tmdb:{source.id} fetched {age} days ago",
-                f"run 'omakase import tmdb {source.id}' to refresh them", severity="warning"))
+        if (
+            source.source == "tmdb"
+            and (age := _age_past(source.fetched_at, today, limit)) is not None
+            and _has_watch_providers(site.payloads.get((source.source, source.id)))
+        ):
+            problems.append(
+                Problem(
+                    item.path,
+                    source.line,
+                    f"watch providers from tmdb:{source.id} fetched {age} days ago",
+                    f"run 'omakase import tmdb {source.id}' to refresh them",
+                    severity="warning",
+                )
+            )
     return problems
 
 

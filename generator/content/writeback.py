@@ -45,8 +45,9 @@ _Dumper.add_representer(str, _str)
 
 def dump_yaml(data: Any) -> str:
     """YAML text of plain data, block style, keys in the order given."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=False, width=100)
+    return yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    )
 
 
 def plain(value: Any) -> Any:
@@ -72,7 +73,7 @@ def read_front_matter(path: Path, display: str, max_bytes: int = 20_000_000) -> 
     else:
         raise ContentError(display, 1, "front matter is not closed", "add a line '---'")
     data = _parse("\n".join(lines[1:end]), display, 2)
-    return data, "\n".join(lines[end + 1:]).strip("\n")
+    return data, "\n".join(lines[end + 1 :]).strip("\n")
 
 
 def read_yaml(path: Path, display: str, max_bytes: int = 20_000_000) -> dict[str, Any]:
@@ -86,8 +87,12 @@ def _parse(text: str, display: str, first_line: int) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + first_line if mark else first_line
-        raise ContentError(display, line, f"invalid YAML: {getattr(exc, 'problem', exc)}",
-                           "fix the file, then run the import again") from None
+        raise ContentError(
+            display,
+            line,
+            f"invalid YAML: {getattr(exc, 'problem', exc)}",
+            "fix the file, then run the import again",
+        ) from None
     if not isinstance(data, dict):
         raise ContentError(display, first_line, "expected a YAML mapping of fields")
     return plain(data)

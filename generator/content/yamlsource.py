@@ -38,8 +38,14 @@ class _Loader(Loader):  # type: ignore[misc, valid-type]
             self.descend_resolver = operator.is_
             self.ascend_resolver = ().__len__
 
-    def resolve(self, kind: Any, value: Any, implicit: Any,
-                scalar: Any = yaml.ScalarNode, mapping: Any = yaml.MappingNode) -> Any:
+    def resolve(
+        self,
+        kind: Any,
+        value: Any,
+        implicit: Any,
+        scalar: Any = yaml.ScalarNode,
+        mapping: Any = yaml.MappingNode,
+    ) -> Any:
         if self.yaml_path_resolvers:
             return super().resolve(kind, value, implicit)
         if kind is not scalar:
@@ -144,9 +150,12 @@ def _refuse_anchors(text: str, path: str, offset: int) -> None:
                 what = f"anchor &{event.anchor}"
             else:
                 continue
-            raise ContentError(path, event.start_mark.line + 1 + offset,
-                               f"YAML {what}: anchors and aliases are not allowed in content",
-                               "write the value out in full")
+            raise ContentError(
+                path,
+                event.start_mark.line + 1 + offset,
+                f"YAML {what}: anchors and aliases are not allowed in content",
+                "write the value out in full",
+            )
     except yaml.YAMLError:
         return  # the full parse reports it with its location
     finally:
@@ -157,9 +166,16 @@ _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 # The scalar tags content uses, constructed by calling libyaml's safe constructor for the tag
 # directly: the general `construct_object` costs several Python calls per scalar.
-_DIRECT = {tag: SafeConstructor.yaml_constructors[tag] for tag in (
-    "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")}
+_DIRECT = {
+    tag: SafeConstructor.yaml_constructors[tag]
+    for tag in (
+        "tag:yaml.org,2002:null",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:timestamp",
+    )
+}
 
 
 def _construct(loader: Any, root: yaml.Node, path: str, offset: int, aliases: bool) -> Any:
@@ -187,16 +203,22 @@ def _construct(loader: Any, root: yaml.Node, path: str, offset: int, aliases: bo
         if value.__class__ is str:
             bad = control(value)
             if bad:
-                raise fail(node, f"control character U+{ord(bad.group()):04X} in a value",
-                           "remove it; only tabs and line breaks belong in text")
+                raise fail(
+                    node,
+                    f"control character U+{ord(bad.group()):04X} in a value",
+                    "remove it; only tabs and line breaks belong in text",
+                )
         return value
 
     def build(node: yaml.Node, depth: int) -> Any:
         # A node met twice is an alias: refuse it, which also defuses "billion laughs".
         if aliases:
             if id(node) in seen:
-                raise fail(node, "YAML anchors and aliases (&name / *name) are not allowed "
-                           "in content", "write the value out in full")
+                raise fail(
+                    node,
+                    "YAML anchors and aliases (&name / *name) are not allowed in content",
+                    "write the value out in full",
+                )
             seen.add(id(node))
         kind = node.__class__
         if kind is scalar_node:
@@ -218,8 +240,11 @@ def _construct(loader: Any, root: yaml.Node, path: str, offset: int, aliases: bo
                 if key.__class__ is not str:
                     key = str(key)
                 if key in key_lines:
-                    raise fail(key_node, f"duplicate key {key!r} (first on line {key_lines[key]})",
-                               "keep one of the two")
+                    raise fail(
+                        key_node,
+                        f"duplicate key {key!r} (first on line {key_lines[key]})",
+                        "keep one of the two",
+                    )
                 key_lines[key] = key_node.start_mark.line + 1 + offset
                 out[key] = build(value_node, depth + 1)
             return out
@@ -242,14 +267,23 @@ def _scalar_value(loader: Any, node: yaml.ScalarNode, fail: Any) -> Any:
     except yaml.constructor.ConstructorError as exc:
         raise fail(node, f"invalid value: {exc.problem}") from None
     except ValueError as exc:  # an impossible date or number
-        raise fail(node, f"invalid value {node.value!r}: {exc}",
-                   "dates are written YYYY-MM-DD and must exist in the calendar") from None
+        raise fail(
+            node,
+            f"invalid value {node.value!r}: {exc}",
+            "dates are written YYYY-MM-DD and must exist in the calendar",
+        ) from None
     except (KeyError, AttributeError):  # an explicit !!bool or !!timestamp on another value
-        raise fail(node, f"invalid value {node.value!r}: not a {node.tag.rsplit(':', 1)[-1]}",
-                   "remove the tag, or write a value of its kind") from None
+        raise fail(
+            node,
+            f"invalid value {node.value!r}: not a {node.tag.rsplit(':', 1)[-1]}",
+            "remove the tag, or write a value of its kind",
+        ) from None
     if isinstance(value, bytes):
         raise fail(node, "binary values (!!binary) are not allowed", "write the value as text")
     if isinstance(value, float) and not math.isfinite(value):
-        raise fail(node, f"{node.value!r} is not a usable number (infinite or not-a-number)",
-                   "write a finite number, or put the value in quotes")
+        raise fail(
+            node,
+            f"{node.value!r} is not a usable number (infinite or not-a-number)",
+            "write a finite number, or put the value in quotes",
+        )
     return value

@@ -61,9 +61,23 @@ def store_site(db: sqlite_utils.Database, site: Site, build_time: datetime) -> N
 
 # Parents before children, so foreign keys hold at every step.
 INSERT_ORDER = (
-    "users", "media_items", "book_items", "movie_items", "game_items", "music_items",
-    "media_sources", "media_item_availability", "tags", "media_item_tags", "menus", "courses",
-    "course_items", "menu_item_pairings", "menu_lineage", "user_item_states", "user_item_logs",
+    "users",
+    "media_items",
+    "book_items",
+    "movie_items",
+    "game_items",
+    "music_items",
+    "media_sources",
+    "media_item_availability",
+    "tags",
+    "media_item_tags",
+    "menus",
+    "courses",
+    "course_items",
+    "menu_item_pairings",
+    "menu_lineage",
+    "user_item_states",
+    "user_item_logs",
     "menu_share_tokens",
 )
 
@@ -73,60 +87,111 @@ def insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]]
     if not rows:
         return
     columns = list(rows[0])
-    sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
-           f"VALUES ({', '.join('?' for _ in columns)})")
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
     values = itemgetter(*columns)
-    conn.executemany(sql, [values(row) for row in rows] if len(columns) > 1
-                     else [(values(row),) for row in rows])
+    conn.executemany(
+        sql, [values(row) for row in rows] if len(columns) > 1 else [(values(row),) for row in rows]
+    )
 
 
 def curator_rows(c: Curator, now: str) -> Rows:
-    return {"users": [{
-        "id": stable_id("user", c.handle), "handle": c.handle, "display_name": c.name,
-        "bio": c.bio, "url": c.url, "email": c.email, "password_hash": None,
-        "created_at": now, "updated_at": now,
-    }]}
+    return {
+        "users": [
+            {
+                "id": stable_id("user", c.handle),
+                "handle": c.handle,
+                "display_name": c.name,
+                "bio": c.bio,
+                "url": c.url,
+                "email": c.email,
+                "password_hash": None,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ]
+    }
 
 
 def item_rows(item: Item, site: Site, now: str) -> Rows:
     """Every row one item file produces (its tags' own rows come from `tag_rows`)."""
     item_id = stable_id("item", item.ref)
-    out: Rows = {"media_items": [{
-        "id": item_id, "media_type": item.type, "slug": item.slug, "title": item.title,
-        "description": item.description, "release_date": item.release_date,
-        "cover_image_url": item.cover_image_url, "canonical_url": item.canonical_url,
-        "metadata": dumps(item.metadata), "source_path": item.path,
-        "created_at": now, "updated_at": now,
-    }]}
+    out: Rows = {
+        "media_items": [
+            {
+                "id": item_id,
+                "media_type": item.type,
+                "slug": item.slug,
+                "title": item.title,
+                "description": item.description,
+                "release_date": item.release_date,
+                "cover_image_url": item.cover_image_url,
+                "canonical_url": item.canonical_url,
+                "metadata": dumps(item.metadata),
+                "source_path": item.path,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ]
+    }
     f = item.fields
     row: dict[str, Any] = {"media_item_id": item_id}
     if item.type == "book":
-        row |= {"authors": dumps(f["authors"]), "isbn": f["isbn"], "pages": f["pages"],
-                "publisher": f["publisher"]}
+        row |= {
+            "authors": dumps(f["authors"]),
+            "isbn": f["isbn"],
+            "pages": f["pages"],
+            "publisher": f["publisher"],
+        }
     elif item.type == "movie":
-        row |= {"directors": dumps(f["directors"]), "runtime_minutes": f["runtime_minutes"],
-                "cast_members": dumps(f["cast"]), "countries": dumps(f["countries"])}
+        row |= {
+            "directors": dumps(f["directors"]),
+            "runtime_minutes": f["runtime_minutes"],
+            "cast_members": dumps(f["cast"]),
+            "countries": dumps(f["countries"]),
+        }
     elif item.type == "game":
-        row |= {"platforms": dumps(f["platforms"]), "developers": dumps(f["developers"]),
-                "publishers": dumps(f["publishers"])}
+        row |= {
+            "platforms": dumps(f["platforms"]),
+            "developers": dumps(f["developers"]),
+            "publishers": dumps(f["publishers"]),
+        }
     else:
-        row |= {"artists": dumps(f["artists"]), "kind": f["kind"], "label": f["label"],
-                "duration_minutes": f["duration_minutes"], "tracks": dumps(f["tracks"])}
+        row |= {
+            "artists": dumps(f["artists"]),
+            "kind": f["kind"],
+            "label": f["label"],
+            "duration_minutes": f["duration_minutes"],
+            "tracks": dumps(f["tracks"]),
+        }
     out[f"{item.type}_items"] = [row]
-    out["media_sources"] = [{
-        "id": stable_id("source", source.source, source.id), "media_item_id": item_id,
-        "source_name": source.source, "external_id": source.id,
-        "canonical_url": source.url, "raw_payload": site.payloads.get((source.source, source.id)),
-        "fetched_at": day_stamp(source.fetched_at, None),
-    } for source in item.sources]
-    out["media_item_availability"] = [{
-        "id": stable_id("availability", item.ref, index), "media_item_id": item_id,
-        "provider": entry.provider, "region": entry.region, "format": entry.format,
-        "status": entry.status, "url": entry.url,
-        "last_checked": day_stamp(entry.last_checked, None),
-    } for index, entry in enumerate(item.availability)]
-    out["media_item_tags"] = [{"media_item_id": item_id, "tag_id": stable_id("tag", "", name)}
-                              for name in dict.fromkeys(item.tags)]
+    out["media_sources"] = [
+        {
+            "id": stable_id("source", source.source, source.id),
+            "media_item_id": item_id,
+            "source_name": source.source,
+            "external_id": source.id,
+            "canonical_url": source.url,
+            "raw_payload": site.payloads.get((source.source, source.id)),
+            "fetched_at": day_stamp(source.fetched_at, None),
+        }
+        for source in item.sources
+    ]
+    out["media_item_availability"] = [
+        {
+            "id": stable_id("availability", item.ref, index),
+            "media_item_id": item_id,
+            "provider": entry.provider,
+            "region": entry.region,
+            "format": entry.format,
+            "status": entry.status,
+            "url": entry.url,
+            "last_checked": day_stamp(entry.last_checked, None),
+        }
+        for index, entry in enumerate(item.availability)
+    ]
+    out["media_item_tags"] = [
+        {"media_item_id": item_id, "tag_id": stable_id("tag", "", name)} for name in dict.fromkeys(item.tags)
+    ]
     return out
 
 
@@ -136,8 +201,13 @@ def tag_rows(site: Site, now: str) -> Rows:
     for names in (*(i.tags for i in site.items.values()), *(m.tags for m in site.menus.values())):
         for name in names:
             if name not in tags:
-                tags[name] = {"id": stable_id("tag", "", name), "owner_id": None, "name": name,
-                              "slug": slugify(name), "created_at": now}
+                tags[name] = {
+                    "id": stable_id("tag", "", name),
+                    "owner_id": None,
+                    "name": name,
+                    "slug": slugify(name),
+                    "created_at": now,
+                }
     return {"tags": list(tags.values())}
 
 
@@ -149,33 +219,58 @@ def menu_rows(menu: Menu, site: Site, now: str) -> Rows:
     placed: dict[str, str] = {}
     for c_index, course in enumerate(menu.courses, start=1):
         course_id = stable_id("course", menu.slug, c_index)
-        courses.append({"id": course_id, "menu_id": menu_id, "position": c_index,
-                        "title": course.title, "intent": course.intent})
+        courses.append(
+            {
+                "id": course_id,
+                "menu_id": menu_id,
+                "position": c_index,
+                "title": course.title,
+                "intent": course.intent,
+            }
+        )
         for i_index, entry in enumerate(course.items, start=1):
             ci_id = stable_id("course_item", menu.slug, c_index, i_index)
             placed[entry.ref] = ci_id
-            course_items.append({
-                "id": ci_id, "course_id": course_id,
-                "media_item_id": stable_id("item", entry.ref), "position": i_index,
-                "annotation": entry.note,
-            })
+            course_items.append(
+                {
+                    "id": ci_id,
+                    "course_id": course_id,
+                    "media_item_id": stable_id("item", entry.ref),
+                    "position": i_index,
+                    "annotation": entry.note,
+                }
+            )
     for p_index, pairing in enumerate(menu.pairings, start=1):
-        pairings.append({
-            "id": stable_id("pairing", menu.slug, p_index), "menu_id": menu_id,
-            "from_course_item_id": placed[pairing.from_ref],
-            "to_course_item_id": placed[pairing.to_ref],
-            "position": p_index, "narrative": pairing.narrative,
-        })
+        pairings.append(
+            {
+                "id": stable_id("pairing", menu.slug, p_index),
+                "menu_id": menu_id,
+                "from_course_item_id": placed[pairing.from_ref],
+                "to_course_item_id": placed[pairing.to_ref],
+                "position": p_index,
+                "narrative": pairing.narrative,
+            }
+        )
     return {
-        "menus": [{
-            "id": menu_id, "slug": menu.slug, "owner_id": stable_id("user", menu.curator),
-            "title": menu.title, "introduction": menu.introduction, "status": menu.status,
-            "published_at": published, "aliases": dumps(menu.aliases), "tags": dumps(menu.tags),
-            "source_path": menu.path,
-            "created_at": published or now,
-            "updated_at": day_stamp(menu.updated, published or now),
-        }],
-        "courses": courses, "course_items": course_items, "menu_item_pairings": pairings,
+        "menus": [
+            {
+                "id": menu_id,
+                "slug": menu.slug,
+                "owner_id": stable_id("user", menu.curator),
+                "title": menu.title,
+                "introduction": menu.introduction,
+                "status": menu.status,
+                "published_at": published,
+                "aliases": dumps(menu.aliases),
+                "tags": dumps(menu.tags),
+                "source_path": menu.path,
+                "created_at": published or now,
+                "updated_at": day_stamp(menu.updated, published or now),
+            }
+        ],
+        "courses": courses,
+        "course_items": course_items,
+        "menu_item_pairings": pairings,
     }
 
 
@@ -187,41 +282,70 @@ def lineage_rows(site: Site) -> Rows:
         published = day_stamp(menu.published, None)
         depth, parent = 1, menu.forked_from
         while parent is not None and parent in site.menus and depth <= len(site.menus):
-            lineage.append({
-                "id": stable_id("lineage", menu.slug, parent), "menu_id": menu_id,
-                "parent_menu_id": stable_id("menu", parent), "depth": depth,
-                "forked_at": published if depth == 1 else None,
-            })
+            lineage.append(
+                {
+                    "id": stable_id("lineage", menu.slug, parent),
+                    "menu_id": menu_id,
+                    "parent_menu_id": stable_id("menu", parent),
+                    "depth": depth,
+                    "forked_at": published if depth == 1 else None,
+                }
+            )
             depth, parent = depth + 1, site.menus[parent].forked_from
     return {"menu_lineage": lineage}
 
 
 def share_rows(site: Site) -> Rows:
     """Share links of draft menus (from data/shares.yaml and the site's secret)."""
-    return {"menu_share_tokens": [
-        {"id": stable_id("share", share.id), "menu_id": stable_id("menu", share.menu),
-         "token": share.token, "created_at": share.created, "expires_at": share.expires,
-         "revoked": int(share.revoked)}
-        for share in site.shares if share.token
-    ]}
+    return {
+        "menu_share_tokens": [
+            {
+                "id": stable_id("share", share.id),
+                "menu_id": stable_id("menu", share.menu),
+                "token": share.token,
+                "created_at": share.created,
+                "expires_at": share.expires,
+                "revoked": int(share.revoked),
+            }
+            for share in site.shares
+            if share.token
+        ]
+    }
 
 
 def log_rows(log: Log, now: str) -> Rows:
     user_id = stable_id("user", log.curator)
-    states = [{
-        "id": stable_id("state", log.curator, state.ref), "user_id": user_id,
-        "media_item_id": stable_id("item", state.ref), "status": state.status,
-        "rating": state.rating, "favorite": int(state.favorite), "notes": state.notes,
-        "private_notes": state.private_notes, "created_at": now, "updated_at": now,
-    } for state in log.states]
+    states = [
+        {
+            "id": stable_id("state", log.curator, state.ref),
+            "user_id": user_id,
+            "media_item_id": stable_id("item", state.ref),
+            "status": state.status,
+            "rating": state.rating,
+            "favorite": int(state.favorite),
+            "notes": state.notes,
+            "private_notes": state.private_notes,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for state in log.states
+    ]
     logs = []
     for index, entry in enumerate(log.entries):
         stamp = day_stamp(entry.date, now)
-        logs.append({
-            "id": stable_id("log", log.curator, index), "user_id": user_id,
-            "media_item_id": stable_id("item", entry.ref), "kind": entry.kind,
-            "logged_at": stamp, "minutes": entry.minutes, "progress_percent": entry.progress,
-            "goal_target": entry.target, "notes": entry.note,
-            "is_private": int(entry.private), "created_at": stamp,
-        })
+        logs.append(
+            {
+                "id": stable_id("log", log.curator, index),
+                "user_id": user_id,
+                "media_item_id": stable_id("item", entry.ref),
+                "kind": entry.kind,
+                "logged_at": stamp,
+                "minutes": entry.minutes,
+                "progress_percent": entry.progress,
+                "goal_target": entry.target,
+                "notes": entry.note,
+                "is_private": int(entry.private),
+                "created_at": stamp,
+            }
+        )
     return {"user_item_states": states, "user_item_logs": logs}

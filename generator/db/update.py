@@ -30,8 +30,12 @@ from generator.db.store import (
 
 
 def _tables(conn: sqlite3.Connection) -> list[str]:
-    return [name for name, in conn.execute(
-        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    return [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
 
 
 def _primary_key(conn: sqlite3.Connection, table: str) -> list[str]:
@@ -63,20 +67,21 @@ class ChangeTracker:
         conn.execute("CREATE TEMP TABLE touched (tbl TEXT, pk, at INTEGER, PRIMARY KEY (tbl, pk))")
         for table in _tables(conn):
             pk = self.keys[table] = _primary_key(conn, table)
-            for event, rows in (("INSERT", ("NEW",)), ("DELETE", ("OLD",)),
-                                ("UPDATE", ("OLD", "NEW"))):
+            for event, rows in (("INSERT", ("NEW",)), ("DELETE", ("OLD",)), ("UPDATE", ("OLD", "NEW"))):
                 body = " ".join(
                     f"INSERT INTO touched VALUES ('{table}', {_key_sql(pk, row + '.')}, "
                     "total_changes()) ON CONFLICT (tbl, pk) DO UPDATE SET at = excluded.at;"
-                    for row in rows)
-                conn.execute(f"CREATE TEMP TRIGGER touch_{table}_{event.lower()} AFTER {event} "
-                             f"ON main.{table} BEGIN {body} END")
+                    for row in rows
+                )
+                conn.execute(
+                    f"CREATE TEMP TRIGGER touch_{table}_{event.lower()} AFTER {event} "
+                    f"ON main.{table} BEGIN {body} END"
+                )
 
     def touched(self, table: str) -> list[object]:
         """The primary keys of `table`'s rows written through this connection so far (the
         same values or not)."""
-        return [pk for pk, in self.conn.execute(
-            "SELECT pk FROM temp.touched WHERE tbl = ?", (table,))]
+        return [pk for (pk,) in self.conn.execute("SELECT pk FROM temp.touched WHERE tbl = ?", (table,))]
 
     def changed_columns(self, old_db: Path) -> set[str]:
         """Compare each touched row with the previous database: 'table.column' for changed
@@ -84,10 +89,13 @@ class ChangeTracker:
         only the tables written since the last call."""
         since = self._compared_at
         self._compared_at = self.conn.execute("SELECT total_changes()").fetchone()[0]
-        written = {table for table, in self.conn.execute(
-            "SELECT DISTINCT tbl FROM temp.touched" + (" WHERE at >= ?" if since is not None
-                                                         else ""),
-            () if since is None else (since,))}
+        written = {
+            table
+            for (table,) in self.conn.execute(
+                "SELECT DISTINCT tbl FROM temp.touched" + (" WHERE at >= ?" if since is not None else ""),
+                () if since is None else (since,),
+            )
+        }
         self.conn.execute("ATTACH DATABASE ? AS old", (f"file:{old_db}?mode=ro",))
         try:
             for table, pk in self.keys.items():
@@ -96,8 +104,10 @@ class ChangeTracker:
                 changed: set[str] = set()
                 key = _key_sql(pk)
                 wanted = f"{key} IN (SELECT pk FROM temp.touched WHERE tbl = '{table}')"
-                before = {row[0]: row[1:] for row in self.conn.execute(
-                    f"SELECT {key}, * FROM old.{table} WHERE {wanted}")}
+                before = {
+                    row[0]: row[1:]
+                    for row in self.conn.execute(f"SELECT {key}, * FROM old.{table} WHERE {wanted}")
+                }
                 after = self.conn.execute(f"SELECT {key}, * FROM main.{table} WHERE {wanted}")
                 columns = [d[0] for d in after.description][1:]
                 rows: dict[object, frozenset[str] | None] = {}
@@ -107,8 +117,11 @@ class ChangeTracker:
                         changed.add(f"{table}.")
                         rows[row[0]] = None
                         continue
-                    differ = frozenset(name for name, a, b in zip(columns, old, row[1:], strict=True)
-                                       if a != b or type(a) is not type(b))
+                    differ = frozenset(
+                        name
+                        for name, a, b in zip(columns, old, row[1:], strict=True)
+                        if a != b or type(a) is not type(b)
+                    )
                     if differ:
                         changed.update(f"{table}.{name}" for name in differ)
                         rows[row[0]] = differ
@@ -132,15 +145,23 @@ class ChangeTracker:
 
 
 def _delete_item(conn: sqlite3.Connection, item_id: str) -> None:
-    for table in ("book_items", "movie_items", "game_items", "music_items", "media_sources",
-                  "media_item_availability", "media_item_tags"):
+    for table in (
+        "book_items",
+        "movie_items",
+        "game_items",
+        "music_items",
+        "media_sources",
+        "media_item_availability",
+        "media_item_tags",
+    ):
         conn.execute(f"DELETE FROM {table} WHERE media_item_id = ?", (item_id,))
     conn.execute("DELETE FROM media_items WHERE id = ?", (item_id,))
 
 
 def _delete_menu(conn: sqlite3.Connection, menu_id: str) -> None:
-    conn.execute("DELETE FROM course_items WHERE course_id IN "
-                 "(SELECT id FROM courses WHERE menu_id = ?)", (menu_id,))
+    conn.execute(
+        "DELETE FROM course_items WHERE course_id IN (SELECT id FROM courses WHERE menu_id = ?)", (menu_id,)
+    )
     conn.execute("DELETE FROM courses WHERE menu_id = ?", (menu_id,))
     conn.execute("DELETE FROM menu_item_pairings WHERE menu_id = ?", (menu_id,))
     conn.execute("DELETE FROM menus WHERE id = ?", (menu_id,))
@@ -152,10 +173,17 @@ def _delete_log(conn: sqlite3.Connection, handle: str) -> None:
     conn.execute("DELETE FROM user_item_logs WHERE user_id = ?", (user_id,))
 
 
-def update_site(conn: sqlite3.Connection, site: Site, now: str, *, changed: set[str],
-                removed: set[str], all_menus_and_logs: bool,
-                kind_of: Callable[[str], str | None],
-                stem_of: Callable[[str], str]) -> None:
+def update_site(
+    conn: sqlite3.Connection,
+    site: Site,
+    now: str,
+    *,
+    changed: set[str],
+    removed: set[str],
+    all_menus_and_logs: bool,
+    kind_of: Callable[[str], str | None],
+    stem_of: Callable[[str], str],
+) -> None:
     """Replace the rows of changed and removed files (given by display path) and recompute
     shared and derived tables. With `all_menus_and_logs`, every menu and log is re-stored
     (item references may now resolve differently)."""
@@ -171,12 +199,12 @@ def update_site(conn: sqlite3.Connection, site: Site, now: str, *, changed: set[
     conn.execute("PRAGMA foreign_keys = OFF")  # validation already checked every reference
     for path, kind in kinds.items():
         if kind == "item":
-            for item_id, in conn.execute("SELECT id FROM media_items WHERE source_path = ?",
-                                         (path,)).fetchall():
+            for (item_id,) in conn.execute(
+                "SELECT id FROM media_items WHERE source_path = ?", (path,)
+            ).fetchall():
                 _delete_item(conn, item_id)
         elif kind == "menu" and not all_menus_and_logs:
-            for menu_id, in conn.execute("SELECT id FROM menus WHERE source_path = ?",
-                                         (path,)).fetchall():
+            for (menu_id,) in conn.execute("SELECT id FROM menus WHERE source_path = ?", (path,)).fetchall():
                 _delete_menu(conn, menu_id)
         elif kind == "curator":
             conn.execute("DELETE FROM users WHERE id = ?", (stable_id("user", stem_of(path)),))
@@ -191,8 +219,14 @@ def update_site(conn: sqlite3.Connection, site: Site, now: str, *, changed: set[
         if curator.path in changed:
             add(curator_rows(curator, now))
     if all_menus_and_logs:
-        for table in ("course_items", "courses", "menu_item_pairings", "menus",
-                      "user_item_states", "user_item_logs"):
+        for table in (
+            "course_items",
+            "courses",
+            "menu_item_pairings",
+            "menus",
+            "user_item_states",
+            "user_item_logs",
+        ):
             conn.execute(f"DELETE FROM {table}")
     for menu in site.menus.values():
         if all_menus_and_logs or menu.path in changed:
@@ -210,13 +244,15 @@ def update_site(conn: sqlite3.Connection, site: Site, now: str, *, changed: set[
     conn.commit()
 
 
-def sync_table(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]],
-               keep: tuple[str, ...] = ()) -> None:
+def sync_table(
+    conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]], keep: tuple[str, ...] = ()
+) -> None:
     """Make `table` hold exactly `rows` (by their `id`), writing only the rows that differ;
     a row already there keeps its `keep` columns."""
     names = [c for c in rows[0] if c != "id" and c not in keep] if rows else []
-    have = {row[0]: tuple(row[1:]) for row in conn.execute(
-        f"SELECT {', '.join(['id', *names])} FROM {table}")}
+    have = {
+        row[0]: tuple(row[1:]) for row in conn.execute(f"SELECT {', '.join(['id', *names])} FROM {table}")
+    }
     fresh, changed = [], []
     for row in rows:
         values = tuple(row[c] for c in names)
@@ -227,8 +263,7 @@ def sync_table(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]],
             changed.append((*values, row["id"]))
     insert_rows(conn, table, fresh)
     if changed:
-        conn.executemany(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in names)} "
-                         "WHERE id = ?", changed)
+        conn.executemany(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in names)} WHERE id = ?", changed)
     if have:
         conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(key,) for key in have])
 
@@ -243,4 +278,3 @@ def refs_signature(site: Site) -> str:
         for source in site.items[ref].sources:
             h.update(f"{source.source}:{source.id}\0".encode())
     return h.hexdigest()
-

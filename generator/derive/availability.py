@@ -18,8 +18,7 @@ def derive_availability(db: sqlite_utils.Database, regions: Iterable[str] = ()) 
     `last_checked` is the day the payload was fetched. Returns the number of rows added."""
     wanted = {r.strip().upper() for r in regions if r.strip()}
     written = {
-        (row["media_item_id"], row["provider"].casefold(), (row["region"] or "").upper(),
-         row["format"] or "")
+        (row["media_item_id"], row["provider"].casefold(), (row["region"] or "").upper(), row["format"] or "")
         for row in db.query("SELECT media_item_id, provider, region, format FROM media_item_availability")
     }
     rows = []
@@ -34,18 +33,34 @@ def derive_availability(db: sqlite_utils.Database, regions: Iterable[str] = ()) 
         for offer in watch_providers(payload):
             if wanted and offer["region"].upper() not in wanted:
                 continue
-            key = (source["media_item_id"], offer["provider"].casefold(), offer["region"].upper(),
-                   offer["format"])
+            key = (
+                source["media_item_id"],
+                offer["provider"].casefold(),
+                offer["region"].upper(),
+                offer["format"],
+            )
             if key in written:
                 continue
             written.add(key)
-            rows.append({
-                "id": stable_id("availability", "tmdb", source["external_id"], offer["region"],
-                                offer["format"], offer["provider"]),
-                "media_item_id": source["media_item_id"], "provider": offer["provider"],
-                "region": offer["region"], "format": offer["format"], "status": "available",
-                "url": offer["url"], "last_checked": source["fetched_at"],
-            })
+            rows.append(
+                {
+                    "id": stable_id(
+                        "availability",
+                        "tmdb",
+                        source["external_id"],
+                        offer["region"],
+                        offer["format"],
+                        offer["provider"],
+                    ),
+                    "media_item_id": source["media_item_id"],
+                    "provider": offer["provider"],
+                    "region": offer["region"],
+                    "format": offer["format"],
+                    "status": "available",
+                    "url": offer["url"],
+                    "last_checked": source["fetched_at"],
+                }
+            )
     if rows:
         with db.conn:
             db["media_item_availability"].insert_all(rows, batch_size=500)

@@ -59,18 +59,23 @@ class ForkScope:
     lineage: frozenset[str]
 
 
-def edit_scope(db: sqlite_utils.Database, touched: Callable[[str], list[object]],
-               changed_lineage: Iterable[object]) -> ForkScope:
+def edit_scope(
+    db: sqlite_utils.Database, touched: Callable[[str], list[object]], changed_lineage: Iterable[object]
+) -> ForkScope:
     """The scope of an incremental build, from the keys of the rows it wrote (`touched`)
     and the lineage rows that differ from the previous database. Courses and course items
     are only ever written with their menu's row (a menu's rows are replaced together), so
     the menu of each one written is in the new database, or the menu row was written too."""
     menus = {str(menu) for menu in touched("menus")}
-    menus.update(menu for menu, in db.execute(
-        "SELECT menu_id FROM courses WHERE id IN (SELECT value FROM json_each(:courses)) "
-        "UNION SELECT c.menu_id FROM course_items ci JOIN courses c ON c.id = ci.course_id "
-        "WHERE ci.id IN (SELECT value FROM json_each(:items))",
-        {"courses": json.dumps(touched("courses")), "items": json.dumps(touched("course_items"))}))
+    menus.update(
+        menu
+        for (menu,) in db.execute(
+            "SELECT menu_id FROM courses WHERE id IN (SELECT value FROM json_each(:courses)) "
+            "UNION SELECT c.menu_id FROM course_items ci JOIN courses c ON c.id = ci.course_id "
+            "WHERE ci.id IN (SELECT value FROM json_each(:items))",
+            {"courses": json.dumps(touched("courses")), "items": json.dumps(touched("course_items"))},
+        )
+    )
     return ForkScope(frozenset(menus), frozenset(str(row) for row in changed_lineage))
 
 
@@ -95,25 +100,35 @@ def _diff_rows(db: sqlite_utils.Database, pairs: set[Pair] | None) -> list[tuple
         for item_id, (position, title, note) in new.items():
             was = old.get(item_id)
             if was is None:
-                out.append((menu_id, ancestor_id, "added", item_id, None, None, position, title,
-                            None, note))
+                out.append((menu_id, ancestor_id, "added", item_id, None, None, position, title, None, note))
                 continue
             if was[0] != position:
-                out.append((menu_id, ancestor_id, "moved", item_id, *was[:2], position, title,
-                            was[2], note))
+                out.append((menu_id, ancestor_id, "moved", item_id, *was[:2], position, title, was[2], note))
             if was[2] != note:
-                out.append((menu_id, ancestor_id, "annotation", item_id, *was[:2], position,
-                            title, was[2], note))
+                out.append(
+                    (menu_id, ancestor_id, "annotation", item_id, *was[:2], position, title, was[2], note)
+                )
         for item_id, (position, title, note) in old.items():
             if item_id not in new:
-                out.append((menu_id, ancestor_id, "removed", item_id, position, title, None,
-                            None, note, None))
+                out.append(
+                    (menu_id, ancestor_id, "removed", item_id, position, title, None, None, note, None)
+                )
     return out
 
 
-_COLUMNS = ("id", "menu_id", "ancestor_menu_id", "change", "media_item_id",
-            "old_course_position", "old_course_title", "new_course_position", "new_course_title",
-            "old_annotation", "new_annotation")
+_COLUMNS = (
+    "id",
+    "menu_id",
+    "ancestor_menu_id",
+    "change",
+    "media_item_id",
+    "old_course_position",
+    "old_course_title",
+    "new_course_position",
+    "new_course_title",
+    "old_annotation",
+    "new_annotation",
+)
 
 
 def compute_fork_diffs(db: sqlite_utils.Database, scope: ForkScope | None = None) -> int:
@@ -128,9 +143,11 @@ def compute_fork_diffs(db: sqlite_utils.Database, scope: ForkScope | None = None
     if scope is not None:
         rows_now = db.execute("SELECT id, menu_id, parent_menu_id FROM menu_lineage").fetchall()
         lineage = {(menu_id, parent_id) for _, menu_id, parent_id in rows_now}
-        pairs = {(menu_id, parent_id) for row_id, menu_id, parent_id in rows_now
-                 if menu_id in scope.menus or parent_id in scope.menus
-                 or row_id in scope.lineage}
+        pairs = {
+            (menu_id, parent_id)
+            for row_id, menu_id, parent_id in rows_now
+            if menu_id in scope.menus or parent_id in scope.menus or row_id in scope.lineage
+        }
     rows: dict[str, tuple[object, ...]] = {}
     for row in _diff_rows(db, pairs):
         key = stable_id("fork_diff", row[0], row[1], row[2], row[3])
@@ -146,9 +163,13 @@ def compute_fork_diffs(db: sqlite_utils.Database, scope: ForkScope | None = None
                 "(SELECT value FROM json_each(:menus)) OR NOT EXISTS (SELECT 1 FROM "
                 "menu_lineage l WHERE l.menu_id = d.menu_id "
                 "AND l.parent_menu_id = d.ancestor_menu_id)",
-                {"menus": json.dumps(sorted({menu for menu, _ in pairs}))})
-        before = {row[0]: tuple(row) for row in found
-                  if pairs is None or (row[1], row[2]) in pairs or (row[1], row[2]) not in lineage}
+                {"menus": json.dumps(sorted({menu for menu, _ in pairs}))},
+            )
+        before = {
+            row[0]: tuple(row)
+            for row in found
+            if pairs is None or (row[1], row[2]) in pairs or (row[1], row[2]) not in lineage
+        }
         gone = [(key,) for key in before if key not in rows]
         # Sorted by id: the same content gives the same insertion order, the same file bytes.
         fresh = [rows[key] for key in sorted(rows) if before.get(key) != rows[key]]
@@ -156,6 +177,6 @@ def compute_fork_diffs(db: sqlite_utils.Database, scope: ForkScope | None = None
             db.conn.executemany(f"DELETE FROM {TABLE} WHERE id = ?", gone)
         if fresh:  # one executemany: sqlite-utils' insert_all costs more than the diff itself
             db.conn.executemany(
-                f"INSERT OR REPLACE INTO {TABLE} ({columns}) "
-                f"VALUES ({', '.join('?' * len(_COLUMNS))})", fresh)
+                f"INSERT OR REPLACE INTO {TABLE} ({columns}) VALUES ({', '.join('?' * len(_COLUMNS))})", fresh
+            )
     return len(rows)

@@ -23,10 +23,14 @@ def compute_taste_profiles(db: sqlite_utils.Database, build_time: datetime) -> N
     """Replace every row of user_taste_profiles with a fresh profile per curator."""
     rows = []
     for user in db.query("SELECT id, handle FROM users ORDER BY handle"):
-        rows.append({
-            "id": stable_id("taste", user["handle"]), "user_id": user["id"],
-            "profile": dumps(profile_for(db, user["id"])), "computed_at": iso(build_time),
-        })
+        rows.append(
+            {
+                "id": stable_id("taste", user["handle"]),
+                "user_id": user["id"],
+                "profile": dumps(profile_for(db, user["id"])),
+                "computed_at": iso(build_time),
+            }
+        )
     with db.conn:
         db.execute("DELETE FROM user_taste_profiles")
         if rows:
@@ -43,10 +47,12 @@ def profile_for(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
               JOIN courses c ON c.id = ci.course_id JOIN menus m ON m.id = c.menu_id
               WHERE m.owner_id = :u AND m.status = 'published'
     """
-    items = list(db.query(
-        f"SELECT id, media_type, release_date, metadata FROM media_items WHERE id IN ({engaged})",
-        {"u": user_id},
-    ))
+    items = list(
+        db.query(
+            f"SELECT id, media_type, release_date, metadata FROM media_items WHERE id IN ({engaged})",
+            {"u": user_id},
+        )
+    )
     types: Counter[str] = Counter(i["media_type"] for i in items)
     genres: Counter[str] = Counter()
     decades: Counter[str] = Counter()
@@ -56,9 +62,12 @@ def profile_for(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
         if item["release_date"] and item["release_date"][:4].isdigit():
             decades[f"{item['release_date'][:3]}0s"] += 1
     tags: Counter[str] = Counter(
-        row["name"] for row in db.query(
+        row["name"]
+        for row in db.query(
             f"""SELECT t.name FROM media_item_tags mt JOIN tags t ON t.id = mt.tag_id
-                WHERE mt.media_item_id IN ({engaged})""", {"u": user_id})
+                WHERE mt.media_item_id IN ({engaged})""",
+            {"u": user_id},
+        )
     )
     creators: Counter[str] = Counter()
     for sql in (
@@ -72,21 +81,28 @@ def profile_for(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
     ratings = [0] * 11
     for row in db.query(
         "SELECT rating, count(*) AS n FROM user_item_states WHERE user_id = :u "
-        "AND rating IS NOT NULL GROUP BY rating", {"u": user_id},
+        "AND rating IS NOT NULL GROUP BY rating",
+        {"u": user_id},
     ):
         ratings[row["rating"]] = row["n"]
     rated = sum(ratings)
     favourites = [
-        row["ref"] for row in db.query(
+        row["ref"]
+        for row in db.query(
             """SELECT i.media_type || '/' || i.slug AS ref FROM user_item_states s
                JOIN media_items i ON i.id = s.media_item_id
-               WHERE s.user_id = :u AND s.favorite = 1 ORDER BY i.title""", {"u": user_id})
+               WHERE s.user_id = :u AND s.favorite = 1 ORDER BY i.title""",
+            {"u": user_id},
+        )
     ]
     loved = _loved(db, user_id)
     statuses = {
-        row["status"]: row["n"] for row in db.query(
+        row["status"]: row["n"]
+        for row in db.query(
             "SELECT status, count(*) AS n FROM user_item_states WHERE user_id = :u "
-            "GROUP BY status ORDER BY status", {"u": user_id})
+            "GROUP BY status ORDER BY status",
+            {"u": user_id},
+        )
     }
     return {
         "items": len(items),
@@ -94,14 +110,14 @@ def profile_for(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
         "loved": loved,
         "types": _top(types),
         "genres": _top(genres),
-        "decades": sorted(({"name": k, "count": v} for k, v in decades.items()),
-                          key=lambda d: str(d["name"])),
+        "decades": sorted(
+            ({"name": k, "count": v} for k, v in decades.items()), key=lambda d: str(d["name"])
+        ),
         "creators": _top(creators),
         "tags": _top(tags),
         "ratings": ratings,
         "rated": rated,
-        "average_rating": round(sum(r * n for r, n in enumerate(ratings)) / rated, 2)
-        if rated else None,
+        "average_rating": round(sum(r * n for r, n in enumerate(ratings)) / rated, 2) if rated else None,
         "favorites": favourites,
     }
 
@@ -120,15 +136,23 @@ def _loved(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
         for genre in json.loads(row["metadata"]).get("genres", []) or []:
             genres[str(genre)] += 1
     creators: Counter[str] = Counter()
-    for table, column in (("book_items", "authors"), ("movie_items", "directors"),
-                          ("game_items", "developers"), ("music_items", "artists")):
-        for row in db.query(f"SELECT {column} AS names FROM {table} WHERE media_item_id IN ({LOVED})",
-                            {"u": user_id}):
+    for table, column in (
+        ("book_items", "authors"),
+        ("movie_items", "directors"),
+        ("game_items", "developers"),
+        ("music_items", "artists"),
+    ):
+        for row in db.query(
+            f"SELECT {column} AS names FROM {table} WHERE media_item_id IN ({LOVED})", {"u": user_id}
+        ):
             creators.update(json.loads(row["names"]))
     tags: Counter[str] = Counter(
-        row["name"] for row in db.query(
+        row["name"]
+        for row in db.query(
             f"""SELECT t.name FROM media_item_tags mt JOIN tags t ON t.id = mt.tag_id
-                WHERE mt.media_item_id IN ({LOVED})""", {"u": user_id})
+                WHERE mt.media_item_id IN ({LOVED})""",
+            {"u": user_id},
+        )
     )
     count = next(iter(db.query(f"SELECT count(*) AS n FROM ({LOVED})", {"u": user_id})))["n"]
     return {"items": count, "genres": _top(genres), "creators": _top(creators), "tags": _top(tags)}

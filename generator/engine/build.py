@@ -8,7 +8,6 @@ the same way: a complete new tree swapped in at once, so readers and a killed bu
 ever see the old site or the new one.
 """
 
-
 from __future__ import annotations
 
 import sqlite3
@@ -30,8 +29,14 @@ from generator.settings import Settings
 from generator.support.timings import recording
 
 
-def build(settings: Settings, *, strict: bool = False, full: bool = False,
-          memo: ParseMemo | None = None, on_pages: PagesReady | None = None) -> BuildReport:
+def build(
+    settings: Settings,
+    *,
+    strict: bool = False,
+    full: bool = False,
+    memo: ParseMemo | None = None,
+    on_pages: PagesReady | None = None,
+) -> BuildReport:
     """Build the site: incremental when a previous build's state is usable, else full.
 
     Raises ContentErrors (all problems) before touching output/; any failure leaves the
@@ -66,9 +71,15 @@ def build(settings: Settings, *, strict: bool = False, full: bool = False,
     report.seconds = time.perf_counter() - started
     return report
 
-def _update(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
-            strict: bool, memo: ParseMemo | None = None,
-            on_pages: PagesReady | None = None) -> BuildReport:
+
+def _update(
+    settings: Settings,
+    inputs: Inputs,
+    state: sqlite3.Connection,
+    strict: bool,
+    memo: ParseMemo | None = None,
+    on_pages: PagesReady | None = None,
+) -> BuildReport:
     """Which inputs changed since the last build; nothing more is loaded when none did."""
     files = inputs.scan(memo)
     if memo is not None:
@@ -87,8 +98,7 @@ def _update(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
         return BuildReport(mode="unchanged")
     from generator.engine.steps import incremental_build
 
-    return incremental_build(settings, inputs, state, strict, files, changed, removed, memo,
-                             on_pages)
+    return incremental_build(settings, inputs, state, strict, files, changed, removed, memo, on_pages)
 
 
 def _clock_moved(settings: Settings, state: sqlite3.Connection) -> bool:
@@ -99,9 +109,9 @@ def _clock_moved(settings: Settings, state: sqlite3.Connection) -> bool:
     if clock == last:
         return False
     marker = '%"clock:time"%' if clock[:10] == last[:10] else '%"clock:%'
-    return state.execute("SELECT 1 FROM pages WHERE templates LIKE ? LIMIT 1",
-                         (marker,)).fetchone() is not None
-
+    return (
+        state.execute("SELECT 1 FROM pages WHERE templates LIKE ? LIMIT 1", (marker,)).fetchone() is not None
+    )
 
 
 def _usable_state(settings: Settings, fingerprint: str) -> sqlite3.Connection | None:
@@ -111,8 +121,11 @@ def _usable_state(settings: Settings, fingerprint: str) -> sqlite3.Connection | 
         return None
     try:
         conn = open_state(path)
-        ok = (get_meta(conn, "fingerprint") == fingerprint and not get_meta(conn, "pending")
-              and get_meta(conn, "live_gen") is not None)
+        ok = (
+            get_meta(conn, "fingerprint") == fingerprint
+            and not get_meta(conn, "pending")
+            and get_meta(conn, "live_gen") is not None
+        )
     except sqlite3.DatabaseError:
         return None
     if not ok:

@@ -24,8 +24,11 @@ class Inputs:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         assert settings.content_dir and settings.templates_dir and settings.data_dir
-        self.roots = {"content": settings.content_dir, "templates": settings.templates_dir,
-                      "sources": settings.data_dir / "sources"}
+        self.roots = {
+            "content": settings.content_dir,
+            "templates": settings.templates_dir,
+            "sources": settings.data_dir / "sources",
+        }
         if settings.override_dir is not None:
             self.roots["overrides"] = settings.override_dir
         self.fingerprint = fingerprint(settings)
@@ -41,8 +44,7 @@ class Inputs:
         server) keeps the last scan in `memo`; when a file watcher told it which paths may
         have changed since (`memo.hints`), only those are looked at again."""
         folders = tuple(map(str, self.roots.values()))
-        if memo is not None and memo.files is not None and memo.hints is not None \
-                and memo.folders == folders:
+        if memo is not None and memo.files is not None and memo.hints is not None and memo.folders == folders:
             files = dict(memo.files)
             for path in memo.hints:
                 self._restat(files, path)
@@ -65,7 +67,7 @@ class Inputs:
         for root in self.roots.values():
             prefix = str(root) + os.sep
             if path.startswith(prefix):
-                if any(name.startswith(".") for name in path[len(prefix):].split(os.sep)):
+                if any(name.startswith(".") for name in path[len(prefix) :].split(os.sep)):
                     return
                 try:
                     st = os.lstat(path)
@@ -93,12 +95,12 @@ class Inputs:
         for name, root in self.roots.items():
             prefix = str(root) + os.sep
             if path.startswith(prefix):
-                rel = path[len(prefix):].split(os.sep)
+                rel = path[len(prefix) :].split(os.sep)
                 if name == "content":
-                    return {"items": "item", "menus": "menu", "curators": "curator",
-                            "logs": "log"}.get(rel[0], "content")
-                return {"sources": "payload", "templates": "template",
-                        "overrides": "override"}[name]
+                    return {"items": "item", "menus": "menu", "curators": "curator", "logs": "log"}.get(
+                        rel[0], "content"
+                    )
+                return {"sources": "payload", "templates": "template", "overrides": "override"}[name]
         return None
 
     def template_names(self, path: str) -> set[str]:
@@ -127,8 +129,7 @@ def fingerprint(settings: Settings) -> str:
         spec = importlib.util.find_spec(name)
         origin = spec.origin if spec and spec.origin else ""
         stat = os.stat(origin) if origin and os.path.exists(origin) else None
-        h.update(f"{name}:{origin}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}"
-                 .encode())
+        h.update(f"{name}:{origin}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}".encode())
     h.update(hashlib.sha256(os.environ.get("OMAKASE_SHARE_SECRET", "").strip().encode()).digest())
     h.update(_code_digest())
     return h.hexdigest()

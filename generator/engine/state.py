@@ -49,8 +49,9 @@ def read_indexes(conn: sqlite3.Connection, *, made: bool) -> None:
     page's reads and makes them after: sorting all the rows once is several times quicker
     than keeping the indexes up to date row by row (1.5 million rows at 100k items)."""
     for name, columns in READ_INDEXES.items():
-        conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {columns}" if made
-                     else f"DROP INDEX IF EXISTS {name}")
+        conn.execute(
+            f"CREATE INDEX IF NOT EXISTS {name} ON {columns}" if made else f"DROP INDEX IF EXISTS {name}"
+        )
 
 
 def state_path(db_path: Path) -> Path:
@@ -130,16 +131,16 @@ def scan_tree(root: Path, *, absolute: bool = False) -> dict[str, Scanned]:
                 stack.append((entry.path, f"{rel}{entry.name}/"))
             else:
                 st = entry.stat(follow_symlinks=False)
-                out[entry.path if absolute else f"{rel}{entry.name}"] = Scanned(st.st_mtime_ns,
-                                                                                   st.st_size)
+                out[entry.path if absolute else f"{rel}{entry.name}"] = Scanned(st.st_mtime_ns, st.st_size)
     return out
 
 
 class FileTable:
     """Input files as they were at the last build, compared with how they are now."""
 
-    def __init__(self, conn: sqlite3.Connection,
-                 kept: dict[str, tuple[int, int, bytes | None]] | None = None) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, kept: dict[str, tuple[int, int, bytes | None]] | None = None
+    ) -> None:
         """`kept`: the index as this process saved it, when no other build came since."""
         self.conn = conn
         if kept is not None:
@@ -207,8 +208,7 @@ class ParseMemo:
         enabled = gc.isenabled()
         gc.disable()  # a million objects that live on: no use walking them as they come
         try:
-            for path, blob in conn.execute(
-                    "SELECT path, parsed FROM files WHERE parsed IS NOT NULL"):
+            for path, blob in conn.execute("SELECT path, parsed FROM files WHERE parsed IS NOT NULL"):
                 digest = hashes.get(path)
                 if digest is not None and path not in self.parses:
                     self.parses[path] = (digest, pickle.loads(blob))
@@ -233,8 +233,14 @@ class StateParseCache:
     content hash is the one it was parsed from; a reuse unpickles a fresh copy, or takes the
     `memo`'s in a long-running process."""
 
-    def __init__(self, conn: sqlite3.Connection | None, base: Path, files: dict[str, Scanned],
-                 changed: set[str], memo: ParseMemo | None = None) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection | None,
+        base: Path,
+        files: dict[str, Scanned],
+        changed: set[str],
+        memo: ParseMemo | None = None,
+    ) -> None:
         self.base = base
         self.files = files
         self.memo = memo
@@ -254,9 +260,13 @@ class StateParseCache:
             return None
         if self._blobs is None:  # read on the first miss only: a warm memo needs none
             assert self._conn is not None
-            self._blobs = {path: blob for path, blob in self._conn.execute(
-                "SELECT path, parsed FROM files WHERE parsed IS NOT NULL")
-                if path not in self._changed}
+            self._blobs = {
+                path: blob
+                for path, blob in self._conn.execute(
+                    "SELECT path, parsed FROM files WHERE parsed IS NOT NULL"
+                )
+                if path not in self._changed
+            }
         return self._blobs.get(key)
 
     def get(self, path: Path | str, kind: str) -> Parsed | None:
@@ -288,8 +298,12 @@ class StateParseCache:
             self.memo.parses[key] = (self._hash(key), parsed)
 
 
-def save_files(conn: sqlite3.Connection, files: dict[str, Scanned], removed: Iterable[str],
-               parsed: dict[str, tuple[str, bytes]]) -> dict[str, tuple[int, int, bytes | None]]:
+def save_files(
+    conn: sqlite3.Connection,
+    files: dict[str, Scanned],
+    removed: Iterable[str],
+    parsed: dict[str, tuple[str, bytes]],
+) -> dict[str, tuple[int, int, bytes | None]]:
     """Record the input files of this build: their stats and hashes as one blob (read whole
     at the start of every build), and the new parses of the files that changed. Returns
     the index saved."""
@@ -300,7 +314,8 @@ def save_files(conn: sqlite3.Connection, files: dict[str, Scanned], removed: Ite
     conn.executemany(
         "INSERT INTO files (path, kind, parsed) VALUES (?, ?, ?) ON CONFLICT (path) "
         "DO UPDATE SET kind = excluded.kind, parsed = excluded.parsed",
-        [(p, kind, blob) for p, (kind, blob) in parsed.items()])
+        [(p, kind, blob) for p, (kind, blob) in parsed.items()],
+    )
     return index
 
 
@@ -319,8 +334,7 @@ class SqlIds:
         known = self.ids.get(sql)
         if known is None:
             read = list(columns)
-            cur = self.conn.execute("INSERT INTO sqls (sql, columns) VALUES (?, ?)",
-                                    (sql, json.dumps(read)))
+            cur = self.conn.execute("INSERT INTO sqls (sql, columns) VALUES (?, ?)", (sql, json.dumps(read)))
             known = self.ids[sql] = int(cur.lastrowid or 0)
             self.columns[known] = read
         return known
@@ -328,5 +342,4 @@ class SqlIds:
     def reading(self, changed: set[str]) -> list[int]:
         """Ids of the queries that read any of `changed` (see `reads_changed`)."""
         tables = tables_with_rows_changed(changed)
-        return [sql_id for sql_id, columns in self.columns.items()
-                if reads_changed(columns, changed, tables)]
+        return [sql_id for sql_id, columns in self.columns.items() if reads_changed(columns, changed, tables)]

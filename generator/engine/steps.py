@@ -74,8 +74,9 @@ from generator.support.progress import Progress
 from generator.support.timings import PAGES_WRITTEN, mark, timed
 
 
-def derive_steps(settings: Settings, fork_scope: Callable[[], ForkScope | None] | None = None
-                 ) -> list[tuple[str, Callable[[sqlite_utils.Database], None]]]:
+def derive_steps(
+    settings: Settings, fork_scope: Callable[[], ForkScope | None] | None = None
+) -> list[tuple[str, Callable[[sqlite_utils.Database], None]]]:
     """Every derived table's step, in order: each recomputes its tables from stored ones
     (fork diffs, only those `fork_scope` says an edit reached, when it says)."""
     assert settings.build_time is not None
@@ -87,9 +88,12 @@ def derive_steps(settings: Settings, fork_scope: Callable[[], ForkScope | None] 
     ]
 
 
-def derive(db: sqlite_utils.Database, settings: Settings,
-           needed: Callable[[str, list[str]], bool] | None = None,
-           fork_scope: Callable[[], ForkScope | None] | None = None) -> dict[str, list[str]]:
+def derive(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    needed: Callable[[str, list[str]], bool] | None = None,
+    fork_scope: Callable[[], ForkScope | None] | None = None,
+) -> dict[str, list[str]]:
     """Run the derive steps (those `needed` says, given what each read last time), noting
     the `table.column`s each one reads so the next incremental build can skip it."""
     reads: dict[str, list[str]] = {}
@@ -131,8 +135,10 @@ def _new_database(settings: Settings, site: Site) -> tuple[Path, dict[str, list[
         raise
     return tmp, reads
 
-def _record_published(settings: Settings, inputs: Inputs, files: dict[str, Scanned],
-                      published: set[str]) -> None:
+
+def _record_published(
+    settings: Settings, inputs: Inputs, files: dict[str, Scanned], published: set[str]
+) -> None:
     """Add this build's menu URLs to data/published-slugs.txt (the build's own write is not
     an edit: the state notes the file as it is afterwards)."""
     assert settings.data_dir is not None
@@ -157,13 +163,15 @@ def _static_files(settings: Settings) -> dict[str, Path]:
     files = {rel: root / rel for rel in scan_tree(root)}
     for path in files.values():
         if path.is_symlink():
-            raise BuildError(f"{path}: symbolic links are not copied into the site; "
-                             "replace the link with the file itself")
+            raise BuildError(
+                f"{path}: symbolic links are not copied into the site; replace the link with the file itself"
+            )
     return files
 
 
-def full_build(settings: Settings, inputs: Inputs, strict: bool,
-               memo: ParseMemo | None = None) -> BuildReport:
+def full_build(
+    settings: Settings, inputs: Inputs, strict: bool, memo: ParseMemo | None = None
+) -> BuildReport:
     assert settings.db_path is not None and settings.output_dir is not None
     discarding = discard_shadow(settings.output_dir)
     try:
@@ -173,8 +181,7 @@ def full_build(settings: Settings, inputs: Inputs, strict: bool,
             discarding.join()
 
 
-def _full_build(settings: Settings, inputs: Inputs, strict: bool,
-                memo: ParseMemo | None) -> BuildReport:
+def _full_build(settings: Settings, inputs: Inputs, strict: bool, memo: ParseMemo | None) -> BuildReport:
     assert settings.db_path is not None and settings.output_dir is not None
     files = inputs.scan(memo)
     for path, scanned in files.items():
@@ -192,22 +199,31 @@ def _full_build(settings: Settings, inputs: Inputs, strict: bool,
         db = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
         route_keys, key_reads = _list_keys(db_file)
         jobs = render_order(route_keys)
-        with staging_dir(settings.output_dir) as stage, \
-                Progress("Rendering pages", total=len(jobs)) as progress:
+        with (
+            staging_dir(settings.output_dir) as stage,
+            Progress("Rendering pages", total=len(jobs)) as progress,
+        ):
+
             def done(record: PageRecord) -> None:
                 records.append(record)
                 progress.advance()
+
             render_all(settings, db_file, stage, jobs, done)
             mark(PAGES_WRITTEN)
             statics = _static_files(settings)
             for rel, source in statics.items():
                 data = source.read_bytes()
                 write_file(stage / rel, data)
-                records.append(PageRecord("static", (rel,), rel, digest_bytes(data),
-                                          [f"static/{rel}"], [], True))
-            finish_site(db, stage, previous=settings.output_dir,
-                        searchable={r.path: r.digest for r in records if r.searchable},
-                        documents=documents_dir(settings.db_path))
+                records.append(
+                    PageRecord("static", (rel,), rel, digest_bytes(data), [f"static/{rel}"], [], True)
+                )
+            finish_site(
+                db,
+                stage,
+                previous=settings.output_dir,
+                searchable={r.path: r.digest for r in records if r.searchable},
+                documents=documents_dir(settings.db_path),
+            )
             state = reset_state(spath)  # no state while the published site changes
             state.close()
             published = published_urls(sqlite_utils.Database(db))
@@ -233,13 +249,20 @@ def _full_build(settings: Settings, inputs: Inputs, strict: bool,
         db.close()
     finally:
         db_file.unlink(missing_ok=True)
-    return BuildReport(pages=len(records), items=len(site.items), menus=len(site.menus),
-                       warnings=warnings, mode="full", rendered=len(records),
-                       written=len(records))
+    return BuildReport(
+        pages=len(records),
+        items=len(site.items),
+        menus=len(site.menus),
+        warnings=warnings,
+        mode="full",
+        rendered=len(records),
+        written=len(records),
+    )
 
 
-def render_order(route_keys: Mapping[str, Iterable[tuple[Any, ...]] | None]
-                 ) -> list[tuple[str, tuple[Any, ...], None]]:
+def render_order(
+    route_keys: Mapping[str, Iterable[tuple[Any, ...]] | None],
+) -> list[tuple[str, tuple[Any, ...], None]]:
     """Every page to render, those of one key side by side: an item's page and its API
     document (a menu's, a curator's) ask the same queries, and a worker answers the second
     from its memory of the first when they come in the same chunk."""
@@ -262,8 +285,9 @@ class _transaction:
 
 
 @timed("state")
-def _save_pages(state: sqlite3.Connection, db: sqlite3.Connection, records: list[PageRecord],
-                *, replace_all: bool = False) -> None:
+def _save_pages(
+    state: sqlite3.Connection, db: sqlite3.Connection, records: list[PageRecord], *, replace_all: bool = False
+) -> None:
     """Record what each rendered page read and wrote, replacing its previous record."""
     sql_ids = SqlIds(state)
     if replace_all:
@@ -275,16 +299,23 @@ def _save_pages(state: sqlite3.Connection, db: sqlite3.Connection, records: list
     for record in records:
         key = json.dumps(list(record.key))
         if not replace_all:
-            old = state.execute("SELECT id FROM pages WHERE route = ? AND key = ?",
-                                (record.route, key)).fetchone()
+            old = state.execute(
+                "SELECT id FROM pages WHERE route = ? AND key = ?", (record.route, key)
+            ).fetchone()
             if old:
                 state.execute("DELETE FROM reads WHERE page_id = ?", old)
                 state.execute("DELETE FROM pages WHERE id = ?", old)
         cur = state.execute(
-            "INSERT INTO pages (route, key, path, digest, templates, searchable) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (record.route, key, record.path, record.digest, json.dumps(record.templates),
-             int(record.searchable)))
+            "INSERT INTO pages (route, key, path, digest, templates, searchable) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                record.route,
+                key,
+                record.path,
+                record.digest,
+                json.dumps(record.templates),
+                int(record.searchable),
+            ),
+        )
         page_id = cur.lastrowid
         for sql, params, digest in record.reads:
             if sql not in columns:
@@ -295,10 +326,17 @@ def _save_pages(state: sqlite3.Connection, db: sqlite3.Connection, records: list
         read_indexes(state, made=True)
 
 
-def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
-                      strict: bool, files: dict[str, Scanned], changed: set[str],
-                      removed: set[str], memo: ParseMemo | None = None,
-                      on_pages: PagesReady | None = None) -> BuildReport:
+def incremental_build(
+    settings: Settings,
+    inputs: Inputs,
+    state: sqlite3.Connection,
+    strict: bool,
+    files: dict[str, Scanned],
+    changed: set[str],
+    removed: set[str],
+    memo: ParseMemo | None = None,
+    on_pages: PagesReady | None = None,
+) -> BuildReport:
     """Bring the database and the output up to date with `changed` and `removed` inputs."""
     assert settings.db_path is not None and settings.output_dir is not None
     kinds = {p: inputs.kind(p) for p in changed | removed}
@@ -317,8 +355,11 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
     try:
         if content:
             site, report.warnings = load_site(
-                settings, strict=strict, cache=cache,
-                memo=_load_memo(memo, files) if memo is not None else None)
+                settings,
+                strict=strict,
+                cache=cache,
+                memo=_load_memo(memo, files) if memo is not None else None,
+            )
             settle()
             report.items, report.menus = len(site.items), len(site.menus)
             db_file = settings.db_path.with_name(settings.db_path.name + f".{os.getpid()}.tmp")
@@ -329,8 +370,15 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
             site_refs = refs_signature(site) if items_changed or stored_refs is None else stored_refs
             try:
                 changed_columns, changed_rows = _update_database(
-                    settings, inputs, state, db_file, site, content & set(files), content - set(files),
-                    all_menus_and_logs=site_refs != stored_refs)
+                    settings,
+                    inputs,
+                    state,
+                    db_file,
+                    site,
+                    content & set(files),
+                    content - set(files),
+                    all_menus_and_logs=site_refs != stored_refs,
+                )
             except BaseException:
                 db_file.unlink(missing_ok=True)
                 raise
@@ -339,8 +387,19 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
             if memo is not None:
                 resident = _kept_renderer(memo)
                 resident.get(settings, bool(templates))
-            _publish_incremental(settings, inputs, state, db_file, changed_columns, changed_rows,
-                                 templates, report, shadow, on_pages, resident)
+            _publish_incremental(
+                settings,
+                inputs,
+                state,
+                db_file,
+                changed_columns,
+                changed_rows,
+                templates,
+                report,
+                shadow,
+                on_pages,
+                resident,
+            )
             if content:
                 db = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
                 try:
@@ -364,8 +423,7 @@ def incremental_build(settings: Settings, inputs: Inputs, state: sqlite3.Connect
     return report
 
 
-def warm_resident(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
-                  memo: ParseMemo) -> None:
+def warm_resident(settings: Settings, inputs: Inputs, state: sqlite3.Connection, memo: ParseMemo) -> None:
     """What a process that builds again and again does before its first edit: assemble and
     check the site (loader.LoadMemo), and load every template (render.KeptRenderer), as
     the next build would. A server started on a built site has done neither (its first
@@ -374,8 +432,11 @@ def warm_resident(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
     changed, _ = FileTable(state).changes(files, Path("/"))
     memo.begin(inputs.fingerprint, files)
     with contextlib.suppress(ContentErrors):  # the next build reports them
-        load_site(settings, cache=StateParseCache(state, Path("/"), files, changed, memo),
-                  memo=_load_memo(memo, files))
+        load_site(
+            settings,
+            cache=StateParseCache(state, Path("/"), files, changed, memo),
+            memo=_load_memo(memo, files),
+        )
     memo.follow(get_meta(state, "generation"))
     if memo.renderer is None:
         _kept_renderer(memo).get(settings, True).preload()
@@ -395,8 +456,9 @@ def _kept_renderer(memo: ParseMemo) -> KeptRenderer:
     return memo.renderer
 
 
-def _new_generation(state: sqlite3.Connection, memo: ParseMemo | None,
-                    index: dict[str, tuple[int, int, bytes | None]]) -> None:
+def _new_generation(
+    state: sqlite3.Connection, memo: ParseMemo | None, index: dict[str, tuple[int, int, bytes | None]]
+) -> None:
     """Mark the state as this build's: a process keeping a renderer between builds
     (render.KeptRenderer) and the file index it saved finds out at its next build whether
     another process built since."""
@@ -407,16 +469,26 @@ def _new_generation(state: sqlite3.Connection, memo: ParseMemo | None,
 
 
 @timed("database")
-def _update_database(settings: Settings, inputs: Inputs, state: sqlite3.Connection, db_file: Path,
-                     site: Site, changed: set[str], removed: set[str], *,
-                     all_menus_and_logs: bool) -> tuple[set[str], RowChanges]:
+def _update_database(
+    settings: Settings,
+    inputs: Inputs,
+    state: sqlite3.Connection,
+    db_file: Path,
+    site: Site,
+    changed: set[str],
+    removed: set[str],
+    *,
+    all_menus_and_logs: bool,
+) -> tuple[set[str], RowChanges]:
     assert settings.build_time is not None and settings.db_path is not None
     conn = as_work_file(sqlite3.connect(db_file))
     try:
         tracker = ChangeTracker(conn)
         db = sqlite_utils.Database(conn)
         update_site(
-            conn, site, iso(settings.build_time),
+            conn,
+            site,
+            iso(settings.build_time),
             changed={inputs.display(p) for p in changed},
             removed={inputs.display(p) for p in removed},
             all_menus_and_logs=all_menus_and_logs,
@@ -466,18 +538,26 @@ def _kind_of_display(inputs: Inputs, display: str) -> str | None:
     return inputs.kind(str(path))
 
 
-def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Connection,
-                         db_file: Path, changed_columns: set[str], changed_rows: RowChanges,
-                         templates: set[str], report: BuildReport, shadow: Shadow,
-                         on_pages: PagesReady | None = None,
-                         resident: KeptRenderer | None = None) -> None:
+def _publish_incremental(
+    settings: Settings,
+    inputs: Inputs,
+    state: sqlite3.Connection,
+    db_file: Path,
+    changed_columns: set[str],
+    changed_rows: RowChanges,
+    templates: set[str],
+    report: BuildReport,
+    shadow: Shadow,
+    on_pages: PagesReady | None = None,
+    resident: KeptRenderer | None = None,
+) -> None:
     """Re-render affected pages into the shadow tree and swap it in."""
     assert settings.output_dir is not None and settings.db_path is not None
     db = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
     try:
         route_keys, key_reads = _list_keys(
-            db_file, lambda read: not reads_changed(read, changed_columns),
-            get_meta(state, "key_reads"))
+            db_file, lambda read: not reads_changed(read, changed_columns), get_meta(state, "key_reads")
+        )
         # Routes that kept their keys keep every page; the others listed theirs again, as
         # (route, key as JSON) -> key, with the static files. Until the pages are written,
         # only the pages that may change are read from the state (an edit touches a few of
@@ -496,9 +576,12 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
 
         relisted = sorted({name for name in route_keys if name not in kept} | {"static"})
         marks = ",".join("?" * len(relisted))
-        before = {(route, key): (page_id, path, digest) for page_id, route, key, path, digest
-                  in state.execute("SELECT id, route, key, path, digest FROM pages "
-                                   f"WHERE route IN ({marks})", relisted)}
+        before = {
+            (route, key): (page_id, path, digest)
+            for page_id, route, key, path, digest in state.execute(
+                f"SELECT id, route, key, path, digest FROM pages WHERE route IN ({marks})", relisted
+            )
+        }
         names: set[str] = set()
         for path in templates:
             names |= inputs.template_names(path)
@@ -513,23 +596,27 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
         old: dict[tuple[str, str], tuple[int, str, bytes]] = {}  # affected pages' records
         stale_ids = _stale_pages(state, db, settings.db_path, changed_columns, changed_rows)
         for page_id, route, key, path, digest in state.execute(
-                "SELECT id, route, key, path, digest FROM pages WHERE id IN "
-                "(SELECT value FROM json_each(?))", (json.dumps(sorted(stale_ids)),)):
+            "SELECT id, route, key, path, digest FROM pages WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(stale_ids)),),
+        ):
             old[(route, key)] = (page_id, path, digest)
         # The templates a page used are parsed only when their text names one that changed
         # (the clock moves with almost every build, and few pages print it).
         for name in names:
             for page_id, route, key, path, digest, used in state.execute(
-                    "SELECT id, route, key, path, digest, templates FROM pages "
-                    "WHERE instr(templates, ?) > 0", (json.dumps(name),)):
+                "SELECT id, route, key, path, digest, templates FROM pages WHERE instr(templates, ?) > 0",
+                (json.dumps(name),),
+            ):
                 if name in json.loads(used):
                     old[(route, key)] = (page_id, path, digest)
         affected |= {k for k in old if wanted(k)}
         old.update(before)
         gone = [k for k in before if k not in listed]
-        report.pages = len(listed) + sum(state.execute(
-            f"SELECT count(*) FROM pages WHERE route IN ({','.join('?' * len(kept))})",
-            sorted(kept)).fetchone())
+        report.pages = len(listed) + sum(
+            state.execute(
+                f"SELECT count(*) FROM pages WHERE route IN ({','.join('?' * len(kept))})", sorted(kept)
+            ).fetchone()
+        )
         # A database change can reach the open-data copy without touching any page.
         if not affected and not gone and not changed_columns:
             if shadow.cloning():  # begun for nothing: still a copy of the live tree
@@ -542,13 +629,14 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
         set_meta(state, "pending", 1)
         shadow.prepare()
         records: list[PageRecord] = []
-        jobs = [(k[0], listed.get(k) or tuple(json.loads(k[1])),
-                 old[k][2] if k in old else None)
-                for k in sorted(affected) if k[0] != "static"]
+        jobs = [
+            (k[0], listed.get(k) or tuple(json.loads(k[1])), old[k][2] if k in old else None)
+            for k in sorted(affected)
+            if k[0] != "static"
+        ]
         if resident is not None:
             sql_ids = SqlIds(state)
-            resident.keep_answers(changed_columns, lambda sql: sql_ids.columns.get(
-                sql_ids.ids.get(sql, -1)))
+            resident.keep_answers(changed_columns, lambda sql: sql_ids.columns.get(sql_ids.ids.get(sql, -1)))
         render_all(settings, db_file, shadow.path, jobs, records.append, kept=resident)
         mark(PAGES_WRITTEN)
         for k in sorted(affected):
@@ -559,15 +647,15 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
                 written = digest != (old[k][2] if k in old else _digest_at(state, rel))
                 if written:
                     write_file(shadow.path / rel, data)
-                records.append(PageRecord("static", (rel,), rel, digest, [f"static/{rel}"], [],
-                                          written))
+                records.append(PageRecord("static", (rel,), rel, digest, [f"static/{rel}"], [], written))
         if on_pages is not None:
             on_pages(shadow.path, [r.path for r in records if r.written])
         # The rest of the pages: the search index lists them all.
         searchable: dict[str, bytes] = {}
         produced = {r.path for r in records}
         for route, key, path, digest, indexed in state.execute(
-                "SELECT route, key, path, digest, searchable FROM pages"):
+            "SELECT route, key, path, digest, searchable FROM pages"
+        ):
             if wanted((route, key)):
                 produced.add(path)
                 if indexed and (route, key) not in affected:
@@ -577,8 +665,9 @@ def _publish_incremental(settings: Settings, inputs: Inputs, state: sqlite3.Conn
             shadow.remove(rel)
         changes = [r.path for r in records if r.written] + prune
         searchable.update((r.path, r.digest) for r in records if r.searchable)
-        changes += finish_site(db, shadow.path, previous=None, searchable=searchable,
-                               documents=documents_dir(settings.db_path))
+        changes += finish_site(
+            db, shadow.path, previous=None, searchable=searchable, documents=documents_dir(settings.db_path)
+        )
         report.rendered = len(records)
         set_meta(state, "key_reads", key_reads)
         report.written = sum(r.written for r in records)
@@ -615,15 +704,20 @@ def _replace_database(settings: Settings, db_file: Path) -> None:
 
 
 @timed("routes")
-def _list_keys(db_file: Path, keep: Callable[[list[str]], bool] | None = None,
-               last: KeyReads | None = None) -> tuple[dict[str, list[tuple[Any, ...]] | None],
-                                                      KeyReads]:
+def _list_keys(
+    db_file: Path, keep: Callable[[list[str]], bool] | None = None, last: KeyReads | None = None
+) -> tuple[dict[str, list[tuple[Any, ...]] | None], KeyReads]:
     return list_keys(db_file, keep, last)
 
 
 @timed("stale pages")
-def _stale_pages(state: sqlite3.Connection, db: sqlite3.Connection, old_db: Path,
-                 changed_columns: set[str], changed_rows: RowChanges) -> set[int]:
+def _stale_pages(
+    state: sqlite3.Connection,
+    db: sqlite3.Connection,
+    old_db: Path,
+    changed_columns: set[str],
+    changed_rows: RowChanges,
+) -> set[int]:
     """Pages with a recorded query that reads a changed column and now answers differently.
 
     A keyed query (keyed.py) is asked again only for the keys its changed rows reach, before
@@ -648,35 +742,38 @@ def _stale_pages(state: sqlite3.Connection, db: sqlite3.Connection, old_db: Path
             if listed is not None:
                 assert old is not None
                 ids = reached_ids(db, listed, changed_rows, columns) | reached_ids(
-                    old, listed, changed_rows, columns)
+                    old, listed, changed_rows, columns
+                )
                 if ids and listed.one:
                     reads += state.execute(
                         "SELECT page_id, sql_id, params, digest FROM reads WHERE sql_id = ? "
                         "AND json_extract(params, ?) IN (SELECT value FROM json_each(?))",
-                        (sql_id, f"$.{listed.param}", json.dumps(list(ids)))).fetchall()
+                        (sql_id, f"$.{listed.param}", json.dumps(list(ids))),
+                    ).fetchall()
                 elif ids:
                     reads += state.execute(
                         "SELECT page_id, sql_id, params, digest FROM reads WHERE sql_id = ? "
                         "AND EXISTS (SELECT 1 FROM json_each(json_extract(params, ?)) "
                         "WHERE value IN (SELECT value FROM json_each(?)))",
-                        (sql_id, f"$.{listed.param}", json.dumps(list(ids)))).fetchall()
+                        (sql_id, f"$.{listed.param}", json.dumps(list(ids))),
+                    ).fetchall()
                 continue
             keys = None
             if query is not None:
                 assert old is not None
-                now, before = (affected_keys(conn, query, changed_rows, columns)
-                               for conn in (db, old))
+                now, before = (affected_keys(conn, query, changed_rows, columns) for conn in (db, old))
                 if now is not None and before is not None:
-                    keys = [params_json(dict(zip(query.params, key, strict=True)))
-                            for key in now | before]
+                    keys = [params_json(dict(zip(query.params, key, strict=True))) for key in now | before]
             if keys is None:
-                reads += state.execute("SELECT page_id, sql_id, params, digest FROM reads "
-                                       "WHERE sql_id = ?", (sql_id,)).fetchall()
+                reads += state.execute(
+                    "SELECT page_id, sql_id, params, digest FROM reads WHERE sql_id = ?", (sql_id,)
+                ).fetchall()
             elif keys:
                 reads += state.execute(
                     "SELECT page_id, sql_id, params, digest FROM reads WHERE sql_id = ? "
                     "AND params IN (SELECT value FROM json_each(?))",
-                    (sql_id, json.dumps(keys))).fetchall()
+                    (sql_id, json.dumps(keys)),
+                ).fetchall()
     finally:
         if old is not None:
             old.close()
@@ -700,4 +797,3 @@ def copy_static(source: Path, out_dir: Path) -> None:
         raise BuildError(f"{source}: symbolic links are not copied into the site")
     if source.is_dir():
         copy_tree_without_links(source, out_dir)
-

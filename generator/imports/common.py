@@ -35,13 +35,18 @@ def read_csv(text: str, display: str, required: tuple[str, ...] = ()) -> list[Ro
     header = reader.fieldnames or []
     missing = [c for c in required if c not in header]
     if missing:
-        raise ContentError(display, 1, f"missing column(s) {', '.join(map(repr, missing))}",
-                           "is this the right export file? columns found: " + ", ".join(header))
+        raise ContentError(
+            display,
+            1,
+            f"missing column(s) {', '.join(map(repr, missing))}",
+            "is this the right export file? columns found: " + ", ".join(header),
+        )
     rows = []
     try:
         for record in reader:
-            rows.append(Row({k: v for k, v in record.items() if k is not None},
-                            f"{display}:{reader.line_num}"))
+            rows.append(
+                Row({k: v for k, v in record.items() if k is not None}, f"{display}:{reader.line_num}")
+            )
     except csv.Error as exc:
         raise ContentError(display, reader.line_num, f"unreadable CSV: {exc}") from None
     return rows
@@ -52,8 +57,9 @@ def decode(raw: bytes, display: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ContentError(display, line, "export file is not valid UTF-8",
-                           "export it again, or save it as UTF-8") from None
+        raise ContentError(
+            display, line, "export file is not valid UTF-8", "export it again, or save it as UTF-8"
+        ) from None
 
 
 def read_file(path: Path) -> str:
@@ -92,10 +98,12 @@ class Summary:
             f"{self.entries_added} timeline entries added.",
         ]
         if self.menus_created or self.menus_kept:
-            out.append(f"menus: {len(self.menus_created)} draft menus created"
-                       + (f" ({', '.join(self.menus_created)})" if self.menus_created else "")
-                       + (f", {len(self.menus_kept)} already present and kept"
-                          if self.menus_kept else "") + ".")
+            out.append(
+                f"menus: {len(self.menus_created)} draft menus created"
+                + (f" ({', '.join(self.menus_created)})" if self.menus_created else "")
+                + (f", {len(self.menus_kept)} already present and kept" if self.menus_kept else "")
+                + "."
+            )
         reasons = Counter(reason for _, reason in self.skipped)
         for reason, count in reasons.most_common():
             out.append(f"skipped {count}: {reason}")
@@ -103,8 +111,11 @@ class Summary:
             out.append(f"  {where}: {reason}")
         if len(self.skipped) > detail:
             out.append(f"  … and {len(self.skipped) - detail} more")
-        out.append(f"{self.files_written} file(s) written" if self.files_written
-                   else "nothing changed: every row was already imported")
+        out.append(
+            f"{self.files_written} file(s) written"
+            if self.files_written
+            else "nothing changed: every row was already imported"
+        )
         return out
 
 
@@ -115,13 +126,18 @@ class LogBook:
         self.path = content_dir / "logs" / f"{handle}.yaml"
         curator = content_dir / "curators" / f"{handle}.yaml"
         if not curator.is_file():
-            raise ContentError(str(curator), None, f"no curator {handle!r}",
-                               f"create content/curators/{handle}.yaml first (handle, name)")
+            raise ContentError(
+                str(curator),
+                None,
+                f"no curator {handle!r}",
+                f"create content/curators/{handle}.yaml first (handle, name)",
+            )
         self.handle = handle
         self.catalog = catalog
         display = f"content/logs/{handle}.yaml"
-        self.data: dict[str, Any] = read_yaml(self.path, display) if self.path.is_file() \
-            else {"curator": handle}
+        self.data: dict[str, Any] = (
+            read_yaml(self.path, display) if self.path.is_file() else {"curator": handle}
+        )
         self.data.setdefault("curator", handle)
         # A copy of what the file said: the file is rewritten only when the data changed.
         self.original = copy.deepcopy(self.data) if self.path.is_file() else None
@@ -137,11 +153,24 @@ class LogBook:
 
     def _entry_key(self, entry: dict[str, Any]) -> tuple[str, str, str, str]:
         ref = self.catalog.resolve(str(entry.get("item"))) or str(entry.get("item"))
-        return (ref, str(entry.get("kind", "")), str(entry.get("date", "")),
-                str(entry.get("note", "")).strip())
+        return (
+            ref,
+            str(entry.get("kind", "")),
+            str(entry.get("date", "")),
+            str(entry.get("note", "")).strip(),
+        )
 
-    def state(self, ref: str, summary: Summary, *, status: str, rating: int | None = None,
-              favorite: bool = False, notes: str = "", private_notes: str = "") -> None:
+    def state(
+        self,
+        ref: str,
+        summary: Summary,
+        *,
+        status: str,
+        rating: int | None = None,
+        favorite: bool = False,
+        notes: str = "",
+        private_notes: str = "",
+    ) -> None:
         """Add a state, or fill the missing fields of the curator's existing one."""
         existing = self.states.get(ref)
         if existing is None:
@@ -162,15 +191,20 @@ class LogBook:
         if existing.get("status") is None:
             existing["status"] = status
             changed = True
-        for key, value in (("rating", rating), ("favorite", favorite or None),
-                           ("notes", notes or None), ("private_notes", private_notes or None)):
+        for key, value in (
+            ("rating", rating),
+            ("favorite", favorite or None),
+            ("notes", notes or None),
+            ("private_notes", private_notes or None),
+        ):
             if value is not None and existing.get(key) in (None, ""):
                 existing[key] = value
                 changed = True
         summary.states_updated += changed
 
-    def entry(self, ref: str, summary: Summary, *, kind: str, date: str, note: str = "",
-              minutes: int | None = None) -> None:
+    def entry(
+        self, ref: str, summary: Summary, *, kind: str, date: str, note: str = "", minutes: int | None = None
+    ) -> None:
         entry: dict[str, Any] = {"item": ref, "kind": kind, "date": date}
         if minutes:
             entry["minutes"] = minutes

@@ -58,9 +58,15 @@ def _mapped(row: Row, book_id: str) -> Mapped:
         title, metadata["series"] = match.group("title"), match.group("series")
     authors = [row.get("Author")] + [a.strip() for a in row.get("Additional Authors").split(",")]
     year = _int(row.get("Original Publication Year")) or _int(row.get("Year Published"))
-    mapped = Mapped(source="goodreads", external_id=book_id, media_type="book", title=title,
-                    release_date=str(year) if year else None,
-                    source_url=f"https://www.goodreads.com/book/show/{book_id}", metadata=metadata)
+    mapped = Mapped(
+        source="goodreads",
+        external_id=book_id,
+        media_type="book",
+        title=title,
+        release_date=str(year) if year else None,
+        source_url=f"https://www.goodreads.com/book/show/{book_id}",
+        metadata=metadata,
+    )
     fields: dict[str, Any] = {"authors": list(dict.fromkeys(a for a in authors if a))}
     isbn13, isbn10 = unwrap(row.get("ISBN13")), unwrap(row.get("ISBN"))
     if len(isbn13) == 13:
@@ -82,8 +88,12 @@ def import_goodreads(settings: Settings, export: Path, handle: str) -> Summary:
     content_dir = settings.content_dir
     assert content_dir is not None
     if not export.is_file():
-        raise ContentError(str(export), None, "export file not found",
-                           "pass goodreads_library_export.csv from Goodreads' export page")
+        raise ContentError(
+            str(export),
+            None,
+            "export file not found",
+            "pass goodreads_library_export.csv from Goodreads' export page",
+        )
     rows = read_csv(read_file(export), str(export), required=REQUIRED)
     summary = Summary("goodreads", rows=len(rows))
     catalog = Catalog.load(content_dir)
@@ -101,12 +111,17 @@ def import_goodreads(settings: Settings, export: Path, handle: str) -> Summary:
             summary.skip(row, f"rating {row.get('My Rating')!r} is not 0–5")
             continue
         ok_read, read_on = _day(row, "Date Read", summary)
-        ok_added, added_on = (_day(row, "Date Added", summary) if ok_read else (False, None))
+        ok_added, added_on = _day(row, "Date Added", summary) if ok_read else (False, None)
         if not (ok_read and ok_added):
             continue
         mapped = _mapped(row, book_id)
-        item = catalog.find("book", sources=[("goodreads", book_id)], isbn=mapped.fields.get("isbn"),
-                            title=mapped.title, year=mapped.release_date)
+        item = catalog.find(
+            "book",
+            sources=[("goodreads", book_id)],
+            isbn=mapped.fields.get("isbn"),
+            title=mapped.title,
+            year=mapped.release_date,
+        )
         change = ItemChange(item.ref if item else "")
         if item is None:
             front = mapped.front_matter()
@@ -127,21 +142,32 @@ def import_goodreads(settings: Settings, export: Path, handle: str) -> Summary:
                 tags.append(tag)
         if tags:
             item.front["tags"] = tags
-            item.front = {k: item.front[k] for k in
-                          [k for k in item.front if k not in ("sources", "availability")]
-                          + [k for k in ("sources", "availability") if k in item.front]}
+            item.front = {
+                k: item.front[k]
+                for k in [k for k in item.front if k not in ("sources", "availability")]
+                + [k for k in ("sources", "availability") if k in item.front]
+            }
         catalog.reindex(item)
-        status = "finished" if read_on else STATUSES.get(shelf) or (
-            "abandoned" if ABANDONED.search(shelf) else "want")
-        log.state(item.ref, summary, status=status, rating=stars * 2 if stars else None,
-                  private_notes=row.get("Private Notes"))
+        status = (
+            "finished"
+            if read_on
+            else STATUSES.get(shelf) or ("abandoned" if ABANDONED.search(shelf) else "want")
+        )
+        log.state(
+            item.ref,
+            summary,
+            status=status,
+            rating=stars * 2 if stars else None,
+            private_notes=row.get("Private Notes"),
+        )
         if added_on:
             log.entry(item.ref, summary, kind="note", date=added_on, note=f"Shelved as {shelf}.")
         if read_on:
             log.entry(item.ref, summary, kind="finished", date=read_on)
         if row.get("My Review") and (read_on or added_on):
-            log.entry(item.ref, summary, kind="note", date=read_on or added_on or "",
-                      note=row.get("My Review"))
+            log.entry(
+                item.ref, summary, kind="note", date=read_on or added_on or "", note=row.get("My Review")
+            )
         summary.imported += 1
     summary.files_written += len(catalog.save())
     summary.files_written += log.save()

@@ -25,8 +25,7 @@ from generator.imports.common import (
 from generator.settings import Settings
 from generator.support.progress import track
 
-FILES = ("watched.csv", "watchlist.csv", "ratings.csv", "diary.csv", "reviews.csv",
-         "likes/films.csv")
+FILES = ("watched.csv", "watchlist.csv", "ratings.csv", "diary.csv", "reviews.csv", "likes/films.csv")
 CODE_RE = re.compile(r"^https?://(?:boxd\.it|letterboxd\.com)/([A-Za-z0-9]+)/?$")
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -50,8 +49,12 @@ class Film:
 def read_export(path: Path) -> dict[str, tuple[str, str]]:
     """{member name: (text, display location)} of the export's CSV files, zip or folder."""
     if not path.exists():
-        raise ContentError(str(path), None, "export not found",
-                           "pass the .zip Letterboxd sent you, or the folder it unpacks to")
+        raise ContentError(
+            str(path),
+            None,
+            "export not found",
+            "pass the .zip Letterboxd sent you, or the folder it unpacks to",
+        )
     files: dict[str, tuple[str, str]] = {}
     if path.is_dir():
         for csv_path in sorted(path.rglob("*.csv")):
@@ -60,19 +63,24 @@ def read_export(path: Path) -> dict[str, tuple[str, str]]:
         return files
     try:
         with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.infolist() if m.filename.endswith(".csv")
-                       and not m.is_dir()]
+            members = [m for m in archive.infolist() if m.filename.endswith(".csv") and not m.is_dir()]
             for member in members:
                 if member.file_size > 50_000_000:
                     raise ContentError(f"{path}!{member.filename}", None, "file in export is too large")
                 name = PurePosixPath(member.filename)
                 if ".." in name.parts:
                     continue
-                files[name.as_posix()] = (decode(archive.read(member), f"{path}!{member.filename}"),
-                                          f"{path}!{member.filename}")
+                files[name.as_posix()] = (
+                    decode(archive.read(member), f"{path}!{member.filename}"),
+                    f"{path}!{member.filename}",
+                )
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ContentError(str(path), None, f"not a readable zip file: {exc}",
-                           "pass the .zip Letterboxd sent you, or the folder it unpacks to") from None
+        raise ContentError(
+            str(path),
+            None,
+            f"not a readable zip file: {exc}",
+            "pass the .zip Letterboxd sent you, or the folder it unpacks to",
+        ) from None
     # Some exports put everything in one top folder: drop it so names are export-relative.
     tops = {n.split("/", 1)[0] for n in files}
     if len(tops) == 1 and all("/" in n for n in files) and not any(n.startswith("lists/") for n in files):
@@ -153,8 +161,11 @@ def _collect(files: dict[str, tuple[str, str]], summary: Summary) -> FilmTable:
             film_uri = name in ("watched.csv", "watchlist.csv", "ratings.csv", "likes/films.csv")
             film = table.film(row.get("Name"), year, _code(row, "Letterboxd URI") if film_uri else None)
             day = _day(row, "Watched Date", "Date")
-            if name in ("diary.csv", "reviews.csv") and row.get("Watched Date") and \
-                    not DAY_RE.match(row.get("Watched Date")):
+            if (
+                name in ("diary.csv", "reviews.csv")
+                and row.get("Watched Date")
+                and not DAY_RE.match(row.get("Watched Date"))
+            ):
                 summary.skip(row, f"watched date {row.get('Watched Date')!r} is not YYYY-MM-DD")
                 continue
             summary.imported += 1
@@ -170,8 +181,7 @@ def _collect(files: dict[str, tuple[str, str]], summary: Summary) -> FilmTable:
                     film.rating, film.rating_date = rating, stamp
             if name == "diary.csv" and day:
                 rewatch = row.get("Rewatch").lower() == "yes"
-                film.entries.append({"kind": "finished", "date": day,
-                                     "note": "Rewatch." if rewatch else ""})
+                film.entries.append({"kind": "finished", "date": day, "note": "Rewatch." if rewatch else ""})
             if name == "reviews.csv" and day and row.get("Review"):
                 film.entries.append({"kind": "note", "date": day, "note": row.get("Review")})
     return table
@@ -193,9 +203,13 @@ def _resolve(film: Film, catalog: Catalog, summary: Summary) -> ItemFile:
         summary.matched.add(item.ref)
     sources = item.front.setdefault("sources", [])
     has_letterboxd = isinstance(sources, list) and any(
-        isinstance(s, dict) and s.get("source") == "letterboxd" for s in sources)
-    if isinstance(sources, list) and not has_letterboxd \
-            and ("letterboxd", source_id) not in catalog.by_source:
+        isinstance(s, dict) and s.get("source") == "letterboxd" for s in sources
+    )
+    if (
+        isinstance(sources, list)
+        and not has_letterboxd
+        and ("letterboxd", source_id) not in catalog.by_source
+    ):
         sources.append(_source(source_id, film.code))
         catalog.reindex(item)
     return item
@@ -208,8 +222,14 @@ def _source(source_id: str, code: str | None) -> dict[str, str]:
     return entry
 
 
-def _lists(files: dict[str, tuple[str, str]], table: FilmTable, catalog: Catalog, handle: str,
-           summary: Summary, content_dir: Path) -> None:
+def _lists(
+    files: dict[str, tuple[str, str]],
+    table: FilmTable,
+    catalog: Catalog,
+    handle: str,
+    summary: Summary,
+    content_dir: Path,
+) -> None:
     for name in sorted(n for n in files if n.startswith("lists/")):
         text, display = files[name]
         records = list(csv.reader(io.StringIO(text, newline="")))
@@ -260,8 +280,7 @@ def _lists(files: dict[str, tuple[str, str]], table: FilmTable, catalog: Catalog
         front: dict[str, Any] = {"title": title, "curator": handle, "status": "draft"}
         if tags:
             front["tags"] = tags
-        front["courses"] = [{"title": title, "intent": "Imported from a Letterboxd list.",
-                             "items": items}]
+        front["courses"] = [{"title": title, "intent": "Imported from a Letterboxd list.", "items": items}]
         body = meta[4].strip() if len(meta) > 4 else ""
         if (content_dir / "menus" / f"{slug}.md").exists():
             summary.menus_kept.append(slug)
@@ -278,8 +297,12 @@ def import_letterboxd(settings: Settings, export: Path, handle: str) -> Summary:
     summary = Summary("letterboxd")
     files = read_export(export)
     if not any(name in files for name in FILES):
-        raise ContentError(str(export), None, "no Letterboxd files found (diary.csv, watched.csv…)",
-                           "pass the .zip Letterboxd sent you, or the folder it unpacks to")
+        raise ContentError(
+            str(export),
+            None,
+            "no Letterboxd files found (diary.csv, watched.csv…)",
+            "pass the .zip Letterboxd sent you, or the folder it unpacks to",
+        )
     catalog = Catalog.load(content_dir)
     log = LogBook(content_dir, handle, catalog)
     table = _collect(files, summary)
@@ -290,8 +313,10 @@ def import_letterboxd(settings: Settings, export: Path, handle: str) -> Summary:
         if film.ref is None or not film.logged:
             continue
         log.state(film.ref, summary, status=film.status, rating=film.rating, favorite=film.favorite)
-    entries = sorted(((e["date"], film.ref, e) for film in table.films.values() if film.ref
-                      for e in film.entries), key=lambda t: (t[0], t[1], t[2]["kind"]))
+    entries = sorted(
+        ((e["date"], film.ref, e) for film in table.films.values() if film.ref for e in film.entries),
+        key=lambda t: (t[0], t[1], t[2]["kind"]),
+    )
     for _, ref, e in entries:
         log.entry(ref, summary, kind=e["kind"], date=e["date"], note=e["note"])
     summary.files_written += len(catalog.save())

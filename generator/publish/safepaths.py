@@ -50,5 +50,6 @@ def copy_tree_without_links(source: Path, dest: Path) -> None:
             if entry.is_symlink():
                 raise BuildError(
                     f"{entry}: symbolic links are not copied into the site; "
-                    "replace the link with the file itself")
+                    "replace the link with the file itself"
+                )
     shutil.copytree(source, dest, dirs_exist_ok=True, symlinks=True)

@@ -38,8 +38,13 @@ def discard_shadow(target: Path) -> threading.Thread | None:
         os.rename(shadow, trash)
     except OSError:
         return None  # left where it is: the next edit that needs the shadow clones it anew
-    thread = threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True},
-                              name="discard-shadow", daemon=True)
+    thread = threading.Thread(
+        target=shutil.rmtree,
+        args=(trash,),
+        kwargs={"ignore_errors": True},
+        name="discard-shadow",
+        daemon=True,
+    )
     thread.start()
     return thread
 
@@ -79,8 +84,7 @@ class Shadow:
         last = self._meta("last_changes")
         if self.path.is_dir() and shadow_gen == live:
             return []
-        if self.path.is_dir() and shadow_gen is not None and shadow_gen == live - 1 \
-                and last is not None:
+        if self.path.is_dir() and shadow_gen is not None and shadow_gen == live - 1 and last is not None:
             return list(last)
         return None
 
@@ -169,7 +173,9 @@ class Clone:
         try:
             self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
                 ["cp", "-al", str(source), str(self.tmp)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         except OSError:
             self.proc = None
 

@@ -18,8 +18,7 @@ def staging_dir(target: Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     # The pid in the name lets a later build tell a killed build's leftovers from the staging
     # folder of a build still running (the dev server and a manual build, say).
-    path = Path(tempfile.mkdtemp(prefix=f".{target.name}-staging-{os.getpid()}-",
-                                 dir=target.parent))
+    path = Path(tempfile.mkdtemp(prefix=f".{target.name}-staging-{os.getpid()}-", dir=target.parent))
     os.chmod(path, 0o755)  # mkdtemp makes 0700; a published site is world-readable
     try:
         yield path
@@ -32,10 +31,9 @@ def clean_stale_staging(target: Path) -> None:
     """Remove staging folders and swapped-out old sites left by a build that was killed."""
     if not target.parent.is_dir():
         return
-    for prefix in (f".{target.name}-staging-", f".{target.name}-old-",
-                   f".{target.name}-discarded-"):
+    for prefix in (f".{target.name}-staging-", f".{target.name}-old-", f".{target.name}-discarded-"):
         for leftover in target.parent.glob(prefix + "*"):
-            if not _owner_alive(leftover.name[len(prefix):]) and not leftover.is_symlink():
+            if not _owner_alive(leftover.name[len(prefix) :]) and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -44,7 +42,7 @@ def clean_stale_files(folder: Path, prefix: str, suffix: str) -> None:
     if not folder.is_dir():
         return
     for leftover in folder.glob(f"{prefix}*{suffix}"):
-        if not _owner_alive(leftover.name[len(prefix):]) and leftover.is_file():
+        if not _owner_alive(leftover.name[len(prefix) :]) and leftover.is_file():
             leftover.unlink(missing_ok=True)
 
 

@@ -78,7 +78,8 @@ class ResidentBuild:
             return False
         files = Inputs(settings).scan()
         return files.keys() != kept.keys() or any(
-            (s.mtime_ns, s.size) != (kept[p].mtime_ns, kept[p].size) for p, s in files.items())
+            (s.mtime_ns, s.size) != (kept[p].mtime_ns, kept[p].size) for p, s in files.items()
+        )
 
 
 @dataclass
@@ -105,16 +106,14 @@ class BuildState:
         A successful one is a new version, which they reload, unless they already did."""
         with self._cond:
             old = self._snap
-            self._snap = Snapshot(old.generation + 1,
-                                  old.version + (error is None and new_version), error)
+            self._snap = Snapshot(old.generation + 1, old.version + (error is None and new_version), error)
             self._cond.notify_all()
             return self._snap
 
     def wait_after(self, generation: int, timeout: float) -> Snapshot:
         """Block until a build newer than `generation` finished (or timeout, or close)."""
         with self._cond:
-            self._cond.wait_for(lambda: self._snap.generation != generation or self.closed,
-                                timeout=timeout)
+            self._cond.wait_for(lambda: self._snap.generation != generation or self.closed, timeout=timeout)
             return self._snap
 
     def close(self) -> None:
@@ -180,8 +179,12 @@ _RELOAD_SCRIPT = """<script>
 
 def reload_script(snap: Snapshot) -> str:
     error = json.dumps(snap.error).replace("<", "\\u003c")  # never closes the script element
-    return _RELOAD_SCRIPT % {"generation": snap.generation, "version": snap.version,
-                             "error": error, "poll": POLL_PATH}
+    return _RELOAD_SCRIPT % {
+        "generation": snap.generation,
+        "version": snap.version,
+        "error": error,
+        "poll": POLL_PATH,
+    }
 
 
 def inject(page: bytes, snap: Snapshot) -> bytes:
@@ -241,11 +244,14 @@ class _Handler(BaseHTTPRequestHandler):
         if page.is_file():
             self._file(page, HTTPStatus.NOT_FOUND, head)
             return
-        body = (b"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                b"<title>Not found</title></head><body><h1>Not found</h1>"
-                b"<p>The site has not been built yet, or this page does not exist.</p></body></html>")
-        self._send(HTTPStatus.NOT_FOUND, inject(body, self.server.state.snapshot()),
-                   "text/html; charset=utf-8", head)
+        body = (
+            b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            b"<title>Not found</title></head><body><h1>Not found</h1>"
+            b"<p>The site has not been built yet, or this page does not exist.</p></body></html>"
+        )
+        self._send(
+            HTTPStatus.NOT_FOUND, inject(body, self.server.state.snapshot()), "text/html; charset=utf-8", head
+        )
 
     def _file(self, path: Path, status: HTTPStatus, head: bool) -> None:
         try:
@@ -259,8 +265,12 @@ class _Handler(BaseHTTPRequestHandler):
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         if kind == "text/html":
             data = inject(data, self.server.state.snapshot())
-        if kind.startswith("text/") or kind in ("application/javascript", "application/json",
-                                                 "application/xml", "image/svg+xml"):
+        if kind.startswith("text/") or kind in (
+            "application/javascript",
+            "application/json",
+            "application/xml",
+            "image/svg+xml",
+        ):
             kind += "; charset=utf-8"
         self._send(status, data, kind, head)
 
@@ -270,8 +280,9 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             since = -1
         snap = self.server.state.wait_after(since, self.server.poll_timeout)
-        body = json.dumps({"generation": snap.generation, "version": snap.version,
-                           "error": snap.error}).encode()
+        body = json.dumps(
+            {"generation": snap.generation, "version": snap.version, "error": snap.error}
+        ).encode()
         self._send(HTTPStatus.OK, body, "application/json", head)
 
     def _send(self, status: HTTPStatus, body: bytes, kind: str, head: bool) -> None:
@@ -289,8 +300,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], output_dir: Path, state: BuildState,
-                 poll_timeout: float) -> None:
+    def __init__(
+        self, address: tuple[str, int], output_dir: Path, state: BuildState, poll_timeout: float
+    ) -> None:
         self.output_dir = output_dir
         self.state = state
         self.poll_timeout = poll_timeout
@@ -306,8 +318,12 @@ class _Changes(FileSystemEventHandler):
     """Notes which sources changed; ignores the build's own files and editors' temp files.
     A folder created, moved or deleted is reported as `full`: its files are not each told."""
 
-    def __init__(self, settings: Settings, on_change: Callable[[list[str], bool, bool], None],
-                 on_folder: Callable[[Path], None] = lambda _: None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        on_change: Callable[[list[str], bool, bool], None],
+        on_folder: Callable[[Path], None] = lambda _: None,
+    ) -> None:
         self.on_change = on_change
         self.on_folder = on_folder
         assert settings.output_dir is not None and settings.db_path is not None
@@ -330,8 +346,7 @@ class _Changes(FileSystemEventHandler):
             return
         if event.is_directory and event.event_type in ("created", "moved"):
             self.on_folder(Path(os.fsdecode(getattr(event, "dest_path", "") or event.src_path)))
-        paths = [os.fsdecode(p) for p in (event.src_path, getattr(event, "dest_path", "") or "")
-                 if p]
+        paths = [os.fsdecode(p) for p in (event.src_path, getattr(event, "dest_path", "") or "") if p]
         relevant = [p for p in paths if self.relevant(p)]
         if relevant:
             # A file closed after writing, moved into place or deleted is whole; one only
@@ -343,10 +358,18 @@ class _Changes(FileSystemEventHandler):
 class DevServer:
     """Build, serve, watch, rebuild. `start()` returns once the site is being served."""
 
-    def __init__(self, settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
-                 build: BuildFunction | None = None, debounce: float = 0.05,
-                 poll_timeout: float = POLL_TIMEOUT,
-                 echo: Callable[[str], None] | None = None, timings: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        build: BuildFunction | None = None,
+        debounce: float = 0.05,
+        poll_timeout: float = POLL_TIMEOUT,
+        echo: Callable[[str], None] | None = None,
+        timings: bool = False,
+    ) -> None:
         self.settings = settings.resolve()
         self.host, self.port = host, port
         self.resident = ResidentBuild(self._pages_ready) if build is None else None
@@ -390,8 +413,11 @@ class DevServer:
         own files only, and data/sources/ within it: the build's caches beside the database
         hold a folder per page, which a recursive watch would each have to follow."""
         s = self.settings
-        folders = [(f, True) for f in (s.content_dir, s.templates_dir, s.override_dir)
-                   if f is not None and f.is_dir()]
+        folders = [
+            (f, True)
+            for f in (s.content_dir, s.templates_dir, s.override_dir)
+            if f is not None and f.is_dir()
+        ]
         if s.data_dir is not None and s.data_dir.is_dir():
             folders.append((s.data_dir, False))
             if (s.data_dir / "sources").is_dir():
@@ -468,8 +494,7 @@ class DevServer:
         try:
             self.prepare(self.settings)
         except Exception:  # only a head start: the next build does it if this failed
-            self.echo("Could not prepare the output for the next edit:\n"
-                      + traceback.format_exc())
+            self.echo("Could not prepare the output for the next edit:\n" + traceback.format_exc())
 
     def _changed(self, paths: list[str], full: bool = False, whole: bool = False) -> None:
         with self._paths_lock:
@@ -510,8 +535,7 @@ class DevServer:
         try:
             self.resident.warm(self.settings)
         except Exception:  # only a head start: the next build reads what it needs
-            self.echo("Could not read the kept parses ahead of the next edit:\n"
-                      + traceback.format_exc())
+            self.echo("Could not read the kept parses ahead of the next edit:\n" + traceback.format_exc())
 
     def _rebuild_loop(self) -> None:
         # While idle, one at a time, each once after a build: check the scan, take the kept
@@ -541,8 +565,7 @@ class DevServer:
             # Let a burst of saves settle: editors write, rename and touch within a few
             # milliseconds. A burst longer than the wait (a checkout) costs a second
             # rebuild, never a missed change: an event during a build sets _dirty again.
-            while (quiet := time.monotonic() - self._last_change) < (
-                    settle := self._settle_time()):
+            while (quiet := time.monotonic() - self._last_change) < (settle := self._settle_time()):
                 if self._stopping.wait(settle - quiet):  # until quiet long enough
                     return
             self._dirty.clear()
@@ -556,8 +579,7 @@ class DevServer:
     def start(self) -> None:
         self.rebuild()
         assert self.settings.output_dir is not None
-        self._httpd = _Server((self.host, self.port), self.settings.output_dir, self.state,
-                              self.poll_timeout)
+        self._httpd = _Server((self.host, self.port), self.settings.output_dir, self.state, self.poll_timeout)
         self._observer = Observer()
         self._handler = _Changes(self.settings, self._changed, self._new_folder)
         for folder, recursive in self.watched():
@@ -585,8 +607,10 @@ class DevServer:
         """Start, then wait for Ctrl-C and stop cleanly."""
         self.start()
         self.echo(f"Serving {self.settings.output_dir} at {self.url} — Ctrl-C to stop.")
-        self.echo("Watching " + ", ".join(str(f) + ("" if recursive else " (its own files)")
-                                          for f, recursive in self.watched()))
+        self.echo(
+            "Watching "
+            + ", ".join(str(f) + ("" if recursive else " (its own files)") for f, recursive in self.watched())
+        )
         try:
             while not self._stopping.wait(0.5):
                 pass

@@ -34,8 +34,20 @@ class Link:
 
 # The taste profile as the API promises it: these keys, in this order, whatever else the
 # derive stage adds to its cached profile later.
-TASTE_KEYS = ("items", "statuses", "types", "genres", "decades", "creators", "tags", "ratings",
-              "rated", "average_rating", "favorites", "loved")
+TASTE_KEYS = (
+    "items",
+    "statuses",
+    "types",
+    "genres",
+    "decades",
+    "creators",
+    "tags",
+    "ratings",
+    "rated",
+    "average_rating",
+    "favorites",
+    "loved",
+)
 LOVED_KEYS = ("items", "genres", "creators", "tags")
 
 
@@ -66,30 +78,52 @@ def _head(kind: str) -> dict[str, Any]:
 
 
 def curator_ref(handle: str, name: str) -> dict[str, Any]:
-    return {"handle": handle, "name": name, "url": Link(urls.curator_url(handle)),
-            "api": Link(curator_api_url(handle))}
+    return {
+        "handle": handle,
+        "name": name,
+        "url": Link(urls.curator_url(handle)),
+        "api": Link(curator_api_url(handle)),
+    }
 
 
 def menu_ref(row: dict[str, Any]) -> dict[str, Any]:
-    return {"slug": row["slug"], "title": row["title"], "curator": row["curator_handle"],
-            "url": Link(urls.menu_url(row["slug"])), "api": Link(menu_api_url(row["slug"]))}
+    return {
+        "slug": row["slug"],
+        "title": row["title"],
+        "curator": row["curator_handle"],
+        "url": Link(urls.menu_url(row["slug"])),
+        "api": Link(menu_api_url(row["slug"])),
+    }
 
 
 def item_ref(row: dict[str, Any]) -> dict[str, Any]:
-    return {"type": row["media_type"], "slug": row["slug"], "title": row["title"],
-            "url": Link(urls.item_url(row["media_type"], row["slug"])),
-            "api": Link(item_api_url(row["media_type"], row["slug"]))}
+    return {
+        "type": row["media_type"],
+        "slug": row["slug"],
+        "title": row["title"],
+        "url": Link(urls.item_url(row["media_type"], row["slug"])),
+        "api": Link(item_api_url(row["media_type"], row["slug"])),
+    }
 
 
 def index_document(db: sqlite_utils.Database) -> dict[str, Any]:
     """Everything the API has, as references: the place to start crawling."""
-    menus = [{**menu_ref(m), "published_at": m["published_at"]}
-             for m in queries.published_menus(db, brief=True)]
+    menus = [
+        {**menu_ref(m), "published_at": m["published_at"]} for m in queries.published_menus(db, brief=True)
+    ]
     items = [{**item_ref(i), "release_date": i["release_date"]} for i in queries.all_items(db)]
-    curators = [curator_ref(u["handle"], u["display_name"])
-                for u in db.query("SELECT handle, display_name FROM users ORDER BY handle")]
-    return {**_head("index"), "home": Link("/"), "open_data": Link("/data/omakase.sqlite"),
-            "menus": menus, "items": items, "curators": curators}
+    curators = [
+        curator_ref(u["handle"], u["display_name"])
+        for u in db.query("SELECT handle, display_name FROM users ORDER BY handle")
+    ]
+    return {
+        **_head("index"),
+        "home": Link("/"),
+        "open_data": Link("/data/omakase.sqlite"),
+        "menus": menus,
+        "items": items,
+        "curators": curators,
+    }
 
 
 def menu_document(db: sqlite_utils.Database, slug: str) -> dict[str, Any]:
@@ -110,19 +144,31 @@ def menu_document(db: sqlite_utils.Database, slug: str) -> dict[str, Any]:
         # Only a published parent is named: a draft is not public.
         "forked_from": menu_ref(parent) if parent else None,
         "forks": [menu_ref(fork) for fork in menu["forks"]],
-        "courses": [{
-            "position": course["position"],
-            "title": course["title"],
-            "intent": course["intent"],
-            "items": [{"position": entry["position"], "annotation": entry["annotation"],
-                       "item": item_ref(entry)} for entry in course["items"]],
-        } for course in menu["courses"]],
-        "pairings": [{
-            "position": pairing["position"],
-            "from": item_ref(pairing["from"]),
-            "to": item_ref(pairing["to"]),
-            "narrative": pairing["narrative"],
-        } for pairing in menu["pairings"]],
+        "courses": [
+            {
+                "position": course["position"],
+                "title": course["title"],
+                "intent": course["intent"],
+                "items": [
+                    {
+                        "position": entry["position"],
+                        "annotation": entry["annotation"],
+                        "item": item_ref(entry),
+                    }
+                    for entry in course["items"]
+                ],
+            }
+            for course in menu["courses"]
+        ],
+        "pairings": [
+            {
+                "position": pairing["position"],
+                "from": item_ref(pairing["from"]),
+                "to": item_ref(pairing["to"]),
+                "narrative": pairing["narrative"],
+            }
+            for pairing in menu["pairings"]
+        ],
     }
 
 
@@ -145,37 +191,60 @@ def item_document(db: sqlite_utils.Database, media_type: str, slug: str) -> dict
         "attributes": attributes,
         "metadata": item["metadata"],
         "tags": [tag["name"] for tag in item["tags"]],
-        "availability": [{
-            "provider": a["provider"], "region": a["region"], "format": a["format"],
-            "status": a["status"], "url": a["url"], "last_checked": a["last_checked"],
-        } for a in item["availability"]],
-        "sources": [{
-            "source": s["source_name"], "id": s["external_id"],
-            "canonical_url": s["canonical_url"], "fetched_at": s["fetched_at"],
-        } for s in item["sources"]],
-        "menus": [{"menu": menu_ref(m), "course": m["course_title"], "annotation": m["annotation"]}
-                  for m in item["menus"]],
+        "availability": [
+            {
+                "provider": a["provider"],
+                "region": a["region"],
+                "format": a["format"],
+                "status": a["status"],
+                "url": a["url"],
+                "last_checked": a["last_checked"],
+            }
+            for a in item["availability"]
+        ],
+        "sources": [
+            {
+                "source": s["source_name"],
+                "id": s["external_id"],
+                "canonical_url": s["canonical_url"],
+                "fetched_at": s["fetched_at"],
+            }
+            for s in item["sources"]
+        ],
+        "menus": [
+            {"menu": menu_ref(m), "course": m["course_title"], "annotation": m["annotation"]}
+            for m in item["menus"]
+        ],
     }
 
 
 def curator_document(db: sqlite_utils.Database, handle: str) -> dict[str, Any]:
     """One curator: profile, published menus, public log and taste profile."""
-    user = next(iter(db.query(
-        "SELECT id, handle, display_name, bio, url FROM users WHERE handle = :h", {"h": handle})))
+    user = next(
+        iter(
+            db.query("SELECT id, handle, display_name, bio, url FROM users WHERE handle = :h", {"h": handle})
+        )
+    )
     menus = queries.published_menus(db, owner=handle, brief=True)
-    states = db.query(queries.item_summary_sql("""
+    states = db.query(
+        queries.item_summary_sql("""
         JOIN user_item_states s ON s.media_item_id = i.id WHERE s.user_id = :u
         ORDER BY i.media_type, i.slug""").replace(
-        "SELECT i.id,", "SELECT s.status, s.rating, s.favorite, s.notes, i.id,"),
-        {"u": user["id"]})
-    entries = db.query(queries.item_summary_sql("""
+            "SELECT i.id,", "SELECT s.status, s.rating, s.favorite, s.notes, i.id,"
+        ),
+        {"u": user["id"]},
+    )
+    entries = db.query(
+        queries.item_summary_sql("""
         JOIN user_item_logs l ON l.media_item_id = i.id
         WHERE l.user_id = :u AND l.is_private = 0
         ORDER BY l.logged_at, l.id""").replace(
-        "SELECT i.id,", "SELECT l.kind, l.logged_at, l.minutes, l.progress_percent, "
-        "l.goal_target, l.notes, i.id,"), {"u": user["id"]})
-    taste = db.execute("SELECT profile FROM user_taste_profiles WHERE user_id = ?",
-                       [user["id"]]).fetchone()
+            "SELECT i.id,",
+            "SELECT l.kind, l.logged_at, l.minutes, l.progress_percent, l.goal_target, l.notes, i.id,",
+        ),
+        {"u": user["id"]},
+    )
+    taste = db.execute("SELECT profile FROM user_taste_profiles WHERE user_id = ?", [user["id"]]).fetchone()
     return {
         **_head("curator"),
         "handle": user["handle"],
@@ -185,11 +254,28 @@ def curator_document(db: sqlite_utils.Database, handle: str) -> dict[str, Any]:
         "url": Link(urls.curator_url(handle)),
         "api": Link(curator_api_url(handle)),
         "menus": [{**menu_ref(m), "published_at": m["published_at"]} for m in menus],
-        "states": [{"item": item_ref(s), "status": s["status"], "rating": s["rating"],
-                    "favorite": bool(s["favorite"]), "notes": s["notes"]} for s in states],
-        "log": [{"item": item_ref(e), "kind": e["kind"], "date": e["logged_at"],
-                 "minutes": e["minutes"], "progress_percent": e["progress_percent"],
-                 "goal_target": e["goal_target"], "notes": e["notes"]} for e in entries],
+        "states": [
+            {
+                "item": item_ref(s),
+                "status": s["status"],
+                "rating": s["rating"],
+                "favorite": bool(s["favorite"]),
+                "notes": s["notes"],
+            }
+            for s in states
+        ],
+        "log": [
+            {
+                "item": item_ref(e),
+                "kind": e["kind"],
+                "date": e["logged_at"],
+                "minutes": e["minutes"],
+                "progress_percent": e["progress_percent"],
+                "goal_target": e["goal_target"],
+                "notes": e["notes"],
+            }
+            for e in entries
+        ],
         "taste": public_taste(json.loads(taste[0])) if taste else None,
     }
 

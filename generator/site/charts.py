@@ -22,19 +22,37 @@ def rating_chart(ratings: Any) -> dict[str, Any] | None:
     for rating, count in enumerate(counts):
         height = round(CHART_H * count / peak, 1)
         x = GAP + rating * (BAR_W + GAP)
-        bars.append({"rating": rating, "count": count, "x": x, "w": BAR_W,
-                     "y": TOP + CHART_H - height, "h": height, "cx": x + BAR_W / 2,
-                     "label_y": TOP + CHART_H + AXIS - 6, "count_y": TOP + CHART_H - height - 4})
-    return {"bars": bars, "width": GAP + 11 * (BAR_W + GAP), "height": TOP + CHART_H + AXIS,
-            "baseline": TOP + CHART_H, "total": sum(counts)}
+        bars.append(
+            {
+                "rating": rating,
+                "count": count,
+                "x": x,
+                "w": BAR_W,
+                "y": TOP + CHART_H - height,
+                "h": height,
+                "cx": x + BAR_W / 2,
+                "label_y": TOP + CHART_H + AXIS - 6,
+                "count_y": TOP + CHART_H - height - 4,
+            }
+        )
+    return {
+        "bars": bars,
+        "width": GAP + 11 * (BAR_W + GAP),
+        "height": TOP + CHART_H + AXIS,
+        "baseline": TOP + CHART_H,
+        "total": sum(counts),
+    }
 
 
 def share_bars(entries: Any) -> list[dict[str, Any]]:
     """[{name, count, percent}] from a profile list of {name, count}, defensively."""
     if not isinstance(entries, list):
         return []
-    clean = [e for e in entries if isinstance(e, dict) and "name" in e
-             and isinstance(e.get("count"), int | float)]
+    clean = [
+        e for e in entries if isinstance(e, dict) and "name" in e and isinstance(e.get("count"), int | float)
+    ]
     peak = max((e["count"] for e in clean), default=0) or 1
-    return [{"name": str(e["name"]), "count": e["count"],
-             "percent": round(100 * e["count"] / peak)} for e in clean]
+    return [
+        {"name": str(e["name"]), "count": e["count"], "percent": round(100 * e["count"] / peak)}
+        for e in clean
+    ]

@@ -37,8 +37,9 @@ def sitemap_entries(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 
 def has_story(db: sqlite_utils.Database, menu_id: str) -> bool:
-    return bool(db.execute("SELECT 1 FROM menu_item_pairings WHERE menu_id = ? LIMIT 1",
-                           [menu_id]).fetchone())
+    return bool(
+        db.execute("SELECT 1 FROM menu_item_pairings WHERE menu_id = ? LIMIT 1", [menu_id]).fetchone()
+    )
 
 
 def has_lineage(db: sqlite_utils.Database, menu_id: str) -> bool:

@@ -11,8 +11,13 @@ from generator.support.timings import timed
 
 
 @timed("search, open data")
-def finish_site(conn: sqlite3.Connection, stage: Path, previous: Path | None,
-                searchable: Mapping[str, bytes], documents: Path | None = None) -> list[str]:
+def finish_site(
+    conn: sqlite3.Connection,
+    stage: Path,
+    previous: Path | None,
+    searchable: Mapping[str, bytes],
+    documents: Path | None = None,
+) -> list[str]:
     """Bring the reuse files of the staged site up to date; return the paths (relative to
     `stage`) it wrote or removed. Files are replaced by new ones, never rewritten in place,
     as the incremental build's trees share unchanged files. `previous` is the last published
@@ -22,7 +27,11 @@ def finish_site(conn: sqlite3.Connection, stage: Path, previous: Path | None,
     changes = api.publish_schemas(stage)
     copied: list[str] = []
     # The open-data copy is made while Pagefind indexes, so the two share the cores.
-    changes += search.index_site(stage, previous, searchable,
-                                 meanwhile=lambda: copied.extend(opendata.write_public_copy(conn, stage)),
-                                 documents=documents)
+    changes += search.index_site(
+        stage,
+        previous,
+        searchable,
+        meanwhile=lambda: copied.extend(opendata.write_public_copy(conn, stage)),
+        documents=documents,
+    )
     return changes + copied

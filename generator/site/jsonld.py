@@ -38,21 +38,32 @@ def menu(data: dict[str, Any], absolute: Absolute) -> dict[str, Any]:
     for course in data["courses"]:
         for entry in course["items"]:
             position += 1
-            elements.append({"@type": "ListItem", "position": position, "name": entry["title"],
-                             "url": absolute(urls.item_url(entry["media_type"], entry["slug"]))})
+            elements.append(
+                {
+                    "@type": "ListItem",
+                    "position": position,
+                    "name": entry["title"],
+                    "url": absolute(urls.item_url(entry["media_type"], entry["slug"])),
+                }
+            )
     parent = data.get("parent")
-    return _clean({
-        "@context": CONTEXT, "@type": ["ItemList", "CreativeWork"],
-        "@id": absolute(urls.menu_url(data["slug"])), "url": absolute(urls.menu_url(data["slug"])),
-        "name": data["title"],
-        "author": _person(data["curator_name"], absolute(urls.curator_url(data["curator_handle"]))),
-        "datePublished": _date(data.get("published_at")),
-        "dateModified": _date(data.get("updated_at")),
-        "keywords": [t["name"] for t in data.get("tags", [])],
-        "itemListOrder": "https://schema.org/ItemListOrderAscending",
-        "numberOfItems": len(elements), "itemListElement": elements,
-        "isBasedOn": absolute(urls.menu_url(parent["slug"])) if parent else None,
-    })
+    return _clean(
+        {
+            "@context": CONTEXT,
+            "@type": ["ItemList", "CreativeWork"],
+            "@id": absolute(urls.menu_url(data["slug"])),
+            "url": absolute(urls.menu_url(data["slug"])),
+            "name": data["title"],
+            "author": _person(data["curator_name"], absolute(urls.curator_url(data["curator_handle"]))),
+            "datePublished": _date(data.get("published_at")),
+            "dateModified": _date(data.get("updated_at")),
+            "keywords": [t["name"] for t in data.get("tags", [])],
+            "itemListOrder": "https://schema.org/ItemListOrderAscending",
+            "numberOfItems": len(elements),
+            "itemListElement": elements,
+            "isBasedOn": absolute(urls.menu_url(parent["slug"])) if parent else None,
+        }
+    )
 
 
 def _minutes(value: Any) -> str | None:
@@ -69,29 +80,41 @@ def item(data: dict[str, Any], absolute: Absolute) -> dict[str, Any]:
     metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
     genres = metadata.get("genres") if isinstance(metadata.get("genres"), list) else []
     node: dict[str, Any] = {
-        "@context": CONTEXT, "@type": schema_type,
+        "@context": CONTEXT,
+        "@type": schema_type,
         "@id": absolute(urls.item_url(kind, data["slug"])),
         "url": absolute(urls.item_url(kind, data["slug"])),
-        "name": data["title"], "datePublished": _date(data.get("release_date")),
+        "name": data["title"],
+        "datePublished": _date(data.get("release_date")),
         "genre": [str(g) for g in genres],
         "keywords": [t["name"] for t in data.get("tags", [])],
-        "sameAs": [u for u in [data.get("canonical_url")]
-                   + [s["canonical_url"] for s in data.get("sources", [])] if u],
+        "sameAs": [
+            u
+            for u in [data.get("canonical_url")] + [s["canonical_url"] for s in data.get("sources", [])]
+            if u
+        ],
     }
     if kind == "book":
-        node |= {"author": [_person(n) for n in attrs.get("authors", [])],
-                 "isbn": attrs.get("isbn"), "numberOfPages": attrs.get("pages"),
-                 "publisher": _clean({"@type": "Organization", "name": attrs.get("publisher")})
-                 if attrs.get("publisher") else None}
+        node |= {
+            "author": [_person(n) for n in attrs.get("authors", [])],
+            "isbn": attrs.get("isbn"),
+            "numberOfPages": attrs.get("pages"),
+            "publisher": _clean({"@type": "Organization", "name": attrs.get("publisher")})
+            if attrs.get("publisher")
+            else None,
+        }
     elif kind == "movie":
-        node |= {"director": [_person(n) for n in attrs.get("directors", [])],
-                 "duration": _minutes(attrs.get("runtime_minutes")),
-                 "actor": [_person(n) for n in attrs.get("cast_members", [])]}
+        node |= {
+            "director": [_person(n) for n in attrs.get("directors", [])],
+            "duration": _minutes(attrs.get("runtime_minutes")),
+            "actor": [_person(n) for n in attrs.get("cast_members", [])],
+        }
     elif kind == "game":
-        node |= {"gamePlatform": attrs.get("platforms", []),
-                 "creator": [{"@type": "Organization", "name": n} for n in attrs.get("developers", [])],
-                 "publisher": [{"@type": "Organization", "name": n}
-                               for n in attrs.get("publishers", [])]}
+        node |= {
+            "gamePlatform": attrs.get("platforms", []),
+            "creator": [{"@type": "Organization", "name": n} for n in attrs.get("developers", [])],
+            "publisher": [{"@type": "Organization", "name": n} for n in attrs.get("publishers", [])],
+        }
     else:
         node |= {"byArtist": [{"@type": "MusicGroup", "name": n} for n in attrs.get("artists", [])]}
         if schema_type == "MusicAlbum":
@@ -105,12 +128,26 @@ def item(data: dict[str, Any], absolute: Absolute) -> dict[str, Any]:
 
 def curator(data: dict[str, Any], absolute: Absolute) -> dict[str, Any]:
     url = absolute(urls.curator_url(data["handle"]))
-    return {"@context": CONTEXT, "@type": "ProfilePage", "url": url,
-            "mainEntity": _clean({"@type": "Person", "name": data["display_name"],
-                                  "identifier": data["handle"], "url": url,
-                                  "sameAs": data.get("url")})}
+    return {
+        "@context": CONTEXT,
+        "@type": "ProfilePage",
+        "url": url,
+        "mainEntity": _clean(
+            {
+                "@type": "Person",
+                "name": data["display_name"],
+                "identifier": data["handle"],
+                "url": url,
+                "sameAs": data.get("url"),
+            }
+        ),
+    }
 
 
 def tag(data: dict[str, Any], absolute: Absolute) -> dict[str, Any]:
-    return {"@context": CONTEXT, "@type": "CollectionPage", "name": f"Tagged {data['name']}",
-            "url": absolute(urls.tag_url(data["slug"]))}
+    return {
+        "@context": CONTEXT,
+        "@type": "CollectionPage",
+        "name": f"Tagged {data['name']}",
+        "url": absolute(urls.tag_url(data["slug"])),
+    }

@@ -43,8 +43,7 @@ class Keyed:
         else:  # a row value, so that SQLite looks the rows up by the key's index
             parts = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
             test = f"({', '.join(columns)}) IN (SELECT {parts} FROM json_each(:touched))"
-        keys = "".join(f"{e} AS key_{p}, " for p, e in zip(self.params, self.expressions,
-                                                             strict=True))
+        keys = "".join(f"{e} AS key_{p}, " for p, e in zip(self.params, self.expressions, strict=True))
         return self.template.format(key=keys, match=test)
 
 
@@ -77,13 +76,16 @@ class RowChanges:
 def _touched(changes: RowChanges, table: str, reads: set[str] | None) -> list[object]:
     """The primary keys of `table`'s changed rows that a query reading `reads` (None: any
     column) sees differently: rows that came or went, or changed in a column it reads."""
-    return [pk for pk, columns in changes.rows.get(table, {}).items()
-            if columns is None or reads is None
-            or any(f"{table}.{column}" in reads for column in columns)]
+    return [
+        pk
+        for pk, columns in changes.rows.get(table, {}).items()
+        if columns is None or reads is None or any(f"{table}.{column}" in reads for column in columns)
+    ]
 
 
-def affected_keys(conn: sqlite3.Connection, query: Keyed, changes: RowChanges,
-                  reads: set[str] | None = None) -> set[tuple[str, ...]] | None:
+def affected_keys(
+    conn: sqlite3.Connection, query: Keyed, changes: RowChanges, reads: set[str] | None = None
+) -> set[tuple[str, ...]] | None:
     """The keys of `query`'s rows in `conn` that involve a changed row; None when a key is
     not text (SQLite could match it to a text key that differs from it in Python). With
     `reads` (the `table.column`s the query reads), a row whose changed columns it does not
@@ -127,8 +129,9 @@ def listed(sql: str, param: str, *, reach: dict[str, str], one: bool = False) ->
     return sql
 
 
-def reached_ids(conn: sqlite3.Connection, query: Listed, changes: RowChanges,
-                reads: set[str] | None = None) -> set[object]:
+def reached_ids(
+    conn: sqlite3.Connection, query: Listed, changes: RowChanges, reads: set[str] | None = None
+) -> set[object]:
     """The ids whose rows in `conn` involve a changed row (one whose changed columns the
     query reads, when `reads` is given)."""
     found: set[object] = set()

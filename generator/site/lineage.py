@@ -15,14 +15,18 @@ TITLE_CHARS = 24
 
 # Each lineage page asks this for its menu and each ancestor shown (see keyed.py); an item
 # both moved and re-annotated sorts by its change after its place and title.
-FORK_DIFFS = keyed("""
+FORK_DIFFS = keyed(
+    """
     SELECT {key}d.*, i.media_type, i.slug, i.title FROM menu_fork_diffs d
     JOIN media_items i ON i.id = d.media_item_id
     WHERE {match}
     ORDER BY coalesce(d.new_course_position, d.old_course_position), i.title, i.slug,
-             d.change""", "d.menu_id = :m AND d.ancestor_menu_id = :a",
-                   rows={"d": "menu_fork_diffs", "i": "media_items"},
-                   m="d.menu_id", a="d.ancestor_menu_id")
+             d.change""",
+    "d.menu_id = :m AND d.ancestor_menu_id = :a",
+    rows={"d": "menu_fork_diffs", "i": "media_items"},
+    m="d.menu_id",
+    a="d.ancestor_menu_id",
+)
 
 
 def _short(text: str, limit: int = TITLE_CHARS) -> str:
@@ -32,20 +36,31 @@ def _short(text: str, limit: int = TITLE_CHARS) -> str:
 def family(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
     """The published menus of `slug`'s family as a forest, each fork linked to its nearest
     published ancestor; None when the menu is not published."""
-    rows = list(db.query("SELECT id FROM menus WHERE slug = :s AND status = 'published'",
-                         {"s": slug}))
+    rows = list(db.query("SELECT id FROM menus WHERE slug = :s AND status = 'published'", {"s": slug}))
     if not rows:
         return None
     menu_id = rows[0]["id"]
-    root = next(iter(db.query("""SELECT parent_menu_id AS id FROM menu_lineage WHERE menu_id = :id
-                                 ORDER BY depth DESC LIMIT 1""", {"id": menu_id})), {"id": menu_id})
-    members = queries._rows(db, """
+    root = next(
+        iter(
+            db.query(
+                """SELECT parent_menu_id AS id FROM menu_lineage WHERE menu_id = :id
+                                 ORDER BY depth DESC LIMIT 1""",
+                {"id": menu_id},
+            )
+        ),
+        {"id": menu_id},
+    )
+    members = queries._rows(
+        db,
+        """
         SELECT m.id, m.slug, m.title, m.published_at, u.handle AS curator_handle,
                u.display_name AS curator_name
         FROM menus m JOIN users u ON u.id = m.owner_id
         WHERE m.status = 'published'
           AND (m.id = :root OR m.id IN (SELECT menu_id FROM menu_lineage WHERE parent_menu_id = :root))
-        ORDER BY m.published_at, m.slug""", {"root": root["id"]})
+        ORDER BY m.published_at, m.slug""",
+        {"root": root["id"]},
+    )
     by_id = {m["id"]: m for m in members}
     for member in members:
         parent = queries.published_parent(db, member["id"])
@@ -63,8 +78,13 @@ def family(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
             member["parent"] = by_id[member["parent_id"]]
             member["diff"] = fork_diff(db, member["id"], member["parent_id"])
     layout = _layout(roots)
-    return {"menu": by_id[menu_id], "roots": roots, "members": members,
-            "forks": [m for m in members if m["parent_id"]], "svg": layout}
+    return {
+        "menu": by_id[menu_id],
+        "roots": roots,
+        "members": members,
+        "forks": [m for m in members if m["parent_id"]],
+        "svg": layout,
+    }
 
 
 def fork_diff(db: sqlite_utils.Database, menu_id: str, ancestor_id: str) -> dict[str, list]:
@@ -100,10 +120,20 @@ def _layout(roots: list[dict[str, Any]]) -> dict[str, Any]:
         place(root, 0)
     for node in nodes:
         for child in node["children"]:
-            edges.append({"x1": node["x"] + NODE_W / 2, "y1": node["y"] + NODE_H,
-                          "x2": child["x"] + NODE_W / 2, "y2": child["y"]})
+            edges.append(
+                {
+                    "x1": node["x"] + NODE_W / 2,
+                    "y1": node["y"] + NODE_H,
+                    "x2": child["x"] + NODE_W / 2,
+                    "y2": child["y"],
+                }
+            )
     depth = max((int((n["y"] - PAD) // (NODE_H + GAP_Y)) for n in nodes), default=0)
-    return {"nodes": sorted(nodes, key=lambda n: (n["y"], n["x"])), "edges": edges,
-            "width": max(column, 1) * (NODE_W + GAP_X) - GAP_X + 2 * PAD,
-            "height": (depth + 1) * (NODE_H + GAP_Y) - GAP_Y + 2 * PAD,
-            "node_w": NODE_W, "node_h": NODE_H}
+    return {
+        "nodes": sorted(nodes, key=lambda n: (n["y"], n["x"])),
+        "edges": edges,
+        "width": max(column, 1) * (NODE_W + GAP_X) - GAP_X + 2 * PAD,
+        "height": (depth + 1) * (NODE_H + GAP_Y) - GAP_Y + 2 * PAD,
+        "node_w": NODE_W,
+        "node_h": NODE_H,
+    }

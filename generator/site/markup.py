@@ -9,10 +9,46 @@ import markdown as md
 import nh3
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", "dl", "dt", "em",
-    "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins", "kbd", "li", "mark", "ol", "p", "pre",
-    "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr",
-    "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "cite",
+    "code",
+    "dd",
+    "del",
+    "dl",
+    "dt",
+    "em",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -59,7 +95,8 @@ _NOT_SIMPLE = re.compile(
     r"|^\d+[.)]"  # an ordered list item
     r"|^\*\s|\*\*"  # a bullet item, strong emphasis or a rule
     r"|^ | $",  # indented code, line breaks
-    re.MULTILINE)
+    re.MULTILINE,
+)
 _EMPHASIS = re.compile(r"\*([^*\s](?:[^*\n]*[^*\s])?)\*")
 
 

@@ -28,11 +28,9 @@ _DRAFT_MENUS = "SELECT id FROM menus WHERE status != 'published'"
 REMOVALS: tuple[str, ...] = (
     "DELETE FROM user_item_logs WHERE is_private != 0",
     "DELETE FROM menu_share_tokens",  # share links exist only to show drafts
-    f"DELETE FROM menu_lineage WHERE menu_id IN ({_DRAFT_MENUS}) "
-    f"OR parent_menu_id IN ({_DRAFT_MENUS})",
+    f"DELETE FROM menu_lineage WHERE menu_id IN ({_DRAFT_MENUS}) OR parent_menu_id IN ({_DRAFT_MENUS})",
     f"DELETE FROM menu_item_pairings WHERE menu_id IN ({_DRAFT_MENUS})",
-    f"DELETE FROM course_items WHERE course_id IN "
-    f"(SELECT id FROM courses WHERE menu_id IN ({_DRAFT_MENUS}))",
+    f"DELETE FROM course_items WHERE course_id IN (SELECT id FROM courses WHERE menu_id IN ({_DRAFT_MENUS}))",
     f"DELETE FROM courses WHERE menu_id IN ({_DRAFT_MENUS})",
     f"DELETE FROM menus WHERE id IN ({_DRAFT_MENUS})",  # cascades to derived tables
 )
@@ -77,7 +75,8 @@ def copy_in_key_order(public: sqlite3.Connection, source: str) -> None:
     public.execute("BEGIN")
     schema = public.execute(
         "SELECT type, name, sql FROM src.sqlite_master WHERE sql IS NOT NULL "
-        "AND name NOT LIKE 'sqlite_%' ORDER BY type = 'table' DESC, rowid").fetchall()
+        "AND name NOT LIKE 'sqlite_%' ORDER BY type = 'table' DESC, rowid"
+    ).fetchall()
     for kind, name, sql in schema:
         if kind != "table":
             continue
@@ -123,9 +122,12 @@ def _index_foreign_keys(conn: sqlite3.Connection) -> list[str]:
     is a scan of the child table per deleted row (on 100,000 items: minutes, not a second).
     The indexes are dropped again before the file is compacted, so the copy does not change."""
     made = []
-    tables = [name for name, in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name")]
+    tables = [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
     for table in tables:
         indexed = set()
         for index in conn.execute(f'PRAGMA index_list("{table}")').fetchall():

@@ -9,18 +9,33 @@ import sqlite_utils
 
 from generator.site.keyed import keyed, listed
 
-EXTENSION_TABLES = {"book": "book_items", "movie": "movie_items", "game": "game_items",
-                    "music": "music_items"}
-JSON_COLUMNS = {"authors", "directors", "cast_members", "countries", "platforms", "developers",
-                "publishers", "artists", "tracks", "metadata", "aliases", "tags", "profile",
-                "creators"}
-CREATOR_COLUMN = {"book": "authors", "movie": "directors", "game": "developers",
-                  "music": "artists"}
+EXTENSION_TABLES = {
+    "book": "book_items",
+    "movie": "movie_items",
+    "game": "game_items",
+    "music": "music_items",
+}
+JSON_COLUMNS = {
+    "authors",
+    "directors",
+    "cast_members",
+    "countries",
+    "platforms",
+    "developers",
+    "publishers",
+    "artists",
+    "tracks",
+    "metadata",
+    "aliases",
+    "tags",
+    "profile",
+    "creators",
+}
+CREATOR_COLUMN = {"book": "authors", "movie": "directors", "game": "developers", "music": "artists"}
 
 
 def _row(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: json.loads(v) if k in JSON_COLUMNS and isinstance(v, str) else v
-            for k, v in row.items()}
+    return {k: json.loads(v) if k in JSON_COLUMNS and isinstance(v, str) else v for k, v in row.items()}
 
 
 def _rows(db: sqlite_utils.Database, sql: str, params: Any = None) -> list[dict[str, Any]]:
@@ -36,18 +51,23 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
     return {"menus": one[0], "items": one[1], "curators": one[2]}
 
 
-def _published_sql(*, owner: bool = False, ids: bool = False, brief: bool = False,
-                   limit: int | None = None) -> str:
+def _published_sql(
+    *, owner: bool = False, ids: bool = False, brief: bool = False, limit: int | None = None
+) -> str:
     where = "m.status = 'published'" + (" AND u.handle = :owner" if owner else "")
     if ids:
         where += " AND m.id IN (SELECT value FROM json_each(:ids))"
-    details = "" if brief else """, m.tags, m.introduction,
+    details = (
+        ""
+        if brief
+        else """, m.tags, m.introduction,
                (SELECT count(*) FROM course_items ci JOIN courses c ON c.id = ci.course_id
                 WHERE c.menu_id = m.id) AS item_count,
                (SELECT count(*) FROM courses c WHERE c.menu_id = m.id) AS course_count,
                (SELECT p.slug FROM menu_lineage l JOIN menus p ON p.id = l.parent_menu_id
                 WHERE l.menu_id = m.id AND p.status = 'published'
                 ORDER BY l.depth LIMIT 1) AS parent_slug"""
+    )
     return f"""
         SELECT m.id, m.slug, m.title, m.published_at, m.updated_at,
                u.handle AS curator_handle, u.display_name AS curator_name{details}
@@ -59,15 +79,19 @@ def _published_sql(*, owner: bool = False, ids: bool = False, brief: bool = Fals
 _TOUCHED = "IN (SELECT value FROM json_each(:touched))"
 # A tag page's menu cards: a card reads its menu, curator, courses, course items, lineage
 # and published parent (listed queries, keyed.py).
-MENU_CARDS = listed(_published_sql(ids=True), "ids", reach={
-    "menus": f"SELECT id FROM menus WHERE id {_TOUCHED} "
-             f"UNION SELECT menu_id FROM menu_lineage WHERE parent_menu_id {_TOUCHED}",
-    "users": f"SELECT id FROM menus WHERE owner_id {_TOUCHED}",
-    "courses": f"SELECT menu_id FROM courses WHERE id {_TOUCHED}",
-    "course_items": "SELECT c.menu_id FROM course_items ci JOIN courses c ON c.id = ci.course_id "
-                    f"WHERE ci.id {_TOUCHED}",
-    "menu_lineage": f"SELECT menu_id FROM menu_lineage WHERE id {_TOUCHED}",
-})
+MENU_CARDS = listed(
+    _published_sql(ids=True),
+    "ids",
+    reach={
+        "menus": f"SELECT id FROM menus WHERE id {_TOUCHED} "
+        f"UNION SELECT menu_id FROM menu_lineage WHERE parent_menu_id {_TOUCHED}",
+        "users": f"SELECT id FROM menus WHERE owner_id {_TOUCHED}",
+        "courses": f"SELECT menu_id FROM courses WHERE id {_TOUCHED}",
+        "course_items": "SELECT c.menu_id FROM course_items ci JOIN courses c ON c.id = ci.course_id "
+        f"WHERE ci.id {_TOUCHED}",
+        "menu_lineage": f"SELECT menu_id FROM menu_lineage WHERE id {_TOUCHED}",
+    },
+)
 
 
 # A curator's menus (their page, feed and API record) are asked with the curator's handle:
@@ -75,22 +99,31 @@ MENU_CARDS = listed(_published_sql(ids=True), "ids", reach={
 _OWNERS = "SELECT u.handle FROM menus m JOIN users u ON u.id = m.owner_id WHERE m.id IN"
 _OWNER_REACH = {
     "menus": f"{_OWNERS} (SELECT id FROM menus WHERE id {_TOUCHED} "
-             f"UNION SELECT menu_id FROM menu_lineage WHERE parent_menu_id {_TOUCHED})",
+    f"UNION SELECT menu_id FROM menu_lineage WHERE parent_menu_id {_TOUCHED})",
     "users": f"SELECT handle FROM users WHERE id {_TOUCHED}",
     "courses": f"{_OWNERS} (SELECT menu_id FROM courses WHERE id {_TOUCHED})",
     "course_items": f"{_OWNERS} (SELECT c.menu_id FROM course_items ci "
-                    f"JOIN courses c ON c.id = ci.course_id WHERE ci.id {_TOUCHED})",
+    f"JOIN courses c ON c.id = ci.course_id WHERE ci.id {_TOUCHED})",
     "menu_lineage": f"{_OWNERS} (SELECT menu_id FROM menu_lineage WHERE id {_TOUCHED})",
 }
 FEED_SIZE = 50
 for _brief, _limit in ((False, None), (False, FEED_SIZE), (True, None)):
-    listed(_published_sql(owner=True, brief=_brief, limit=_limit), "owner", one=True,
-           reach=_OWNER_REACH if not _brief else {t: _OWNER_REACH[t] for t in ("menus", "users")})
+    listed(
+        _published_sql(owner=True, brief=_brief, limit=_limit),
+        "owner",
+        one=True,
+        reach=_OWNER_REACH if not _brief else {t: _OWNER_REACH[t] for t in ("menus", "users")},
+    )
 
 
-def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
-                    limit: int | None = None, ids: list[str] | None = None,
-                    brief: bool = False) -> list[dict[str, Any]]:
+def published_menus(
+    db: sqlite_utils.Database,
+    *,
+    owner: str | None = None,
+    limit: int | None = None,
+    ids: list[str] | None = None,
+    brief: bool = False,
+) -> list[dict[str, Any]]:
     """Published menus, newest first, with curator, size, parent and tags (with their slugs);
     `brief` ones carry only what a link to them needs (slug, title, dates, curator).
 
@@ -100,8 +133,7 @@ def published_menus(db: sqlite_utils.Database, *, owner: str | None = None,
     params: dict[str, Any] = {"owner": owner}
     if ids is not None:
         params["ids"] = json.dumps(ids)
-    rows = _rows(db, _published_sql(owner=bool(owner), ids=ids is not None, brief=brief,
-                                    limit=limit), params)
+    rows = _rows(db, _published_sql(owner=bool(owner), ids=ids is not None, brief=brief, limit=limit), params)
     if brief:
         return rows
     slugs = tag_slugs(db)
@@ -126,64 +158,109 @@ def item_summary_sql(where: str) -> str:
         {where}"""
 
 
-
 # A tag page's item cards: a card reads its item and the item's extension row, both keyed
 # by the item's id (a listed query, keyed.py).
-ITEM_CARDS = listed(item_summary_sql("""
+ITEM_CARDS = listed(
+    item_summary_sql("""
         WHERE i.id IN (SELECT value FROM json_each(:ids))
-        ORDER BY i.title, i.media_type, i.slug"""), "ids",
-    reach=dict.fromkeys(("media_items", *EXTENSION_TABLES.values()),
-                        "SELECT value FROM json_each(:touched)"))
+        ORDER BY i.title, i.media_type, i.slug"""),
+    "ids",
+    reach=dict.fromkeys(("media_items", *EXTENSION_TABLES.values()), "SELECT value FROM json_each(:touched)"),
+)
 
 # Each menu page and each item page asks these with its own key (see keyed.py).
-MENU_BY_SLUG = keyed("""
+MENU_BY_SLUG = keyed(
+    """
     SELECT {key}m.*, u.handle AS curator_handle, u.display_name AS curator_name
-    FROM menus m JOIN users u ON u.id = m.owner_id WHERE {match}""", "m.slug = :slug",
-                     rows={"m": "menus", "u": "users"}, slug="m.slug")
-MENU_COURSES = keyed("SELECT {key}* FROM courses WHERE {match} ORDER BY position",
-                     "menu_id = :id", rows={"courses": "courses"}, id="menu_id")
+    FROM menus m JOIN users u ON u.id = m.owner_id WHERE {match}""",
+    "m.slug = :slug",
+    rows={"m": "menus", "u": "users"},
+    slug="m.slug",
+)
+MENU_COURSES = keyed(
+    "SELECT {key}* FROM courses WHERE {match} ORDER BY position",
+    "menu_id = :id",
+    rows={"courses": "courses"},
+    id="menu_id",
+)
 # Positions count within a course, so the course item's id breaks their ties.
-MENU_ENTRIES = keyed(item_summary_sql("""
+MENU_ENTRIES = keyed(
+    item_summary_sql("""
     JOIN course_items ci ON ci.media_item_id = i.id JOIN courses mc ON mc.id = ci.course_id
     WHERE {match} ORDER BY ci.position, ci.id""").replace(
-        "SELECT i.id,", "SELECT {key}ci.id AS course_item_id, ci.course_id, ci.position, "
-        "ci.annotation, i.id,"),
-                     "mc.menu_id = :id", rows={
-                         "i": "media_items", "b": "book_items", "mv": "movie_items",
-                         "g": "game_items", "mu": "music_items", "ci": "course_items",
-                         "mc": "courses"}, id="mc.menu_id")
-MENU_PAIRINGS = keyed("SELECT {key}* FROM menu_item_pairings WHERE {match} ORDER BY position",
-                      "menu_id = :id", rows={"menu_item_pairings": "menu_item_pairings"},
-                      id="menu_id")
-ITEM_BY_SLUG = keyed("SELECT {key}* FROM media_items WHERE {match}",
-                     "media_type = :t AND slug = :s", rows={"media_items": "media_items"},
-                     t="media_type", s="slug")
-ITEM_EXTENSION = {media_type: keyed(f"SELECT {{key}}* FROM {table} WHERE {{match}}",
-                                    "media_item_id = :id", rows={table: table}, id="media_item_id")
-                  for media_type, table in EXTENSION_TABLES.items()}
-ITEM_TAGS = keyed("""
+        "SELECT i.id,", "SELECT {key}ci.id AS course_item_id, ci.course_id, ci.position, ci.annotation, i.id,"
+    ),
+    "mc.menu_id = :id",
+    rows={
+        "i": "media_items",
+        "b": "book_items",
+        "mv": "movie_items",
+        "g": "game_items",
+        "mu": "music_items",
+        "ci": "course_items",
+        "mc": "courses",
+    },
+    id="mc.menu_id",
+)
+MENU_PAIRINGS = keyed(
+    "SELECT {key}* FROM menu_item_pairings WHERE {match} ORDER BY position",
+    "menu_id = :id",
+    rows={"menu_item_pairings": "menu_item_pairings"},
+    id="menu_id",
+)
+ITEM_BY_SLUG = keyed(
+    "SELECT {key}* FROM media_items WHERE {match}",
+    "media_type = :t AND slug = :s",
+    rows={"media_items": "media_items"},
+    t="media_type",
+    s="slug",
+)
+ITEM_EXTENSION = {
+    media_type: keyed(
+        f"SELECT {{key}}* FROM {table} WHERE {{match}}",
+        "media_item_id = :id",
+        rows={table: table},
+        id="media_item_id",
+    )
+    for media_type, table in EXTENSION_TABLES.items()
+}
+ITEM_TAGS = keyed(
+    """
     SELECT {key}t.name, t.slug FROM media_item_tags mt JOIN tags t ON t.id = mt.tag_id
-    WHERE {match} ORDER BY t.name, t.slug""", "mt.media_item_id = :id",
-                  rows={"mt": "media_item_tags", "t": "tags"}, id="mt.media_item_id")
-ITEM_AVAILABILITY = keyed("""
+    WHERE {match} ORDER BY t.name, t.slug""",
+    "mt.media_item_id = :id",
+    rows={"mt": "media_item_tags", "t": "tags"},
+    id="mt.media_item_id",
+)
+ITEM_AVAILABILITY = keyed(
+    """
     SELECT {key}* FROM media_item_availability WHERE {match}
-    ORDER BY provider, region, rowid""", "media_item_id = :id",
-                          rows={"media_item_availability": "media_item_availability"},
-                          id="media_item_id")
-ITEM_SOURCES = keyed("""
+    ORDER BY provider, region, rowid""",
+    "media_item_id = :id",
+    rows={"media_item_availability": "media_item_availability"},
+    id="media_item_id",
+)
+ITEM_SOURCES = keyed(
+    """
     SELECT {key}source_name, external_id, canonical_url, fetched_at FROM media_sources
-    WHERE {match} ORDER BY source_name, external_id""", "media_item_id = :id",
-                     rows={"media_sources": "media_sources"}, id="media_item_id")
+    WHERE {match} ORDER BY source_name, external_id""",
+    "media_item_id = :id",
+    rows={"media_sources": "media_sources"},
+    id="media_item_id",
+)
 # A menu may serve an item in two courses: they follow the menu's order.
-ITEM_MENUS = keyed("""
+ITEM_MENUS = keyed(
+    """
     SELECT {key}m.slug, m.title, c.title AS course_title, ci.annotation,
            u.handle AS curator_handle, u.display_name AS curator_name
     FROM course_items ci JOIN courses c ON c.id = ci.course_id
     JOIN menus m ON m.id = c.menu_id JOIN users u ON u.id = m.owner_id
     WHERE {match} AND m.status = 'published'
-    ORDER BY m.published_at DESC, m.slug, c.position, ci.position""", "ci.media_item_id = :id",
-                   rows={"ci": "course_items", "c": "courses", "m": "menus", "u": "users"},
-                   id="ci.media_item_id")
+    ORDER BY m.published_at DESC, m.slug, c.position, ci.position""",
+    "ci.media_item_id = :id",
+    rows={"ci": "course_items", "c": "courses", "m": "menus", "u": "users"},
+    id="ci.media_item_id",
+)
 
 
 def menu_detail(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
@@ -210,35 +287,52 @@ def menu_detail(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
     menu["forks"] = published_forks(db, menu["id"])
     slugs = tag_slugs(db)
     menu["tags"] = [{"name": t, "slug": slugs.get(t, "")} for t in menu["tags"]]
-    menu["availability"] = _rows(db, """
+    menu["availability"] = _rows(
+        db,
+        """
         SELECT a.provider, a.format, count(*) AS n FROM media_item_availability a
         WHERE a.status != 'unavailable' AND a.media_item_id IN (
             SELECT ci.media_item_id FROM course_items ci JOIN courses c ON c.id = ci.course_id
             WHERE c.menu_id = :id)
-        GROUP BY a.provider, a.format ORDER BY n DESC, a.provider""", {"id": menu["id"]})
+        GROUP BY a.provider, a.format ORDER BY n DESC, a.provider""",
+        {"id": menu["id"]},
+    )
     return menu
 
 
 def published_parent(db: sqlite_utils.Database, menu_id: str) -> dict[str, Any] | None:
     """The nearest published ancestor: a draft in between is skipped, never shown."""
-    return next(iter(_rows(db, """
+    return next(
+        iter(
+            _rows(
+                db,
+                """
         SELECT p.id, p.slug, p.title, u.handle AS curator_handle, u.display_name AS curator_name
         FROM menu_lineage l JOIN menus p ON p.id = l.parent_menu_id
         JOIN users u ON u.id = p.owner_id
         WHERE l.menu_id = :id AND p.status = 'published'
-        ORDER BY l.depth LIMIT 1""", {"id": menu_id})), None)
+        ORDER BY l.depth LIMIT 1""",
+                {"id": menu_id},
+            )
+        ),
+        None,
+    )
 
 
 def published_forks(db: sqlite_utils.Database, menu_id: str) -> list[dict[str, Any]]:
     """Published menus whose nearest published ancestor is this menu."""
-    return _rows(db, """
+    return _rows(
+        db,
+        """
         SELECT c.id, c.slug, c.title, u.handle AS curator_handle, u.display_name AS curator_name
         FROM menu_lineage l JOIN menus c ON c.id = l.menu_id JOIN users u ON u.id = c.owner_id
         WHERE l.parent_menu_id = :id AND c.status = 'published'
           AND NOT EXISTS (SELECT 1 FROM menu_lineage l2 JOIN menus p2 ON p2.id = l2.parent_menu_id
                           WHERE l2.menu_id = l.menu_id AND l2.depth < l.depth
                             AND p2.status = 'published')
-        ORDER BY c.published_at, c.slug""", {"id": menu_id})
+        ORDER BY c.published_at, c.slug""",
+        {"id": menu_id},
+    )
 
 
 def all_items(db: sqlite_utils.Database) -> list[dict[str, Any]]:
@@ -267,11 +361,15 @@ def story(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
     menu = menu_detail(db, slug)
     if menu is None:
         return None
-    place = {e["course_item_id"]: (c["position"], e["position"], c["title"])
-             for c in menu["courses"] for e in c["items"]}
-    steps = sorted(menu["pairings"], key=lambda p: (place[p["from_course_item_id"]][:2],
-                                                    place[p["to_course_item_id"]][:2],
-                                                    p["position"]))
+    place = {
+        e["course_item_id"]: (c["position"], e["position"], c["title"])
+        for c in menu["courses"]
+        for e in c["items"]
+    }
+    steps = sorted(
+        menu["pairings"],
+        key=lambda p: (place[p["from_course_item_id"]][:2], place[p["to_course_item_id"]][:2], p["position"]),
+    )
     for number, step in enumerate(steps, start=1):
         step["number"] = number
         step["from_course"] = place[step["from_course_item_id"]][2]
@@ -282,17 +380,19 @@ def story(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
 
 def curators(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every curator with how many menus they have published."""
-    return _rows(db, """
+    return _rows(
+        db,
+        """
         SELECT u.handle, u.display_name, u.bio,
                (SELECT count(*) FROM menus m WHERE m.owner_id = u.id
                 AND m.status = 'published') AS menu_count
-        FROM users u ORDER BY u.display_name, u.handle""")
+        FROM users u ORDER BY u.display_name, u.handle""",
+    )
 
 
 def curator_detail(db: sqlite_utils.Database, handle: str) -> dict[str, Any] | None:
     """A curator's public face: menus, forks, taste profile, recent public timeline."""
-    rows = _rows(db, "SELECT id, handle, display_name, bio, url FROM users WHERE handle = :h",
-                 {"h": handle})
+    rows = _rows(db, "SELECT id, handle, display_name, bio, url FROM users WHERE handle = :h", {"h": handle})
     if not rows:
         return None
     user = rows[0]
@@ -304,19 +404,29 @@ def curator_detail(db: sqlite_utils.Database, handle: str) -> dict[str, Any] | N
             user["forks"].append({"menu": menu, "parent": parent})
     # Only the profile: when it was computed changes with every build's clock, and a page
     # that read it would re-render after any edit anywhere.
-    profile = next(iter(_rows(db, "SELECT profile FROM user_taste_profiles WHERE user_id = :id",
-                              {"id": user["id"]})), None)
+    profile = next(
+        iter(_rows(db, "SELECT profile FROM user_taste_profiles WHERE user_id = :id", {"id": user["id"]})),
+        None,
+    )
     user["profile"] = profile["profile"] if profile and isinstance(profile["profile"], dict) else {}
     favourites = [r for r in user["profile"].get("favorites", []) if isinstance(r, str)]
-    user["favorites"] = _rows(db, item_summary_sql(
-        "WHERE i.media_type || '/' || i.slug IN (SELECT value FROM json_each(:refs)) "
-        "ORDER BY i.title"), {"refs": json.dumps(favourites)})
-    user["timeline"] = _rows(db, """
+    user["favorites"] = _rows(
+        db,
+        item_summary_sql(
+            "WHERE i.media_type || '/' || i.slug IN (SELECT value FROM json_each(:refs)) ORDER BY i.title"
+        ),
+        {"refs": json.dumps(favourites)},
+    )
+    user["timeline"] = _rows(
+        db,
+        """
         SELECT l.kind, l.logged_at, l.minutes, l.progress_percent, l.goal_target, l.notes,
                i.media_type, i.slug, i.title
         FROM user_item_logs l JOIN media_items i ON i.id = l.media_item_id
         WHERE l.user_id = :id AND l.is_private = 0
-        ORDER BY l.logged_at DESC, l.id LIMIT 12""", {"id": user["id"]})
+        ORDER BY l.logged_at DESC, l.id LIMIT 12""",
+        {"id": user["id"]},
+    )
     return user
 
 
@@ -324,7 +434,9 @@ def tags(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Tags that something public carries (an item, or a published menu), by slug."""
     # Counted per tag in one pass each, joined by slug: a count per tag asked as a
     # correlated subquery scanned every item's tags and every menu once per tag.
-    return _rows(db, """
+    return _rows(
+        db,
+        """
         WITH item_counts AS (
                SELECT t.slug, count(DISTINCT mt.media_item_id) AS n
                FROM media_item_tags mt JOIN tags t ON t.id = mt.tag_id GROUP BY t.slug),
@@ -338,7 +450,8 @@ def tags(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         FROM tags t LEFT JOIN item_counts ic ON ic.slug = t.slug
         LEFT JOIN menu_counts mc ON mc.slug = t.slug
         GROUP BY t.slug HAVING item_count > 0 OR menu_count > 0
-        ORDER BY t.slug""")
+        ORDER BY t.slug""",
+    )
 
 
 TAG_PAGE_ITEMS = 120
@@ -359,8 +472,7 @@ def tag_pages(item_count: int, menu_count: int = 0) -> int:
 def tag_detail(db: sqlite_utils.Database, slug: str, page: int = 1) -> dict[str, Any] | None:
     """One page of a tag: one page of its published menus, newest first, and one page of
     the items that carry it, by title."""
-    names = [r["name"] for r in db.query("SELECT name FROM tags WHERE slug = :s ORDER BY name",
-                                         {"s": slug})]
+    names = [r["name"] for r in db.query("SELECT name FROM tags WHERE slug = :s ORDER BY name", {"s": slug})]
     if not names:
         return None
     tagged = """i.id IN (SELECT mt.media_item_id FROM media_item_tags mt JOIN tags t
@@ -368,25 +480,43 @@ def tag_detail(db: sqlite_utils.Database, slug: str, page: int = 1) -> dict[str,
     # Every page of a tag asks for the same ordered list of its item ids (one sort per tag
     # while pages render: the renderer answers a repeated query from memory) and takes its
     # slice; sorting a big genre again for each of its pages made the pages quadratic.
-    ordered = [row[0] for row in db.execute(
-        f"SELECT i.id FROM media_items i WHERE {tagged} ORDER BY i.title, i.media_type, i.slug",
-        {"s": slug}).fetchall()]
+    ordered = [
+        row[0]
+        for row in db.execute(
+            f"SELECT i.id FROM media_items i WHERE {tagged} ORDER BY i.title, i.media_type, i.slug",
+            {"s": slug},
+        ).fetchall()
+    ]
     item_count = len(ordered)
     # Menus likewise: their ordered ids (which read no introduction, so an edit of one does
     # not make every page of the tag ask again), then the cards of this page's slice. The
     # tag's names are found once, not once per menu.
-    ordered_menus = [row[0] for row in db.execute(
-        """SELECT m.id FROM menus m WHERE m.status = 'published' AND EXISTS (
+    ordered_menus = [
+        row[0]
+        for row in db.execute(
+            """SELECT m.id FROM menus m WHERE m.status = 'published' AND EXISTS (
                SELECT 1 FROM json_each(m.tags) j WHERE j.value IN (
                    SELECT name FROM tags WHERE slug = :s AND owner_id IS NULL))
-           ORDER BY m.published_at DESC, m.slug""", {"s": slug}).fetchall()]
+           ORDER BY m.published_at DESC, m.slug""",
+            {"s": slug},
+        ).fetchall()
+    ]
     menu_count = len(ordered_menus)
     first_menu = (page - 1) * TAG_PAGE_MENUS
-    chosen_menus = ordered_menus[first_menu:first_menu + TAG_PAGE_MENUS]
+    chosen_menus = ordered_menus[first_menu : first_menu + TAG_PAGE_MENUS]
     menus = published_menus(db, ids=chosen_menus) if chosen_menus else []
-    chosen = ordered[(page - 1) * TAG_PAGE_ITEMS:page * TAG_PAGE_ITEMS]
+    chosen = ordered[(page - 1) * TAG_PAGE_ITEMS : page * TAG_PAGE_ITEMS]
     items = _rows(db, ITEM_CARDS, {"ids": json.dumps(chosen)})
-    return {"slug": slug, "name": names[0], "names": names, "menus": menus, "items": items,
-            "menu_count": menu_count, "item_count": item_count, "page": page,
-            "pages": tag_pages(item_count, menu_count), "first_menu": first_menu + 1,
-            "first_item": (page - 1) * TAG_PAGE_ITEMS + 1}
+    return {
+        "slug": slug,
+        "name": names[0],
+        "names": names,
+        "menus": menus,
+        "items": items,
+        "menu_count": menu_count,
+        "item_count": item_count,
+        "page": page,
+        "pages": tag_pages(item_count, menu_count),
+        "first_menu": first_menu + 1,
+        "first_item": (page - 1) * TAG_PAGE_ITEMS + 1,
+    }

@@ -53,10 +53,13 @@ asked it otherwise could be missed: asking it so fails at once."""
 def _check_keyed(sql: str, parameters: Any) -> None:
     names = KEYED_PARAMS.get(sql)
     if names is not None and not (
-            isinstance(parameters, dict) and parameters.keys() == names
-            and all(type(value) is str for value in parameters.values())):
-        raise ValueError(f"a keyed query asked with {parameters!r}, not text values for "
-                         f"{sorted(names)}: {sql}")
+        isinstance(parameters, dict)
+        and parameters.keys() == names
+        and all(type(value) is str for value in parameters.values())
+    ):
+        raise ValueError(
+            f"a keyed query asked with {parameters!r}, not text values for {sorted(names)}: {sql}"
+        )
 
 
 class ReplayCursor:
@@ -79,12 +82,12 @@ class ReplayCursor:
         return self._rows[self._at - 1]
 
     def fetchall(self) -> list[Any]:
-        rest = self._rows[self._at:]
+        rest = self._rows[self._at :]
         self._at = len(self._rows)
         return rest
 
     def fetchmany(self, size: int = 1) -> list[Any]:
-        rest = self._rows[self._at:self._at + size]
+        rest = self._rows[self._at : self._at + size]
         self._at += len(rest)
         return rest
 
@@ -131,8 +134,9 @@ class RecordingConnection(sqlite3.Connection):
 
 def connect_recording(path: str) -> RecordingConnection:
     """A read-only connection to a built database, recording reads on demand."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, factory=RecordingConnection,
-                           check_same_thread=False)
+    conn = sqlite3.connect(
+        f"file:{path}?mode=ro", uri=True, factory=RecordingConnection, check_same_thread=False
+    )
     return conn  # type: ignore[return-value]
 
 
@@ -218,8 +222,7 @@ def tables_with_rows_changed(changed: set[str]) -> set[str]:
     return {c.split(".", 1)[0] for c in changed if c.endswith(".")}
 
 
-def reads_changed(columns: Iterable[str], changed: set[str],
-                  tables: set[str] | None = None) -> bool:
+def reads_changed(columns: Iterable[str], changed: set[str], tables: set[str] | None = None) -> bool:
     """Whether something that read `columns` may see `changed`: a 'table.column' it read
     changed, or rows of a table it read were added or removed ('table.', which every reader
     of the table sees). `tables` is `tables_with_rows_changed(changed)`, when already made."""

@@ -51,8 +51,10 @@ class ContainedLoader(jinja2.FileSystemLoader):
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
         source, filename, uptodate = super().get_source(environment, template)
         if not any(inside(Path(folder), Path(filename)) for folder in self.searchpath):
-            raise BuildError(f"template {template!r} is a link to {os.path.realpath(filename)}, "
-                             "outside the templates folder; replace the link with the file")
+            raise BuildError(
+                f"template {template!r} is a link to {os.path.realpath(filename)}, "
+                "outside the templates folder; replace the link with the file"
+            )
         return source, filename, uptodate
 
 
@@ -99,8 +101,7 @@ def make_environment(settings: Settings) -> jinja2.Environment:
         bytecode_cache=_bytecode_cache(settings),
     )
     env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text or ""))
-    env.filters["inline_markdown"] = lambda text: jinja2.utils.markupsafe.Markup(
-        render_inline(text or ""))
+    env.filters["inline_markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_inline(text or ""))
     # JSON-LD and other JSON in pages: never a raw '<', '>' or '&' (see safejson.py).
     env.filters["tojson"] = script_json
     env.filters["jsonld"] = script_json
@@ -181,14 +182,29 @@ def summary(text: str | None, limit: int = 200) -> str:
 @lru_cache(maxsize=16384)
 def initials(title: str) -> str:
     """Up to two letters for a typographic cover: 'The Crying of Lot 49' -> 'CL'."""
-    words = [w for w in re.findall(r"[^\W_]+", title) if w.lower() not in
-             {"the", "a", "an", "of", "and", "in", "for", "on", "le", "la"}]
+    words = [
+        w
+        for w in re.findall(r"[^\W_]+", title)
+        if w.lower() not in {"the", "a", "an", "of", "and", "in", "for", "on", "le", "la"}
+    ]
     words = words or re.findall(r"[^\W_]+", title) or [title or "?"]
     return "".join(w[0] for w in words[:2]).upper()
 
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def long_date(stamp: str | None) -> str:
@@ -245,8 +261,13 @@ class Renderer:
         def absolute(target: str) -> str:
             return urls.absolute(self.settings.base_url, target)
 
-        context: dict[str, Any] = {"page_url": page.url, "link": link, "absolute": absolute,
-                                   "noindex": False, **page.context}
+        context: dict[str, Any] = {
+            "page_url": page.url,
+            "link": link,
+            "absolute": absolute,
+            "noindex": False,
+            **page.context,
+        }
         try:
             return self.env.get_template(page.template).render(context).encode("utf-8")
         except BuildError:
@@ -292,8 +313,11 @@ class KeptRenderer:
     def get(self, settings: Settings, templates_changed: bool) -> Renderer:
         assert settings.build_time is not None
         kept = self.renderer
-        if kept is None or templates_changed or \
-                dataclasses.replace(kept.settings, build_time=settings.build_time) != settings:
+        if (
+            kept is None
+            or templates_changed
+            or dataclasses.replace(kept.settings, build_time=settings.build_time) != settings
+        ):
             kept = self.renderer = Renderer(settings)
         else:
             kept.settings = settings
@@ -337,9 +361,14 @@ def digest_bytes(data: bytes) -> bytes:
 class PageWriter:
     """Renders pages by key with dependency recording; one per process."""
 
-    def __init__(self, settings: Settings, db_path: Path, out_dir: Path,
-                 renderer: Renderer | None = None,
-                 answers: dict[tuple[str, str], Any] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db_path: Path,
+        out_dir: Path,
+        renderer: Renderer | None = None,
+        answers: dict[tuple[str, str], Any] | None = None,
+    ) -> None:
         self.conn = connect_recording(str(db_path))
         self.db = ReadDatabase(self.conn)
         self.renderer = renderer if renderer is not None else Renderer(settings)
@@ -352,8 +381,7 @@ class PageWriter:
     def close(self) -> None:
         self.conn.close()
 
-    def render(self, route_name: str, key: tuple[Any, ...],
-               old_digest: bytes | None = None) -> PageRecord:
+    def render(self, route_name: str, key: tuple[Any, ...], old_digest: bytes | None = None) -> PageRecord:
         route = self.routes[route_name]
         self.conn.reads = reads = []
         env = self.renderer.env
@@ -372,8 +400,9 @@ class PageWriter:
         written = digest != old_digest
         if written:
             write_file(target, data)
-        return PageRecord(route_name, tuple(key), path, digest, sorted(looked), reads, written,
-                          search.indexable(path, data))
+        return PageRecord(
+            route_name, tuple(key), path, digest, sorted(looked), reads, written, search.indexable(path, data)
+        )
 
 
 def write_file(target: Path, data: bytes) -> None:
@@ -412,10 +441,16 @@ def _render_chunk(chunk: Sequence[tuple[str, tuple[Any, ...], bytes | None]]) ->
 
 
 @timed("render")
-def render_all(settings: Settings, db_path: Path, out_dir: Path,
-               jobs: Sequence[tuple[str, tuple[Any, ...], bytes | None]],
-               on_record: Callable[[PageRecord], None], *, processes: int | None = None,
-               kept: KeptRenderer | None = None) -> None:
+def render_all(
+    settings: Settings,
+    db_path: Path,
+    out_dir: Path,
+    jobs: Sequence[tuple[str, tuple[Any, ...], bytes | None]],
+    on_record: Callable[[PageRecord], None],
+    *,
+    processes: int | None = None,
+    kept: KeptRenderer | None = None,
+) -> None:
     """Render `jobs` (route name, key, digest of the bytes already there or None) into
     `out_dir`, on every core when there are enough of them to pay for the workers; with
     `kept`, its loaded templates (and, in this process, the answers it kept)."""
@@ -423,8 +458,7 @@ def render_all(settings: Settings, db_path: Path, out_dir: Path,
     global _job, _worker
     processes = processes or min(os.cpu_count() or 1, 8)
     if processes < 2 or len(jobs) < 400 or "fork" not in multiprocessing.get_all_start_methods():
-        writer = PageWriter(settings, db_path, out_dir, renderer,
-                            kept.answers if kept is not None else None)
+        writer = PageWriter(settings, db_path, out_dir, renderer, kept.answers if kept is not None else None)
         try:
             for name, key, old in jobs:
                 on_record(writer.render(name, key, old))
@@ -432,7 +466,7 @@ def render_all(settings: Settings, db_path: Path, out_dir: Path,
             writer.close()
         return
     size = max(50, min(500, len(jobs) // (processes * 8)))
-    chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     _job, _worker = (settings, db_path, out_dir, renderer), None
     context = multiprocessing.get_context("fork")
     try:

@@ -48,9 +48,16 @@ def _one(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
 
 
 def _index(db: sqlite_utils.Database) -> Page:
-    return Page("/", "index.html", {"menus": queries.published_menus(db, limit=12),
-                                    "counts": queries.counts(db),
-                                    "curators": queries.curators(db), "tags": queries.tags(db)})
+    return Page(
+        "/",
+        "index.html",
+        {
+            "menus": queries.published_menus(db, limit=12),
+            "counts": queries.counts(db),
+            "curators": queries.curators(db),
+            "tags": queries.tags(db),
+        },
+    )
 
 
 def _menu_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
@@ -76,9 +83,11 @@ def _story(db: sqlite_utils.Database, slug: str) -> Page:
 
 
 def _lineage_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
-    return [(row["slug"],) for row in
-            db.query("SELECT id, slug FROM menus WHERE status = 'published' ORDER BY slug")
-            if feeds.has_lineage(db, row["id"])]
+    return [
+        (row["slug"],)
+        for row in db.query("SELECT id, slug FROM menus WHERE status = 'published' ORDER BY slug")
+        if feeds.has_lineage(db, row["id"])
+    ]
 
 
 def _lineage(db: sqlite_utils.Database, slug: str) -> Page:
@@ -90,8 +99,9 @@ def _item_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
 
 
 def _item(db: sqlite_utils.Database, media_type: str, slug: str) -> Page:
-    return Page(urls.item_url(media_type, slug), "item.html",
-                {"item": queries.item_detail(db, media_type, slug)})
+    return Page(
+        urls.item_url(media_type, slug), "item.html", {"item": queries.item_detail(db, media_type, slug)}
+    )
 
 
 def _share_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
@@ -103,8 +113,11 @@ def _share_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
 
 def _share(db: sqlite_utils.Database, token: str, slug: str) -> Page:
     """A draft menu at its unguessable link only, kept out of search engines."""
-    return Page(urls.share_url(token), "menu.html",
-                {"menu": queries.menu_detail(db, slug), "noindex": True, "shared": True})
+    return Page(
+        urls.share_url(token),
+        "menu.html",
+        {"menu": queries.menu_detail(db, slug), "noindex": True, "shared": True},
+    )
 
 
 def _alias_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
@@ -119,8 +132,11 @@ def _redirect(db: sqlite_utils.Database, alias: str, slug: str) -> Page:
     itself: a timed or instant meta refresh takes the reader away without their say (WCAG
     2.2.1/3.2.5) and leaves accessibility checkers nothing to inspect."""
     title = db.execute("SELECT title FROM menus WHERE slug = ?", [slug]).fetchone()[0]
-    return Page(urls.menu_url(alias), "redirect.html",
-                {"target": urls.menu_url(slug), "title": title, "noindex": True})
+    return Page(
+        urls.menu_url(alias),
+        "redirect.html",
+        {"target": urls.menu_url(slug), "title": title, "noindex": True},
+    )
 
 
 def _redirects_file(db: sqlite_utils.Database) -> Page:
@@ -134,15 +150,14 @@ def _curator_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
 
 
 def _curator(db: sqlite_utils.Database, handle: str) -> Page:
-    return Page(urls.curator_url(handle), "curator.html",
-                {"curator": queries.curator_detail(db, handle)})
+    return Page(urls.curator_url(handle), "curator.html", {"curator": queries.curator_detail(db, handle)})
 
 
 def _curator_feed(db: sqlite_utils.Database, handle: str) -> Page:
-    row = next(iter(db.query("SELECT handle, display_name FROM users WHERE handle = :h",
-                             {"h": handle})))
-    return Page(urls.curator_feed_url(handle), "feed.xml",
-                {"curator": dict(row), **feeds.feed(db, owner=handle)})
+    row = next(iter(db.query("SELECT handle, display_name FROM users WHERE handle = :h", {"h": handle})))
+    return Page(
+        urls.curator_feed_url(handle), "feed.xml", {"curator": dict(row), **feeds.feed(db, owner=handle)}
+    )
 
 
 def _tag_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
@@ -161,13 +176,17 @@ def _tag(db: sqlite_utils.Database, slug: str) -> Page:
 
 def _tag_page_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
     """(slug, page) of every tag page after the first."""
-    items = dict(db.execute("""
+    items = dict(
+        db.execute("""
         SELECT t.slug, count(DISTINCT mt.media_item_id) FROM tags t
-        JOIN media_item_tags mt ON mt.tag_id = t.id GROUP BY t.slug""").fetchall())
-    menus = dict(db.execute("""
+        JOIN media_item_tags mt ON mt.tag_id = t.id GROUP BY t.slug""").fetchall()
+    )
+    menus = dict(
+        db.execute("""
         SELECT t.slug, count(DISTINCT m.id) FROM menus m, json_each(m.tags) j
         JOIN tags t ON t.name = j.value AND t.owner_id IS NULL
-        WHERE m.status = 'published' GROUP BY t.slug""").fetchall())
+        WHERE m.status = 'published' GROUP BY t.slug""").fetchall()
+    )
     for slug in sorted(items.keys() | menus.keys()):
         for page in range(2, queries.tag_pages(items.get(slug, 0), menus.get(slug, 0)) + 1):
             yield slug, page
@@ -195,8 +214,11 @@ def _not_found(db: sqlite_utils.Database) -> Page:
 
 def _search(db: sqlite_utils.Database) -> Page:
     # A search page is for visitors, not search engines: the pages it finds are in the sitemap.
-    return Page("/search/", "search.html", {"menus": queries.published_menus(db, brief=True),
-                                            "items": queries.all_items(db), "noindex": True})
+    return Page(
+        "/search/",
+        "search.html",
+        {"menus": queries.published_menus(db, brief=True), "items": queries.all_items(db), "noindex": True},
+    )
 
 
 def _api_index(db: sqlite_utils.Database) -> Page:
@@ -208,8 +230,9 @@ def _api_menu(db: sqlite_utils.Database, slug: str) -> Page:
 
 
 def _api_item(db: sqlite_utils.Database, media_type: str, slug: str) -> Page:
-    return Page(api.item_api_url(media_type, slug), "", api.item_document(db, media_type, slug),
-                format="json")
+    return Page(
+        api.item_api_url(media_type, slug), "", api.item_document(db, media_type, slug), format="json"
+    )
 
 
 def _api_curator(db: sqlite_utils.Database, handle: str) -> Page:
@@ -245,9 +268,9 @@ KeyReads = dict[str, list[str]]
 """What each key query (named by its function) read: `table.column`s, as record.py notes."""
 
 
-def list_keys(db_file: Path, keep: Callable[[list[str]], bool] | None = None,
-              last: KeyReads | None = None) -> tuple[dict[str, list[tuple[Any, ...]] | None],
-                                                     KeyReads]:
+def list_keys(
+    db_file: Path, keep: Callable[[list[str]], bool] | None = None, last: KeyReads | None = None
+) -> tuple[dict[str, list[tuple[Any, ...]] | None], KeyReads]:
     """Every route's page keys, and what each key query read.
 
     A route whose key query read, last time, only columns that `keep` says are unchanged is

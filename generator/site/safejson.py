@@ -11,8 +11,14 @@ from markupsafe import Markup
 # `</script>` or `<!--` inside a JSON string would end or confuse the script block; `&` and `'`
 # matter in attributes; U+2028/9 end lines in older JavaScript. All become \uXXXX escapes,
 # which every JSON parser reads back as the same characters.
-_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027",
-            "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "'": "\\u0027",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
 
 
 def _escaped(text: str) -> str:
@@ -34,8 +40,14 @@ def dumps_safe(value: Any, *, indent: int | None = None, sort_keys: bool = False
             return _escaped("".join(parts))
         except _Unusual:
             pass  # the json module gives the answer (or the error)
-    text = json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=sort_keys,
-                      separators=(",", ": ") if indent else (",", ":"), allow_nan=False)
+    text = json.dumps(
+        value,
+        ensure_ascii=False,
+        indent=indent,
+        sort_keys=sort_keys,
+        separators=(",", ": ") if indent else (",", ":"),
+        allow_nan=False,
+    )
     return _escaped(text)
 
 

@@ -103,10 +103,13 @@ def documents_dir(db_path: Path) -> Path:
     return cache_dir(db_path, "search")
 
 
-def index_site(site: Path, previous: Path | None = None,
-               pages: Mapping[str, bytes] | None = None,
-               meanwhile: Callable[[], None] | None = None,
-               documents: Path | None = None) -> list[str]:
+def index_site(
+    site: Path,
+    previous: Path | None = None,
+    pages: Mapping[str, bytes] | None = None,
+    meanwhile: Callable[[], None] | None = None,
+    documents: Path | None = None,
+) -> list[str]:
     """Bring the search bundles of `site` up to date; return the paths (relative to `site`)
     written or removed. `meanwhile` runs once while Pagefind does (other work of the build
     that then shares the cores with it), or before returning when nothing is indexed.
@@ -132,8 +135,10 @@ def index_site(site: Path, previous: Path | None = None,
             todo.append((number, stamp))
     touched: list[str] = []
     if todo:
-        with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=site.parent) as tmp, \
-                contextlib.ExitStack() as lock:
+        with (
+            tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=site.parent) as tmp,
+            contextlib.ExitStack() as lock,
+        ):
             work = Path(tmp)
             runs: list[_Run] = []
             lock_held = False
@@ -156,8 +161,7 @@ def index_site(site: Path, previous: Path | None = None,
             for number, stamp in todo:
                 fresh = work / bundle_name(number)
                 if number == 0:
-                    (fresh / BUNDLES_FILE).write_text(json.dumps({"more": more}) + "\n",
-                                                      encoding="utf-8")
+                    (fresh / BUNDLES_FILE).write_text(json.dumps({"more": more}) + "\n", encoding="utf-8")
                 (fresh / STAMP).write_text(stamp + "\n", encoding="utf-8")
                 touched += _replace_bundle(fresh, site / bundle_name(number))
     for extra in _bundles_beyond(site, bundles):
@@ -242,35 +246,44 @@ def search_document(html: bytes) -> bytes:
         return html
     name = start.group(1)
     depth, end = 0, None
-    for tag in re.finditer(rb"<(/?)" + re.escape(name) + rb"\b[^>]*>", html[start.start():]):
+    for tag in re.finditer(rb"<(/?)" + re.escape(name) + rb"\b[^>]*>", html[start.start() :]):
         depth += -1 if tag.group(1) else 1
         if depth == 0:
             end = start.start() + tag.end()
             break
     if end is None:
         return html
-    return b"".join((b"<!DOCTYPE html>", html_tag.group(0), b'<head><meta charset="utf-8">',
-                     title.group(0), b"</head><body>", html[start.start():end], b"</body></html>"))
+    return b"".join(
+        (
+            b"<!DOCTYPE html>",
+            html_tag.group(0),
+            b'<head><meta charset="utf-8">',
+            title.group(0),
+            b"</head><body>",
+            html[start.start() : end],
+            b"</body></html>",
+        )
+    )
 
 
 # Changes when `search_document` does, so documents cut by an older one are cut again.
-_FORMAT = hashlib.blake2b(search_document.__code__.co_code +
-                          repr(search_document.__code__.co_consts).encode(), digest_size=8).hexdigest()
+_FORMAT = hashlib.blake2b(
+    search_document.__code__.co_code + repr(search_document.__code__.co_consts).encode(), digest_size=8
+).hexdigest()
 
 
 def _bundles_beyond(site: Path, bundles: list[dict[str, bytes]]) -> Iterator[Path]:
     """Bundles of an earlier, larger split, or now empty."""
     for folder in sorted(site.glob(f"{BUNDLE}-*")):
-        suffix = folder.name[len(BUNDLE) + 1:]
-        if suffix.isdigit() and folder.is_dir() and (
-                int(suffix) >= len(bundles) or not bundles[int(suffix)]):
+        suffix = folder.name[len(BUNDLE) + 1 :]
+        if suffix.isdigit() and folder.is_dir() and (int(suffix) >= len(bundles) or not bundles[int(suffix)]):
             yield folder
 
 
 def _clean_stale_folders(parent: Path) -> None:
     """Remove work folders left by a killed build (their pid no longer runs)."""
     for leftover in parent.glob(f"{TMP_PREFIX}*"):
-        pid = leftover.name[len(TMP_PREFIX):].split("-")[0]
+        pid = leftover.name[len(TMP_PREFIX) :].split("-")[0]
         if not pid.isdigit() or leftover.is_symlink() or not leftover.is_dir():
             continue
         try:
@@ -286,15 +299,21 @@ def _replace_bundle(fresh: Path | None, bundle: Path) -> list[str]:
     bundle's files that the new one does not have (all of them when `fresh` is None).
     Returns the paths touched."""
     site = bundle.parent
-    new = {p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_file()} \
-        if fresh is not None else set()
+    new = (
+        {p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_file()}
+        if fresh is not None
+        else set()
+    )
     if fresh is not None and not os.path.lexists(bundle):
         # A bundle the site does not have yet (every bundle of a cold build): the new
         # folder moves in whole, not its thousand files one by one.
         os.rename(fresh, bundle)
         return [f"{bundle.name}/{rel}" for rel in sorted(new)]
-    old = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()} \
-        if bundle.is_dir() else set()
+    old = (
+        {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
+        if bundle.is_dir()
+        else set()
+    )
     touched = []
     for rel in sorted(new):
         assert fresh is not None
@@ -356,12 +375,14 @@ def _pagefind_command() -> list[str]:
 def index_folders(pairs: list[tuple[Path, Path]]) -> None:
     """Index each (folder of documents, bundle folder to write) pair as a build runs
     Pagefind: as many at once as there are cores. The benchmark times this alone."""
-    _run_all([_Run(documents, bundle, "", number, {})
-              for number, (documents, bundle) in enumerate(pairs)])
+    _run_all([_Run(documents, bundle, "", number, {}) for number, (documents, bundle) in enumerate(pairs)])
 
 
-def _run_all(runs: list[_Run], meanwhile: Callable[[], None] | None = None,
-             prepare: Callable[[_Run], None] | None = None) -> None:
+def _run_all(
+    runs: list[_Run],
+    meanwhile: Callable[[], None] | None = None,
+    prepare: Callable[[_Run], None] | None = None,
+) -> None:
     """Index every run's pages, as many at once as there are cores (processes started from
     this thread only: a fork from a worker thread could inherit a held lock); `meanwhile`
     runs once the first ones are started. `prepare` writes a run's documents: just before
@@ -387,11 +408,19 @@ def _run_all(runs: list[_Run], meanwhile: Callable[[], None] | None = None,
             while waiting and len(running) < limit and failure is None:
                 run = waiting.pop(0)
                 ready(run)
-                command = [*base, "--site", str(run.pages), "--output-path", str(run.bundle),
-                           "--keep-index-url", "--quiet"]
+                command = [
+                    *base,
+                    "--site",
+                    str(run.pages),
+                    "--output-path",
+                    str(run.bundle),
+                    "--keep-index-url",
+                    "--quiet",
+                ]
                 try:
-                    proc = subprocess.Popen(command, stdout=subprocess.PIPE,
-                                            stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+                    proc = subprocess.Popen(
+                        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
+                    )
                 except OSError as error:
                     raise BuildError(f"search indexing could not start Pagefind: {error}") from error
                 running.append((proc, run))

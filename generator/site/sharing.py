@@ -52,8 +52,10 @@ def _records(settings: Settings) -> list[dict[str, Any]]:
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ContentErrors(errors)
-    return [{"menu": s.menu, "id": s.id, "created": s.created, "expires": s.expires,
-             "revoked": s.revoked} for s in shares]
+    return [
+        {"menu": s.menu, "id": s.id, "created": s.created, "expires": s.expires, "revoked": s.revoked}
+        for s in shares
+    ]
 
 
 def _save(settings: Settings, records: list[dict[str, Any]]) -> None:
@@ -64,9 +66,15 @@ def _save(settings: Settings, records: list[dict[str, Any]]) -> None:
 
 def _link(settings: Settings, record: dict[str, Any], secret: bytes | None) -> ShareLink:
     token = make_token(secret, record["menu"], record["id"]) if secret else None
-    return ShareLink(record["menu"], record["id"], record["created"], record["expires"],
-                     record["revoked"], token,
-                     absolute(settings.base_url, share_url(token)) if token else None)
+    return ShareLink(
+        record["menu"],
+        record["id"],
+        record["created"],
+        record["expires"],
+        record["revoked"],
+        token,
+        absolute(settings.base_url, share_url(token)) if token else None,
+    )
 
 
 def issue_share(settings: Settings, slug: str, days: int = DEFAULT_DAYS) -> tuple[ShareLink, str]:
@@ -75,20 +83,33 @@ def issue_share(settings: Settings, slug: str, days: int = DEFAULT_DAYS) -> tupl
     menus = menu_files(settings)
     menu = menus.get(slug)
     if menu is None:
-        raise ContentError("content/menus", None, f"no menu with slug {slug!r}",
-                           suggest(slug, list(menus)) or "share a draft menu by its slug")
+        raise ContentError(
+            "content/menus",
+            None,
+            f"no menu with slug {slug!r}",
+            suggest(slug, list(menus)) or "share a draft menu by its slug",
+        )
     if menu.data.get("status", "draft") != "draft":
-        raise ContentError(str(menu.path.relative_to(settings.root))
-                           if menu.path.is_relative_to(settings.root) else str(menu.path),
-                           None, f"menu {slug!r} is published, not a draft",
-                           "a published menu is already public at its own URL")
+        raise ContentError(
+            str(menu.path.relative_to(settings.root))
+            if menu.path.is_relative_to(settings.root)
+            else str(menu.path),
+            None,
+            f"menu {slug!r} is published, not a draft",
+            "a published menu is already public at its own URL",
+        )
     if days < 1:
         raise ContentError(share_display(settings), None, "--days must be at least 1")
     secret, where = ensure_secret(settings)
     records = _records(settings)
     now = share_clock()
-    record = {"menu": slug, "id": secrets.token_hex(16), "created": iso(now),
-              "expires": iso(now + timedelta(days=days)), "revoked": False}
+    record = {
+        "menu": slug,
+        "id": secrets.token_hex(16),
+        "created": iso(now),
+        "expires": iso(now + timedelta(days=days)),
+        "revoked": False,
+    }
     records.append(record)
     _save(settings, records)
     return _link(settings, record, secret), where
@@ -112,7 +133,11 @@ def revoke_shares(settings: Settings, what: str) -> list[ShareLink]:
             record["revoked"] = True
             hits.append(_link(settings, record, secret))
     if not hits:
-        raise ContentError(share_display(settings), None, f"no active share link matches {what!r}",
-                           "give a token, a share id or a menu slug from `omakase share --list`")
+        raise ContentError(
+            share_display(settings),
+            None,
+            f"no active share link matches {what!r}",
+            "give a token, a share id or a menu slug from `omakase share --list`",
+        )
     _save(settings, records)
     return hits

@@ -21,20 +21,33 @@ def template_error(exc: BaseException, settings: Settings, page_url: str) -> Bui
         names = getattr(exc, "templates", None) or [exc.name]
         shown = ", ".join(repr(str(n)) for n in names)
         where = _shown(settings, folders[-1]) if folders else "templates"
-        return BuildError(Problem(
-            where, None, f"template {shown} not found (needed for {page_url})",
-            "every page's template must be in the templates folder; restore it from the "
-            "project's templates/").format() + _STOPPED)
+        return BuildError(
+            Problem(
+                where,
+                None,
+                f"template {shown} not found (needed for {page_url})",
+                "every page's template must be in the templates folder; restore it from the "
+                "project's templates/",
+            ).format()
+            + _STOPPED
+        )
     if isinstance(exc, jinja2.TemplateSyntaxError):
         path = exc.filename or exc.name or "template"
-        return BuildError(Problem(_shown(settings, Path(path)), exc.lineno,
-                                  f"template syntax: {exc.message}", _HINT).format() + _STOPPED)
+        return BuildError(
+            Problem(
+                _shown(settings, Path(path)), exc.lineno, f"template syntax: {exc.message}", _HINT
+            ).format()
+            + _STOPPED
+        )
     path, line = _template_frame(exc, folders)
     if path is None:
         return None
-    return BuildError(Problem(_shown(settings, path), line,
-                              f"while rendering {page_url}: {type(exc).__name__}: {exc}",
-                              _HINT).format() + _STOPPED)
+    return BuildError(
+        Problem(
+            _shown(settings, path), line, f"while rendering {page_url}: {type(exc).__name__}: {exc}", _HINT
+        ).format()
+        + _STOPPED
+    )
 
 
 def _template_frame(exc: BaseException, folders: list[Path]) -> tuple[Path | None, int | None]:

@@ -36,8 +36,9 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def apply_mapped(catalog: Catalog, mapped: Mapped, *, fetched: str | None,
-                 media_type: str | None = None) -> ItemChange:
+def apply_mapped(
+    catalog: Catalog, mapped: Mapped, *, fetched: str | None, media_type: str | None = None
+) -> ItemChange:
     """Find (or create) the item for this payload and fill its missing fields.
 
     `fetched` is the date the payload was fetched; None (replay) leaves the source's date."""
@@ -45,8 +46,10 @@ def apply_mapped(catalog: Catalog, mapped: Mapped, *, fetched: str | None,
     existing = catalog.items.get(catalog.by_source[key]) if key in catalog.by_source else None
     kind = media_type or (existing.type if existing else None) or mapped.media_type
     if kind is None:
-        raise BuildError(f"cannot tell whether {mapped.source}:{mapped.external_id} is a book, "
-                         "movie, game or music; pass --type")
+        raise BuildError(
+            f"cannot tell whether {mapped.source}:{mapped.external_id} is a book, "
+            "movie, game or music; pass --type"
+        )
     if existing is None:
         existing = catalog.find(kind, title=mapped.title, year=(mapped.release_date or "")[:4] or None)
     if existing is None:
@@ -85,8 +88,7 @@ def merge_into(item: ItemFile, mapped: Mapped, change: ItemChange) -> None:
         elif _norm(metadata[name]) != _norm(value):
             change.kept.append(f"metadata.{name}")
     if metadata and "metadata" not in front:
-        item.front = front = _insert_before(front, "metadata", metadata, ("tags", "sources",
-                                                                           "availability"))
+        item.front = front = _insert_before(front, "metadata", metadata, ("tags", "sources", "availability"))
     elif metadata:
         front["metadata"] = metadata
     if not item.body.strip() and mapped.description:
@@ -122,8 +124,10 @@ def ensure_source(item: ItemFile, mapped: Mapped, fetched: str | None, change: I
     if not isinstance(sources, list):
         sources = []
     for entry in sources:
-        if isinstance(entry, dict) and (str(entry.get("source")), str(entry.get("id"))) == \
-                (mapped.source, mapped.external_id):
+        if isinstance(entry, dict) and (str(entry.get("source")), str(entry.get("id"))) == (
+            mapped.source,
+            mapped.external_id,
+        ):
             if not entry.get("url") and mapped.source_url:
                 entry["url"] = mapped.source_url
                 change.set.append("sources.url")

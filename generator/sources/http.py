@@ -47,15 +47,21 @@ class HttpClient:
     clock: Callable[[], float] = time.monotonic
     last_request: dict[str, float] = field(default_factory=dict)
 
-    def get(self, url: str, *, source: str, min_interval: float = 0.0,
-            headers: Mapping[str, str] | None = None) -> str:
+    def get(
+        self, url: str, *, source: str, min_interval: float = 0.0, headers: Mapping[str, str] | None = None
+    ) -> str:
         """The response body as text. Raises FetchError naming the URL after the last retry."""
         attempt = 0
         while True:
             self._respect_rate_limit(source, min_interval)
-            request = urllib.request.Request(url, headers={
-                "User-Agent": self.user_agent, "Accept": "application/json", **(headers or {}),
-            })
+            request = urllib.request.Request(
+                url,
+                headers={
+                    "User-Agent": self.user_agent,
+                    "Accept": "application/json",
+                    **(headers or {}),
+                },
+            )
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
                     raw = response.read()
@@ -66,12 +72,12 @@ class HttpClient:
                     raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}") from None
                 wait = retry_after(exc.headers.get("Retry-After"), self._now_wall())
                 if wait is None:
-                    wait = self.backoff * (2 ** attempt)
+                    wait = self.backoff * (2**attempt)
             except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
                 if attempt >= self.retries:
                     reason = getattr(exc, "reason", exc)
                     raise FetchError(f"{url}: {reason}") from None
-                wait = self.backoff * (2 ** attempt)
+                wait = self.backoff * (2**attempt)
             attempt += 1
             self.sleep(min(wait, MAX_RETRY_AFTER))
 

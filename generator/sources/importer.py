@@ -33,9 +33,11 @@ class UpstreamReport:
         out += [c.describe() for c in self.changes]
         out += [f"skipped {s}" for s in self.skipped]
         changed = sum(1 for c in self.changes if c.changed)
-        out.append(f"{len(self.changes)} item(s) mapped, {changed} changed, "
-                   f"{len(self.payloads_written)} payload file(s) written, "
-                   f"{len(self.skipped)} skipped.")
+        out.append(
+            f"{len(self.changes)} item(s) mapped, {changed} changed, "
+            f"{len(self.payloads_written)} payload file(s) written, "
+            f"{len(self.skipped)} skipped."
+        )
         return out
 
 
@@ -49,14 +51,22 @@ def fetch_day() -> str:
 
 def source_module(name: str):  # noqa: ANN201 - a source module
     if name not in SOURCES:
-        raise BuildError(f"unknown source {name!r}; known: {', '.join(sorted(SOURCES))}, "
-                         "letterboxd, goodreads")
+        raise BuildError(
+            f"unknown source {name!r}; known: {', '.join(sorted(SOURCES))}, letterboxd, goodreads"
+        )
     return SOURCES[name]
 
 
-def import_upstream(settings: Settings, source: str, raw_id: str, *, from_file: Path | None = None,
-                    media_type: str | None = None, client: HttpClient | None = None,
-                    api_url: str | None = None) -> UpstreamReport:
+def import_upstream(
+    settings: Settings,
+    source: str,
+    raw_id: str,
+    *,
+    from_file: Path | None = None,
+    media_type: str | None = None,
+    client: HttpClient | None = None,
+    api_url: str | None = None,
+) -> UpstreamReport:
     """Fetch (or read) one upstream record, keep it verbatim, and create or update its item."""
     settings = settings.resolve()
     assert settings.data_dir is not None and settings.content_dir is not None
@@ -67,16 +77,18 @@ def import_upstream(settings: Settings, source: str, raw_id: str, *, from_file: 
         external_id = module.normalize_id(raw_id)
         url = module.request_url(external_id, api_url or module.BASE_URL)
         client = client or HttpClient(user_agent=user_agent(settings.base_url))
-        text = client.get(url, source=source, min_interval=module.MIN_INTERVAL,
-                          headers=module.headers())
+        text = client.get(url, source=source, min_interval=module.MIN_INTERVAL, headers=module.headers())
         payload = parse_payload(text, url)
     external_id = module.normalize_id(raw_id, payload)
     described = module.payload_id(payload)
     if described and described != external_id:
         where = str(from_file) if from_file is not None else "the response"
         raise ContentError(
-            where, None, f"this payload describes {source}:{described}, not {source}:{external_id}",
-            f"import it as '{described}', or pass the payload saved for {external_id}")
+            where,
+            None,
+            f"this payload describes {source}:{described}, not {source}:{external_id}",
+            f"import it as '{described}', or pass the payload saved for {external_id}",
+        )
     report = UpstreamReport()
     catalog = Catalog.load(settings.content_dir)
     mapped = module.map_payload(payload, external_id)
@@ -96,14 +108,17 @@ def replay(settings: Settings, source: str | None = None) -> UpstreamReport:
         source_module(source)
     catalog = Catalog.load(settings.content_dir)
     report = UpstreamReport()
-    for name, external_id, path in track(list(stored_payloads(settings.data_dir, source)),
-                                         "Replaying payloads"):
+    for name, external_id, path in track(
+        list(stored_payloads(settings.data_dir, source)), "Replaying payloads"
+    ):
         if name not in SOURCES:
             report.skipped.append(f"{name}:{external_id} (no mapper for source {name!r})")
             continue
         if (name, external_id) not in catalog.by_source:
-            report.skipped.append(f"{name}:{external_id} (no item lists this source; "
-                                  f"run 'omakase import {name} {external_id} --from-file {path}')")
+            report.skipped.append(
+                f"{name}:{external_id} (no item lists this source; "
+                f"run 'omakase import {name} {external_id} --from-file {path}')"
+            )
             continue
         _, payload = read_payload_file(path)
         mapped = SOURCES[name].map_payload(payload, external_id)

@@ -44,8 +44,9 @@ def normalize_id(raw: str, payload: Any = None) -> str:
     entity = _entity_of(payload)
     if bare and entity:
         return f"{entity}/{bare.group(0).lower()}"
-    raise BuildError(f"{raw!r} is not a MusicBrainz id; write it as release-group/MBID, "
-                     "release/MBID or recording/MBID")
+    raise BuildError(
+        f"{raw!r} is not a MusicBrainz id; write it as release-group/MBID, release/MBID or recording/MBID"
+    )
 
 
 def payload_id(payload: Any) -> str | None:
@@ -90,7 +91,9 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
     group = data.get("release-group") if isinstance(data.get("release-group"), dict) else {}
     date = data.get("first-release-date") or group.get("first-release-date") or data.get("date")
     mapped = Mapped(
-        source=NAME, external_id=external_id, media_type="music",
+        source=NAME,
+        external_id=external_id,
+        media_type="music",
         title=data.get("title") if isinstance(data.get("title"), str) else None,
         release_date=clean_date(date),
         canonical_url=f"https://musicbrainz.org/{entity}/{mbid}",
@@ -106,8 +109,10 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
         mapped.fields["artists"] = artists
     mapped.fields["kind"] = "recording" if entity == "recording" else "album"
     labels = [
-        info["label"]["name"] for info in data.get("label-info") or []
-        if isinstance(info, dict) and isinstance(info.get("label"), dict)
+        info["label"]["name"]
+        for info in data.get("label-info") or []
+        if isinstance(info, dict)
+        and isinstance(info.get("label"), dict)
         and isinstance(info["label"].get("name"), str)
     ]
     if labels:
@@ -118,8 +123,12 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
             if not isinstance(track, dict) or not isinstance(track.get("title"), str):
                 continue
             length = track.get("length") or (track.get("recording") or {}).get("length")
-            tracks.append({"title": track["title"],
-                           "duration_seconds": round(length / 1000) if isinstance(length, int) else None})
+            tracks.append(
+                {
+                    "title": track["title"],
+                    "duration_seconds": round(length / 1000) if isinstance(length, int) else None,
+                }
+            )
     if tracks:
         mapped.fields["tracks"] = [
             t if t["duration_seconds"] is not None else {"title": t["title"]} for t in tracks

@@ -20,8 +20,7 @@ def normalize_id(raw: str, payload: Any = None) -> str:
     if not match and isinstance(payload, dict) and isinstance(payload.get("key"), str):
         match = ID_RE.search(payload["key"])
     if not match:
-        raise BuildError(f"{raw!r} is not an Open Library id; "
-                         "use a work (OL…W) or edition (OL…M) id")
+        raise BuildError(f"{raw!r} is not an Open Library id; use a work (OL…W) or edition (OL…M) id")
     return match.group(1).upper()
 
 
@@ -63,7 +62,9 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
     kind = "works" if external_id.endswith("W") else "books"
     covers = [c for c in data.get("covers") or [] if isinstance(c, int) and c > 0]
     mapped = Mapped(
-        source=NAME, external_id=external_id, media_type="book",
+        source=NAME,
+        external_id=external_id,
+        media_type="book",
         title=_text(data.get("title")) or None,
         release_date=clean_date(data.get("first_publish_date") or data.get("publish_date")),
         cover_image_url=f"https://covers.openlibrary.org/b/id/{covers[0]}-L.jpg" if covers else None,
@@ -85,7 +86,8 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
     if subjects:
         mapped.metadata["subjects"] = list(dict.fromkeys(s.strip() for s in subjects))[:12]
     languages = [
-        lang["key"].rsplit("/", 1)[-1] for lang in data.get("languages") or []
+        lang["key"].rsplit("/", 1)[-1]
+        for lang in data.get("languages") or []
         if isinstance(lang, dict) and isinstance(lang.get("key"), str)
     ]
     if languages:

@@ -22,8 +22,12 @@ def parse_payload(text: str, display: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ContentError(display, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})",
-                           "save the upstream response unchanged, as JSON") from None
+        raise ContentError(
+            display,
+            exc.lineno,
+            f"invalid JSON: {exc.msg} (column {exc.colno})",
+            "save the upstream response unchanged, as JSON",
+        ) from None
 
 
 def read_payload_file(path: Path) -> tuple[str, Any]:
@@ -35,8 +39,9 @@ def read_payload_file(path: Path) -> tuple[str, Any]:
     try:
         text = raw.decode("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8")
     except UnicodeDecodeError as exc:
-        raise ContentError(str(path), raw[: exc.start].count(b"\n") + 1,
-                           "payload is not valid UTF-8") from None
+        raise ContentError(
+            str(path), raw[: exc.start].count(b"\n") + 1, "payload is not valid UTF-8"
+        ) from None
     return text, parse_payload(text, str(path))
 
 

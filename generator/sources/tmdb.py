@@ -33,8 +33,9 @@ def payload_id(payload: Any) -> str | None:
 
 
 def request_url(external_id: str, base: str = BASE_URL) -> str:
-    url = (f"{base.rstrip('/')}/3/movie/{external_id}"
-           "?append_to_response=credits,watch/providers&language=en-US")
+    url = (
+        f"{base.rstrip('/')}/3/movie/{external_id}?append_to_response=credits,watch/providers&language=en-US"
+    )
     key = os.environ.get("TMDB_API_KEY")
     return url + f"&api_key={key}" if key else url
 
@@ -42,8 +43,10 @@ def request_url(external_id: str, base: str = BASE_URL) -> str:
 def headers() -> dict[str, str]:
     token = os.environ.get("TMDB_ACCESS_TOKEN")
     if not token and not os.environ.get("TMDB_API_KEY"):
-        raise BuildError("TMDB needs an API key: set TMDB_API_KEY or TMDB_ACCESS_TOKEN, "
-                         "or import a saved payload with --from-file")
+        raise BuildError(
+            "TMDB needs an API key: set TMDB_API_KEY or TMDB_ACCESS_TOKEN, "
+            "or import a saved payload with --from-file"
+        )
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
@@ -52,7 +55,9 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
     data = payload if isinstance(payload, dict) else {}
     poster = data.get("poster_path")
     mapped = Mapped(
-        source=NAME, external_id=external_id, media_type="movie",
+        source=NAME,
+        external_id=external_id,
+        media_type="movie",
         title=data.get("title") if isinstance(data.get("title"), str) else None,
         release_date=clean_date(data.get("release_date")),
         cover_image_url=f"https://image.tmdb.org/t/p/w500{poster}" if isinstance(poster, str) else None,
@@ -63,12 +68,15 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
     if isinstance(data.get("runtime"), int) and data["runtime"] > 0:
         mapped.fields["runtime_minutes"] = data["runtime"]
     credits = data.get("credits") if isinstance(data.get("credits"), dict) else {}
-    directors = names([c for c in credits.get("crew") or []
-                       if isinstance(c, dict) and c.get("job") == "Director"])
+    directors = names(
+        [c for c in credits.get("crew") or [] if isinstance(c, dict) and c.get("job") == "Director"]
+    )
     if directors:
         mapped.fields["directors"] = directors
-    cast = sorted((c for c in credits.get("cast") or [] if isinstance(c, dict)),
-                  key=lambda c: c.get("order") if isinstance(c.get("order"), int) else 999)
+    cast = sorted(
+        (c for c in credits.get("cast") or [] if isinstance(c, dict)),
+        key=lambda c: c.get("order") if isinstance(c.get("order"), int) else 999,
+    )
     if cast:
         mapped.fields["cast"] = names(cast)[:5]
     countries = names(data.get("production_countries"))

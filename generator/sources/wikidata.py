@@ -15,17 +15,43 @@ MIN_INTERVAL = 1.0
 
 # 'instance of' (P31) values → media type. Entities of other classes need --type.
 TYPES_BY_CLASS = {
-    "Q11424": "movie", "Q24862": "movie", "Q506240": "movie", "Q202866": "movie",
-    "Q571": "book", "Q7725634": "book", "Q8261": "book", "Q47461344": "book", "Q3331189": "book",
-    "Q7889": "game", "Q16070115": "game",
-    "Q482994": "music", "Q208569": "music", "Q134556": "music", "Q105543609": "music",
+    "Q11424": "movie",
+    "Q24862": "movie",
+    "Q506240": "movie",
+    "Q202866": "movie",
+    "Q571": "book",
+    "Q7725634": "book",
+    "Q8261": "book",
+    "Q47461344": "book",
+    "Q3331189": "book",
+    "Q7889": "game",
+    "Q16070115": "game",
+    "Q482994": "music",
+    "Q208569": "music",
+    "Q134556": "music",
+    "Q105543609": "music",
     "Q7366": "music",
 }
 # Languages of the work (P364, P407) → ISO 639-1, for the common ones.
 LANGUAGES = {
-    "Q1860": "en", "Q150": "fr", "Q188": "de", "Q1321": "es", "Q652": "it", "Q5287": "ja",
-    "Q7850": "zh", "Q7737": "ru", "Q9027": "sv", "Q9035": "da", "Q7411": "nl", "Q5146": "pt",
-    "Q9176": "ko", "Q1412": "fi", "Q809": "pl", "Q9043": "no", "Q9288": "he", "Q13955": "ar",
+    "Q1860": "en",
+    "Q150": "fr",
+    "Q188": "de",
+    "Q1321": "es",
+    "Q652": "it",
+    "Q5287": "ja",
+    "Q7850": "zh",
+    "Q7737": "ru",
+    "Q9027": "sv",
+    "Q9035": "da",
+    "Q7411": "nl",
+    "Q5146": "pt",
+    "Q9176": "ko",
+    "Q1412": "fi",
+    "Q809": "pl",
+    "Q9043": "no",
+    "Q9288": "he",
+    "Q13955": "ar",
 }
 UNIT_MINUTES = {"Q7727": 1.0, "Q25235": 60.0, "Q11574": 1 / 60}
 
@@ -125,13 +151,20 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
     enwiki = sitelinks.get("enwiki") if isinstance(sitelinks.get("enwiki"), dict) else {}
     wiki_url = enwiki.get("url") or (
         "https://en.wikipedia.org/wiki/" + quote(enwiki["title"].replace(" ", "_"))
-        if isinstance(enwiki.get("title"), str) else None)
+        if isinstance(enwiki.get("title"), str)
+        else None
+    )
     mapped = Mapped(
-        source=NAME, external_id=external_id, media_type=media_type,
+        source=NAME,
+        external_id=external_id,
+        media_type=media_type,
         title=_label(entity) or next((t for t in titles if t), None),
         release_date=dates[0] if dates else None,
-        cover_image_url=("https://commons.wikimedia.org/wiki/Special:FilePath/"
-                         + quote(images[0].replace(" ", "_"))) if images else None,
+        cover_image_url=(
+            "https://commons.wikimedia.org/wiki/Special:FilePath/" + quote(images[0].replace(" ", "_"))
+        )
+        if images
+        else None,
         canonical_url=wiki_url,
         source_url=f"https://www.wikidata.org/wiki/{external_id}",
     )
@@ -146,8 +179,7 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
                 mapped.fields["runtime_minutes"] = round(minutes)
                 break
     if media_type == "book":
-        isbn = next((re.sub(r"[^0-9X]", "", v) for v in _values(entity, "P212") if isinstance(v, str)),
-                    None)
+        isbn = next((re.sub(r"[^0-9X]", "", v) for v in _values(entity, "P212") if isinstance(v, str)), None)
         if isbn and len(isbn) == 13:
             mapped.fields["isbn"] = isbn
         for value in _values(entity, "P1104"):
@@ -158,12 +190,19 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
             if pages > 0:
                 mapped.fields["pages"] = pages
                 break
-    languages = [LANGUAGES.get(q, q) for q in (_qid(v) for v in
-                 _values(entity, "P364") + _values(entity, "P407")) if q]
+    languages = [
+        LANGUAGES.get(q, q) for q in (_qid(v) for v in _values(entity, "P364") + _values(entity, "P407")) if q
+    ]
     if languages:
         mapped.metadata["languages"] = list(dict.fromkeys(languages))
-    for prop, key in (("P136", "genre_ids"), ("P57", "director_ids"), ("P50", "author_ids"),
-                      ("P175", "performer_ids"), ("P178", "developer_ids"), ("P31", "class_ids")):
+    for prop, key in (
+        ("P136", "genre_ids"),
+        ("P57", "director_ids"),
+        ("P50", "author_ids"),
+        ("P175", "performer_ids"),
+        ("P178", "developer_ids"),
+        ("P31", "class_ids"),
+    ):
         ids = [q for q in (_qid(v) for v in _values(entity, prop)) if q]
         if ids:
             mapped.metadata[key] = list(dict.fromkeys(ids))

@@ -26,8 +26,15 @@ class Progress:
     Use as a context manager; `advance()` per unit of work. Writes nothing when not
     interactive, so logs in CI stay clean."""
 
-    def __init__(self, label: str, total: int | None = None, *, stream: IO[str] | None = None,
-                 interval: float = 0.1, enabled: bool | None = None) -> None:
+    def __init__(
+        self,
+        label: str,
+        total: int | None = None,
+        *,
+        stream: IO[str] | None = None,
+        interval: float = 0.1,
+        enabled: bool | None = None,
+    ) -> None:
         self.label = label
         self.total = total
         self.stream = stream or sys.stderr
@@ -67,8 +74,14 @@ class Progress:
             self._width = 0
 
 
-def track(items: Iterable[T], label: str, total: int | None = None, *,
-          stream: IO[str] | None = None, enabled: bool | None = None) -> Iterator[T]:
+def track(
+    items: Iterable[T],
+    label: str,
+    total: int | None = None,
+    *,
+    stream: IO[str] | None = None,
+    enabled: bool | None = None,
+) -> Iterator[T]:
     """Yield `items` unchanged while showing how many have gone by."""
     if total is None and hasattr(items, "__len__"):
         total = len(items)  # type: ignore[arg-type]

@@ -60,12 +60,15 @@ def phase(name: str) -> Iterator[None]:
 
 def timed(name: str) -> Callable[[F], F]:
     """A decorator: every call of the function counts towards phase `name`."""
+
     def wrap(function: F) -> F:
         @functools.wraps(function)
         def run(*args: Any, **kwargs: Any) -> Any:
             with phase(name):
                 return function(*args, **kwargs)
+
         return run  # type: ignore[return-value]
+
     return wrap
 
 
