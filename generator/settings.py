@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,13 +58,12 @@ class Settings:
         default=1_000_000, metadata=_meta("Content files larger than this are refused.")
     )
 
-    def resolve(self) -> Settings:
-        """Fill every default path from the root and pin the build clock."""
+    def resolve(self) -> Config:
+        """The complete config: every default path filled from the root, the build clock pinned."""
         root = self.root.resolve()
         data = (self.data_dir or root / "data").resolve()
         clock = self.build_time or build_clock(root)
-        return replace(
-            self,
+        return Config(
             root=root,
             content_dir=(self.content_dir or root / "content").resolve(),
             templates_dir=(self.templates_dir or root / "templates").resolve(),
@@ -73,7 +72,11 @@ class Settings:
             output_dir=(self.output_dir or root / "output").resolve(),
             db_path=(self.db_path or data / "omakase.sqlite").resolve(),
             base_url=self.base_url if self.base_url.endswith("/") else self.base_url + "/",
+            site_title=self.site_title,
             build_time=clock,
+            stale_after_days=self.stale_after_days,
+            watch_regions=self.watch_regions,
+            max_file_bytes=self.max_file_bytes,
         )
 
     @classmethod
@@ -84,6 +87,30 @@ class Settings:
             default = "" if f.default is None else str(f.default)
             rows.append((f.name, default, f.metadata.get("help", "")))
         return rows
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings resolved: every path absolute and present, the clock pinned. What the build,
+    the loader and the renderer take, so none of them checks for a missing value."""
+
+    root: Path
+    content_dir: Path
+    templates_dir: Path
+    override_dir: Path
+    data_dir: Path
+    output_dir: Path
+    db_path: Path
+    base_url: str
+    site_title: str
+    build_time: datetime
+    stale_after_days: int
+    watch_regions: str
+    max_file_bytes: int
+
+    def resolve(self) -> Config:
+        """Already complete (so a caller may resolve whatever it was given)."""
+        return self
 
 
 def build_clock(root: Path | None = None) -> datetime:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from generator.settings import Settings
+from generator.settings import Config, Settings
 
 
 def _root_and_content() -> list[Callable[[Any], Any]]:
@@ -70,8 +70,8 @@ def site_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )
 
 
-def settings_from(**kwargs: Any) -> Settings:
-    """Settings from CLI values, ignoring the ones left unset."""
+def settings_from(**kwargs: Any) -> Config:
+    """The complete config from CLI values, ignoring the ones left unset."""
     known = {k: v for k, v in kwargs.items() if v is not None}
     return Settings(**known).resolve()
 

@@ -13,7 +13,7 @@ from generator.content.fields import SLUG_RE, plain, slugify, suggest
 from generator.content.files import load_markdown_file
 from generator.content.model import MEDIA_TYPES, TYPE_FIELDS
 from generator.errors import ContentError, ContentErrors
-from generator.settings import Settings
+from generator.settings import Config, Settings
 
 
 @dataclass
@@ -27,16 +27,15 @@ class MenuFile:
     body: str
 
 
-def _display(settings: Settings, path: Path) -> str:
+def _display(settings: Config, path: Path) -> str:
     try:
         return str(path.relative_to(settings.root))
     except ValueError:
         return str(path)
 
 
-def menu_files(settings: Settings) -> dict[str, MenuFile]:
+def menu_files(settings: Config) -> dict[str, MenuFile]:
     """Every menu by slug. Unreadable files are skipped here: `omakase check` reports them."""
-    assert settings.content_dir is not None
     folder = settings.content_dir / "menus"
     menus: dict[str, MenuFile] = {}
     if not folder.is_dir():
@@ -80,8 +79,7 @@ def _new_slug(title: str, slug: str | None, where: str) -> str:
     return chosen
 
 
-def _require_curator(settings: Settings, handle: str) -> None:
-    assert settings.content_dir is not None
+def _require_curator(settings: Config, handle: str) -> None:
     folder = settings.content_dir / "curators"
     if (folder / f"{handle}.yaml").is_file():
         return
@@ -111,11 +109,15 @@ def _write_new(path: Path, text: str, display: str) -> None:
 
 
 def new_menu(
-    settings: Settings, title: str, curator: str, *, slug: str | None = None, items: tuple[str, ...] = ()
+    settings: Settings | Config,
+    title: str,
+    curator: str,
+    *,
+    slug: str | None = None,
+    items: tuple[str, ...] = (),
 ) -> Path:
     """Write content/menus/<slug>.md as a draft; the slug is fixed now and never changes."""
     settings = settings.resolve()
-    assert settings.content_dir is not None
     folder = settings.content_dir / "menus"
     chosen = _new_slug(title, slug, _display(settings, folder))
     _require_curator(settings, curator)
@@ -150,8 +152,7 @@ def new_menu(
     return path
 
 
-def _require_items(settings: Settings, refs: tuple[str, ...]) -> None:
-    assert settings.content_dir is not None
+def _require_items(settings: Config, refs: tuple[str, ...]) -> None:
     problems = []
     for ref in refs:
         media_type, _, item_slug = ref.partition("/")
@@ -174,10 +175,9 @@ def _require_items(settings: Settings, refs: tuple[str, ...]) -> None:
         raise ContentErrors(problems)
 
 
-def new_item(settings: Settings, media_type: str, title: str, *, slug: str | None = None) -> Path:
+def new_item(settings: Settings | Config, media_type: str, title: str, *, slug: str | None = None) -> Path:
     """Write content/items/<type>/<slug>.md with the fields its type takes, ready to fill."""
     settings = settings.resolve()
-    assert settings.content_dir is not None
     if media_type not in MEDIA_TYPES:
         raise ContentError(
             "content/items", None, f"unknown item type {media_type!r}", "one of: " + ", ".join(MEDIA_TYPES)
@@ -202,11 +202,15 @@ def new_item(settings: Settings, media_type: str, title: str, *, slug: str | Non
 
 
 def fork_menu(
-    settings: Settings, parent_slug: str, curator: str, *, title: str | None = None, slug: str | None = None
+    settings: Settings | Config,
+    parent_slug: str,
+    curator: str,
+    *,
+    title: str | None = None,
+    slug: str | None = None,
 ) -> Path:
     """A new draft menu copied from `parent_slug`, with `forked_from` naming it."""
     settings = settings.resolve()
-    assert settings.content_dir is not None
     menus = menu_files(settings)
     parent = menus.get(parent_slug)
     folder = settings.content_dir / "menus"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from generator.content.loader import load_site
 from generator.errors import ContentErrors, Problem
-from generator.settings import Settings
+from generator.settings import Config, Settings
 
 FORMATS = ("text", "json", "github")
 
@@ -33,7 +33,7 @@ class CheckResult:
         return bool(self.errors) or (self.strict and bool(self.warnings))
 
 
-def check_site(settings: Settings, *, strict: bool = False) -> CheckResult:
+def check_site(settings: Settings | Config, *, strict: bool = False) -> CheckResult:
     """Load and validate everything the build would, writing nothing."""
     try:
         # strict=True makes the loader raise with warnings included, so errors and warnings

@@ -18,7 +18,7 @@ from generator.content.published import RECORD_FILE, check_record, read_record
 from generator.content.shares import live_shares, load_shares, share_display
 from generator.content.validate import ValidationMemo, validate_site
 from generator.errors import ContentError, ContentErrors, Problem
-from generator.settings import Settings
+from generator.settings import Config, Settings
 from generator.support.timings import timed
 
 
@@ -75,7 +75,11 @@ class _Assembly:
 
 @timed("load")
 def load_site(
-    settings: Settings, *, strict: bool = False, cache: ParseCache | None = None, memo: LoadMemo | None = None
+    settings: Settings | Config,
+    *,
+    strict: bool = False,
+    cache: ParseCache | None = None,
+    memo: LoadMemo | None = None,
 ) -> tuple[Site, list[Problem]]:
     """Read and check every content file. Raise ContentErrors listing every error found.
 
@@ -85,10 +89,9 @@ def load_site(
     the last one's listing and assembly with their new parses, and the cross-file checks
     look again only at what they may see differently (validate.ValidationMemo).
     """
-    settings = settings.resolve() if settings.content_dir is None else settings
+    settings = settings.resolve()
     problems: list[Problem] = []
     content = settings.content_dir
-    assert content is not None and settings.data_dir is not None
     linked = settings.root / "content"
     if linked.is_symlink() and linked.resolve() == content:
         raise ContentErrors(

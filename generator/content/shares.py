@@ -19,7 +19,7 @@ from generator.content.files import load_yaml_file
 from generator.content.model import Share
 from generator.content.yamlsource import LocDict, LocList
 from generator.errors import ContentError, Problem
-from generator.settings import Settings
+from generator.settings import Config
 
 SHARES_FILE = "shares.yaml"
 SECRET_FILE = "secret.key"
@@ -54,12 +54,11 @@ def share_clock() -> datetime:
     return datetime.now(tz=UTC).replace(microsecond=0)
 
 
-def read_secret(settings: Settings) -> bytes | None:
+def read_secret(settings: Config) -> bytes | None:
     """The share secret, or None when the site has none (e.g. CI without the secret set)."""
     from_env = os.environ.get(SECRET_ENV, "").strip()
     if from_env:
         return from_env.encode("utf-8")
-    assert settings.data_dir is not None
     path = settings.data_dir / SECRET_FILE
     if path.is_file() and not path.is_symlink():
         text = path.read_text(encoding="utf-8").strip()
@@ -67,9 +66,8 @@ def read_secret(settings: Settings) -> bytes | None:
     return None
 
 
-def ensure_secret(settings: Settings) -> tuple[bytes, str]:
+def ensure_secret(settings: Config) -> tuple[bytes, str]:
     """The secret and where it lives, creating data/secret.key (mode 600) when there is none."""
-    assert settings.data_dir is not None
     path = settings.data_dir / SECRET_FILE
     shown = str(path.relative_to(settings.root)) if path.is_relative_to(settings.root) else str(path)
     secret = read_secret(settings)
@@ -91,9 +89,8 @@ def make_token(secret: bytes, menu: str, share_id: str) -> str:
 # --- reading (the loader's side) -------------------------------------------------------------
 
 
-def load_shares(settings: Settings, display: str, problems: list[Problem]) -> list[Share]:
+def load_shares(settings: Config, display: str, problems: list[Problem]) -> list[Share]:
     """Every record of data/shares.yaml, each with its location; malformed ones are problems."""
-    assert settings.data_dir is not None
     path = settings.data_dir / SHARES_FILE
     if not path.exists():
         return []
@@ -164,7 +161,7 @@ def _stamp(value: Any) -> str | None:
 
 
 def live_shares(
-    settings: Settings, shares: list[Share], menus: dict[str, Any], problems: list[Problem]
+    settings: Config, shares: list[Share], menus: dict[str, Any], problems: list[Problem]
 ) -> list[Share]:
     """The shares to build: tokens derived, expired ones dropped, odd ones reported."""
     now = iso(share_clock())
@@ -214,8 +211,7 @@ def live_shares(
     return live
 
 
-def share_display(settings: Settings) -> str:
-    assert settings.data_dir is not None
+def share_display(settings: Config) -> str:
     path = settings.data_dir / SHARES_FILE
     try:
         return str(path.relative_to(settings.root))

@@ -11,7 +11,7 @@ from generator.content.fields import slugify, suggest
 from generator.content.model import Item, Log, Menu, Site
 from generator.content.providers import watch_providers
 from generator.errors import Problem
-from generator.settings import Settings
+from generator.settings import Config
 
 
 class RefIndex:
@@ -71,7 +71,7 @@ def _ref_key(item: Item) -> tuple[str, tuple[tuple[str, str], ...]]:
     return item.ref, tuple((s.source, s.id) for s in item.sources)
 
 
-def validate_site(site: Site, settings: Settings, memo: ValidationMemo | None = None) -> list[Problem]:
+def validate_site(site: Site, settings: Config, memo: ValidationMemo | None = None) -> list[Problem]:
     """Every cross-reference problem of the site, errors and warnings.
 
     References are resolved from what the files wrote (`written`), never from an earlier
@@ -120,11 +120,11 @@ def validate_site(site: Site, settings: Settings, memo: ValidationMemo | None = 
     return problems
 
 
-def _check_items(site: Site, settings: Settings, memo: ValidationMemo) -> None:
+def _check_items(site: Site, settings: Config, memo: ValidationMemo) -> None:
     """The items' own checks, and the index that resolves references to them, in `memo`:
     for the items not found at their place last time, or for all when their number changed."""
     items = list(site.items.values())
-    today = settings.build_time.date() if settings.build_time is not None else None
+    today = settings.build_time.date()
     stale_key = (today, settings.stale_after_days, site.payloads)
     everything = memo.refs is None or len(items) != len(memo.items)
     if everything:
@@ -353,7 +353,7 @@ def _check_lineage(site: Site, problems: list[Problem]) -> None:
             current = site.menus[current].forked_from
 
 
-def _item_staleness(item: Item, site: Site, settings: Settings) -> list[Problem]:
+def _item_staleness(item: Item, site: Site, settings: Config) -> list[Problem]:
     problems: list[Problem] = []
     if settings.build_time is None:
         return problems

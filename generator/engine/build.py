@@ -25,12 +25,12 @@ from generator.engine.state import (
     state_path,
 )
 from generator.errors import BuildError, Problem
-from generator.settings import Settings
+from generator.settings import Config, Settings
 from generator.support.timings import recording
 
 
 def build(
-    settings: Settings,
+    settings: Settings | Config,
     *,
     strict: bool = False,
     full: bool = False,
@@ -45,8 +45,6 @@ def build(
     and may pass `on_pages` to show the changed pages before the build ends."""
     started = time.perf_counter()
     settings = settings.resolve()
-    assert settings.output_dir is not None and settings.db_path is not None
-    assert settings.templates_dir is not None
     if not settings.templates_dir.is_dir():
         raise BuildError(f"templates folder not found: {settings.templates_dir}")
     from generator.publish.staging import clean_stale_files, clean_stale_staging
@@ -73,7 +71,7 @@ def build(
 
 
 def _update(
-    settings: Settings,
+    settings: Config,
     inputs: Inputs,
     state: sqlite3.Connection,
     strict: bool,
@@ -101,9 +99,8 @@ def _update(
     return incremental_build(settings, inputs, state, strict, files, changed, removed, memo, on_pages)
 
 
-def _clock_moved(settings: Settings, state: sqlite3.Connection) -> bool:
+def _clock_moved(settings: Config, state: sqlite3.Connection) -> bool:
     """True when a page printed the build time (or counted days to it) and it moved."""
-    assert settings.build_time is not None
     clock = settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ")
     last = get_meta(state, "clock") or ""
     if clock == last:
@@ -114,8 +111,7 @@ def _clock_moved(settings: Settings, state: sqlite3.Connection) -> bool:
     )
 
 
-def _usable_state(settings: Settings, fingerprint: str) -> sqlite3.Connection | None:
-    assert settings.db_path is not None and settings.output_dir is not None
+def _usable_state(settings: Config, fingerprint: str) -> sqlite3.Connection | None:
     path = state_path(settings.db_path)
     if not (path.is_file() and settings.db_path.is_file() and settings.output_dir.is_dir()):
         return None
@@ -134,7 +130,7 @@ def _usable_state(settings: Settings, fingerprint: str) -> sqlite3.Connection | 
     return conn
 
 
-def prepare_for_edits(settings: Settings) -> bool:
+def prepare_for_edits(settings: Settings | Config) -> bool:
     """Bring the output's second tree (publish.Shadow) up to date with the live one now, so
     the next incremental build starts rendering at once; True when there was work to do.
     The dev server calls this while it waits for the first edit: after a full build, that
@@ -142,7 +138,6 @@ def prepare_for_edits(settings: Settings) -> bool:
     from generator.publish.shadow import Shadow
 
     settings = settings.resolve()
-    assert settings.output_dir is not None
     state = _usable_state(settings, Inputs(settings).fingerprint)
     if state is None:  # the next build is a full one, which needs no second tree
         return False
@@ -157,7 +152,7 @@ def prepare_for_edits(settings: Settings) -> bool:
         state.close()
 
 
-def warm_parses(settings: Settings, memo: ParseMemo) -> int:
+def warm_parses(settings: Settings | Config, memo: ParseMemo) -> int:
     """Take into `memo` the parses the last build's state keeps (ParseMemo.warm), when that
     state would serve the next build, then assemble and check the site and load the
     templates as that build would (steps.warm_resident); returns how many were taken."""
@@ -176,7 +171,7 @@ def warm_parses(settings: Settings, memo: ParseMemo) -> int:
         state.close()
 
 
-def build_database(settings: Settings, *, strict: bool = False) -> tuple[Path, list[Problem], int, int]:
+def build_database(settings: Config, *, strict: bool = False) -> tuple[Path, list[Problem], int, int]:
     """Load content into a new database file beside the target; return its path and warnings.
 
     The caller moves it into place; a failure leaves the previous database untouched."""

@@ -10,7 +10,7 @@ import stat
 from pathlib import Path
 
 from generator.engine.state import ParseMemo, Scanned, scan_tree
-from generator.settings import Settings
+from generator.settings import Config
 from generator.support.timings import timed
 
 # shares.SHARES_FILE, shares.SECRET_FILE, published.RECORD_FILE (named here so that a build
@@ -21,21 +21,18 @@ DATA_FILES = ("shares.yaml", "secret.key", "published-slugs.txt")
 class Inputs:
     """The build's input files and what else decides the output (settings, code)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Config) -> None:
         self.settings = settings
-        assert settings.content_dir and settings.templates_dir and settings.data_dir
         self.roots = {
             "content": settings.content_dir,
             "templates": settings.templates_dir,
             "sources": settings.data_dir / "sources",
         }
-        if settings.override_dir is not None:
-            self.roots["overrides"] = settings.override_dir
+        self.roots["overrides"] = settings.override_dir
         self.fingerprint = fingerprint(settings)
 
     def data_files(self) -> list[Path]:
         """Inputs kept in data/ beside the sources: share records, secret, published URLs."""
-        assert self.settings.data_dir is not None
         return [self.settings.data_dir / name for name in DATA_FILES]
 
     @timed("scan")
@@ -117,7 +114,7 @@ class Inputs:
             return path
 
 
-def fingerprint(settings: Settings) -> str:
+def fingerprint(settings: Config) -> str:
     """Everything besides input files that shapes the output: settings, code, libraries."""
     import importlib.util
 

@@ -51,7 +51,7 @@ from generator.publish.atomic import swap_into_place
 from generator.publish.safepaths import copy_tree_without_links
 from generator.publish.shadow import Shadow, discard_shadow
 from generator.publish.staging import staging_dir
-from generator.settings import Settings
+from generator.settings import Config
 from generator.site.finish import finish_site
 from generator.site.keyed import KEYED, LISTED, RowChanges, affected_keys, reached_ids
 from generator.site.record import (
@@ -75,11 +75,10 @@ from generator.support.timings import PAGES_WRITTEN, mark, timed
 
 
 def derive_steps(
-    settings: Settings, fork_scope: Callable[[], ForkScope | None] | None = None
+    settings: Config, fork_scope: Callable[[], ForkScope | None] | None = None
 ) -> list[tuple[str, Callable[[sqlite_utils.Database], None]]]:
     """Every derived table's step, in order: each recomputes its tables from stored ones
     (fork diffs, only those `fork_scope` says an edit reached, when it says)."""
-    assert settings.build_time is not None
     clock = settings.build_time
     return [
         ("availability", lambda db: derive_availability(db, settings.watch_regions.split(","))),
@@ -90,7 +89,7 @@ def derive_steps(
 
 def derive(
     db: sqlite_utils.Database,
-    settings: Settings,
+    settings: Config,
     needed: Callable[[str, list[str]], bool] | None = None,
     fork_scope: Callable[[], ForkScope | None] | None = None,
 ) -> dict[str, list[str]]:
@@ -106,7 +105,7 @@ def derive(
     return reads
 
 
-def build_database(settings: Settings, *, strict: bool = False) -> tuple[Path, list[Problem], int, int]:
+def build_database(settings: Config, *, strict: bool = False) -> tuple[Path, list[Problem], int, int]:
     """Load content into a new database file beside the target; return its path and warnings.
 
     The caller moves it into place; a failure leaves the previous database untouched."""
@@ -115,9 +114,8 @@ def build_database(settings: Settings, *, strict: bool = False) -> tuple[Path, l
 
 
 @timed("database")
-def _new_database(settings: Settings, site: Site) -> tuple[Path, dict[str, list[str]]]:
+def _new_database(settings: Config, site: Site) -> tuple[Path, dict[str, list[str]]]:
     """A fresh database of `site` beside the target, and what each derive step read."""
-    assert settings.db_path is not None and settings.build_time is not None
     settings.db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = settings.db_path.with_name(settings.db_path.name + f".{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -137,11 +135,10 @@ def _new_database(settings: Settings, site: Site) -> tuple[Path, dict[str, list[
 
 
 def _record_published(
-    settings: Settings, inputs: Inputs, files: dict[str, Scanned], published: set[str]
+    settings: Config, inputs: Inputs, files: dict[str, Scanned], published: set[str]
 ) -> None:
     """Add this build's menu URLs to data/published-slugs.txt (the build's own write is not
     an edit: the state notes the file as it is afterwards)."""
-    assert settings.data_dir is not None
     record = settings.data_dir / RECORD_FILE
     if update_record(record, published):
         inputs.rescan(files, record)
@@ -153,10 +150,9 @@ def _next_expiry(site: Site) -> str | None:
     return min((share.expires for share in site.shares if share.token), default=None)
 
 
-def _static_files(settings: Settings) -> dict[str, Path]:
+def _static_files(settings: Config) -> dict[str, Path]:
     """Static assets copied as they are: output path -> source file. A symbolic link is
     refused: it could publish any file of the machine."""
-    assert settings.templates_dir is not None
     root = settings.templates_dir / "static"
     if root.is_symlink():
         raise BuildError(f"{root}: symbolic links are not copied into the site")
@@ -169,10 +165,7 @@ def _static_files(settings: Settings) -> dict[str, Path]:
     return files
 
 
-def full_build(
-    settings: Settings, inputs: Inputs, strict: bool, memo: ParseMemo | None = None
-) -> BuildReport:
-    assert settings.db_path is not None and settings.output_dir is not None
+def full_build(settings: Config, inputs: Inputs, strict: bool, memo: ParseMemo | None = None) -> BuildReport:
     discarding = discard_shadow(settings.output_dir)
     try:
         return _full_build(settings, inputs, strict, memo)
@@ -181,8 +174,7 @@ def full_build(
             discarding.join()
 
 
-def _full_build(settings: Settings, inputs: Inputs, strict: bool, memo: ParseMemo | None) -> BuildReport:
-    assert settings.db_path is not None and settings.output_dir is not None
+def _full_build(settings: Config, inputs: Inputs, strict: bool, memo: ParseMemo | None) -> BuildReport:
     files = inputs.scan(memo)
     for path, scanned in files.items():
         scanned.hash = file_hash(Path(path))
@@ -243,7 +235,6 @@ def _full_build(settings: Settings, inputs: Inputs, strict: bool, memo: ParseMem
             set_meta(state, "last_changes", None)
             set_meta(state, "fingerprint", inputs.fingerprint)
             _new_generation(state, memo, index)
-            assert settings.build_time is not None
             set_meta(state, "clock", settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ"))
         state.close()
         db.close()
@@ -327,7 +318,7 @@ def _save_pages(
 
 
 def incremental_build(
-    settings: Settings,
+    settings: Config,
     inputs: Inputs,
     state: sqlite3.Connection,
     strict: bool,
@@ -338,7 +329,6 @@ def incremental_build(
     on_pages: PagesReady | None = None,
 ) -> BuildReport:
     """Bring the database and the output up to date with `changed` and `removed` inputs."""
-    assert settings.db_path is not None and settings.output_dir is not None
     kinds = {p: inputs.kind(p) for p in changed | removed}
     content = {p for p, k in kinds.items() if k not in ("template", "override")}
     templates = {p for p, k in kinds.items() if k in ("template", "override")}
@@ -423,7 +413,7 @@ def incremental_build(
     return report
 
 
-def warm_resident(settings: Settings, inputs: Inputs, state: sqlite3.Connection, memo: ParseMemo) -> None:
+def warm_resident(settings: Config, inputs: Inputs, state: sqlite3.Connection, memo: ParseMemo) -> None:
     """What a process that builds again and again does before its first edit: assemble and
     check the site (loader.LoadMemo), and load every template (render.KeptRenderer), as
     the next build would. A server started on a built site has done neither (its first
@@ -470,7 +460,7 @@ def _new_generation(
 
 @timed("database")
 def _update_database(
-    settings: Settings,
+    settings: Config,
     inputs: Inputs,
     state: sqlite3.Connection,
     db_file: Path,
@@ -480,7 +470,6 @@ def _update_database(
     *,
     all_menus_and_logs: bool,
 ) -> tuple[set[str], RowChanges]:
-    assert settings.build_time is not None and settings.db_path is not None
     conn = as_work_file(sqlite3.connect(db_file))
     try:
         tracker = ChangeTracker(conn)
@@ -539,7 +528,7 @@ def _kind_of_display(inputs: Inputs, display: str) -> str | None:
 
 
 def _publish_incremental(
-    settings: Settings,
+    settings: Config,
     inputs: Inputs,
     state: sqlite3.Connection,
     db_file: Path,
@@ -552,7 +541,6 @@ def _publish_incremental(
     resident: KeptRenderer | None = None,
 ) -> None:
     """Re-render affected pages into the shadow tree and swap it in."""
-    assert settings.output_dir is not None and settings.db_path is not None
     db = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
     try:
         route_keys, key_reads = _list_keys(
@@ -585,7 +573,6 @@ def _publish_incremental(
         names: set[str] = set()
         for path in templates:
             names |= inputs.template_names(path)
-        assert settings.build_time is not None
         clock = settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ")
         last_clock = get_meta(state, "clock") or ""
         if clock != last_clock:
@@ -694,10 +681,9 @@ def _digest_at(state: sqlite3.Connection, path: str) -> bytes | None:
     return row[0] if row else None
 
 
-def _replace_database(settings: Settings, db_file: Path) -> None:
+def _replace_database(settings: Config, db_file: Path) -> None:
     """Move the updated copy into place, synced first (not before: the pages wait for no
     disk flush)."""
-    assert settings.db_path is not None
     if db_file != settings.db_path:
         sync_file(db_file)
         os.replace(db_file, settings.db_path)

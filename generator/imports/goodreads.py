@@ -11,7 +11,7 @@ from generator.content.catalog import Catalog
 from generator.content.fields import slugify
 from generator.errors import ContentError
 from generator.imports.common import LogBook, Row, Summary, read_csv, read_file
-from generator.settings import Settings
+from generator.settings import Config, Settings
 from generator.sources.apply import ItemChange, ensure_source, merge_into
 from generator.sources.mapped import Mapped
 from generator.support.progress import track
@@ -82,11 +82,10 @@ def _mapped(row: Row, book_id: str) -> Mapped:
     return mapped
 
 
-def import_goodreads(settings: Settings, export: Path, handle: str) -> Summary:
+def import_goodreads(settings: Settings | Config, export: Path, handle: str) -> Summary:
     """Import a Goodreads library export. Running it twice changes nothing."""
     settings = settings.resolve()
     content_dir = settings.content_dir
-    assert content_dir is not None
     if not export.is_file():
         raise ContentError(
             str(export),

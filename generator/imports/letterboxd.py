@@ -22,7 +22,7 @@ from generator.imports.common import (
     read_file,
     write_draft_menu,
 )
-from generator.settings import Settings
+from generator.settings import Config, Settings
 from generator.support.progress import track
 
 FILES = ("watched.csv", "watchlist.csv", "ratings.csv", "diary.csv", "reviews.csv", "likes/films.csv")
@@ -289,11 +289,10 @@ def _lists(
             summary.files_written += 1
 
 
-def import_letterboxd(settings: Settings, export: Path, handle: str) -> Summary:
+def import_letterboxd(settings: Settings | Config, export: Path, handle: str) -> Summary:
     """Import a Letterboxd export into the content folder. Running it twice changes nothing."""
     settings = settings.resolve()
     content_dir = settings.content_dir
-    assert content_dir is not None
     summary = Summary("letterboxd")
     files = read_export(export)
     if not any(name in files for name in FILES):

@@ -25,13 +25,13 @@ import click
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from generator.settings import Settings
+from generator.settings import Config, Settings
 from generator.support.caches import CACHES, cache_dir
 
 if TYPE_CHECKING:
     from generator.engine.report import PagesReady
 
-BuildFunction = Callable[[Settings], Any]
+BuildFunction = Callable[[Config], Any]
 POLL_PATH = "/__omakase__/poll"
 POLL_TIMEOUT = 20.0
 # A rebuild that rewrote at most this many files, of at most this many bytes in all, is
@@ -53,7 +53,7 @@ class ResidentBuild:
         self.memo = ParseMemo()
         self.on_pages = on_pages
 
-    def __call__(self, settings: Settings, hints: set[str] | None = None) -> Any:
+    def __call__(self, settings: Config, hints: set[str] | None = None) -> Any:
         """One build; `hints`, the paths that may have changed since the last one (None:
         unknown, every input is looked at)."""
         from generator.engine.build import build
@@ -61,14 +61,14 @@ class ResidentBuild:
         self.memo.hints = hints
         return build(settings, memo=self.memo, on_pages=self.on_pages)
 
-    def warm(self, settings: Settings) -> int:
+    def warm(self, settings: Config) -> int:
         """Keep in memory the parses the last build's state holds, before the first edit
         needs them; returns how many were taken."""
         from generator.engine.build import warm_parses
 
         return warm_parses(settings, self.memo)
 
-    def scan_differs(self, settings: Settings) -> bool:
+    def scan_differs(self, settings: Config) -> bool:
         """True when a full scan now finds other files or stats than the last build's scan
         (an event the watcher lost: the kernel drops them when its queue overflows)."""
         from generator.engine.inputs import Inputs
@@ -320,13 +320,12 @@ class _Changes(FileSystemEventHandler):
 
     def __init__(
         self,
-        settings: Settings,
+        settings: Config,
         on_change: Callable[[list[str], bool, bool], None],
         on_folder: Callable[[Path], None] = lambda _: None,
     ) -> None:
         self.on_change = on_change
         self.on_folder = on_folder
-        assert settings.output_dir is not None and settings.db_path is not None
         self.output = settings.output_dir
         self.db_name = settings.db_path.name
         self.own = [cache_dir(settings.db_path, name) for name in CACHES]
@@ -360,7 +359,7 @@ class DevServer:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: Settings | Config,
         *,
         host: str = "127.0.0.1",
         port: int = 8000,
@@ -376,7 +375,7 @@ class DevServer:
         self.build_function: BuildFunction = build or self.resident
         # Run while idle after the first build (build.prepare_for_edits; not with a build
         # function of the caller's, whose output it does not know).
-        self.prepare: Callable[[Settings], Any] | None = None
+        self.prepare: Callable[[Config], Any] | None = None
         if build is None:
             from generator.engine.build import prepare_for_edits
 
@@ -413,12 +412,8 @@ class DevServer:
         own files only, and data/sources/ within it: the build's caches beside the database
         hold a folder per page, which a recursive watch would each have to follow."""
         s = self.settings
-        folders = [
-            (f, True)
-            for f in (s.content_dir, s.templates_dir, s.override_dir)
-            if f is not None and f.is_dir()
-        ]
-        if s.data_dir is not None and s.data_dir.is_dir():
+        folders = [(f, True) for f in (s.content_dir, s.templates_dir, s.override_dir) if f.is_dir()]
+        if s.data_dir.is_dir():
             folders.append((s.data_dir, False))
             if (s.data_dir / "sources").is_dir():
                 folders.append((s.data_dir / "sources", True))
@@ -432,7 +427,6 @@ class DevServer:
 
     def _new_folder(self, folder: Path) -> None:
         """data/sources/ made while serving (a first import): watch it from now on."""
-        assert self.settings.data_dir is not None
         if folder == self.settings.data_dir / "sources":
             self._watch(folder, True)
 
@@ -578,7 +572,6 @@ class DevServer:
 
     def start(self) -> None:
         self.rebuild()
-        assert self.settings.output_dir is not None
         self._httpd = _Server((self.host, self.port), self.settings.output_dir, self.state, self.poll_timeout)
         self._observer = Observer()
         self._handler = _Changes(self.settings, self._changed, self._new_folder)

@@ -25,7 +25,7 @@ import jinja2
 
 from generator.errors import BuildError
 from generator.publish.safepaths import inside, output_file
-from generator.settings import Settings
+from generator.settings import Config
 from generator.site import api, charts, jsonld, search, urls
 from generator.site.markup import render_inline, render_markdown
 from generator.site.record import (
@@ -58,13 +58,12 @@ class ContainedLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
-def template_cache_dir(settings: Settings) -> Path:
+def template_cache_dir(settings: Config) -> Path:
     """Where compiled templates are kept: beside the database, `.<db name>-templates/`."""
-    assert settings.db_path is not None
     return cache_dir(settings.db_path, "templates")
 
 
-def _bytecode_cache(settings: Settings) -> jinja2.BytecodeCache | None:
+def _bytecode_cache(settings: Config) -> jinja2.BytecodeCache | None:
     """Compiled templates kept between builds, so a build does not compile every template
     again: each entry is checked against its template's source.
 
@@ -81,13 +80,12 @@ def _bytecode_cache(settings: Settings) -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
-def make_environment(settings: Settings) -> jinja2.Environment:
+def make_environment(settings: Config) -> jinja2.Environment:
     """Templates resolve from the override folder first, then the defaults; an override can
     extend the default it replaces as `{% extends "default:menu.html" %}`."""
-    assert settings.templates_dir is not None
     defaults = ContainedLoader(str(settings.templates_dir))
     loaders: list[jinja2.BaseLoader] = []
-    if settings.override_dir is not None and settings.override_dir.is_dir():
+    if settings.override_dir.is_dir():
         loaders.append(ContainedLoader(str(settings.override_dir)))
     loaders += [jinja2.PrefixLoader({"default": defaults}, delimiter=":"), defaults]
     env = RecordingEnvironment(
@@ -113,7 +111,6 @@ def make_environment(settings: Settings) -> jinja2.Environment:
     env.filters["initials"] = initials
     # HTML as escaped text, for Atom's type="html" content.
     env.filters["as_text"] = lambda value: jinja2.utils.markupsafe.Markup(html.escape(f"{value}"))
-    assert settings.build_time is not None
 
     def days_ago(stamp: str | None) -> int | None:
         env.note("clock:day")  # the page changes with the build's day, not only its data
@@ -236,7 +233,7 @@ def days_between(stamp: str | None, now: datetime) -> int | None:
 class Renderer:
     """Turns pages into bytes; links are made relative to each page's own URL."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Config) -> None:
         self.settings = settings
         self.env = make_environment(settings)
 
@@ -310,8 +307,7 @@ class KeptRenderer:
             if not holds[sql]:
                 del self.answers[key]
 
-    def get(self, settings: Settings, templates_changed: bool) -> Renderer:
-        assert settings.build_time is not None
+    def get(self, settings: Config, templates_changed: bool) -> Renderer:
         kept = self.renderer
         if (
             kept is None
@@ -363,7 +359,7 @@ class PageWriter:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: Config,
         db_path: Path,
         out_dir: Path,
         renderer: Renderer | None = None,
@@ -429,7 +425,7 @@ def write_file(target: Path, data: bytes) -> None:
 
 # Set in the parent before forking; a worker process inherits it.
 _worker: PageWriter | None = None
-_job: tuple[Settings, Path, Path, Renderer | None] | None = None
+_job: tuple[Config, Path, Path, Renderer | None] | None = None
 
 
 def _render_chunk(chunk: Sequence[tuple[str, tuple[Any, ...], bytes | None]]) -> list[PageRecord]:
@@ -442,7 +438,7 @@ def _render_chunk(chunk: Sequence[tuple[str, tuple[Any, ...], bytes | None]]) ->
 
 @timed("render")
 def render_all(
-    settings: Settings,
+    settings: Config,
     db_path: Path,
     out_dir: Path,
     jobs: Sequence[tuple[str, tuple[Any, ...], bytes | None]],

@@ -25,7 +25,7 @@ from generator.content.shares import (
 )
 from generator.errors import ContentError, ContentErrors, Problem
 from generator.publish.atomic import write_atomic
-from generator.settings import Settings
+from generator.settings import Config, Settings
 from generator.site.urls import absolute, share_url
 
 
@@ -46,7 +46,7 @@ class ShareLink:
         return "expired" if self.expires <= iso(share_clock()) else "active"
 
 
-def _records(settings: Settings) -> list[dict[str, Any]]:
+def _records(settings: Config) -> list[dict[str, Any]]:
     problems: list[Problem] = []
     shares = load_shares(settings, share_display(settings), problems)
     errors = [p for p in problems if p.severity == "error"]
@@ -58,13 +58,12 @@ def _records(settings: Settings) -> list[dict[str, Any]]:
     ]
 
 
-def _save(settings: Settings, records: list[dict[str, Any]]) -> None:
-    assert settings.data_dir is not None
+def _save(settings: Config, records: list[dict[str, Any]]) -> None:
     body = yaml.safe_dump({"shares": records}, sort_keys=False, allow_unicode=True, width=100)
     write_atomic(settings.data_dir / SHARES_FILE, (HEADER + body).encode("utf-8"))
 
 
-def _link(settings: Settings, record: dict[str, Any], secret: bytes | None) -> ShareLink:
+def _link(settings: Config, record: dict[str, Any], secret: bytes | None) -> ShareLink:
     token = make_token(secret, record["menu"], record["id"]) if secret else None
     return ShareLink(
         record["menu"],
@@ -77,7 +76,7 @@ def _link(settings: Settings, record: dict[str, Any], secret: bytes | None) -> S
     )
 
 
-def issue_share(settings: Settings, slug: str, days: int = DEFAULT_DAYS) -> tuple[ShareLink, str]:
+def issue_share(settings: Settings | Config, slug: str, days: int = DEFAULT_DAYS) -> tuple[ShareLink, str]:
     """Record a new share link for the draft menu `slug`; returns it and where the secret is."""
     settings = settings.resolve()
     menus = menu_files(settings)
@@ -115,13 +114,13 @@ def issue_share(settings: Settings, slug: str, days: int = DEFAULT_DAYS) -> tupl
     return _link(settings, record, secret), where
 
 
-def list_shares(settings: Settings) -> list[ShareLink]:
+def list_shares(settings: Settings | Config) -> list[ShareLink]:
     settings = settings.resolve()
     secret = read_secret(settings)
     return [_link(settings, r, secret) for r in _records(settings)]
 
 
-def revoke_shares(settings: Settings, what: str) -> list[ShareLink]:
+def revoke_shares(settings: Settings | Config, what: str) -> list[ShareLink]:
     """Revoke by token, by record id, or every link of a menu slug; returns what was revoked."""
     settings = settings.resolve()
     secret = read_secret(settings)

@@ -7,16 +7,16 @@ from pathlib import Path
 import jinja2
 
 from generator.errors import BuildError, Problem
-from generator.settings import Settings
+from generator.settings import Config
 
 _HINT = "fix the template; the site published last stays as it is until a build succeeds"
 _STOPPED = "\nThe build stopped; nothing was published."
 
 
-def template_error(exc: BaseException, settings: Settings, page_url: str) -> BuildError | None:
+def template_error(exc: BaseException, settings: Config, page_url: str) -> BuildError | None:
     """The error to report for `exc`, raised while rendering `page_url`; None when `exc` did
     not come from a template (a bug of the generator: its traceback is what helps then)."""
-    folders = [f for f in (settings.override_dir, settings.templates_dir) if f is not None]
+    folders = [settings.override_dir, settings.templates_dir]
     if isinstance(exc, jinja2.TemplateNotFound):
         names = getattr(exc, "templates", None) or [exc.name]
         shown = ", ".join(repr(str(n)) for n in names)
@@ -64,7 +64,7 @@ def _template_frame(exc: BaseException, folders: list[Path]) -> tuple[Path | Non
     return found
 
 
-def _shown(settings: Settings, path: Path) -> str:
+def _shown(settings: Config, path: Path) -> str:
     try:
         return str(path.resolve().relative_to(settings.root.resolve()))
     except ValueError:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from generator.content.catalog import Catalog
 from generator.errors import BuildError, ContentError
-from generator.settings import Settings
+from generator.settings import Config, Settings
 from generator.sources import SOURCES
 from generator.sources.apply import ItemChange, apply_mapped
 from generator.sources.http import HttpClient, user_agent
@@ -58,7 +58,7 @@ def source_module(name: str):  # noqa: ANN201 - a source module
 
 
 def import_upstream(
-    settings: Settings,
+    settings: Settings | Config,
     source: str,
     raw_id: str,
     *,
@@ -69,7 +69,6 @@ def import_upstream(
 ) -> UpstreamReport:
     """Fetch (or read) one upstream record, keep it verbatim, and create or update its item."""
     settings = settings.resolve()
-    assert settings.data_dir is not None and settings.content_dir is not None
     module = source_module(source)
     if from_file is not None:
         text, payload = read_payload_file(from_file)
@@ -100,10 +99,9 @@ def import_upstream(
     return report
 
 
-def replay(settings: Settings, source: str | None = None) -> UpstreamReport:
+def replay(settings: Settings | Config, source: str | None = None) -> UpstreamReport:
     """Re-map every stored payload with the current mappers, offline. Idempotent."""
     settings = settings.resolve()
-    assert settings.data_dir is not None and settings.content_dir is not None
     if source is not None:
         source_module(source)
     catalog = Catalog.load(settings.content_dir)
