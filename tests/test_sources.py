@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from generator.cli import main
 from generator.content.loader import load_site
+from generator.content.providers import watch_providers
 from generator.errors import BuildError, ContentError
 from generator.sources import SOURCES
 from generator.sources.http import HttpClient, retry_after
@@ -73,7 +74,7 @@ def test_tmdb_movie_and_watch_providers() -> None:
     mapped = SOURCES["tmdb"].map_payload(payload, "671")
     assert mapped.fields["runtime_minutes"] == 152
     assert mapped.metadata["genres"] == ["adventure", "fantasy"]
-    assert SOURCES["tmdb"].watch_providers(payload) == []
+    assert watch_providers(payload) == []
     # The recorded payload predates append_to_response; add a block in TMDB's documented shape.
     payload["watch/providers"] = {
         "results": {
@@ -84,7 +85,7 @@ def test_tmdb_movie_and_watch_providers() -> None:
             }
         }
     }
-    offers = SOURCES["tmdb"].watch_providers(payload)
+    offers = watch_providers(payload)
     assert {(o["provider"], o["region"], o["format"]) for o in offers} == {
         ("Netflix", "GB", "stream"),
         ("Apple TV", "GB", "rent"),
