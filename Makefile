@@ -34,8 +34,12 @@ test: $(STAMP) browser-tools bench-tools
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Style, formatting, types and the import layers of pyproject.toml; .ci/run runs it first.
 lint: $(STAMP)
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator tests benchmarks
+	$(BIN)/ruff format --check generator tests benchmarks
+	$(BIN)/mypy generator
+	$(BIN)/lint-imports
 
 # Bench-only tools (the film catalogue, Hugo) live in their own environment, so neither
 # users nor the timed builds import what they pull in (pandas, numpy).

@@ -178,7 +178,7 @@ def test_sample_site_builds(tmp_path: Path) -> None:
 def test_a_cold_build_renders_the_pages_of_one_key_side_by_side(tmp_path: Path) -> None:
     """An item's page and its API document ask the same queries: in one chunk, a render
     worker answers the second from its memory of the first."""
-    from generator.engine.steps import render_order
+    from generator.engine.pages import render_order
     from generator.site.routes import ROUTES
 
     keys = {route.name: [] for route in ROUTES}

@@ -384,7 +384,7 @@ def test_noop_rebuild_touches_nothing(tmp_path: Path) -> None:
 def test_the_first_edit_after_a_full_build_clones_the_second_tree_while_it_loads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator.engine import steps
+    from generator.engine import incremental as steps
     from generator.engine.state import get_meta, open_state
     from generator.publish import shadow as publish
 
@@ -535,7 +535,7 @@ def test_an_edit_re_renders_only_the_pages_that_show_what_changed(
     the stamp without showing it would re-render after any edit (every curator page did)."""
     from datetime import UTC, datetime, timedelta
 
-    from generator.engine import steps
+    from generator.engine import incremental as steps
 
     root = sample_site(tmp_path / "site")
     clock = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -856,7 +856,7 @@ def test_warming_after_another_process_built_forgets_the_file_index_it_kept(tmp_
 def test_a_full_build_deletes_the_second_tree_while_it_loads_and_renders(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator.engine import steps
+    from generator.engine import full as steps
 
     root = sample_site(tmp_path / "site")
     build(settings_for(root))

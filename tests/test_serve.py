@@ -145,7 +145,7 @@ def test_changed_pages_are_served_before_the_rest_of_the_build(
 ) -> None:  # noqa: ANN001
     """The search bundles and the open-data copy take seconds after the pages are written:
     the tab reloads onto the new page meanwhile, served from the server's memory."""
-    from generator.engine import steps
+    from generator.engine import incremental as steps
 
     dev, messages = server
     base = dev.url
@@ -186,7 +186,7 @@ def test_changed_pages_are_served_before_the_rest_of_the_build(
 def test_a_build_that_fails_after_its_pages_goes_back_to_the_last_good_site(
     server, site_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # noqa: ANN001
-    from generator.engine import steps
+    from generator.engine import incremental as steps
     from generator.errors import BuildError
 
     dev, messages = server

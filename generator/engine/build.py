@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from generator.engine.inputs import Inputs
-from generator.engine.report import BuildReport, PagesReady
+from generator.engine.report import BuildOptions, BuildReport, PagesReady
 from generator.engine.state import (
     FileTable,
     ParseMemo,
@@ -53,16 +53,17 @@ def build(
     clean_stale_files(settings.db_path.parent, settings.db_path.name + ".", ".tmp")
     from generator.content.parallel import collector_scope
 
+    options = BuildOptions(strict=strict, memo=memo, on_pages=on_pages)
     with recording() as recorded, collector_scope():
-        print_ = Inputs(settings)
-        state = None if full else _usable_state(settings, print_.fingerprint)
+        inputs = Inputs(settings)
+        state = None if full else _usable_state(settings, inputs.fingerprint)
         if state is None:
-            from generator.engine.steps import full_build
+            from generator.engine.full import FullBuild
 
-            report = full_build(settings, print_, strict, memo)
+            report = FullBuild(settings, inputs, options).run()
         else:
             try:
-                report = _update(settings, print_, state, strict, memo, on_pages)
+                report = _update(settings, inputs, state, options)
             finally:
                 state.close()
     report.timings, report.marks = recorded.phases, recorded.marks
@@ -71,14 +72,10 @@ def build(
 
 
 def _update(
-    settings: Config,
-    inputs: Inputs,
-    state: sqlite3.Connection,
-    strict: bool,
-    memo: ParseMemo | None = None,
-    on_pages: PagesReady | None = None,
+    settings: Config, inputs: Inputs, state: sqlite3.Connection, options: BuildOptions
 ) -> BuildReport:
     """Which inputs changed since the last build; nothing more is loaded when none did."""
+    memo = options.memo
     files = inputs.scan(memo)
     if memo is not None:
         memo.follow(get_meta(state, "generation"))
@@ -94,9 +91,9 @@ def _update(
             changed.add(str(inputs.data_files()[0]))
     if not changed and not removed and not _clock_moved(settings, state):
         return BuildReport(mode="unchanged")
-    from generator.engine.steps import incremental_build
+    from generator.engine.incremental import IncrementalBuild
 
-    return incremental_build(settings, inputs, state, strict, files, changed, removed, memo, on_pages)
+    return IncrementalBuild(settings, inputs, options, state, (files, changed, removed)).run()
 
 
 def _clock_moved(settings: Config, state: sqlite3.Connection) -> bool:
@@ -155,7 +152,7 @@ def prepare_for_edits(settings: Settings | Config) -> bool:
 def warm_parses(settings: Settings | Config, memo: ParseMemo) -> int:
     """Take into `memo` the parses the last build's state keeps (ParseMemo.warm), when that
     state would serve the next build, then assemble and check the site and load the
-    templates as that build would (steps.warm_resident); returns how many were taken."""
+    templates as that build would (resident.warm_resident); returns how many were taken."""
     settings = settings.resolve()
     inputs = Inputs(settings)
     state = _usable_state(settings, inputs.fingerprint)
@@ -163,7 +160,7 @@ def warm_parses(settings: Settings | Config, memo: ParseMemo) -> int:
         return 0
     try:
         taken = memo.warm(state, inputs.fingerprint)
-        from generator.engine.steps import warm_resident
+        from generator.engine.resident import warm_resident
 
         warm_resident(settings, inputs, state, memo)
         return taken
@@ -175,6 +172,6 @@ def build_database(settings: Config, *, strict: bool = False) -> tuple[Path, lis
     """Load content into a new database file beside the target; return its path and warnings.
 
     The caller moves it into place; a failure leaves the previous database untouched."""
-    from generator.engine.steps import build_database as steps_build_database
+    from generator.engine.database import build_database as database_build
 
-    return steps_build_database(settings, strict=strict)
+    return database_build(settings, strict=strict)

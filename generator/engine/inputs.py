@@ -51,8 +51,8 @@ class Inputs:
                 files.update(scan_tree(root, absolute=True))
             if memo is not None:
                 memo.full_scans += 1
-        for path in self.data_files():
-            self.rescan(files, path)
+        for data_file in self.data_files():
+            self.rescan(files, data_file)
         if memo is not None:
             memo.files, memo.folders, memo.hints = files, folders, None
         return files
@@ -109,7 +109,7 @@ class Inputs:
 
     def display(self, path: str) -> str:
         try:
-            return str(Path(path).relative_to(self.settings.root))  # type: ignore[arg-type]
+            return str(Path(path).relative_to(self.settings.root))
         except ValueError:
             return path
 

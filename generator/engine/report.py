@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.errors import Problem
+
+if TYPE_CHECKING:
+    from generator.engine.state import ParseMemo
 
 
 @dataclass
@@ -28,3 +32,13 @@ PagesReady = Callable[[Path, list[str]], None]
 """Told, during an incremental build, where the new tree is and which of its files (relative
 paths) the build rewrote, once the pages are there and before the search bundles and the
 open-data copy are brought up to date and the tree is published."""
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How a build runs: warnings as errors, the session a long-running process keeps
+    between builds, and who hears when an incremental build's pages are ready."""
+
+    strict: bool = False
+    memo: ParseMemo | None = None
+    on_pages: PagesReady | None = None

@@ -6,39 +6,28 @@ responses on the way out (never to the files), which long-polls a build generati
 
 from __future__ import annotations
 
-import json
-import mimetypes
-import os
-import socket
 import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import click
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from generator.serve.http import POLL_TIMEOUT, BuildState, Snapshot, _Server
+from generator.serve.watch import _Changes
 from generator.settings import Config, Settings
-from generator.support.caches import CACHES, cache_dir
 
 if TYPE_CHECKING:
     from generator.engine.report import PagesReady
 
 BuildFunction = Callable[[Config], Any]
-POLL_PATH = "/__omakase__/poll"
-POLL_TIMEOUT = 20.0
 # A rebuild that rewrote at most this many files, of at most this many bytes in all, is
 # served as soon as its pages are written (see DevServer._pages_ready).
 EARLY_FILES = 200
 EARLY_BYTES = 32 * 1024 * 1024
-_IGNORED_SUFFIXES = (".tmp", ".swp", ".swx", ".swo", "~", ".part", ".crdownload")
 
 
 class ResidentBuild:
@@ -82,282 +71,10 @@ class ResidentBuild:
         )
 
 
-@dataclass
-class Snapshot:
-    generation: int  # every finished build attempt
-    version: int  # every successful build
-    error: str | None
-
-
-class BuildState:
-    """What the last build did, and a way to wait until the next one finishes."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._snap = Snapshot(0, 0, None)
-        self.closed = False
-
-    def snapshot(self) -> Snapshot:
-        with self._cond:
-            return self._snap
-
-    def record(self, error: str | None, *, new_version: bool = True) -> Snapshot:
-        """A build attempt ended (or, before it ends, its pages are ready): wake the tabs.
-        A successful one is a new version, which they reload, unless they already did."""
-        with self._cond:
-            old = self._snap
-            self._snap = Snapshot(old.generation + 1, old.version + (error is None and new_version), error)
-            self._cond.notify_all()
-            return self._snap
-
-    def wait_after(self, generation: int, timeout: float) -> Snapshot:
-        """Block until a build newer than `generation` finished (or timeout, or close)."""
-        with self._cond:
-            self._cond.wait_for(lambda: self._snap.generation != generation or self.closed, timeout=timeout)
-            return self._snap
-
-    def close(self) -> None:
-        with self._cond:
-            self.closed = True
-            self._cond.notify_all()
-
-
-def safe_path(root: Path, raw_path: str) -> Path | None:
-    """The file under `root` a request path names, or None when it tries to leave `root`.
-
-    Refuses `..` and `.` segments, percent-encoded dots and slashes, backslashes and NUL,
-    and anything whose real path (after symlinks) is outside `root`."""
-    lowered = raw_path.lower()
-    if any(code in lowered for code in ("%2e", "%2f", "%5c", "%00")):
-        return None
-    decoded = unquote(raw_path)
-    if "\\" in decoded or "\x00" in decoded or not decoded.startswith("/"):
-        return None
-    if any(segment in (".", "..") for segment in decoded.split("/")):
-        return None
-    base = root.resolve()
-    target = (base / decoded.lstrip("/")).resolve()
-    if target != base and not target.is_relative_to(base):
-        return None
-    return target
-
-
-_RELOAD_SCRIPT = """<script>
-(function () {
-  var generation = %(generation)s, version = %(version)s, box = null;
-  function overlay(text) {
-    if (!text) { if (box) { box.remove(); box = null; } return; }
-    if (!box) {
-      box = document.createElement("div");
-      box.id = "omakase-build-error";
-      box.setAttribute("role", "alert");
-      box.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;" +
-        "padding:1.5rem;background:rgba(20,0,0,.92);color:#fff;font:14px/1.5 monospace;" +
-        "white-space:pre-wrap";
-      document.body.appendChild(box);
-    }
-    box.textContent = "Build failed; showing the last good site underneath.\\n\\n" + text;
-  }
-  function poll() {
-    fetch("%(poll)s?since=" + generation, {cache: "no-store"})
-      .then(function (r) { return r.json(); })
-      .then(function (s) {
-        generation = s.generation;
-        if (s.error) { overlay(s.error); }
-        else if (s.version !== version) { location.reload(); return; }
-        else { overlay(null); }
-        poll();
-      })
-      .catch(function () { setTimeout(poll, 1000); });
-  }
-  overlay(%(error)s);
-  poll();
-})();
-</script>
-"""
-
-
-def reload_script(snap: Snapshot) -> str:
-    error = json.dumps(snap.error).replace("<", "\\u003c")  # never closes the script element
-    return _RELOAD_SCRIPT % {
-        "generation": snap.generation,
-        "version": snap.version,
-        "error": error,
-        "poll": POLL_PATH,
-    }
-
-
-def inject(page: bytes, snap: Snapshot) -> bytes:
-    """The page with the reload script before its last </body> (or at the end)."""
-    script = reload_script(snap).encode("utf-8")
-    at = page.lower().rfind(b"</body>")
-    return page + script if at < 0 else page[:at] + script + page[at:]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass  # a dev server that logs every request drowns the build messages
-
-    def do_HEAD(self) -> None:  # noqa: N802 - stdlib naming
-        self._respond(head=True)
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._respond(head=False)
-
-    def _respond(self, head: bool) -> None:
-        parts = urlsplit(self.path)
-        if parts.path == POLL_PATH:
-            self._poll(parts.query, head)
-            return
-        root = self.server.output_dir
-        target = safe_path(root, parts.path)
-        if target is None:
-            self._send(HTTPStatus.BAD_REQUEST, b"Bad path\n", "text/plain; charset=utf-8", head)
-            return
-        early = self.server.early
-        if early:
-            name = unquote(parts.path).lstrip("/")
-            if name == "" or name.endswith("/"):
-                name += "index.html"
-            data = early.get(name)
-            if data is not None:
-                self._data(name, data, HTTPStatus.OK, head)
-                return
-        if target.is_dir():
-            if not parts.path.endswith("/"):
-                self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-                self.send_header("Location", parts.path + "/")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            target = target / "index.html"
-        if not target.is_file():
-            self._not_found(head)
-            return
-        self._file(target, HTTPStatus.OK, head)
-
-    def _not_found(self, head: bool) -> None:
-        page = self.server.output_dir / "404.html"
-        if page.is_file():
-            self._file(page, HTTPStatus.NOT_FOUND, head)
-            return
-        body = (
-            b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            b"<title>Not found</title></head><body><h1>Not found</h1>"
-            b"<p>The site has not been built yet, or this page does not exist.</p></body></html>"
-        )
-        self._send(
-            HTTPStatus.NOT_FOUND, inject(body, self.server.state.snapshot()), "text/html; charset=utf-8", head
-        )
-
-    def _file(self, path: Path, status: HTTPStatus, head: bool) -> None:
-        try:
-            data = path.read_bytes()
-        except OSError:  # swapped away mid-request: the next request sees the new site
-            self._send(HTTPStatus.SERVICE_UNAVAILABLE, b"Rebuilding\n", "text/plain", head)
-            return
-        self._data(path.name, data, status, head)
-
-    def _data(self, name: str, data: bytes, status: HTTPStatus, head: bool) -> None:
-        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        if kind == "text/html":
-            data = inject(data, self.server.state.snapshot())
-        if kind.startswith("text/") or kind in (
-            "application/javascript",
-            "application/json",
-            "application/xml",
-            "image/svg+xml",
-        ):
-            kind += "; charset=utf-8"
-        self._send(status, data, kind, head)
-
-    def _poll(self, query: str, head: bool) -> None:
-        try:
-            since = int(parse_qs(query).get("since", ["-1"])[0])
-        except ValueError:
-            since = -1
-        snap = self.server.state.wait_after(since, self.server.poll_timeout)
-        body = json.dumps(
-            {"generation": snap.generation, "version": snap.version, "error": snap.error}
-        ).encode()
-        self._send(HTTPStatus.OK, body, "application/json", head)
-
-    def _send(self, status: HTTPStatus, body: bytes, kind: str, head: bool) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.end_headers()
-        if not head:
-            self.wfile.write(body)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(
-        self, address: tuple[str, int], output_dir: Path, state: BuildState, poll_timeout: float
-    ) -> None:
-        self.output_dir = output_dir
-        self.state = state
-        self.poll_timeout = poll_timeout
-        # While a rebuild finishes: the files it rewrote (relative path -> bytes), served
-        # before the rest of its work (search bundles, open data) publishes them.
-        self.early: dict[str, bytes] = {}
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        super().__init__(address, _Handler)
-
-
-class _Changes(FileSystemEventHandler):
-    """Notes which sources changed; ignores the build's own files and editors' temp files.
-    A folder created, moved or deleted is reported as `full`: its files are not each told."""
-
-    def __init__(
-        self,
-        settings: Config,
-        on_change: Callable[[list[str], bool, bool], None],
-        on_folder: Callable[[Path], None] = lambda _: None,
-    ) -> None:
-        self.on_change = on_change
-        self.on_folder = on_folder
-        self.output = settings.output_dir
-        self.db_name = settings.db_path.name
-        self.own = [cache_dir(settings.db_path, name) for name in CACHES]
-
-    def relevant(self, path: str) -> bool:
-        p = Path(path)
-        if p.name.startswith(".") or p.name.endswith(_IGNORED_SUFFIXES) or p.name == "4913":
-            return False
-        if p.name.startswith(self.db_name):  # the database and its journals, written by the build
-            return False
-        return not any(p == own or p.is_relative_to(own) for own in (self.output, *self.own))
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in ("opened", "closed_no_write"):
-            return
-        if event.is_directory and event.event_type == "modified":
-            return
-        if event.is_directory and event.event_type in ("created", "moved"):
-            self.on_folder(Path(os.fsdecode(getattr(event, "dest_path", "") or event.src_path)))
-        paths = [os.fsdecode(p) for p in (event.src_path, getattr(event, "dest_path", "") or "") if p]
-        relevant = [p for p in paths if self.relevant(p)]
-        if relevant:
-            # A file closed after writing, moved into place or deleted is whole; one only
-            # modified (or created) may still be being written.
-            whole = not event.is_directory and event.event_type in ("closed", "moved", "deleted")
-            self.on_change(relevant, event.is_directory, whole)
-
-
 class DevServer:
     """Build, serve, watch, rebuild. `start()` returns once the site is being served."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - keyword-only options, one per `omakase serve` flag or test hook
         self,
         settings: Settings | Config,
         *,
@@ -371,8 +88,10 @@ class DevServer:
     ) -> None:
         self.settings = settings.resolve()
         self.host, self.port = host, port
-        self.resident = ResidentBuild(self._pages_ready) if build is None else None
-        self.build_function: BuildFunction = build or self.resident
+        self.resident: ResidentBuild | None = None
+        if build is None:
+            self.resident = build = ResidentBuild(self._pages_ready)
+        self.build_function: BuildFunction = build
         # Run while idle after the first build (build.prepare_for_edits; not with a build
         # function of the caller's, whose output it does not know).
         self.prepare: Callable[[Config], Any] | None = None
@@ -404,7 +123,8 @@ class DevServer:
     def url(self) -> str:
         assert self._httpd is not None
         host, port = self._httpd.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else host
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        shown = f"[{name}]" if ":" in name else name
         return f"http://{shown}:{port}/"
 
     def watched(self) -> list[tuple[Path, bool]]:

@@ -1,0 +1,153 @@
+"""A full build: every input loaded, a new database, every page rendered into a staging folder
+that is swapped in whole."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from generator.content.loader import load_site
+from generator.content.model import Site
+from generator.content.parallel import settle
+from generator.content.published import published_urls
+from generator.db.update import refs_signature
+from generator.engine.database import new_database
+from generator.engine.job import BuildJob, next_expiry
+from generator.engine.pages import list_route_keys, render_order, save_pages, transaction
+from generator.engine.report import BuildReport
+from generator.engine.state import (
+    StateParseCache,
+    file_hash,
+    open_state,
+    reset_state,
+    save_files,
+    set_meta,
+    state_path,
+)
+from generator.publish.atomic import swap_into_place
+from generator.publish.shadow import discard_shadow
+from generator.publish.staging import staging_dir
+from generator.site.finish import finish_site
+from generator.site.render import PageRecord, digest_bytes, render_all, write_file
+from generator.site.search import documents_dir
+from generator.support.progress import Progress
+from generator.support.timings import PAGES_WRITTEN, mark
+
+
+class FullBuild(BuildJob):
+    """Steps: plan (scan and hash every input) → load → store (a new database beside the
+    old) → render (into a staging folder) → finish (search, open data) → swap → save the
+    state the next incremental build starts from."""
+
+    mode = "full"
+
+    def run(self) -> BuildReport:
+        # The shadow tree is of no use to a full build (the next edit clones it afresh);
+        # it is moved aside now and deleted on a thread while this build works.
+        discarding = discard_shadow(self.settings.output_dir)
+        try:
+            self.plan()
+            self.load()
+            self.store()
+            try:
+                self.publish()
+                self.save_state()
+            finally:
+                self.db_file.unlink(missing_ok=True)
+        finally:
+            if discarding is not None:
+                discarding.join()
+        return self.report
+
+    def plan(self) -> None:
+        """Every input is new to a full build: scanned and hashed."""
+        self.files = self.inputs.scan(self.memo)
+        for path, scanned in self.files.items():
+            scanned.hash = file_hash(Path(path))
+        if self.memo is not None:
+            self.memo.begin(self.inputs.fingerprint, self.files)
+            self.memo.renderer = None  # its answers are of another database
+
+    def load(self) -> None:
+        self.cache = StateParseCache(None, Path("/"), self.files, set(), self.memo)
+        self.site: Site
+        self.site, self.report.warnings = load_site(self.settings, strict=self.strict, cache=self.cache)
+        settle()
+        self.report.items, self.report.menus = len(self.site.items), len(self.site.menus)
+
+    def store(self) -> None:
+        self.db_file, self.derive_reads = new_database(self.settings, self.site)
+
+    def publish(self) -> None:
+        """Render, finish and swap in the staging folder."""
+        self.db = sqlite3.connect(f"file:{self.db_file}?mode=ro", uri=True)
+        route_keys, self.key_reads = list_route_keys(self.db_file)
+        jobs = render_order(route_keys)
+        self.records: list[PageRecord] = []
+        with (
+            staging_dir(self.settings.output_dir) as stage,
+            Progress("Rendering pages", total=len(jobs)) as progress,
+        ):
+            self.render(stage, jobs, progress)
+            self.finish(stage)
+            self.swap(stage)
+
+    def render(self, stage: Path, jobs: list[tuple[str, tuple[Any, ...], None]], progress: Progress) -> None:
+        """Every page, then the static files."""
+
+        def done(record: PageRecord) -> None:
+            self.records.append(record)
+            progress.advance()
+
+        render_all(self.settings, self.db_file, stage, jobs, done)
+        mark(PAGES_WRITTEN)
+        for rel, source in self.static_files().items():
+            data = source.read_bytes()
+            write_file(stage / rel, data)
+            self.records.append(
+                PageRecord("static", (rel,), rel, digest_bytes(data), [f"static/{rel}"], [], True)
+            )
+        count = len(self.records)
+        self.report.pages = self.report.rendered = self.report.written = count
+
+    def finish(self, stage: Path) -> None:
+        """What is made from the pages: the search index, the open-data copy."""
+        finish_site(
+            self.db,
+            stage,
+            previous=self.settings.output_dir,
+            searchable={r.path: r.digest for r in self.records if r.searchable},
+            documents=documents_dir(self.settings.db_path),
+        )
+
+    def swap(self, stage: Path) -> None:
+        """The database and the site move into place; no state while the published site changes."""
+        reset_state(state_path(self.settings.db_path)).close()
+        self.published = published_urls(sqlite_utils.Database(self.db))
+        os.replace(self.db_file, self.settings.db_path)
+        swap_into_place(stage, self.settings.output_dir)
+
+    def save_state(self) -> None:
+        """What the next incremental build starts from: file hashes and parses, what each
+        page read, the generations of the output's trees."""
+        self.record_published(self.published)
+        state = open_state(state_path(self.settings.db_path))
+        with transaction(state):
+            set_meta(state, "next_expiry", next_expiry(self.site))
+            set_meta(state, "derive_reads", self.derive_reads)
+            set_meta(state, "key_reads", self.key_reads)
+            index = save_files(state, self.files, (), self.cache.new)
+            save_pages(state, self.db, self.records, replace_all=True)
+            set_meta(state, "refs", refs_signature(self.site))
+            set_meta(state, "live_gen", 1)
+            set_meta(state, "shadow_gen", None)
+            set_meta(state, "last_changes", None)
+            set_meta(state, "fingerprint", self.inputs.fingerprint)
+            self.new_generation(state, index)
+            set_meta(state, "clock", self.settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        state.close()
+        self.db.close()

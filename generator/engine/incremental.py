@@ -1,0 +1,330 @@
+"""An incremental build: the changed inputs reloaded, their rows replaced, the pages that read
+them rendered into the output's shadow tree, which is then swapped in."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from generator.content.loader import load_site
+from generator.content.parallel import settle
+from generator.content.published import published_urls
+from generator.db.update import refs_signature
+from generator.engine.database import Edit, replace_database, update_database
+from generator.engine.inputs import Inputs
+from generator.engine.job import BuildJob, next_expiry
+from generator.engine.pages import digest_at, list_route_keys, save_pages, stale_pages, transaction
+from generator.engine.report import BuildOptions, BuildReport
+from generator.engine.resident import kept_renderer, load_memo
+from generator.engine.state import (
+    Scanned,
+    SqlIds,
+    StateMeta,
+    StateParseCache,
+    get_meta,
+    reads_changed,
+    save_files,
+    set_meta,
+)
+from generator.publish.shadow import Shadow
+from generator.settings import Config
+from generator.site.finish import finish_site
+from generator.site.keyed import RowChanges
+from generator.site.render import KeptRenderer, PageRecord, digest_bytes, render_all, write_file
+from generator.site.search import documents_dir
+from generator.support.timings import PAGES_WRITTEN, mark
+
+PageKey = tuple[str, str]  # (route, key as JSON)
+
+
+class IncrementalBuild(BuildJob):
+    """Steps: plan (what the changed inputs are) → load → store (update a copy of the
+    database) → list the pages and find the affected ones → render (into the shadow tree)
+    → prune → finish (search, open data) → swap → save the state."""
+
+    mode = "incremental"
+
+    def __init__(
+        self,
+        settings: Config,
+        inputs: Inputs,
+        options: BuildOptions,
+        state: sqlite3.Connection,
+        changes: tuple[dict[str, Scanned], set[str], set[str]],
+    ) -> None:
+        super().__init__(settings, inputs, options)
+        self.state = state
+        self.files, self.changed, self.removed = changes
+        self.db_file = settings.db_path
+        self.changed_columns: set[str] = set()
+        self.changed_rows = RowChanges({}, {})
+        self.site_refs: Any = None
+        self.resident: KeptRenderer | None = None
+
+    def run(self) -> BuildReport:
+        self.plan()
+        try:
+            if self.content:
+                self.load()
+                self.store()
+            try:
+                self.publish()
+                self.save_state()
+            finally:
+                if self.db_file != self.settings.db_path:
+                    self.db_file.unlink(missing_ok=True)
+        except BaseException:
+            self.shadow.cancel()
+            if self.memo is not None:
+                self.memo.renderer = None  # it may hold answers of a database never published
+            raise
+        return self.report
+
+    def plan(self) -> None:
+        """Sort the changed inputs into content and templates; start the shadow tree's
+        clone, when it needs a whole one, so the file system copies while Python loads."""
+        self.kinds = {p: self.inputs.kind(p) for p in self.changed | self.removed}
+        self.content = {p for p, k in self.kinds.items() if k not in ("template", "override")}
+        self.templates = {p for p, k in self.kinds.items() if k in ("template", "override")}
+        if self.memo is not None:
+            self.memo.begin(self.inputs.fingerprint, self.files)  # (build made it follow the state)
+        self.cache = StateParseCache(self.state, Path("/"), self.files, self.changed, self.memo)
+        self.shadow = Shadow(self.settings.output_dir, StateMeta(self.state))
+        self.shadow.start()
+
+    def load(self) -> None:
+        memo = load_memo(self.memo, self.files) if self.memo is not None else None
+        self.site, self.report.warnings = load_site(
+            self.settings, strict=self.strict, cache=self.cache, memo=memo
+        )
+        settle()
+        self.report.items, self.report.menus = len(self.site.items), len(self.site.menus)
+
+    def store(self) -> None:
+        """Update a copy of the database beside it; the copy replaces it when the pages are out."""
+        db_path = self.settings.db_path
+        self.db_file = db_path.with_name(db_path.name + f".{os.getpid()}.tmp")
+        shutil.copyfile(db_path, self.db_file)
+        # Only item files say what references resolve to: unchanged, the signature is too.
+        stored_refs = get_meta(self.state, "refs")
+        items_changed = any(self.kinds[p] == "item" for p in self.content)
+        self.site_refs = refs_signature(self.site) if items_changed or stored_refs is None else stored_refs
+        edit = Edit(
+            self.site,
+            self.content & set(self.files),
+            self.content - set(self.files),
+            all_menus_and_logs=self.site_refs != stored_refs,
+        )
+        try:
+            self.changed_columns, self.changed_rows = update_database(
+                self.settings, self.inputs, self.state, self.db_file, edit
+            )
+        except BaseException:
+            self.db_file.unlink(missing_ok=True)
+            raise
+
+    def publish(self) -> None:
+        """Re-render the affected pages into the shadow tree and swap it in."""
+        if self.memo is not None:
+            self.resident = kept_renderer(self.memo)
+            self.resident.get(self.settings, bool(self.templates))
+        self.db = sqlite3.connect(f"file:{self.db_file}?mode=ro", uri=True)
+        try:
+            self.list_pages()
+            self.find_affected()
+            # A database change can reach the open-data copy without touching any page.
+            if not self.affected and not self.gone and not self.changed_columns:
+                self.keep_pages()
+                return
+            set_meta(self.state, "pending", 1)
+            self.shadow.prepare()
+            self.render()
+            self.prune()
+            self.finish()
+            self.swap()
+        finally:
+            self.db.close()
+
+    def list_pages(self) -> None:
+        """Routes that kept their keys keep every page; the others list theirs again, as
+        (route, key as JSON) -> key, with the static files. Until the pages are written,
+        only the pages that may change are read from the state (an edit touches a few of
+        many thousands), and the rest after."""
+        route_keys, self.key_reads = list_route_keys(
+            self.db_file,
+            lambda read: not reads_changed(read, self.changed_columns),
+            get_meta(self.state, "key_reads"),
+        )
+        self.kept = {name for name, keys in route_keys.items() if keys is None}
+        self.listed: dict[PageKey, tuple[Any, ...]] = {}
+        for name, keys in route_keys.items():
+            for key in keys or ():
+                self.listed[(name, json.dumps(list(key)))] = key
+        self.statics = self.static_files()
+        for rel in self.statics:
+            self.listed[("static", json.dumps([rel]))] = (rel,)
+        relisted = sorted({name for name in route_keys if name not in self.kept} | {"static"})
+        marks = ",".join("?" * len(relisted))
+        self.before = {
+            (route, key): (page_id, path, digest)
+            for page_id, route, key, path, digest in self.state.execute(
+                f"SELECT id, route, key, path, digest FROM pages WHERE route IN ({marks})", relisted
+            )
+        }
+
+    def wanted(self, k: PageKey) -> bool:
+        return k[0] in self.kept or k in self.listed
+
+    def find_affected(self) -> None:
+        """New pages, pages whose recorded queries now answer differently, pages that used
+        a changed template (or printed a clock that moved), and pages no longer listed."""
+        state = self.state
+        self.clock = self.settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+        affected = {k for k in self.listed if k not in self.before}
+        old: dict[PageKey, tuple[int, str, bytes]] = {}  # affected pages' records
+        stale_ids = stale_pages(
+            state, self.db, self.settings.db_path, self.changed_columns, self.changed_rows
+        )
+        for page_id, route, key, path, digest in state.execute(
+            "SELECT id, route, key, path, digest FROM pages WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(stale_ids)),),
+        ):
+            old[(route, key)] = (page_id, path, digest)
+        # The templates a page used are parsed only when their text names one that changed
+        # (the clock moves with almost every build, and few pages print it).
+        for name in self.changed_template_names():
+            for page_id, route, key, path, digest, used in state.execute(
+                "SELECT id, route, key, path, digest, templates FROM pages WHERE instr(templates, ?) > 0",
+                (json.dumps(name),),
+            ):
+                if name in json.loads(used):
+                    old[(route, key)] = (page_id, path, digest)
+        affected |= {k for k in old if self.wanted(k)}
+        old.update(self.before)
+        self.affected, self.old = affected, old
+        self.gone = [k for k in self.before if k not in self.listed]
+        kept_routes = sorted(self.kept)
+        self.report.pages = len(self.listed) + sum(
+            state.execute(
+                f"SELECT count(*) FROM pages WHERE route IN ({','.join('?' * len(kept_routes))})", kept_routes
+            ).fetchone()
+        )
+
+    def changed_template_names(self) -> set[str]:
+        """The names the changed templates answer to, and the clock's when it moved."""
+        names: set[str] = set()
+        for path in self.templates:
+            names |= self.inputs.template_names(path)
+        last_clock = get_meta(self.state, "clock") or ""
+        if self.clock != last_clock:
+            names.add("clock:time")
+            if self.clock[:10] != last_clock[:10]:
+                names.add("clock:day")
+        return names
+
+    def keep_pages(self) -> None:
+        """No page changes: the database moves into place, the site stays as it is."""
+        if self.shadow.cloning():  # begun for nothing: still a copy of the live tree
+            self.shadow.prepare()
+            self.shadow.unchanged()
+        replace_database(self.settings, self.db_file)
+        set_meta(self.state, "clock", self.clock)
+        set_meta(self.state, "key_reads", self.key_reads)
+
+    def render(self) -> None:
+        """The affected pages into the shadow tree, then the changed static files."""
+        self.records: list[PageRecord] = []
+        old = self.old
+        jobs = [
+            (k[0], self.listed.get(k) or tuple(json.loads(k[1])), old[k][2] if k in old else None)
+            for k in sorted(self.affected)
+            if k[0] != "static"
+        ]
+        if self.resident is not None:
+            sql_ids = SqlIds(self.state)
+            self.resident.keep_answers(
+                self.changed_columns, lambda sql: sql_ids.columns.get(sql_ids.ids.get(sql, -1))
+            )
+        render_all(
+            self.settings, self.db_file, self.shadow.path, jobs, self.records.append, kept=self.resident
+        )
+        mark(PAGES_WRITTEN)
+        for k in sorted(self.affected):
+            if k[0] == "static":
+                rel = json.loads(k[1])[0]
+                data = self.statics[rel].read_bytes()
+                digest = digest_bytes(data)
+                written = digest != (old[k][2] if k in old else digest_at(self.state, rel))
+                if written:
+                    write_file(self.shadow.path / rel, data)
+                self.records.append(PageRecord("static", (rel,), rel, digest, [f"static/{rel}"], [], written))
+        if self.on_pages is not None:
+            self.on_pages(self.shadow.path, [r.path for r in self.records if r.written])
+
+    def prune(self) -> None:
+        """Delete the files of pages no longer listed; note the unchanged searchable pages
+        (the search index lists them all)."""
+        self.searchable: dict[str, bytes] = {}
+        produced = {r.path for r in self.records}
+        for route, key, path, digest, indexed in self.state.execute(
+            "SELECT route, key, path, digest, searchable FROM pages"
+        ):
+            if self.wanted((route, key)):
+                produced.add(path)
+                if indexed and (route, key) not in self.affected:
+                    self.searchable[path] = digest
+        self.pruned = sorted({self.old[k][1] for k in self.gone} - produced)
+        for rel in self.pruned:
+            self.shadow.remove(rel)
+
+    def finish(self) -> None:
+        """The search index and the open-data copy, brought up to date in the shadow tree."""
+        self.changes = [r.path for r in self.records if r.written] + self.pruned
+        self.searchable.update((r.path, r.digest) for r in self.records if r.searchable)
+        self.changes += finish_site(
+            self.db,
+            self.shadow.path,
+            previous=None,
+            searchable=self.searchable,
+            documents=documents_dir(self.settings.db_path),
+        )
+        self.report.rendered = len(self.records)
+        set_meta(self.state, "key_reads", self.key_reads)
+        self.report.written = sum(r.written for r in self.records)
+        self.report.removed = len(self.pruned)
+
+    def swap(self) -> None:
+        """The pages' records, the database, then the shadow tree swapped in."""
+        with transaction(self.state):
+            for k in self.gone:
+                self.state.execute("DELETE FROM reads WHERE page_id = ?", (self.old[k][0],))
+                self.state.execute("DELETE FROM pages WHERE id = ?", (self.old[k][0],))
+            save_pages(self.state, self.db, self.records)
+        replace_database(self.settings, self.db_file)
+        if self.changes:
+            self.shadow.publish(self.changes)
+        else:
+            self.shadow.unchanged()
+        set_meta(self.state, "clock", self.clock)
+        set_meta(self.state, "pending", 0)
+
+    def save_state(self) -> None:
+        """The published-URL record, then the file hashes and parses of this build."""
+        if self.content:
+            db = sqlite3.connect(f"file:{self.settings.db_path}?mode=ro", uri=True)
+            try:
+                self.record_published(published_urls(sqlite_utils.Database(db)))
+            finally:
+                db.close()
+        with transaction(self.state):
+            index = save_files(self.state, self.files, self.removed, self.cache.new)
+            if self.site_refs is not None:
+                set_meta(self.state, "refs", self.site_refs)
+                set_meta(self.state, "next_expiry", next_expiry(self.site))
+            self.new_generation(self.state, index)

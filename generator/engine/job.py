@@ -1,0 +1,72 @@
+"""One build of a site as an object: what both kinds of build hold, and the steps they share."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+from pathlib import Path
+
+from generator.content.model import Site
+from generator.content.published import RECORD_FILE, update_record
+from generator.engine.inputs import Inputs
+from generator.engine.report import BuildOptions, BuildReport
+from generator.engine.state import Scanned, scan_tree, set_meta
+from generator.errors import BuildError
+from generator.settings import Config
+
+
+class BuildJob:
+    """A build in progress: its config, inputs and session, and the report it fills in.
+    FullBuild and IncrementalBuild run their steps in order; each step reads and sets the
+    job's attributes instead of passing a dozen values from function to function."""
+
+    mode = "full"
+
+    def __init__(self, settings: Config, inputs: Inputs, options: BuildOptions) -> None:
+        self.settings = settings
+        self.inputs = inputs
+        self.strict = options.strict
+        self.memo = options.memo
+        self.on_pages = options.on_pages
+        self.report = BuildReport(mode=self.mode)
+        self.files: dict[str, Scanned] = {}
+
+    def record_published(self, published: set[str]) -> None:
+        """Add this build's menu URLs to data/published-slugs.txt (the build's own write is
+        not an edit: the state notes the file as it is afterwards)."""
+        record = self.settings.data_dir / RECORD_FILE
+        if update_record(record, published):
+            self.inputs.rescan(self.files, record)
+            self.files[str(record)].hash = hashlib.blake2b(record.read_bytes(), digest_size=16).digest()
+
+    def static_files(self) -> dict[str, Path]:
+        """Static assets copied as they are: output path -> source file. A symbolic link is
+        refused: it could publish any file of the machine."""
+        root = self.settings.templates_dir / "static"
+        if root.is_symlink():
+            raise BuildError(f"{root}: symbolic links are not copied into the site")
+        files = {rel: root / rel for rel in scan_tree(root)}
+        for path in files.values():
+            if path.is_symlink():
+                raise BuildError(
+                    f"{path}: symbolic links are not copied into the site; "
+                    "replace the link with the file itself"
+                )
+        return files
+
+    def new_generation(
+        self, state: sqlite3.Connection, index: dict[str, tuple[int, int, bytes | None]]
+    ) -> None:
+        """Mark the state as this build's: a process keeping a renderer between builds
+        (render.KeptRenderer) and the file index it saved finds out at its next build
+        whether another process built since."""
+        generation = secrets.token_hex(8)
+        set_meta(state, "generation", generation)
+        if self.memo is not None:
+            self.memo.generation, self.memo.file_index = generation, index
+
+
+def next_expiry(site: Site) -> str | None:
+    """When the first live share link expires: a build after that moment must drop it."""
+    return min((share.expires for share in site.shares if share.token), default=None)

@@ -1,0 +1,192 @@
+"""What the state knows of pages: the order they render in, what each read, which are stale."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from generator.engine.state import SqlIds, read_indexes
+from generator.site.keyed import KEYED, LISTED, RowChanges, affected_keys, reached_ids
+from generator.site.record import columns_read, digest_rows, params_json, params_value
+from generator.site.render import PageRecord
+from generator.site.routes import ROUTES, KeyReads, list_keys
+from generator.support.timings import timed
+
+
+def render_order(
+    route_keys: Mapping[str, Iterable[tuple[Any, ...]] | None],
+) -> list[tuple[str, tuple[Any, ...], None]]:
+    """Every page to render, those of one key side by side: an item's page and its API
+    document (a menu's, a curator's) ask the same queries, and a worker answers the second
+    from its memory of the first when they come in the same chunk."""
+    by_key: dict[tuple[Any, ...], list[tuple[str, tuple[Any, ...], None]]] = {}
+    for route in ROUTES:
+        for key in route_keys[route.name] or ():
+            by_key.setdefault(tuple(key), []).append((route.name, key, None))
+    return [job for jobs in by_key.values() for job in jobs]
+
+
+class transaction:
+    """BEGIN … COMMIT on the state, ROLLBACK when the block raises."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN")
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+@timed("state")
+def save_pages(
+    state: sqlite3.Connection, db: sqlite3.Connection, records: list[PageRecord], *, replace_all: bool = False
+) -> None:
+    """Record what each rendered page read and wrote, replacing its previous record."""
+    sql_ids = SqlIds(state)
+    if replace_all:
+        state.execute("DELETE FROM pages")
+        state.execute("DELETE FROM reads")
+        read_indexes(state, made=False)  # made again once every read is in
+    columns: dict[str, list[str]] = {}
+    reads = []
+    for record in records:
+        key = json.dumps(list(record.key))
+        if not replace_all:
+            old = state.execute(
+                "SELECT id FROM pages WHERE route = ? AND key = ?", (record.route, key)
+            ).fetchone()
+            if old:
+                state.execute("DELETE FROM reads WHERE page_id = ?", old)
+                state.execute("DELETE FROM pages WHERE id = ?", old)
+        cur = state.execute(
+            "INSERT INTO pages (route, key, path, digest, templates, searchable) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                record.route,
+                key,
+                record.path,
+                record.digest,
+                json.dumps(record.templates),
+                int(record.searchable),
+            ),
+        )
+        page_id = cur.lastrowid
+        for sql, params, digest in record.reads:
+            if sql not in columns:
+                columns[sql] = columns_read(db, sql)
+            reads.append((page_id, sql_ids.id_for(sql, columns[sql]), params, digest))
+    state.executemany("INSERT INTO reads VALUES (?, ?, ?, ?)", reads)
+    if replace_all:
+        read_indexes(state, made=True)
+
+
+def digest_at(state: sqlite3.Connection, path: str) -> bytes | None:
+    """The digest of the file the last build wrote at `path`, if any."""
+    row = state.execute("SELECT digest FROM pages WHERE path = ?", (path,)).fetchone()
+    return row[0] if row else None
+
+
+@timed("routes")
+def list_route_keys(
+    db_file: Path, keep: Callable[[list[str]], bool] | None = None, last: KeyReads | None = None
+) -> tuple[dict[str, list[tuple[Any, ...]] | None], KeyReads]:
+    return list_keys(db_file, keep, last)
+
+
+_READS = "SELECT page_id, sql_id, params, digest FROM reads WHERE sql_id = ?"
+
+
+@timed("stale pages")
+def stale_pages(
+    state: sqlite3.Connection,
+    db: sqlite3.Connection,
+    old_db: Path,
+    changed_columns: set[str],
+    changed_rows: RowChanges,
+) -> set[int]:
+    """Pages with a recorded query that reads a changed column and now answers differently.
+
+    A keyed query (keyed.py) is asked again only for the keys its changed rows reach, before
+    or after the edit, and a listed one only for the lists holding an id they reach; other
+    queries, for every page that asked them."""
+    if not changed_columns:
+        return set()
+    sql_ids = SqlIds(state)
+    candidates = sql_ids.reading(changed_columns)
+    if not candidates:
+        return set()
+    sql_text = {i: sql for sql, i in sql_ids.ids.items()}
+    reads: list[tuple[int, int, str, bytes]] = []
+    old: sqlite3.Connection | None = None
+    try:
+        for sql_id in candidates:
+            sql = sql_text[sql_id]
+            if (sql in KEYED or sql in LISTED) and old is None:
+                old = sqlite3.connect(f"file:{old_db}?mode=ro", uri=True)
+            columns = set(sql_ids.columns[sql_id])
+            reads += _reads_to_check(state, (db, old), sql_id, sql, columns, changed_rows)
+    finally:
+        if old is not None:
+            old.close()
+    return _answers_changed(db, reads, sql_text)
+
+
+def _reads_to_check(
+    state: sqlite3.Connection,
+    dbs: tuple[sqlite3.Connection, sqlite3.Connection | None],
+    sql_id: int,
+    sql: str,
+    columns: set[str],
+    changed_rows: RowChanges,
+) -> list[tuple[int, int, str, bytes]]:
+    """The recorded reads of one query that the changed rows may answer differently: of
+    the keys (a keyed query) or lists (a listed one) they reach in the new or the old
+    database `dbs`, else every read of it."""
+    listed, query = LISTED.get(sql), KEYED.get(sql)
+    if listed is not None:
+        ids = set().union(*(reached_ids(conn, listed, changed_rows, columns) for conn in dbs if conn))
+        if not ids:
+            return []
+        where = (
+            "AND json_extract(params, ?) IN (SELECT value FROM json_each(?))"
+            if listed.one
+            else "AND EXISTS (SELECT 1 FROM json_each(json_extract(params, ?)) "
+            "WHERE value IN (SELECT value FROM json_each(?)))"
+        )
+        return state.execute(
+            f"{_READS} {where}", (sql_id, f"$.{listed.param}", json.dumps(list(ids)))
+        ).fetchall()
+    keys = None
+    if query is not None:
+        now, before = (affected_keys(conn, query, changed_rows, columns) for conn in dbs if conn)
+        if now is not None and before is not None:
+            keys = [params_json(dict(zip(query.params, key, strict=True))) for key in now | before]
+    if keys is None:
+        return state.execute(_READS, (sql_id,)).fetchall()
+    if not keys:
+        return []
+    return state.execute(
+        f"{_READS} AND params IN (SELECT value FROM json_each(?))", (sql_id, json.dumps(keys))
+    ).fetchall()
+
+
+def _answers_changed(
+    db: sqlite3.Connection, reads: list[tuple[int, int, str, bytes]], sql_text: dict[int, str]
+) -> set[int]:
+    """The pages among `reads` whose query now answers other rows than it recorded."""
+    answers: dict[tuple[int, str], bytes] = {}
+    stale: set[int] = set()
+    for page_id, sql_id, params, digest in reads:
+        if page_id in stale:
+            continue
+        now_digest = answers.get((sql_id, params))
+        if now_digest is None:
+            rows = db.execute(sql_text[sql_id], params_value(params)).fetchall()
+            now_digest = answers[(sql_id, params)] = digest_rows(rows)
+        if now_digest != digest:
+            stale.add(page_id)
+    return stale

@@ -1,0 +1,48 @@
+"""What a process that builds again and again (the dev server) keeps ready between builds."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+from generator.content.loader import LoadMemo, load_site
+from generator.engine.inputs import Inputs
+from generator.engine.state import FileTable, ParseMemo, Scanned, StateParseCache, get_meta
+from generator.errors import ContentErrors
+from generator.settings import Config
+from generator.site.render import KeptRenderer
+
+
+def warm_resident(settings: Config, inputs: Inputs, state: sqlite3.Connection, memo: ParseMemo) -> None:
+    """What a process that builds again and again does before its first edit: assemble and
+    check the site (loader.LoadMemo), and load every template (render.KeptRenderer), as
+    the next build would. A server started on a built site has done neither (its first
+    build found nothing to do), and its first edit would do both."""
+    files = inputs.scan(memo)
+    changed, _ = FileTable(state).changes(files, Path("/"))
+    memo.begin(inputs.fingerprint, files)
+    with contextlib.suppress(ContentErrors):  # the next build reports them
+        load_site(
+            settings,
+            cache=StateParseCache(state, Path("/"), files, changed, memo),
+            memo=load_memo(memo, files),
+        )
+    memo.follow(get_meta(state, "generation"))
+    if memo.renderer is None:
+        kept_renderer(memo).get(settings, True).preload()
+
+
+def load_memo(memo: ParseMemo, files: dict[str, Scanned]) -> LoadMemo:
+    """The loader's memo of the process, told this build's scan."""
+    if memo.load is None:
+        memo.load = LoadMemo()
+    memo.load.scanned(files, memo.full_scans)
+    return memo.load
+
+
+def kept_renderer(memo: ParseMemo) -> KeptRenderer:
+    """The renderer the process keeps between builds (made on first use)."""
+    if memo.renderer is None:
+        memo.renderer = KeptRenderer()
+    return memo.renderer
