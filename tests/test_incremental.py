@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from generator.engine.build import build
-from generator.engine.state import ParseMemo
+from generator.engine.session import Session
 from generator.errors import ContentErrors
 from tests.conftest import settings_for
 from tests.sitekit import PROJECT, search_index
@@ -252,7 +252,7 @@ class Watcher:
 
 
 def run_random_edits(
-    tmp_path: Path, seed: int, rounds: int, memo: ParseMemo | None = None, *, watch: bool = False
+    tmp_path: Path, seed: int, rounds: int, memo: Session | None = None, *, watch: bool = False
 ) -> None:
     """Random edits, each round built incrementally (keeping parses in `memo` between
     builds, as the dev server does, when given; as the dev server's resident build, told
@@ -305,7 +305,7 @@ def test_incremental_equals_full_after_many_random_edits(tmp_path: Path, seed: i
     "seed", [1, pytest.param(9, marks=pytest.mark.slow), pytest.param(10, marks=pytest.mark.slow)]
 )
 def test_builds_keeping_parses_in_memory_equal_full_after_random_edits(tmp_path: Path, seed: int) -> None:
-    run_random_edits(tmp_path, seed=seed, rounds=6 if seed == 1 else 15, memo=ParseMemo())
+    run_random_edits(tmp_path, seed=seed, rounds=6 if seed == 1 else 15, memo=Session())
 
 
 @pytest.mark.parametrize("seed", [1, pytest.param(11, marks=pytest.mark.slow)])
@@ -320,7 +320,7 @@ def test_a_scan_told_which_paths_changed_finds_what_a_full_scan_finds(tmp_path: 
 
     root = sample_site(tmp_path / "site")
     inputs = Inputs(settings_for(root))
-    memo = ParseMemo()
+    memo = Session()
     inputs.scan(memo)
     menus = sorted((root / "content/menus").glob("*.md"))
     menus[0].write_text(menus[0].read_text() + "\nMore.\n")
@@ -357,7 +357,7 @@ def test_parses_kept_in_memory_resolve_references_again_from_what_was_written(tm
     """A menu names an item by its source id; once the item drops that source, the kept
     parse of the unchanged menu must fail the build as a fresh parse does."""
     root = sample_site(tmp_path / "site")
-    memo = ParseMemo()
+    memo = Session()
     menu = root / "content/menus/made-things.md"
     menu.write_text(menu.read_text().replace("item: movie/blade-runner", "item: wikidata:Q184843"))
     build(settings_for(root), memo=memo)
@@ -632,7 +632,7 @@ def test_pages_counting_days_follow_the_clock(
     """Nothing in the files changed, but 'checked N days ago' did: those pages re-render,
     also in a process that keeps its renderer (and its templates) between builds."""
     root = sample_site(tmp_path / "site")
-    memo = ParseMemo() if kept else None
+    memo = Session() if kept else None
     build(settings_for(root), memo=memo)
     if kept:  # an edit: a page renders, and the renderer is kept
         path = root / "content/menus/alone-in-orbit.md"
@@ -737,7 +737,7 @@ def test_a_process_keeping_its_renderer_sees_what_another_build_changed(tmp_path
     another process in between (`omakase build` in a terminal) changes templates and data
     that its next build finds unchanged, so what it kept must go."""
     root = sample_site(tmp_path / "site")
-    memo = ParseMemo()
+    memo = Session()
     menu = root / "content/menus/alone-in-orbit.md"
     build(settings_for(root), memo=memo)
     menu.write_text(menu.read_text().replace("Trust him.", "Trust him completely."))

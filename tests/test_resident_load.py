@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from generator.content.loader import LoadMemo, load_site
-from generator.engine.state import ParseMemo, StateParseCache, file_hash, scan_tree
+from generator.engine.session import Session
+from generator.engine.state import StateParseCache, file_hash, scan_tree
 from generator.errors import ContentErrors
 from generator.settings import Settings
 from tests import test_incremental as edits
@@ -153,7 +154,7 @@ def test_a_patched_load_equals_a_fresh_one_after_random_edits(tmp_path: Path, se
     rng = random.Random(seed)
     root = edits.sample_site(tmp_path / "site")
     settings = dataclasses.replace(settings_for(root), build_time=datetime(2026, 12, 1, tzinfo=UTC))
-    parses, memo = ParseMemo(), LoadMemo()
+    parses, memo = Session(), LoadMemo()
     full_scans, patched = 1, 0
     for round_ in range(40):
         done = [rng.choice(EDITS)(rng, root) for _ in range(rng.randint(1, 2))] if round_ else []
@@ -176,13 +177,15 @@ def test_a_patched_load_equals_a_fresh_one_after_random_edits(tmp_path: Path, se
                 settings, build_time=datetime(2026 + rng.randrange(3), 12, 1, tzinfo=UTC)
             )
         kept = memo.assembly
-        got = outcome(settings, cache=StateParseCache(None, Path("/"), files, set(), parses), memo=memo)
+        got = outcome(
+            settings, cache=StateParseCache(None, Path("/"), files, set(), parses.parses), memo=memo
+        )
         patched += memo.assembly is not kept and kept is not None and memo.assembly.plan is kept.plan
         assert got == outcome(settings), (round_, done)
     assert patched >= 3  # the patch path ran, not only listing afresh
 
 
-def patched_and_fresh(root: Path, parses: ParseMemo, memo: LoadMemo) -> tuple[object, object]:
+def patched_and_fresh(root: Path, parses: Session, memo: LoadMemo) -> tuple[object, object]:
     settings = settings_for(root)
     files = scan_tree(root / "content", absolute=True)
     for path, scanned in files.items():
@@ -190,12 +193,12 @@ def patched_and_fresh(root: Path, parses: ParseMemo, memo: LoadMemo) -> tuple[ob
     parses.begin("code", files)
     memo.scanned(files, 1)
     return (
-        outcome(settings, cache=StateParseCache(None, Path("/"), files, set(), parses), memo=memo),
+        outcome(settings, cache=StateParseCache(None, Path("/"), files, set(), parses.parses), memo=memo),
         outcome(settings),
     )
 
 
-def two_items_with_one_source(root: Path) -> tuple[Path, ParseMemo, LoadMemo]:
+def two_items_with_one_source(root: Path) -> tuple[Path, Session, LoadMemo]:
     """Frankenstein given Blade Runner's Wikidata id, loaded once (the build fails): the
     item reported (Blade Runner, listed second), and the memos of that load."""
     first, second = (
@@ -205,7 +208,7 @@ def two_items_with_one_source(root: Path) -> tuple[Path, ParseMemo, LoadMemo]:
     source = re.search(r"(?m)^\s+id: (.*)$", first.read_text())
     assert source
     _rewrite(second, r"(?m)^(\s+id:) .*$", rf"\1 {source.group(1)}")
-    parses, memo = ParseMemo(), LoadMemo()
+    parses, memo = Session(), LoadMemo()
     patched, fresh = patched_and_fresh(root, parses, memo)
     assert patched == fresh and "is also on" in str(fresh)
     return first, parses, memo
@@ -226,7 +229,7 @@ def test_a_patched_load_reads_only_the_changed_file(tmp_path: Path, monkeypatch:
 
     root = edits.sample_site(tmp_path / "site")
     settings = settings_for(root)
-    parses, memo = ParseMemo(), LoadMemo()
+    parses, memo = Session(), LoadMemo()
 
     def load() -> None:
         files = scan_tree(root / "content", absolute=True)
@@ -234,7 +237,7 @@ def test_a_patched_load_reads_only_the_changed_file(tmp_path: Path, monkeypatch:
             scanned.hash = file_hash(Path(path))
         parses.begin("code", files)
         memo.scanned(files, 1)
-        load_site(settings, cache=StateParseCache(None, Path("/"), files, set(), parses), memo=memo)
+        load_site(settings, cache=StateParseCache(None, Path("/"), files, set(), parses.parses), memo=memo)
 
     load()
     listed, parsed = [], []

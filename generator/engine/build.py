@@ -16,9 +16,9 @@ from pathlib import Path
 
 from generator.engine.inputs import Inputs
 from generator.engine.report import BuildOptions, BuildReport, PagesReady
+from generator.engine.session import Session
 from generator.engine.state import (
     FileTable,
-    ParseMemo,
     StateMeta,
     get_meta,
     open_state,
@@ -34,7 +34,7 @@ def build(
     *,
     strict: bool = False,
     full: bool = False,
-    memo: ParseMemo | None = None,
+    memo: Session | None = None,
     on_pages: PagesReady | None = None,
 ) -> BuildReport:
     """Build the site: incremental when a previous build's state is usable, else full.
@@ -149,8 +149,8 @@ def prepare_for_edits(settings: Settings | Config) -> bool:
         state.close()
 
 
-def warm_parses(settings: Settings | Config, memo: ParseMemo) -> int:
-    """Take into `memo` the parses the last build's state keeps (ParseMemo.warm), when that
+def warm_parses(settings: Settings | Config, memo: Session) -> int:
+    """Take into `memo` the parses the last build's state keeps (Session.warm), when that
     state would serve the next build, then assemble and check the site and load the
     templates as that build would (resident.warm_resident); returns how many were taken."""
     settings = settings.resolve()

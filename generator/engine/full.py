@@ -73,7 +73,9 @@ class FullBuild(BuildJob):
             self.memo.renderer = None  # its answers are of another database
 
     def load(self) -> None:
-        self.cache = StateParseCache(None, Path("/"), self.files, set(), self.memo)
+        self.cache = StateParseCache(
+            None, Path("/"), self.files, set(), self.memo.parses if self.memo else None
+        )
         self.site: Site
         self.site, self.report.warnings = load_site(self.settings, strict=self.strict, cache=self.cache)
         settle()

@@ -94,7 +94,9 @@ class IncrementalBuild(BuildJob):
         self.templates = {p for p, k in self.kinds.items() if k in ("template", "override")}
         if self.memo is not None:
             self.memo.begin(self.inputs.fingerprint, self.files)  # (build made it follow the state)
-        self.cache = StateParseCache(self.state, Path("/"), self.files, self.changed, self.memo)
+        self.cache = StateParseCache(
+            self.state, Path("/"), self.files, self.changed, self.memo.parses if self.memo else None
+        )
         self.shadow = Shadow(self.settings.output_dir, StateMeta(self.state))
         self.shadow.start()
 

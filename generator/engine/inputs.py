@@ -9,7 +9,8 @@ import os
 import stat
 from pathlib import Path
 
-from generator.engine.state import ParseMemo, Scanned, scan_tree
+from generator.engine.session import Session
+from generator.engine.state import Scanned, scan_tree
 from generator.settings import Config
 from generator.support.timings import timed
 
@@ -36,7 +37,7 @@ class Inputs:
         return [self.settings.data_dir / name for name in DATA_FILES]
 
     @timed("scan")
-    def scan(self, memo: ParseMemo | None = None) -> dict[str, Scanned]:
+    def scan(self, memo: Session | None = None) -> dict[str, Scanned]:
         """Every input file with its stat. A process that builds again and again (the dev
         server) keeps the last scan in `memo`; when a file watcher told it which paths may
         have changed since (`memo.hints`), only those are looked at again."""

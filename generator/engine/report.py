@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from generator.errors import Problem
 
 if TYPE_CHECKING:
-    from generator.engine.state import ParseMemo
+    from generator.engine.session import Session
 
 
 @dataclass
@@ -40,5 +40,5 @@ class BuildOptions:
     between builds, and who hears when an incremental build's pages are ready."""
 
     strict: bool = False
-    memo: ParseMemo | None = None
+    memo: Session | None = None
     on_pages: PagesReady | None = None

@@ -8,13 +8,14 @@ from pathlib import Path
 
 from generator.content.loader import LoadMemo, load_site
 from generator.engine.inputs import Inputs
-from generator.engine.state import FileTable, ParseMemo, Scanned, StateParseCache, get_meta
+from generator.engine.session import Session
+from generator.engine.state import FileTable, Scanned, StateParseCache, get_meta
 from generator.errors import ContentErrors
 from generator.settings import Config
 from generator.site.render import KeptRenderer
 
 
-def warm_resident(settings: Config, inputs: Inputs, state: sqlite3.Connection, memo: ParseMemo) -> None:
+def warm_resident(settings: Config, inputs: Inputs, state: sqlite3.Connection, memo: Session) -> None:
     """What a process that builds again and again does before its first edit: assemble and
     check the site (loader.LoadMemo), and load every template (render.KeptRenderer), as
     the next build would. A server started on a built site has done neither (its first
@@ -25,7 +26,7 @@ def warm_resident(settings: Config, inputs: Inputs, state: sqlite3.Connection, m
     with contextlib.suppress(ContentErrors):  # the next build reports them
         load_site(
             settings,
-            cache=StateParseCache(state, Path("/"), files, changed, memo),
+            cache=StateParseCache(state, Path("/"), files, changed, memo.parses),
             memo=load_memo(memo, files),
         )
     memo.follow(get_meta(state, "generation"))
@@ -33,7 +34,7 @@ def warm_resident(settings: Config, inputs: Inputs, state: sqlite3.Connection, m
         kept_renderer(memo).get(settings, True).preload()
 
 
-def load_memo(memo: ParseMemo, files: dict[str, Scanned]) -> LoadMemo:
+def load_memo(memo: Session, files: dict[str, Scanned]) -> LoadMemo:
     """The loader's memo of the process, told this build's scan."""
     if memo.load is None:
         memo.load = LoadMemo()
@@ -41,7 +42,7 @@ def load_memo(memo: ParseMemo, files: dict[str, Scanned]) -> LoadMemo:
     return memo.load
 
 
-def kept_renderer(memo: ParseMemo) -> KeptRenderer:
+def kept_renderer(memo: Session) -> KeptRenderer:
     """The renderer the process keeps between builds (made on first use)."""
     if memo.renderer is None:
         memo.renderer = KeptRenderer()

@@ -7,7 +7,6 @@ without it the next build is a full one.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import marshal
@@ -167,71 +166,10 @@ class FileTable:
         return changed, set(self.old) - set(now)
 
 
-class ParseMemo:
-    """Parses kept in memory by a process that builds many times (the dev server), by path
-    and content hash: its rebuilds take them as they are, where a one-off build unpickles the
-    state's copies. Sound because a build changes a parse only by resolving its references,
-    and does that from what the file wrote, every time (validate.py)."""
-
-    def __init__(self) -> None:
-        self.fingerprint: str | None = None
-        self.parses: dict[str, tuple[bytes | None, Parsed]] = {}
-        # The input files as the last build's scan found them (in `folders`), and the paths
-        # that may have changed since (told by a file watcher; None: not known, scan all).
-        self.files: dict[str, Scanned] | None = None
-        self.folders: tuple[str, ...] = ()
-        self.hints: set[str] | None = None
-        self.full_scans = 0  # scans that looked at every file (not only the watcher's paths)
-        self.load: Any = None  # the loader's memo of its last load (loader.LoadMemo)
-        self.renderer: Any = None  # the renderer with its templates loaded (render.KeptRenderer)
-        self.generation: str | None = None  # of the state this process last built
-        self.file_index: dict[str, tuple[int, int, bytes | None]] | None = None  # as saved
-
-    def follow(self, generation: str | None) -> None:
-        """Before a build (or the idle warm-up): when the state is no longer the one this
-        process's last build left (another process built since), forget what was kept of
-        it: the renderer's templates and answers, and the file index."""
-        if generation != self.generation:
-            self.renderer = self.file_index = None
-            self.generation = generation
-
-    def warm(self, conn: sqlite3.Connection, fingerprint: str) -> int:
-        """Take every parse the state keeps (of a build by the same code and settings),
-        with the hash of the content it was parsed from; returns how many. A process that
-        starts from a site already built has none in memory, and its first rebuild would
-        unpickle them all (0.8 s on the bench corpus): the dev server does this while idle."""
-        if fingerprint != self.fingerprint:
-            self.parses.clear()
-            self.fingerprint = fingerprint
-        hashes = {path: entry[2] for path, entry in FileTable(conn).old.items()}
-        taken = 0
-        enabled = gc.isenabled()
-        gc.disable()  # a million objects that live on: no use walking them as they come
-        try:
-            for path, blob in conn.execute("SELECT path, parsed FROM files WHERE parsed IS NOT NULL"):
-                digest = hashes.get(path)
-                if digest is not None and path not in self.parses:
-                    self.parses[path] = (digest, pickle.loads(blob))
-                    taken += 1
-        finally:
-            if enabled:
-                gc.enable()
-        return taken
-
-    def begin(self, fingerprint: str, files: dict[str, Scanned]) -> None:
-        """Start a build: forget everything when code or settings changed, and removed files."""
-        if fingerprint != self.fingerprint:
-            self.parses.clear()
-            self.fingerprint = fingerprint
-            self.load = None
-        for path in [p for p in self.parses if p not in files]:
-            del self.parses[path]
-
-
 class StateParseCache:
     """The loader's parse cache, backed by the state file: a parse is reused while the file's
     content hash is the one it was parsed from; a reuse unpickles a fresh copy, or takes the
-    `memo`'s in a long-running process."""
+    session's (`kept`) in a long-running process."""
 
     def __init__(
         self,
@@ -239,11 +177,11 @@ class StateParseCache:
         base: Path,
         files: dict[str, Scanned],
         changed: set[str],
-        memo: ParseMemo | None = None,
+        kept: dict[str, tuple[bytes | None, Parsed]] | None = None,
     ) -> None:
         self.base = base
         self.files = files
-        self.memo = memo
+        self.kept = kept  # the session's parses, by path (Session.parses)
         self._conn, self._changed = conn, changed
         self._blobs: dict[str, bytes] | None = None if conn is not None else {}
         self.new: dict[str, tuple[str, bytes]] = {}
@@ -271,8 +209,8 @@ class StateParseCache:
 
     def get(self, path: Path | str, kind: str) -> Parsed | None:
         key = self._key(path)
-        if self.memo is not None:
-            kept = self.memo.parses.get(key)
+        if self.kept is not None:
+            kept = self.kept.get(key)
             if kept is not None and kept[0] is not None and kept[0] == self._hash(key):
                 return kept[1]
         blob = self._blob(key)
@@ -294,8 +232,8 @@ class StateParseCache:
         self._remember(key, parsed)
 
     def _remember(self, key: str, parsed: Parsed) -> None:
-        if self.memo is not None:
-            self.memo.parses[key] = (self._hash(key), parsed)
+        if self.kept is not None:
+            self.kept[key] = (self._hash(key), parsed)
 
 
 def save_files(

@@ -37,9 +37,9 @@ class ResidentBuild:
     pages are ready (build.PagesReady)."""
 
     def __init__(self, on_pages: PagesReady | None = None) -> None:
-        from generator.engine.state import ParseMemo
+        from generator.engine.session import Session
 
-        self.memo = ParseMemo()
+        self.memo = Session()
         self.on_pages = on_pages
 
     def __call__(self, settings: Config, hints: set[str] | None = None) -> Any:

@@ -1,0 +1,78 @@
+"""The session a long-running process keeps between builds: one typed object for all it remembers."""
+
+from __future__ import annotations
+
+import gc
+import pickle
+import sqlite3
+from typing import TYPE_CHECKING
+
+from generator.engine.state import FileTable, Scanned
+
+if TYPE_CHECKING:
+    from generator.content.loader import LoadMemo
+    from generator.content.model import Parsed
+    from generator.site.render import KeptRenderer
+
+
+class Session:
+    """What a process that builds many times (the dev server) keeps between builds: parses
+    by path and content hash (its rebuilds take them as they are, where a one-off build
+    unpickles the state's copies), the last scan, the loader's memo (with the validation
+    memo inside it) and the renderer with its templates and query answers. Keeping parses
+    is sound because a build changes a parse only by resolving its references, and does
+    that from what the file wrote, every time (validate.py)."""
+
+    def __init__(self) -> None:
+        self.fingerprint: str | None = None
+        self.parses: dict[str, tuple[bytes | None, Parsed]] = {}
+        # The input files as the last build's scan found them (in `folders`), and the paths
+        # that may have changed since (told by a file watcher; None: not known, scan all).
+        self.files: dict[str, Scanned] | None = None
+        self.folders: tuple[str, ...] = ()
+        self.hints: set[str] | None = None
+        self.full_scans = 0  # scans that looked at every file (not only the watcher's paths)
+        self.load: LoadMemo | None = None  # the loader's memo of its last load
+        self.renderer: KeptRenderer | None = None  # with its templates loaded
+        self.generation: str | None = None  # of the state this process last built
+        self.file_index: dict[str, tuple[int, int, bytes | None]] | None = None  # as saved
+
+    def follow(self, generation: str | None) -> None:
+        """Before a build (or the idle warm-up): when the state is no longer the one this
+        process's last build left (another process built since), forget what was kept of
+        it: the renderer's templates and answers, and the file index."""
+        if generation != self.generation:
+            self.renderer = self.file_index = None
+            self.generation = generation
+
+    def warm(self, conn: sqlite3.Connection, fingerprint: str) -> int:
+        """Take every parse the state keeps (of a build by the same code and settings),
+        with the hash of the content it was parsed from; returns how many. A process that
+        starts from a site already built has none in memory, and its first rebuild would
+        unpickle them all (0.8 s on the bench corpus): the dev server does this while idle."""
+        if fingerprint != self.fingerprint:
+            self.parses.clear()
+            self.fingerprint = fingerprint
+        hashes = {path: entry[2] for path, entry in FileTable(conn).old.items()}
+        taken = 0
+        enabled = gc.isenabled()
+        gc.disable()  # a million objects that live on: no use walking them as they come
+        try:
+            for path, blob in conn.execute("SELECT path, parsed FROM files WHERE parsed IS NOT NULL"):
+                digest = hashes.get(path)
+                if digest is not None and path not in self.parses:
+                    self.parses[path] = (digest, pickle.loads(blob))
+                    taken += 1
+        finally:
+            if enabled:
+                gc.enable()
+        return taken
+
+    def begin(self, fingerprint: str, files: dict[str, Scanned]) -> None:
+        """Start a build: forget everything when code or settings changed, and removed files."""
+        if fingerprint != self.fingerprint:
+            self.parses.clear()
+            self.fingerprint = fingerprint
+            self.load = None
+        for path in [p for p in self.parses if p not in files]:
+            del self.parses[path]
