@@ -265,10 +265,10 @@ def run_random_edits(
         def build_now() -> Any:
             if watcher is not None:
                 return watcher.build(root)
-            return build(settings_for(root), memo=memo)
+            return build(settings_for(root), session=memo)
 
         if watcher is None:
-            build(settings, memo=memo)
+            build(settings, session=memo)
         else:
             watcher.resident(settings, None)  # the server's first build scans everything
         rng = random.Random(seed)
@@ -360,12 +360,12 @@ def test_parses_kept_in_memory_resolve_references_again_from_what_was_written(tm
     memo = Session()
     menu = root / "content/menus/made-things.md"
     menu.write_text(menu.read_text().replace("item: movie/blade-runner", "item: wikidata:Q184843"))
-    build(settings_for(root), memo=memo)
+    build(settings_for(root), session=memo)
     item = root / "content/items/movie/blade-runner.md"
     item.write_text(item.read_text().replace("id: Q184843", "id: Q999999999"))
     for kept in (memo, None):
         with pytest.raises(ContentErrors) as failure:
-            build(settings_for(root), memo=kept)
+            build(settings_for(root), session=kept)
         assert "unknown item 'wikidata:Q184843'" in str(failure.value)
         assert "made-things.md" in str(failure.value)
 
@@ -381,7 +381,7 @@ def test_noop_rebuild_touches_nothing(tmp_path: Path) -> None:
     assert (root / "data/omakase.sqlite").read_bytes() == db_before
 
 
-def test_the_first_edit_after_a_full_build_clones_the_second_tree_while_it_loads(
+def test_the_first_edit_after_a_full_build_clones_the_shadow_tree_while_it_loads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from generator.engine import incremental as steps
@@ -633,18 +633,18 @@ def test_pages_counting_days_follow_the_clock(
     also in a process that keeps its renderer (and its templates) between builds."""
     root = sample_site(tmp_path / "site")
     memo = Session() if kept else None
-    build(settings_for(root), memo=memo)
+    build(settings_for(root), session=memo)
     if kept:  # an edit: a page renders, and the renderer is kept
         path = root / "content/menus/alone-in-orbit.md"
         path.write_text(path.read_text().replace("Trust him.", "Trust him completely."))
-        assert build(settings_for(root), memo=memo).written > 0
+        assert build(settings_for(root), session=memo).written > 0
         assert memo is not None and memo.renderer.renderer is not None
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(1795651200 + 3 * 86400))
-    report = build(settings_for(root), memo=memo)
+    report = build(settings_for(root), session=memo)
     assert report.mode == "incremental" and report.written > 0
     # Rows stamped with the build clock (created_at) keep their first stamp; pages match.
     assert_same_as_full(root, tmp_path, database=False)
-    assert build(settings_for(root), memo=memo).mode == "unchanged"
+    assert build(settings_for(root), session=memo).mode == "unchanged"
 
 
 def test_build_watches_the_data_files_the_loader_reads() -> None:
@@ -739,9 +739,9 @@ def test_a_process_keeping_its_renderer_sees_what_another_build_changed(tmp_path
     root = sample_site(tmp_path / "site")
     memo = Session()
     menu = root / "content/menus/alone-in-orbit.md"
-    build(settings_for(root), memo=memo)
+    build(settings_for(root), session=memo)
     menu.write_text(menu.read_text().replace("Trust him.", "Trust him completely."))
-    build(settings_for(root), memo=memo)
+    build(settings_for(root), session=memo)
     template = root / "templates/menu.html"
     template.write_text(
         template.read_text().replace("{% block main %}", "{% block main %}<p>Seen by the server</p>")
@@ -750,7 +750,7 @@ def test_a_process_keeping_its_renderer_sees_what_another_build_changed(tmp_path
     item.write_text(re.sub(r"(?m)^title: .*$", "title: Moon (2009)", item.read_text(), count=1))
     build(settings_for(root))  # another process
     menu.write_text(menu.read_text().replace("Trust him completely.", "Trust him."))
-    build(settings_for(root), memo=memo)
+    build(settings_for(root), session=memo)
     assert_same_as_full(root, tmp_path)
     # Its file index too: a file the other build saw changed, changed back since, is a
     # change to this one, not the file it last built.
@@ -758,7 +758,7 @@ def test_a_process_keeping_its_renderer_sees_what_another_build_changed(tmp_path
     menu.write_text(text.replace("Trust him.", "Trust him, for once."))
     build(settings_for(root))
     menu.write_text(text)
-    build(settings_for(root), memo=memo)
+    build(settings_for(root), session=memo)
     assert_same_as_full(root, tmp_path)
 
 
@@ -853,7 +853,7 @@ def test_warming_after_another_process_built_forgets_the_file_index_it_kept(tmp_
     assert_same_as_full(root, tmp_path)
 
 
-def test_a_full_build_deletes_the_second_tree_while_it_loads_and_renders(
+def test_a_full_build_deletes_the_shadow_tree_while_it_loads_and_renders(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from generator.engine import full as steps
@@ -878,14 +878,14 @@ def test_a_full_build_deletes_the_second_tree_while_it_loads_and_renders(
     # Moved out of the way before the content loads, gone when the build returns.
     assert len(seen) == 1 and len(seen[0]) == 1 and seen[0][0].startswith(".output-discarded-")
     assert not [p for p in root.iterdir() if p.name.startswith(".output-")]
-    # The next edit clones the second tree afresh and builds what a full build would.
+    # The next edit clones the shadow tree afresh and builds what a full build would.
     menu.write_text(menu.read_text().replace("Leave the planet", "Leave the moon"))
     assert build(settings_for(root)).mode == "incremental"
     assert tree(root / ".output-shadow") != tree(root / "output")
     assert_same_as_full(root, tmp_path / "full")
 
 
-def test_a_second_tree_that_cannot_be_moved_aside_does_not_fail_the_full_build(
+def test_a_shadow_tree_that_cannot_be_moved_aside_does_not_fail_the_full_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import os

@@ -210,7 +210,7 @@ def test_a_build_that_fails_after_its_pages_goes_back_to_the_last_good_site(
 def test_while_idle_the_server_readies_the_output_for_the_first_edit(
     server, site_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # noqa: ANN001
-    """After a full build the second output tree is gone; the server makes it while it
+    """After a full build the output's shadow tree is gone; the server makes it while it
     waits, so the first edit does not start by copying the whole site."""
     from generator.engine.state import get_meta, open_state
     from generator.publish import shadow as publish
@@ -325,7 +325,7 @@ def test_on_a_built_site_the_parses_are_in_memory_before_the_first_edit(
     try:
         assert dev.resident is not None
         content = [p for p in (site_root / "content").rglob("*") if p.is_file()]
-        memo = dev.resident.memo
+        memo = dev.resident.session
         assert wait_for(lambda: len(memo.parses) == len(content) and memo.renderer is not None, 5)
         assert memo.load.assembly is not None
         made: list[str] = []

@@ -65,16 +65,16 @@ class FullBuild(BuildJob):
 
     def plan(self) -> None:
         """Every input is new to a full build: scanned and hashed."""
-        self.files = self.inputs.scan(self.memo)
+        self.files = self.inputs.scan(self.session)
         for path, scanned in self.files.items():
             scanned.hash = file_hash(Path(path))
-        if self.memo is not None:
-            self.memo.begin(self.inputs.fingerprint, self.files)
-            self.memo.renderer = None  # its answers are of another database
+        if self.session is not None:
+            self.session.begin(self.inputs.fingerprint, self.files)
+            self.session.renderer = None  # its answers are of another database
 
     def load(self) -> None:
         self.cache = StateParseCache(
-            None, Path("/"), self.files, set(), self.memo.parses if self.memo else None
+            None, Path("/"), self.files, set(), self.session.parses if self.session else None
         )
         self.site: Site
         self.site, self.report.warnings = load_site(self.settings, strict=self.strict, cache=self.cache)

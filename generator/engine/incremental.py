@@ -81,8 +81,8 @@ class IncrementalBuild(BuildJob):
                     self.db_file.unlink(missing_ok=True)
         except BaseException:
             self.shadow.cancel()
-            if self.memo is not None:
-                self.memo.renderer = None  # it may hold answers of a database never published
+            if self.session is not None:
+                self.session.renderer = None  # it may hold answers of a database never published
             raise
         return self.report
 
@@ -92,18 +92,18 @@ class IncrementalBuild(BuildJob):
         self.kinds = {p: self.inputs.kind(p) for p in self.changed | self.removed}
         self.content = {p for p, k in self.kinds.items() if k not in ("template", "override")}
         self.templates = {p for p, k in self.kinds.items() if k in ("template", "override")}
-        if self.memo is not None:
-            self.memo.begin(self.inputs.fingerprint, self.files)  # (build made it follow the state)
+        if self.session is not None:
+            self.session.begin(self.inputs.fingerprint, self.files)  # (build made it follow the state)
         self.cache = StateParseCache(
-            self.state, Path("/"), self.files, self.changed, self.memo.parses if self.memo else None
+            self.state, Path("/"), self.files, self.changed, self.session.parses if self.session else None
         )
         self.shadow = Shadow(self.settings.output_dir, StateMeta(self.state))
         self.shadow.start()
 
     def load(self) -> None:
-        memo = load_memo(self.memo, self.files) if self.memo is not None else None
+        loader_memo = load_memo(self.session, self.files) if self.session is not None else None
         self.site, self.report.warnings = load_site(
-            self.settings, strict=self.strict, cache=self.cache, memo=memo
+            self.settings, strict=self.strict, cache=self.cache, memo=loader_memo
         )
         settle()
         self.report.items, self.report.menus = len(self.site.items), len(self.site.menus)
@@ -133,8 +133,8 @@ class IncrementalBuild(BuildJob):
 
     def publish(self) -> None:
         """Re-render the affected pages into the shadow tree and swap it in."""
-        if self.memo is not None:
-            self.resident = kept_renderer(self.memo)
+        if self.session is not None:
+            self.resident = kept_renderer(self.session)
             self.resident.get(self.settings, bool(self.templates))
         self.db = sqlite3.connect(f"file:{self.db_file}?mode=ro", uri=True)
         try:

@@ -37,25 +37,30 @@ class Inputs:
         return [self.settings.data_dir / name for name in DATA_FILES]
 
     @timed("scan")
-    def scan(self, memo: Session | None = None) -> dict[str, Scanned]:
+    def scan(self, session: Session | None = None) -> dict[str, Scanned]:
         """Every input file with its stat. A process that builds again and again (the dev
-        server) keeps the last scan in `memo`; when a file watcher told it which paths may
-        have changed since (`memo.hints`), only those are looked at again."""
+        server) keeps the last scan in `session`; when a file watcher told it which paths may
+        have changed since (`session.hints`), only those are looked at again."""
         folders = tuple(map(str, self.roots.values()))
-        if memo is not None and memo.files is not None and memo.hints is not None and memo.folders == folders:
-            files = dict(memo.files)
-            for path in memo.hints:
+        if (
+            session is not None
+            and session.files is not None
+            and session.hints is not None
+            and session.folders == folders
+        ):
+            files = dict(session.files)
+            for path in session.hints:
                 self._restat(files, path)
         else:
             files = {}
             for root in self.roots.values():
                 files.update(scan_tree(root, absolute=True))
-            if memo is not None:
-                memo.full_scans += 1
+            if session is not None:
+                session.full_scans += 1
         for data_file in self.data_files():
             self.rescan(files, data_file)
-        if memo is not None:
-            memo.files, memo.folders, memo.hints = files, folders, None
+        if session is not None:
+            session.files, session.folders, session.hints = files, folders, None
         return files
 
     def _restat(self, files: dict[str, Scanned], path: str) -> None:

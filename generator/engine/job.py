@@ -27,7 +27,7 @@ class BuildJob:
         self.settings = settings
         self.inputs = inputs
         self.strict = options.strict
-        self.memo = options.memo
+        self.session = options.session
         self.on_pages = options.on_pages
         self.report = BuildReport(mode=self.mode)
         self.files: dict[str, Scanned] = {}
@@ -63,8 +63,8 @@ class BuildJob:
         whether another process built since."""
         generation = secrets.token_hex(8)
         set_meta(state, "generation", generation)
-        if self.memo is not None:
-            self.memo.generation, self.memo.file_index = generation, index
+        if self.session is not None:
+            self.session.generation, self.session.file_index = generation, index
 
 
 def next_expiry(site: Site) -> str | None:

@@ -40,5 +40,5 @@ class BuildOptions:
     between builds, and who hears when an incremental build's pages are ready."""
 
     strict: bool = False
-    memo: Session | None = None
+    session: Session | None = None
     on_pages: PagesReady | None = None

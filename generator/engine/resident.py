@@ -15,35 +15,35 @@ from generator.settings import Config
 from generator.site.render import KeptRenderer
 
 
-def warm_resident(settings: Config, inputs: Inputs, state: sqlite3.Connection, memo: Session) -> None:
+def warm_resident(settings: Config, inputs: Inputs, state: sqlite3.Connection, session: Session) -> None:
     """What a process that builds again and again does before its first edit: assemble and
     check the site (loader.LoadMemo), and load every template (render.KeptRenderer), as
     the next build would. A server started on a built site has done neither (its first
     build found nothing to do), and its first edit would do both."""
-    files = inputs.scan(memo)
+    files = inputs.scan(session)
     changed, _ = FileTable(state).changes(files, Path("/"))
-    memo.begin(inputs.fingerprint, files)
+    session.begin(inputs.fingerprint, files)
     with contextlib.suppress(ContentErrors):  # the next build reports them
         load_site(
             settings,
-            cache=StateParseCache(state, Path("/"), files, changed, memo.parses),
-            memo=load_memo(memo, files),
+            cache=StateParseCache(state, Path("/"), files, changed, session.parses),
+            memo=load_memo(session, files),
         )
-    memo.follow(get_meta(state, "generation"))
-    if memo.renderer is None:
-        kept_renderer(memo).get(settings, True).preload()
+    session.follow(get_meta(state, "generation"))
+    if session.renderer is None:
+        kept_renderer(session).get(settings, True).preload()
 
 
-def load_memo(memo: Session, files: dict[str, Scanned]) -> LoadMemo:
-    """The loader's memo of the process, told this build's scan."""
-    if memo.load is None:
-        memo.load = LoadMemo()
-    memo.load.scanned(files, memo.full_scans)
-    return memo.load
+def load_memo(session: Session, files: dict[str, Scanned]) -> LoadMemo:
+    """The loader's session of the process, told this build's scan."""
+    if session.load is None:
+        session.load = LoadMemo()
+    session.load.scanned(files, session.full_scans)
+    return session.load
 
 
-def kept_renderer(memo: Session) -> KeptRenderer:
+def kept_renderer(session: Session) -> KeptRenderer:
     """The renderer the process keeps between builds (made on first use)."""
-    if memo.renderer is None:
-        memo.renderer = KeptRenderer()
-    return memo.renderer
+    if session.renderer is None:
+        session.renderer = KeptRenderer()
+    return session.renderer

@@ -49,7 +49,7 @@ class Session:
         """Take every parse the state keeps (of a build by the same code and settings),
         with the hash of the content it was parsed from; returns how many. A process that
         starts from a site already built has none in memory, and its first rebuild would
-        unpickle them all (0.8 s on the bench corpus): the dev server does this while idle."""
+        unpickle them all: the dev server does this while idle."""
         if fingerprint != self.fingerprint:
             self.parses.clear()
             self.fingerprint = fingerprint

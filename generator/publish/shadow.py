@@ -26,9 +26,8 @@ def discard_shadow(target: Path) -> threading.Thread | None:
     """Move the shadow tree of `target` out of the way now and delete it on a thread; return
     the thread to join (None when there was no shadow).
 
-    A full build has no use for the shadow (the next edit clones it afresh), and deleting
-    its 30,000 files took it 3 s at 10,000 items; now that happens while it loads and
-    renders. A build killed meanwhile leaves a `.<name>-discarded-<pid>-…` folder, which
+    A full build has no use for the shadow (the next edit clones it afresh); deleting a
+    tree of every page is slow, so it happens while the build loads and renders. A build killed meanwhile leaves a `.<name>-discarded-<pid>-…` folder, which
     the next build removes (clean_stale_staging)."""
     shadow = Shadow(target, None).path
     if shadow.is_symlink() or not shadow.is_dir():

@@ -39,7 +39,7 @@ class ResidentBuild:
     def __init__(self, on_pages: PagesReady | None = None) -> None:
         from generator.engine.session import Session
 
-        self.memo = Session()
+        self.session = Session()
         self.on_pages = on_pages
 
     def __call__(self, settings: Config, hints: set[str] | None = None) -> Any:
@@ -47,22 +47,22 @@ class ResidentBuild:
         unknown, every input is looked at)."""
         from generator.engine.build import build
 
-        self.memo.hints = hints
-        return build(settings, memo=self.memo, on_pages=self.on_pages)
+        self.session.hints = hints
+        return build(settings, session=self.session, on_pages=self.on_pages)
 
     def warm(self, settings: Config) -> int:
         """Keep in memory the parses the last build's state holds, before the first edit
         needs them; returns how many were taken."""
         from generator.engine.build import warm_parses
 
-        return warm_parses(settings, self.memo)
+        return warm_parses(settings, self.session)
 
     def scan_differs(self, settings: Config) -> bool:
         """True when a full scan now finds other files or stats than the last build's scan
         (an event the watcher lost: the kernel drops them when its queue overflows)."""
         from generator.engine.inputs import Inputs
 
-        kept = self.memo.files
+        kept = self.session.files
         if kept is None:
             return False
         files = Inputs(settings).scan()
