@@ -34,10 +34,9 @@ CREATE TABLE IF NOT EXISTS pages (
     searchable INTEGER,
     UNIQUE (route, key));
 CREATE TABLE IF NOT EXISTS reads (page_id INTEGER, sql_id INTEGER, params TEXT, digest BLOB);
-DROP INDEX IF EXISTS reads_by_sql;
 """
 READ_INDEXES = {
-    # The stale-page check finds a keyed query's reads by their parameters (steps.py).
+    # The stale-page check finds a keyed query's reads by their parameters (engine/pages.py).
     "reads_by_query": "reads (sql_id, params)",
     "reads_by_page": "reads (page_id)",
 }

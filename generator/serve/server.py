@@ -34,7 +34,7 @@ class ResidentBuild:
     """The build the server runs on every change: incremental, and keeping parses and the
     last scan in memory between runs (a rebuild then parses only the files that changed,
     and looks only at the paths the watcher saw change); `on_pages` hears when a rebuild's
-    pages are ready (build.PagesReady)."""
+    pages are ready (report.PagesReady)."""
 
     def __init__(self, on_pages: PagesReady | None = None) -> None:
         from generator.engine.session import Session
