@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from generator.commands.options import settings_from
+from generator.commands.options import content_options, settings_from
 
 EXPORTS = ("letterboxd", "goodreads")
 
@@ -29,19 +30,7 @@ EXPORTS = ("letterboxd", "goodreads")
     help="The item type, when the payload does not say.",
 )
 @click.option("--api-url", default=None, help="Fetch from this base URL instead (a mirror).")
-@click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The site's root folder (default: the current folder).",
-)
-@click.option(
-    "--content",
-    "content_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Content folder (default: ROOT/content).",
-)
+@content_options
 def command(
     source: str,
     target: str,
@@ -49,8 +38,7 @@ def command(
     curator: str | None,
     media_type: str | None,
     api_url: str | None,
-    root: Path | None,
-    content_dir: Path | None,
+    **options: Any,
 ) -> None:
     """Import SOURCE TARGET into the content files.
 
@@ -68,7 +56,7 @@ def command(
       omakase import letterboxd letterboxd-export.zip --curator ada
       omakase import goodreads goodreads_library_export.csv --curator ada
     """
-    settings = settings_from(root=root, content_dir=content_dir)
+    settings = settings_from(**options)
     if source in EXPORTS:
         if not curator:
             raise click.UsageError(f"importing a {source} export needs --curator HANDLE")

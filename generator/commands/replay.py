@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import click
 
-from generator.commands.options import settings_from
+from generator.commands.options import content_options, settings_from
 
 
 @click.command("replay")
 @click.option("--source", default=None, help="Only payloads of this source (e.g. wikidata).")
-@click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The site's root folder (default: the current folder).",
-)
-@click.option(
-    "--content",
-    "content_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Content folder (default: ROOT/content).",
-)
+@content_options
 @click.option("--quiet", "-q", is_flag=True, help="Print only items that changed and the summary.")
-def command(source: str | None, root: Path | None, content_dir: Path | None, quiet: bool) -> None:
+def command(source: str | None, quiet: bool, **options: Any) -> None:
     """Run every payload in data/sources/ through the current mappers and fill what is
     missing in the item files. Needs no network; running it twice changes nothing."""
     from generator.sources.importer import replay
 
-    report = replay(settings_from(root=root, content_dir=content_dir), source)
+    report = replay(settings_from(**options), source)
     lines = report.lines()
     if quiet:
         lines = [line for line in lines if not line.startswith("unchanged")]

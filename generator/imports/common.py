@@ -14,8 +14,6 @@ from generator.content.catalog import Catalog
 from generator.content.writeback import dump_yaml, read_yaml, write_if_changed
 from generator.errors import ContentError
 
-STATUS_RANK = {"want": 0, "in_progress": 1, "abandoned": 2, "finished": 3}
-
 
 @dataclass
 class Row:
@@ -119,6 +117,27 @@ class Summary:
         return out
 
 
+@dataclass(frozen=True)
+class StateValues:
+    """What an export says about one item for the curator's state: status and opinions."""
+
+    status: str
+    rating: int | None = None
+    favorite: bool = False
+    notes: str = ""
+    private_notes: str = ""
+
+    def optional(self) -> list[tuple[str, object]]:
+        """The fields beside status in file order; None where the export gave nothing, so a
+        blank never lands in the log (an unset favorite is None, not False)."""
+        return [
+            ("rating", self.rating),
+            ("favorite", self.favorite or None),
+            ("notes", self.notes or None),
+            ("private_notes", self.private_notes or None),
+        ]
+
+
 class LogBook:
     """A curator's log file, merged into: existing values are never overwritten."""
 
@@ -160,43 +179,21 @@ class LogBook:
             str(entry.get("note", "")).strip(),
         )
 
-    def state(
-        self,
-        ref: str,
-        summary: Summary,
-        *,
-        status: str,
-        rating: int | None = None,
-        favorite: bool = False,
-        notes: str = "",
-        private_notes: str = "",
-    ) -> None:
+    def state(self, ref: str, summary: Summary, values: StateValues) -> None:
         """Add a state, or fill the missing fields of the curator's existing one."""
         existing = self.states.get(ref)
         if existing is None:
-            state: dict[str, Any] = {"item": ref, "status": status}
-            if rating is not None:
-                state["rating"] = rating
-            if favorite:
-                state["favorite"] = True
-            if notes:
-                state["notes"] = notes
-            if private_notes:
-                state["private_notes"] = private_notes
+            state: dict[str, Any] = {"item": ref, "status": values.status}
+            state.update((key, value) for key, value in values.optional() if value is not None)
             self.states[ref] = state
             self.data.setdefault("states", []).append(state)
             summary.states_added += 1
             return
         changed = False
         if existing.get("status") is None:
-            existing["status"] = status
+            existing["status"] = values.status
             changed = True
-        for key, value in (
-            ("rating", rating),
-            ("favorite", favorite or None),
-            ("notes", notes or None),
-            ("private_notes", private_notes or None),
-        ):
+        for key, value in values.optional():
             if value is not None and existing.get(key) in (None, ""):
                 existing[key] = value
                 changed = True

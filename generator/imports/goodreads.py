@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.content.catalog import Catalog
+from generator.content.catalog import Catalog, ItemFile
 from generator.content.fields import slugify
 from generator.errors import ContentError
-from generator.imports.common import LogBook, Row, Summary, read_csv, read_file
+from generator.imports.common import LogBook, Row, StateValues, Summary, read_csv, read_file
 from generator.settings import Config, Settings
 from generator.sources.apply import ItemChange, ensure_source, merge_into
 from generator.sources.mapped import Mapped
@@ -82,6 +83,102 @@ def _mapped(row: Row, book_id: str) -> Mapped:
     return mapped
 
 
+@dataclass(frozen=True)
+class Reading:
+    """The log facts of one valid row: the book, its shelf, the curator's stars and days."""
+
+    book_id: str
+    shelf: str
+    stars: int
+    read_on: str | None
+    added_on: str | None
+
+
+def _reading(row: Row, summary: Summary) -> Reading | None:
+    """The row's log facts, or None after recording why the row is skipped."""
+    book_id = row.get("Book Id")
+    if not book_id.isdigit():
+        summary.skip(row, f"book id {book_id!r} is not a number")
+        return None
+    if not row.get("Title"):
+        summary.skip(row, "no title")
+        return None
+    stars = _int(row.get("My Rating"))
+    if stars is None or stars > 5:
+        summary.skip(row, f"rating {row.get('My Rating')!r} is not 0–5")
+        return None
+    ok_read, read_on = _day(row, "Date Read", summary)
+    # Only the first bad date is reported: the row is skipped either way.
+    ok_added, added_on = _day(row, "Date Added", summary) if ok_read else (False, None)
+    if not (ok_read and ok_added):
+        return None
+    shelf = row.get("Exclusive Shelf") or "read"
+    return Reading(book_id, shelf, stars, read_on, added_on)
+
+
+def _item(catalog: Catalog, mapped: Mapped, summary: Summary) -> ItemFile:
+    """The book's item: found by Goodreads id, ISBN or title and year and filled, else created."""
+    item = catalog.find(
+        "book",
+        sources=[("goodreads", mapped.external_id)],
+        isbn=mapped.fields.get("isbn"),
+        title=mapped.title,
+        year=mapped.release_date,
+    )
+    # The change record is for upstream imports' report; an export's summary counts items.
+    change = ItemChange(item.ref if item else "")
+    if item is None:
+        front = mapped.front_matter()
+        if mapped.metadata:
+            front["metadata"] = mapped.metadata
+        item = catalog.create("book", front)
+        summary.created.add(item.ref)
+    elif item.ref not in summary.created:
+        summary.matched.add(item.ref)
+        merge_into(item, mapped, change)
+    ensure_source(item, mapped, None, change)
+    return item
+
+
+def _tag_shelves(item: ItemFile, row: Row, shelf: str) -> None:
+    """The row's own shelves become tags; status shelves are the log's business, not tags."""
+    shelves = [s.strip() for s in row.get("Bookshelves").split(",") if s.strip()]
+    existing = item.front.get("tags")
+    tags: list[Any] = existing if isinstance(existing, list) else []
+    for name in shelves:
+        tag = slugify(name)
+        if tag and name not in STATUSES and name != shelf and tag not in tags:
+            tags.append(tag)
+    if tags:
+        item.front["tags"] = tags
+        # sources and availability stay last in the file, where the format puts them.
+        item.front = {
+            k: item.front[k]
+            for k in [k for k in item.front if k not in ("sources", "availability")]
+            + [k for k in ("sources", "availability") if k in item.front]
+        }
+
+
+def _log(log: LogBook, ref: str, row: Row, reading: Reading, summary: Summary) -> None:
+    """The curator's state for the book, and timeline entries for its dated events."""
+    read_on, added_on, shelf = reading.read_on, reading.added_on, reading.shelf
+    status = (
+        "finished" if read_on else STATUSES.get(shelf) or ("abandoned" if ABANDONED.search(shelf) else "want")
+    )
+    values = StateValues(
+        status,
+        rating=reading.stars * 2 if reading.stars else None,
+        private_notes=row.get("Private Notes"),
+    )
+    log.state(ref, summary, values)
+    if added_on:
+        log.entry(ref, summary, kind="note", date=added_on, note=f"Shelved as {shelf}.")
+    if read_on:
+        log.entry(ref, summary, kind="finished", date=read_on)
+    if row.get("My Review") and (read_on or added_on):
+        log.entry(ref, summary, kind="note", date=read_on or added_on or "", note=row.get("My Review"))
+
+
 def import_goodreads(settings: Settings | Config, export: Path, handle: str) -> Summary:
     """Import a Goodreads library export. Running it twice changes nothing."""
     settings = settings.resolve()
@@ -98,75 +195,13 @@ def import_goodreads(settings: Settings | Config, export: Path, handle: str) -> 
     catalog = Catalog.load(content_dir)
     log = LogBook(content_dir, handle, catalog)
     for row in track(rows, "Importing books"):
-        book_id = row.get("Book Id")
-        if not book_id.isdigit():
-            summary.skip(row, f"book id {book_id!r} is not a number")
+        reading = _reading(row, summary)
+        if reading is None:
             continue
-        if not row.get("Title"):
-            summary.skip(row, "no title")
-            continue
-        stars = _int(row.get("My Rating"))
-        if stars is None or stars > 5:
-            summary.skip(row, f"rating {row.get('My Rating')!r} is not 0–5")
-            continue
-        ok_read, read_on = _day(row, "Date Read", summary)
-        ok_added, added_on = _day(row, "Date Added", summary) if ok_read else (False, None)
-        if not (ok_read and ok_added):
-            continue
-        mapped = _mapped(row, book_id)
-        item = catalog.find(
-            "book",
-            sources=[("goodreads", book_id)],
-            isbn=mapped.fields.get("isbn"),
-            title=mapped.title,
-            year=mapped.release_date,
-        )
-        change = ItemChange(item.ref if item else "")
-        if item is None:
-            front = mapped.front_matter()
-            if mapped.metadata:
-                front["metadata"] = mapped.metadata
-            item = catalog.create("book", front)
-            summary.created.add(item.ref)
-        elif item.ref not in summary.created:
-            summary.matched.add(item.ref)
-            merge_into(item, mapped, change)
-        ensure_source(item, mapped, None, change)
-        shelf = row.get("Exclusive Shelf") or "read"
-        shelves = [s.strip() for s in row.get("Bookshelves").split(",") if s.strip()]
-        tags = item.front.get("tags") if isinstance(item.front.get("tags"), list) else []
-        for name in shelves:
-            tag = slugify(name)
-            if tag and name not in STATUSES and name != shelf and tag not in tags:
-                tags.append(tag)
-        if tags:
-            item.front["tags"] = tags
-            item.front = {
-                k: item.front[k]
-                for k in [k for k in item.front if k not in ("sources", "availability")]
-                + [k for k in ("sources", "availability") if k in item.front]
-            }
+        item = _item(catalog, _mapped(row, reading.book_id), summary)
+        _tag_shelves(item, row, reading.shelf)
         catalog.reindex(item)
-        status = (
-            "finished"
-            if read_on
-            else STATUSES.get(shelf) or ("abandoned" if ABANDONED.search(shelf) else "want")
-        )
-        log.state(
-            item.ref,
-            summary,
-            status=status,
-            rating=stars * 2 if stars else None,
-            private_notes=row.get("Private Notes"),
-        )
-        if added_on:
-            log.entry(item.ref, summary, kind="note", date=added_on, note=f"Shelved as {shelf}.")
-        if read_on:
-            log.entry(item.ref, summary, kind="finished", date=read_on)
-        if row.get("My Review") and (read_on or added_on):
-            log.entry(
-                item.ref, summary, kind="note", date=read_on or added_on or "", note=row.get("My Review")
-            )
+        _log(log, item.ref, row, reading, summary)
         summary.imported += 1
     summary.files_written += len(catalog.save())
     summary.files_written += log.save()

@@ -16,6 +16,7 @@ from generator.errors import ContentError
 from generator.imports.common import (
     LogBook,
     Row,
+    StateValues,
     Summary,
     decode,
     read_csv,
@@ -67,10 +68,10 @@ def read_export(path: Path) -> dict[str, tuple[str, str]]:
             for member in members:
                 if member.file_size > 50_000_000:
                     raise ContentError(f"{path}!{member.filename}", None, "file in export is too large")
-                name = PurePosixPath(member.filename)
-                if ".." in name.parts:
+                member_path = PurePosixPath(member.filename)
+                if ".." in member_path.parts:
                     continue
-                files[name.as_posix()] = (
+                files[member_path.as_posix()] = (
                     decode(archive.read(member), f"{path}!{member.filename}"),
                     f"{path}!{member.filename}",
                 )
@@ -142,6 +143,10 @@ def _code(row: Row, key: str) -> str | None:
     return match.group(1) if match else None
 
 
+# Files whose Letterboxd URI is the film's own; diary and review rows link to the entry.
+FILM_URI_FILES = ("watched.csv", "watchlist.csv", "ratings.csv", "likes/films.csv")
+
+
 def _collect(files: dict[str, tuple[str, str]], summary: Summary) -> FilmTable:
     table = FilmTable()
     for name in FILES:
@@ -151,40 +156,43 @@ def _collect(files: dict[str, tuple[str, str]], summary: Summary) -> FilmTable:
         rows = read_csv(text, display, required=("Name", "Year"))
         summary.rows += len(rows)
         for row in rows:
-            ok, year = _year(row, summary)
-            if not ok:
-                continue
-            ok, rating = _rating(row, summary) if "Rating" in row.values else (True, None)
-            if not ok:
-                continue
-            # Diary and review rows link to the entry, not the film: their URI is no film id.
-            film_uri = name in ("watched.csv", "watchlist.csv", "ratings.csv", "likes/films.csv")
-            film = table.film(row.get("Name"), year, _code(row, "Letterboxd URI") if film_uri else None)
-            day = _day(row, "Watched Date", "Date")
-            if (
-                name in ("diary.csv", "reviews.csv")
-                and row.get("Watched Date")
-                and not DAY_RE.match(row.get("Watched Date"))
-            ):
-                summary.skip(row, f"watched date {row.get('Watched Date')!r} is not YYYY-MM-DD")
-                continue
-            summary.imported += 1
-            if name != "watchlist.csv" and name != "likes/films.csv":
-                film.status = "finished"
-            if name == "likes/films.csv":
-                film.favorite = True
-            film.logged = True
-            if rating is not None:
-                # ratings.csv holds the current rating; otherwise the latest diary rating counts.
-                stamp = "9999" if name == "ratings.csv" else (day or "")
-                if film.rating is None or stamp >= film.rating_date:
-                    film.rating, film.rating_date = rating, stamp
-            if name == "diary.csv" and day:
-                rewatch = row.get("Rewatch").lower() == "yes"
-                film.entries.append({"kind": "finished", "date": day, "note": "Rewatch." if rewatch else ""})
-            if name == "reviews.csv" and day and row.get("Review"):
-                film.entries.append({"kind": "note", "date": day, "note": row.get("Review")})
+            _take(table, name, row, summary)
     return table
+
+
+def _take(table: FilmTable, name: str, row: Row, summary: Summary) -> None:
+    """Fold one row of the activity file `name` into its film, or skip it with a reason."""
+    ok, year = _year(row, summary)
+    if not ok:
+        return
+    ok, rating = _rating(row, summary) if "Rating" in row.values else (True, None)
+    if not ok:
+        return
+    film = table.film(row.get("Name"), year, _code(row, "Letterboxd URI") if name in FILM_URI_FILES else None)
+    day = _day(row, "Watched Date", "Date")
+    if (
+        name in ("diary.csv", "reviews.csv")
+        and row.get("Watched Date")
+        and not DAY_RE.match(row.get("Watched Date"))
+    ):
+        summary.skip(row, f"watched date {row.get('Watched Date')!r} is not YYYY-MM-DD")
+        return
+    summary.imported += 1
+    if name != "watchlist.csv" and name != "likes/films.csv":
+        film.status = "finished"
+    if name == "likes/films.csv":
+        film.favorite = True
+    film.logged = True
+    if rating is not None:
+        # ratings.csv holds the current rating; otherwise the latest diary rating counts.
+        stamp = "9999" if name == "ratings.csv" else (day or "")
+        if film.rating is None or stamp >= film.rating_date:
+            film.rating, film.rating_date = rating, stamp
+    if name == "diary.csv" and day:
+        rewatch = row.get("Rewatch").lower() == "yes"
+        film.entries.append({"kind": "finished", "date": day, "note": "Rewatch." if rewatch else ""})
+    if name == "reviews.csv" and day and row.get("Review"):
+        film.entries.append({"kind": "note", "date": day, "note": row.get("Review")})
 
 
 def _resolve(film: Film, catalog: Catalog, summary: Summary) -> ItemFile:
@@ -230,63 +238,86 @@ def _lists(
     summary: Summary,
     content_dir: Path,
 ) -> None:
+    """Each list file becomes a draft menu of the curator's, with the list's films as a course."""
     for name in sorted(n for n in files if n.startswith("lists/")):
         text, display = files[name]
-        records = list(csv.reader(io.StringIO(text, newline="")))
-        meta: list[str] = []
-        entries: list[Row] = []
-        header: list[str] | None = None
-        line = 0
-        for record in records:
-            line += 1
-            if not record or not any(cell.strip() for cell in record):
-                continue
-            if record[:2] == ["Date", "Name"]:
-                header = ["meta"]
-                continue
-            if record and record[0] == "Position":
-                header = record
-                continue
-            if header == ["meta"] and not meta:
-                meta = record
-            elif header and header != ["meta"]:
-                entries.append(Row(dict(zip(header, record, strict=False)), f"{display}:#{len(entries) + 1}"))
+        meta, entries = _read_list(text, display)
         summary.rows += len(entries)
         if len(meta) < 2 or not meta[1].strip():
             summary.skipped.append((display, "list file without a list name"))
             continue
-        title = meta[1].strip()
-        slug = slugify(title) or "letterboxd-list"
-        items: list[dict[str, str]] = []
-        seen: set[str] = set()
-        for row in entries:
-            ok, year = _year(row, summary)
-            if not ok:
-                continue
-            film = table.film(row.get("Name"), year, _code(row, "URL"))
-            film.ref = film.ref or _resolve(film, catalog, summary).ref
-            summary.imported += 1
-            if film.ref in seen:
-                continue
-            seen.add(film.ref)
-            entry = {"item": film.ref}
-            if row.get("Description"):
-                entry["note"] = row.get("Description")
-            items.append(entry)
+        items = _list_items(entries, table, catalog, summary)
         if not items:
             summary.skipped.append((display, "list has no films"))
             continue
-        tags = [t for t in (slugify(t) for t in (meta[2] if len(meta) > 2 else "").split(",")) if t]
-        front: dict[str, Any] = {"title": title, "curator": handle, "status": "draft"}
-        if tags:
-            front["tags"] = tags
-        front["courses"] = [{"title": title, "intent": "Imported from a Letterboxd list.", "items": items}]
-        body = meta[4].strip() if len(meta) > 4 else ""
+        title = meta[1].strip()
+        slug = slugify(title) or "letterboxd-list"
         if (content_dir / "menus" / f"{slug}.md").exists():
             summary.menus_kept.append(slug)
-        elif write_draft_menu(content_dir, slug, front, body):
+        elif write_draft_menu(content_dir, slug, _menu_front(meta, title, handle, items), _list_body(meta)):
             summary.menus_created.append(slug)
             summary.files_written += 1
+
+
+def _read_list(text: str, display: str) -> tuple[list[str], list[Row]]:
+    """A list file's metadata record (Date, Name, Tags, URL, Description) and its film rows.
+
+    The file is two CSV tables one after the other: the list's own header and record, then
+    a blank line and the films under a header starting with Position."""
+    meta: list[str] = []
+    entries: list[Row] = []
+    header: list[str] | None = None
+    for record in csv.reader(io.StringIO(text, newline="")):
+        if not record or not any(cell.strip() for cell in record):
+            continue
+        if record[:2] == ["Date", "Name"]:
+            header = ["meta"]
+            continue
+        if record and record[0] == "Position":
+            header = record
+            continue
+        if header == ["meta"] and not meta:
+            meta = record
+        elif header and header != ["meta"]:
+            entries.append(Row(dict(zip(header, record, strict=False)), f"{display}:#{len(entries) + 1}"))
+    return meta, entries
+
+
+def _list_items(
+    entries: list[Row], table: FilmTable, catalog: Catalog, summary: Summary
+) -> list[dict[str, str]]:
+    """The course items of a list: each film once, in list order, with the list's note."""
+    items: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for row in entries:
+        ok, year = _year(row, summary)
+        if not ok:
+            continue
+        film = table.film(row.get("Name"), year, _code(row, "URL"))
+        film.ref = film.ref or _resolve(film, catalog, summary).ref
+        summary.imported += 1
+        if film.ref in seen:
+            continue
+        seen.add(film.ref)
+        entry = {"item": film.ref}
+        if row.get("Description"):
+            entry["note"] = row.get("Description")
+        items.append(entry)
+    return items
+
+
+def _menu_front(meta: list[str], title: str, handle: str, items: list[dict[str, str]]) -> dict[str, Any]:
+    tags = [t for t in (slugify(t) for t in (meta[2] if len(meta) > 2 else "").split(",")) if t]
+    front: dict[str, Any] = {"title": title, "curator": handle, "status": "draft"}
+    if tags:
+        front["tags"] = tags
+    front["courses"] = [{"title": title, "intent": "Imported from a Letterboxd list.", "items": items}]
+    return front
+
+
+def _list_body(meta: list[str]) -> str:
+    """The list's description, the menu's introduction."""
+    return meta[4].strip() if len(meta) > 4 else ""
 
 
 def import_letterboxd(settings: Settings | Config, export: Path, handle: str) -> Summary:
@@ -311,7 +342,8 @@ def import_letterboxd(settings: Settings | Config, export: Path, handle: str) ->
     for film in sorted(table.films.values(), key=lambda f: (f.name.lower(), f.year or "")):
         if film.ref is None or not film.logged:
             continue
-        log.state(film.ref, summary, status=film.status, rating=film.rating, favorite=film.favorite)
+        values = StateValues(film.status, rating=film.rating, favorite=film.favorite)
+        log.state(film.ref, summary, values)
     entries = sorted(
         ((e["date"], film.ref, e) for film in table.films.values() if film.ref for e in film.entries),
         key=lambda t: (t[0], t[1], t[2]["kind"]),

@@ -7,7 +7,7 @@ from typing import Any
 
 from generator.content.catalog import Catalog, ItemFile
 from generator.errors import BuildError
-from generator.sources.mapped import Mapped
+from generator.sources.mapped import Mapped, as_dict
 
 
 @dataclass
@@ -80,7 +80,7 @@ def merge_into(item: ItemFile, mapped: Mapped, change: ItemChange) -> None:
             change.set.append(name)
         elif _norm(front[name]) != _norm(value):
             change.kept.append(name)
-    metadata = front.get("metadata") if isinstance(front.get("metadata"), dict) else {}
+    metadata = as_dict(front.get("metadata"))
     for name, value in mapped.metadata.items():
         if _empty(metadata.get(name)):
             metadata[name] = value

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
+from typing import Any, TypedDict, Unpack
 
 from generator.content.catalog import Catalog
 from generator.errors import BuildError, ContentError
@@ -49,7 +51,8 @@ def fetch_day() -> str:
     return moment.date().isoformat()
 
 
-def source_module(name: str):  # noqa: ANN201 - a source module
+def source_module(name: str) -> ModuleType:
+    """The mapper module of a source name; an unknown name is a BuildError listing the known."""
     if name not in SOURCES:
         raise BuildError(
             f"unknown source {name!r}; known: {', '.join(sorted(SOURCES))}, letterboxd, goodreads"
@@ -57,27 +60,31 @@ def source_module(name: str):  # noqa: ANN201 - a source module
     return SOURCES[name]
 
 
+class PayloadOrigin(TypedDict, total=False):
+    """Where import_upstream gets the payload: a saved file, or a fetch through `client`
+    (a fresh polite one by default) from `api_url` (the source's own API by default)."""
+
+    from_file: Path | None
+    client: HttpClient | None
+    api_url: str | None
+
+
 def import_upstream(
     settings: Settings | Config,
     source: str,
     raw_id: str,
     *,
-    from_file: Path | None = None,
     media_type: str | None = None,
-    client: HttpClient | None = None,
-    api_url: str | None = None,
+    **origin: Unpack[PayloadOrigin],
 ) -> UpstreamReport:
     """Fetch (or read) one upstream record, keep it verbatim, and create or update its item."""
     settings = settings.resolve()
     module = source_module(source)
+    from_file = origin.get("from_file")
     if from_file is not None:
         text, payload = read_payload_file(from_file)
     else:
-        external_id = module.normalize_id(raw_id)
-        url = module.request_url(external_id, api_url or module.BASE_URL)
-        client = client or HttpClient(user_agent=user_agent(settings.base_url))
-        text = client.get(url, source=source, min_interval=module.MIN_INTERVAL, headers=module.headers())
-        payload = parse_payload(text, url)
+        text, payload = _fetch(settings, source, raw_id, origin)
     external_id = module.normalize_id(raw_id, payload)
     described = module.payload_id(payload)
     if described and described != external_id:
@@ -97,6 +104,15 @@ def import_upstream(
     catalog.save()
     report.changes.append(change)
     return report
+
+
+def _fetch(config: Config, source: str, raw_id: str, origin: PayloadOrigin) -> tuple[str, Any]:
+    """(verbatim text, parsed JSON) of the record as the source's API serves it now."""
+    module = source_module(source)
+    url = module.request_url(module.normalize_id(raw_id), origin.get("api_url") or module.BASE_URL)
+    client = origin.get("client") or HttpClient(user_agent=user_agent(config.base_url))
+    text = client.get(url, source=source, min_interval=module.MIN_INTERVAL, headers=module.headers())
+    return text, parse_payload(text, url)
 
 
 def replay(settings: Settings | Config, source: str | None = None) -> UpstreamReport:

@@ -37,6 +37,12 @@ class Mapped:
         return out
 
 
+def as_dict(value: object) -> dict[str, Any]:
+    """A JSON object of a payload as it is (the same dict, so edits land in it), or an empty
+    one when the payload has something else there: upstream shapes are not to be trusted."""
+    return value if isinstance(value, dict) else {}
+
+
 def year_or_date(value: str) -> str | int:
     """A bare year is written as a number (1973), as curators write it; dates stay text."""
     return int(value) if re.fullmatch(r"\d{4}", value) else value

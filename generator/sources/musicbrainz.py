@@ -7,7 +7,7 @@ from typing import Any
 
 from generator.content.providers import names
 from generator.errors import BuildError
-from generator.sources.mapped import Mapped, clean_date
+from generator.sources.mapped import Mapped, as_dict, clean_date
 
 NAME = "musicbrainz"
 BASE_URL = "https://musicbrainz.org"
@@ -70,7 +70,7 @@ def _artists(credits: Any) -> list[str]:
     for credit in credits if isinstance(credits, list) else []:
         if not isinstance(credit, dict):
             continue
-        artist = credit.get("artist") if isinstance(credit.get("artist"), dict) else {}
+        artist = as_dict(credit.get("artist"))
         name = artist.get("name") or credit.get("name")
         if isinstance(name, str) and name.strip() and name.strip() not in out:
             out.append(name.strip())
@@ -86,9 +86,9 @@ def _ranked(values: Any) -> list[str]:
 
 def map_payload(payload: Any, external_id: str) -> Mapped:
     """Title, artists, first release date, cover art, tracks and genres."""
-    data = payload if isinstance(payload, dict) else {}
+    data = as_dict(payload)
     entity, mbid = external_id.split("/", 1)
-    group = data.get("release-group") if isinstance(data.get("release-group"), dict) else {}
+    group = as_dict(data.get("release-group"))
     date = data.get("first-release-date") or group.get("first-release-date") or data.get("date")
     mapped = Mapped(
         source=NAME,
@@ -96,49 +96,18 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
         media_type="music",
         title=data.get("title") if isinstance(data.get("title"), str) else None,
         release_date=clean_date(date),
+        cover_image_url=_cover(data, entity, mbid),
         canonical_url=f"https://musicbrainz.org/{entity}/{mbid}",
         source_url=f"https://musicbrainz.org/{entity}/{mbid}",
     )
-    art = data.get("cover-art-archive") if isinstance(data.get("cover-art-archive"), dict) else {}
-    if entity == "release" and art.get("front"):
-        mapped.cover_image_url = f"https://coverartarchive.org/release/{mbid}/front"
-    elif entity == "release-group":
-        mapped.cover_image_url = f"https://coverartarchive.org/release-group/{mbid}/front"
     artists = _artists(data.get("artist-credit")) or _artists(group.get("artist-credit"))
     if artists:
         mapped.fields["artists"] = artists
     mapped.fields["kind"] = "recording" if entity == "recording" else "album"
-    labels = [
-        info["label"]["name"]
-        for info in data.get("label-info") or []
-        if isinstance(info, dict)
-        and isinstance(info.get("label"), dict)
-        and isinstance(info["label"].get("name"), str)
-    ]
+    labels = _labels(data)
     if labels:
         mapped.fields["label"] = labels[0]
-    tracks = []
-    for medium in data.get("media") or []:
-        for track in (medium or {}).get("tracks") or []:
-            if not isinstance(track, dict) or not isinstance(track.get("title"), str):
-                continue
-            length = track.get("length") or (track.get("recording") or {}).get("length")
-            tracks.append(
-                {
-                    "title": track["title"],
-                    "duration_seconds": round(length / 1000) if isinstance(length, int) else None,
-                }
-            )
-    if tracks:
-        mapped.fields["tracks"] = [
-            t if t["duration_seconds"] is not None else {"title": t["title"]} for t in tracks
-        ]
-        total = sum(t["duration_seconds"] or 0 for t in tracks)
-        if total:
-            mapped.fields["duration_minutes"] = round(total / 60)
-        mapped.metadata["track_count"] = len(tracks)
-    elif isinstance(data.get("length"), int):
-        mapped.fields["duration_minutes"] = max(1, round(data["length"] / 60000))
+    _map_duration(data, mapped)
     genres = _ranked(data.get("genres")) or _ranked(group.get("genres"))
     if genres:
         mapped.metadata["genres"] = genres[:8]
@@ -152,3 +121,56 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
     if isinstance(kind, str):
         mapped.metadata["primary_type"] = kind
     return mapped
+
+
+def _cover(data: dict[str, Any], entity: str, mbid: str) -> str | None:
+    """The Cover Art Archive front image. A release says whether it has one; a release group
+    payload does not, so its image is always linked."""
+    art = as_dict(data.get("cover-art-archive"))
+    if entity == "release" and art.get("front"):
+        return f"https://coverartarchive.org/release/{mbid}/front"
+    if entity == "release-group":
+        return f"https://coverartarchive.org/release-group/{mbid}/front"
+    return None
+
+
+def _labels(data: dict[str, Any]) -> list[str]:
+    return [
+        info["label"]["name"]
+        for info in data.get("label-info") or []
+        if isinstance(info, dict)
+        and isinstance(info.get("label"), dict)
+        and isinstance(info["label"].get("name"), str)
+    ]
+
+
+def _tracks(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every track of every medium, its duration in seconds where MusicBrainz knows it."""
+    tracks = []
+    for medium in data.get("media") or []:
+        for track in (medium or {}).get("tracks") or []:
+            if not isinstance(track, dict) or not isinstance(track.get("title"), str):
+                continue
+            length = track.get("length") or (track.get("recording") or {}).get("length")
+            tracks.append(
+                {
+                    "title": track["title"],
+                    "duration_seconds": round(length / 1000) if isinstance(length, int) else None,
+                }
+            )
+    return tracks
+
+
+def _map_duration(data: dict[str, Any], mapped: Mapped) -> None:
+    """A release's tracks and their total; a recording's own length."""
+    tracks = _tracks(data)
+    if tracks:
+        mapped.fields["tracks"] = [
+            t if t["duration_seconds"] is not None else {"title": t["title"]} for t in tracks
+        ]
+        total = sum(t["duration_seconds"] or 0 for t in tracks)
+        if total:
+            mapped.fields["duration_minutes"] = round(total / 60)
+        mapped.metadata["track_count"] = len(tracks)
+    elif isinstance(data.get("length"), int):
+        mapped.fields["duration_minutes"] = max(1, round(data["length"] / 60000))

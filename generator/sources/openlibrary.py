@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from generator.errors import BuildError
-from generator.sources.mapped import Mapped, clean_date
+from generator.sources.mapped import Mapped, as_dict, clean_date
 
 NAME = "openlibrary"
 BASE_URL = "https://openlibrary.org"
@@ -58,7 +58,7 @@ def _isbn13(isbn10: str) -> str | None:
 def map_payload(payload: Any, external_id: str) -> Mapped:
     """A work gives title, first publication, cover, subjects and description; an edition adds
     pages, ISBN, publisher and languages."""
-    data = payload if isinstance(payload, dict) else {}
+    data = as_dict(payload)
     kind = "works" if external_id.endswith("W") else "books"
     covers = [c for c in data.get("covers") or [] if isinstance(c, int) and c > 0]
     mapped = Mapped(

@@ -9,7 +9,7 @@ from typing import Any
 from generator.content.fields import slugify
 from generator.content.providers import names
 from generator.errors import BuildError
-from generator.sources.mapped import Mapped, clean_date
+from generator.sources.mapped import Mapped, as_dict, clean_date
 
 NAME = "tmdb"
 BASE_URL = "https://api.themoviedb.org"
@@ -50,10 +50,17 @@ def headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
+def _billing(credit: dict[str, Any]) -> int:
+    """A cast member's place in the credits; unnumbered ones go last."""
+    order = credit.get("order")
+    return order if isinstance(order, int) else 999
+
+
 def map_payload(payload: Any, external_id: str) -> Mapped:
     """Title, release date, poster, runtime, directors, cast, countries, genres, languages."""
-    data = payload if isinstance(payload, dict) else {}
+    data = as_dict(payload)
     poster = data.get("poster_path")
+    overview = data.get("overview")
     mapped = Mapped(
         source=NAME,
         external_id=external_id,
@@ -63,11 +70,11 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
         cover_image_url=f"https://image.tmdb.org/t/p/w500{poster}" if isinstance(poster, str) else None,
         canonical_url=f"https://www.themoviedb.org/movie/{external_id}",
         source_url=f"https://www.themoviedb.org/movie/{external_id}",
-        description=data.get("overview").strip() if isinstance(data.get("overview"), str) else "",
+        description=overview.strip() if isinstance(overview, str) else "",
     )
     if isinstance(data.get("runtime"), int) and data["runtime"] > 0:
         mapped.fields["runtime_minutes"] = data["runtime"]
-    credits = data.get("credits") if isinstance(data.get("credits"), dict) else {}
+    credits = as_dict(data.get("credits"))
     directors = names(
         [c for c in credits.get("crew") or [] if isinstance(c, dict) and c.get("job") == "Director"]
     )
@@ -75,7 +82,7 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
         mapped.fields["directors"] = directors
     cast = sorted(
         (c for c in credits.get("cast") or [] if isinstance(c, dict)),
-        key=lambda c: c.get("order") if isinstance(c.get("order"), int) else 999,
+        key=_billing,
     )
     if cast:
         mapped.fields["cast"] = names(cast)[:5]

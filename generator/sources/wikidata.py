@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from generator.errors import BuildError
-from generator.sources.mapped import Mapped
+from generator.sources.mapped import Mapped, as_dict
 
 NAME = "wikidata"
 BASE_URL = "https://www.wikidata.org"
@@ -86,14 +86,14 @@ def entity_of(payload: Any, external_id: str) -> dict[str, Any]:
         return {}
     entities = payload.get("entities")
     if isinstance(entities, dict):
-        entity = entities.get(external_id) or next(iter(entities.values()), {})
+        entity: object = entities.get(external_id) or next(iter(entities.values()), {})
         return entity if isinstance(entity, dict) else {}
     return payload
 
 
 def _values(entity: dict[str, Any], prop: str) -> list[Any]:
     """Datavalues of the best-ranked statements of one property."""
-    claims = entity.get("claims") if isinstance(entity.get("claims"), dict) else {}
+    claims = as_dict(entity.get("claims"))
     statements = [s for s in claims.get(prop) or [] if isinstance(s, dict)]
     preferred = [s for s in statements if s.get("rank") == "preferred"]
     out = []
@@ -129,7 +129,7 @@ def _time(value: Any) -> str | None:
 
 
 def _label(entity: dict[str, Any], key: str = "labels") -> str | None:
-    labels = entity.get(key) if isinstance(entity.get(key), dict) else {}
+    labels = as_dict(entity.get(key))
     for lang in ("en", "en-gb", "en-us"):
         if isinstance(labels.get(lang), dict) and labels[lang].get("value"):
             return str(labels[lang]["value"])
@@ -147,13 +147,6 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
     titles = [v.get("text") for v in _values(entity, "P1476") if isinstance(v, dict)]
     dates = sorted(d for d in (_time(v) for v in _values(entity, "P577")) if d)
     images = [v for v in _values(entity, "P18") if isinstance(v, str)]
-    sitelinks = entity.get("sitelinks") if isinstance(entity.get("sitelinks"), dict) else {}
-    enwiki = sitelinks.get("enwiki") if isinstance(sitelinks.get("enwiki"), dict) else {}
-    wiki_url = enwiki.get("url") or (
-        "https://en.wikipedia.org/wiki/" + quote(enwiki["title"].replace(" ", "_"))
-        if isinstance(enwiki.get("title"), str)
-        else None
-    )
     mapped = Mapped(
         source=NAME,
         external_id=external_id,
@@ -165,31 +158,13 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
         )
         if images
         else None,
-        canonical_url=wiki_url,
+        canonical_url=_wikipedia_url(entity),
         source_url=f"https://www.wikidata.org/wiki/{external_id}",
     )
-    for value in _values(entity, "P2047"):
-        if isinstance(value, dict) and media_type == "movie":
-            unit = str(value.get("unit", "")).rsplit("/", 1)[-1]
-            try:
-                minutes = float(value.get("amount", "")) * UNIT_MINUTES.get(unit, 0)
-            except ValueError:
-                continue
-            if minutes > 0:
-                mapped.fields["runtime_minutes"] = round(minutes)
-                break
+    if media_type == "movie":
+        _map_runtime(entity, mapped)
     if media_type == "book":
-        isbn = next((re.sub(r"[^0-9X]", "", v) for v in _values(entity, "P212") if isinstance(v, str)), None)
-        if isbn and len(isbn) == 13:
-            mapped.fields["isbn"] = isbn
-        for value in _values(entity, "P1104"):
-            try:
-                pages = int(float(value.get("amount", ""))) if isinstance(value, dict) else 0
-            except ValueError:
-                pages = 0
-            if pages > 0:
-                mapped.fields["pages"] = pages
-                break
+        _map_book(entity, mapped)
     languages = [
         LANGUAGES.get(q, q) for q in (_qid(v) for v in _values(entity, "P364") + _values(entity, "P407")) if q
     ]
@@ -210,3 +185,43 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
     if summary:
         mapped.description = summary[0].upper() + summary[1:] + "."
     return mapped
+
+
+def _wikipedia_url(entity: dict[str, Any]) -> str | None:
+    """The English Wikipedia article: its URL when the sitelink has one, else built from the title."""
+    enwiki = as_dict(as_dict(entity.get("sitelinks")).get("enwiki"))
+    return enwiki.get("url") or (
+        "https://en.wikipedia.org/wiki/" + quote(enwiki["title"].replace(" ", "_"))
+        if isinstance(enwiki.get("title"), str)
+        else None
+    )
+
+
+def _map_runtime(entity: dict[str, Any], mapped: Mapped) -> None:
+    """Duration (P2047) in minutes: the first statement with a known time unit."""
+    for value in _values(entity, "P2047"):
+        if not isinstance(value, dict):
+            continue
+        unit = str(value.get("unit", "")).rsplit("/", 1)[-1]
+        try:
+            minutes = float(value.get("amount", "")) * UNIT_MINUTES.get(unit, 0)
+        except ValueError:
+            continue
+        if minutes > 0:
+            mapped.fields["runtime_minutes"] = round(minutes)
+            return
+
+
+def _map_book(entity: dict[str, Any], mapped: Mapped) -> None:
+    """ISBN-13 (P212) and number of pages (P1104)."""
+    isbn = next((re.sub(r"[^0-9X]", "", v) for v in _values(entity, "P212") if isinstance(v, str)), None)
+    if isbn and len(isbn) == 13:
+        mapped.fields["isbn"] = isbn
+    for value in _values(entity, "P1104"):
+        try:
+            pages = int(float(value.get("amount", ""))) if isinstance(value, dict) else 0
+        except ValueError:
+            pages = 0
+        if pages > 0:
+            mapped.fields["pages"] = pages
+            return
