@@ -13,7 +13,7 @@ from generator.content.fields import slugify
 from generator.content.model import MEDIA_TYPES
 from generator.content.writeback import markdown_text, read_front_matter, write_if_changed
 
-# Front-matter keys in the order new item files are written (content/FORMAT.md).
+# Front-matter keys in the order new item files are written (docs/content-format.md).
 KEY_ORDER = (
     "title",
     "slug",
@@ -189,7 +189,7 @@ class Catalog:
 
 
 def ordered(front: dict[str, Any]) -> dict[str, Any]:
-    """Front matter with the known keys in FORMAT.md order, unknown ones after."""
+    """Front matter with the known keys in docs/content-format.md order, unknown ones after."""
     out = {k: front[k] for k in KEY_ORDER if k in front}
     out.update({k: v for k, v in front.items() if k not in out})
     return out

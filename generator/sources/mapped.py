@@ -12,7 +12,7 @@ class Mapped:
     """Item front-matter values from one payload; empty values are simply left out.
 
     `fields` holds the type-specific canonical fields (authors, runtime_minutes, …) under
-    the names content/FORMAT.md uses, so they can be written to an item file as they are."""
+    the names docs/content-format.md uses, so they can be written to an item file as they are."""
 
     source: str
     external_id: str
@@ -27,7 +27,7 @@ class Mapped:
     description: str = ""
 
     def front_matter(self) -> dict[str, Any]:
-        """The top-level item fields this payload offers, in FORMAT.md order."""
+        """The top-level item fields this payload offers, in docs/content-format.md order."""
         out: dict[str, Any] = {}
         for key in ("title", "release_date", "cover_image_url", "canonical_url"):
             value = getattr(self, key)
