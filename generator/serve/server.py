@@ -89,16 +89,15 @@ class DevServer:
         self.settings = settings.resolve()
         self.host, self.port = host, port
         self.resident: ResidentBuild | None = None
-        if build is None:
-            self.resident = build = ResidentBuild(self._pages_ready)
-        self.build_function: BuildFunction = build
         # Run while idle after the first build (build.prepare_for_edits; not with a build
         # function of the caller's, whose output it does not know).
         self.prepare: Callable[[Config], Any] | None = None
         if build is None:
             from generator.engine.build import prepare_for_edits
 
+            self.resident = build = ResidentBuild(self._pages_ready)
             self.prepare = prepare_for_edits
+        self.build_function: BuildFunction = build
         self._announced = False
         self.debounce = debounce
         self.timings = timings
