@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -28,6 +28,7 @@ from generator.publish.safepaths import inside, output_file
 from generator.settings import Config
 from generator.site import api, charts, jsonld, search, urls
 from generator.site.markup import render_inline, render_markdown
+from generator.site.pages import Page, Route
 from generator.site.record import (
     Read,
     ReadDatabase,
@@ -36,7 +37,7 @@ from generator.site.record import (
     reads_changed,
     tables_with_rows_changed,
 )
-from generator.site.routes import ROUTES, Page, Route
+from generator.site.routes import ROUTES, url_helpers
 from generator.site.safejson import script_json
 from generator.site.template_errors import template_error
 from generator.support.caches import cache_dir
@@ -120,16 +121,9 @@ def make_environment(settings: Config) -> jinja2.Environment:
     env.globals.update(
         site_title=settings.site_title,
         base_url=settings.base_url,
-        menu_url=urls.menu_url,
-        story_url=urls.story_url,
-        lineage_url=urls.lineage_url,
-        item_url=urls.item_url,
-        curator_url=urls.curator_url,
-        tag_url=urls.tag_url,
-        feed_url=urls.FEED,
-        curator_feed_url=urls.curator_feed_url,
         jsonld=jsonld,
         charts=charts,
+        **url_helpers(),
     )
     set_clock(env, settings.build_time)
     return env
@@ -247,8 +241,6 @@ class Renderer:
                 continue
 
     def render(self, page: Page) -> bytes:
-        if page.body is not None:
-            return page.body
         if page.format == "json":
             return api.to_json(page.context, self.settings.base_url)
 
@@ -321,17 +313,6 @@ class KeptRenderer:
         return kept
 
 
-def write_pages(renderer: Renderer, pages: Iterable[Page], out_dir: Path) -> int:
-    """Render every page into `out_dir`; returns how many were written."""
-    count = 0
-    for page in pages:
-        target = output_file(out_dir, page.url)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(renderer.render(page))
-        count += 1
-    return count
-
-
 Key = tuple[str, tuple[Any, ...]]
 """A page's identity: its route's name and its key within the route."""
 
@@ -383,8 +364,8 @@ class PageWriter:
         env = self.renderer.env
         env.looked_up = looked = set()  # type: ignore[attr-defined]
         try:
-            page = route.page(self.db, *key)
-            if page.template and page.body is None:
+            page = route.build(self.db, key)
+            if page.template:
                 looked.add(page.template)
             data = self.renderer.render(page)
         finally:
