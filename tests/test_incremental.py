@@ -688,7 +688,7 @@ def test_timings_name_the_phases_of_each_kind_of_build(tmp_path: Path) -> None:
 
 
 def test_compiled_templates_are_kept_and_a_changed_template_is_compiled_again(tmp_path: Path) -> None:
-    from generator.site.render import template_cache_dir
+    from generator.site.environment import template_cache_dir
 
     root = sample_site(tmp_path / "site")
     build(settings_for(root))
@@ -793,19 +793,18 @@ def test_a_tag_keeps_the_stamp_of_the_build_that_first_saw_it(tmp_path: Path) ->
 def test_answers_kept_between_builds_leave_out_the_largest(tmp_path: Path) -> None:
     """The dev server's renderer keeps query answers from build to build, but not one of
     more values than its bound (the sitemap's, at 100,000 items, would be megabytes)."""
-    from generator.site.record import connect_recording
+    from generator.site.record import PageContext, connect_recording
 
     root = sample_site(tmp_path / "site")
     build(settings_for(root))
-    conn = connect_recording(str(root / "data/omakase.sqlite"))
+    answers: dict[Any, Any] = {}
+    conn = connect_recording(str(root / "data/omakase.sqlite"), answers, bound=100, largest=10)
     try:
-        answers: dict[Any, Any] = {}
-        conn._answers, conn._bound, conn._largest = answers, 100, 10
-        conn.reads = []
-        assert len(conn.execute("SELECT id, slug FROM media_items").fetchall()) > 5
-        assert len(conn.execute("SELECT id, slug FROM media_items LIMIT 5").fetchall()) == 5
+        with PageContext() as context:
+            assert len(conn.execute("SELECT id, slug FROM media_items").fetchall()) > 5
+            assert len(conn.execute("SELECT id, slug FROM media_items LIMIT 5").fetchall()) == 5
         assert [sql for sql, _ in answers] == ["SELECT id, slug FROM media_items LIMIT 5"]
-        assert len(conn.reads) == 2  # both recorded as read all the same
+        assert len(context.reads) == 2  # both recorded as read all the same
     finally:
         conn.close()
 
