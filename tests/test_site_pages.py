@@ -404,8 +404,8 @@ def test_pages_escape_everything_from_content(tmp_path: Path) -> None:
 def test_share_style_render_with_noindex_hides_page_from_robots(tmp_path: Path) -> None:
     from generator.db.schema import connect
     from generator.site import queries
-    from generator.site.render import Renderer
     from generator.site.pages import Page
+    from generator.site.render import Renderer
 
     root = make_site(tmp_path / "site")
     built(root)
@@ -433,9 +433,9 @@ def test_summary_keeps_punctuation_next_to_emphasis() -> None:
 def test_a_tag_on_more_menus_than_a_page_holds_pages_them_newest_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator.site import queries
+    from generator.site import tag_queries
 
-    monkeypatch.setattr(queries, "TAG_PAGE_MENUS", 1)
+    monkeypatch.setattr(tag_queries, "TAG_PAGE_MENUS", 1)
     out = build_sample(tmp_path, BASE)
     tagged = [
         p
@@ -462,11 +462,11 @@ def test_a_menu_naming_one_tag_twice_counts_once(tmp_path: Path, monkeypatch: py
     """Two spellings of a tag share its page: the sitemap counts the tag's pages as the
     pages themselves do, by menu, not by spelling."""
     from generator.engine.build import build
-    from generator.site import queries
+    from generator.site import tag_queries
     from tests.conftest import settings_for
     from tests.sitekit import MENU, make_site
 
-    monkeypatch.setattr(queries, "TAG_PAGE_MENUS", 1)
+    monkeypatch.setattr(tag_queries, "TAG_PAGE_MENUS", 1)
     root = make_site(
         tmp_path / "site",
         {
@@ -486,9 +486,9 @@ def test_a_menu_naming_one_tag_twice_counts_once(tmp_path: Path, monkeypatch: py
 def test_a_tag_with_more_items_than_a_page_holds_is_paginated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator.site import queries
+    from generator.site import tag_queries
 
-    monkeypatch.setattr(queries, "TAG_PAGE_ITEMS", 1)
+    monkeypatch.setattr(tag_queries, "TAG_PAGE_ITEMS", 1)
     out = build_sample(tmp_path, BASE)
     first = lhtml.fromstring((out / "tags/surveillance/index.html").read_bytes())
     second = lhtml.fromstring((out / "tags/surveillance/page/2/index.html").read_bytes())
@@ -514,10 +514,10 @@ def test_a_tag_with_more_items_than_a_page_holds_is_paginated(
 
 
 def test_the_tag_list_counts_each_tags_items_and_published_menus(tmp_path: Path) -> None:
-    """queries.tags, against the same counts made in Python from the tables themselves."""
+    """tag_queries.tags, against the same counts made in Python from the tables themselves."""
     import sqlite_utils
 
-    from generator.site import queries
+    from generator.site import tag_queries
 
     build_sample(tmp_path, BASE)
     db = sqlite_utils.Database(tmp_path / "omakase.sqlite")
@@ -536,6 +536,6 @@ def test_the_tag_list_counts_each_tags_items_and_published_menus(tmp_path: Path)
     expected = [
         (slug, len(items.get(slug, ())), len(menus.get(slug, ()))) for slug in sorted(set(items) | set(menus))
     ]
-    listed = [(row["slug"], row["item_count"], row["menu_count"]) for row in queries.tags(db)]
+    listed = [(row["slug"], row["item_count"], row["menu_count"]) for row in tag_queries.tags(db)]
     assert listed == expected
     assert any(m > 0 for _, _, m in listed) and any(i > 1 for _, i, _ in listed)

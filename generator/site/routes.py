@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
-from generator.site import api, feeds, lineage, queries, sitemap, urls
+from generator.site import api, curator_queries, feeds, lineage, queries, sitemap, tag_queries, urls
 from generator.site.pages import KeyQuery, Made, Route
 from generator.site.record import columns_seen
 
@@ -24,8 +24,8 @@ def _index(db: sqlite_utils.Database) -> Made:
     return "/", {
         "menus": queries.published_menus(db, limit=12),
         "counts": queries.counts(db),
-        "curators": queries.curators(db),
-        "tags": queries.tags(db),
+        "curators": curator_queries.curators(db),
+        "tags": tag_queries.tags(db),
     }
 
 
@@ -109,7 +109,7 @@ def _curator_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
 
 
 def _curator(db: sqlite_utils.Database, handle: str) -> Made:
-    return urls.curator_url(handle), {"curator": queries.curator_detail(db, handle)}
+    return urls.curator_url(handle), {"curator": curator_queries.curator_detail(db, handle)}
 
 
 def _curator_feed(db: sqlite_utils.Database, handle: str) -> Made:
@@ -118,7 +118,7 @@ def _curator_feed(db: sqlite_utils.Database, handle: str) -> Made:
 
 
 def _tag_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
-    # The slugs of queries.tags(db), without its counts: every build lists these keys.
+    # The slugs of tag_queries.tags(db), without its counts: every build lists these keys.
     return db.execute("""
         SELECT DISTINCT t.slug FROM tags t
         WHERE EXISTS (SELECT 1 FROM media_item_tags mt WHERE mt.tag_id = t.id)
@@ -128,7 +128,7 @@ def _tag_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
 
 
 def _tag(db: sqlite_utils.Database, slug: str) -> Made:
-    return urls.tag_url(slug), {"tag": queries.tag_detail(db, slug)}
+    return urls.tag_url(slug), {"tag": tag_queries.tag_detail(db, slug)}
 
 
 def _tag_page_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
@@ -145,12 +145,12 @@ def _tag_page_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
         WHERE m.status = 'published' GROUP BY t.slug""").fetchall()
     )
     for slug in sorted(items.keys() | menus.keys()):
-        for page in range(2, queries.tag_pages(items.get(slug, 0), menus.get(slug, 0)) + 1):
+        for page in range(2, tag_queries.tag_pages(items.get(slug, 0), menus.get(slug, 0)) + 1):
             yield slug, page
 
 
 def _tag_page(db: sqlite_utils.Database, slug: str, page: int) -> Made:
-    return urls.tag_url(slug, page), {"tag": queries.tag_detail(db, slug, page)}
+    return urls.tag_url(slug, page), {"tag": tag_queries.tag_detail(db, slug, page)}
 
 
 def _feed(db: sqlite_utils.Database) -> Made:

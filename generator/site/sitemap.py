@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlite_utils
 
-from generator.site import queries
+from generator.site import curator_queries, queries, tag_queries
 from generator.site.pages import KeyQuery, Listing, Route
 
 
@@ -39,11 +39,11 @@ def undated(keys: KeyQuery) -> Listing:
 
 
 def curators(db: sqlite_utils.Database) -> Iterable[tuple[tuple[Any, ...], str | None]]:
-    return [((row["handle"],), None) for row in queries.curators(db)]
+    return [((row["handle"],), None) for row in curator_queries.curators(db)]
 
 
 def tags(db: sqlite_utils.Database) -> Iterable[tuple[tuple[Any, ...], str | None]]:
-    return [((row["slug"],), None) for row in queries.tags(db)]
+    return [((row["slug"],), None) for row in tag_queries.tags(db)]
 
 
 def entries(db: sqlite_utils.Database, routes: Sequence[Route]) -> list[dict[str, Any]]:
