@@ -28,8 +28,11 @@ Made = tuple[str, dict[str, Any]]
 KeyQuery = Callable[[sqlite_utils.Database], Iterable[tuple[Any, ...]]]
 """Lists the keys of a route's pages, one tuple per page, each the page function's arguments."""
 
-Listing = Callable[[sqlite_utils.Database], Iterable[tuple[tuple[Any, ...], str | None]]]
-"""A route's pages as the sitemap lists them, in its order: (key, date last changed or None)."""
+Listed = tuple[tuple[Any, ...], str | None]
+"""A page as the sitemap lists it: its key, and the date it last changed (None: unknown)."""
+
+Listing = Callable[[sqlite_utils.Database], Iterable[Listed]]
+"""A route's pages as the sitemap lists them, in its order."""
 
 
 @dataclass(frozen=True)

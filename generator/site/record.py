@@ -78,9 +78,6 @@ class PageContext:
         self.dependencies: set[str] = set()
         self._outer: PageContext | None = None
 
-    def record_read(self, read: Read) -> None:
-        self.reads.append(read)
-
     def record_dependency(self, name: str) -> None:
         """A template's name, or a dependency that is not a file (e.g. 'clock:day')."""
         self.dependencies.add(name)

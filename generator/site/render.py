@@ -127,10 +127,6 @@ class KeptRenderer:
         return kept
 
 
-Key = tuple[str, tuple[Any, ...]]
-"""A page's identity: its route's name and its key within the route."""
-
-
 @dataclass
 class PageRecord:
     """What rendering one page produced and read."""

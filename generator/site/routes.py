@@ -1,4 +1,7 @@
-"""The route table: which pages exist, the query that feeds each, and its template.
+"""The route table: every page type of the site, declared once (see pages.Route).
+
+The table is the only list of page types: the template globals for URL helpers, the
+sitemap's entries and the page-type test all follow from it.
 
 A route answers two questions separately, so an incremental build can ask the cheap one
 alone: `keys(db)` lists the pages that exist (one small query, a tuple per page), and

@@ -8,10 +8,10 @@ from typing import Any
 import sqlite_utils
 
 from generator.site import curator_queries, queries, tag_queries
-from generator.site.pages import KeyQuery, Listing, Route
+from generator.site.pages import KeyQuery, Listed, Listing, Route
 
 
-def only(db: sqlite_utils.Database) -> list[tuple[tuple[Any, ...], str | None]]:
+def only(db: sqlite_utils.Database) -> list[Listed]:
     """A route of one page, undated."""
     return [((), None)]
 
@@ -20,12 +20,12 @@ def _lastmod(row: Any) -> str | None:
     return (row["updated_at"] or row["published_at"] or "")[:10] or None
 
 
-def menus(db: sqlite_utils.Database) -> Iterable[tuple[tuple[Any, ...], str | None]]:
+def menus(db: sqlite_utils.Database) -> Iterable[Listed]:
     """Published menus, newest first, dated by their last change."""
     return [((menu["slug"],), _lastmod(menu)) for menu in queries.published_menus(db, brief=True)]
 
 
-def stories(db: sqlite_utils.Database) -> Iterable[tuple[tuple[Any, ...], str | None]]:
+def stories(db: sqlite_utils.Database) -> Iterable[Listed]:
     """The stories of published menus, dated as their menu (listed under it, in its order)."""
     rows = db.query("""SELECT slug, updated_at, published_at FROM menus m
                        WHERE status = 'published' AND EXISTS
@@ -38,11 +38,13 @@ def undated(keys: KeyQuery) -> Listing:
     return lambda db: [(tuple(key), None) for key in keys(db)]
 
 
-def curators(db: sqlite_utils.Database) -> Iterable[tuple[tuple[Any, ...], str | None]]:
+def curators(db: sqlite_utils.Database) -> Iterable[Listed]:
+    """Curators in the order of the curators' list, by name."""
     return [((row["handle"],), None) for row in curator_queries.curators(db)]
 
 
-def tags(db: sqlite_utils.Database) -> Iterable[tuple[tuple[Any, ...], str | None]]:
+def tags(db: sqlite_utils.Database) -> Iterable[Listed]:
+    """Tags that something public carries, by slug."""
     return [((row["slug"],), None) for row in tag_queries.tags(db)]
 
 
@@ -68,11 +70,11 @@ def entries(db: sqlite_utils.Database, routes: Sequence[Route]) -> list[dict[str
 
 def _by_prefix(
     route: Route, db: sqlite_utils.Database, width: int
-) -> tuple[Route, dict[tuple[Any, ...], list[tuple[tuple[Any, ...], str | None]]]]:
+) -> tuple[Route, dict[tuple[Any, ...], list[Listed]]]:
     """A route's listed pages by the key of the page they are listed after: the first
     `width` parts of their own (all of a menu's story's, a tag's second page's tag)."""
     assert route.sitemap is not None
-    pages: dict[tuple[Any, ...], list[tuple[tuple[Any, ...], str | None]]] = {}
+    pages: dict[tuple[Any, ...], list[Listed]] = {}
     for key, lastmod in route.sitemap(db):
         pages.setdefault(tuple(key[:width]), []).append((key, lastmod))
     return route, pages
