@@ -7,7 +7,6 @@ import re
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -565,7 +564,6 @@ def test_key_queries_are_asked_again_only_when_a_column_they_read_changed(
 ) -> None:
     """A text edit keeps every route's page list; a status change lists the menus again."""
     import dataclasses
-    import functools
 
     from generator.engine.state import get_meta, open_state
     from generator.site import routes
@@ -575,20 +573,22 @@ def test_key_queries_are_asked_again_only_when_a_column_they_read_changed(
     state = open_state(root / "data/omakase.sqlite.state")
     reads = get_meta(state, "key_reads")
     state.close()
-    assert "menus.status" in reads["_menu_keys"] and reads["_one"] == []
+    assert "menus.status" in reads["menu"] and reads["index"] == []
+    assert "api-menu" not in reads  # it shares the key query of the menu route
     asked: list[str] = []
 
-    def spy(keys: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(keys)  # reads are kept under the key query's name
+    def spy(route: Any) -> Any:
+        keys = route.keys
+        if not callable(keys):
+            return route
+
         def asking(db: Any) -> Any:
-            asked.append(keys.__name__)
+            asked.append(route.name)
             return keys(db)
 
-        return asking
+        return dataclasses.replace(route, keys=asking)
 
-    monkeypatch.setattr(
-        routes, "ROUTES", [dataclasses.replace(route, keys=spy(route.keys)) for route in routes.ROUTES]
-    )
+    monkeypatch.setattr(routes, "ROUTES", [spy(route) for route in routes.ROUTES])
     path = root / "content/menus/alone-in-orbit.md"
     path.write_text(path.read_text().replace("Leave the ground", "Leave the planet"))
     assert build(settings_for(root)).mode == "incremental"
@@ -596,7 +596,7 @@ def test_key_queries_are_asked_again_only_when_a_column_they_read_changed(
     path.write_text(path.read_text().replace("status: published", "status: draft"))
     retire_published_urls(root)
     assert build(settings_for(root)).mode == "incremental"
-    assert "_menu_keys" in asked and "_item_keys" not in asked
+    assert asked.count("menu") == 1 and "item" not in asked
     assert not (root / "output/menus/alone-in-orbit/index.html").exists()
     assert_same_as_full(root, tmp_path)
 
@@ -688,7 +688,7 @@ def test_timings_name_the_phases_of_each_kind_of_build(tmp_path: Path) -> None:
 
 
 def test_compiled_templates_are_kept_and_a_changed_template_is_compiled_again(tmp_path: Path) -> None:
-    from generator.site.render import template_cache_dir
+    from generator.site.environment import template_cache_dir
 
     root = sample_site(tmp_path / "site")
     build(settings_for(root))
@@ -793,19 +793,18 @@ def test_a_tag_keeps_the_stamp_of_the_build_that_first_saw_it(tmp_path: Path) ->
 def test_answers_kept_between_builds_leave_out_the_largest(tmp_path: Path) -> None:
     """The dev server's renderer keeps query answers from build to build, but not one of
     more values than its bound (the sitemap's, at 100,000 items, would be megabytes)."""
-    from generator.site.record import connect_recording
+    from generator.site.record import PageContext, connect_recording
 
     root = sample_site(tmp_path / "site")
     build(settings_for(root))
-    conn = connect_recording(str(root / "data/omakase.sqlite"))
+    answers: dict[Any, Any] = {}
+    conn = connect_recording(str(root / "data/omakase.sqlite"), answers, bound=100, largest=10)
     try:
-        answers: dict[Any, Any] = {}
-        conn._answers, conn._bound, conn._largest = answers, 100, 10
-        conn.reads = []
-        assert len(conn.execute("SELECT id, slug FROM media_items").fetchall()) > 5
-        assert len(conn.execute("SELECT id, slug FROM media_items LIMIT 5").fetchall()) == 5
+        with PageContext() as context:
+            assert len(conn.execute("SELECT id, slug FROM media_items").fetchall()) > 5
+            assert len(conn.execute("SELECT id, slug FROM media_items LIMIT 5").fetchall()) == 5
         assert [sql for sql, _ in answers] == ["SELECT id, slug FROM media_items LIMIT 5"]
-        assert len(conn.reads) == 2  # both recorded as read all the same
+        assert len(context.reads) == 2  # both recorded as read all the same
     finally:
         conn.close()
 

@@ -14,7 +14,7 @@ from generator.db.update import ChangeTracker
 from generator.engine.build import build
 from generator.site import queries, routes  # noqa: F401  (registers the keyed queries)
 from generator.site.keyed import KEYED, LISTED, Keyed, Listed, RowChanges, affected_keys, reached_ids
-from generator.site.record import columns_read, connect_recording
+from generator.site.record import PageContext, columns_read, connect_recording
 from tests.conftest import settings_for
 from tests.sitekit import PROJECT
 
@@ -145,12 +145,12 @@ def test_every_key_an_edit_changes_is_among_the_keys_it_reached(
 
 def test_a_keyed_query_asked_without_a_text_key_fails(sample_db: Path) -> None:
     conn = connect_recording(str(sample_db))
-    conn.reads = []
-    conn.execute(queries.ITEM_TAGS, {"id": "x"})
-    with pytest.raises(ValueError, match="keyed query"):
-        conn.execute(queries.ITEM_TAGS, {"id": 5})
-    with pytest.raises(ValueError, match="keyed query"):
-        conn.execute(queries.ITEM_TAGS, ("x",))
+    with PageContext():
+        conn.execute(queries.ITEM_TAGS, {"id": "x"})
+        with pytest.raises(ValueError, match="keyed query"):
+            conn.execute(queries.ITEM_TAGS, {"id": 5})
+        with pytest.raises(ValueError, match="keyed query"):
+            conn.execute(queries.ITEM_TAGS, ("x",))
 
 
 def test_a_change_to_a_column_a_query_does_not_read_reaches_none_of_its_keys(sample_db: Path) -> None:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from generator.cli import main
 from generator.engine.build import build
-from generator.site import search
+from generator.site import pagefind, search
 from tests.conftest import settings_for
 from tests.sitekit import MENU, make_site, write
 from tests.sitekit import search_index as indexed
@@ -83,10 +83,10 @@ def test_unchanged_pages_reuse_the_previous_index(tmp_path: Path, monkeypatch: p
     stamp = (bundle / search.STAMP).read_text()
     entry = (bundle / "pagefind-entry.json").read_bytes()
     runs: list[int] = []
-    real = search._run_all
+    real = pagefind.run_all
     monkeypatch.setattr(
-        search,
-        "_run_all",
+        pagefind,
+        "run_all",
         lambda jobs, meanwhile=None, prepare=None: (runs.append(len(jobs)), real(jobs, meanwhile, prepare))[
             1
         ],
@@ -125,10 +125,10 @@ def test_a_large_site_is_split_into_bundles_rebuilt_one_by_one(
     assert all((out / name / "pagefind-entry.json").is_file() for name in more)
     # Each page is in the bundle its path hashes to, so an edit re-indexes one bundle only.
     runs: list[list[int]] = []
-    real = search._run_all
+    real = pagefind.run_all
     monkeypatch.setattr(
-        search,
-        "_run_all",
+        pagefind,
+        "run_all",
         lambda jobs, meanwhile=None, prepare=None: (
             runs.append([j.number for j in jobs]),
             real(jobs, meanwhile, prepare),
@@ -322,11 +322,11 @@ def test_each_bundles_documents_are_written_while_the_bundles_before_it_index(
         "out = pathlib.Path(sys.argv[sys.argv.index('--output-path') + 1]); "
         "out.mkdir(parents=True); (out / 'pagefind.js').write_text('')"
     )
-    monkeypatch.setattr(search, "_pagefind_command", lambda: [sys.executable, "-c", fake_pagefind])
-    monkeypatch.setattr(search.subprocess, "Popen", popen)
-    monkeypatch.setattr(search.os, "cpu_count", lambda: 2)
-    runs = [search._Run(tmp_path / f"documents-{n}", tmp_path / f"bundle-{n}", "", n, {}) for n in range(4)]
-    search._run_all(runs, prepare=lambda run: events.append("write " + run.pages.name))
+    monkeypatch.setattr(pagefind, "command", lambda: [sys.executable, "-c", fake_pagefind])
+    monkeypatch.setattr(pagefind.subprocess, "Popen", popen)
+    monkeypatch.setattr(pagefind.os, "cpu_count", lambda: 2)
+    runs = [pagefind.Run(tmp_path / f"documents-{n}", tmp_path / f"bundle-{n}", "", n, {}) for n in range(4)]
+    pagefind.run_all(runs, prepare=lambda run: events.append("write " + run.pages.name))
     # Two indexing at once: the third bundle's documents are written while they run.
     assert events == [
         "write documents-0",

@@ -53,26 +53,44 @@ def built(root: Path) -> Path:
 
 
 def test_every_page_type_is_built(sample: Path) -> None:
-    for page in (
-        "index.html",
-        "404.html",
-        "feed.xml",
-        "sitemap.xml",
-        "robots.txt",
-        "style.css",
-        "menus/overheard-after-dark/index.html",
-        "menus/overheard-after-dark/story/index.html",
-        "menus/overheard-after-dark/lineage/index.html",
-        "items/book/frankenstein/index.html",
-        "items/movie/stalker/index.html",
-        "items/game/firewatch/index.html",
-        "items/music/dummy/index.html",
-        "curators/ada/index.html",
-        "curators/ada/feed.xml",
-        "tags/surveillance/index.html",
-    ):
-        assert (sample / page).is_file(), page
+    """Each route of the table that has pages in the sample site has them all written, in
+    its format; a route with none is one of the few the sample cannot show."""
+    from generator.publish.safepaths import safe_relative
+    from generator.site.record import ReadDatabase, connect_recording
+    from generator.site.routes import ROUTES, list_keys
+
+    db_file = sample.parent / "omakase.sqlite"
+    keys, _ = list_keys(db_file)
+    conn = connect_recording(str(db_file))
+    try:
+        db = ReadDatabase(conn)
+        for route in ROUTES:
+            assert keys[route.name] or route.name in {"share", "redirect", "tag-page"}, route.name
+            for key in keys[route.name] or ():
+                url, _ = route.page(db, *key)
+                path = sample / safe_relative(url)
+                assert path.is_file(), (route.name, url)
+                if route.format == "json":
+                    json.loads(path.read_bytes())
+    finally:
+        conn.close()
+    assert (sample / "style.css").is_file()
     assert not (sample / "menus/the-house-remembers").exists()  # a draft
+
+
+def test_template_globals_and_sitemap_follow_the_route_table(sample: Path) -> None:
+    from generator.site.environment import make_environment
+    from generator.site.routes import ROUTES
+
+    env = make_environment(Settings(root=Path(__file__).parent.parent).resolve())
+    for route in ROUTES:
+        if route.url is not None:
+            assert env.globals[route.name.replace("-", "_") + "_url"] is route.url
+        if route.sitemap is not None:
+            assert route.url is not None, route.name
+    sitemap = (sample / "sitemap.xml").read_text()
+    for page in ("menus/overheard-after-dark/story/", "items/book/frankenstein/", "tags/surveillance/"):
+        assert f"<loc>{BASE}{page}</loc>" in sitemap
 
 
 def test_no_broken_internal_links_or_fragments(sample: Path) -> None:
@@ -386,8 +404,8 @@ def test_pages_escape_everything_from_content(tmp_path: Path) -> None:
 def test_share_style_render_with_noindex_hides_page_from_robots(tmp_path: Path) -> None:
     from generator.db.schema import connect
     from generator.site import queries
+    from generator.site.pages import Page
     from generator.site.render import Renderer
-    from generator.site.routes import Page
 
     root = make_site(tmp_path / "site")
     built(root)
@@ -404,7 +422,7 @@ def test_share_style_render_with_noindex_hides_page_from_robots(tmp_path: Path) 
 
 
 def test_summary_keeps_punctuation_next_to_emphasis() -> None:
-    from generator.site.render import summary
+    from generator.site.filters import summary
 
     assert summary("A fork of *Overheard*, itself.\n\n- one\n- two") == (
         "A fork of Overheard, itself. one two"
@@ -415,9 +433,9 @@ def test_summary_keeps_punctuation_next_to_emphasis() -> None:
 def test_a_tag_on_more_menus_than_a_page_holds_pages_them_newest_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator.site import queries
+    from generator.site import tag_queries
 
-    monkeypatch.setattr(queries, "TAG_PAGE_MENUS", 1)
+    monkeypatch.setattr(tag_queries, "TAG_PAGE_MENUS", 1)
     out = build_sample(tmp_path, BASE)
     tagged = [
         p
@@ -444,11 +462,11 @@ def test_a_menu_naming_one_tag_twice_counts_once(tmp_path: Path, monkeypatch: py
     """Two spellings of a tag share its page: the sitemap counts the tag's pages as the
     pages themselves do, by menu, not by spelling."""
     from generator.engine.build import build
-    from generator.site import queries
+    from generator.site import tag_queries
     from tests.conftest import settings_for
     from tests.sitekit import MENU, make_site
 
-    monkeypatch.setattr(queries, "TAG_PAGE_MENUS", 1)
+    monkeypatch.setattr(tag_queries, "TAG_PAGE_MENUS", 1)
     root = make_site(
         tmp_path / "site",
         {
@@ -468,9 +486,9 @@ def test_a_menu_naming_one_tag_twice_counts_once(tmp_path: Path, monkeypatch: py
 def test_a_tag_with_more_items_than_a_page_holds_is_paginated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator.site import queries
+    from generator.site import tag_queries
 
-    monkeypatch.setattr(queries, "TAG_PAGE_ITEMS", 1)
+    monkeypatch.setattr(tag_queries, "TAG_PAGE_ITEMS", 1)
     out = build_sample(tmp_path, BASE)
     first = lhtml.fromstring((out / "tags/surveillance/index.html").read_bytes())
     second = lhtml.fromstring((out / "tags/surveillance/page/2/index.html").read_bytes())
@@ -496,10 +514,10 @@ def test_a_tag_with_more_items_than_a_page_holds_is_paginated(
 
 
 def test_the_tag_list_counts_each_tags_items_and_published_menus(tmp_path: Path) -> None:
-    """queries.tags, against the same counts made in Python from the tables themselves."""
+    """tag_queries.tags, against the same counts made in Python from the tables themselves."""
     import sqlite_utils
 
-    from generator.site import queries
+    from generator.site import tag_queries
 
     build_sample(tmp_path, BASE)
     db = sqlite_utils.Database(tmp_path / "omakase.sqlite")
@@ -518,6 +536,6 @@ def test_the_tag_list_counts_each_tags_items_and_published_menus(tmp_path: Path)
     expected = [
         (slug, len(items.get(slug, ())), len(menus.get(slug, ()))) for slug in sorted(set(items) | set(menus))
     ]
-    listed = [(row["slug"], row["item_count"], row["menu_count"]) for row in queries.tags(db)]
+    listed = [(row["slug"], row["item_count"], row["menu_count"]) for row in tag_queries.tags(db)]
     assert listed == expected
     assert any(m > 0 for _, _, m in listed) and any(i > 1 for _, i, _ in listed)

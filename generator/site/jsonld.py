@@ -77,8 +77,12 @@ def item(data: dict[str, Any], absolute: Absolute) -> dict[str, Any]:
     schema_type = ITEM_TYPES[kind]
     if kind == "music" and attrs.get("kind") == "recording":
         schema_type = "MusicRecording"
-    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-    genres = metadata.get("genres") if isinstance(metadata.get("genres"), list) else []
+    metadata = data.get("metadata")
+    if not isinstance(metadata, dict):
+        metadata = {}
+    genres = metadata.get("genres")
+    if not isinstance(genres, list):
+        genres = []
     node: dict[str, Any] = {
         "@context": CONTEXT,
         "@type": schema_type,

@@ -50,7 +50,7 @@ def family(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
         ),
         {"id": menu_id},
     )
-    members = queries._rows(
+    members = queries.fetch_rows(
         db,
         """
         SELECT m.id, m.slug, m.title, m.published_at, u.handle AS curator_handle,
@@ -90,7 +90,7 @@ def family(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
 def fork_diff(db: sqlite_utils.Database, menu_id: str, ancestor_id: str) -> dict[str, list]:
     """What a fork changed against an ancestor, from the derived `menu_fork_diffs` table."""
     changes: dict[str, list] = {"added": [], "removed": [], "moved": [], "annotation": []}
-    for row in queries._rows(db, FORK_DIFFS, {"m": menu_id, "a": ancestor_id}):
+    for row in queries.fetch_rows(db, FORK_DIFFS, {"m": menu_id, "a": ancestor_id}):
         changes[row["change"]].append(row)
     return changes
 

@@ -38,7 +38,8 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
     return {k: json.loads(v) if k in JSON_COLUMNS and isinstance(v, str) else v for k, v in row.items()}
 
 
-def _rows(db: sqlite_utils.Database, sql: str, params: Any = None) -> list[dict[str, Any]]:
+def fetch_rows(db: sqlite_utils.Database, sql: str, params: Any = None) -> list[dict[str, Any]]:
+    """A query's rows as dicts, their JSON columns decoded."""
     return [_row(r) for r in db.query(sql, params or {})]
 
 
@@ -133,7 +134,9 @@ def published_menus(
     params: dict[str, Any] = {"owner": owner}
     if ids is not None:
         params["ids"] = json.dumps(ids)
-    rows = _rows(db, _published_sql(owner=bool(owner), ids=ids is not None, brief=brief, limit=limit), params)
+    rows = fetch_rows(
+        db, _published_sql(owner=bool(owner), ids=ids is not None, brief=brief, limit=limit), params
+    )
     if brief:
         return rows
     slugs = tag_slugs(db)
@@ -265,19 +268,19 @@ ITEM_MENUS = keyed(
 
 def menu_detail(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
     """One menu with its courses, items, pairings and lineage neighbours."""
-    rows = _rows(db, MENU_BY_SLUG, {"slug": slug})
+    rows = fetch_rows(db, MENU_BY_SLUG, {"slug": slug})
     if not rows:
         return None
     menu = rows[0]
-    courses = _rows(db, MENU_COURSES, {"id": menu["id"]})
-    entries = _rows(db, MENU_ENTRIES, {"id": menu["id"]})
+    courses = fetch_rows(db, MENU_COURSES, {"id": menu["id"]})
+    entries = fetch_rows(db, MENU_ENTRIES, {"id": menu["id"]})
     by_course: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         by_course.setdefault(entry["course_id"], []).append(entry)
     for course in courses:
         course["items"] = by_course.get(course["id"], [])
     by_ci = {e["course_item_id"]: e for e in entries}
-    pairings = _rows(db, MENU_PAIRINGS, {"id": menu["id"]})
+    pairings = fetch_rows(db, MENU_PAIRINGS, {"id": menu["id"]})
     for pairing in pairings:
         pairing["from"] = by_ci[pairing["from_course_item_id"]]
         pairing["to"] = by_ci[pairing["to_course_item_id"]]
@@ -287,7 +290,7 @@ def menu_detail(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
     menu["forks"] = published_forks(db, menu["id"])
     slugs = tag_slugs(db)
     menu["tags"] = [{"name": t, "slug": slugs.get(t, "")} for t in menu["tags"]]
-    menu["availability"] = _rows(
+    menu["availability"] = fetch_rows(
         db,
         """
         SELECT a.provider, a.format, count(*) AS n FROM media_item_availability a
@@ -304,7 +307,7 @@ def published_parent(db: sqlite_utils.Database, menu_id: str) -> dict[str, Any] 
     """The nearest published ancestor: a draft in between is skipped, never shown."""
     return next(
         iter(
-            _rows(
+            fetch_rows(
                 db,
                 """
         SELECT p.id, p.slug, p.title, u.handle AS curator_handle, u.display_name AS curator_name
@@ -321,7 +324,7 @@ def published_parent(db: sqlite_utils.Database, menu_id: str) -> dict[str, Any] 
 
 def published_forks(db: sqlite_utils.Database, menu_id: str) -> list[dict[str, Any]]:
     """Published menus whose nearest published ancestor is this menu."""
-    return _rows(
+    return fetch_rows(
         db,
         """
         SELECT c.id, c.slug, c.title, u.handle AS curator_handle, u.display_name AS curator_name
@@ -336,23 +339,23 @@ def published_forks(db: sqlite_utils.Database, menu_id: str) -> list[dict[str, A
 
 
 def all_items(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    rows = _rows(db, item_summary_sql("ORDER BY i.media_type, i.slug"))
+    rows = fetch_rows(db, item_summary_sql("ORDER BY i.media_type, i.slug"))
     return rows
 
 
 def item_detail(db: sqlite_utils.Database, media_type: str, slug: str) -> dict[str, Any] | None:
     """One item with its typed attributes, tags, availability, sources and menus."""
-    rows = _rows(db, ITEM_BY_SLUG, {"t": media_type, "s": slug})
+    rows = fetch_rows(db, ITEM_BY_SLUG, {"t": media_type, "s": slug})
     if not rows:
         return None
     item = rows[0]
-    ext = _rows(db, ITEM_EXTENSION[media_type], {"id": item["id"]})
+    ext = fetch_rows(db, ITEM_EXTENSION[media_type], {"id": item["id"]})
     item["attributes"] = ext[0] if ext else {}
     item["creators"] = item["attributes"].get(CREATOR_COLUMN[media_type], [])
-    item["tags"] = _rows(db, ITEM_TAGS, {"id": item["id"]})
-    item["availability"] = _rows(db, ITEM_AVAILABILITY, {"id": item["id"]})
-    item["sources"] = _rows(db, ITEM_SOURCES, {"id": item["id"]})
-    item["menus"] = _rows(db, ITEM_MENUS, {"id": item["id"]})
+    item["tags"] = fetch_rows(db, ITEM_TAGS, {"id": item["id"]})
+    item["availability"] = fetch_rows(db, ITEM_AVAILABILITY, {"id": item["id"]})
+    item["sources"] = fetch_rows(db, ITEM_SOURCES, {"id": item["id"]})
+    item["menus"] = fetch_rows(db, ITEM_MENUS, {"id": item["id"]})
     return item
 
 
@@ -376,147 +379,3 @@ def story(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
         step["to_course"] = place[step["to_course_item_id"]][2]
     menu["steps"] = steps
     return menu
-
-
-def curators(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Every curator with how many menus they have published."""
-    return _rows(
-        db,
-        """
-        SELECT u.handle, u.display_name, u.bio,
-               (SELECT count(*) FROM menus m WHERE m.owner_id = u.id
-                AND m.status = 'published') AS menu_count
-        FROM users u ORDER BY u.display_name, u.handle""",
-    )
-
-
-def curator_detail(db: sqlite_utils.Database, handle: str) -> dict[str, Any] | None:
-    """A curator's public face: menus, forks, taste profile, recent public timeline."""
-    rows = _rows(db, "SELECT id, handle, display_name, bio, url FROM users WHERE handle = :h", {"h": handle})
-    if not rows:
-        return None
-    user = rows[0]
-    user["menus"] = published_menus(db, owner=handle)
-    user["forks"] = []
-    for menu in user["menus"]:
-        parent = published_parent(db, menu["id"])
-        if parent is not None:
-            user["forks"].append({"menu": menu, "parent": parent})
-    # Only the profile: when it was computed changes with every build's clock, and a page
-    # that read it would re-render after any edit anywhere.
-    profile = next(
-        iter(_rows(db, "SELECT profile FROM user_taste_profiles WHERE user_id = :id", {"id": user["id"]})),
-        None,
-    )
-    user["profile"] = profile["profile"] if profile and isinstance(profile["profile"], dict) else {}
-    favourites = [r for r in user["profile"].get("favorites", []) if isinstance(r, str)]
-    user["favorites"] = _rows(
-        db,
-        item_summary_sql(
-            "WHERE i.media_type || '/' || i.slug IN (SELECT value FROM json_each(:refs)) ORDER BY i.title"
-        ),
-        {"refs": json.dumps(favourites)},
-    )
-    user["timeline"] = _rows(
-        db,
-        """
-        SELECT l.kind, l.logged_at, l.minutes, l.progress_percent, l.goal_target, l.notes,
-               i.media_type, i.slug, i.title
-        FROM user_item_logs l JOIN media_items i ON i.id = l.media_item_id
-        WHERE l.user_id = :id AND l.is_private = 0
-        ORDER BY l.logged_at DESC, l.id LIMIT 12""",
-        {"id": user["id"]},
-    )
-    return user
-
-
-def tags(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Tags that something public carries (an item, or a published menu), by slug."""
-    # Counted per tag in one pass each, joined by slug: a count per tag asked as a
-    # correlated subquery scanned every item's tags and every menu once per tag.
-    return _rows(
-        db,
-        """
-        WITH item_counts AS (
-               SELECT t.slug, count(DISTINCT mt.media_item_id) AS n
-               FROM media_item_tags mt JOIN tags t ON t.id = mt.tag_id GROUP BY t.slug),
-             menu_counts AS (
-               SELECT t.slug, count(DISTINCT m.id) AS n
-               FROM menus m, json_each(m.tags) j
-               JOIN tags t ON t.name = j.value AND t.owner_id IS NULL
-               WHERE m.status = 'published' GROUP BY t.slug)
-        SELECT t.slug, min(t.name) AS name, coalesce(ic.n, 0) AS item_count,
-               coalesce(mc.n, 0) AS menu_count
-        FROM tags t LEFT JOIN item_counts ic ON ic.slug = t.slug
-        LEFT JOIN menu_counts mc ON mc.slug = t.slug
-        GROUP BY t.slug HAVING item_count > 0 OR menu_count > 0
-        ORDER BY t.slug""",
-    )
-
-
-TAG_PAGE_ITEMS = 120
-"""Items per tag page: a genre can carry thousands, and one page of them all would weigh
-megabytes on a phone and re-render in full whenever one of its menus changed."""
-TAG_PAGE_MENUS = 24
-"""Menus per tag page, newest first: a popular tag is on hundreds of menus, and a page of
-all their cards was both the heaviest page of the site and re-rendered (with every one of
-them) when any of those menus changed its introduction."""
-
-
-def tag_pages(item_count: int, menu_count: int = 0) -> int:
-    """How many pages a tag with `item_count` items and `menu_count` published menus has
-    (at least one)."""
-    return max(1, -(-item_count // TAG_PAGE_ITEMS), -(-menu_count // TAG_PAGE_MENUS))
-
-
-def tag_detail(db: sqlite_utils.Database, slug: str, page: int = 1) -> dict[str, Any] | None:
-    """One page of a tag: one page of its published menus, newest first, and one page of
-    the items that carry it, by title."""
-    names = [r["name"] for r in db.query("SELECT name FROM tags WHERE slug = :s ORDER BY name", {"s": slug})]
-    if not names:
-        return None
-    tagged = """i.id IN (SELECT mt.media_item_id FROM media_item_tags mt JOIN tags t
-                         ON t.id = mt.tag_id WHERE t.slug = :s)"""
-    # Every page of a tag asks for the same ordered list of its item ids (one sort per tag
-    # while pages render: the renderer answers a repeated query from memory) and takes its
-    # slice; sorting a big genre again for each of its pages made the pages quadratic.
-    ordered = [
-        row[0]
-        for row in db.execute(
-            f"SELECT i.id FROM media_items i WHERE {tagged} ORDER BY i.title, i.media_type, i.slug",
-            {"s": slug},
-        ).fetchall()
-    ]
-    item_count = len(ordered)
-    # Menus likewise: their ordered ids (which read no introduction, so an edit of one does
-    # not make every page of the tag ask again), then the cards of this page's slice. The
-    # tag's names are found once, not once per menu.
-    ordered_menus = [
-        row[0]
-        for row in db.execute(
-            """SELECT m.id FROM menus m WHERE m.status = 'published' AND EXISTS (
-               SELECT 1 FROM json_each(m.tags) j WHERE j.value IN (
-                   SELECT name FROM tags WHERE slug = :s AND owner_id IS NULL))
-           ORDER BY m.published_at DESC, m.slug""",
-            {"s": slug},
-        ).fetchall()
-    ]
-    menu_count = len(ordered_menus)
-    first_menu = (page - 1) * TAG_PAGE_MENUS
-    chosen_menus = ordered_menus[first_menu : first_menu + TAG_PAGE_MENUS]
-    menus = published_menus(db, ids=chosen_menus) if chosen_menus else []
-    chosen = ordered[(page - 1) * TAG_PAGE_ITEMS : page * TAG_PAGE_ITEMS]
-    items = _rows(db, ITEM_CARDS, {"ids": json.dumps(chosen)})
-    return {
-        "slug": slug,
-        "name": names[0],
-        "names": names,
-        "menus": menus,
-        "items": items,
-        "menu_count": menu_count,
-        "item_count": item_count,
-        "page": page,
-        "pages": tag_pages(item_count, menu_count),
-        "first_menu": first_menu + 1,
-        "first_item": (page - 1) * TAG_PAGE_ITEMS + 1,
-    }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -62,6 +63,47 @@ def _check_keyed(sql: str, parameters: Any) -> None:
         )
 
 
+class PageContext:
+    """What one page read while it rendered: every query with its answer's digest, and every
+    template it looked up (found or not) or other thing it depends on ('clock:day').
+
+    One per page. While it is entered (`with PageContext() as ctx:`), the recording
+    connection and environment of this thread record into it; outside one they record
+    nothing."""
+
+    __slots__ = ("reads", "dependencies", "_outer")
+
+    def __init__(self) -> None:
+        self.reads: list[Read] = []
+        self.dependencies: set[str] = set()
+        self._outer: PageContext | None = None
+
+    def record_dependency(self, name: str) -> None:
+        """A template's name, or a dependency that is not a file (e.g. 'clock:day')."""
+        self.dependencies.add(name)
+
+    def __enter__(self) -> PageContext:
+        self._outer, _current.context = _current.context, self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _current.context, self._outer = self._outer, None
+
+
+class _Current(threading.local):
+    """The page context being recorded into, per thread (the dev server builds in its own)."""
+
+    context: PageContext | None = None
+
+
+_current = _Current()
+
+
+def current_context() -> PageContext | None:
+    """The page context being recorded into, if a page is rendering in this thread."""
+    return _current.context
+
+
 class ReplayCursor:
     """The rows of a query already fetched, behaving as the cursor callers expect."""
 
@@ -96,9 +138,8 @@ class ReplayCursor:
 
 
 class RecordingConnection(sqlite3.Connection):
-    """A connection that, while `reads` is a list, appends every row-returning query to it."""
+    """A connection that records every row-returning query into the current page context."""
 
-    reads: list[Read] | None = None
     # The database does not change while pages render from it, so a query asked again with
     # the same parameters (a tag's counts on each of its pages, the tag list on every menu
     # page) answers from here; it is still recorded as each page's read. A process that
@@ -110,7 +151,8 @@ class RecordingConnection(sqlite3.Connection):
     _largest: int | None = None
 
     def execute(self, sql: str, parameters: Any = (), /) -> Any:  # type: ignore[override]
-        if self.reads is None:
+        context = _current.context
+        if context is None:
             return super().execute(sql, parameters)
         key = (sql, params_json(parameters))
         answers = self._answers
@@ -128,16 +170,22 @@ class RecordingConnection(sqlite3.Connection):
                 answers.clear()
             if self._largest is None or len(rows) * len(cursor.description) <= self._largest:
                 answers[key] = answer
-        self.reads.append((key[0], key[1], answer[2]))
+        context.reads.append((key[0], key[1], answer[2]))
         return ReplayCursor(answer[0], answer[1])
 
 
-def connect_recording(path: str) -> RecordingConnection:
-    """A read-only connection to a built database, recording reads on demand."""
-    conn = sqlite3.connect(
+def connect_recording(
+    path: str, answers: dict[tuple[str, str], Any] | None = None, bound: int = 256, largest: int | None = None
+) -> RecordingConnection:
+    """A read-only connection to a built database, recording reads into page contexts.
+
+    It keeps up to `bound` answers, in `answers` when given (those of the last database
+    that still hold), none of more than `largest` values."""
+    conn: RecordingConnection = sqlite3.connect(  # type: ignore[assignment]
         f"file:{path}?mode=ro", uri=True, factory=RecordingConnection, check_same_thread=False
     )
-    return conn  # type: ignore[return-value]
+    conn._answers, conn._bound, conn._largest = answers, bound, largest
+    return conn
 
 
 class ReadDatabase(sqlite_utils.Database):
@@ -192,21 +240,14 @@ def _dummy_params(sql: str) -> Any:
 
 
 class RecordingEnvironment(jinja2.Environment):
-    """A Jinja environment noting every template name looked up, found or not, so a page
-    depends on the templates it extends and includes and on the overrides it looked for."""
-
-    looked_up: set[str] | None = None
-    clock: Any = None  # the build time (a datetime), which days are counted to
-
-    def note(self, name: str) -> None:
-        """Record a dependency that is not a template file (e.g. 'clock:day')."""
-        if self.looked_up is not None:
-            self.looked_up.add(name)
+    """A Jinja environment recording every template name looked up, found or not, into the
+    current page context, so a page depends on the templates it extends and includes and
+    on the overrides it looked for."""
 
     def _load_template(self, name: Any, globals: Any) -> jinja2.Template:  # noqa: A002
-        looked = getattr(self, "looked_up", None)
-        if looked is not None and isinstance(name, str):
-            looked.add(name)
+        context = _current.context
+        if context is not None and isinstance(name, str):
+            context.dependencies.add(name)
         if globals or self.auto_reload:
             return super()._load_template(name, globals)
         # Without reloading a template never changes: a dict is quicker than Jinja's LRU

@@ -1,4 +1,7 @@
-"""The route table: which pages exist, the query that feeds each, and its template.
+"""The route table: every page type of the site, declared once (see pages.Route).
+
+The table is the only list of page types: the template globals for URL helpers, the
+sitemap's entries and the page-type test all follow from it.
 
 A route answers two questions separately, so an incremental build can ask the cheap one
 alone: `keys(db)` lists the pages that exist (one small query, a tuple per page), and
@@ -10,66 +13,35 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from generator.site import api, feeds, lineage, queries, urls
+from generator.site import api, curator_queries, feeds, lineage, queries, sitemap, tag_queries, urls
+from generator.site.pages import KeyQuery, Made, Route
 from generator.site.record import columns_seen
 
 
-@dataclass(frozen=True)
-class Page:
-    """One file of the site: its URL, the template that renders it and the data it shows.
-
-    A page with `body` set (bytes, e.g. a JSON index) is written as it is, without a template.
-    A page of format "json" has no template either: its context is the document written out,
-    its links made absolute under the site's base URL."""
-
-    url: str
-    template: str
-    context: dict[str, Any] = field(default_factory=dict)
-    body: bytes | None = None
-    format: str = "html"
-
-
-@dataclass(frozen=True)
-class Route:
-    name: str
-    pattern: str
-    keys: Callable[[sqlite_utils.Database], Iterable[tuple[Any, ...]]]
-    page: Callable[..., Page]
-
-
-def _one(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
-    return [()]
-
-
-def _index(db: sqlite_utils.Database) -> Page:
-    return Page(
-        "/",
-        "index.html",
-        {
-            "menus": queries.published_menus(db, limit=12),
-            "counts": queries.counts(db),
-            "curators": queries.curators(db),
-            "tags": queries.tags(db),
-        },
-    )
+def _index(db: sqlite_utils.Database) -> Made:
+    return "/", {
+        "menus": queries.published_menus(db, limit=12),
+        "counts": queries.counts(db),
+        "curators": curator_queries.curators(db),
+        "tags": tag_queries.tags(db),
+    }
 
 
 def _menu_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
     return db.execute("SELECT slug FROM menus WHERE status = 'published' ORDER BY slug").fetchall()
 
 
-def _menu(db: sqlite_utils.Database, slug: str) -> Page:
+def _menu(db: sqlite_utils.Database, slug: str) -> Made:
     menu = queries.menu_detail(db, slug)
     assert menu is not None
     menu["has_story"] = feeds.has_story(db, menu["id"])
     menu["has_lineage"] = feeds.has_lineage(db, menu["id"])
-    return Page(urls.menu_url(slug), "menu.html", {"menu": menu})
+    return urls.menu_url(slug), {"menu": menu}
 
 
 def _story_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
@@ -78,8 +50,8 @@ def _story_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
                          ORDER BY slug""").fetchall()
 
 
-def _story(db: sqlite_utils.Database, slug: str) -> Page:
-    return Page(urls.story_url(slug), "story.html", {"menu": queries.story(db, slug)})
+def _story(db: sqlite_utils.Database, slug: str) -> Made:
+    return urls.story_url(slug), {"menu": queries.story(db, slug)}
 
 
 def _lineage_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
@@ -90,18 +62,16 @@ def _lineage_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
     ]
 
 
-def _lineage(db: sqlite_utils.Database, slug: str) -> Page:
-    return Page(urls.lineage_url(slug), "lineage.html", {"family": lineage.family(db, slug)})
+def _lineage(db: sqlite_utils.Database, slug: str) -> Made:
+    return urls.lineage_url(slug), {"family": lineage.family(db, slug)}
 
 
 def _item_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
     return db.execute("SELECT media_type, slug FROM media_items ORDER BY media_type, slug").fetchall()
 
 
-def _item(db: sqlite_utils.Database, media_type: str, slug: str) -> Page:
-    return Page(
-        urls.item_url(media_type, slug), "item.html", {"item": queries.item_detail(db, media_type, slug)}
-    )
+def _item(db: sqlite_utils.Database, media_type: str, slug: str) -> Made:
+    return urls.item_url(media_type, slug), {"item": queries.item_detail(db, media_type, slug)}
 
 
 def _share_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
@@ -111,13 +81,9 @@ def _share_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
         WHERE t.revoked = 0 AND m.status = 'draft' ORDER BY t.token""").fetchall()
 
 
-def _share(db: sqlite_utils.Database, token: str, slug: str) -> Page:
+def _share(db: sqlite_utils.Database, token: str, slug: str) -> Made:
     """A draft menu at its unguessable link only, kept out of search engines."""
-    return Page(
-        urls.share_url(token),
-        "menu.html",
-        {"menu": queries.menu_detail(db, slug), "noindex": True, "shared": True},
-    )
+    return urls.share_url(token), {"menu": queries.menu_detail(db, slug), "noindex": True, "shared": True}
 
 
 def _alias_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
@@ -126,42 +92,36 @@ def _alias_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
         WHERE m.status = 'published' ORDER BY a.value""").fetchall()
 
 
-def _redirect(db: sqlite_utils.Database, alias: str, slug: str) -> Page:
+def _redirect(db: sqlite_utils.Database, alias: str, slug: str) -> Made:
     """A renamed menu's old URL. Hosts that read `_redirects` answer it with a 301; elsewhere
     this page names the new address and points search engines at it. It does not refresh by
     itself: a timed or instant meta refresh takes the reader away without their say (WCAG
     2.2.1/3.2.5) and leaves accessibility checkers nothing to inspect."""
     title = db.execute("SELECT title FROM menus WHERE slug = ?", [slug]).fetchone()[0]
-    return Page(
-        urls.menu_url(alias),
-        "redirect.html",
-        {"target": urls.menu_url(slug), "title": title, "noindex": True},
-    )
+    return urls.menu_url(alias), {"target": urls.menu_url(slug), "title": title, "noindex": True}
 
 
-def _redirects_file(db: sqlite_utils.Database) -> Page:
+def _redirects_file(db: sqlite_utils.Database) -> Made:
     """Real HTTP redirects for hosts that read a `_redirects` file (Netlify, Cloudflare Pages)."""
     pairs = [(urls.menu_url(alias), urls.menu_url(slug)) for alias, slug in _alias_keys(db)]
-    return Page("/_redirects", "_redirects.txt", {"redirects": pairs})
+    return "/_redirects", {"redirects": pairs}
 
 
 def _curator_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
     return db.execute("SELECT handle FROM users ORDER BY handle").fetchall()
 
 
-def _curator(db: sqlite_utils.Database, handle: str) -> Page:
-    return Page(urls.curator_url(handle), "curator.html", {"curator": queries.curator_detail(db, handle)})
+def _curator(db: sqlite_utils.Database, handle: str) -> Made:
+    return urls.curator_url(handle), {"curator": curator_queries.curator_detail(db, handle)}
 
 
-def _curator_feed(db: sqlite_utils.Database, handle: str) -> Page:
+def _curator_feed(db: sqlite_utils.Database, handle: str) -> Made:
     row = next(iter(db.query("SELECT handle, display_name FROM users WHERE handle = :h", {"h": handle})))
-    return Page(
-        urls.curator_feed_url(handle), "feed.xml", {"curator": dict(row), **feeds.feed(db, owner=handle)}
-    )
+    return urls.curator_feed_url(handle), {"curator": dict(row), **feeds.feed(db, owner=handle)}
 
 
 def _tag_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
-    # The slugs of queries.tags(db), without its counts: every build lists these keys.
+    # The slugs of tag_queries.tags(db), without its counts: every build lists these keys.
     return db.execute("""
         SELECT DISTINCT t.slug FROM tags t
         WHERE EXISTS (SELECT 1 FROM media_item_tags mt WHERE mt.tag_id = t.id)
@@ -170,8 +130,8 @@ def _tag_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
         ORDER BY t.slug""").fetchall()
 
 
-def _tag(db: sqlite_utils.Database, slug: str) -> Page:
-    return Page(urls.tag_url(slug), "tag.html", {"tag": queries.tag_detail(db, slug)})
+def _tag(db: sqlite_utils.Database, slug: str) -> Made:
+    return urls.tag_url(slug), {"tag": tag_queries.tag_detail(db, slug)}
 
 
 def _tag_page_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
@@ -188,84 +148,95 @@ def _tag_page_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
         WHERE m.status = 'published' GROUP BY t.slug""").fetchall()
     )
     for slug in sorted(items.keys() | menus.keys()):
-        for page in range(2, queries.tag_pages(items.get(slug, 0), menus.get(slug, 0)) + 1):
+        for page in range(2, tag_queries.tag_pages(items.get(slug, 0), menus.get(slug, 0)) + 1):
             yield slug, page
 
 
-def _tag_page(db: sqlite_utils.Database, slug: str, page: int) -> Page:
-    return Page(urls.tag_url(slug, page), "tag.html", {"tag": queries.tag_detail(db, slug, page)})
+def _tag_page(db: sqlite_utils.Database, slug: str, page: int) -> Made:
+    return urls.tag_url(slug, page), {"tag": tag_queries.tag_detail(db, slug, page)}
 
 
-def _feed(db: sqlite_utils.Database) -> Page:
-    return Page(urls.FEED, "feed.xml", {"curator": None, **feeds.feed(db)})
+def _feed(db: sqlite_utils.Database) -> Made:
+    return urls.FEED, {"curator": None, **feeds.feed(db)}
 
 
-def _sitemap(db: sqlite_utils.Database) -> Page:
-    return Page("/sitemap.xml", "sitemap.xml", {"entries": feeds.sitemap_entries(db)})
+def _sitemap(db: sqlite_utils.Database) -> Made:
+    return "/sitemap.xml", {"entries": sitemap.entries(db, ROUTES)}
 
 
-def _robots(db: sqlite_utils.Database) -> Page:
-    return Page("/robots.txt", "robots.txt", {})
+def _robots(db: sqlite_utils.Database) -> Made:
+    return "/robots.txt", {}
 
 
-def _not_found(db: sqlite_utils.Database) -> Page:
-    return Page("/404.html", "404.html", {"noindex": True})
+def _not_found(db: sqlite_utils.Database) -> Made:
+    return "/404.html", {"noindex": True}
 
 
-def _search(db: sqlite_utils.Database) -> Page:
+def _search(db: sqlite_utils.Database) -> Made:
     # A search page is for visitors, not search engines: the pages it finds are in the sitemap.
-    return Page(
-        "/search/",
-        "search.html",
-        {"menus": queries.published_menus(db, brief=True), "items": queries.all_items(db), "noindex": True},
-    )
+    return "/search/", {
+        "menus": queries.published_menus(db, brief=True),
+        "items": queries.all_items(db),
+        "noindex": True,
+    }
 
 
-def _api_index(db: sqlite_utils.Database) -> Page:
-    return Page(api.index_url(), "", api.index_document(db), format="json")
+def _api_index(db: sqlite_utils.Database) -> Made:
+    return api.index_url(), api.index_document(db)
 
 
-def _api_menu(db: sqlite_utils.Database, slug: str) -> Page:
-    return Page(api.menu_api_url(slug), "", api.menu_document(db, slug), format="json")
+def _api_menu(db: sqlite_utils.Database, slug: str) -> Made:
+    return api.menu_api_url(slug), api.menu_document(db, slug)
 
 
-def _api_item(db: sqlite_utils.Database, media_type: str, slug: str) -> Page:
-    return Page(
-        api.item_api_url(media_type, slug), "", api.item_document(db, media_type, slug), format="json"
-    )
+def _api_item(db: sqlite_utils.Database, media_type: str, slug: str) -> Made:
+    return api.item_api_url(media_type, slug), api.item_document(db, media_type, slug)
 
 
-def _api_curator(db: sqlite_utils.Database, handle: str) -> Page:
-    return Page(api.curator_api_url(handle), "", api.curator_document(db, handle), format="json")
+def _api_curator(db: sqlite_utils.Database, handle: str) -> Made:
+    return api.curator_api_url(handle), api.curator_document(db, handle)
 
 
+# fmt: off
 ROUTES: list[Route] = [
-    Route("index", "/", _one, _index),
-    Route("menu", "/menus/<slug>/", _menu_keys, _menu),
-    Route("story", "/menus/<slug>/story/", _story_keys, _story),
-    Route("lineage", "/menus/<slug>/lineage/", _lineage_keys, _lineage),
-    Route("item", "/items/<type>/<slug>/", _item_keys, _item),
-    Route("share", "/share/<token>/", _share_keys, _share),
-    Route("redirect", "/menus/<alias>/", _alias_keys, _redirect),
-    Route("redirects-file", "/_redirects", _one, _redirects_file),
-    Route("curator", "/curators/<handle>/", _curator_keys, _curator),
-    Route("curator-feed", "/curators/<handle>/feed.xml", _curator_keys, _curator_feed),
-    Route("tag", "/tags/<tag>/", _tag_keys, _tag),
-    Route("tag-page", "/tags/<tag>/page/<n>/", _tag_page_keys, _tag_page),
-    Route("feed", "/feed.xml", _one, _feed),
-    Route("sitemap", "/sitemap.xml", _one, _sitemap),
-    Route("robots", "/robots.txt", _one, _robots),
-    Route("search", "/search/", _one, _search),
-    Route("404", "/404.html", _one, _not_found),
-    Route("api-index", "/api/index.json", _one, _api_index),
-    Route("api-menu", "/api/menus/<slug>.json", _menu_keys, _api_menu),
-    Route("api-item", "/api/items/<type>/<slug>.json", _item_keys, _api_item),
-    Route("api-curator", "/api/curators/<handle>.json", _curator_keys, _api_curator),
+    Route("index", "/", "index.html", _index, url="/", sitemap=sitemap.only),
+    Route("menu", "/menus/<slug>/", "menu.html", _menu, _menu_keys, urls.menu_url, sitemap.menus),
+    Route("story", "/menus/<slug>/story/", "story.html", _story, _story_keys, urls.story_url,
+          sitemap.stories, under="menu"),
+    Route("lineage", "/menus/<slug>/lineage/", "lineage.html", _lineage, _lineage_keys,
+          urls.lineage_url, sitemap.undated(_lineage_keys), under="menu"),
+    Route("item", "/items/<type>/<slug>/", "item.html", _item, _item_keys, urls.item_url,
+          sitemap.undated(_item_keys)),
+    Route("share", "/share/<token>/", "menu.html", _share, _share_keys),
+    Route("redirect", "/menus/<alias>/", "redirect.html", _redirect, _alias_keys),
+    Route("redirects-file", "/_redirects", "_redirects.txt", _redirects_file),
+    Route("curator", "/curators/<handle>/", "curator.html", _curator, _curator_keys,
+          urls.curator_url, sitemap.curators),
+    Route("curator-feed", "/curators/<handle>/feed.xml", "feed.xml", _curator_feed, "curator",
+          urls.curator_feed_url),
+    Route("tag", "/tags/<tag>/", "tag.html", _tag, _tag_keys, urls.tag_url, sitemap.tags),
+    Route("tag-page", "/tags/<tag>/page/<n>/", "tag.html", _tag_page, _tag_page_keys, urls.tag_url,
+          sitemap.undated(_tag_page_keys), under="tag"),
+    Route("feed", "/feed.xml", "feed.xml", _feed, url=urls.FEED),
+    Route("sitemap", "/sitemap.xml", "sitemap.xml", _sitemap),
+    Route("robots", "/robots.txt", "robots.txt", _robots),
+    Route("search", "/search/", "search.html", _search, url="/search/"),
+    Route("404", "/404.html", "404.html", _not_found),
+    Route("api-index", "/api/index.json", "", _api_index, format="json"),
+    Route("api-menu", "/api/menus/<slug>.json", "", _api_menu, "menu", format="json"),
+    Route("api-item", "/api/items/<type>/<slug>.json", "", _api_item, "item", format="json"),
+    Route("api-curator", "/api/curators/<handle>.json", "", _api_curator, "curator", format="json"),
 ]
+# fmt: on
+
+
+def url_helpers() -> dict[str, Callable[..., str] | str]:
+    """The template globals of the routes' URL helpers, each under its route's `helper` name."""
+    return {route.helper: route.url for route in ROUTES if route.helper and route.url is not None}
 
 
 KeyReads = dict[str, list[str]]
-"""What each key query (named by its function) read: `table.column`s, as record.py notes."""
+"""What each key query (named by the route that declares it) read: `table.column`s, as record.py notes."""
 
 
 def list_keys(
@@ -279,21 +250,30 @@ def list_keys(
     keys: dict[str, list[tuple[Any, ...]] | None] = {}
     reads: KeyReads = {}
     asked: dict[str, list[tuple[Any, ...]]] = {}
+    declared = {route.name: route.keys for route in ROUTES}
     for route in ROUTES:
-        query = route.keys.__name__
+        query = route.key_query
         before = (last or {}).get(query)
         if before is not None and keep is not None and keep(before):
             keys[route.name], reads[query] = None, before
             continue
         if query not in asked:
-            # A connection of its own: the authorizer sees a statement when it is prepared,
-            # and one prepared earlier on a shared connection would come from its cache.
-            conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
-            try:
-                with columns_seen(conn) as seen:
-                    asked[query] = [tuple(key) for key in route.keys(sqlite_utils.Database(conn))]
-            finally:
-                conn.close()
-            reads[query] = sorted(seen)
+            asked[query], reads[query] = _ask(db_file, declared[query])
         keys[route.name] = asked[query]
     return keys, reads
+
+
+def _ask(db_file: Path, query: KeyQuery | str | None) -> tuple[list[tuple[Any, ...]], list[str]]:
+    """A key query's keys and the `table.column`s it read; a route of one page reads nothing."""
+    if query is None:
+        return [()], []
+    assert not isinstance(query, str), "a route shares the key query of a route that declares one"
+    # A connection of its own: the authorizer sees a statement when it is prepared, and one
+    # prepared earlier on a shared connection would come from its cache.
+    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    try:
+        with columns_seen(conn) as seen:
+            found = [tuple(key) for key in query(sqlite_utils.Database(conn))]
+    finally:
+        conn.close()
+    return found, sorted(seen)

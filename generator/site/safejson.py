@@ -75,33 +75,41 @@ def _indented(value: Any, out: list[str], newline: str, step: str) -> None:
             raise _Unusual
         out.append(float.__repr__(value))
     elif isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        inner = newline + step
-        separator = "{" + inner
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise _Unusual
-            out.append(separator)
-            out.append(encode_basestring(key))
-            out.append(": ")
-            _indented(item, out, inner, step)
-            separator = "," + inner
-        out.append(newline + "}")
+        _indented_object(value, out, newline, step)
     elif isinstance(value, list | tuple):
-        if not value:
-            out.append("[]")
-            return
-        inner = newline + step
-        separator = "[" + inner
-        for item in value:
-            out.append(separator)
-            _indented(item, out, inner, step)
-            separator = "," + inner
-        out.append(newline + "]")
+        _indented_array(value, out, newline, step)
     else:
         raise _Unusual
+
+
+def _indented_object(value: dict[Any, Any], out: list[str], newline: str, step: str) -> None:
+    if not value:
+        out.append("{}")
+        return
+    inner = newline + step
+    separator = "{" + inner
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise _Unusual
+        out.append(separator)
+        out.append(encode_basestring(key))
+        out.append(": ")
+        _indented(item, out, inner, step)
+        separator = "," + inner
+    out.append(newline + "}")
+
+
+def _indented_array(value: list[Any] | tuple[Any, ...], out: list[str], newline: str, step: str) -> None:
+    if not value:
+        out.append("[]")
+        return
+    inner = newline + step
+    separator = "[" + inner
+    for item in value:
+        out.append(separator)
+        _indented(item, out, inner, step)
+        separator = "," + inner
+    out.append(newline + "]")
 
 
 def script_json(value: Any, indent: int | None = None) -> Markup:

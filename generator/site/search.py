@@ -17,22 +17,18 @@ import contextlib
 import fcntl
 import filecmp
 import hashlib
-import importlib.metadata
 import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import BuildError
+from generator.site import pagefind
 from generator.support.caches import cache_dir
-from generator.support.procs import die_with_parent
 
 BUNDLE = "pagefind"
 BUNDLES_FILE = "bundles.json"  # in the first bundle: where the others are, for search.js
@@ -92,7 +88,7 @@ def split(pages: Mapping[str, bytes]) -> list[dict[str, bytes]]:
 
 def _stamp_of(pages: Mapping[str, bytes], split_by: str) -> str:
     """What a bundle depends on: its pages' paths and bytes, the split and Pagefind's version."""
-    digest = hashlib.sha256(f"{_pagefind_version()}\0{split_by}\0".encode())
+    digest = hashlib.sha256(f"{pagefind.version()}\0{split_by}\0".encode())
     for relpath in sorted(pages):
         digest.update(relpath.encode() + b"\0" + pages[relpath])
     return digest.hexdigest()
@@ -122,52 +118,79 @@ def index_site(
     if pages is None:
         pages = pages_on_disk(site)
     bundles = split(pages)
-    count = len(bundles)
-    more = [f"{bundle_name(n)}/" for n in range(1, count) if bundles[n]]
+    more = [f"{bundle_name(n)}/" for n in range(1, len(bundles)) if bundles[n]]
     _clean_stale_folders(site.parent)
+    todo = _outdated(site, bundles, more)
+    touched: list[str] = []
+    if todo:
+        touched += _make_bundles(_Bundles(site, bundles, more, previous, documents), todo, meanwhile)
+        meanwhile = None
+    for extra in _bundles_beyond(site, bundles):
+        touched += _replace_bundle(None, extra)
+    if meanwhile is not None:
+        meanwhile()
+    return touched
+
+
+@dataclass(frozen=True)
+class _Bundles:
+    """A site's bundles as `index_site` makes them: each one's pages and where they go."""
+
+    site: Path
+    members: list[dict[str, bytes]]  # each bundle's pages (relpath -> digest)
+    more: list[str]  # the folders of the bundles after the first, which it lists
+    previous: Path | None  # the last published site, whose current bundles are copied
+    documents: Path | None  # where the documents Pagefind reads are kept between builds
+
+
+def _outdated(site: Path, bundles: list[dict[str, bytes]], more: list[str]) -> list[tuple[int, str]]:
+    """(number, stamp) of each bundle whose stamp in `site` is not that of its pages now."""
     todo: list[tuple[int, str]] = []
     for number, members in enumerate(bundles):
         if number and not members:
             continue  # an empty bundle is not made (the first always is: it holds the UI)
         # The first bundle lists the others (search.js reads it), so it depends on them too.
-        stamp = _stamp_of(members, json.dumps([count, more if number == 0 else []]))
+        stamp = _stamp_of(members, json.dumps([len(bundles), more if number == 0 else []]))
         if _stamp(site / bundle_name(number)) != stamp:
             todo.append((number, stamp))
+    return todo
+
+
+def _make_bundles(
+    plan: _Bundles, todo: list[tuple[int, str]], meanwhile: Callable[[], None] | None
+) -> list[str]:
+    """Copy from the last published site, or index anew, each bundle in `todo`, and put
+    it in place; returns the paths written or removed."""
+    site = plan.site
     touched: list[str] = []
-    if todo:
-        with (
-            tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=site.parent) as tmp,
-            contextlib.ExitStack() as lock,
-        ):
-            work = Path(tmp)
-            runs: list[_Run] = []
-            lock_held = False
-            for number, stamp in todo:
-                fresh = work / bundle_name(number)
-                old = previous / bundle_name(number) if previous is not None else None
-                if old is not None and _stamp(old) == stamp:
-                    shutil.copytree(old, fresh, symlinks=False)
-                    continue
-                if documents is not None:
-                    folder = documents / bundle_name(number)
-                    if not lock_held:
-                        lock.enter_context(_locked(documents))
-                        lock_held = True
-                else:
-                    folder = work / f"pages-{number}"
-                runs.append(_Run(folder, fresh, stamp, number, bundles[number]))
-            _run_all(runs, meanwhile, lambda run: _sync_documents(site, run.pages, run.members))
-            meanwhile = None
-            for number, stamp in todo:
-                fresh = work / bundle_name(number)
-                if number == 0:
-                    (fresh / BUNDLES_FILE).write_text(json.dumps({"more": more}) + "\n", encoding="utf-8")
-                (fresh / STAMP).write_text(stamp + "\n", encoding="utf-8")
-                touched += _replace_bundle(fresh, site / bundle_name(number))
-    for extra in _bundles_beyond(site, bundles):
-        touched += _replace_bundle(None, extra)
-    if meanwhile is not None:
-        meanwhile()
+    with (
+        tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=site.parent) as tmp,
+        contextlib.ExitStack() as lock,
+    ):
+        work = Path(tmp)
+        runs: list[pagefind.Run] = []
+        locked = False
+        for number, stamp in todo:
+            fresh = work / bundle_name(number)
+            old = plan.previous / bundle_name(number) if plan.previous is not None else None
+            if old is not None and _stamp(old) == stamp:
+                shutil.copytree(old, fresh, symlinks=False)
+                continue
+            if plan.documents is not None:
+                folder = plan.documents / bundle_name(number)
+                if not locked:  # another build's documents may share the folder
+                    lock.enter_context(_locked(plan.documents))
+                    locked = True
+            else:
+                folder = work / f"pages-{number}"
+            runs.append(pagefind.Run(folder, fresh, stamp, number, plan.members[number]))
+        pagefind.run_all(runs, meanwhile, lambda run: _sync_documents(site, run.pages, run.members))
+        for number, stamp in todo:
+            fresh = work / bundle_name(number)
+            if number == 0:
+                (fresh / BUNDLES_FILE).write_text(json.dumps({"more": plan.more}) + "\n", encoding="utf-8")
+            (fresh / STAMP).write_text(stamp + "\n", encoding="utf-8")
+            touched += _replace_bundle(fresh, site / bundle_name(number))
     return touched
 
 
@@ -335,13 +358,6 @@ def _replace_bundle(fresh: Path | None, bundle: Path) -> list[str]:
     return touched
 
 
-def _pagefind_version() -> str:
-    try:
-        return importlib.metadata.version("pagefind")
-    except importlib.metadata.PackageNotFoundError:
-        return "missing"
-
-
 def _stamp(bundle: Path) -> str | None:
     try:
         return (bundle / STAMP).read_text(encoding="utf-8").strip()
@@ -349,96 +365,9 @@ def _stamp(bundle: Path) -> str | None:
         return None
 
 
-@dataclass
-class _Run:
-    """One Pagefind run: the folder of pages it indexes and the bundle it writes."""
-
-    pages: Path
-    bundle: Path
-    stamp: str
-    number: int
-    members: Mapping[str, bytes]  # its pages (relpath -> digest), whose documents go in `pages`
-    prepared: bool = False
-
-
-def _pagefind_command() -> list[str]:
-    """The Pagefind binary shipped in the `pagefind[bin]` wheel, started directly (its
-    `python -m pagefind` wrapper costs a Python start per bundle); the wrapper otherwise."""
-    try:
-        from pagefind_bin import get_executable
-
-        return [str(get_executable())]
-    except (ImportError, FileNotFoundError):
-        return [sys.executable, "-m", "pagefind"]
-
-
 def index_folders(pairs: list[tuple[Path, Path]]) -> None:
     """Index each (folder of documents, bundle folder to write) pair as a build runs
     Pagefind: as many at once as there are cores. The benchmark times this alone."""
-    _run_all([_Run(documents, bundle, "", number, {}) for number, (documents, bundle) in enumerate(pairs)])
-
-
-def _run_all(
-    runs: list[_Run],
-    meanwhile: Callable[[], None] | None = None,
-    prepare: Callable[[_Run], None] | None = None,
-) -> None:
-    """Index every run's pages, as many at once as there are cores (processes started from
-    this thread only: a fork from a worker thread could inherit a held lock); `meanwhile`
-    runs once the first ones are started. `prepare` writes a run's documents: just before
-    it starts, or for the next run while the others index, so that no core waits for all
-    the documents to be written first."""
-
-    def ready(run: _Run) -> None:
-        if not run.prepared and prepare is not None:
-            prepare(run)
-        run.prepared = True
-
-    if not runs:
-        if meanwhile is not None:
-            meanwhile()
-        return
-    base = _pagefind_command()
-    limit = max(1, os.cpu_count() or 1)
-    waiting = list(runs)
-    running: list[tuple[subprocess.Popen[bytes], _Run]] = []
-    failure = None
-    try:
-        while waiting or running:
-            while waiting and len(running) < limit and failure is None:
-                run = waiting.pop(0)
-                ready(run)
-                command = [
-                    *base,
-                    "--site",
-                    str(run.pages),
-                    "--output-path",
-                    str(run.bundle),
-                    "--keep-index-url",
-                    "--quiet",
-                ]
-                try:
-                    proc = subprocess.Popen(
-                        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
-                    )
-                except OSError as error:
-                    raise BuildError(f"search indexing could not start Pagefind: {error}") from error
-                running.append((proc, run))
-            if meanwhile is not None:
-                meanwhile, work = None, meanwhile
-                work()
-            if waiting and failure is None:
-                ready(waiting[0])
-            if not running:
-                break
-            proc, run = running.pop(0)
-            output, _ = proc.communicate()
-            if failure is None and (proc.returncode != 0 or not (run.bundle / "pagefind.js").is_file()):
-                detail = output.decode("utf-8", "replace").strip() or f"exit code {proc.returncode}"
-                failure = f"search indexing with Pagefind failed: {detail}"
-    finally:
-        for proc, _ in running:
-            proc.kill()
-            proc.wait()
-    if failure is not None:
-        raise BuildError(failure)
+    pagefind.run_all(
+        [pagefind.Run(documents, bundle, "", number, {}) for number, (documents, bundle) in enumerate(pairs)]
+    )

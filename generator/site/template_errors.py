@@ -32,10 +32,10 @@ def template_error(exc: BaseException, settings: Config, page_url: str) -> Build
             + _STOPPED
         )
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        path = exc.filename or exc.name or "template"
+        named = exc.filename or exc.name or "template"
         return BuildError(
             Problem(
-                _shown(settings, Path(path)), exc.lineno, f"template syntax: {exc.message}", _HINT
+                _shown(settings, Path(named)), exc.lineno, f"template syntax: {exc.message}", _HINT
             ).format()
             + _STOPPED
         )

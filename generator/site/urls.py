@@ -5,8 +5,6 @@ from __future__ import annotations
 import posixpath
 from urllib.parse import quote
 
-from generator.publish.safepaths import safe_relative
-
 
 def menu_url(slug: str) -> str:
     return f"/menus/{slug}/"
@@ -42,12 +40,6 @@ def curator_feed_url(handle: str) -> str:
 
 def share_url(token: str) -> str:
     return f"/share/{token}/"
-
-
-def output_path(url: str) -> str:
-    """The file a URL is written to, relative to the output folder (checked: a URL that could
-    reach outside it, through '..' or odd characters, raises BuildError)."""
-    return safe_relative(url)
 
 
 def relative(from_url: str, to_url: str) -> str:

@@ -1,0 +1,118 @@
+"""Run Pagefind over folders of search documents, as many at once as there are cores."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.errors import BuildError
+from generator.support.procs import die_with_parent
+
+
+@dataclass
+class Run:
+    """One Pagefind run: the folder of pages it indexes and the bundle it writes."""
+
+    pages: Path
+    bundle: Path
+    stamp: str
+    number: int
+    members: Mapping[str, bytes]  # its pages (relpath -> digest), whose documents go in `pages`
+    prepared: bool = False
+
+
+def version() -> str:
+    """The installed Pagefind's version ('missing' without it)."""
+    try:
+        return importlib.metadata.version("pagefind")
+    except importlib.metadata.PackageNotFoundError:
+        return "missing"
+
+
+def command() -> list[str]:
+    """The Pagefind binary shipped in the `pagefind[bin]` wheel, started directly (its
+    `python -m pagefind` wrapper costs a Python start per bundle); the wrapper otherwise."""
+    try:
+        from pagefind_bin import get_executable
+
+        return [str(get_executable())]
+    except (ImportError, FileNotFoundError):
+        return [sys.executable, "-m", "pagefind"]
+
+
+def run_all(
+    runs: list[Run],
+    meanwhile: Callable[[], None] | None = None,
+    prepare: Callable[[Run], None] | None = None,
+) -> None:
+    """Index every run's pages, as many at once as there are cores (processes started from
+    this thread only: a fork from a worker thread could inherit a held lock); `meanwhile`
+    runs once the first ones are started. `prepare` writes a run's documents: just before
+    it starts, or for the next run while the others index, so that no core waits for all
+    the documents to be written first."""
+
+    def ready(run: Run) -> None:
+        if not run.prepared and prepare is not None:
+            prepare(run)
+        run.prepared = True
+
+    base = command() if runs else []
+    limit = max(1, os.cpu_count() or 1)
+    waiting = list(runs)
+    running: list[tuple[subprocess.Popen[bytes], Run]] = []
+    failure: str | None = None
+    try:
+        while waiting or running:
+            while waiting and len(running) < limit and failure is None:
+                run = waiting.pop(0)
+                ready(run)
+                running.append((_start(base, run), run))
+            if meanwhile is not None:
+                work, meanwhile = meanwhile, None
+                work()
+            if waiting and failure is None:
+                ready(waiting[0])
+            if not running:
+                break
+            proc, run = running.pop(0)
+            failure = failure or _failure(proc, run)
+    finally:
+        for proc, _ in running:
+            proc.kill()
+            proc.wait()
+    if meanwhile is not None:  # nothing to index
+        meanwhile()
+    if failure is not None:
+        raise BuildError(failure)
+
+
+def _start(base: list[str], run: Run) -> subprocess.Popen[bytes]:
+    command = [
+        *base,
+        "--site",
+        str(run.pages),
+        "--output-path",
+        str(run.bundle),
+        "--keep-index-url",
+        "--quiet",
+    ]
+    try:
+        return subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
+        )
+    except OSError as error:
+        raise BuildError(f"search indexing could not start Pagefind: {error}") from error
+
+
+def _failure(proc: subprocess.Popen[bytes], run: Run) -> str | None:
+    """What went wrong with a finished run, or None when it wrote its bundle."""
+    output, _ = proc.communicate()
+    if proc.returncode == 0 and (run.bundle / "pagefind.js").is_file():
+        return None
+    detail = output.decode("utf-8", "replace").strip() or f"exit code {proc.returncode}"
+    return f"search indexing with Pagefind failed: {detail}"
