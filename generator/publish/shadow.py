@@ -27,8 +27,9 @@ def discard_shadow(target: Path) -> threading.Thread | None:
     the thread to join (None when there was no shadow).
 
     A full build has no use for the shadow (the next edit clones it afresh); deleting a
-    tree of every page is slow, so it happens while the build loads and renders. A build killed meanwhile leaves a `.<name>-discarded-<pid>-…` folder, which
-    the next build removes (clean_stale_staging)."""
+    tree of every page is slow, so it happens while the build loads and renders. A build
+    killed meanwhile leaves a `.<name>-discarded-<pid>-…` folder, which the next build
+    removes (clean_stale_staging)."""
     shadow = Shadow(target, None).path
     if shadow.is_symlink() or not shadow.is_dir():
         return None

@@ -150,7 +150,7 @@ class RecordingConnection(sqlite3.Connection):
     _bound = 256
     _largest: int | None = None
 
-    def execute(self, sql: str, parameters: Any = (), /) -> Any:  # type: ignore[override]
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
         context = _current.context
         if context is None:
             return super().execute(sql, parameters)
@@ -181,7 +181,7 @@ def connect_recording(
 
     It keeps up to `bound` answers, in `answers` when given (those of the last database
     that still hold), none of more than `largest` values."""
-    conn: RecordingConnection = sqlite3.connect(  # type: ignore[assignment]
+    conn: RecordingConnection = sqlite3.connect(
         f"file:{path}?mode=ro", uri=True, factory=RecordingConnection, check_same_thread=False
     )
     conn._answers, conn._bound, conn._largest = answers, bound, largest
