@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from generator.content.itemfields import extension_tables
 from generator.content.model import Site
 from generator.db.ids import stable_id
 from generator.db.store import (
@@ -146,10 +147,7 @@ class ChangeTracker:
 
 def _delete_item(conn: sqlite3.Connection, item_id: str) -> None:
     for table in (
-        "book_items",
-        "movie_items",
-        "game_items",
-        "music_items",
+        *extension_tables(),
         "media_sources",
         "media_item_availability",
         "media_item_tags",
