@@ -65,8 +65,8 @@ def assemble(
     for step in plan:
         if isinstance(step, tuple):
             places[step.path] = len(outcomes)
-            got = hits.get(step.path)
-            outcomes.append(got if got is not None else _fresh(step, fresh, cache, limit))
+            hit = hits.get(step.path)
+            outcomes.append(hit if hit is not None else _fresh(step, fresh, cache, limit))
         else:
             outcomes.append(step)
     assembly = Assembly(full_scans, hashes, plan, outcomes, places, {}, {}, {}, {})
@@ -140,7 +140,7 @@ def _patch_file(new: Assembly, old: Assembly, path: str, cache: ParseCache | Non
         return False
     step, before = old.plan[place], old.outcomes[place]
     assert isinstance(step, tuple)
-    got = cache.get(path, step.kind) if cache is not None else None
+    got: Parsed | Problem | None = cache.get(path, step.kind) if cache is not None else None
     if got is None:
         got = _fresh(step, None, cache, limit)
     if not isinstance(got, Parsed) or not isinstance(before, Parsed) or bool(got.value) != bool(before.value):

@@ -119,10 +119,10 @@ class Catalog:
         if isbn and isbn in self.by_isbn:
             return self.items[self.by_isbn[isbn]]
         if title:
-            key = title_key(title)
-            refs = self.by_title.get((media_type, key, year)) if year else None
+            loose = title_key(title)
+            refs = self.by_title.get((media_type, loose, year)) if year else None
             if not refs and not year:
-                refs = self.by_title.get((media_type, key, None))
+                refs = self.by_title.get((media_type, loose, None))
             if refs and len(set(refs)) == 1:
                 return self.items[refs[0]]
         return None

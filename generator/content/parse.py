@@ -104,7 +104,7 @@ def parse_item(
 
 
 def _tracks(f: Fields, key: str, path: str, problems: list[Problem]) -> list[dict[str, object]]:
-    out = []
+    out: list[dict[str, object]] = []
     for entry in f.mapping_list(key):
         t = Fields(entry, path, problems, ("title", "duration_seconds"))
         out.append(

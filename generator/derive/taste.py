@@ -46,7 +46,7 @@ def compute_taste_profiles(db: sqlite_utils.Database, build_time: datetime) -> N
     with db.conn:
         db.execute("DELETE FROM user_taste_profiles")
         if rows:
-            db["user_taste_profiles"].insert_all(rows)
+            db.table("user_taste_profiles").insert_all(rows)
 
 
 def profile_for(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
