@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from generator.cli import main
 from generator.content.fields import plain
 from generator.content.files import load_markdown_file, load_yaml_file
-from generator.content.schemas import content_schemas, schema_text
+from generator.content.schemas import api_item_schema_text, content_schemas, schema_text
 from tests.sitekit import PROJECT
 
 
@@ -67,6 +67,13 @@ def test_committed_schemas_are_current() -> None:
         assert path.read_text(encoding="utf-8") == schema_text(schema), (
             f"{path} is out of date: run `omakase schema`"
         )
+
+
+def test_committed_api_item_schema_lists_the_declared_fields() -> None:
+    """The attributes of schemas/api/item.schema.json come from the item field table."""
+    path = PROJECT / "schemas" / "api" / "item.schema.json"
+    current = path.read_text(encoding="utf-8")
+    assert api_item_schema_text(current) == current, f"{path} is out of date: run `omakase schema`"
 
 
 SAMPLE = sorted(p for p in (PROJECT / "content").rglob("*") if p.suffix in (".md", ".yaml"))

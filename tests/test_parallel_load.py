@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.content import loader, parallel
+from generator.content import assembly, parallel
 from generator.content.loader import load_site
 from generator.engine.state import StateParseCache
 from generator.errors import ContentErrors
@@ -26,14 +26,14 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     monkeypatch.setattr(parallel, "MIN_FILES", 1)
     monkeypatch.setattr(parallel, "cores", lambda: 2)
     used: list[bool] = []
-    real = loader.parse_files
+    real = assembly.parse_files
 
     def spy(*args: object, **kwargs: object) -> object:
         result = real(*args, **kwargs)  # type: ignore[arg-type]
         used.append(result is not None)
         return result
 
-    monkeypatch.setattr(loader, "parse_files", spy)
+    monkeypatch.setattr(assembly, "parse_files", spy)
     return used
 
 

@@ -225,6 +225,7 @@ def test_a_problem_between_two_items_follows_the_lines_of_the_one_edited(tmp_pat
 
 def test_a_patched_load_reads_only_the_changed_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No listing, and one parse, when one menu's text changed."""
+    import generator.content.assembly as assembly
     import generator.content.loader as loader
 
     root = edits.sample_site(tmp_path / "site")
@@ -241,10 +242,10 @@ def test_a_patched_load_reads_only_the_changed_file(tmp_path: Path, monkeypatch:
 
     load()
     listed, parsed = [], []
-    monkeypatch.setattr(loader, "_listing", lambda *a: listed.append(a) or [])
-    real_parse = loader._parse_task
+    monkeypatch.setattr(loader, "list_content", lambda *a: listed.append(a) or [])
+    real_parse = assembly.parse_task
     monkeypatch.setattr(
-        loader, "_parse_task", lambda task, limit: parsed.append(task.path) or real_parse(task, limit)
+        assembly, "parse_task", lambda task, limit: parsed.append(task.path) or real_parse(task, limit)
     )
     menu = _menus(root)[0]
     menu.write_text(menu.read_text().replace("title: ", "title: Edited ", 1))

@@ -329,8 +329,8 @@ def test_on_a_built_site_the_parses_are_in_memory_before_the_first_edit(
         assert wait_for(lambda: len(memo.parses) == len(content) and memo.renderer is not None, 5)
         assert memo.load.assembly is not None
         made: list[str] = []
-        real_listing, real_environment = loader._listing, render.make_environment
-        monkeypatch.setattr(loader, "_listing", lambda *a: made.append("listing") or real_listing(*a))
+        real_listing, real_environment = loader.list_content, render.make_environment
+        monkeypatch.setattr(loader, "list_content", lambda *a: made.append("listing") or real_listing(*a))
         monkeypatch.setattr(
             render, "make_environment", lambda *a: made.append("environment") or real_environment(*a)
         )

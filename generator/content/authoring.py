@@ -11,7 +11,8 @@ import yaml
 
 from generator.content.fields import SLUG_RE, plain, slugify, suggest
 from generator.content.files import load_markdown_file
-from generator.content.model import MEDIA_TYPES, TYPE_FIELDS
+from generator.content.itemfields import fields_of
+from generator.content.model import MEDIA_TYPES
 from generator.errors import ContentError, ContentErrors
 from generator.settings import Config, Settings
 
@@ -193,9 +194,11 @@ def new_item(settings: Settings | Config, media_type: str, title: str, *, slug: 
             f"two works with one title? add the year: --slug {chosen}-YYYY",
         )
     lines = ["---", f"title: {_quote(title)}", f"slug: {chosen}", "# release_date: YYYY-MM-DD"]
-    for name, kind in TYPE_FIELDS[media_type].items():
-        example = {"list": "[]", "int": "0", "tracks": "[{title: …, duration_seconds: 0}]"}.get(kind, "…")
-        lines.append(f"# {name}: {example}")
+    for field in fields_of(media_type):
+        example = {"list": "[]", "int": "0", "tracks": "[{title: …, duration_seconds: 0}]"}.get(
+            field.kind, "…"
+        )
+        lines.append(f"# {field.name}: {example}")
     lines += ["tags: []", "# sources:", "#   - source: wikidata", "#     id: Q…", "---", ""]
     _write_new(path, "\n".join(lines), _display(settings, path))
     return path

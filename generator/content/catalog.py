@@ -10,37 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.content.fields import slugify
+from generator.content.itemfields import front_matter_order
 from generator.content.model import MEDIA_TYPES
 from generator.content.writeback import markdown_text, read_front_matter, write_if_changed
-
-# Front-matter keys in the order new item files are written (docs/content-format.md).
-KEY_ORDER = (
-    "title",
-    "slug",
-    "release_date",
-    "cover_image_url",
-    "canonical_url",
-    "authors",
-    "isbn",
-    "pages",
-    "publisher",
-    "directors",
-    "runtime_minutes",
-    "cast",
-    "countries",
-    "platforms",
-    "developers",
-    "publishers",
-    "artists",
-    "kind",
-    "label",
-    "duration_minutes",
-    "tracks",
-    "metadata",
-    "tags",
-    "sources",
-    "availability",
-)
 
 
 def title_key(title: str) -> str:
@@ -147,10 +119,10 @@ class Catalog:
         if isbn and isbn in self.by_isbn:
             return self.items[self.by_isbn[isbn]]
         if title:
-            key = title_key(title)
-            refs = self.by_title.get((media_type, key, year)) if year else None
+            loose = title_key(title)
+            refs = self.by_title.get((media_type, loose, year)) if year else None
             if not refs and not year:
-                refs = self.by_title.get((media_type, key, None))
+                refs = self.by_title.get((media_type, loose, None))
             if refs and len(set(refs)) == 1:
                 return self.items[refs[0]]
         return None
@@ -190,6 +162,6 @@ class Catalog:
 
 def ordered(front: dict[str, Any]) -> dict[str, Any]:
     """Front matter with the known keys in docs/content-format.md order, unknown ones after."""
-    out = {k: front[k] for k in KEY_ORDER if k in front}
+    out = {k: front[k] for k in front_matter_order() if k in front}
     out.update({k: v for k, v in front.items() if k not in out})
     return out

@@ -24,25 +24,7 @@ AVAILABILITY_FORMATS = (
 )
 AVAILABILITY_STATUSES = ("available", "leaving", "unavailable")
 
-# Type-specific canonical fields: name -> kind ("list" of text, "int", "text", "tracks").
-TYPE_FIELDS: dict[str, dict[str, str]] = {
-    "book": {"authors": "list", "isbn": "text", "pages": "int", "publisher": "text"},
-    "movie": {
-        "directors": "list",
-        "runtime_minutes": "int",
-        "cast": "list",
-        "countries": "list",
-    },
-    "game": {"platforms": "list", "developers": "list", "publishers": "list"},
-    "music": {
-        "artists": "list",
-        "kind": "text",
-        "label": "text",
-        "duration_minutes": "int",
-        "tracks": "tracks",
-    },
-}
-MUSIC_KINDS = ("album", "recording")
+# The type-specific fields of items are declared in content/itemfields.py.
 
 
 @dataclass

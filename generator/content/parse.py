@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from generator.content.fields import SLUG_RE, Fields, slugify
+from generator.content.itemfields import COMMON_AFTER, COMMON_BEFORE, ENUM, INT, LIST, TRACKS, fields_of
 from generator.content.model import (
     AVAILABILITY_FORMATS,
     AVAILABILITY_STATUSES,
     ENTRY_KINDS,
     MENU_STATUSES,
-    MUSIC_KINDS,
     STATE_STATUSES,
-    TYPE_FIELDS,
     Availability,
     Course,
     CourseItem,
@@ -26,17 +25,7 @@ from generator.content.model import (
 from generator.content.yamlsource import LocDict, LocList
 from generator.errors import Problem
 
-ITEM_COMMON = (
-    "title",
-    "slug",
-    "release_date",
-    "cover_image_url",
-    "canonical_url",
-    "metadata",
-    "tags",
-    "sources",
-    "availability",
-)
+ITEM_COMMON = COMMON_BEFORE + COMMON_AFTER
 
 
 def _stem_slug(f: Fields, stem: str) -> str | None:
@@ -76,20 +65,21 @@ def parse_curator(data: LocDict, path: str, stem: str, problems: list[Problem]) 
 def parse_item(
     data: LocDict, body: str, path: str, media_type: str, stem: str, problems: list[Problem]
 ) -> Item | None:
-    specific = TYPE_FIELDS[media_type]
-    f = Fields(data, path, problems, ITEM_COMMON + tuple(specific))
+    specific = fields_of(media_type)
+    f = Fields(data, path, problems, ITEM_COMMON + tuple(field.name for field in specific))
     slug = f.slug("slug") if f.has("slug") else _stem_slug(f, stem)
     title = f.text("title", required=True)
     fields: dict[str, object] = {}
-    for name, kind in specific.items():
-        if kind == "list":
+    for field in specific:
+        name, kind = field.name, field.kind
+        if kind == LIST:
             fields[name] = f.text_list(name)
-        elif kind == "int":
+        elif kind == INT:
             fields[name] = f.integer(name, low=0)
-        elif kind == "tracks":
+        elif kind == TRACKS:
             fields[name] = _tracks(f, name, path, problems)
-        elif name == "kind":
-            fields[name] = f.enum("kind", MUSIC_KINDS, default="album")
+        elif kind == ENUM:
+            fields[name] = f.enum(name, field.choices, default=field.choices[0])
         else:
             fields[name] = f.optional_text(name)
     item = Item(
@@ -114,7 +104,7 @@ def parse_item(
 
 
 def _tracks(f: Fields, key: str, path: str, problems: list[Problem]) -> list[dict[str, object]]:
-    out = []
+    out: list[dict[str, object]] = []
     for entry in f.mapping_list(key):
         t = Fields(entry, path, problems, ("title", "duration_seconds"))
         out.append(

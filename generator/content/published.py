@@ -48,9 +48,9 @@ def check_record(site: Site, display: str) -> list[Problem]:
     for slug, line in site.published_record.items():
         if slug in served:
             continue
-        menu = site.menus.get(slug)
-        if menu is not None:
-            message = f"/menus/{slug}/ was published and {menu.path} is now a {menu.status}"
+        draft = site.menus.get(slug)
+        if draft is not None:
+            message = f"/menus/{slug}/ was published and {draft.path} is now a {draft.status}"
             hint = "publish it again, or delete this line to take the URL down on purpose"
         else:
             message = f"/menus/{slug}/ was published and no menu serves it any more"

@@ -6,15 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from generator.content.itemfields import ENUM, INT, LIST, TEXT, TRACKS, ItemField, fields_of
 from generator.content.model import (
     AVAILABILITY_FORMATS,
     AVAILABILITY_STATUSES,
     ENTRY_KINDS,
     MEDIA_TYPES,
     MENU_STATUSES,
-    MUSIC_KINDS,
     STATE_STATUSES,
-    TYPE_FIELDS,
 )
 from generator.content.parse import ITEM_COMMON, MENU_FIELDS
 
@@ -96,24 +95,27 @@ def curator_schema() -> dict[str, Any]:
     )
 
 
-_TYPE_FIELD_HELP = {
-    "authors": "Authors, in credit order.",
-    "isbn": "ISBN-13, as a quoted string.",
-    "pages": "Page count.",
-    "publisher": "Publisher.",
-    "directors": "Directors.",
-    "runtime_minutes": "Running time in minutes.",
-    "cast": "Main cast.",
-    "countries": "Production countries.",
-    "platforms": "Platforms.",
-    "developers": "Developers.",
-    "publishers": "Publishers.",
-    "artists": "Artists.",
-    "kind": "album or recording.",
-    "label": "Record label.",
-    "duration_minutes": "Total duration in minutes.",
-    "tracks": "Track list.",
-}
+def item_field_schema(field: ItemField) -> dict[str, Any]:
+    """What an editor may write for one type-specific field."""
+    if field.kind == LIST:
+        return _list(field.help)
+    if field.kind == INT:
+        return _int(field.help)
+    if field.kind == ENUM:
+        return _enum(field.help, field.choices)
+    if field.kind == TRACKS:
+        return {
+            "type": "array",
+            "description": field.help,
+            "items": _object(
+                "Track",
+                "One track.",
+                {"title": _text("Track title.", minLength=1), "duration_seconds": _int("Length in seconds.")},
+                ("title",),
+            ),
+        }
+    # YAML reads an unquoted ISBN or label as a number; the loader takes it as text.
+    return {"type": ["string", "integer"], "description": field.help}
 
 
 def item_schema(media_type: str) -> dict[str, Any]:
@@ -158,31 +160,7 @@ def item_schema(media_type: str) -> dict[str, Any]:
             ),
         },
     }
-    specific: dict[str, Any] = {}
-    for name, kind in TYPE_FIELDS[media_type].items():
-        help_text = _TYPE_FIELD_HELP.get(name, name)
-        if kind == "list":
-            specific[name] = _list(help_text)
-        elif kind == "int":
-            specific[name] = _int(help_text)
-        elif kind == "tracks":
-            specific[name] = {
-                "type": "array",
-                "description": help_text,
-                "items": _object(
-                    "Track",
-                    "One track.",
-                    {
-                        "title": _text("Track title.", minLength=1),
-                        "duration_seconds": _int("Length in seconds."),
-                    },
-                    ("title",),
-                ),
-            }
-        elif name == "kind":
-            specific[name] = _enum(help_text, MUSIC_KINDS)
-        else:
-            specific[name] = {"type": ["string", "integer"], "description": help_text}
+    specific = {field.name: item_field_schema(field) for field in fields_of(media_type)}
     properties = {k: common[k] for k in ITEM_COMMON} | specific
     return _file_schema(
         f"item-{media_type}",
@@ -319,6 +297,43 @@ def schema_text(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
+_API_VALUE: dict[str, dict[str, Any]] = {
+    LIST: {"type": "array", "items": {"type": "string"}},
+    TEXT: {"type": ["string", "null"]},
+    INT: {"type": ["integer", "null"], "minimum": 0},
+    TRACKS: {"type": "array"},
+}
+
+
+def api_attributes_schema() -> list[dict[str, Any]]:
+    """The `attributes` of the API's item document, one schema per media type (its oneOf)."""
+    out = []
+    for media_type in MEDIA_TYPES:
+        fields = fields_of(media_type)
+        properties = {
+            f.api_key: {"enum": list(f.choices)} if f.kind == ENUM else dict(_API_VALUE[f.kind])
+            for f in fields
+        }
+        out.append(
+            {
+                "type": "object",
+                "description": f"Attributes of a {media_type}.",
+                "properties": properties,
+                "required": [f.api_key for f in fields],
+                "additionalProperties": False,
+            }
+        )
+    return out
+
+
+def api_item_schema_text(current: str) -> str:
+    """The API's item schema (schemas/api/item.schema.json) with its attributes made from
+    the field table; the rest of that hand-written schema is kept as it is."""
+    schema = json.loads(current)
+    schema["properties"]["attributes"]["oneOf"] = api_attributes_schema()
+    return schema_text(schema)
+
+
 def write_schemas(folder: Path) -> list[Path]:
     """Write every schema into `folder`, rewriting only files whose text changed."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -329,4 +344,11 @@ def write_schemas(folder: Path) -> list[Path]:
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
         written.append(path)
+    api_item = folder / "api" / "item.schema.json"
+    if api_item.is_file():  # the project's own schemas/, which holds the API's too
+        current = api_item.read_text(encoding="utf-8")
+        text = api_item_schema_text(current)
+        if text != current:
+            api_item.write_text(text, encoding="utf-8")
+        written.append(api_item)
     return written

@@ -178,7 +178,8 @@ _DIRECT = {
 }
 
 
-def _construct(loader: Any, root: yaml.Node, path: str, offset: int, aliases: bool) -> Any:
+# One closure on purpose (hot path, run for every YAML node): split up, each node pays extra calls.
+def _construct(loader: Any, root: yaml.Node, path: str, offset: int, aliases: bool) -> Any:  # noqa: C901
     """The document as LocDict/LocList/scalars. One closure walks the nodes: this runs for
     every value of every file, so it avoids method lookups and per-node objects.
     `aliases` is False when the text has no '*' or '&': then no node can be met twice."""

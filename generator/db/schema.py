@@ -7,6 +7,9 @@ import sqlite3
 
 import sqlite_utils
 
+from generator.content.itemfields import ENUM, INT, ItemField, extension_table, fields_of
+from generator.content.model import MEDIA_TYPES
+
 # Timestamps are ISO-8601 UTC text ("2026-10-02T00:00:00Z"); this check keeps them so.
 _TS = (
     "CHECK ({col} IS NULL OR {col} GLOB "
@@ -22,6 +25,29 @@ def _json(col: str, not_null: bool = True) -> str:
     return f"{col} TEXT{' NOT NULL' if not_null else ''} CHECK ({col} IS NULL OR json_valid({col}))"
 
 
+def _column(field: ItemField) -> str:
+    """The column definition of one type-specific item field."""
+    col = field.column
+    if field.json:
+        return f"{_json(col)} DEFAULT '[]'"
+    if field.kind == INT:
+        return f"{col} INTEGER CHECK ({col} IS NULL OR {col} >= 0)"
+    if field.kind == ENUM:
+        allowed = ", ".join(f"'{choice}'" for choice in field.choices)
+        return f"{col} TEXT NOT NULL DEFAULT '{field.choices[0]}' CHECK ({col} IN ({allowed}))"
+    return f"{col} TEXT"
+
+
+def extension_table_body(media_type: str) -> str:
+    """The columns of `<type>_items`: the item's id, then its fields in declared order."""
+    columns = [
+        "media_item_id TEXT PRIMARY KEY REFERENCES media_items(id) ON DELETE CASCADE",
+        *(_column(field) for field in fields_of(media_type)),
+    ]
+    return "\n        " + ",\n        ".join(columns) + "\n    "
+
+
+# Every table but the extension tables, which `tables()` places after media_items.
 TABLES: dict[str, str] = {
     "users": f"""
         id TEXT PRIMARY KEY,
@@ -48,34 +74,6 @@ TABLES: dict[str, str] = {
         {ts("created_at")},
         {ts("updated_at")},
         UNIQUE (media_type, slug)
-    """,
-    "book_items": f"""
-        media_item_id TEXT PRIMARY KEY REFERENCES media_items(id) ON DELETE CASCADE,
-        {_json("authors")} DEFAULT '[]',
-        isbn TEXT,
-        pages INTEGER CHECK (pages IS NULL OR pages >= 0),
-        publisher TEXT
-    """,
-    "movie_items": f"""
-        media_item_id TEXT PRIMARY KEY REFERENCES media_items(id) ON DELETE CASCADE,
-        {_json("directors")} DEFAULT '[]',
-        runtime_minutes INTEGER CHECK (runtime_minutes IS NULL OR runtime_minutes >= 0),
-        {_json("cast_members")} DEFAULT '[]',
-        {_json("countries")} DEFAULT '[]'
-    """,
-    "game_items": f"""
-        media_item_id TEXT PRIMARY KEY REFERENCES media_items(id) ON DELETE CASCADE,
-        {_json("platforms")} DEFAULT '[]',
-        {_json("developers")} DEFAULT '[]',
-        {_json("publishers")} DEFAULT '[]'
-    """,
-    "music_items": f"""
-        media_item_id TEXT PRIMARY KEY REFERENCES media_items(id) ON DELETE CASCADE,
-        {_json("artists")} DEFAULT '[]',
-        kind TEXT NOT NULL DEFAULT 'album' CHECK (kind IN ('album', 'recording')),
-        label TEXT,
-        duration_minutes INTEGER CHECK (duration_minutes IS NULL OR duration_minutes >= 0),
-        {_json("tracks")} DEFAULT '[]'
     """,
     "media_sources": f"""
         id TEXT PRIMARY KEY,
@@ -256,10 +254,21 @@ def sync_file(path: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
+def tables() -> dict[str, str]:
+    """Every table's name and column definitions, in the order they are created; the
+    extension tables are made from the field table when called."""
+    out: dict[str, str] = {}
+    for name, body in TABLES.items():
+        out[name] = body
+        if name == "media_items":
+            out |= {extension_table(t): extension_table_body(t) for t in MEDIA_TYPES}
+    return out
+
+
 def create_schema(db: sqlite_utils.Database) -> None:
     """Create every table and index of SCHEMA.md in an empty database."""
     with db.conn:
-        for name, body in TABLES.items():
+        for name, body in tables().items():
             db.execute(f"CREATE TABLE {name} ({body})")
         for statement in INDEXES:
             db.execute(statement)

@@ -11,6 +11,7 @@ from typing import Any
 import sqlite_utils
 
 from generator.content.fields import slugify
+from generator.content.itemfields import extension_table, extension_tables, fields_of
 from generator.content.model import Curator, Item, Log, Menu, Site
 from generator.db.ids import stable_id
 
@@ -63,10 +64,7 @@ def store_site(db: sqlite_utils.Database, site: Site, build_time: datetime) -> N
 INSERT_ORDER = (
     "users",
     "media_items",
-    "book_items",
-    "movie_items",
-    "game_items",
-    "music_items",
+    *extension_tables(),
     "media_sources",
     "media_item_availability",
     "tags",
@@ -133,37 +131,12 @@ def item_rows(item: Item, site: Site, now: str) -> Rows:
             }
         ]
     }
-    f = item.fields
+    values = item.fields
     row: dict[str, Any] = {"media_item_id": item_id}
-    if item.type == "book":
-        row |= {
-            "authors": dumps(f["authors"]),
-            "isbn": f["isbn"],
-            "pages": f["pages"],
-            "publisher": f["publisher"],
-        }
-    elif item.type == "movie":
-        row |= {
-            "directors": dumps(f["directors"]),
-            "runtime_minutes": f["runtime_minutes"],
-            "cast_members": dumps(f["cast"]),
-            "countries": dumps(f["countries"]),
-        }
-    elif item.type == "game":
-        row |= {
-            "platforms": dumps(f["platforms"]),
-            "developers": dumps(f["developers"]),
-            "publishers": dumps(f["publishers"]),
-        }
-    else:
-        row |= {
-            "artists": dumps(f["artists"]),
-            "kind": f["kind"],
-            "label": f["label"],
-            "duration_minutes": f["duration_minutes"],
-            "tracks": dumps(f["tracks"]),
-        }
-    out[f"{item.type}_items"] = [row]
+    for field in fields_of(item.type):
+        value = values[field.name]
+        row[field.column] = dumps(value) if field.json else value
+    out[extension_table(item.type)] = [row]
     out["media_sources"] = [
         {
             "id": stable_id("source", source.source, source.id),

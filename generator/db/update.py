@@ -9,10 +9,12 @@ or removed), which decides the pages to re-check.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.content.itemfields import extension_tables
 from generator.content.model import Site
 from generator.db.ids import stable_id
 from generator.db.store import (
@@ -146,10 +148,7 @@ class ChangeTracker:
 
 def _delete_item(conn: sqlite3.Connection, item_id: str) -> None:
     for table in (
-        "book_items",
-        "movie_items",
-        "game_items",
-        "music_items",
+        *extension_tables(),
         "media_sources",
         "media_item_availability",
         "media_item_tags",
@@ -173,67 +172,35 @@ def _delete_log(conn: sqlite3.Connection, handle: str) -> None:
     conn.execute("DELETE FROM user_item_logs WHERE user_id = ?", (user_id,))
 
 
-def update_site(
-    conn: sqlite3.Connection,
-    site: Site,
-    now: str,
-    *,
-    changed: set[str],
-    removed: set[str],
-    all_menus_and_logs: bool,
-    kind_of: Callable[[str], str | None],
-    stem_of: Callable[[str], str],
-) -> None:
-    """Replace the rows of changed and removed files (given by display path) and recompute
-    shared and derived tables. With `all_menus_and_logs`, every menu and log is re-stored
-    (item references may now resolve differently)."""
-    paths = changed | removed
-    out: Rows = {}
+@dataclass(frozen=True)
+class FileChanges:
+    """The content files changed and removed since the last build, by display path."""
 
-    def add(rows: Rows) -> None:
-        for table, table_rows in rows.items():
-            out.setdefault(table, []).extend(table_rows)
+    changed: set[str]
+    removed: set[str]
+    kind_of: Callable[[str], str | None]
+    """What a file is: "item", "menu", "curator", "log", "payload", or None."""
+    all_menus_and_logs: bool = False
+    """Re-store every menu and log: item references may now resolve differently."""
 
-    kinds = {p: kind_of(p) for p in paths}
+    @staticmethod
+    def stem_of(path: str) -> str:
+        return Path(path).stem
+
+
+def update_site(conn: sqlite3.Connection, site: Site, now: str, files: FileChanges) -> None:
+    """Replace the rows of changed and removed files and recompute shared and derived
+    tables."""
+    kinds = {p: files.kind_of(p) for p in files.changed | files.removed}
     payload_changed = any(k == "payload" for k in kinds.values())
     conn.execute("PRAGMA foreign_keys = OFF")  # validation already checked every reference
-    for path, kind in kinds.items():
-        if kind == "item":
-            for (item_id,) in conn.execute(
-                "SELECT id FROM media_items WHERE source_path = ?", (path,)
-            ).fetchall():
-                _delete_item(conn, item_id)
-        elif kind == "menu" and not all_menus_and_logs:
-            for (menu_id,) in conn.execute("SELECT id FROM menus WHERE source_path = ?", (path,)).fetchall():
-                _delete_menu(conn, menu_id)
-        elif kind == "curator":
-            conn.execute("DELETE FROM users WHERE id = ?", (stable_id("user", stem_of(path)),))
-        elif kind == "log" and not all_menus_and_logs:
-            _delete_log(conn, stem_of(path))
-    for item in site.items.values():
-        if item.path in changed or (payload_changed and item.sources):
-            if item.path not in changed:
-                _delete_item(conn, stable_id("item", item.ref))
-            add(item_rows(item, site, now))
-    for curator in site.curators.values():
-        if curator.path in changed:
-            add(curator_rows(curator, now))
-    if all_menus_and_logs:
-        for table in (
-            "course_items",
-            "courses",
-            "menu_item_pairings",
-            "menus",
-            "user_item_states",
-            "user_item_logs",
-        ):
+    _delete_rows_of(conn, kinds, files)
+    out = _restored_items(conn, site, now, files, payload_changed)
+    if files.all_menus_and_logs:
+        for table in MENU_AND_LOG_TABLES:
             conn.execute(f"DELETE FROM {table}")
-    for menu in site.menus.values():
-        if all_menus_and_logs or menu.path in changed:
-            add(menu_rows(menu, site, now))
-    for log in site.logs.values():
-        if all_menus_and_logs or log.path in changed:
-            add(log_rows(log, now))
+    for rows in _restored_others(site, now, files):
+        _add(out, rows)
     # Tables made from the whole site: only the rows that differ are written, so an edit
     # that changes none of them writes none (and a tag keeps the stamp of its first build).
     sync_table(conn, "tags", tag_rows(site, now)["tags"], keep=("created_at",))
@@ -242,6 +209,67 @@ def update_site(
     for table in INSERT_ORDER:
         insert_rows(conn, table, out.get(table, []))
     conn.commit()
+
+
+MENU_AND_LOG_TABLES = (
+    "course_items",
+    "courses",
+    "menu_item_pairings",
+    "menus",
+    "user_item_states",
+    "user_item_logs",
+)
+
+
+def _restored_items(
+    conn: sqlite3.Connection, site: Site, now: str, files: FileChanges, payload_changed: bool
+) -> Rows:
+    """The rows of every changed item, and of every item with sources when a payload
+    changed (its old rows are deleted first: its file did not change)."""
+    out: Rows = {}
+    for item in site.items.values():
+        if item.path in files.changed or (payload_changed and item.sources):
+            if item.path not in files.changed:
+                _delete_item(conn, stable_id("item", item.ref))
+            _add(out, item_rows(item, site, now))
+    return out
+
+
+def _restored_others(site: Site, now: str, files: FileChanges) -> Iterator[Rows]:
+    """The rows of changed curators, and of changed menus and logs (or all of them)."""
+    every = files.all_menus_and_logs
+    for curator in site.curators.values():
+        if curator.path in files.changed:
+            yield curator_rows(curator, now)
+    for menu in site.menus.values():
+        if every or menu.path in files.changed:
+            yield menu_rows(menu, site, now)
+    for log in site.logs.values():
+        if every or log.path in files.changed:
+            yield log_rows(log, now)
+
+
+def _add(out: Rows, rows: Rows) -> None:
+    for table, table_rows in rows.items():
+        out.setdefault(table, []).extend(table_rows)
+
+
+def _delete_rows_of(conn: sqlite3.Connection, kinds: dict[str, str | None], files: FileChanges) -> None:
+    """Delete the rows each changed or removed file made (menus and logs are all deleted
+    later when they are all re-stored)."""
+    for path, kind in kinds.items():
+        if kind == "item":
+            for (item_id,) in conn.execute(
+                "SELECT id FROM media_items WHERE source_path = ?", (path,)
+            ).fetchall():
+                _delete_item(conn, item_id)
+        elif kind == "menu" and not files.all_menus_and_logs:
+            for (menu_id,) in conn.execute("SELECT id FROM menus WHERE source_path = ?", (path,)).fetchall():
+                _delete_menu(conn, menu_id)
+        elif kind == "curator":
+            conn.execute("DELETE FROM users WHERE id = ?", (stable_id("user", files.stem_of(path)),))
+        elif kind == "log" and not files.all_menus_and_logs:
+            _delete_log(conn, files.stem_of(path))
 
 
 def sync_table(

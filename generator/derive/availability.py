@@ -63,5 +63,5 @@ def derive_availability(db: sqlite_utils.Database, regions: Iterable[str] = ()) 
             )
     if rows:
         with db.conn:
-            db["media_item_availability"].insert_all(rows, batch_size=500)
+            db.table("media_item_availability").insert_all(rows, batch_size=500)
     return len(rows)

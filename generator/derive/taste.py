@@ -8,6 +8,7 @@ from datetime import datetime
 
 import sqlite_utils
 
+from generator.content.itemfields import creator_columns
 from generator.db.ids import stable_id
 from generator.db.store import dumps, iso
 
@@ -17,6 +18,17 @@ TOP = 8
 def _top(counter: Counter[str]) -> list[dict[str, object]]:
     ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
     return [{"name": name, "count": count} for name, count in ranked]
+
+
+def _creators(db: sqlite_utils.Database, among: str, user_id: str) -> Counter[str]:
+    """Every name in the creator fields (authors, directors, …) of the items `among` selects."""
+    creators: Counter[str] = Counter()
+    for table, column in creator_columns():
+        for row in db.query(
+            f"SELECT {column} AS names FROM {table} WHERE media_item_id IN ({among})", {"u": user_id}
+        ):
+            creators.update(json.loads(row["names"]))
+    return creators
 
 
 def compute_taste_profiles(db: sqlite_utils.Database, build_time: datetime) -> None:
@@ -34,7 +46,7 @@ def compute_taste_profiles(db: sqlite_utils.Database, build_time: datetime) -> N
     with db.conn:
         db.execute("DELETE FROM user_taste_profiles")
         if rows:
-            db["user_taste_profiles"].insert_all(rows)
+            db.table("user_taste_profiles").insert_all(rows)
 
 
 def profile_for(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
@@ -69,15 +81,7 @@ def profile_for(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
             {"u": user_id},
         )
     )
-    creators: Counter[str] = Counter()
-    for sql in (
-        "SELECT authors AS names FROM book_items WHERE media_item_id IN ({e})",
-        "SELECT directors AS names FROM movie_items WHERE media_item_id IN ({e})",
-        "SELECT developers AS names FROM game_items WHERE media_item_id IN ({e})",
-        "SELECT artists AS names FROM music_items WHERE media_item_id IN ({e})",
-    ):
-        for row in db.query(sql.format(e=engaged), {"u": user_id}):
-            creators.update(json.loads(row["names"]))
+    creators = _creators(db, engaged, user_id)
     ratings = [0] * 11
     for row in db.query(
         "SELECT rating, count(*) AS n FROM user_item_states WHERE user_id = :u "
@@ -135,17 +139,7 @@ def _loved(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
     for row in db.query(f"SELECT metadata FROM media_items WHERE id IN ({LOVED})", {"u": user_id}):
         for genre in json.loads(row["metadata"]).get("genres", []) or []:
             genres[str(genre)] += 1
-    creators: Counter[str] = Counter()
-    for table, column in (
-        ("book_items", "authors"),
-        ("movie_items", "directors"),
-        ("game_items", "developers"),
-        ("music_items", "artists"),
-    ):
-        for row in db.query(
-            f"SELECT {column} AS names FROM {table} WHERE media_item_id IN ({LOVED})", {"u": user_id}
-        ):
-            creators.update(json.loads(row["names"]))
+    creators = _creators(db, LOVED, user_id)
     tags: Counter[str] = Counter(
         row["name"]
         for row in db.query(

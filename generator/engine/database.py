@@ -14,7 +14,7 @@ from generator.content.loader import load_site
 from generator.content.model import Site
 from generator.db.schema import as_work_file, connect, create_schema, sync_file
 from generator.db.store import iso, store_site
-from generator.db.update import ChangeTracker, update_site
+from generator.db.update import ChangeTracker, FileChanges, update_site
 from generator.derive.availability import derive_availability
 from generator.derive.lineage import ForkScope, compute_fork_diffs, edit_scope
 from generator.derive.taste import compute_taste_profiles
@@ -115,16 +115,13 @@ def update_database(
     try:
         tracker = ChangeTracker(conn)
         db = sqlite_utils.Database(conn)
-        update_site(
-            conn,
-            site,
-            iso(settings.build_time),
+        files = FileChanges(
             changed={inputs.display(p) for p in changed},
             removed={inputs.display(p) for p in removed},
-            all_menus_and_logs=all_menus_and_logs,
             kind_of=lambda display: _kind_of_display(inputs, display),
-            stem_of=lambda display: Path(display).stem,
+            all_menus_and_logs=all_menus_and_logs,
         )
+        update_site(conn, site, iso(settings.build_time), files)
         # A derive step reruns only when a column it read last time changed; what earlier
         # steps changed counts too. The clock alone does not rerun one: a taste profile's
         # computed_at says when it was last computed, and an unchanged one was not.

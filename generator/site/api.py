@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
+from generator.content.itemfields import ItemField, fields_of
 from generator.errors import BuildError
 from generator.site import queries, urls
 from generator.site.safejson import dumps_safe
@@ -176,7 +177,8 @@ def item_document(db: sqlite_utils.Database, media_type: str, slug: str) -> dict
     """One item: canonical fields, typed attributes, tags, availability, sources, menus."""
     item = queries.item_detail(db, media_type, slug)
     assert item is not None
-    attributes = {k: v for k, v in item["attributes"].items() if k != "media_item_id"}
+    stored = item["attributes"]
+    attributes = {field.api_key: _attribute(field, stored[field.column]) for field in fields_of(media_type)}
     return {
         **_head("item"),
         "type": media_type,
@@ -216,6 +218,11 @@ def item_document(db: sqlite_utils.Database, media_type: str, slug: str) -> dict
             for m in item["menus"]
         ],
     }
+
+
+def _attribute(field: ItemField, value: Any) -> Any:
+    """A stored field value as the API gives it: JSON columns decoded (once)."""
+    return json.loads(value) if field.json and isinstance(value, str) else value
 
 
 def curator_document(db: sqlite_utils.Database, handle: str) -> dict[str, Any]:

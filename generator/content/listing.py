@@ -1,0 +1,104 @@
+"""List the content folder: every file to parse, and what is wrong with the listing itself."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from generator.content.model import MEDIA_TYPES
+from generator.errors import Problem
+
+
+class Task(NamedTuple):
+    """One content file to parse: its kind ("curator", "item", "menu", "log"), absolute path,
+    path as shown in messages, file name without the extension, and media type (items)."""
+
+    kind: str
+    path: str
+    display: str
+    stem: str
+    media_type: str
+
+
+def _tasks(
+    folder: Path, suffix: str, kind: str, media_type: str, problems: list[Any], display: Callable[[Path], str]
+) -> list[Task]:
+    """Content files of one folder, sorted; stray files and links out of the site are errors."""
+    if folder.is_symlink():
+        problems.append(
+            Problem(
+                display(folder),
+                None,
+                "symbolic links are not followed in content",
+                "replace the linked folder with a real one",
+            )
+        )
+        return []
+    if not folder.is_dir():
+        return []
+    out = []
+    shown = display(folder)
+    # os.scandir: the entry types come with the listing, no extra system call per file; plain
+    # strings, not Path objects, for the thousands of files of a big site.
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        name = entry.name
+        if name.startswith("."):
+            continue
+        if entry.is_symlink():
+            problems.append(
+                Problem(
+                    f"{shown}/{name}",
+                    None,
+                    "symbolic links are not followed in content",
+                    "replace the link with the file itself",
+                )
+            )
+        elif entry.is_file(follow_symlinks=False) and name.endswith(suffix) and len(name) > len(suffix):
+            out.append(Task(kind, entry.path, f"{shown}/{name}", name[: -len(suffix)], media_type))
+        else:
+            problems.append(
+                Problem(
+                    f"{shown}/{name}",
+                    None,
+                    f"unexpected {'folder' if entry.is_dir() else 'file'} here",
+                    f"this folder holds only {suffix} files",
+                )
+            )
+    return out
+
+
+def list_content(content: Path, display: Callable[[Path], str]) -> list[Task | Problem]:
+    """Every file to parse, and the listing's own problems, in the order they are reported."""
+    plan: list[Task | Problem] = []
+    plan.extend(_tasks(content / "curators", ".yaml", "curator", "", plan, display))
+    items_dir = content / "items"
+    if items_dir.is_symlink():
+        plan.append(
+            Problem(
+                display(items_dir),
+                None,
+                "symbolic links are not followed in content",
+                "replace the linked folder with a real one",
+            )
+        )
+    elif items_dir.is_dir():
+        for entry in sorted(items_dir.iterdir()):
+            if entry.name in MEDIA_TYPES and (entry.is_dir() or entry.is_symlink()):
+                continue  # a linked type folder is refused when its files are listed
+            if entry.name.startswith("."):
+                continue
+            plan.append(
+                Problem(
+                    display(entry),
+                    None,
+                    f"unknown item type folder {entry.name!r}",
+                    "items live in items/book, items/movie, items/game or items/music",
+                )
+            )
+    for media_type in MEDIA_TYPES if not items_dir.is_symlink() else ():
+        plan.extend(_tasks(items_dir / media_type, ".md", "item", media_type, plan, display))
+    plan.extend(_tasks(content / "menus", ".md", "menu", "", plan, display))
+    plan.extend(_tasks(content / "logs", ".yaml", "log", "", plan, display))
+    return plan
