@@ -7,31 +7,15 @@ from typing import Any
 
 import sqlite_utils
 
+from generator.content.itemfields import extension_table, fields_of, json_columns
+from generator.content.model import MEDIA_TYPES
 from generator.site.keyed import keyed, listed
 
-EXTENSION_TABLES = {
-    "book": "book_items",
-    "movie": "movie_items",
-    "game": "game_items",
-    "music": "music_items",
-}
-JSON_COLUMNS = {
-    "authors",
-    "directors",
-    "cast_members",
-    "countries",
-    "platforms",
-    "developers",
-    "publishers",
-    "artists",
-    "tracks",
-    "metadata",
-    "aliases",
-    "tags",
-    "profile",
-    "creators",
-}
-CREATOR_COLUMN = {"book": "authors", "movie": "directors", "game": "developers", "music": "artists"}
+# Derived from the item field table once, at import: _row runs for every row a page reads.
+EXTENSION_TABLES = {media_type: extension_table(media_type) for media_type in MEDIA_TYPES}
+# JSON text: the item fields so declared, and the list and object columns of other tables.
+JSON_COLUMNS = json_columns() | {"metadata", "aliases", "tags", "profile", "creators"}
+CREATOR_COLUMN = {t: f.column for t in MEDIA_TYPES for f in fields_of(t) if f.creator}
 
 
 def _row(row: dict[str, Any]) -> dict[str, Any]:
