@@ -276,7 +276,7 @@ def run(
         for name, note in (
             ("cold", "full build from nothing (no database, no output, no state)"),
             ("noop", "rebuild with nothing changed"),
-            ("first-edit", "one menu edited, first build after a cold one (creates the output's shadow tree)"),
+            ("first-edit", "one menu edited, first build after a cold one (makes the shadow tree)"),
             ("menu-edit", "one menu edited (intro and one note)"),
             ("item-edit", f"the item on the most menus edited ({corpus.popular})"),
             (

@@ -223,7 +223,7 @@ def _construct(loader: Any, root: yaml.Node, path: str, offset: int, aliases: bo
             seen.add(id(node))
         kind = node.__class__
         if kind is scalar_node:
-            return scalar(node)
+            return scalar(node)  # type: ignore[arg-type]  # the class test above, kept for speed
         # Content nests a few levels; a deep document is an attack on the stack, not content.
         if depth >= MAX_DEPTH:
             raise fail(node, f"YAML nested deeper than {MAX_DEPTH} levels")
