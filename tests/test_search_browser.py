@@ -16,7 +16,8 @@ from tests.browser import serve
 from tests.conftest import settings_for
 from tests.sitekit import PROJECT
 
-pytestmark = pytest.mark.browser
+# One xdist worker runs this module (--dist loadgroup), so `served_site` and `browser` are made once.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("test_search_browser")]
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
