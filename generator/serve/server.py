@@ -95,7 +95,7 @@ class DevServer:
         # Run while idle after the first build (build.prepare_for_edits; not with a build
         # function of the caller's, whose output it does not know).
         self.prepare: Callable[[Config], Any] | None = None
-        if build is None:
+        if self.resident is not None:
             from generator.engine.build import prepare_for_edits
 
             self.prepare = prepare_for_edits
