@@ -26,13 +26,18 @@ serve: $(STAMP)
 browser-tools:
 	.ci/setup-browser.sh
 
+# Tests run in parallel, one worker per core (at most PYTEST_MAX_WORKERS). Tests marked
+# xdist_group share a worker, so a module's expensive fixture is built once.
+PYTEST_MAX_WORKERS ?= 4
+XDIST := -n auto --maxprocesses=$(PYTEST_MAX_WORKERS) --dist loadgroup
+
 # Every test, browser and slow ones included (CI runs this).
 test: $(STAMP) browser-tools bench-tools
-	$(BIN)/python -m pytest -m '' tests
+	$(BIN)/python -m pytest $(XDIST) -m '' tests
 
-# The fast default set, for the edit-test loop.
+# The fast default set, for the edit-test loop (a minute on two cores).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
 
 # Style, formatting, types and the import layers of pyproject.toml; .ci/run runs it first.
 lint: $(STAMP)

@@ -31,3 +31,9 @@ def _reproducible_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def settings_for(root: Path, **kwargs: object) -> Settings:
     return Settings(root=root, **kwargs).resolve()  # type: ignore[arg-type]
+
+
+def seeds(count: int) -> list[object]:
+    """Seeds 0..count-1 for a random-edit test: the first runs in the fast set, the others
+    are marked slow (make test runs them all)."""
+    return [0, *(pytest.param(seed, marks=pytest.mark.slow) for seed in range(1, count))]

@@ -34,6 +34,10 @@ PRIVATE_LOG = (
 )
 
 
+# One xdist worker runs this module (--dist loadgroup), so `built` is built once.
+pytestmark = pytest.mark.xdist_group("test_api")
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = make_site(

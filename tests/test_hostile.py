@@ -20,6 +20,9 @@ from tests.hostile import MARKER, REFUSED_URLS, make_hostile_site, vectors
 from tests.outputscan import check_html, scan_output
 from tests.sitekit import make_site
 
+# One xdist worker runs this module (--dist loadgroup), so `hostile_output` is built once.
+pytestmark = pytest.mark.xdist_group("test_hostile")
+
 
 @pytest.fixture(scope="module")
 def hostile_output(tmp_path_factory: pytest.TempPathFactory) -> Path:

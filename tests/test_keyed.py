@@ -15,8 +15,11 @@ from generator.engine.build import build
 from generator.site import queries, routes  # noqa: F401  (registers the keyed queries)
 from generator.site.keyed import KEYED, LISTED, Keyed, Listed, RowChanges, affected_keys, reached_ids
 from generator.site.record import PageContext, columns_read, connect_recording
-from tests.conftest import settings_for
+from tests.conftest import seeds, settings_for
 from tests.sitekit import PROJECT
+
+# One xdist worker runs this module (--dist loadgroup), so `sample_db` is built once.
+pytestmark = pytest.mark.xdist_group("test_keyed")
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +128,7 @@ def edited(
     return sqlite3.connect(old), conn, changes
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", seeds(12))
 def test_every_key_an_edit_changes_is_among_the_keys_it_reached(
     sample_db: Path, tmp_path: Path, seed: int
 ) -> None:
@@ -198,7 +201,7 @@ def listed_ids(conns: tuple[sqlite3.Connection, ...], query: Listed) -> set[obje
     }
 
 
-@pytest.mark.parametrize("seed", range(16))
+@pytest.mark.parametrize("seed", seeds(16))
 def test_every_id_an_edit_changes_is_among_the_ids_it_reached(
     sample_db: Path, tmp_path: Path, seed: int
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -74,9 +75,17 @@ PIECES = [
 ]
 
 
-@settings(max_examples=3000, deadline=None)
+# The fast set tries 300 examples; the long run of the same check (slow, in CI) 3000.
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=14))
 def test_simple_path_matches_the_parser(pieces: list[str]) -> None:
+    assert_simple_path_agrees("".join(pieces))
+
+
+@pytest.mark.slow
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=14))
+def test_simple_path_matches_the_parser_long_run(pieces: list[str]) -> None:
     assert_simple_path_agrees("".join(pieces))
 
 
@@ -117,9 +126,16 @@ PLAIN_PIECES = [
 ]
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(PLAIN_PIECES), max_size=14))
 def test_simple_path_matches_the_parser_on_plain_text(pieces: list[str]) -> None:
+    assert_simple_path_agrees("".join(pieces))
+
+
+@pytest.mark.slow
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(PLAIN_PIECES), max_size=14))
+def test_simple_path_matches_the_parser_on_plain_text_long_run(pieces: list[str]) -> None:
     assert_simple_path_agrees("".join(pieces))
 
 

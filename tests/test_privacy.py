@@ -21,6 +21,10 @@ from tests.sitekit import LOG, MENU, PROJECT, copy_sample, make_site
 SHARE_PAGES = ("share/",)
 
 
+# One xdist worker runs this module (--dist loadgroup), so `sample_output` is built once.
+pytestmark = pytest.mark.xdist_group("test_privacy")
+
+
 @pytest.fixture(scope="module")
 def sample_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sample")

@@ -18,7 +18,7 @@ from generator.engine.state import StateParseCache, file_hash, scan_tree
 from generator.errors import ContentErrors
 from generator.settings import Settings
 from tests import test_incremental as edits
-from tests.conftest import settings_for
+from tests.conftest import seeds, settings_for
 from tests.sitekit import PROJECT
 
 Edit = Callable[[random.Random, Path], str]
@@ -149,7 +149,7 @@ def outcome(settings: Settings, **kwargs: object) -> object:
         return failure.problems
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", seeds(6))
 def test_a_patched_load_equals_a_fresh_one_after_random_edits(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
     root = edits.sample_site(tmp_path / "site")

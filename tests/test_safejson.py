@@ -45,7 +45,8 @@ def reference(value: object, indent: int) -> str:
     )
 
 
-@settings(max_examples=2000, deadline=None)
+# The fast set tries 200 examples; the long run of the same check (slow, in CI) 2000.
+@settings(max_examples=200, deadline=None)
 @given(VALUES, st.sampled_from([1, 2, 4]))
 def test_indented_json_matches_the_json_module(value: object, indent: int) -> None:
     try:
@@ -55,6 +56,13 @@ def test_indented_json_matches_the_json_module(value: object, indent: int) -> No
             dumps_safe(value, indent=indent)
         return
     assert dumps_safe(value, indent=indent) == expected
+
+
+@pytest.mark.slow
+@settings(max_examples=2000, deadline=None)
+@given(VALUES, st.sampled_from([1, 2, 4]))
+def test_indented_json_matches_the_json_module_long_run(value: object, indent: int) -> None:
+    test_indented_json_matches_the_json_module.hypothesis.inner_test(value, indent)
 
 
 def test_other_values_are_refused_as_json_refuses_them() -> None:

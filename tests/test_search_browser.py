@@ -16,7 +16,8 @@ from tests.browser import serve
 from tests.conftest import settings_for
 from tests.sitekit import PROJECT
 
-pytestmark = pytest.mark.browser
+# One xdist worker runs this module (--dist loadgroup), so `served_site` and `browser` are made once.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("test_search_browser")]
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -38,13 +39,18 @@ def front_matter(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
 
 
-@pytest.fixture(scope="module")
-def served_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def require_chromium() -> None:
+    """Fail (in CI) or skip (elsewhere) without Debian's Chromium."""
     if not CHROMIUM.exists():
         message = "Debian chromium is not installed (.ci/setup-chromium.sh installs it)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def served_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require_chromium()
     root = tmp_path_factory.mktemp("sample")
     for name in ("content", "templates"):
         shutil.copytree(PROJECT / name, root / name)
@@ -55,6 +61,7 @@ def served_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

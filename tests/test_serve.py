@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.serve.server import DevServer
+from generator.serve.server import DevServer, Snapshot
 from generator.settings import Settings
 from tests.sitekit import MENU, PROJECT, write
 
@@ -42,16 +42,34 @@ def page_generation(html: str) -> int:
 
 
 class Poll(threading.Thread):
-    """A browser tab's long poll, started before an edit."""
+    """A browser tab's long poll, started before an edit: `start()` returns once the
+    server holds the request, waiting for a build newer than `since`."""
 
-    def __init__(self, base: str, since: int) -> None:
+    def __init__(self, dev: DevServer, since: int) -> None:
         super().__init__(daemon=True)
-        self.base, self.since = base, since
+        self.dev, self.since = dev, since
         self.result: dict | None = None
         self.finished_at = 0.0
 
+    def start(self) -> None:
+        waiting = threading.Event()
+        state = self.dev.state
+        wait_after = state.wait_after
+
+        def noted(generation: int, timeout: float) -> Snapshot:
+            if generation == self.since:
+                waiting.set()
+            return wait_after(generation, timeout)
+
+        state.wait_after = noted  # type: ignore[method-assign]
+        try:
+            super().start()
+            assert waiting.wait(10), "the poll did not reach the server"
+        finally:
+            del state.wait_after  # the method of the class again
+
     def run(self) -> None:
-        _, body, _ = get(self.base, f"/__omakase__/poll?since={self.since}", timeout=30)
+        _, body, _ = get(self.dev.url, f"/__omakase__/poll?since={self.since}", timeout=30)
         self.result = json.loads(body)
         self.finished_at = time.monotonic()
 
@@ -65,10 +83,32 @@ def wait_for(predicate, deadline: float) -> bool:  # noqa: ANN001
     return predicate()
 
 
+BUILT = ("Built", "Build failed")
+READY = "Ready for the next edit"
+
+
+def builds(messages: list[str]) -> int:
+    return sum(m.startswith(BUILT) for m in messages)
+
+
+def wait_idle(messages: list[str], builds_before: int) -> None:
+    """Wait until the server, past `builds_before` builds, says it is idle: it said so (with
+    timings) after its last build, once nothing changed for a few rounds of its loop and
+    the work it does while waiting (checking the scan, reading the parses, readying the
+    second output tree) was done."""
+
+    def idle() -> bool:
+        said = [m for m in messages if m.startswith((*BUILT, READY))]
+        return sum(m.startswith(BUILT) for m in said) > builds_before and said[-1].startswith(READY)
+
+    assert wait_for(idle, 10), messages
+
+
 @pytest.fixture
 def server(site_root: Path) -> Iterator[tuple[DevServer, list[str]]]:
     messages: list[str] = []
-    dev = DevServer(Settings(root=site_root), port=0, debounce=0.15, echo=messages.append)
+    # With timings the server says when it is idle (see wait_idle).
+    dev = DevServer(Settings(root=site_root), port=0, debounce=0.15, echo=messages.append, timings=True)
     dev.start()
     try:
         yield dev, messages
@@ -88,9 +128,8 @@ def test_serves_rebuilds_reloads_and_survives_errors(server, site_root: Path) ->
     assert "__omakase__" not in on_disk  # the script is added on the way out only
 
     # An edit: the open tab's poll answers with a new version, the page is rebuilt.
-    poll = Poll(base, generation)
+    poll = Poll(dev, generation)
     poll.start()
-    time.sleep(0.1)
     menu = site_root / "content/menus/paranoid-seventies.md"
     edited_at = time.monotonic()
     menu.write_text(menu.read_text().replace("title: Paranoid Seventies", "title: Paranoid Eighties"))
@@ -108,9 +147,8 @@ def test_serves_rebuilds_reloads_and_survives_errors(server, site_root: Path) ->
     assert dev.state.snapshot().version == 2
 
     # A broken edit: the error reaches the tab and the terminal; the last good page stays.
-    poll = Poll(base, generation)
+    poll = Poll(dev, generation)
     poll.start()
-    time.sleep(0.1)
     broken = MENU.format(title="Broken", curator="nobody", status="published", extra="")
     edited_at = time.monotonic()
     write(site_root, {"content/menus/paranoid-seventies.md": broken})
@@ -124,9 +162,8 @@ def test_serves_rebuilds_reloads_and_survives_errors(server, site_root: Path) ->
     assert any("Build failed" in m and "unknown curator 'nobody'" in m for m in messages)
 
     # Fixed again: the tab reloads onto the new page.
-    poll = Poll(base, poll.result["generation"])
+    poll = Poll(dev, poll.result["generation"])
     poll.start()
-    time.sleep(0.1)
     write(
         site_root,
         {
@@ -158,9 +195,8 @@ def test_changed_pages_are_served_before_the_rest_of_the_build(
 
     monkeypatch.setattr(steps, "finish_site", slow_finish)
     generation = page_generation(get(base, "/menus/paranoid-seventies/")[1])
-    poll = Poll(base, generation)
+    poll = Poll(dev, generation)
     poll.start()
-    time.sleep(0.1)
     menu = site_root / "content/menus/paranoid-seventies.md"
     menu.write_text(menu.read_text().replace("title: Paranoid Seventies", "title: Paranoid Eighties"))
     try:
@@ -241,14 +277,16 @@ def test_a_rebuild_looks_at_the_reported_paths_and_an_unreported_change_is_caugh
 ) -> None:  # noqa: ANN001
     dev, messages = server
     assert dev.resident is not None and dev._handler is not None
-    time.sleep(0.6)  # idle after the first build: its scan was checked
+    wait_idle(messages, 0)  # after the first build: its scan was checked
     built = sum(m.startswith("Built") for m in messages)
     # A change the watcher never reports (the kernel drops events when its queue overflows)...
     report = dev._handler.on_change
-    dev._handler.on_change = lambda paths, full, whole: None
+    dropped: list[tuple[list[str], bool]] = []
+    dev._handler.on_change = lambda paths, full, whole: dropped.append((paths, whole))
     menu = site_root / "content/menus/paranoid-seventies.md"
     menu.write_text(menu.read_text().replace("title: Paranoid Seventies", "title: Lost Event"))
-    time.sleep(0.3)
+    # The file's last event, its close after writing, was dropped too.
+    assert wait_for(lambda: any(whole and Path(p).name == menu.name for ps, whole in dropped for p in ps), 10)
     dev._handler.on_change = report
     # ...is not looked at by the rebuild for a reported one, which looks at its path alone;
     item = site_root / "content/items/movie/the-conversation.md"
@@ -264,7 +302,7 @@ def test_a_failing_idle_scan_check_does_not_rebuild_but_the_next_build_scans_eve
 ) -> None:  # noqa: ANN001
     dev, messages = server
     assert dev.resident is not None
-    time.sleep(0.6)  # the first idle check is done
+    wait_idle(messages, 0)  # the first idle check is done
     built = sum(m.startswith("Built") for m in messages)
 
     def broken(settings: Settings) -> bool:
@@ -272,7 +310,9 @@ def test_a_failing_idle_scan_check_does_not_rebuild_but_the_next_build_scans_eve
 
     monkeypatch.setattr(dev.resident, "scan_differs", broken)
     dev._verify()
-    time.sleep(0.6)
+    # No rebuild was asked for (the loop rebuilds only once _dirty is set), none ran, and
+    # the next build scans everything.
+    assert not dev._dirty.is_set()
     assert sum(m.startswith("Built") for m in messages) == built
     assert dev._changed_paths is None
 
@@ -346,12 +386,15 @@ def test_on_a_built_site_the_parses_are_in_memory_before_the_first_edit(
 
 @pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning")  # watchdog, nested mkdir
 def test_template_and_data_changes_rebuild_but_build_outputs_do_not(server, site_root: Path) -> None:  # noqa: ANN001
-    dev, _ = server
+    dev, messages = server
     start = dev.state.snapshot()
+    before = builds(messages)
     base_html = site_root / "templates/base.html"
     base_html.write_text(base_html.read_text().replace("Skip to content", "Skip ahead"))
     assert wait_for(lambda: dev.state.snapshot().version == start.version + 1, 5)
     assert "Skip ahead" in get(dev.url, "/")[1]
+    # Each step waits until the server is idle, so that it counts the builds of its edit alone.
+    wait_idle(messages, before)
     after_template = dev.state.snapshot()
     # data/ is watched for its own files, not its cache folders (a folder per page); a
     # sources folder made while serving is watched from then on.
@@ -359,16 +402,20 @@ def test_template_and_data_changes_rebuild_but_build_outputs_do_not(server, site
     assert all(
         not folder.is_relative_to(site_root / "data") or not recursive for folder, recursive in dev.watched()
     )
+    before = builds(messages)
     (site_root / "data/sources/wikidata").mkdir(parents=True)
     (site_root / "data/sources/wikidata/Q1217219.json").write_text('{"id": "Q1217219"}')
     assert wait_for(lambda: dev.state.snapshot().version == after_template.version + 1, 5)
-    time.sleep(0.4)
+    wait_idle(messages, before)  # every event of the new folder and its file was built too
     after_sources = dev.state.snapshot()
+    before = builds(messages)
     (site_root / "data/sources/wikidata/Q1217219.json").write_text('{"id": "Q1217219", "x": 1}')
     assert wait_for(lambda: dev.state.snapshot().version == after_sources.version + 1, 5)
-    # The build writes data/omakase.sqlite itself; that must not set off another build.
+    # The build writes data/omakase.sqlite itself; that must not set off another build: the
+    # server goes idle after this build with no other since.
+    assert wait_for(lambda: builds(messages) == before + 1, 5)
     settled = dev.state.snapshot()
-    time.sleep(0.8)
+    wait_idle(messages, before)
     assert dev.state.snapshot().generation == settled.generation
 
 

@@ -14,7 +14,8 @@ import pytest
 from tests.browser import AXE_JS, VNU_JAR, chromium_context, require, serve
 from tests.sitekit import build_sample
 
-pytestmark = pytest.mark.browser
+# One xdist worker runs this module (--dist loadgroup), so `sample` is built once.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("test_site_browser")]
 BASE = "https://menus.example.org/"
 # One page of each type.
 PAGES = [

@@ -40,6 +40,10 @@ SCHEMA_TYPES = {
 }
 
 
+# One xdist worker runs this module (--dist loadgroup), so `sample` is built once.
+pytestmark = pytest.mark.xdist_group("test_site_pages")
+
+
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled sample site, built once for this module."""
