@@ -12,25 +12,14 @@ import pytest
 import yaml
 
 from generator.engine.build import build
-from tests.browser import serve
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
 from tests.conftest import settings_for
 from tests.sitekit import PROJECT
 
 # One xdist worker runs this module (--dist loadgroup), so `served_site` and `browser` are made once.
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("test_search_browser")]
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+FLAGS = ["--headless", *CHROMIUM_ARGS]
 # Items of the sample site whose titles are searched for (title read from the content file).
 SEARCHED = ["game/kentucky-route-zero", "movie/the-conversation", "music/ok-computer"]
 

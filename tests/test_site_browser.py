@@ -37,11 +37,11 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from generator.site import queries
+    from generator.site import tag_queries
 
     # One item per tag page, so that the paginated tag pages and their pager are checked too.
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(queries, "TAG_PAGE_ITEMS", 1)
+        mp.setattr(tag_queries, "TAG_PAGE_ITEMS", 1)
         return build_sample(tmp_path_factory.mktemp("browser-sample"), BASE)
 
 
