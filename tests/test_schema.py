@@ -1,4 +1,4 @@
-"""Every constraint of SCHEMA.md lives in the database: a violating raw INSERT fails."""
+"""Every constraint of the database schema lives in the database: a violating raw INSERT fails."""
 
 from __future__ import annotations
 

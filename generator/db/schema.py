@@ -1,4 +1,4 @@
-"""The database schema of SCHEMA.md as SQL: tables, foreign keys, unique constraints, checks."""
+"""The database schema as SQL: tables, foreign keys, unique constraints, checks (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -266,7 +266,7 @@ def tables() -> dict[str, str]:
 
 
 def create_schema(db: sqlite_utils.Database) -> None:
-    """Create every table and index of SCHEMA.md in an empty database."""
+    """Create every table and index of the schema in an empty database."""
     with db.conn:
         for name, body in tables().items():
             db.execute(f"CREATE TABLE {name} ({body})")
