@@ -232,8 +232,8 @@ WORK_FILE_PRAGMAS = (
     # synced to disk once, at the end (`sync_file`), not at every commit.
     "PRAGMA journal_mode = MEMORY",
     "PRAGMA synchronous = OFF",
-    # 64 MiB of page cache: on 100,000 items the default 2 MiB made inserting 1.5 s per
-    # 10,000 items slower as the tables grew (27 s against 17 s).
+    # 64 MiB of page cache: with the default 2 MiB, inserts slow down as the tables grow
+    # past the cache (BENCH.md, 100k items).
     "PRAGMA cache_size = -65536",
 )
 

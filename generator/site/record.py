@@ -145,7 +145,7 @@ class RecordingConnection(sqlite3.Connection):
     # page) answers from here; it is still recorded as each page's read. A process that
     # renders build after build may hand over the answers of the last database that still
     # hold (render.KeptRenderer), with a larger bound, and a bound on the values of one
-    # answer it keeps (the sitemap's lists every page: at 100,000 items, megabytes).
+    # answer it keeps (the sitemap's lists every page: megabytes on a large site).
     _answers: dict[tuple[str, str], tuple[Any, list[Any], bytes]] | None = None
     _bound = 256
     _largest: int | None = None
