@@ -73,10 +73,6 @@ class Fields:
         line = self.line(key) if key else self.data.line
         self.problems.append(Problem(self.path, line, message, hint))
 
-    def warn(self, key: str | None, message: str, hint: str | None = None) -> None:
-        line = self.line(key) if key else self.data.line
-        self.problems.append(Problem(self.path, line, message, hint, severity="warning"))
-
     def has(self, key: str) -> bool:
         return self.data.get(key) is not None
 
