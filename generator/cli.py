@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from generator import __version__
-from generator.commands import build, check, fork, import_, new, replay, schema, serve, share
+from generator.commands import build, check, fork, import_, init, new, replay, schema, serve, share
 from generator.settings import Settings
 
 
@@ -34,6 +34,7 @@ def main() -> None:
     SQLite (data/omakase.sqlite) and renders the site into output/."""
 
 
+main.add_command(init.command)
 main.add_command(build.command)
 main.add_command(check.command)
 main.add_command(schema.command)
