@@ -37,8 +37,12 @@ def command(strict: bool, full: bool, timings: bool, **options: Any) -> None:
         )
     else:
         click.echo(
-            f"Built {report.pages} pages from {report.menus} menus and {report.items} items "
-            f"into {settings.output_dir} in {report.seconds:.2f}s."
+            f"Built {_count(report.pages, 'page')} from {_count(report.menus, 'menu')} and "
+            f"{_count(report.items, 'item')} into {settings.output_dir} in {report.seconds:.2f}s."
         )
     if timings:
         click.echo(format_timings(report.timings, report.seconds, report.marks))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
