@@ -19,8 +19,16 @@ class Settings:
 
     root: Path = field(default=Path("."), metadata=_meta("The site's root folder."))
     content_dir: Path | None = field(default=None, metadata=_meta("Content files (default: ROOT/content)."))
+    theme_dir: Path | None = field(
+        default=None,
+        metadata=_meta("The theme: every template and static file (default: the one shipped with Omakase)."),
+    )
     templates_dir: Path | None = field(
-        default=None, metadata=_meta("Templates and static assets (default: ROOT/templates).")
+        default=None,
+        metadata=_meta(
+            "The site's templates and static files, each replacing the theme's file at the same "
+            "path (default: ROOT/templates)."
+        ),
     )
     override_dir: Path | None = field(
         default=None,
@@ -66,6 +74,7 @@ class Settings:
         return Config(
             root=root,
             content_dir=(self.content_dir or root / "content").resolve(),
+            theme_dir=(self.theme_dir or packaged("theme")).resolve(),
             templates_dir=(self.templates_dir or root / "templates").resolve(),
             override_dir=(self.override_dir or root / "overrides").resolve(),
             data_dir=data,
@@ -96,6 +105,7 @@ class Config:
 
     root: Path
     content_dir: Path
+    theme_dir: Path
     templates_dir: Path
     override_dir: Path
     data_dir: Path
@@ -111,6 +121,22 @@ class Config:
     def resolve(self) -> Config:
         """Already complete (so a caller may resolve whatever it was given)."""
         return self
+
+
+# Folders shipped inside the package, by their name under generator/ in a wheel, and where a
+# source checkout keeps them (pyproject.toml's package-dir maps the one onto the other): the
+# project's templates/ stays the theme's one source, and a checkout runs without a build step.
+PACKAGED = {"theme": "templates", "api_schemas": "schemas/api"}
+
+
+def packaged(name: str) -> Path:
+    """A folder shipped with the generator (a key of PACKAGED): generator/<name> when installed
+    from a wheel, else the source checkout's folder (an editable install, or PYTHONPATH)."""
+    package = Path(__file__).resolve().parent
+    installed = package / name
+    if installed.is_dir():
+        return installed
+    return package.parent / PACKAGED[name]
 
 
 def build_clock(root: Path | None = None) -> datetime:

@@ -45,8 +45,8 @@ def build(
     and may pass `on_pages` to show the changed pages before the build ends."""
     started = time.perf_counter()
     settings = settings.resolve()
-    if not settings.templates_dir.is_dir():
-        raise BuildError(f"templates folder not found: {settings.templates_dir}")
+    if not settings.theme_dir.is_dir():
+        raise BuildError(f"theme folder not found: {settings.theme_dir}")
     from generator.publish.staging import clean_stale_files, clean_stale_staging
 
     clean_stale_staging(settings.output_dir)

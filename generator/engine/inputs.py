@@ -107,11 +107,15 @@ class Inputs:
         return None
 
     def template_names(self, path: str) -> set[str]:
-        """The names a template file answers to when looked up."""
+        """The names a template file answers to when looked up (its `theme:` name too when the
+        templates folder is the theme itself, as in the project's sample site)."""
         kind = self.kind(path)
         root = self.roots["templates" if kind == "template" else "overrides"]
         rel = Path(path).relative_to(root).as_posix()
-        return {rel, f"default:{rel}"} if kind == "template" else {rel}
+        if kind != "template":
+            return {rel}
+        names = {rel, f"default:{rel}"}
+        return names | {f"theme:{rel}"} if root == self.settings.theme_dir else names
 
     def display(self, path: str) -> str:
         try:
@@ -135,6 +139,8 @@ def fingerprint(settings: Config) -> str:
         h.update(f"{name}:{origin}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}".encode())
     h.update(hashlib.sha256(os.environ.get("OMAKASE_SHARE_SECRET", "").strip().encode()).digest())
     h.update(_code_digest())
+    if settings.theme_dir != settings.templates_dir:  # else scanned, as the site's templates
+        h.update(_theme_digest(settings.theme_dir))
     return h.hexdigest()
 
 
@@ -147,4 +153,15 @@ def _code_digest() -> bytes:
     package = Path(__file__).resolve().parents[1]  # generator/
     for source in sorted(package.rglob("*.py")):
         h.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
+    return h.digest()
+
+
+@functools.cache
+def _theme_digest(theme: Path) -> bytes:
+    """The digest of the theme's files, read once per process: the theme ships with the code
+    (an installed package's, or the project's templates/) and, like the code, is not
+    watched, so a build made with another theme is not taken for this one's."""
+    h = hashlib.blake2b(digest_size=16)
+    for rel in sorted(scan_tree(theme)):
+        h.update(rel.encode() + b"\0" + (theme / rel).read_bytes())
     return h.digest()

@@ -41,19 +41,22 @@ class BuildJob:
             self.files[str(record)].hash = hashlib.blake2b(record.read_bytes(), digest_size=16).digest()
 
     def static_files(self) -> dict[str, Path]:
-        """Static assets copied as they are: output path -> source file. A symbolic link is
+        """Static assets copied as they are: output path -> source file, the theme's with the
+        site's own (templates/static/) in place of any at the same path. A symbolic link is
         refused: it could publish any file of the machine."""
-        root = self.settings.templates_dir / "static"
-        if root.is_symlink():
-            raise BuildError(f"{root}: symbolic links are not copied into the site")
-        files = {rel: root / rel for rel in scan_tree(root)}
+        files: dict[str, Path] = {}
+        for folder in dict.fromkeys((self.settings.theme_dir, self.settings.templates_dir)):
+            root = folder / "static"
+            if root.is_symlink():
+                raise BuildError(f"{root}: symbolic links are not copied into the site")
+            files.update({rel: root / rel for rel in scan_tree(root)})
         for path in files.values():
             if path.is_symlink():
                 raise BuildError(
                     f"{path}: symbolic links are not copied into the site; "
                     "replace the link with the file itself"
                 )
-        return files
+        return dict(sorted(files.items()))
 
     def new_generation(
         self, state: sqlite3.Connection, index: dict[str, tuple[int, int, bytes | None]]

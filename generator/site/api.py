@@ -17,12 +17,13 @@ import sqlite_utils
 
 from generator.content.itemfields import ItemField, fields_of
 from generator.errors import BuildError
+from generator.settings import packaged
 from generator.site import queries, urls
 from generator.site.safejson import dumps_safe
 from generator.support.timings import timed
 
 API_VERSION = "1.0"
-SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas" / "api"
+SCHEMAS_DIR = packaged("api_schemas")
 SCHEMA_PATH = "/api/schemas/"
 
 

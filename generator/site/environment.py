@@ -72,15 +72,12 @@ def _bytecode_cache(settings: Config) -> jinja2.BytecodeCache | None:
 
 
 def make_environment(settings: Config) -> SiteEnvironment:
-    """Templates resolve from the override folder first, then the defaults; an override can
-    extend the default it replaces as `{% extends "default:menu.html" %}`."""
-    defaults = ContainedLoader(str(settings.templates_dir))
-    loaders: list[jinja2.BaseLoader] = []
-    if settings.override_dir.is_dir():
-        loaders.append(ContainedLoader(str(settings.override_dir)))
-    loaders += [jinja2.PrefixLoader({"default": defaults}, delimiter=":"), defaults]
+    """Templates resolve from the override folder first, then the defaults: the site's own
+    templates, then the theme's. An override can extend the default it replaces as
+    `{% extends "default:menu.html" %}`, and a site template the theme's it replaces as
+    `{% extends "theme:base.html" %}`."""
     env = SiteEnvironment(
-        loader=jinja2.ChoiceLoader(loaders),
+        loader=template_loader(settings),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -119,6 +116,21 @@ def make_environment(settings: Config) -> SiteEnvironment:
     )
     env.set_clock(settings.build_time)
     return env
+
+
+def template_loader(settings: Config) -> jinja2.BaseLoader:
+    """overrides/ (when there is one), then the site's templates/ (when there is one, and it
+    is not the theme itself, as in the project's own sample site), then the theme."""
+    theme = ContainedLoader(str(settings.theme_dir))
+    defaults: jinja2.BaseLoader = theme
+    site = settings.templates_dir
+    if site.is_dir() and site != settings.theme_dir:
+        defaults = jinja2.ChoiceLoader([ContainedLoader(str(site)), theme])
+    loaders: list[jinja2.BaseLoader] = []
+    if settings.override_dir.is_dir():
+        loaders.append(ContainedLoader(str(settings.override_dir)))
+    prefixed = jinja2.PrefixLoader({"default": defaults, "theme": theme}, delimiter=":")
+    return jinja2.ChoiceLoader([*loaders, prefixed, defaults])
 
 
 class ClockText(str):

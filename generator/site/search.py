@@ -183,6 +183,12 @@ def _make_bundles(
                     locked = True
             else:
                 folder = work / f"pages-{number}"
+            if not plan.members[number]:
+                # Nothing to index (a site with no item or published menu yet): Pagefind refuses
+                # an empty folder, so the bundle is left without an index; search.js then keeps
+                # the plain form, which opens the search page.
+                fresh.mkdir()
+                continue
             runs.append(pagefind.Run(folder, fresh, stamp, number, plan.members[number]))
         pagefind.run_all(runs, meanwhile, lambda run: _sync_documents(site, run.pages, run.members))
         for number, stamp in todo:

@@ -16,18 +16,18 @@ _STOPPED = "\nThe build stopped; nothing was published."
 def template_error(exc: BaseException, settings: Config, page_url: str) -> BuildError | None:
     """The error to report for `exc`, raised while rendering `page_url`; None when `exc` did
     not come from a template (a bug of the generator: its traceback is what helps then)."""
-    folders = [settings.override_dir, settings.templates_dir]
+    folders = [settings.override_dir, settings.templates_dir, settings.theme_dir]
     if isinstance(exc, jinja2.TemplateNotFound):
         names = getattr(exc, "templates", None) or [exc.name]
         shown = ", ".join(repr(str(n)) for n in names)
-        where = _shown(settings, folders[-1]) if folders else "templates"
+        where = _shown(settings, settings.templates_dir)
         return BuildError(
             Problem(
                 where,
                 None,
                 f"template {shown} not found (needed for {page_url})",
-                "every page's template must be in the templates folder; restore it from the "
-                "project's templates/",
+                "every page's template comes from the site's templates folder or the theme; "
+                "restore it from the theme (the project's templates/)",
             ).format()
             + _STOPPED
         )
