@@ -945,3 +945,40 @@ def test_a_shadow_tree_that_cannot_be_moved_aside_does_not_fail_the_full_build(
     assert build(settings_for(root)).mode == "incremental"
     assert tree(root / ".output-shadow") != tree(root / "output")
     assert_same_as_full(root, tmp_path / "full")
+
+
+def test_a_preview_leaves_the_record_and_the_next_build_records_what_it_serves(tmp_path: Path) -> None:
+    """The dev server builds with publish_record=False: a menu published there for a moment
+    and taken back to draft is no error for `omakase build`; one left published is recorded
+    by the next `omakase build`, even when no input changed since the preview."""
+    from tests.sitekit import MENU, make_site, write
+
+    root = make_site(tmp_path / "site")
+    settings = settings_for(root)
+    build(settings)
+    record = root / "data/published-slugs.txt"
+    recorded = record.read_text()
+    preview = "content/menus/preview-menu.md"
+
+    def menu(status: str) -> dict[str, str]:
+        return {preview: MENU.format(title="Preview Menu", curator="ada", status=status, extra="")}
+
+    write(root, menu("published"))
+    assert build(settings, publish_record=False).mode == "incremental"
+    assert (root / "output/menus/preview-menu/index.html").is_file()
+    assert record.read_text() == recorded
+    write(root, menu("draft"))
+    assert build(settings, publish_record=False).mode == "incremental"
+    assert build(settings).mode == "unchanged"  # nothing to record: the preview left none
+    assert record.read_text() == recorded and not (root / "output/menus/preview-menu").exists()
+
+    write(root, menu("published"))
+    build(settings, publish_record=False)
+    assert record.read_text() == recorded
+    report = build(settings)  # the inputs are as the preview built them
+    assert report.mode == "incremental"
+    assert "preview-menu" in record.read_text().split()
+    assert build(settings).mode == "unchanged"  # its own write of the record is no edit
+    write(root, menu("draft"))
+    with pytest.raises(ContentErrors, match="was published and content/menus/preview-menu.md is now a draft"):
+        build(settings, publish_record=False)  # the record holds what `omakase build` published

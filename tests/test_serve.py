@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -580,3 +581,62 @@ def test_a_save_whose_file_was_closed_settles_sooner_than_one_still_being_writte
     handler.on_any_event(FileDeletedEvent(item))
     assert dev._settle_time() == 0.1
     assert dev._changed_paths == {menu, item}
+
+
+def test_a_preview_never_publishes_the_record(server, site_root: Path) -> None:  # noqa: ANN001
+    """Only `omakase build` adds to data/published-slugs.txt: a menu published while serving
+    and taken back to draft builds fine afterwards."""
+    from generator.engine.build import build
+
+    dev, messages = server
+    record = site_root / "data/published-slugs.txt"
+    assert not record.exists()  # the server's own first build published nothing
+    preview = "content/menus/preview-menu.md"
+    before = builds(messages)
+    write(
+        site_root, {preview: MENU.format(title="Preview Menu", curator="ada", status="published", extra="")}
+    )
+    assert wait_for(lambda: "Preview Menu" in get(dev.url, "/menus/preview-menu/")[1], 5)
+    wait_idle(messages, before)
+    assert not record.exists()
+    before = builds(messages)
+    write(site_root, {preview: MENU.format(title="Preview Menu", curator="ada", status="draft", extra="")})
+    assert wait_for(lambda: get(dev.url, "/menus/preview-menu/")[0] == 404, 5)
+    wait_idle(messages, before)
+    assert not any(m.startswith("Build failed") for m in messages), messages
+    dev.stop()
+    build(Settings(root=site_root))
+    recorded = record.read_text().split()
+    assert "paranoid-seventies" in recorded and "preview-menu" not in recorded
+
+
+def test_a_tab_closed_during_its_long_poll_is_no_traceback(
+    server,  # noqa: ANN001
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    dev, _ = server
+    since = dev.state.snapshot().generation
+    held, answered = threading.Event(), threading.Event()
+    wait_after, shutdown_request = dev.state.wait_after, dev._httpd.shutdown_request
+
+    def noted(generation: int, timeout: float) -> Snapshot:
+        held.set()
+        return wait_after(generation, timeout)
+
+    def done(request: socket.socket) -> None:  # after the answer, and after any error report
+        shutdown_request(request)
+        answered.set()
+
+    dev.state.wait_after = noted  # type: ignore[method-assign]
+    dev._httpd.shutdown_request = done  # type: ignore[method-assign]
+    host, port = dev.url.split("//")[1].rstrip("/").split(":")
+    tab = socket.create_connection((host, int(port)), timeout=5)
+    tab.sendall(f"GET /__omakase__/poll?since={since} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    assert held.wait(10), "the poll did not reach the server"
+    # Closed with a reset, as a browser tab going away does: the answer meets a dead socket.
+    tab.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    tab.close()
+    dev.state.record(None)  # a build ends: the server answers the closed tab
+    assert answered.wait(10)
+    assert "Traceback" not in capfd.readouterr().err
+    assert get(dev.url, "/")[0] == 200  # and the server serves on

@@ -62,6 +62,13 @@ def test_draft_is_built_only_at_its_share_link(site: Path) -> None:
     html = page.read_text()
     assert "Secret Draft Menu" in html and '<meta name="robots" content="noindex">' in html
     assert "../../items/movie/the-conversation/index.html" in html  # links work from /share/
+    # It says what it is, as a note assistive technology announces, dated like the site.
+    banner = re.search(
+        r'<div class="share-banner" role="note" aria-label="Draft preview">(.*?)</div>', html, re.S
+    )
+    assert banner, html
+    assert "Draft preview</strong> — shared until" in banner.group(1)
+    assert '<time datetime="2026-12-03">3 December 2026</time>' in banner.group(1)
     # Nowhere else: not its own URL, no listing, no feed, no sitemap, no search data.
     assert _files_mentioning(site, "Secret Draft Menu") == [f"share/{token}/index.html"]
     assert set(_files_mentioning(site, token)) <= {f"share/{token}/index.html"}
@@ -111,7 +118,7 @@ def test_expired_and_revoked_links_are_not_built(site: Path, monkeypatch: pytest
     assert code == 0 and "Revoked secret-draft" in out
     assert run("build", "--root", str(site))[0] == 0
     assert not (site / "output/share").exists()
-    assert "revoked  secret-draft" in run("share", "--list", "--root", str(site))[1]
+    assert re.search(r"revoked\s+secret-draft", run("share", "--list", "--root", str(site))[1])
     code, out = run("share", "--revoke", second, "--root", str(site))
     assert code == 1 and "no active share link matches" in out
 
@@ -130,6 +137,16 @@ def test_only_drafts_are_shared(site: Path) -> None:
     assert code == 0 and "is published; its share link is not built" in out
     assert not (site / f"output/share/{token}").exists()
     assert (site / "output/menus/secret-draft/index.html").is_file()
+    code, out = run("share", "--list", "--root", str(site))
+    assert code == 0 and re.search(r"^published\s+secret-draft ", out, re.M), out
+    assert "active" not in out
+
+
+def test_the_banner_is_only_on_share_pages(site: Path) -> None:
+    token = _share(site)
+    assert run("build", "--root", str(site))[0] == 0
+    assert "share-banner" in (site / f"output/share/{token}/index.html").read_text()
+    assert _files_mentioning(site, "share-banner") == [f"share/{token}/index.html", "style.css"]
 
 
 def test_a_broken_share_record_is_a_located_error(site: Path) -> None:

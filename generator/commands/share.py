@@ -14,7 +14,12 @@ from generator.commands.options import content_options, settings_from
 @click.option(
     "--days", default=14, show_default=True, type=click.IntRange(1, 3650), help="How long the link works."
 )
-@click.option("--list", "list_", is_flag=True, help="List every share link and its status.")
+@click.option(
+    "--list",
+    "list_",
+    is_flag=True,
+    help="List every share link and its status (active, expired, revoked, published).",
+)
 @click.option(
     "--revoke",
     metavar="TOKEN|ID|SLUG",
@@ -41,7 +46,9 @@ def command(slug: str | None, days: int, list_: bool, revoke: str | None, **opti
             click.echo("No share links.")
         for link in links:
             where = link.url or "(token unknown here: no share secret)"
-            click.echo(f"{link.status:8} {link.menu:30} until {link.expires}  id {link.id}\n         {where}")
+            click.echo(
+                f"{link.status:9} {link.menu:30} until {link.expires}  id {link.id}\n          {where}"
+            )
         return
     if revoke:
         for link in revoke_shares(settings, revoke):

@@ -36,13 +36,15 @@ def build(
     full: bool = False,
     session: Session | None = None,
     on_pages: PagesReady | None = None,
+    publish_record: bool = True,
 ) -> BuildReport:
     """Build the site: incremental when a previous build's state is usable, else full.
 
     Raises ContentErrors (all problems) before touching output/; any failure leaves the
     last good output and database as they were. A process that builds again and again (the
     dev server) passes the same `session` each time, to keep parses in memory between builds,
-    and may pass `on_pages` to show the changed pages before the build ends."""
+    and may pass `on_pages` to show the changed pages before the build ends; it passes
+    `publish_record=False` too, since a preview publishes nothing (report.BuildOptions)."""
     started = time.perf_counter()
     settings = settings.resolve()
     if not settings.theme_dir.is_dir():
@@ -53,7 +55,7 @@ def build(
     clean_stale_files(settings.db_path.parent, settings.db_path.name + ".", ".tmp")
     from generator.content.parallel import collector_scope
 
-    options = BuildOptions(strict=strict, session=session, on_pages=on_pages)
+    options = BuildOptions(strict=strict, session=session, on_pages=on_pages, publish_record=publish_record)
     with recording() as recorded, collector_scope():
         inputs = Inputs(settings)
         state = None if full else _usable_state(settings, inputs.fingerprint)
@@ -89,6 +91,9 @@ def _update(
 
         if share_iso(share_clock()) >= expiry:  # a share link expired: reload to drop it
             changed.add(str(inputs.data_files()[0]))
+    if options.publish_record and get_meta(state, "unrecorded"):
+        # A preview built menus the record lacks: reload so that this build records them.
+        changed.add(str(inputs.record_file()))
     if not changed and not removed and not _clock_moved(settings, state):
         return BuildReport(mode="unchanged")
     from generator.engine.incremental import IncrementalBuild

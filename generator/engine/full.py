@@ -140,6 +140,7 @@ class FullBuild(BuildJob):
         state = open_state(state_path(self.settings.db_path))
         with transaction(state):
             set_meta(state, "next_expiry", next_expiry(self.site))
+            set_meta(state, "unrecorded", self.unrecorded)
             set_meta(state, "derive_reads", self.derive_reads)
             set_meta(state, "key_reads", self.key_reads)
             index = save_files(state, self.files, (), self.cache.new)

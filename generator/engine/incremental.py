@@ -326,6 +326,8 @@ class IncrementalBuild(BuildJob):
                 db.close()
         with transaction(self.state):
             index = save_files(self.state, self.files, self.removed, self.cache.new)
+            if self.content:
+                set_meta(self.state, "unrecorded", self.unrecorded)
             if self.site_refs is not None:
                 set_meta(self.state, "refs", self.site_refs)
                 set_meta(self.state, "next_expiry", next_expiry(self.site))

@@ -36,6 +36,10 @@ class Inputs:
         """Inputs kept in data/ beside the sources: share records, secret, published URLs."""
         return [self.settings.data_dir / name for name in DATA_FILES]
 
+    def record_file(self) -> Path:
+        """The record of published menu URLs (content/published.py)."""
+        return self.settings.data_dir / DATA_FILES[2]
+
     @timed("scan")
     def scan(self, session: Session | None = None) -> dict[str, Scanned]:
         """Every input file with its stat. A process that builds again and again (the dev

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from generator.content.model import Site
-from generator.content.published import RECORD_FILE, update_record
+from generator.content.published import RECORD_FILE, read_record, update_record
 from generator.engine.inputs import Inputs
 from generator.engine.report import BuildOptions, BuildReport
 from generator.engine.state import Scanned, scan_tree, set_meta
@@ -29,13 +29,23 @@ class BuildJob:
         self.strict = options.strict
         self.session = options.session
         self.on_pages = options.on_pages
+        self.publish_record = options.publish_record
+        # Whether the database serves menu URLs the record lacks: a preview built them.
+        # Kept in the state ("unrecorded"), so that the next `omakase build` records them
+        # even when no input changed since.
+        self.unrecorded = False
         self.report = BuildReport(mode=self.mode)
         self.files: dict[str, Scanned] = {}
 
     def record_published(self, published: set[str]) -> None:
         """Add this build's menu URLs to data/published-slugs.txt (the build's own write is
-        not an edit: the state notes the file as it is afterwards)."""
+        not an edit: the state notes the file as it is afterwards). A build that does not
+        publish the record (a preview) only notes whether it lacks any of them."""
         record = self.settings.data_dir / RECORD_FILE
+        if not self.publish_record:
+            self.unrecorded = not published <= set(read_record(record))
+            return
+        self.unrecorded = False
         if update_record(record, published):
             self.inputs.rescan(self.files, record)
             self.files[str(record)].hash = hashlib.blake2b(record.read_bytes(), digest_size=16).digest()

@@ -37,8 +37,13 @@ open-data copy are brought up to date and the tree is published."""
 @dataclass(frozen=True)
 class BuildOptions:
     """How a build runs: warnings as errors, the session a long-running process keeps
-    between builds, and who hears when an incremental build's pages are ready."""
+    between builds, who hears when an incremental build's pages are ready, and whether
+    the build adds its menu URLs to data/published-slugs.txt.
+
+    Only `omakase build` publishes the record: a preview (the dev server) that added a
+    menu marked published for a moment would make taking it back to draft an error."""
 
     strict: bool = False
     session: Session | None = None
     on_pages: PagesReady | None = None
+    publish_record: bool = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import socket
+import sys
 import threading
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -218,7 +219,11 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.dumps(
             {"generation": snap.generation, "version": snap.version, "error": snap.error}
         ).encode()
-        self._send(HTTPStatus.OK, body, "application/json", head)
+        try:
+            self._send(HTTPStatus.OK, body, "application/json", head)
+        except ConnectionError:  # BrokenPipeError, ConnectionResetError
+            # The tab was closed or reloaded while it waited: there is no one to answer.
+            self.close_connection = True
 
     def _send(self, status: HTTPStatus, body: bytes, kind: str, head: bool) -> None:
         self.send_response(status)
@@ -247,3 +252,10 @@ class _Server(ThreadingHTTPServer):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that goes away mid-answer (a closed tab, a reload) is not an error
+        of the server's: no traceback for it; anything else is printed as usual."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)

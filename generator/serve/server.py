@@ -48,7 +48,8 @@ class ResidentBuild:
         from generator.engine.build import build
 
         self.session.hints = hints
-        return build(settings, session=self.session, on_pages=self.on_pages)
+        # A preview publishes nothing: only `omakase build` adds to the published-URL record.
+        return build(settings, session=self.session, on_pages=self.on_pages, publish_record=False)
 
     def warm(self, settings: Config) -> int:
         """Keep in memory the parses the last build's state holds, before the first edit

@@ -69,6 +69,7 @@ class Renderer:
             "link": link,
             "absolute": absolute,
             "noindex": False,
+            "shared": None,  # on a share page: its link (expiry), for the draft banner
             **page.context,
         }
         try:

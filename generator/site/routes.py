@@ -82,8 +82,13 @@ def _share_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
 
 
 def _share(db: sqlite_utils.Database, token: str, slug: str) -> Made:
-    """A draft menu at its unguessable link only, kept out of search engines."""
-    return urls.share_url(token), {"menu": queries.menu_detail(db, slug), "noindex": True, "shared": True}
+    """A draft menu at its unguessable link only, kept out of search engines; its banner
+    says it is a draft and until when the link works."""
+    link = queries.fetch_rows(
+        db, "SELECT expires_at FROM menu_share_tokens WHERE token = :token", {"token": token}
+    )
+    shared = {"expires": link[0]["expires_at"] if link else None}
+    return urls.share_url(token), {"menu": queries.menu_detail(db, slug), "noindex": True, "shared": shared}
 
 
 def _alias_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:

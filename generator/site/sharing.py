@@ -38,12 +38,15 @@ class ShareLink:
     revoked: bool
     token: str | None
     url: str | None
+    published: bool = False  # the menu is published now: the link's page is no longer built
 
     @property
     def status(self) -> str:
         if self.revoked:
             return "revoked"
-        return "expired" if self.expires <= iso(share_clock()) else "active"
+        if self.expires <= iso(share_clock()):
+            return "expired"
+        return "published" if self.published else "active"
 
 
 def _records(settings: Config) -> list[dict[str, Any]]:
@@ -63,7 +66,9 @@ def _save(settings: Config, records: list[dict[str, Any]]) -> None:
     write_atomic(settings.data_dir / SHARES_FILE, (HEADER + body).encode("utf-8"))
 
 
-def _link(settings: Config, record: dict[str, Any], secret: bytes | None) -> ShareLink:
+def _link(
+    settings: Config, record: dict[str, Any], secret: bytes | None, published: bool = False
+) -> ShareLink:
     token = make_token(secret, record["menu"], record["id"]) if secret else None
     return ShareLink(
         record["menu"],
@@ -73,6 +78,7 @@ def _link(settings: Config, record: dict[str, Any], secret: bytes | None) -> Sha
         record["revoked"],
         token,
         absolute(settings.base_url, share_url(token)) if token else None,
+        published,
     )
 
 
@@ -115,9 +121,14 @@ def issue_share(settings: Settings | Config, slug: str, days: int = DEFAULT_DAYS
 
 
 def list_shares(settings: Settings | Config) -> list[ShareLink]:
+    """Every link on record; a link whose menu was published since says so (status
+    'published'), since the build no longer makes its page."""
     settings = settings.resolve()
     secret = read_secret(settings)
-    return [_link(settings, r, secret) for r in _records(settings)]
+    records = _records(settings)
+    menus = menu_files(settings) if records else {}
+    published = {slug for slug, menu in menus.items() if menu.data.get("status", "draft") != "draft"}
+    return [_link(settings, r, secret, r["menu"] in published) for r in records]
 
 
 def revoke_shares(settings: Settings | Config, what: str) -> list[ShareLink]:
