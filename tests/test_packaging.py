@@ -118,3 +118,8 @@ def test_an_installed_wheel_builds_a_site_from_another_folder(tmp_path: Path) ->
     write(site, {"templates/base.html": BASE_OVERRIDE})
     run([str(venv / "bin" / "omakase"), "build"], site, env)
     assert "SITE-OWN-BASE" in menu.read_text(encoding="utf-8")
+
+    # `omakase init` from the installed wheel: its starter files are in the package.
+    run([str(venv / "bin" / "omakase"), "init", "new-site", "--curator", "mina"], tmp_path, env)
+    run([str(venv / "bin" / "omakase"), "build"], tmp_path / "new-site", env)
+    assert (tmp_path / "new-site/output/menus/made-things/index.html").is_file()
