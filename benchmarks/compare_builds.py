@@ -65,6 +65,10 @@ def prepare_site(code: Path, content: Path, data: Path | None, dest: Path) -> Pa
             ignore=shutil.ignore_patterns("*.sqlite*", "secret.key", "*.tmp", ".*"),
         )
     (dest / "data").mkdir(exist_ok=True)
+    # The site's config goes along; a revision that predates omakase.yaml ignores it.
+    config = content.parent / "omakase.yaml"
+    if config.is_file():
+        shutil.copy(config, dest / "omakase.yaml")
     return dest
 
 

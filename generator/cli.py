@@ -2,36 +2,60 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from generator import __version__
 from generator.commands import build, check, fork, import_, init, new, replay, schema, serve, share
-from generator.settings import Settings
+from generator.commands.options import loaded_settings
 
 
-def _print_settings(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    if not value or ctx.resilient_parsing:
-        return
-    for name, default, help_text in Settings.describe():
-        click.echo(f"{name:18} {default or '-':28} {help_text}")
-    ctx.exit()
+def _print_settings(root: Path | None) -> None:
+    """Each setting's value for the site at `root`, where it came from, and what it does."""
+    for setting, value, source in loaded_settings(root=root).rows():
+        where = ", ".join(
+            part
+            for part in (
+                f"omakase.yaml: {setting.yaml_key}" if setting.yaml_key else "",
+                f"env: {setting.env_var}" if setting.env_var else "",
+            )
+            if part
+        )
+        click.echo(f"{setting.label:17} {value or '-'}  ({source})")
+        click.echo(f"    {setting.help}" + (f" [{where}]" if where else ""))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Run without a command only for --help-settings; a bare `omakase` prints the help.
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    invoke_without_command=True,
+    no_args_is_help=True,
+)
 @click.version_option(__version__, prog_name="omakase")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The site's root folder, for --help-settings and any command (default: the current folder).",
+)
 @click.option(
     "--help-settings",
     is_flag=True,
-    expose_value=False,
-    is_eager=True,
-    callback=_print_settings,
-    help="Show every setting with its default and exit.",
+    help="Show every setting's value for the site, where it came from, and exit.",
 )
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context, root: Path | None, help_settings: bool) -> None:
     """Omakase: build a static site of curated menus of books, movies, games and music.
 
     Content lives in content/ as YAML and Markdown files; `omakase build` loads it into
-    SQLite (data/omakase.sqlite) and renders the site into output/."""
+    SQLite (data/omakase.sqlite) and renders the site into output/. The site's settings
+    come from omakase.yaml in its root folder, OMAKASE_* environment variables and flags."""
+    if help_settings:
+        _print_settings(root)
+        ctx.exit()
+    if ctx.invoked_subcommand is None:
+        ctx.fail("Missing command.")
 
 
 main.add_command(init.command)

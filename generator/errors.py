@@ -5,8 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 import click
+
+
+class _Located(click.ClickException):
+    """An error whose message starts with its place (`PATH:LINE: error: …`), printed as it
+    is, like a compiler's, without click's `Error: ` in front."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.format_message(), file=file, err=True)
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,7 @@ class Problem:
         return text
 
 
-class ContentError(click.ClickException):
+class ContentError(_Located):
     """A single content problem, raised where it is found and collected by the loader."""
 
     exit_code = 1
@@ -53,7 +62,7 @@ class ContentError(click.ClickException):
         return self.problem.line
 
 
-class ContentErrors(click.ClickException):
+class ContentErrors(_Located):
     """Every content problem of one build, reported together."""
 
     exit_code = 1

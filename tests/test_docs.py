@@ -84,7 +84,8 @@ def test_docs_give_every_command_a_synopsis_naming_every_option() -> None:
         for option in options(command):
             assert named & set(option.opts), f"docs/ never shows {option.opts[0]} of `omakase {name}`"
     for option in options(main):
-        assert f"omakase {option.opts[0]}" in lines, f"docs/ never shows `omakase {option.opts[0]}`"
+        shown = [line for line in lines if line.split()[:2] == ["omakase", option.opts[0]]]
+        assert shown, f"docs/ never shows `omakase {option.opts[0]}`"
 
 
 @pytest.mark.parametrize("path", documents(), ids=lambda p: str(p.relative_to(PROJECT)))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from generator.settings import Config, Settings
+from generator.settings import Config
+
+if TYPE_CHECKING:
+    from generator.content.siteconfig import LoadedSettings
 
 
 def _root_and_content() -> list[Callable[[Any], Any]]:
@@ -17,7 +20,7 @@ def _root_and_content() -> list[Callable[[Any], Any]]:
             "--root",
             type=click.Path(file_okay=False, path_type=Path),
             default=None,
-            help="The site's root folder (default: the current folder).",
+            help="The site's root folder, whose omakase.yaml is read (default: the current folder).",
         ),
         click.option(
             "--content",
@@ -36,8 +39,8 @@ def _apply(func: Callable[..., Any], options: list[Callable[[Any], Any]]) -> Cal
 
 
 def site_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--root/--content/--output/--db/--base-url. Defaults are None so they never override
-    the settings' own defaults by accident."""
+    """--root/--content/--output/--db/--templates/--base-url/--title. Defaults are None, so
+    a flag not given leaves the value to the environment, omakase.yaml or the default."""
     return _apply(
         func,
         [
@@ -66,14 +69,35 @@ def site_options(func: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--base-url", default=None, help="Absolute URL the site is published at (feeds, sitemap)."
             ),
+            click.option("--title", "site_title", default=None, help="The site's name."),
         ],
     )
 
 
 def settings_from(**kwargs: Any) -> Config:
-    """The complete config from CLI values, ignoring the ones left unset."""
-    known = {k: v for k, v in kwargs.items() if v is not None}
-    return Settings(**known).resolve()
+    """The complete config from CLI values over the environment, omakase.yaml and defaults.
+
+    Flags left unset (None) do not count; a command without its own --root takes the one
+    given before the command (`omakase --root DIR build`)."""
+    return loaded_settings(**kwargs).settings.resolve()
+
+
+def loaded_settings(**kwargs: Any) -> LoadedSettings:
+    """The settings of `settings_from`, with where each value came from."""
+    from generator.content.siteconfig import load_settings  # YAML is loaded only when used
+
+    if kwargs.get("root") is None:
+        kwargs["root"] = group_root()
+    return load_settings(kwargs)
+
+
+def group_root() -> Path | None:
+    """The --root given to `omakase` itself, before the command, if any."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return None
+    root: Path | None = ctx.find_root().params.get("root")
+    return root
 
 
 def content_options(func: Callable[..., Any]) -> Callable[..., Any]:

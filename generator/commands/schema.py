@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from generator.commands.options import group_root
+
 KINDS = ("curator", "item-book", "item-game", "item-movie", "item-music", "log", "menu")
 
 
@@ -14,7 +16,7 @@ KINDS = ("curator", "item-book", "item-game", "item-movie", "item-music", "log",
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
+    default=None,
     help="The site's root folder; schemas are written to ROOT/schemas/.",
 )
 @click.option(
@@ -24,13 +26,14 @@ KINDS = ("curator", "item-book", "item-game", "item-movie", "item-music", "log",
     help="Print only this kind's schema (still writes them all).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Write the files, print only their paths.")
-def command(root: Path, kind: str | None, quiet: bool) -> None:
+def command(root: Path | None, kind: str | None, quiet: bool) -> None:
     """Write schemas/<kind>.schema.json for curators, items (one per type), menus and logs,
     and print them as JSON, so editors can autocomplete and validate content files.
 
     Without --kind, prints one JSON object mapping each file name to its schema."""
     from generator.content.schemas import content_schemas, schema_text, write_schemas
 
+    root = root or group_root() or Path(".")
     paths = write_schemas(root / "schemas")
     if quiet:
         for path in paths:

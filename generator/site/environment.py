@@ -109,6 +109,9 @@ def make_environment(settings: Config) -> SiteEnvironment:
     env.filters["days_ago"] = days_ago
     env.globals.update(
         site_title=settings.site_title,
+        site_description=settings.description,
+        site_language=settings.language,
+        site_author=settings.author,
         base_url=settings.base_url,
         jsonld=jsonld,
         charts=charts,

@@ -26,8 +26,16 @@ def _date(value: str | None) -> str | None:
     return value[:10] if value else None
 
 
-def website(site_title: str, absolute: Absolute) -> dict[str, Any]:
-    return {"@context": CONTEXT, "@type": "WebSite", "name": site_title, "url": absolute("/")}
+def website(
+    site_title: str, absolute: Absolute, description: str = "", publisher: str = ""
+) -> dict[str, Any]:
+    """The site itself; its description and publisher (the `author` setting) when set."""
+    node: dict[str, Any] = {"@context": CONTEXT, "@type": "WebSite", "name": site_title, "url": absolute("/")}
+    if description:
+        node["description"] = description
+    if publisher:
+        node["publisher"] = _person(publisher)
+    return node
 
 
 def menu(data: dict[str, Any], absolute: Absolute) -> dict[str, Any]:
