@@ -750,6 +750,29 @@ def test_a_build_leaves_no_objects_hidden_from_the_collector(tmp_path: Path) -> 
         assert gc.get_freeze_count() == 0
 
 
+def test_a_fresh_install_of_the_same_libraries_keeps_the_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI installs the same library versions anew on every run: new file times must not make
+    the restored state untrusted, while another version of a library must."""
+    import jinja2
+
+    from generator.engine import inputs
+
+    settings = settings_for(sample_site(tmp_path / "site"))
+    first = inputs.fingerprint(settings)
+    origin = Path(jinja2.__file__)
+    st = origin.stat()
+    os.utime(origin, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    try:
+        assert inputs.fingerprint(settings) == first
+    finally:
+        os.utime(origin, ns=(st.st_atime_ns, st.st_mtime_ns))
+    listdir = os.listdir
+    monkeypatch.setattr(inputs.os, "listdir", lambda folder: [*listdir(folder), "Jinja2-99.0.dist-info"])
+    assert inputs.fingerprint(settings) != first
+
+
 def test_a_process_fingerprints_the_code_it_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A dev server keeps running the code it imported: sources edited meanwhile must not
     make it record its builds as made by the new code (a later `omakase build` would trust

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -135,12 +136,20 @@ def fingerprint(settings: Config) -> str:
     h = hashlib.blake2b(digest_size=16)
     values = {k: str(v) for k, v in vars(settings).items() if k != "build_time"}
     h.update(json.dumps(values, sort_keys=True).encode())
-    # Library versions, without importing them: where each is installed and its stat.
+    # Library versions, without importing them: where each is installed, and the names of
+    # the distributions installed there (`<name>-<version>.dist-info`). Not file times: a
+    # fresh install of the same versions (a CI run) must keep the state usable.
+    folders: set[Path] = set()
     for name in ("jinja2", "markdown", "nh3", "yaml", "sqlite_utils", "markupsafe"):
         spec = importlib.util.find_spec(name)
         origin = spec.origin if spec and spec.origin else ""
-        stat = os.stat(origin) if origin and os.path.exists(origin) else None
-        h.update(f"{name}:{origin}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}".encode())
+        h.update(f"{name}:{origin}".encode())
+        if origin:
+            top = Path(origin).parent
+            folders.add(top.parent if spec and spec.submodule_search_locations else top)
+    for folder in sorted(folders):
+        with contextlib.suppress(OSError):
+            h.update(" ".join(sorted(n for n in os.listdir(folder) if n.endswith(".dist-info"))).encode())
     h.update(hashlib.sha256(os.environ.get("OMAKASE_SHARE_SECRET", "").strip().encode()).digest())
     h.update(_code_digest())
     if settings.theme_dir != settings.templates_dir:  # else scanned, as the site's templates
