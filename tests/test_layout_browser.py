@@ -69,7 +69,7 @@ GEOMETRY = """() => {
       const b = t.getBBox();
       return b.x + b.width > box.x + box.width || b.x < box.x;
     });
-  }).map(node => node.getAttribute('aria-label'));
+  }).map(node => node.querySelector('title').textContent);
   const broken = [...document.querySelectorAll('.bars .bar')].filter(bar => {
     const line = parseFloat(getComputedStyle(bar).lineHeight);
     return bar.getBoundingClientRect().height > line * 1.5;
