@@ -63,7 +63,8 @@ def serve(folder: Path) -> Iterator[str]:
 
 @contextmanager
 def chromium_context(**options: object) -> Iterator[object]:
-    """A fresh headless Debian Chromium profile driven by Playwright; only loopback is reachable."""
+    """A fresh headless Debian Chromium profile driven by Playwright; only loopback and local
+    files are reachable."""
     require(CHROMIUM)
     sync_api = pytest.importorskip("playwright.sync_api")
     profile = tempfile.mkdtemp(prefix="omakase-chromium-")
@@ -72,7 +73,9 @@ def chromium_context(**options: object) -> Iterator[object]:
             context = p.chromium.launch_persistent_context(
                 profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, **options
             )
-            context.route(lambda url: not url.startswith("http://127.0.0.1"), lambda route: route.abort())
+            context.route(
+                lambda url: not url.startswith(("http://127.0.0.1", "file://")), lambda route: route.abort()
+            )
             try:
                 yield context
             finally:

@@ -47,7 +47,7 @@ def recipe_routes() -> list[Route]:
         name = target.removesuffix(".py").replace("/", ".")
         real = importlib.import_module(name)
         namespace = dict(vars(real))
-        namespace.update(modules)  # `urls.medium_url`: a name an earlier block added
+        namespace.update(modules)  # `urls.year_url`: a name an earlier block added
         exec(compile(code, f"{RECIPE}:{target}", "exec"), namespace)  # noqa: S102 - the recipe's own code
         extended = types.ModuleType(name)
         extended.__dict__.update(namespace)
@@ -77,22 +77,22 @@ def test_the_recipe_adds_a_page_type_that_sitemap_and_templates_follow(
             (root / target).write_text(code, encoding="utf-8")
     settings = settings_for(root, base_url="https://menus.example.org/")
     build(settings)
-    page = root / "output/items/book/index.html"
+    page = root / "output/years/1818/index.html"
     assert page.is_file()
-    assert 'href="frankenstein/index.html"' in page.read_text(encoding="utf-8")
+    assert 'href="../../items/book/frankenstein/index.html"' in page.read_text(encoding="utf-8")
     sitemap = (root / "output/sitemap.xml").read_text(encoding="utf-8")
     assert recipe_route.sitemap is not None
-    assert "<loc>https://menus.example.org/items/book/</loc>" in sitemap
-    # Listed after the pages of every route before it in the table, the tags' last.
-    assert sitemap.index("/items/book/<") > sitemap.rindex("/tags/")
+    assert "<loc>https://menus.example.org/years/1818/</loc>" in sitemap
+    # Listed after the pages of every route before it in the table, the items' last.
+    assert sitemap.index("/years/1818/<") > sitemap.rindex("/items/")
     env = make_environment(settings)
-    assert env.globals["medium_url"] is recipe_route.url
-    assert env.globals["medium_url"]("game") == "/items/game/"
+    assert env.globals["year_url"] is recipe_route.url
+    assert env.globals["year_url"]("1999") == "/years/1999/"
 
 
 def test_without_the_recipes_route_there_is_no_such_page(tmp_path: Path) -> None:
     """The page above is the recipe's doing: the site alone has none."""
     root = copy_sample(tmp_path / "site")
     build(settings_for(root))
-    assert not (root / "output/items/book/index.html").exists()
-    assert "medium_url" not in make_environment(settings_for(root)).globals
+    assert not (root / "output/years").exists()
+    assert "year_url" not in make_environment(settings_for(root)).globals

@@ -31,6 +31,12 @@ PAGES = [
     "curators/ada/index.html",
     "tags/surveillance/index.html",
     "tags/surveillance/page/2/index.html",
+    "menus/index.html",
+    "items/index.html",
+    "items/book/index.html",
+    "curators/index.html",
+    "tags/index.html",
+    "search/index.html",
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 

@@ -10,7 +10,10 @@ from generator.site import queries
 from generator.site.keyed import keyed
 
 NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 200, 56, 24, 44, 8
-TITLE_CHARS = 24
+TEXT_W = NODE_W - 24  # a node's text starts 12 px in and stops 12 px before its right edge
+# Widths of letters, in ems, a little over those of the widest sans serif the style sheet may
+# fall back on (DejaVu Sans Bold): a title shortened to fit by them is never clipped.
+_NARROW, _WIDE = set("fijlrtI.,:;'!|()[] "), set("mwMW@%&")
 
 
 # Each lineage page asks this for its menu and each ancestor shown (see keyed.py); an item
@@ -29,8 +32,27 @@ FORK_DIFFS = keyed(
 )
 
 
-def _short(text: str, limit: int = TITLE_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def _em(char: str) -> float:
+    if char in _NARROW:
+        return 0.42
+    if char in _WIDE:
+        return 1.08
+    return 0.8 if char.isupper() or char.isdigit() else 0.7
+
+
+def _short(text: str, font_px: int, width: int = TEXT_W) -> str:
+    """`text` whole if it fits `width` pixels at `font_px`, else shortened to fit with an
+    ellipsis (the node's accessible name and tooltip carry it whole)."""
+    room = width / font_px
+    if sum(map(_em, text)) <= room:
+        return text
+    used, kept = _em("…"), ""
+    for char in text:
+        used += _em(char)
+        if used > room:
+            break
+        kept += char
+    return kept.rstrip() + "…"
 
 
 def family(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
@@ -111,8 +133,8 @@ def _layout(roots: list[dict[str, Any]]) -> dict[str, Any]:
             x = column * (NODE_W + GAP_X)
             column += 1
         node["x"], node["y"] = x + PAD, depth * (NODE_H + GAP_Y) + PAD
-        node["short_title"] = _short(node["title"])
-        node["short_curator"] = _short("by " + node["curator_name"], 30)
+        node["short_title"] = _short(node["title"], 15)  # the sizes style.css gives them
+        node["short_curator"] = _short("by " + node["curator_name"], 13)
         nodes.append(node)
         return x
 

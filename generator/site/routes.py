@@ -18,7 +18,18 @@ from typing import Any
 
 import sqlite_utils
 
-from generator.site import api, curator_queries, feeds, lineage, queries, sitemap, tag_queries, urls
+from generator.content.model import MEDIA_TYPES
+from generator.site import (
+    api,
+    browse_queries,
+    curator_queries,
+    feeds,
+    lineage,
+    queries,
+    sitemap,
+    tag_queries,
+    urls,
+)
 from generator.site.pages import KeyQuery, Made, Route
 from generator.site.record import columns_seen
 
@@ -161,6 +172,57 @@ def _tag_page(db: sqlite_utils.Database, slug: str, page: int) -> Made:
     return urls.tag_url(slug, page), {"tag": tag_queries.tag_detail(db, slug, page)}
 
 
+def _pages(total: int, per_page: int) -> list[tuple[int]]:
+    return [(n,) for n in range(1, browse_queries.page_count(total, per_page) + 1)]
+
+
+# The browse pages' key queries count, and read no more: an edit of a title or an
+# introduction lists the same pages. Each list has its first page even when it is empty.
+def _menus_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+    return _pages(browse_queries.menu_count(db), browse_queries.MENUS_PER_PAGE)
+
+
+def _menus(db: sqlite_utils.Database, page: int) -> Made:
+    return urls.menus_url(page), {"listing": browse_queries.menus_page(db, page)}
+
+
+def _curators_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+    return _pages(browse_queries.curator_total(db), browse_queries.CURATORS_PER_PAGE)
+
+
+def _curators(db: sqlite_utils.Database, page: int) -> Made:
+    return urls.curators_url(page), {"listing": browse_queries.curators_page(db, page)}
+
+
+def _tags_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+    return _pages(browse_queries.tag_total(db), browse_queries.TAGS_PER_PAGE)
+
+
+def _tags(db: sqlite_utils.Database, page: int) -> Made:
+    return urls.tags_url(page), {"listing": browse_queries.tags_page(db, page)}
+
+
+def _items_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+    return _pages(browse_queries.item_count(db), browse_queries.ITEMS_PER_PAGE)
+
+
+def _items(db: sqlite_utils.Database, page: int) -> Made:
+    return urls.items_url(page), {"listing": browse_queries.items_page(db, None, page)}
+
+
+def _medium_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+    """(medium, page) of every medium's pages: each medium has one, if only to say it has
+    no items yet, so that links to it always resolve."""
+    counts = dict(db.execute("SELECT media_type, count(*) FROM media_items GROUP BY media_type").fetchall())
+    for media_type in MEDIA_TYPES:
+        for (page,) in _pages(counts.get(media_type, 0), browse_queries.ITEMS_PER_PAGE):
+            yield media_type, page
+
+
+def _medium(db: sqlite_utils.Database, media_type: str, page: int) -> Made:
+    return urls.medium_url(media_type, page), {"listing": browse_queries.items_page(db, media_type, page)}
+
+
 def _feed(db: sqlite_utils.Database) -> Made:
     return urls.FEED, {"curator": None, **feeds.feed(db)}
 
@@ -179,11 +241,9 @@ def _not_found(db: sqlite_utils.Database) -> Made:
 
 def _search(db: sqlite_utils.Database) -> Made:
     # A search page is for visitors, not search engines: the pages it finds are in the sitemap.
-    return "/search/", {
-        "menus": queries.published_menus(db, brief=True),
-        "items": queries.all_items(db),
-        "noindex": True,
-    }
+    # Without JavaScript it links to the browse pages: a list of every item weighed
+    # hundreds of kilobytes on a big site, and re-rendered whenever any title changed.
+    return "/search/", {"noindex": True}
 
 
 def _api_index(db: sqlite_utils.Database) -> Made:
@@ -222,6 +282,17 @@ ROUTES: list[Route] = [
     Route("tag", "/tags/<tag>/", "tag.html", _tag, _tag_keys, urls.tag_url, sitemap.tags),
     Route("tag-page", "/tags/<tag>/page/<n>/", "tag.html", _tag_page, _tag_page_keys, urls.tag_url,
           sitemap.undated(_tag_page_keys), under="tag"),
+    # Browse pages: a list's first page, then /page/2/, … (as a tag's pages).
+    Route("menus", "/menus/[page/<n>/]", "menus.html", _menus, _menus_keys, urls.menus_url,
+          sitemap.undated(_menus_keys)),
+    Route("curators", "/curators/[page/<n>/]", "curators.html", _curators, _curators_keys,
+          urls.curators_url, sitemap.undated(_curators_keys)),
+    Route("tags", "/tags/[page/<n>/]", "tags.html", _tags, _tags_keys, urls.tags_url,
+          sitemap.undated(_tags_keys)),
+    Route("items", "/items/[page/<n>/]", "items.html", _items, _items_keys, urls.items_url,
+          sitemap.undated(_items_keys)),
+    Route("medium", "/items/<type>/[page/<n>/]", "items.html", _medium, _medium_keys, urls.medium_url,
+          sitemap.undated(_medium_keys)),
     Route("feed", "/feed.xml", "feed.xml", _feed, url=urls.FEED),
     Route("sitemap", "/sitemap.xml", "sitemap.xml", _sitemap),
     Route("robots", "/robots.txt", "robots.txt", _robots),

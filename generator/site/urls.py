@@ -28,7 +28,35 @@ def curator_url(handle: str) -> str:
 
 def tag_url(tag_slug: str, page: int = 1) -> str:
     """A tag's first page, or its page number `page` of items."""
-    return f"/tags/{quote(tag_slug)}/" + (f"page/{int(page)}/" if page > 1 else "")
+    return _paged(f"/tags/{quote(tag_slug)}/", page)
+
+
+def _paged(base: str, page: int) -> str:
+    """A list's first page at `base`, its page number `page` under `base`page/<n>/."""
+    return base + (f"page/{int(page)}/" if page > 1 else "")
+
+
+def menus_url(page: int = 1) -> str:
+    """Every published menu, newest first."""
+    return _paged("/menus/", page)
+
+
+def curators_url(page: int = 1) -> str:
+    return _paged("/curators/", page)
+
+
+def tags_url(page: int = 1) -> str:
+    return _paged("/tags/", page)
+
+
+def items_url(page: int = 1) -> str:
+    """Every item, by title."""
+    return _paged("/items/", page)
+
+
+def medium_url(media_type: str, page: int = 1) -> str:
+    """One medium's items, by title."""
+    return _paged(f"/items/{media_type}/", page)
 
 
 FEED = "/feed.xml"

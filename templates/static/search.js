@@ -2,11 +2,21 @@
 // A large site's index comes in several bundles (pagefind/bundles.json lists the others);
 // the UI merges them, ranking all results together.
 // Without JavaScript, or from file:// (where the index cannot be fetched), the form stays and
-// opens the search page. Paths are derived from the page's own link to the home page, so the
-// site works at any host path.
+// opens the search page, which then says that search needs `omakase serve` or a web server.
+// Paths are derived from the page's own link to the home page, so the site works at any
+// host path.
 (function () {
   "use strict";
-  if (location.protocol === "file:" || typeof window.PagefindUI !== "function") return;
+  if (location.protocol === "file:") {
+    // A page opened from disk cannot fetch the index: the search page says so plainly,
+    // in place of the note for browsers without JavaScript.
+    var note = document.querySelector("[data-search-file]");
+    var fallback = document.querySelector("[data-search-fallback]");
+    if (note) note.hidden = false;
+    if (note && fallback) fallback.hidden = true;
+    return;
+  }
+  if (typeof window.PagefindUI !== "function") return;
 
   function rootOf(box) {
     var home = new URL(box.getAttribute("data-search-root") || "./", location.href);
