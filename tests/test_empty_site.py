@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -44,6 +45,10 @@ def test_a_site_without_menus_builds(tmp_path: Path, make) -> None:
     assert "https://menus.example.org/" in locs and "https://menus.example.org/menus/" in locs
     assert not [loc for loc in locs if re.search(r"/menus/[^/]+/", loc or "")]  # no menu page
     assert (output / "pagefind" / "bundles.json").is_file()
+    # No page links a Pagefind UI file the empty index does not have; search.js reads this.
+    indexed = json.loads((output / "pagefind" / "bundles.json").read_text())["indexed"]
+    assert indexed is (make is all_draft_site)
+    assert "pagefind-ui" not in (output / "index.html").read_text()
 
 
 def test_an_empty_site_then_its_first_item_is_indexed(tmp_path: Path) -> None:

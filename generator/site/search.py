@@ -194,7 +194,9 @@ def _make_bundles(
         for number, stamp in todo:
             fresh = work / bundle_name(number)
             if number == 0:
-                (fresh / BUNDLES_FILE).write_text(json.dumps({"more": plan.more}) + "\n", encoding="utf-8")
+                # `indexed` tells search.js whether there is a Pagefind UI to load at all.
+                listing = {"indexed": bool(plan.members[0]), "more": plan.more}
+                (fresh / BUNDLES_FILE).write_text(json.dumps(listing) + "\n", encoding="utf-8")
             (fresh / STAMP).write_text(stamp + "\n", encoding="utf-8")
             touched += _replace_bundle(fresh, site / bundle_name(number))
     return touched

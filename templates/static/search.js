@@ -16,19 +16,44 @@
     if (note && fallback) fallback.hidden = true;
     return;
   }
-  if (typeof window.PagefindUI !== "function") return;
 
   function rootOf(box) {
     var home = new URL(box.getAttribute("data-search-root") || "./", location.href);
     return home.pathname.replace(/index\.html$/, "");
   }
 
+  // The Pagefind UI's stylesheet and script, loaded once, only when the site has an index
+  // (bundles.json says so): a site with nothing to search yet links to no missing file.
+  var loading = null;
+  function loadUI(root) {
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var style = document.createElement("link");
+        style.rel = "stylesheet";
+        style.href = root + "pagefind/pagefind-ui.css";
+        document.head.appendChild(style);
+        var script = document.createElement("script");
+        script.src = root + "pagefind/pagefind-ui.js";
+        script.onload = resolve;
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    }
+    return loading;
+  }
+
   function mount(box, query) {
     var root = rootOf(box);
     fetch(root + "pagefind/bundles.json")
-      .then(function (response) { return response.ok ? response.json() : { more: [] }; })
-      .catch(function () { return { more: [] }; })
-      .then(function (bundles) { start(box, root, query, bundles.more || []); });
+      .then(function (response) { return response.ok ? response.json() : { indexed: false }; })
+      .catch(function () { return { indexed: false }; })
+      .then(function (bundles) {
+        if (bundles.indexed === false) return;  // the plain form stays
+        return loadUI(root).then(function () {
+          if (typeof window.PagefindUI === "function") start(box, root, query, bundles.more || []);
+        });
+      })
+      .catch(function () { /* no UI: the plain form stays */ });
   }
 
   function start(box, root, query, more) {
