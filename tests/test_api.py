@@ -18,6 +18,15 @@ from tests.sitekit import LOG, MENU, PROJECT, make_site
 
 BASE = "https://menus.example.org/"
 DRAFT = MENU.format(title="Secret Supper Quokka", curator="bruno", status="draft", extra="")
+# Private values planted in the test site: emails, a private note and entry, a draft menu.
+PLANTED = (
+    "ada@example.org",
+    "bruno@example.org",
+    "SECRET-NOTE-ada",
+    "PRIVATE-ENTRY-ada",
+    "Secret Supper Quokka",
+    "secret-supper",
+)
 PRIVATE_LOG = (
     LOG.format(curator="ada")
     + """\
@@ -152,17 +161,7 @@ def test_links_are_absolute_and_api_links_resolve(built: Path) -> None:
 
 def test_no_private_value_or_draft_reaches_the_api(built: Path) -> None:
     text = "\n".join(p.read_text(encoding="utf-8") for p in (built / "api").rglob("*.json"))
-    for secret in (
-        "ada@example.org",
-        "bruno@example.org",
-        "SECRET-NOTE-ada",
-        "PRIVATE-ENTRY-ada",
-        "Secret Supper Quokka",
-        "secret-supper",
-        "password_hash",
-        "private_notes",
-        "email",
-    ):
+    for secret in (*PLANTED, "password_hash", "private_notes", "email"):
         assert secret not in text, secret
     ada = documents(built)["/api/curators/ada.json"]
     assert [e["notes"] for e in ada["log"]] == ["Public start.", ""]
