@@ -74,6 +74,10 @@ def test_an_item_with_a_cover_gets_a_picture_of_hashed_variants(tmp_path: Path) 
     assert img.get("src").endswith("-640.jpg")
     text = (root / PAGE).read_text()
     assert '<dt>Cover</dt><dd><a href="https://standardebooks.org/' in text  # cover_credit, as Markdown
+    # Cards further down a page load their cover lazily, sized as shown.
+    listing = html.fromstring((root / "output/items/book/index.html").read_bytes())
+    (card,) = listing.xpath("//picture//img")
+    assert card.get("loading") == "lazy" and card.get("sizes") == "4rem" and card.get("width") == "640"
     # An item without a cover keeps its typographic tile.
     other = html.fromstring((root / "output/items/book/solaris/index.html").read_bytes())
     assert not other.xpath("//picture") and other.xpath("//header//span[contains(@class, 'cover')]")

@@ -81,9 +81,14 @@ def process_covers(site: Site, db_path: Path) -> int:
 
 
 def _cached(folder: Path) -> dict[str, Any] | None:
+    """A cover's variants as cached, or None when the cache lacks any of them (a deleted
+    file is encoded again rather than missing from the site)."""
     try:
         meta: dict[str, Any] = json.loads((folder / "meta.json").read_text())
     except (OSError, ValueError):
+        return None
+    names = [v[f] for v in meta.get("variants", ()) for f in ("jpeg", "webp", "avif") if f in v]
+    if not names or not all((folder / name.removeprefix("covers/")).is_file() for name in names):
         return None
     return meta
 

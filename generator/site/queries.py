@@ -135,7 +135,7 @@ def tag_slugs(db: sqlite_utils.Database) -> dict[str, str]:
 
 def item_summary_sql(where: str) -> str:
     return f"""
-        SELECT i.id, i.media_type, i.slug, i.title, i.release_date, i.cover_image_url,
+        SELECT i.id, i.media_type, i.slug, i.title, i.release_date, i.cover_image_url, i.cover_image,
                coalesce(b.authors, mv.directors, g.developers, mu.artists, '[]') AS creators
         FROM media_items i
         LEFT JOIN book_items b ON b.media_item_id = i.id
