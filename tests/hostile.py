@@ -148,3 +148,46 @@ def make_hostile_site(root: Path, *, with_templates: bool = True) -> Path:
     if with_templates:
         shutil.copytree(PROJECT / "templates", root / "templates")
     return root
+
+
+# --- cover images that must be refused ---------------------------------------------------
+
+
+def _image(size: tuple[int, int], fmt: str, mode: str = "RGB") -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new(mode, size).save(out, fmt)
+    return out.getvalue()
+
+
+def _claimed_size(png: bytes, width: int, height: int) -> bytes:
+    """A PNG whose header claims another size (its CRC fixed): what a decompression bomb says."""
+    import struct
+    import zlib
+
+    body = b"IHDR" + struct.pack(">II", width, height) + png[24:29]
+    return png[:12] + body + struct.pack(">I", zlib.crc32(body)) + png[33:]
+
+
+def bad_covers() -> dict[str, tuple[str, bytes, str]]:
+    """Case -> (cover file name beside the item, its bytes, the message expected)."""
+    good = _image((64, 96), "JPEG")
+    return {
+        "corrupt": ("jpg", good[: len(good) // 2], "error: corrupt image"),
+        "not an image": (
+            "jpg",
+            b"omxss <script>alert(1)</script>",
+            "error: not an image this build can read",
+        ),
+        "unsupported format": ("png", _image((8, 8), "GIF", "P"), "error: unsupported image format GIF"),
+        "wrong extension": (
+            "jpg",
+            _image((8, 8), "PNG"),
+            "error: the file holds PNG data, not what .jpg says",
+        ),
+        "decompression bomb": ("png", _claimed_size(_image((8, 8), "PNG"), 100_000, 100_000), "too large"),
+        "over the pixel cap": ("png", _image((8000, 6000), "PNG", "1"), "error: image too large"),
+    }

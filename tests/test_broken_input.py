@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
+from tests.hostile import bad_covers
 from tests.sitekit import make_site
 
 CURATOR = "content/curators/ada.yaml"
@@ -384,3 +385,48 @@ def test_symlinks_out_of_the_site_are_refused(built: Path, outside: Path, case: 
     for path in (built / "output").rglob("*"):
         if path.is_file():
             assert b"OUTSIDE-SECRET" not in path.read_bytes()
+
+
+# --- cover images ------------------------------------------------------------------------
+
+COVER = BOOK.removesuffix(".md")
+
+
+@pytest.mark.parametrize("case", sorted(bad_covers()))
+def test_bad_cover_image_is_a_located_error(built: Path, case: str) -> None:
+    suffix, data, expected = bad_covers()[case]
+    (built / f"{COVER}.{suffix}").write_bytes(data)
+    out = broken_build(built)
+    assert f"{COVER}.{suffix}: {expected}" in out or (
+        f"{COVER}.{suffix}: error:" in out and expected in out
+    ), out
+    assert "hint:" in out and "<script>" not in out
+
+
+@pytest.mark.parametrize(
+    ("name", "cover", "expected"),
+    [
+        ("linked.jpg", None, "content/items/book/linked.jpg: error: symbolic links are not followed"),
+        ("poster.gif", None, "content/items/book/poster.gif: error: unexpected file here"),
+        (
+            None,
+            "../../curators/ada.yaml",
+            f"{BOOK}:2: error: cover '../../curators/ada.yaml' is not a file name",
+        ),
+        (None, "missing.jpg", f"{BOOK}:2: error: cover 'missing.jpg' not found"),
+    ],
+)
+def test_cover_files_must_be_images_beside_the_item(
+    built: Path, outside: Path, name: str | None, cover: str | None, expected: str
+) -> None:
+    if name == "linked.jpg":
+        (outside / "secret.jpg").write_bytes((built / BOOK).read_bytes())
+        (built / f"content/items/book/{name}").symlink_to(outside / "secret.jpg")
+    elif name is not None:
+        (built / f"content/items/book/{name}").write_bytes(b"GIF89a")
+    if cover is not None:
+        text = (built / BOOK).read_text()
+        (built / BOOK).write_text(text.replace("---\n", f"---\ncover: {cover}\n", 1))
+    out = broken_build(built)
+    assert expected in out, out
+    assert "hint:" in out

@@ -56,23 +56,33 @@ class ItemField:
         return self.column
 
 
+# The cover fields every type has, appended to each type's own (docs/content-format.md).
+COVER_FIELDS = (
+    ItemField("cover", TEXT, "Cover image file in the item's folder, when not named after the item file."),
+    ItemField("cover_credit", TEXT, "Who made the cover image (Markdown links allowed)."),
+    ItemField("cover_license", TEXT, "The cover image's license."),
+)
+
 ITEM_FIELDS: dict[str, tuple[ItemField, ...]] = {
     "book": (
         ItemField("authors", LIST, "Authors, in credit order.", creator=True),
         ItemField("isbn", TEXT, "ISBN-13, as a quoted string."),
         ItemField("pages", INT, "Page count."),
         ItemField("publisher", TEXT, "Publisher."),
+        *COVER_FIELDS,
     ),
     "movie": (
         ItemField("directors", LIST, "Directors.", creator=True),
         ItemField("runtime_minutes", INT, "Running time in minutes."),
         ItemField("cast", LIST, "Main cast.", column="cast_members"),  # CAST is an SQL keyword
         ItemField("countries", LIST, "Production countries."),
+        *COVER_FIELDS,
     ),
     "game": (
         ItemField("platforms", LIST, "Platforms."),
         ItemField("developers", LIST, "Developers.", creator=True),
         ItemField("publishers", LIST, "Publishers."),
+        *COVER_FIELDS,
     ),
     "music": (
         ItemField("artists", LIST, "Artists.", creator=True),
@@ -80,6 +90,7 @@ ITEM_FIELDS: dict[str, tuple[ItemField, ...]] = {
         ItemField("label", TEXT, "Record label."),
         ItemField("duration_minutes", INT, "Total duration in minutes."),
         ItemField("tracks", TRACKS, "Track list."),
+        *COVER_FIELDS,
     ),
 }
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from generator.content.model import MEDIA_TYPES
+from generator.content.model import COVER_SUFFIXES, MEDIA_TYPES
 from generator.errors import Problem
 
 
@@ -25,7 +25,9 @@ class Task(NamedTuple):
 def _tasks(
     folder: Path, suffix: str, kind: str, media_type: str, problems: list[Any], display: Callable[[Path], str]
 ) -> list[Task]:
-    """Content files of one folder, sorted; stray files and links out of the site are errors."""
+    """Content files of one folder, sorted; stray files and links out of the site are errors.
+    An item folder also holds cover images: not parsed, found by content/covers.py."""
+    allowed = COVER_SUFFIXES if kind == "item" else ()
     if folder.is_symlink():
         problems.append(
             Problem(
@@ -57,13 +59,16 @@ def _tasks(
             )
         elif entry.is_file(follow_symlinks=False) and name.endswith(suffix) and len(name) > len(suffix):
             out.append(Task(kind, entry.path, f"{shown}/{name}", name[: -len(suffix)], media_type))
+        elif entry.is_file(follow_symlinks=False) and os.path.splitext(name)[1].lower() in allowed:
+            continue
         else:
             problems.append(
                 Problem(
                     f"{shown}/{name}",
                     None,
                     f"unexpected {'folder' if entry.is_dir() else 'file'} here",
-                    f"this folder holds only {suffix} files",
+                    f"this folder holds only {suffix} files"
+                    + (f" and cover images ({', '.join(allowed)})" if allowed else ""),
                 )
             )
     return out

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.content.assembly import Assembly, assemble, patched
+from generator.content.covers import find_covers
 from generator.content.listing import list_content
 from generator.content.model import ParseCache, Site
 from generator.content.parallel import collector_paused
@@ -86,6 +87,7 @@ def load_site(
             logs=dict(assembly.logs),
         )
         problems.extend(assembly.all_problems())
+        find_covers(site, content, problems)
 
         load_payloads(site, settings.data_dir / "sources", problems, display, limit, cache)
         problems.extend(validate_site(site, settings, memo.checks if memo is not None else None))

@@ -23,8 +23,21 @@ AVAILABILITY_FORMATS = (
     "free",
 )
 AVAILABILITY_STATUSES = ("available", "leaving", "unavailable")
+# Cover image files an item folder may hold, in the order a cover named after its item is looked for.
+COVER_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".avif")
 
 # The type-specific fields of items are declared in content/itemfields.py.
+
+
+@dataclass
+class Cover:
+    """An item's cover image file, found by the loader beside the item file."""
+
+    path: str  # absolute, for the build's image step
+    display: str  # as shown in messages and stored
+    hash: str  # of the file's bytes: the key of its processed variants
+    image: dict[str, Any] = field(default_factory=dict)
+    """What the build's image step made of it: size, colour, variants (empty until then)."""
 
 
 @dataclass
@@ -206,6 +219,8 @@ class Site:
     """Live share links (not expired) whose token could be derived."""
     published_record: dict[str, int] = field(default_factory=dict)
     """Menu slugs published before (data/published-slugs.txt) -> their line there."""
+    covers: dict[str, Cover] = field(default_factory=dict)
+    """Item ref -> its cover image file, for the items that have one."""
 
 
 @dataclass

@@ -71,6 +71,7 @@ TABLES: dict[str, str] = {
         canonical_url TEXT,
         {_json("metadata")} DEFAULT '{{}}',
         source_path TEXT,
+        {_json("cover_image", not_null=False)},
         {ts("created_at")},
         {ts("updated_at")},
         UNIQUE (media_type, slug)

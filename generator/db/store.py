@@ -110,6 +110,14 @@ def curator_rows(c: Curator, now: str) -> Rows:
     }
 
 
+def _cover(site: Site, ref: str) -> str | None:
+    """An item's cover as stored: its file, content hash and what the image step made of it."""
+    cover = site.covers.get(ref)
+    if cover is None:
+        return None
+    return dumps({"file": cover.display, "hash": cover.hash, **cover.image})
+
+
 def item_rows(item: Item, site: Site, now: str) -> Rows:
     """Every row one item file produces (its tags' own rows come from `tag_rows`)."""
     item_id = stable_id("item", item.ref)
@@ -126,6 +134,7 @@ def item_rows(item: Item, site: Site, now: str) -> Rows:
                 "canonical_url": item.canonical_url,
                 "metadata": dumps(item.metadata),
                 "source_path": item.path,
+                "cover_image": _cover(site, item.ref),
                 "created_at": now,
                 "updated_at": now,
             }

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.content.itemfields import extension_tables
-from generator.content.model import Site
+from generator.content.model import COVER_SUFFIXES, Item, Site
 from generator.db.ids import stable_id
 from generator.db.store import (
     INSERT_ORDER,
@@ -227,12 +227,36 @@ def _restored_items(
     """The rows of every changed item, and of every item with sources when a payload
     changed (its old rows are deleted first: its file did not change)."""
     out: Rows = {}
+    covers = _cover_files(files)
     for item in site.items.values():
-        if item.path in files.changed or (payload_changed and item.sources):
+        cover_changed = bool(covers) and _owns_cover(item, covers)
+        if item.path in files.changed or (payload_changed and item.sources) or cover_changed:
             if item.path not in files.changed:
                 _delete_item(conn, stable_id("item", item.ref))
             _add(out, item_rows(item, site, now))
     return out
+
+
+def _cover_files(files: FileChanges) -> set[str]:
+    """The changed and removed cover images, by display path."""
+    return {
+        path
+        for path in files.changed | files.removed
+        if Path(path).suffix.lower() in COVER_SUFFIXES and files.kind_of(path) == "item"
+    }
+
+
+def _owns_cover(item: Item, covers: set[str]) -> bool:
+    """Whether one of `covers` is, or may now be, the item's cover: named after its file,
+    or named by its `cover:` field."""
+    folder = Path(item.path).parent
+    stem = Path(item.path).name.removesuffix(".md")
+    named = item.fields.get("cover")
+    for path in covers:
+        cover = Path(path)
+        if cover.parent == folder and (cover.name == named or cover.name.removesuffix(cover.suffix) == stem):
+            return True
+    return False
 
 
 def _restored_others(site: Site, now: str, files: FileChanges) -> Iterator[Rows]:

@@ -15,6 +15,7 @@ from generator.content.model import Site
 from generator.content.parallel import settle
 from generator.content.published import published_urls
 from generator.db.update import refs_signature
+from generator.engine.covers import process_covers
 from generator.engine.database import new_database
 from generator.engine.job import BuildJob, next_expiry
 from generator.engine.pages import list_route_keys, render_order, save_pages, transaction
@@ -79,6 +80,7 @@ class FullBuild(BuildJob):
         self.site: Site
         self.site, self.report.warnings = load_site(self.settings, strict=self.strict, cache=self.cache)
         settle()
+        process_covers(self.site, self.settings.db_path)
         self.report.items, self.report.menus = len(self.site.items), len(self.site.menus)
 
     def store(self) -> None:
@@ -107,7 +109,7 @@ class FullBuild(BuildJob):
 
         render_all(self.settings, self.db_file, stage, jobs, done)
         mark(PAGES_WRITTEN)
-        for rel, source in self.static_files().items():
+        for rel, source in self.static_files(self.db_file).items():
             data = source.read_bytes()
             write_file(stage / rel, data)
             self.records.append(

@@ -16,6 +16,7 @@ from generator.content.loader import load_site
 from generator.content.parallel import settle
 from generator.content.published import published_urls
 from generator.db.update import refs_signature
+from generator.engine.covers import process_covers
 from generator.engine.database import Edit, replace_database, update_database
 from generator.engine.inputs import Inputs
 from generator.engine.job import BuildJob, next_expiry
@@ -106,6 +107,7 @@ class IncrementalBuild(BuildJob):
             self.settings, strict=self.strict, cache=self.cache, memo=loader_memo
         )
         settle()
+        process_covers(self.site, self.settings.db_path)
         self.report.items, self.report.menus = len(self.site.items), len(self.site.menus)
 
     def store(self) -> None:
@@ -168,7 +170,7 @@ class IncrementalBuild(BuildJob):
         for name, keys in route_keys.items():
             for key in keys or ():
                 self.listed[(name, json.dumps(list(key)))] = key
-        self.statics = self.static_files()
+        self.statics = self.static_files(self.db_file)
         for rel in self.statics:
             self.listed[("static", json.dumps([rel]))] = (rel,)
         relisted = sorted({name for name in route_keys if name not in self.kept} | {"static"})

@@ -140,7 +140,7 @@ def fingerprint(settings: Config) -> str:
     # the distributions installed there (`<name>-<version>.dist-info`). Not file times: a
     # fresh install of the same versions (a CI run) must keep the state usable.
     folders: set[Path] = set()
-    for name in ("jinja2", "markdown", "nh3", "yaml", "sqlite_utils", "markupsafe"):
+    for name in ("jinja2", "markdown", "nh3", "yaml", "sqlite_utils", "markupsafe", "PIL"):
         spec = importlib.util.find_spec(name)
         origin = spec.origin if spec and spec.origin else ""
         h.update(f"{name}:{origin}".encode())

@@ -14,7 +14,7 @@ from generator.site.keyed import keyed, listed
 # Derived from the item field table once, at import: _row runs for every row a page reads.
 EXTENSION_TABLES = {media_type: extension_table(media_type) for media_type in MEDIA_TYPES}
 # JSON text: the item fields so declared, and the list and object columns of other tables.
-JSON_COLUMNS = json_columns() | {"metadata", "aliases", "tags", "profile", "creators"}
+JSON_COLUMNS = json_columns() | {"metadata", "aliases", "tags", "profile", "creators", "cover_image"}
 CREATOR_COLUMN = {t: f.column for t in MEDIA_TYPES for f in fields_of(t) if f.creator}
 
 
@@ -135,7 +135,7 @@ def tag_slugs(db: sqlite_utils.Database) -> dict[str, str]:
 
 def item_summary_sql(where: str) -> str:
     return f"""
-        SELECT i.id, i.media_type, i.slug, i.title, i.release_date, i.cover_image_url,
+        SELECT i.id, i.media_type, i.slug, i.title, i.release_date, i.cover_image_url, i.cover_image,
                coalesce(b.authors, mv.directors, g.developers, mu.artists, '[]') AS creators
         FROM media_items i
         LEFT JOIN book_items b ON b.media_item_id = i.id

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-CACHES = ("templates", "search")
-"""Folders of build caches kept beside the database: compiled templates (site/render.py)
-and the documents Pagefind reads (site/search.py). Never published, safe to delete."""
+CACHES = ("templates", "search", "covers")
+"""Folders of build caches kept beside the database: compiled templates (site/render.py),
+the documents Pagefind reads (site/search.py) and the processed cover images
+(engine/covers.py). Never published, safe to delete."""
 
 
 def cache_dir(db_path: Path, name: str) -> Path:

@@ -1,0 +1,230 @@
+"""The build's image step: each cover made into small hashed variants, cached by content.
+
+Runs after the load and before the database is stored, so the renderer finds each cover's
+variants (names, sizes, placeholder colour) in the database and never opens an image. A
+variant's name carries the hash of its source and of the settings below: published once, it
+can be cached forever. The encoded files are kept beside the database (support/caches.py),
+so a rebuild or an edit of anything else never encodes an unchanged cover again.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import multiprocessing
+import os
+import shutil
+import sqlite3
+import warnings
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from generator.content.model import Cover, Site
+from generator.content.parallel import cores
+from generator.errors import ContentErrors, Problem
+from generator.support.caches import cache_dir
+from generator.support.timings import timed
+
+WIDTHS = (160, 320, 640)  # a card, a page's cover, either at twice the pixel density
+QUALITY = {"jpeg": 82, "webp": 80, "avif": 55}
+MAX_PIXELS = 40_000_000  # a cover needs far fewer; more is a mistake or a decompression bomb
+FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",), "WEBP": (".webp",), "AVIF": (".avif",)}
+SUPPORTED_HINT = "save it as JPEG, PNG, WebP or AVIF"
+VERSION = 1  # of the processing below: raise it when a change alters the output
+
+
+def avif_available() -> bool:
+    """Whether this Pillow encodes AVIF; without it, covers get WebP and JPEG only."""
+    from PIL import features
+
+    return bool(features.check("avif"))
+
+
+def settings_key() -> str:
+    """What besides the source decides the variants' bytes."""
+    import PIL
+
+    return json.dumps([VERSION, WIDTHS, QUALITY, MAX_PIXELS, avif_available(), PIL.__version__])
+
+
+def variant_key(cover: Cover) -> str:
+    import hashlib
+
+    return hashlib.blake2b(f"{cover.hash}\0{settings_key()}".encode(), digest_size=10).hexdigest()
+
+
+@timed("covers")
+def process_covers(site: Site, db_path: Path) -> int:
+    """Fill each cover's `image` from the cache, encoding the covers it lacks (on every core
+    when there are several). Raise ContentErrors for images that cannot be used. Returns how
+    many covers were encoded."""
+    root = cache_dir(db_path, "covers")
+    todo: list[tuple[Cover, str]] = []
+    for cover in site.covers.values():
+        key = variant_key(cover)
+        meta = _cached(root / key)
+        if meta is None:
+            todo.append((cover, key))
+        else:
+            cover.image = meta
+    problems: list[Problem] = []
+    for (cover, _key), got in zip(todo, _run(todo, root), strict=True):
+        if isinstance(got, Problem):
+            problems.append(got)
+        else:
+            cover.image = got
+    if problems:
+        raise ContentErrors(problems)
+    return len(todo)
+
+
+def _cached(folder: Path) -> dict[str, Any] | None:
+    """A cover's variants as cached, or None when the cache lacks any of them (a deleted
+    file is encoded again rather than missing from the site)."""
+    try:
+        meta: dict[str, Any] = json.loads((folder / "meta.json").read_text())
+    except (OSError, ValueError):
+        return None
+    names = [v[f] for v in meta.get("variants", ()) for f in ("jpeg", "webp", "avif") if f in v]
+    if not names or not all((folder / name.removeprefix("covers/")).is_file() for name in names):
+        return None
+    return meta
+
+
+def _run(todo: list[tuple[Cover, str]], root: Path) -> Iterable[dict[str, Any] | Problem]:
+    jobs = [(cover.path, cover.display, key, str(root)) for cover, key in todo]
+    workers = min(cores(), len(jobs))
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [encode_cover(*job) for job in jobs]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(encode_cover, *zip(*jobs, strict=True)))
+
+
+def encode_cover(path: str, display: str, key: str, root: str) -> dict[str, Any] | Problem:
+    """Encode one cover's variants into the cache folder `root/key`; its metadata, or the
+    problem that makes the file unusable."""
+    from PIL import Image, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own check refuses twice this at open
+    try:
+        with warnings.catch_warnings():  # between the cap and twice it: refused by _check
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
+        with im:
+            problem = _check(im, path, display)
+            if problem is not None:
+                return problem
+            im.load()
+            picture = _normalized(im)
+    except Image.DecompressionBombError:
+        return _too_big(display)
+    except UnidentifiedImageError:
+        return Problem(display, None, "not an image this build can read", SUPPORTED_HINT)
+    except (OSError, SyntaxError, ValueError) as exc:
+        return Problem(display, None, f"corrupt image: {exc}", "export the image again from its source")
+    folder = Path(root) / key
+    work = Path(root) / f".{key}.{os.getpid()}.tmp"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    meta = _write_variants(picture, key, work)
+    (work / "meta.json").write_text(json.dumps(meta))
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(work, folder)
+    return meta
+
+
+def _check(im: Any, path: str, display: str) -> Problem | None:
+    """The problem of an image whose format or size will not do, read from its header."""
+    if im.format not in FORMATS:
+        return Problem(display, None, f"unsupported image format {im.format}", SUPPORTED_HINT)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in FORMATS[im.format]:
+        right = FORMATS[im.format][0]
+        return Problem(
+            display, None, f"the file holds {im.format} data, not what {suffix} says", f"rename it to {right}"
+        )
+    if im.width * im.height > MAX_PIXELS:
+        return _too_big(display)
+    return None
+
+
+def _too_big(display: str) -> Problem:
+    return Problem(
+        display,
+        None,
+        f"image too large (over {MAX_PIXELS // 1_000_000} million pixels)",
+        "scale it down: covers are shown at most 640 pixels wide",
+    )
+
+
+def _normalized(im: Any) -> Any:
+    """The image upright (EXIF orientation applied), in sRGB, without alpha nor metadata."""
+    from PIL import Image, ImageCms, ImageOps
+
+    im = ImageOps.exif_transpose(im)
+    icc = im.info.get("icc_profile")
+    if icc and im.mode in ("RGB", "CMYK"):
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            im = ImageCms.profileToProfile(im, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # an unreadable profile: the pixels are taken as sRGB
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        im = flat
+    out = im.convert("RGB") if im.mode != "RGB" else im.copy()
+    out.info.clear()  # EXIF (GPS included), XMP, ICC, comments: nothing of the source is kept
+    return out
+
+
+def _write_variants(picture: Any, key: str, folder: Path) -> dict[str, Any]:
+    """Every variant of one upright sRGB picture, never wider than the picture itself."""
+    from PIL import Image
+
+    width, height = picture.size
+    avif = avif_available()
+    colour = picture.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+    variants = []
+    for w in sorted({min(w, width) for w in WIDTHS}):
+        h = max(1, round(height * w / width))
+        scaled = picture if w == width else picture.resize((w, h), Image.Resampling.LANCZOS)
+        names: dict[str, Any] = {"width": w, "height": h}
+        formats = [("jpeg", "JPEG", ".jpg"), ("webp", "WEBP", ".webp")] + (
+            [("avif", "AVIF", ".avif")] if avif else []
+        )
+        for name, fmt, suffix in formats:
+            file = f"{key}-{w}{suffix}"
+            options = {"optimize": True, "progressive": True} if fmt == "JPEG" else {}
+            scaled.save(folder / file, fmt, quality=QUALITY[name], **options)
+            names[name] = f"covers/{file}"
+        variants.append(names)
+    return {
+        "key": key,
+        "width": width,
+        "height": height,
+        "color": "#{:02x}{:02x}{:02x}".format(*colour),
+        "avif": avif,
+        "variants": variants,
+    }
+
+
+def cover_files(db_file: Path, db_path: Path) -> dict[str, Path]:
+    """The published path of every variant of the database's covers -> its cached file."""
+    root = cache_dir(db_path, "covers")
+    files: dict[str, Path] = {}
+    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT cover_image FROM media_items WHERE cover_image IS NOT NULL").fetchall()
+    finally:
+        conn.close()
+    for (text,) in rows:
+        cover = json.loads(text)
+        for variant in cover.get("variants", ()):
+            for name in ("jpeg", "webp", "avif"):
+                if name in variant:
+                    files[variant[name]] = root / cover["key"] / variant[name].removeprefix("covers/")
+    return files
