@@ -240,3 +240,24 @@ def test_wikimedia_commons_cover_gets_author_and_licence(tmp_path: Path) -> None
         "(https://commons.wikimedia.org/wiki/File:City_Streets.jpg)"
     )
     assert item.front["cover_license"] == "CC BY-SA 4.0"
+
+
+def test_musicbrainz_front_cover_from_the_cover_art_archive(site_root: Path) -> None:
+    mbid = "b84ee12a-09ef-421b-82de-0441a926375b"
+    payload = str(real("musicbrainz/picard_release_dark_side_of_the_moon.json"))
+    canned = Canned(routes={f"/release/{mbid}/front": jpeg_route()})  # no extension in the URL
+    with serve(canned):
+        result = run(
+            site_root,
+            "musicbrainz",
+            f"release/{mbid}",
+            "--from-file",
+            payload,
+            "--cover",
+            "--cover-url",
+            canned.base,
+        )
+    [cover] = [p for p in (site_root / "content/items/music").iterdir() if p.suffix == ".jpg"]
+    assert f"saved cover {cover.name}" in result.output
+    credit = front(cover.with_suffix(".md"))["cover_credit"]
+    assert credit == f"[Cover Art Archive](https://coverartarchive.org/release/{mbid}/front)"
