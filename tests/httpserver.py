@@ -1,4 +1,6 @@
-"""A local HTTP server on 127.0.0.1 for importer tests: canned responses, requests recorded."""
+"""A local HTTP server on 127.0.0.1 for importer tests: canned responses, requests recorded.
+
+Responses are JSON unless a route's headers name another Content-Type (images, for covers)."""
 
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ def serve(canned: Canned) -> Iterator[Canned]:
             self.send_response(status)
             for key, value in headers.items():
                 self.send_header(key, value)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            if "Content-Type" not in headers:
+                self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

@@ -1,12 +1,17 @@
-"""Where the recorded real payloads and exports are: <repo>/../shared/data/real (may be absent)."""
+"""Where the recorded real payloads and exports are: <repo>/../shared/data/real (may be absent),
+or the folder OMAKASE_REAL_DATA names (for a checkout elsewhere, such as a git worktree)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real"
+REAL = Path(
+    os.environ.get("OMAKASE_REAL_DATA")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real"
+)
 
 
 def real(relative: str) -> Path:

@@ -92,7 +92,9 @@ def test_docs_give_every_command_a_synopsis_naming_every_option() -> None:
 def test_no_example_uses_an_option_its_command_lacks(path: Path) -> None:
     lines = synopses(path)
     for name, command in commands():
-        known = {opt for option in command.params for opt in option.opts} | {"-h", "--help"}
+        # A boolean flag's off switch (--no-cover) is as much an option as its on switch.
+        switches = [[*option.opts, *option.secondary_opts] for option in command.params]
+        known = {opt for opts in switches for opt in opts} | {"-h", "--help"}
         for line in synopses_of(name, lines):
             unknown = set(OPTION.findall(line)) - known
             assert not unknown, f"{path.name}: `omakase {name}` has no {sorted(unknown)}: {line}"

@@ -139,7 +139,12 @@ def test_import_fetches_over_http_stores_payload_verbatim_and_creates_item(site_
     settings = settings_for(site_root)
     with serve(canned):
         report = import_upstream(
-            settings, "wikidata", "Q2262932", api_url=canned.base, client=HttpClient(sleep=lambda s: None)
+            settings,
+            "wikidata",
+            "Q2262932",
+            api_url=canned.base,
+            client=HttpClient(sleep=lambda s: None),
+            cover=False,  # covers: tests/test_import_covers.py
         )
     assert payload_path(settings.data_dir, "wikidata", "Q2262932").read_bytes() == raw
     assert report.changes[0].created and report.changes[0].ref == "movie/city-streets"
@@ -254,7 +259,9 @@ def test_cli_fetches_from_api_url_and_dates_the_fetch_today(site_root: Path, mon
     before = datetime.now(tz=UTC).date().isoformat()
     with serve(canned):
         result = CliRunner().invoke(
-            main, ["import", "openlibrary", "OL22951843M", "--root", str(site_root), "--api-url", canned.base]
+            main,
+            ["import", "openlibrary", "OL22951843M", "--root", str(site_root), "--api-url", canned.base]
+            + ["--no-cover"],
         )
     after = datetime.now(tz=UTC).date().isoformat()
     assert result.exit_code == 0, result.output

@@ -30,6 +30,21 @@ EXPORTS = ("letterboxd", "goodreads")
     help="The item type, when the payload does not say.",
 )
 @click.option("--api-url", default=None, help="Fetch from this base URL instead (a mirror).")
+@click.option(
+    "--cover/--no-cover",
+    default=None,
+    help="Fetch the record's cover image and save it beside the item (default: on, except "
+    "with --from-file, where imports stay offline unless --cover is given).",
+)
+@click.option(
+    "--cover-from-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Save this local image as the item's cover instead of fetching one (offline).",
+)
+@click.option(
+    "--cover-url", default=None, help="Fetch covers (and Commons credits) from this base URL (a mirror)."
+)
 @content_options
 def command(
     source: str,
@@ -50,12 +65,16 @@ def command(
       omakase import tmdb 671          (needs TMDB_API_KEY or TMDB_ACCESS_TOKEN)
     The payload is kept verbatim in data/sources/SOURCE/ID.json and the item file is created
     or has its missing fields filled; values already in the item file are never overwritten.
+    The cover is saved beside the item file (content/items/TYPE/SLUG.jpg, .png, …) with its
+    credit; a cover the curator put there is kept. With --from-file nothing is fetched unless
+    --cover is given; --cover-from-file IMAGE saves a local image instead.
 
     \b
     User exports (TARGET is the export file or folder):
       omakase import letterboxd letterboxd-export.zip --curator ada
       omakase import goodreads goodreads_library_export.csv --curator ada
     """
+    covers = {k: options.pop(k) for k in ("cover", "cover_from_file", "cover_url")}
     settings = settings_from(**options)
     if source in EXPORTS:
         if not curator:
@@ -71,7 +90,17 @@ def command(
     from generator.sources.importer import import_upstream
 
     report = import_upstream(
-        settings, source, target, from_file=from_file, media_type=media_type, api_url=api_url
+        settings,
+        source,
+        target,
+        from_file=from_file,
+        media_type=media_type,
+        api_url=api_url,
+        cover=covers["cover"],
+        cover_from_file=covers["cover_from_file"],
+        cover_url=covers["cover_url"],
     )
     for line in report.lines():
         click.echo(line)
+    for warning in report.warnings:
+        click.echo(warning, err=True)

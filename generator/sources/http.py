@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from generator import __version__
 from generator.errors import BuildError
@@ -33,6 +34,30 @@ class FetchError(BuildError):
     """An upstream record could not be fetched; says which URL and why."""
 
 
+@dataclass(frozen=True)
+class Body:
+    """A response body as bytes, with the content type the server declared (lower case)."""
+
+    data: bytes
+    content_type: str
+    charset: str | None = None
+
+
+def _read_limited(response: Any, url: str, max_bytes: int | None) -> bytes:
+    """The whole body, or a FetchError as soon as it is known to exceed `max_bytes`."""
+    if max_bytes is None:
+        return bytes(response.read())
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError(
+            f"{url}: the response is {int(declared)} bytes, more than the {max_bytes} bytes allowed"
+        )
+    data = bytes(response.read(max_bytes + 1))
+    if len(data) > max_bytes:
+        raise FetchError(f"{url}: the response is more than the {max_bytes} bytes allowed")
+    return data
+
+
 @dataclass
 class HttpClient:
     """GET with retries. `min_interval` is the per-source rate limit, in seconds between requests.
@@ -51,22 +76,34 @@ class HttpClient:
         self, url: str, *, source: str, min_interval: float = 0.0, headers: Mapping[str, str] | None = None
     ) -> str:
         """The response body as text. Raises FetchError naming the URL after the last retry."""
+        body = self.get_bytes(
+            url,
+            source=source,
+            min_interval=min_interval,
+            headers={"Accept": "application/json", **(headers or {})},
+        )
+        return body.data.decode(body.charset or "utf-8", errors="replace")
+
+    def get_bytes(
+        self,
+        url: str,
+        *,
+        source: str,
+        min_interval: float = 0.0,
+        headers: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
+    ) -> Body:
+        """The response body as bytes with its content type. A body over `max_bytes` is a
+        FetchError, found before it is all read (images are fetched with a limit)."""
         attempt = 0
         while True:
             self._respect_rate_limit(source, min_interval)
-            request = urllib.request.Request(
-                url,
-                headers={
-                    "User-Agent": self.user_agent,
-                    "Accept": "application/json",
-                    **(headers or {}),
-                },
-            )
+            request = urllib.request.Request(url, headers={"User-Agent": self.user_agent, **(headers or {})})
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    raw = response.read()
-                    charset = response.headers.get_content_charset() or "utf-8"
-                return raw.decode(charset, errors="replace")
+                    data = _read_limited(response, url, max_bytes)
+                    info = response.headers
+                    return Body(data, info.get_content_type(), info.get_content_charset())
             except urllib.error.HTTPError as exc:
                 if exc.code not in RETRY_STATUSES or attempt >= self.retries:
                     raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}") from None

@@ -9,12 +9,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TypedDict, Unpack
 
-from generator.content.catalog import Catalog
-from generator.errors import BuildError, ContentError
+from generator.content.catalog import Catalog, ItemFile
+from generator.errors import BuildError, ContentError, Problem
 from generator.settings import Config, Settings
 from generator.sources import SOURCES
 from generator.sources.apply import ItemChange, apply_mapped
+from generator.sources.covers import CoverFetcher, cover_from_file, fetch_cover
 from generator.sources.http import HttpClient, user_agent
+from generator.sources.mapped import Mapped
 from generator.sources.payloads import (
     parse_payload,
     read_payload_file,
@@ -29,10 +31,13 @@ class UpstreamReport:
     changes: list[ItemChange] = field(default_factory=list)
     payloads_written: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    covers: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # a cover that could not be saved
 
     def lines(self) -> list[str]:
         out = [f"stored payload {p}" for p in self.payloads_written]
         out += [c.describe() for c in self.changes]
+        out += self.covers
         out += [f"skipped {s}" for s in self.skipped]
         changed = sum(1 for c in self.changes if c.changed)
         out.append(
@@ -62,11 +67,18 @@ def source_module(name: str) -> ModuleType:
 
 class PayloadOrigin(TypedDict, total=False):
     """Where import_upstream gets the payload: a saved file, or a fetch through `client`
-    (a fresh polite one by default) from `api_url` (the source's own API by default)."""
+    (a fresh polite one by default) from `api_url` (the source's own API by default).
+
+    And the cover: `cover` None fetches it when the payload is fetched (a saved payload stays
+    offline), True or False always or never; `cover_from_file` is a local image instead;
+    `cover_url` is a mirror for cover images and the Commons API."""
 
     from_file: Path | None
     client: HttpClient | None
     api_url: str | None
+    cover: bool | None
+    cover_from_file: Path | None
+    cover_url: str | None
 
 
 def import_upstream(
@@ -101,9 +113,32 @@ def import_upstream(
     change = apply_mapped(catalog, mapped, fetched=fetch_day(), media_type=media_type)
     if store_payload(settings.data_dir, source, external_id, text):
         report.payloads_written.append(f"{source}:{external_id}")
+    _attach_cover(settings, catalog.items[change.ref], mapped, origin, report)
     catalog.save()
     report.changes.append(change)
     return report
+
+
+def _attach_cover(
+    config: Config, item: ItemFile, mapped: Mapped, origin: PayloadOrigin, report: UpstreamReport
+) -> None:
+    """Save the item's cover as `origin` asks. A cover that cannot be had is a warning: the
+    item itself is imported all the same."""
+    wanted = origin.get("cover")
+    local = origin.get("cover_from_file")
+    if wanted is False or (local is None and wanted is None and origin.get("from_file") is not None):
+        return
+    try:
+        if local is not None:
+            report.covers.append(cover_from_file(item, local))
+        else:
+            client = origin.get("client") or HttpClient(user_agent=user_agent(config.base_url))
+            fetcher = CoverFetcher(client, origin.get("cover_url"))
+            report.covers.append(fetch_cover(item, mapped, fetcher))
+    except ContentError as exc:
+        problem = exc.problem
+        warning = Problem(problem.path, problem.line, problem.message, problem.hint, "warning")
+        report.warnings.append(f"{warning.format()}\n    (the cover of {item.ref} was skipped)")
 
 
 def _fetch(config: Config, source: str, raw_id: str, origin: PayloadOrigin) -> tuple[str, Any]:
