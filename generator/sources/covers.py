@@ -160,6 +160,12 @@ def decode(data: bytes, where: str) -> str:
                 image.load()
     except Image.UnidentifiedImageError:
         raise ContentError(where, None, "not a readable image: no image format recognised", hint) from None
+    except Image.DecompressionBombWarning as exc:
+        # Raised as an error above once the pixels pass Image.MAX_IMAGE_PIXELS, which the
+        # build's cover encoder may have lowered to the same cap in this process.
+        raise ContentError(
+            where, None, f"{exc} (a decompression bomb?)", "use a smaller image; covers are shown small"
+        ) from None
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ContentError(where, None, f"not a readable image: {exc}", hint) from None
     if kind not in FORMATS:
