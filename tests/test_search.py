@@ -187,7 +187,10 @@ def test_every_page_has_a_search_form_that_works_without_javascript(tmp_path: Pa
         ("404.html", "search/index.html"),
     ):
         html = (out / relpath).read_text()
-        form = f'<form class="search-form" role="search" aria-label="Site search" action="{action}" method="get">'
+        form = (
+            '<form class="search-form" role="search" aria-label="Site search" '
+            f'action="{action}" method="get">'
+        )
         assert form in html
         assert '<label for="site-search-input">Search</label>' in html
         assert '<input id="site-search-input" type="search" name="q"' in html
