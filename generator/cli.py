@@ -8,7 +8,7 @@ import click
 
 from generator import __version__
 from generator.commands import build, check, fork, import_, init, new, replay, schema, serve, share
-from generator.commands.options import loaded_settings
+from generator.commands.options import loaded_settings, root_option
 
 
 def _print_settings(root: Path | None) -> None:
@@ -33,12 +33,7 @@ def _print_settings(root: Path | None) -> None:
     no_args_is_help=True,
 )
 @click.version_option(__version__, prog_name="omakase")
-@click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The site's root folder, for --help-settings and any command (default: the current folder).",
-)
+@root_option("The site's root folder, for --help-settings and any command (default: the current folder).")
 @click.option(
     "--help-settings",
     is_flag=True,

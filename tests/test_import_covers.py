@@ -113,18 +113,18 @@ def test_no_cover_online_makes_no_image_request(site_root: Path, monkeypatch: py
     assert not [p for p in (site_root / "content/items/movie").iterdir() if p.suffix in (".jpg", ".png")]
 
 
+def import_sabriel_offline(site_root: Path, cover: Path) -> Result:
+    """The recorded Open Library work of Sabriel, imported with a local cover, no request made."""
+    payload = str(real(SABRIEL))
+    return run(
+        site_root, "openlibrary", "OL15832982W", "--from-file", payload, "--cover-from-file", str(cover)
+    )
+
+
 def test_cover_from_file_saves_a_local_image_offline(site_root: Path, tmp_path: Path) -> None:
     local = tmp_path / "scan.webp"
     local.write_bytes(image_bytes("WEBP"))
-    result = run(
-        site_root,
-        "openlibrary",
-        "OL15832982W",
-        "--from-file",
-        str(real(SABRIEL)),
-        "--cover-from-file",
-        str(local),
-    )
+    result = import_sabriel_offline(site_root, local)
     assert "saved cover sabriel.webp" in result.output
     assert Image.open(site_root / "content/items/book/sabriel.webp").format == "WEBP"
     assert "cover_credit" not in front(site_root / "content/items/book/sabriel.md")
@@ -190,15 +190,7 @@ def test_a_bad_cover_is_a_warning_and_the_item_is_imported(
 def test_a_bad_local_cover_names_the_file(site_root: Path, tmp_path: Path) -> None:
     local = tmp_path / "notes.txt"
     local.write_text("not an image")
-    result = run(
-        site_root,
-        "openlibrary",
-        "OL15832982W",
-        "--from-file",
-        str(real(SABRIEL)),
-        "--cover-from-file",
-        str(local),
-    )
+    result = import_sabriel_offline(site_root, local)
     assert f"{local}: warning: not a readable image" in result.output
     missing = tmp_path / "missing.jpg"
     with pytest.raises(ContentError, match="cannot read the cover"):

@@ -14,14 +14,16 @@ if TYPE_CHECKING:
     from generator.content.siteconfig import LoadedSettings
 
 
+def root_option(help_text: str) -> Callable[[Any], Any]:
+    """--root, a folder, None when not given (the loader then takes the current folder)."""
+    return click.option(
+        "--root", type=click.Path(file_okay=False, path_type=Path), default=None, help=help_text
+    )
+
+
 def _root_and_content() -> list[Callable[[Any], Any]]:
     return [
-        click.option(
-            "--root",
-            type=click.Path(file_okay=False, path_type=Path),
-            default=None,
-            help="The site's root folder, whose omakase.yaml is read (default: the current folder).",
-        ),
+        root_option("The site's root folder, whose omakase.yaml is read (default: the current folder)."),
         click.option(
             "--content",
             "content_dir",

@@ -7,18 +7,13 @@ from pathlib import Path
 
 import click
 
-from generator.commands.options import group_root
+from generator.commands.options import group_root, root_option
 
 KINDS = ("curator", "item-book", "item-game", "item-movie", "item-music", "log", "menu")
 
 
 @click.command("schema")
-@click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The site's root folder; schemas are written to ROOT/schemas/.",
-)
+@root_option("The site's root folder; schemas are written to ROOT/schemas/.")
 @click.option(
     "--kind",
     type=click.Choice(KINDS),

@@ -107,9 +107,10 @@ def encode_cover(path: str, display: str, key: str, root: str) -> dict[str, Any]
     problem that makes the file unusable."""
     from PIL import Image, UnidentifiedImageError
 
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own check refuses twice this at open
     try:
-        with warnings.catch_warnings():  # between the cap and twice it: refused by _check
+        # Pillow warns past its own limit and refuses twice that at open; _check refuses
+        # anything over MAX_PIXELS from the header, before a pixel is decoded.
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = Image.open(path)
         with im:

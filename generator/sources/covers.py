@@ -161,8 +161,8 @@ def decode(data: bytes, where: str) -> str:
     except Image.UnidentifiedImageError:
         raise ContentError(where, None, "not a readable image: no image format recognised", hint) from None
     except Image.DecompressionBombWarning as exc:
-        # Raised as an error above once the pixels pass Image.MAX_IMAGE_PIXELS, which the
-        # build's cover encoder may have lowered to the same cap in this process.
+        # Raised as an error above once the pixels pass Pillow's Image.MAX_IMAGE_PIXELS,
+        # before the size check here can see them.
         raise ContentError(
             where, None, f"{exc} (a decompression bomb?)", "use a smaller image; covers are shown small"
         ) from None
