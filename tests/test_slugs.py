@@ -102,3 +102,37 @@ def test_unpublishing_needs_a_visible_decision(site_root: Path) -> None:
     assert code == 0, out
     assert not (site_root / "output/menus/paranoid-remix").exists()
     assert _record(site_root) == ["paranoid-seventies"]
+
+
+def test_titles_in_any_script_get_a_transliterated_slug(site_root: Path) -> None:
+    from generator.content.fields import slugify
+
+    assert [slugify(t) for t in ("三体", "ケアレス", "Москва", "Amélie", "Ærø")] == [
+        "santi",
+        "kearesu",
+        "moskva",
+        "amelie",
+        "aero",
+    ]
+    code, out = run("new", "item", "book", "三体", "--root", str(site_root))
+    assert code == 0, out
+    text = (site_root / "content/items/book/santi.md").read_text(encoding="utf-8")
+    assert 'title: "三体"' in text  # the title keeps its script
+
+
+def test_an_imported_release_in_japanese_gets_a_real_slug_and_collisions_a_suffix(
+    site_root: Path,
+) -> None:
+    from generator.sources.importer import import_upstream
+    from tests.conftest import settings_for
+    from tests.realdata import real
+
+    settings = settings_for(site_root)
+    payload = real("musicbrainz/picard_release_multidisc.json")
+    write(site_root, {"content/items/music/kearesu.md": "---\ntitle: Kearesu\nrelease_date: 2021\n---\n"})
+    report = import_upstream(
+        settings, "musicbrainz", "release/6c4f766f-3351-4c10-a53d-b119452c27b2", from_file=payload
+    )
+    assert report.changes[0].ref == "music/kearesu-2021"
+    text = (site_root / "content/items/music/kearesu-2021.md").read_text(encoding="utf-8")
+    assert "title: ケアレス" in text

@@ -16,9 +16,11 @@ from generator.content.writeback import markdown_text, read_front_matter, write_
 
 
 def title_key(title: str) -> str:
-    """Titles compared loosely: case, accents, punctuation and a leading article ignored."""
-    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
-    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
+    """Titles compared loosely: case, accents, punctuation and a leading article ignored.
+    Letters of every script count ('三体' and '山体' stay two titles)."""
+    decomposed = unicodedata.normalize("NFKD", title)
+    text = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    text = re.sub(r"[\W_]+", " ", text).strip()
     return re.sub(r"^(the|a|an) ", "", text)
 
 
@@ -128,7 +130,7 @@ class Catalog:
         return None
 
     def new_slug(self, media_type: str, title: str, year: str | None) -> str:
-        base = slugify(title) or "untitled"
+        base = slugify(title) or media_type
         candidates = [base] + ([f"{base}-{year}"] if year else [])
         for slug in candidates:
             if f"{media_type}/{slug}" not in self.items:
@@ -140,7 +142,9 @@ class Catalog:
 
     def create(self, media_type: str, front: dict[str, Any], body: str = "") -> ItemFile:
         """A new item (not yet written); its slug comes from its title and year."""
-        title = str(front.get("title") or "untitled")
+        title = str(front.get("title") or "")
+        if not slugify(title):
+            title = " ".join(_source_words(front)) or title
         year = str(front["release_date"])[:4] if front.get("release_date") else None
         slug = self.new_slug(media_type, title, year)
         path = self.content_dir / "items" / media_type / f"{slug}.md"
@@ -158,6 +162,15 @@ class Catalog:
                 written.append(item)
             item.original = (copy.deepcopy(item.front), item.body)
         return written
+
+
+def _source_words(front: dict[str, Any]) -> list[str]:
+    """'wikidata Q42' of the first source: a slug for a title of no letters or digits."""
+    sources = front.get("sources")
+    first = sources[0] if isinstance(sources, list) and sources else None
+    if not isinstance(first, dict):
+        return []
+    return [str(first.get("source") or ""), str(first.get("id") or "")]
 
 
 def ordered(front: dict[str, Any]) -> dict[str, Any]:

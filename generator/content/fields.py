@@ -5,9 +5,10 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-import unicodedata
 from datetime import date, datetime
 from typing import Any
+
+from anyascii import anyascii
 
 from generator.content.yamlsource import LocDict, LocList, line_of
 from generator.errors import Problem
@@ -40,9 +41,11 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 @functools.lru_cache(maxsize=4096)  # tags repeat: a site of 10k items has a few dozen
 def slugify(text: str) -> str:
-    """A URL slug from any title: lowercase ASCII words joined by hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
+    """A URL slug from a title in any script: lowercase ASCII words joined by hyphens.
+
+    anyascii transliterates every script ('三体' → 'santi', 'ケアレス' → 'kearesu',
+    'Москва' → 'moskva'); its tables are maintained with each Unicode release."""
+    return _NOT_SLUG.sub("-", anyascii(text).lower()).strip("-")
 
 
 def suggest(word: str, choices: list[str] | tuple[str, ...], n: int = 3) -> str | None:

@@ -6,6 +6,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import langcodes
+from langcodes.tag_parser import LanguageTagError
+
 
 @dataclass
 class Mapped:
@@ -63,3 +66,35 @@ def clean_date(value: object) -> str | None:
             return f"{year}-{month}-{day}"
         return f"{year}-{month}"
     return year
+
+
+# Codes that name no language of the work: none, several, undetermined, private use.
+_NOT_A_LANGUAGE = frozenset({"und", "zxx", "mul", "mis"})
+
+
+def language_code(value: object) -> str | None:
+    """The ISO 639-1 code ('en') of a language however a source writes it: 'eng' (ISO 639-2,
+    MusicBrainz), '/languages/fre' (Open Library), 'en-US' (TMDB) or a name ('English', the
+    Wikidata label). A language without a two-letter code keeps its ISO 639-3 code ('gag')."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().rsplit("/", 1)[-1]
+    try:
+        language = langcodes.Language.get(langcodes.standardize_tag(text, macro=True))
+    except (LanguageTagError, ValueError):
+        language = None
+    if language is None or not language.is_valid():
+        try:
+            found = langcodes.find(value.strip())
+            language = langcodes.Language.get(langcodes.standardize_tag(str(found), macro=True))
+        except (LookupError, LanguageTagError, ValueError):
+            return None
+    code = language.language
+    if not code or code in _NOT_A_LANGUAGE or code.startswith("qa"):
+        return None
+    return code
+
+
+def language_codes(values: list[Any]) -> list[str]:
+    """ISO 639-1 codes of several languages, in order, each once."""
+    return list(dict.fromkeys(c for c in (language_code(v) for v in values) if c))
