@@ -17,9 +17,10 @@ EXPORTS = ("letterboxd", "goodreads")
 @click.argument("target")
 @click.option(
     "--from-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Use a saved upstream payload (JSON) instead of fetching it.",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    help="Use saved upstream payloads (JSON) instead of fetching: the record's, then those it "
+    "refers to (authors, labels); repeat it, or name a folder of them.",
 )
 @click.option("--curator", default=None, help="Exports only: the curator handle whose log to fill.")
 @click.option(
@@ -49,7 +50,7 @@ EXPORTS = ("letterboxd", "goodreads")
 def command(
     source: str,
     target: str,
-    from_file: Path | None,
+    from_file: tuple[Path, ...],
     curator: str | None,
     media_type: str | None,
     api_url: str | None,
@@ -63,8 +64,11 @@ def command(
       omakase import musicbrainz release-group/f5093c06-23e3-404f-aeaa-40f72885ee3a
       omakase import wikidata Q184843
       omakase import tmdb 671          (needs TMDB_API_KEY or TMDB_ACCESS_TOKEN)
-    The payload is kept verbatim in data/sources/SOURCE/ID.json and the item file is created
-    or has its missing fields filled; values already in the item file are never overwritten.
+      omakase import igdb 19560        (needs IGDB_CLIENT_ID and IGDB_CLIENT_SECRET)
+    The payload is kept verbatim in data/sources/SOURCE/ID.json, with those it refers to
+    (Open Library authors, Wikidata labels), and the item file is created or has its missing
+    fields filled; values already in the item file are never overwritten. A record the build
+    would refuse, or of a kind that is not a book, movie, game or album, writes nothing.
     The cover is saved beside the item file (content/items/TYPE/SLUG.jpg, .png, …) with its
     credit; a cover the curator put there is kept. With --from-file nothing is fetched unless
     --cover is given; --cover-from-file IMAGE saves a local image instead.
@@ -93,7 +97,7 @@ def command(
         settings,
         source,
         target,
-        from_file=from_file,
+        from_file=from_file or None,
         media_type=media_type,
         api_url=api_url,
         cover=covers["cover"],

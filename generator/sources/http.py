@@ -95,10 +95,30 @@ class HttpClient:
     ) -> Body:
         """The response body as bytes with its content type. A body over `max_bytes` is a
         FetchError, found before it is all read (images are fetched with a limit)."""
+        request = urllib.request.Request(url, headers={"User-Agent": self.user_agent, **(headers or {})})
+        return self._send(request, source, min_interval, max_bytes)
+
+    def post(
+        self, url: str, body: bytes, *, source: str, min_interval: float = 0.0, headers: Mapping[str, str]
+    ) -> str:
+        """POST `body` (IGDB takes its queries so); the JSON response as text."""
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={"User-Agent": self.user_agent, "Accept": "application/json", **headers},
+        )
+        answer = self._send(request, source, min_interval, None)
+        return answer.data.decode(answer.charset or "utf-8", errors="replace")
+
+    def _send(
+        self, request: urllib.request.Request, source: str, min_interval: float, max_bytes: int | None
+    ) -> Body:
+        """The request's response, retried on network errors and the RETRY_STATUSES."""
+        url = request.full_url
         attempt = 0
         while True:
             self._respect_rate_limit(source, min_interval)
-            request = urllib.request.Request(url, headers={"User-Agent": self.user_agent, **(headers or {})})
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
                     data = _read_limited(response, url, max_bytes)

@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypedDict, Unpack
+from typing import TypedDict, Unpack
 
 from generator.content.catalog import Catalog, ItemFile
 from generator.errors import BuildError, ContentError, Problem
 from generator.settings import Config, Settings
 from generator.sources import SOURCES
 from generator.sources.apply import ItemChange, apply_mapped
+from generator.sources.bundle import Bundle, complete, read_bundle
 from generator.sources.covers import CoverFetcher, cover_from_file, fetch_cover
 from generator.sources.http import HttpClient, user_agent
-from generator.sources.mapped import Mapped
+from generator.sources.mapped import Mapped, Unsupported, line_of_key
 from generator.sources.payloads import (
     parse_payload,
     read_payload_file,
     store_payload,
     stored_payloads,
 )
+from generator.sources.vet import refuse_unbuildable
 from generator.support.progress import track
 
 
@@ -32,7 +35,7 @@ class UpstreamReport:
     payloads_written: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     covers: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # a cover that could not be saved
+    warnings: list[str] = field(default_factory=list)  # a cover not saved, names left out
 
     def lines(self) -> list[str]:
         out = [f"stored payload {p}" for p in self.payloads_written]
@@ -66,14 +69,15 @@ def source_module(name: str) -> ModuleType:
 
 
 class PayloadOrigin(TypedDict, total=False):
-    """Where import_upstream gets the payload: a saved file, or a fetch through `client`
-    (a fresh polite one by default) from `api_url` (the source's own API by default).
+    """Where import_upstream gets the payload: saved files (the record's and the related ones
+    it names, or folders of them), or a fetch through `client` (a fresh polite one by default)
+    from `api_url` (the source's own API by default).
 
     And the cover: `cover` None fetches it when the payload is fetched (a saved payload stays
     offline), True or False always or never; `cover_from_file` is a local image instead;
     `cover_url` is a mirror for cover images and the Commons API."""
 
-    from_file: Path | None
+    from_file: Path | Sequence[Path] | None
     client: HttpClient | None
     api_url: str | None
     cover: bool | None
@@ -89,34 +93,47 @@ def import_upstream(
     media_type: str | None = None,
     **origin: Unpack[PayloadOrigin],
 ) -> UpstreamReport:
-    """Fetch (or read) one upstream record, keep it verbatim, and create or update its item."""
+    """Fetch (or read) one upstream record and those it refers to, keep them verbatim, and
+    create or update its item. Nothing is written when the item would not build."""
     settings = settings.resolve()
     module = source_module(source)
-    from_file = origin.get("from_file")
-    if from_file is not None:
-        text, payload = read_payload_file(from_file)
-    else:
-        text, payload = _fetch(settings, source, raw_id, origin)
-    external_id = module.normalize_id(raw_id, payload)
-    described = module.payload_id(payload)
+    bundle, fetch = _bundle(settings, module, raw_id, origin)
+    external_id = module.normalize_id(raw_id, bundle.payload)
+    described = module.payload_id(bundle.payload)
     if described and described != external_id:
-        where = str(from_file) if from_file is not None else "the response"
         raise ContentError(
-            where,
+            bundle.where,
             None,
             f"this payload describes {source}:{described}, not {source}:{external_id}",
             f"import it as '{described}', or pass the payload saved for {external_id}",
         )
+    complete(bundle, module, external_id, settings.data_dir, fetch=fetch, base=origin.get("api_url"))
     report = UpstreamReport()
     catalog = Catalog.load(settings.content_dir)
-    mapped = module.map_payload(payload, external_id)
+    mapped = map_bundle(module, bundle, external_id)
     change = apply_mapped(catalog, mapped, fetched=fetch_day(), media_type=media_type)
-    if store_payload(settings.data_dir, source, external_id, text):
-        report.payloads_written.append(f"{source}:{external_id}")
+    refuse_unbuildable(settings, catalog.items[change.ref], bundle.where)
+    for stored_id, text in [(external_id, bundle.text), *bundle.texts.items()]:
+        if store_payload(settings.data_dir, source, stored_id, text):
+            report.payloads_written.append(f"{source}:{stored_id}")
+    report.warnings += bundle.warnings + [
+        f"note: {source}:{rid} was not given, so the names it holds are left out "
+        "(pass its payload with --from-file too, or import without --from-file)"
+        for rid in bundle.missing
+    ]
     _attach_cover(settings, catalog.items[change.ref], mapped, origin, report)
     catalog.save()
     report.changes.append(change)
     return report
+
+
+def map_bundle(module: ModuleType, bundle: Bundle, external_id: str) -> Mapped:
+    """The mapper's reading of the payload; a record of a kind Omakase does not hold (a TV
+    show, a podcast) is a ContentError at the line of the payload that says so."""
+    try:
+        return module.map_payload(bundle.payload, external_id, bundle.related)
+    except Unsupported as exc:
+        raise ContentError(bundle.where, line_of_key(bundle.text, exc.key), exc.message, exc.hint) from None
 
 
 def _attach_cover(
@@ -141,13 +158,31 @@ def _attach_cover(
         report.warnings.append(f"{warning.format()}\n    (the cover of {item.ref} was skipped)")
 
 
-def _fetch(config: Config, source: str, raw_id: str, origin: PayloadOrigin) -> tuple[str, Any]:
-    """(verbatim text, parsed JSON) of the record as the source's API serves it now."""
-    module = source_module(source)
-    url = module.request_url(module.normalize_id(raw_id), origin.get("api_url") or module.BASE_URL)
+def _bundle(
+    config: Config, module: ModuleType, raw_id: str, origin: PayloadOrigin
+) -> tuple[Bundle, Callable[[str], str] | None]:
+    """The record's payload, from the files given or fetched now; and, when fetching, how to
+    fetch the related ones too."""
+    from_file = origin.get("from_file")
+    if from_file is not None:
+        paths = [from_file] if isinstance(from_file, Path) else list(from_file)
+        return read_bundle(paths, module, raw_id), None
     client = origin.get("client") or HttpClient(user_agent=user_agent(config.base_url))
-    text = client.get(url, source=source, min_interval=module.MIN_INTERVAL, headers=module.headers())
-    return text, parse_payload(text, url)
+    base = origin.get("api_url") or module.BASE_URL
+    external_id = module.normalize_id(raw_id)
+    custom = getattr(module, "fetch", None)
+    if custom is not None:
+        url, text = custom(client, external_id, base)
+    else:
+        url = module.request_url(external_id, base)
+        text = client.get(url, source=module.NAME, min_interval=module.MIN_INTERVAL, headers=module.headers())
+
+    def fetch(related_url: str) -> str:
+        return client.get(
+            related_url, source=module.NAME, min_interval=module.MIN_INTERVAL, headers=module.headers()
+        )
+
+    return Bundle(text, parse_payload(text, url), url), fetch
 
 
 def replay(settings: Settings | Config, source: str | None = None) -> UpstreamReport:
@@ -160,6 +195,8 @@ def replay(settings: Settings | Config, source: str | None = None) -> UpstreamRe
     for name, external_id, path in track(
         list(stored_payloads(settings.data_dir, source)), "Replaying payloads"
     ):
+        if name in SOURCES and getattr(SOURCES[name], "is_related", lambda _: False)(external_id):
+            continue  # an author's or labels' payload, read with the record that names it
         if name not in SOURCES:
             report.skipped.append(f"{name}:{external_id} (no mapper for source {name!r})")
             continue
@@ -169,8 +206,14 @@ def replay(settings: Settings | Config, source: str | None = None) -> UpstreamRe
                 f"run 'omakase import {name} {external_id} --from-file {path}')"
             )
             continue
-        _, payload = read_payload_file(path)
-        mapped = SOURCES[name].map_payload(payload, external_id)
+        text, payload = read_payload_file(path)
+        bundle = Bundle(text, payload, str(path))
+        complete(bundle, SOURCES[name], external_id, settings.data_dir)
+        try:
+            mapped = map_bundle(SOURCES[name], bundle, external_id)
+        except ContentError as exc:
+            report.skipped.append(f"{name}:{external_id} ({exc.problem.message})")
+            continue
         report.changes.append(apply_mapped(catalog, mapped, fetched=None))
     catalog.save()
     return report

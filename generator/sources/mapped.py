@@ -9,6 +9,25 @@ from typing import Any
 import langcodes
 from langcodes.tag_parser import LanguageTagError
 
+MEDIA = "books, movies, games and music"
+
+
+class Unsupported(Exception):
+    """A payload of a kind Omakase does not hold (a TV show, a podcast, a search result):
+    the importer locates it at the line of `key` in the payload."""
+
+    def __init__(self, message: str, hint: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.hint, self.key = message, hint, key
+
+
+def line_of_key(text: str, key: str | None) -> int | None:
+    """The line of the first `"key":` in a JSON text, or None."""
+    if not key:
+        return None
+    match = re.search(rf'"{re.escape(key)}"\s*:', text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
 
 @dataclass
 class Mapped:

@@ -7,7 +7,7 @@ from typing import Any
 
 from generator.content.providers import names
 from generator.errors import BuildError
-from generator.sources.mapped import Mapped, as_dict, clean_date
+from generator.sources.mapped import Mapped, as_dict, clean_date, language_codes
 
 NAME = "musicbrainz"
 BASE_URL = "https://musicbrainz.org"
@@ -84,8 +84,9 @@ def _ranked(values: Any) -> list[str]:
     return names(entries)
 
 
-def map_payload(payload: Any, external_id: str) -> Mapped:
-    """Title, artists, first release date, cover art, tracks and genres."""
+def map_payload(payload: Any, external_id: str, related: dict[str, Any] | None = None) -> Mapped:
+    """Title, artists, first release date, cover art, tracks, and genres and tags by name
+    (MusicBrainz names them in the record itself, so nothing else is fetched)."""
     data = as_dict(payload)
     entity, mbid = external_id.split("/", 1)
     group = as_dict(data.get("release-group"))
@@ -114,9 +115,9 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
     tags = _ranked(data.get("tags"))
     if tags:
         mapped.metadata["tags"] = tags[:8]
-    language = (data.get("text-representation") or {}).get("language")
-    if isinstance(language, str):
-        mapped.metadata["languages"] = [language]
+    languages = language_codes([as_dict(data.get("text-representation")).get("language")])
+    if languages:
+        mapped.metadata["languages"] = languages
     kind = data.get("primary-type") or group.get("primary-type")
     if isinstance(kind, str):
         mapped.metadata["primary_type"] = kind

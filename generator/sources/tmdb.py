@@ -6,10 +6,9 @@ import os
 import re
 from typing import Any
 
-from generator.content.fields import slugify
 from generator.content.providers import names
 from generator.errors import BuildError
-from generator.sources.mapped import Mapped, as_dict, clean_date
+from generator.sources.mapped import MEDIA, Mapped, Unsupported, as_dict, clean_date, language_codes
 
 NAME = "tmdb"
 BASE_URL = "https://api.themoviedb.org"
@@ -56,9 +55,27 @@ def _billing(credit: dict[str, Any]) -> int:
     return order if isinstance(order, int) else 999
 
 
-def map_payload(payload: Any, external_id: str) -> Mapped:
+def _refuse_other_records(data: dict[str, Any]) -> None:
+    """TV shows and search responses look like movies to a lenient reader: say what they are."""
+    if "first_air_date" in data or "number_of_seasons" in data:
+        name = data.get("name") if isinstance(data.get("name"), str) else "this show"
+        raise Unsupported(
+            f"this is the TMDB TV show {name!r}: TV shows are not a medium here; Omakase holds {MEDIA}",
+            "import a movie (themoviedb.org/movie/ID), or describe the show in a menu's notes",
+            "first_air_date" if "first_air_date" in data else "number_of_seasons",
+        )
+    if isinstance(data.get("results"), list):
+        raise Unsupported(
+            "this is a TMDB search response, not a movie's record",
+            "save the movie's own record: /3/movie/ID?append_to_response=credits,watch/providers",
+            "results",
+        )
+
+
+def map_payload(payload: Any, external_id: str, related: dict[str, Any] | None = None) -> Mapped:
     """Title, release date, poster, runtime, directors, cast, countries, genres, languages."""
     data = as_dict(payload)
+    _refuse_other_records(data)
     poster = data.get("poster_path")
     overview = data.get("overview")
     mapped = Mapped(
@@ -89,10 +106,10 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
     countries = names(data.get("production_countries"))
     if countries:
         mapped.fields["countries"] = countries
-    genres = [slugify(g) for g in names(data.get("genres"))]
+    genres = names(data.get("genres"))
     if genres:
         mapped.metadata["genres"] = genres
-    languages = names(data.get("spoken_languages"), key="iso_639_1")
+    languages = language_codes(names(data.get("spoken_languages"), key="iso_639_1"))
     if languages:
         mapped.metadata["languages"] = languages
     for key in ("original_language", "imdb_id", "vote_count", "vote_average"):

@@ -1,13 +1,17 @@
-"""Wikidata entities: fetch by Q-id, map to an item of the type its 'instance of' says."""
+"""Wikidata entities: fetch by Q-id, map to an item of the type its 'instance of' says.
+
+An entity names its directors, authors, genres and languages by Q-id. Their English labels
+are fetched in one batched wbgetentities request and kept beside the entity as
+`labels/<Q-id>`, so that the item names them and `omakase replay` can do so offline."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from generator.errors import BuildError
-from generator.sources.mapped import Mapped, as_dict
+from generator.sources.mapped import MEDIA, Mapped, Unsupported, as_dict, language_codes
 
 NAME = "wikidata"
 BASE_URL = "https://www.wikidata.org"
@@ -32,27 +36,32 @@ TYPES_BY_CLASS = {
     "Q105543609": "music",
     "Q7366": "music",
 }
-# Languages of the work (P364, P407) → ISO 639-1, for the common ones.
-LANGUAGES = {
-    "Q1860": "en",
-    "Q150": "fr",
-    "Q188": "de",
-    "Q1321": "es",
-    "Q652": "it",
-    "Q5287": "ja",
-    "Q7850": "zh",
-    "Q7737": "ru",
-    "Q9027": "sv",
-    "Q9035": "da",
-    "Q7411": "nl",
-    "Q5146": "pt",
-    "Q9176": "ko",
-    "Q1412": "fi",
-    "Q809": "pl",
-    "Q9043": "no",
-    "Q9288": "he",
-    "Q13955": "ar",
+# Classes of things that are not a medium here: said so rather than "pass --type".
+NOT_MEDIA = {
+    "Q5398426": "television series",
+    "Q21191270": "television series episode",
+    "Q15416": "television program",
+    "Q526877": "web series",
+    "Q24634210": "podcast",
+    "Q61855877": "podcast episode",
+    "Q1555508": "radio program",
+    "Q5": "person",
 }
+# Properties naming other entities → (item field or metadata key, media type or None for any).
+NAMED = (
+    ("P57", "directors", "movie"),
+    ("P161", "cast", "movie"),
+    ("P495", "countries", "movie"),
+    ("P50", "authors", "book"),
+    ("P123", "publisher", "book"),
+    ("P178", "developers", "game"),
+    ("P123", "publishers", "game"),
+    ("P400", "platforms", "game"),
+    ("P175", "artists", "music"),
+    ("P136", "genres", None),
+)
+LANGUAGE_PROPS = ("P364", "P407")
+MAX_IDS = 50  # wbgetentities answers at most 50 entities a request
 UNIT_MINUTES = {"Q7727": 1.0, "Q25235": 60.0, "Q11574": 1 / 60}
 
 
@@ -136,14 +145,56 @@ def _label(entity: dict[str, Any], key: str = "labels") -> str | None:
     return None
 
 
-def map_payload(payload: Any, external_id: str) -> Mapped:
-    """Title, publication date, image, Wikipedia page, type, runtime, ISBN, pages, languages.
+def _ids(entity: dict[str, Any], prop: str) -> list[str]:
+    return list(dict.fromkeys(q for q in (_qid(v) for v in _values(entity, prop)) if q))
 
-    Related entities (directors, authors, genres) are Q-ids in the payload; their ids are kept
-    in metadata so a later mapper can resolve them without refetching this entity."""
+
+def referenced(entity: dict[str, Any]) -> list[str]:
+    """The Q-ids whose labels the mapping uses, at most MAX_IDS (one request)."""
+    ids = [q for prop in (*(n[0] for n in NAMED), *LANGUAGE_PROPS) for q in _ids(entity, prop)]
+    return list(dict.fromkeys(ids))[:MAX_IDS]
+
+
+def related(payload: Any, external_id: str, base: str = BASE_URL) -> dict[str, str]:
+    """One wbgetentities request for the English labels of every entity the record names."""
+    ids = referenced(entity_of(payload, external_id))
+    if not ids:
+        return {}
+    query = urlencode({"action": "wbgetentities", "ids": "|".join(ids), "props": "labels", "languages": "en"})
+    return {f"labels/{external_id}": f"{base.rstrip('/')}/w/api.php?{query}&format=json"}
+
+
+def describes(related_id: str, payload: Any) -> bool:
+    """A wbgetentities answer of labels (not the record itself, which has claims)."""
+    entities = as_dict(payload).get("entities")
+    if not isinstance(entities, dict) or not entities:
+        return False
+    record = as_dict(entities.get(related_id.split("/", 1)[-1]))
+    return "claims" not in record
+
+
+def is_related(external_id: str) -> bool:
+    return external_id.startswith("labels/")
+
+
+def _labels(payload: Any) -> dict[str, str]:
+    entities = as_dict(as_dict(payload).get("entities"))
+    out = {}
+    for qid, entity in entities.items():
+        label = _label(as_dict(entity))
+        if label:
+            out[qid] = label
+    return out
+
+
+def map_payload(payload: Any, external_id: str, related: dict[str, Any] | None = None) -> Mapped:
+    """Title, publication date, image, Wikipedia page, type, runtime, ISBN, pages; the people,
+    genres and languages it names, by their labels when the labels payload is at hand."""
     entity = entity_of(payload, external_id)
-    classes = [q for q in (_qid(v) for v in _values(entity, "P31")) if q]
+    classes = _ids(entity, "P31")
     media_type = next((TYPES_BY_CLASS[q] for q in classes if q in TYPES_BY_CLASS), None)
+    if media_type is None:
+        _refuse_not_media(external_id, classes)
     titles = [v.get("text") for v in _values(entity, "P1476") if isinstance(v, dict)]
     dates = sorted(d for d in (_time(v) for v in _values(entity, "P577")) if d)
     images = [v for v in _values(entity, "P18") if isinstance(v, str)]
@@ -165,26 +216,43 @@ def map_payload(payload: Any, external_id: str) -> Mapped:
         _map_runtime(entity, mapped)
     if media_type == "book":
         _map_book(entity, mapped)
-    languages = [
-        LANGUAGES.get(q, q) for q in (_qid(v) for v in _values(entity, "P364") + _values(entity, "P407")) if q
-    ]
-    if languages:
-        mapped.metadata["languages"] = list(dict.fromkeys(languages))
-    for prop, key in (
-        ("P136", "genre_ids"),
-        ("P57", "director_ids"),
-        ("P50", "author_ids"),
-        ("P175", "performer_ids"),
-        ("P178", "developer_ids"),
-        ("P31", "class_ids"),
-    ):
-        ids = [q for q in (_qid(v) for v in _values(entity, prop)) if q]
-        if ids:
-            mapped.metadata[key] = list(dict.fromkeys(ids))
+    _map_named(entity, mapped, _labels((related or {}).get(f"labels/{external_id}")))
     summary = _label(entity, "descriptions")
     if summary:
         mapped.description = summary[0].upper() + summary[1:] + "."
     return mapped
+
+
+def _refuse_not_media(external_id: str, classes: list[str]) -> None:
+    kinds = [NOT_MEDIA[q] for q in classes if q in NOT_MEDIA]
+    if kinds:
+        raise Unsupported(
+            f"Wikidata {external_id} is a {kinds[0]}, which is not a medium here; Omakase holds {MEDIA}",
+            "import the book, film, game or album itself",
+            "P31",
+        )
+
+
+def _map_named(entity: dict[str, Any], mapped: Mapped, labels: dict[str, str]) -> None:
+    """People, companies, places, genres and languages by name; an entity without an English
+    label is left out rather than shown as a Q-id."""
+    for prop, key, media_type in NAMED:
+        if media_type not in (None, mapped.media_type):
+            continue
+        names = [labels[q] for q in _ids(entity, prop) if q in labels]
+        if not names:
+            continue
+        if key == "genres":
+            mapped.metadata["genres"] = names
+        elif key == "publisher":
+            mapped.fields[key] = names[0]
+        else:
+            mapped.fields[key] = names[:5] if key == "cast" else names
+    languages = language_codes(
+        [labels[q] for prop in LANGUAGE_PROPS for q in _ids(entity, prop) if q in labels]
+    )
+    if languages:
+        mapped.metadata["languages"] = languages
 
 
 def _wikipedia_url(entity: dict[str, Any]) -> str | None:
