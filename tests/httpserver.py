@@ -19,6 +19,7 @@ class Canned:
     routes: dict[str, list[tuple[int, dict[str, str], bytes]]] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     base: str = ""
+    bodies: list[bytes] = field(default_factory=list)  # of POST requests, in order
 
 
 @contextmanager
@@ -39,6 +40,11 @@ def serve(canned: Canned) -> Iterator[Canned]:
             # The client may stop reading (a size limit): the test needs no traceback of it.
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(body)
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            length = int(self.headers.get("Content-Length") or 0)
+            canned.bodies.append(self.rfile.read(length))
+            self.do_GET()
 
         def log_message(self, *args: object) -> None:
             pass

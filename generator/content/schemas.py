@@ -134,7 +134,9 @@ def item_schema(media_type: str) -> dict[str, Any]:
                 "Source",
                 "An upstream record.",
                 {
-                    "source": _slug("wikidata | openlibrary | musicbrainz | tmdb | letterboxd | goodreads"),
+                    "source": _slug(
+                        "wikidata | openlibrary | musicbrainz | tmdb | igdb | letterboxd | goodreads"
+                    ),
                     "id": {"type": ["string", "integer"], "description": "The record's id upstream."},
                     "url": _url("The record's page upstream."),
                     "fetched": _date("When the payload was fetched."),

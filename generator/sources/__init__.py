@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from generator.sources import musicbrainz, openlibrary, tmdb, wikidata
+from generator.sources import igdb, musicbrainz, openlibrary, tmdb, wikidata
 
 SOURCES: dict[str, ModuleType] = {
-    module.NAME: module for module in (openlibrary, musicbrainz, wikidata, tmdb)
+    module.NAME: module for module in (openlibrary, musicbrainz, wikidata, tmdb, igdb)
 }

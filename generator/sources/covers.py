@@ -33,7 +33,12 @@ EXTENSIONS = ("jpg", "jpeg", "png", "webp", "avif")
 FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "AVIF": "avif"}
 COMMONS_URL = "https://commons.wikimedia.org"
 FILEPATH = "/wiki/Special:FilePath/"
-CREDITS = {"openlibrary": "Cover: Open Library", "musicbrainz": "Cover Art Archive", "tmdb": "TMDB"}
+CREDITS = {
+    "openlibrary": "Cover: Open Library",
+    "musicbrainz": "Cover Art Archive",
+    "tmdb": "TMDB",
+    "igdb": "IGDB",
+}
 MIN_INTERVAL = 1.0
 FETCH_HINT = "fetch it later with --cover, or save the image and pass --cover-from-file PATH"
 
