@@ -121,4 +121,4 @@ def test_an_empty_answer_says_no_such_game(site_root: Path, tmp_path: Path) -> N
     empty.write_text("[]")
     with pytest.raises(ContentError) as info:
         import_upstream(settings_for(site_root), "igdb", "424242", from_file=empty)
-    assert info.value.path == str(empty) and "no game for id 424242" in info.value.message
+    assert info.value.path == str(empty) and "no game for id 424242" in info.value.problem.message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -214,6 +215,14 @@ def replay(settings: Settings | Config, source: str | None = None) -> UpstreamRe
         except ContentError as exc:
             report.skipped.append(f"{name}:{external_id} ({exc.problem.message})")
             continue
-        report.changes.append(apply_mapped(catalog, mapped, fetched=None))
+        change = apply_mapped(catalog, mapped, fetched=None)
+        item = catalog.items[change.ref]
+        try:
+            refuse_unbuildable(settings, item, str(path))
+        except ContentError as exc:
+            item.front, item.body = copy.deepcopy(item.original)  # the file stays as it was
+            report.skipped.append(f"{name}:{external_id} ({exc.problem.format()})")
+            continue
+        report.changes.append(change)
     catalog.save()
     return report
