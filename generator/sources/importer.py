@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypedDict, Unpack
@@ -13,7 +14,7 @@ from generator.content.catalog import Catalog, ItemFile
 from generator.errors import BuildError, ContentError, Problem
 from generator.settings import Config, Settings
 from generator.sources import SOURCES
-from generator.sources.apply import ItemChange, apply_mapped
+from generator.sources.apply import ItemChange, Origin, apply_mapped
 from generator.sources.covers import CoverFetcher, cover_from_file, fetch_cover
 from generator.sources.http import HttpClient, user_agent
 from generator.sources.mapped import Mapped
@@ -23,6 +24,7 @@ from generator.sources.payloads import (
     store_payload,
     stored_payloads,
 )
+from generator.sources.written import read_written, save_written
 from generator.support.progress import track
 
 
@@ -110,11 +112,16 @@ def import_upstream(
     report = UpstreamReport()
     catalog = Catalog.load(settings.content_dir)
     mapped = module.map_payload(payload, external_id)
-    change = apply_mapped(catalog, mapped, fetched=fetch_day(), media_type=media_type)
+    records = partial(read_written, settings.data_dir)
+    written = records(source, external_id)
+    change = apply_mapped(
+        catalog, mapped, fetched=fetch_day(), media_type=media_type, origin=Origin(payload, records)
+    )
     if store_payload(settings.data_dir, source, external_id, text):
         report.payloads_written.append(f"{source}:{external_id}")
     _attach_cover(settings, catalog.items[change.ref], mapped, origin, report)
     catalog.save()
+    save_written(settings.data_dir, source, external_id, change.ref, {**written, **change.wrote})
     report.changes.append(change)
     return report
 
@@ -157,6 +164,7 @@ def replay(settings: Settings | Config, source: str | None = None) -> UpstreamRe
         source_module(source)
     catalog = Catalog.load(settings.content_dir)
     report = UpstreamReport()
+    records: list[tuple[str, str, str, dict[str, Any]]] = []
     for name, external_id, path in track(
         list(stored_payloads(settings.data_dir, source)), "Replaying payloads"
     ):
@@ -171,6 +179,12 @@ def replay(settings: Settings | Config, source: str | None = None) -> UpstreamRe
             continue
         _, payload = read_payload_file(path)
         mapped = SOURCES[name].map_payload(payload, external_id)
-        report.changes.append(apply_mapped(catalog, mapped, fetched=None))
+        written = read_written(settings.data_dir, name, external_id)
+        origin = Origin(payload, partial(read_written, settings.data_dir))
+        change = apply_mapped(catalog, mapped, fetched=None, origin=origin)
+        report.changes.append(change)
+        records.append((name, external_id, change.ref, {**written, **change.wrote}))
     catalog.save()
+    for name, external_id, ref, values in records:
+        save_written(settings.data_dir, name, external_id, ref, values)
     return report
