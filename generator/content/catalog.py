@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from generator.content.fields import slugify
+from generator.content.files import read_text
 from generator.content.itemfields import front_matter_order
 from generator.content.model import MEDIA_TYPES
+from generator.content.roundtrip import rewrite_markdown
 from generator.content.writeback import markdown_text, read_front_matter, write_if_changed
 
 
@@ -43,7 +45,14 @@ class ItemFile:
         return str(value)[:4] if value else None
 
     def text(self) -> str:
-        return markdown_text(self.front, self.body)
+        """The file's new text: a new file written whole; a file read from disk with only
+        what changed changed, the curator's comments and formatting kept."""
+        if self.original is None or not self.path.is_file():
+            return markdown_text(self.front, self.body)
+        old_front, old_body = self.original
+        current = read_text(self.path, str(self.path), 20_000_000)
+        new_front = placed(old_front, self.front)
+        return rewrite_markdown(current, (old_front, old_body), (new_front, self.body), str(self.path))
 
 
 @dataclass
@@ -171,6 +180,20 @@ def _source_words(front: dict[str, Any]) -> list[str]:
     if not isinstance(first, dict):
         return []
     return [str(first.get("source") or ""), str(first.get("id") or "")]
+
+
+def placed(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """`new` with the keys `old` had in their old order, and each added key placed before the
+    first old key that comes after it in docs/content-format.md order (else last)."""
+    order = {key: rank for rank, key in enumerate(front_matter_order())}
+    keys = [k for k in old if k in new]
+    for key in new:
+        if key in old:
+            continue
+        rank = order.get(key, len(order))
+        at = next((i for i, k in enumerate(keys) if order.get(k, len(order)) > rank), len(keys))
+        keys.insert(at, key)
+    return {k: new[k] for k in keys}
 
 
 def ordered(front: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.content.catalog import Catalog
+from generator.content.files import read_text
+from generator.content.roundtrip import rewrite_yaml
 from generator.content.writeback import dump_yaml, read_yaml, write_if_changed
 from generator.errors import ContentError
 
@@ -215,10 +217,17 @@ class LogBook:
         summary.entries_added += 1
 
     def save(self) -> bool:
+        """Write the log when it changed: a new file whole, an existing one with only the
+        added states and entries (and filled fields) changed, the curator's formatting kept."""
         if self.data == self.original:
             return False
+        if self.original is None or not self.path.is_file():
+            text = dump_yaml(self.data)
+        else:
+            current = read_text(self.path, str(self.path), 200_000_000)
+            text = rewrite_yaml(current, self.original, self.data, str(self.path))
         self.original = copy.deepcopy(self.data)
-        return write_if_changed(self.path, dump_yaml(self.data))
+        return write_if_changed(self.path, text)
 
 
 def write_draft_menu(content_dir: Path, slug: str, front: dict[str, Any], body: str) -> bool:

@@ -7,15 +7,16 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import ModuleType
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 from generator.content.catalog import Catalog, ItemFile
 from generator.errors import BuildError, ContentError, Problem
 from generator.settings import Config, Settings
 from generator.sources import SOURCES
-from generator.sources.apply import ItemChange, apply_mapped
+from generator.sources.apply import ItemChange, Origin, apply_mapped
 from generator.sources.bundle import Bundle, complete, read_bundle
 from generator.sources.covers import CoverFetcher, cover_from_file, fetch_cover
 from generator.sources.http import HttpClient, user_agent
@@ -27,6 +28,7 @@ from generator.sources.payloads import (
     stored_payloads,
 )
 from generator.sources.vet import refuse_unbuildable
+from generator.sources.written import read_written, save_written
 from generator.support.progress import track
 
 
@@ -112,7 +114,15 @@ def import_upstream(
     report = UpstreamReport()
     catalog = Catalog.load(settings.content_dir)
     mapped = map_bundle(module, bundle, external_id)
-    change = apply_mapped(catalog, mapped, fetched=fetch_day(), media_type=media_type)
+    records = partial(read_written, settings.data_dir)
+    written = records(source, external_id)
+    change = apply_mapped(
+        catalog,
+        mapped,
+        fetched=fetch_day(),
+        media_type=media_type,
+        origin=Origin(bundle.payload, records),
+    )
     refuse_unbuildable(settings, catalog.items[change.ref], bundle.where)
     for stored_id, text in [(external_id, bundle.text), *bundle.texts.items()]:
         if store_payload(settings.data_dir, source, stored_id, text):
@@ -124,6 +134,7 @@ def import_upstream(
     ]
     _attach_cover(settings, catalog.items[change.ref], mapped, origin, report)
     catalog.save()
+    save_written(settings.data_dir, source, external_id, change.ref, {**written, **change.wrote})
     report.changes.append(change)
     return report
 
@@ -193,6 +204,7 @@ def replay(settings: Settings | Config, source: str | None = None) -> UpstreamRe
         source_module(source)
     catalog = Catalog.load(settings.content_dir)
     report = UpstreamReport()
+    records: list[tuple[str, str, str, dict[str, Any]]] = []
     for name, external_id, path in track(
         list(stored_payloads(settings.data_dir, source)), "Replaying payloads"
     ):
@@ -215,7 +227,9 @@ def replay(settings: Settings | Config, source: str | None = None) -> UpstreamRe
         except ContentError as exc:
             report.skipped.append(f"{name}:{external_id} ({exc.problem.message})")
             continue
-        change = apply_mapped(catalog, mapped, fetched=None)
+        written = read_written(settings.data_dir, name, external_id)
+        origin = Origin(payload, partial(read_written, settings.data_dir))
+        change = apply_mapped(catalog, mapped, fetched=None, origin=origin)
         item = catalog.items[change.ref]
         try:
             refuse_unbuildable(settings, item, str(path))
@@ -224,5 +238,8 @@ def replay(settings: Settings | Config, source: str | None = None) -> UpstreamRe
             report.skipped.append(f"{name}:{external_id} ({exc.problem.format()})")
             continue
         report.changes.append(change)
+        records.append((name, external_id, change.ref, {**written, **change.wrote}))
     catalog.save()
+    for name, external_id, ref, values in records:
+        save_written(settings.data_dir, name, external_id, ref, values)
     return report
