@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -191,3 +192,165 @@ def bad_covers() -> dict[str, tuple[str, bytes, str]]:
         "decompression bomb": ("png", _claimed_size(_image((8, 8), "PNG"), 100_000, 100_000), "too large"),
         "over the pixel cap": ("png", _image((8000, 6000), "PNG", "1"), "error: image too large"),
     }
+
+
+# --- stored payloads: what a pull request adding a file under data/sources/ can carry -------
+
+
+def tmdb_payload(link: str, region: str = "US", provider: str = "Criterion Channel") -> str:
+    """A TMDB movie payload whose watch providers become availability rows of its item."""
+    offers = {"link": link, "flatrate": [{"provider_name": provider, "provider_id": 258}]}
+    return json.dumps(
+        {"id": 592, "title": "The Conversation", "watch/providers": {"results": {region: offers}}}
+    )
+
+
+TMDB_ITEM = "content/items/movie/the-conversation.md"
+TMDB_FILE = "data/sources/tmdb/592.json"
+TMDB_SOURCE = "sources:\n  - source: tmdb\n    id: '592'\n"
+
+
+def with_tmdb_source(text: str) -> str:
+    """An item file's text with a `sources:` entry naming the TMDB payload above."""
+    return text.replace("---\n", "---\n" + TMDB_SOURCE, 1)
+
+
+# --- content that `omakase check` and `omakase build` must both refuse, at the same place ----
+
+LONG = "a" * 260
+
+
+def _menu(slug_line: str = "", tags: str = "[conspiracy]", body: str = "An introduction.") -> str:
+    from tests.sitekit import MENU
+
+    text = MENU.format(title="Refused", curator="ada", status="published", extra=slug_line)
+    return text.replace("tags: [conspiracy]", f"tags: {tags}").replace("An introduction.", body)
+
+
+def _book(extra: str = "", body: str = "A short novel.") -> str:
+    return f"---\ntitle: Refused\n{extra}---\n{body}\n"
+
+
+# name -> (files to write over the small site, the error expected as "path:line: error: text").
+# A file's text may be bytes. Each class of refusal has its examples here; the tests run
+# `check` and `build` on each and compare every located error they print.
+REFUSED: dict[str, tuple[dict[str, str | bytes], str]] = {
+    # Payloads: a link, region or provider name must pass what a curator's would.
+    **{
+        f"payload link {url}": (
+            {TMDB_FILE: tmdb_payload(url)},
+            f"{TMDB_FILE}:1: error: watch-provider link of region 'US' must be an http(s) URL",
+        )
+        for url in REFUSED_URLS
+        if '"' not in url
+    },
+    "payload link javascript, the original report": (
+        {TMDB_FILE: tmdb_payload("javascript:alert(document.domain)//")},
+        f"{TMDB_FILE}:1: error: watch-provider link of region 'US' must be an http(s) URL",
+    ),
+    "payload region with a control character": (
+        {TMDB_FILE: tmdb_payload("https://www.themoviedb.org/movie/592/watch", region="U\u0007S")},
+        f"{TMDB_FILE}:1: error: control character U+0007 in a payload value",
+    ),
+    "payload provider with an escaped NUL": (
+        {TMDB_FILE: tmdb_payload("https://www.themoviedb.org/movie/592/watch", provider="Crit\u0000")},
+        f"{TMDB_FILE}:1: error: control character U+0000 in a payload value",
+    ),
+    "payload provider with U+FFFF written raw": (
+        {
+            TMDB_FILE: json.dumps(
+                json.loads(tmdb_payload("https://example.org/", provider="X\uffff")), ensure_ascii=False
+            )
+        },
+        f"{TMDB_FILE}:1: error: invalid character U+FFFF in the payload",
+    ),
+    "payload provider with a lone surrogate": (
+        {TMDB_FILE: tmdb_payload("https://example.org/").replace("Criterion", "Crit\\ud800erion")},
+        f"{TMDB_FILE}:1: error: invalid character U+D800 in a payload value",
+    ),
+    # XML-invalid text: in Markdown bodies, and U+FFFE/U+FFFF anywhere.
+    "control character in an item's body": (
+        {"content/items/book/refused.md": _book(body="line one\nbell \x07 here")},
+        "content/items/book/refused.md:5: error: control character U+0007 in the text",
+    ),
+    "form feed in a menu's introduction": (
+        {"content/menus/refused.md": _menu(body="Intro.\n\nA page\x0cbreak.")},
+        "content/menus/refused.md:21: error: control character U+000C in the text",
+    ),
+    "U+FFFE in a body": (
+        {"content/items/book/refused.md": _book(body="odd \ufffe char")},
+        "content/items/book/refused.md:4: error: invalid character U+FFFE in the text",
+    ),
+    "U+FFFF in a YAML value": (
+        {"content/items/book/refused.md": _book(extra='publisher: "Pub\\uffff"\n')},
+        "content/items/book/refused.md:3: error: invalid character U+FFFF in a value",
+    ),
+    "DEL in a curator's bio": (
+        {"content/curators/zed.yaml": "handle: zed\nname: Zed\nbio: a\x7fb\n"},
+        "content/curators/zed.yaml:3: error: control character U+007F in the text",
+    ),
+    # Long names: every slug, handle, alias and tag names a file or folder.
+    "260-character tag": (
+        {"content/items/book/refused.md": _book(extra=f"tags: [{LONG}]\n")},
+        f"content/items/book/refused.md:2: error: the URL of tag '{LONG[:40]}…' is 260 characters long",
+    ),
+    "260-character menu tag": (
+        {"content/menus/refused.md": _menu(tags=f"[{LONG}]")},
+        "content/menus/refused.md:6: error: the URL of tag",
+    ),
+    "150-character file name": (
+        {f"content/items/book/{'b' * 150}.md": _book()},
+        f"content/items/book/{'b' * 150}.md:2: error: file name '{'b' * 40}…' is 150 characters long",
+    ),
+    "150-character alias": (
+        {"content/menus/refused.md": _menu(slug_line=f"aliases: [{'c' * 150}]\n")},
+        f"content/menus/refused.md:7: error: alias '{'c' * 40}…' is 150 characters long",
+    ),
+    "150-character handle": (
+        {f"content/curators/{'d' * 150}.yaml": f"handle: {'d' * 150}\nname: D\n"},
+        f"content/curators/{'d' * 150}.yaml:1: error: 'handle' '{'d' * 40}…' is 150 characters long",
+    ),
+    "slug unlike its file name": (
+        {"content/items/book/refused.md": _book(extra="slug: other-name\n")},
+        "content/items/book/refused.md:3: error: slug 'other-name' does not match the file name 'refused'",
+    ),
+    "menu slug unlike its file name": (
+        {"content/menus/refused.md": _menu(slug_line="slug: other-menu\n")},
+        "content/menus/refused.md:7: error: slug 'other-menu' does not match the file name 'refused'",
+    ),
+    "item named con": (
+        {"content/items/book/con.md": _book()},
+        "content/items/book/con.md:2: error: file name 'con' is a name Windows reserves for a device",
+    ),
+    "menu named lpt1": (
+        {"content/menus/lpt1.md": _menu()},
+        "content/menus/lpt1.md:2: error: file name 'lpt1' is a name Windows reserves for a device",
+    ),
+    "curator named aux": (
+        {"content/curators/aux.yaml": "handle: aux\nname: Aux\n"},
+        "content/curators/aux.yaml:1: error: 'handle' 'aux' is a name Windows reserves for a device",
+    ),
+    "tag named nul": (
+        {"content/items/book/refused.md": _book(extra="tags: [NUL]\n")},
+        "content/items/book/refused.md:2: error: the URL of tag 'NUL' is a name Windows reserves",
+    ),
+    "alias com9": (
+        {"content/menus/refused.md": _menu(slug_line="aliases: [com9]\n")},
+        "content/menus/refused.md:7: error: alias 'com9' is a name Windows reserves for a device",
+    ),
+    "tags differing only in case": (
+        {"content/items/book/x-refused.md": _book(extra="tags: [Paranoia]\n")},
+        "content/items/book/x-refused.md:2: error: tag 'Paranoia' differs only in case from 'paranoia'",
+    ),
+}
+
+# Where a special file (a named pipe) is put; each is a located error, never opened.
+SPECIAL_PLACES = (
+    "content/items/book/pipe.md",
+    "content/menus/pipe.md",
+    "content/curators/pipe.yaml",
+    "content/items/book/the-crying-of-lot-49.jpg",
+    TMDB_FILE,
+    "data/shares.yaml",
+    "data/published-slugs.txt",
+)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
 import markupsafe
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from generator.cli import main
 from generator.content.loader import load_site
 from generator.engine.build import build
 from generator.errors import ContentErrors
@@ -16,7 +21,18 @@ from generator.settings import Settings
 from generator.site.markup import render_inline, render_markdown
 from generator.site.safejson import dumps_safe, script_json
 from tests.browser import chromium_context, serve
-from tests.hostile import MARKER, REFUSED_URLS, make_hostile_site, vectors
+from tests.hostile import (
+    MARKER,
+    REFUSED,
+    REFUSED_URLS,
+    SPECIAL_PLACES,
+    TMDB_FILE,
+    TMDB_ITEM,
+    make_hostile_site,
+    tmdb_payload,
+    vectors,
+    with_tmdb_source,
+)
 from tests.outputscan import check_html, scan_output
 from tests.sitekit import make_site
 
@@ -176,6 +192,109 @@ def test_dangerous_url_in_every_url_field_is_a_located_error(tmp_path: Path, fie
     problem = url_problems[0]
     assert problem.path == name
     assert problem.line is not None and line <= problem.line <= line + 3
+
+
+# --- refused alike by `omakase check` and `omakase build` ------------------------------------
+
+
+def _errors(output: str) -> list[str]:
+    """The located error lines a command printed, in order."""
+    return [line for line in output.splitlines() if ": error: " in line]
+
+
+def check_and_build(root: Path) -> tuple[list[str], list[str]]:
+    """The errors of `omakase check` and of `omakase build` on `root`; both must fail cleanly
+    and the build must publish nothing."""
+    runner = CliRunner()
+    outcomes = []
+    for command in ("check", "build"):
+        result = runner.invoke(main, [command, "--root", str(root)])
+        assert result.exit_code == 1, (command, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+        assert "Traceback" not in result.output
+        outcomes.append(_errors(result.output))
+    assert not (root / "output").exists()
+    return outcomes[0], outcomes[1]
+
+
+def _write_refused(root: Path, files: dict[str, str | bytes]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    if TMDB_FILE in files:  # the payload of an item's source
+        item = root / TMDB_ITEM
+        item.write_text(with_tmdb_source(item.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_check_and_build_refuse_alike(tmp_path: Path, case: str) -> None:
+    files, expected = REFUSED[case]
+    root = make_site(tmp_path / "site")
+    _write_refused(root, files)
+    checked, built = check_and_build(root)
+    assert any(line.startswith(expected) for line in checked), checked
+    assert checked == built
+
+
+def test_a_sound_payload_is_accepted(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    _write_refused(root, {TMDB_FILE: tmdb_payload("https://www.themoviedb.org/movie/592/watch?locale=US")})
+    result = CliRunner().invoke(main, ["check", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("url", [*REFUSED_URLS, "javascript:alert(document.domain)//"])
+def test_a_payload_link_that_is_not_http_never_becomes_a_link(url: str) -> None:
+    # What the loader refuses, the derive step would drop too (a database made otherwise).
+    from generator.content.providers import watch_providers
+
+    offers = watch_providers(json.loads(tmdb_payload(url)))
+    assert offers and all(offer["url"] is None for offer in offers)
+
+
+class PipeWatch:
+    """Notes every moment something holds a named pipe open for reading (a build waiting on
+    it), and lets it go on by opening and closing the writing end."""
+
+    def __init__(self, pipes: list[Path]) -> None:
+        self.pipes, self.opened, self.done = pipes, [], threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.done.wait(0.02):
+            for pipe in self.pipes:
+                try:
+                    fd = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
+                except OSError:  # ENXIO: no reader, as it must be
+                    continue
+                self.opened.append(str(pipe))
+                os.close(fd)
+
+    def __enter__(self) -> PipeWatch:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join()
+
+
+@pytest.mark.parametrize("place", SPECIAL_PLACES)
+def test_a_special_file_is_a_located_error_and_never_opened(tmp_path: Path, place: str) -> None:
+    root = make_site(tmp_path / "site")
+    pipe = root / place
+    pipe.parent.mkdir(parents=True, exist_ok=True)
+    pipe.unlink(missing_ok=True)
+    os.mkfifo(pipe)
+    if place == TMDB_FILE:
+        item = root / TMDB_ITEM
+        item.write_text(with_tmdb_source(item.read_text(encoding="utf-8")), encoding="utf-8")
+    with PipeWatch([pipe]) as watch:
+        checked, built = check_and_build(root)
+    assert watch.opened == []
+    assert f"{place}: error: a named pipe (FIFO), not a regular file" in checked
+    assert checked == built
 
 
 # --- the same site in a real browser -------------------------------------------------------

@@ -477,7 +477,7 @@ def test_a_menu_naming_one_tag_twice_counts_once(tmp_path: Path, monkeypatch: py
         {
             "content/menus/paranoid-seventies.md": MENU.format(
                 title="Paranoid Seventies", curator="ada", status="published", extra=""
-            ).replace("tags: [conspiracy]", "tags: [conspiracy, Conspiracy]")
+            ).replace("tags: [conspiracy]", "tags: [conspiracy, Conspiracy!]")
         },
         drop=("content/menus/paranoid-remix.md",),
     )

@@ -38,6 +38,15 @@ def real_date(text: str) -> bool:
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
+MAX_SLUG = 100
+"""Longest slug, handle or tag URL: each becomes a file or folder name in output/ (with a
+suffix such as `.json` or `.md`), which file systems cap at 255 bytes."""
+# Names Windows reserves for devices, with or without an extension: a site checked out or
+# served there could not hold a page, an API document or a content file so named.
+RESERVED_NAMES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{port}{n}" for port in ("com", "lpt") for n in range(10)]
+)
+
 
 @functools.lru_cache(maxsize=4096)  # tags repeat: a site of 10k items has a few dozen
 def slugify(text: str) -> str:
@@ -46,6 +55,27 @@ def slugify(text: str) -> str:
     anyascii transliterates every script ('三体' → 'santi', 'ケアレス' → 'kearesu',
     'Москва' → 'moskva'); its tables are maintained with each Unicode release."""
     return _NOT_SLUG.sub("-", anyascii(text).lower()).strip("-")
+
+
+def shortened(text: str, room: int = 40) -> str:
+    """`text`, cut to `room` characters with an ellipsis when longer (for messages)."""
+    return text if len(text) <= room else text[:room] + "…"
+
+
+def name_problem(slug: str, what: str) -> tuple[str, str] | None:
+    """(message, hint) when a slug, handle or tag's URL cannot name a file everywhere, else
+    None. `what` names the value in the message, e.g. "'slug' 'the-conversation'"."""
+    if len(slug) > MAX_SLUG:
+        return (
+            f"{what} is {len(slug)} characters long, over the limit of {MAX_SLUG}",
+            "it names a file or folder of the site; shorten it",
+        )
+    if slug in RESERVED_NAMES:
+        return (
+            f"{what} is a name Windows reserves for a device",
+            f"it names a file or folder of the site; add a word, e.g. '{slug}-1'",
+        )
+    return None
 
 
 def suggest(word: str, choices: list[str] | tuple[str, ...], n: int = 3) -> str | None:
@@ -109,6 +139,10 @@ class Fields:
                 f"{key!r} {value!r} is not a valid slug",
                 f"use lowercase letters, digits and single hyphens, e.g. {slugify(value)!r}",
             )
+            return None
+        problem = name_problem(value, f"{key!r} {shortened(value)!r}")
+        if problem is not None:
+            self.error(key, *problem)
             return None
         return value
 

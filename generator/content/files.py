@@ -4,18 +4,64 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
-from generator.content.yamlsource import LocDict, parse_yaml
+from generator.content.yamlsource import (
+    INVALID_CHARS,
+    INVALID_HINT,
+    LocDict,
+    invalid_char_message,
+    parse_yaml,
+)
 from generator.errors import ContentError
 
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
 
-def read_text(path: Path | str, display: str, max_bytes: int) -> str:
-    """The file's text, or a ContentError saying exactly why it cannot be read."""
+
+def not_regular(mode: int) -> str | None:
+    """What a file of this mode is, when it is not a regular file (reading a pipe or a
+    device would wait forever or have effects); None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def special_file(display: str, what: str) -> ContentError:
+    return ContentError(
+        display,
+        None,
+        f"{what}, not a regular file",
+        "only regular files are read; replace it with a file or remove it",
+    )
+
+
+def read_bytes(path: Path | str, display: str, max_bytes: int) -> bytes:
+    """A regular file's bytes, or a ContentError saying why not: a link, a pipe, a device
+    or a folder is never opened (opening a pipe waits for a writer; a device may act)."""
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        raise ContentError(
+            display,
+            None,
+            "symbolic links are not followed",
+            "replace the link with the file itself",
+        )
+    what = not_regular(st.st_mode)
+    if what:
+        raise special_file(display, what)
     try:
-        # O_NOFOLLOW: a link is refused by the open itself (one system call, no race).
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        # O_NOFOLLOW and O_NONBLOCK: were the file swapped for a link or a pipe since the
+        # check, the open itself refuses the link and does not wait on the pipe.
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise ContentError(
@@ -26,15 +72,32 @@ def read_text(path: Path | str, display: str, max_bytes: int) -> str:
             ) from None
         raise
     with open(fd, "rb") as file:
-        size = os.fstat(fd).st_size
-        if size > max_bytes:
+        st = os.fstat(fd)
+        what = not_regular(st.st_mode)
+        if what:
+            raise special_file(display, what)
+        if st.st_size > max_bytes:
             raise ContentError(
                 display,
                 None,
-                f"file is {size:,} bytes, over the limit of {max_bytes:,}",
+                f"file is {st.st_size:,} bytes, over the limit of {max_bytes:,}",
                 "split it, or raise max_file_bytes if this is intended",
             )
-        raw = file.read()
+        return file.read()
+
+
+def invalid_char(text: str, display: str, first_line: int = 1) -> ContentError | None:
+    """The located error of the first character `text` must not hold, if any."""
+    bad = INVALID_CHARS.search(text)
+    if bad is None:
+        return None
+    line = text.count("\n", 0, bad.start()) + first_line
+    return ContentError(display, line, invalid_char_message(bad.group(), "the text"), INVALID_HINT)
+
+
+def read_text(path: Path | str, display: str, max_bytes: int) -> str:
+    """The file's text, or a ContentError saying exactly why it cannot be read."""
+    raw = read_bytes(path, display, max_bytes)
     if raw.startswith(b"\xef\xbb\xbf"):
         raise ContentError(
             display,
@@ -56,6 +119,11 @@ def read_text(path: Path | str, display: str, max_bytes: int) -> str:
         raise ContentError(display, text[: text.index("\x00")].count("\n") + 1, "NUL byte in file")
     if not text.strip():
         raise ContentError(display, 1, "file is empty", "delete it or fill in its fields")
+    # Markdown bodies reach pages and feeds as they are: the whole file is checked, not only
+    # the YAML values (which are checked again after their escapes are read).
+    error = invalid_char(text, display)
+    if error is not None:
+        raise error
     return text.replace("\r\n", "\n")
 
 

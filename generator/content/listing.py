@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from generator.content.files import not_regular, special_file
 from generator.content.model import COVER_SUFFIXES, MEDIA_TYPES
 from generator.errors import Problem
 
@@ -61,6 +62,8 @@ def _tasks(
             out.append(Task(kind, entry.path, f"{shown}/{name}", name[: -len(suffix)], media_type))
         elif entry.is_file(follow_symlinks=False) and os.path.splitext(name)[1].lower() in allowed:
             continue
+        elif not entry.is_dir(follow_symlinks=False) and (what := _special(entry)):
+            problems.append(special_file(f"{shown}/{name}", what).problem)
         else:
             problems.append(
                 Problem(
@@ -72,6 +75,14 @@ def _tasks(
                 )
             )
     return out
+
+
+def _special(entry: os.DirEntry[str]) -> str | None:
+    """What a listed entry is when it is a pipe, a socket or a device (never opened)."""
+    try:
+        return not_regular(entry.stat(follow_symlinks=False).st_mode)
+    except OSError:
+        return None
 
 
 def list_content(content: Path, display: Callable[[Path], str]) -> list[Task | Problem]:

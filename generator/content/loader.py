@@ -16,7 +16,7 @@ from generator.content.payloads import load_payloads
 from generator.content.published import RECORD_FILE, check_record, read_record
 from generator.content.shares import live_shares, load_shares, share_display
 from generator.content.validate import ValidationMemo, validate_site
-from generator.errors import ContentErrors, Problem
+from generator.errors import ContentError, ContentErrors, Problem
 from generator.settings import Config, Settings
 from generator.support.timings import timed
 
@@ -92,7 +92,10 @@ def load_site(
         load_payloads(site, settings.data_dir / "sources", problems, display, limit, cache)
         problems.extend(validate_site(site, settings, memo.checks if memo is not None else None))
         record = settings.data_dir / RECORD_FILE
-        site.published_record = read_record(record)
+        try:
+            site.published_record = read_record(record, display(record))
+        except ContentError as exc:
+            problems.append(exc.problem)
         problems.extend(check_record(site, display(record)))
         site.shares = live_shares(
             settings, load_shares(settings, share_display(settings), problems), site.menus, problems

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.content.fields import SLUG_RE, Fields, slugify
+from generator.content.fields import SLUG_RE, Fields, name_problem, shortened, slugify
 from generator.content.itemfields import COMMON_AFTER, COMMON_BEFORE, ENUM, INT, LIST, TRACKS, fields_of
 from generator.content.model import (
     AVAILABILITY_FORMATS,
@@ -30,14 +30,34 @@ ITEM_COMMON = COMMON_BEFORE + COMMON_AFTER
 
 def _stem_slug(f: Fields, stem: str) -> str | None:
     """The file name as slug, when the file has no `slug:` field."""
-    if SLUG_RE.match(stem):
-        return stem
-    f.error(
-        None,
-        f"file name {stem!r} is not a valid slug",
-        f"rename the file to {slugify(stem) or 'a-slug'} plus its extension, or add 'slug:'",
-    )
-    return None
+    if not SLUG_RE.match(stem):
+        f.error(
+            None,
+            f"file name {stem!r} is not a valid slug",
+            f"rename the file to {slugify(stem) or 'a-slug'} plus its extension",
+        )
+        return None
+    problem = name_problem(stem, f"file name {shortened(stem)!r}")
+    if problem is not None:
+        f.error(None, *problem)
+        return None
+    return stem
+
+
+def _file_slug(f: Fields, stem: str) -> str | None:
+    """The slug of an item or menu: its file name, which `slug:` (optional) must repeat,
+    so that a page, its API document and its file are named alike."""
+    if not f.has("slug"):
+        return _stem_slug(f, stem)
+    slug = f.slug("slug")
+    if slug is not None and slug != stem:
+        f.error(
+            "slug",
+            f"slug {slug!r} does not match the file name {stem!r}",
+            f"rename the file to {slug}.md, or write 'slug: {stem}'",
+        )
+        return None
+    return slug
 
 
 def parse_curator(data: LocDict, path: str, stem: str, problems: list[Problem]) -> Curator | None:
@@ -67,7 +87,7 @@ def parse_item(
 ) -> Item | None:
     specific = fields_of(media_type)
     f = Fields(data, path, problems, ITEM_COMMON + tuple(field.name for field in specific))
-    slug = f.slug("slug") if f.has("slug") else _stem_slug(f, stem)
+    slug = _file_slug(f, stem)
     title = f.text("title", required=True)
     fields: dict[str, object] = {}
     for field in specific:
@@ -175,14 +195,19 @@ MENU_FIELDS = (
 
 def parse_menu(data: LocDict, body: str, path: str, stem: str, problems: list[Problem]) -> Menu | None:
     f = Fields(data, path, problems, MENU_FIELDS)
-    slug = f.slug("slug") if f.has("slug") else _stem_slug(f, stem)
+    slug = _file_slug(f, stem)
     aliases = []
     for index, alias in enumerate(f.text_list("aliases")):
-        if SLUG_RE.match(alias):
+        problem = (
+            name_problem(alias, f"alias {shortened(alias)!r}")
+            if SLUG_RE.match(alias)
+            else (f"alias {alias!r} is not a valid slug", None)
+        )
+        if problem is None:
             aliases.append(alias)
         else:
             line = data["aliases"].line_of(index) if isinstance(data["aliases"], LocList) else 0
-            problems.append(Problem(path, line or f.line("aliases"), f"alias {alias!r} is not a valid slug"))
+            problems.append(Problem(path, line or f.line("aliases"), *problem))
     # A draft is work in progress: it may have no courses yet, or a course with no items.
     complete = data.get("status") == "published"
     courses = []

@@ -7,8 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote
 
+from generator.content.files import read_bytes
 from generator.content.model import ParseCache, Parsed, Site
-from generator.errors import Problem
+from generator.content.payloadchecks import payload_problems
+from generator.errors import ContentError, Problem
 
 
 def load_payloads(
@@ -55,13 +57,15 @@ def load_payloads(
 
 
 def _read_payload(path: Path, name: str, limit: int) -> Parsed:
-    if path.is_symlink():
-        return Parsed(None, [Problem(name, None, "symbolic links are not followed")])
-    if path.stat().st_size > max(limit, 20_000_000):
-        return Parsed(None, [Problem(name, None, "payload file is too large")])
-    text = path.read_text(encoding="utf-8", errors="replace")
     try:
-        json.loads(text, parse_constant=_refuse_constant)
+        raw = read_bytes(path, name, max(limit, 20_000_000))
+    except ContentError as exc:
+        return Parsed(None, [exc.problem])
+    except OSError as exc:
+        return Parsed(None, [Problem(name, None, f"cannot read payload: {exc.strerror}")])
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         return Parsed(
             None,
@@ -81,7 +85,8 @@ def _read_payload(path: Path, name: str, limit: int) -> Parsed:
             None,
             [Problem(name, 1, f"invalid JSON: {message}", "re-run the import to fetch the payload again")],
         )
-    return Parsed(text, [])
+    problems = payload_problems(text, value, name)
+    return Parsed(None if problems else text, problems)
 
 
 def _refuse_constant(name: str) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator.content.fields import URL_RE
+
 # TMDB's watch-provider offer kinds → availability formats of the content format.
 OFFER_FORMATS = {"flatrate": "stream", "free": "free", "ads": "free", "rent": "rent", "buy": "buy"}
 
@@ -19,19 +21,36 @@ def names(values: object, key: str = "name") -> list[str]:
     return out
 
 
-def watch_providers(payload: Any) -> list[dict[str, str]]:
-    """Availability offers from the `watch/providers` part of a TMDB movie payload:
-    one dict per provider, region and format, with TMDB's per-region link as url."""
+def _regions(payload: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(region, offers) of the `watch/providers` part of a TMDB movie payload, by region."""
     data = payload if isinstance(payload, dict) else {}
     block = data.get("watch/providers")
     results = block.get("results") if isinstance(block, dict) else None
-    out = []
-    for region, offers in sorted(results.items()) if isinstance(results, dict) else []:
-        if not isinstance(offers, dict):
-            continue
+    if not isinstance(results, dict):
+        return []
+    return [(region, offers) for region, offers in sorted(results.items()) if isinstance(offers, dict)]
+
+
+def watch_offers(payload: Any) -> list[tuple[str, str | None]]:
+    """(region, link) of every region of a payload's watch providers, as written."""
+    return [
+        (region, offers["link"] if isinstance(offers.get("link"), str) else None)
+        for region, offers in _regions(payload)
+    ]
+
+
+def watch_providers(payload: Any) -> list[dict[str, Any]]:
+    """Availability offers from the `watch/providers` part of a TMDB movie payload:
+    one dict per provider, region and format, with TMDB's per-region link as url.
+
+    The loader refuses a payload whose link is not an http(s) URL; one that got here all
+    the same (a database written by other means) loses the link rather than becomes one."""
+    out: list[dict[str, Any]] = []
+    for region, offers in _regions(payload):
         link = offers.get("link") if isinstance(offers.get("link"), str) else None
+        url = link if link is not None and URL_RE.match(link) else None
         for kind, fmt in OFFER_FORMATS.items():
             for provider in names(offers.get(kind), key="provider_name"):
-                out.append({"provider": provider, "region": region, "format": fmt, "url": link})
+                out.append({"provider": provider, "region": region, "format": fmt, "url": url})
     unique = {(o["provider"], o["region"], o["format"]): o for o in out}
     return list(unique.values())

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from generator.content.files import not_regular, special_file
 from generator.content.model import Site
 from generator.errors import Problem
 from generator.publish.atomic import write_atomic
@@ -25,10 +26,15 @@ _HEADER = """\
 """
 
 
-def read_record(path: Path) -> dict[str, int]:
-    """slug -> line number; comments and blank lines skipped."""
-    if not path.is_file():
+def read_record(path: Path, display: str = RECORD_FILE) -> dict[str, int]:
+    """slug -> line number; comments and blank lines skipped. A pipe or a device in its
+    place is a ContentError: it is never opened."""
+    try:
+        what = not_regular(path.stat().st_mode)
+    except OSError:
         return {}
+    if what:
+        raise special_file(display, what)
     out: dict[str, int] = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         slug = line.split("#", 1)[0].strip()

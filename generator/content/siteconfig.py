@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.content.fields import suggest
+from generator.content.files import not_regular, special_file
 from generator.content.yamlsource import LocDict, parse_yaml
 from generator.errors import ContentError, ContentErrors, Problem
 from generator.settings import Config, Declared, SettingError, Settings, convert
@@ -79,6 +80,9 @@ def read_config_file(root: Path) -> dict[str, tuple[Any, int]]:
     if not path.exists():
         return {}
     try:
+        what = not_regular(os.lstat(path).st_mode)
+        if what and not path.is_file():  # a link to a file is read, as before
+            raise special_file(CONFIG_FILE, what)
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ContentError(CONFIG_FILE, None, f"not UTF-8 text ({exc.reason})", "save it as UTF-8") from None

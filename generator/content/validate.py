@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from generator.content.fields import slugify, suggest
+from generator.content.fields import name_problem, shortened, slugify, suggest
 from generator.content.menuchecks import check_lineage, check_menu, check_slugs_and_aliases
 from generator.content.model import Item, Log, Menu, Site
 from generator.content.refs import RefIndex, resolve_each, resolved_ref
@@ -71,6 +71,7 @@ def validate_site(site: Site, settings: Config, memo: ValidationMemo | None = No
         problems.extend(tags)
     for _, _, found in checked_menus.values():
         problems.extend(found)
+    problems.extend(_tag_case_problems(site))
     check_slugs_and_aliases(site, problems)
     check_lineage(site, problems)
     checked_logs = {}
@@ -171,10 +172,38 @@ def _tag_problems(tagged: Iterable[tuple[list[str], str, int]]) -> list[Problem]
     problems = []
     for tags, path, line in tagged:
         for tag in tags:
-            if not slugify(tag):
+            slug = slugify(tag)
+            if not slug:
                 problems.append(
                     Problem(
                         path, line, f"tag {tag!r} has no letters or digits", "tags become URLs: use words"
+                    )
+                )
+            elif (problem := name_problem(slug, f"the URL of tag {shortened(tag)!r}")) is not None:
+                problems.append(Problem(path, line, *problem))
+    return problems
+
+
+def _tag_case_problems(site: Site) -> list[Problem]:
+    """Tags written in two ways that differ only in case ('Noir', 'noir'): one tag page,
+    two headings. Reported once per spelling, where it is first met after another."""
+    first: dict[str, tuple[str, str]] = {}  # folded -> (spelling, file)
+    reported: set[str] = set()
+    problems = []
+    tagged = [(i.tags, i.path, i.line) for i in site.items.values()]
+    tagged += [(m.tags, m.path, m.line_of("tags")) for m in site.menus.values()]
+    for tags, path, line in tagged:
+        for tag in tags:
+            folded = tag.casefold()
+            spelling, where = first.setdefault(folded, (tag, path))
+            if spelling != tag and tag not in reported:
+                reported.add(tag)
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        f"tag {tag!r} differs only in case from {spelling!r} in {where}",
+                        f"write it {spelling!r} everywhere: one tag has one spelling",
                     )
                 )
     return problems

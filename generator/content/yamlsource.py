@@ -16,8 +16,18 @@ Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DEPTH = 50
 _ANCHOR_SIGN = re.compile(r"&\S")
 # Invisible control characters and lone surrogates (reachable through "\u0000"-style escapes)
-# break SQLite text functions and UTF-8 output; no content needs them.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# break SQLite text functions and UTF-8 output, and they and U+FFFE/U+FFFF are not XML 1.0
+# characters (a feed holding one does not parse); no content needs them. Tabs and line
+# breaks are text.
+INVALID_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+INVALID_HINT = "remove it; only tabs and line breaks belong in text"
+
+
+def invalid_char_message(char: str, where: str) -> str:
+    """'control character U+0007 in a value', or 'invalid character U+FFFF …'."""
+    code = ord(char)
+    kind = "invalid character" if code >= 0xFFFE or 0xD800 <= code <= 0xDFFF else "control character"
+    return f"{kind} U+{code:04X} in {where}"
 
 
 _RESOLVED: dict[str, str] = {}
@@ -184,7 +194,7 @@ def _construct(loader: Any, root: yaml.Node, path: str, offset: int, aliases: bo
     every value of every file, so it avoids method lookups and per-node objects.
     `aliases` is False when the text has no '*' or '&': then no node can be met twice."""
     seen: set[int] = set()
-    control = _CONTROL.search
+    control = INVALID_CHARS.search
     scalar_node, sequence_node, mapping_node = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 
     def fail(node: yaml.Node, message: str, hint: str | None = None) -> ContentError:
@@ -204,11 +214,7 @@ def _construct(loader: Any, root: yaml.Node, path: str, offset: int, aliases: bo
         if value.__class__ is str:
             bad = control(value)
             if bad:
-                raise fail(
-                    node,
-                    f"control character U+{ord(bad.group()):04X} in a value",
-                    "remove it; only tabs and line breaks belong in text",
-                )
+                raise fail(node, invalid_char_message(bad.group(), "a value"), INVALID_HINT)
         return value
 
     def build(node: yaml.Node, depth: int) -> Any:

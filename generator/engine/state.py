@@ -13,6 +13,7 @@ import marshal
 import os
 import pickle
 import sqlite3
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,8 +98,11 @@ class StateMeta:
 def file_hash(path: Path) -> bytes:
     # A link is never read through (it may point out of the site, or at a folder): its target
     # is what identifies it, and the loader refuses it with a located error.
-    if path.is_symlink():
+    mode = os.lstat(path).st_mode
+    if stat.S_ISLNK(mode):
         return hashlib.blake2b(b"link:" + os.fsencode(os.readlink(path)), digest_size=16).digest()
+    if not stat.S_ISREG(mode):  # a pipe or a device is never opened: a pipe waits forever
+        return hashlib.blake2b(b"special:%o" % stat.S_IFMT(mode), digest_size=16).digest()
     return hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
 
 
