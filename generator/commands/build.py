@@ -26,6 +26,8 @@ def command(strict: bool, full: bool, timings: bool, **options: Any) -> None:
 
     settings = settings_from(**options)
     report = build(settings, strict=strict, full=full)
+    for notice in report.notices:
+        click.echo(f"note: {notice}", err=True)
     for warning in report.warnings:
         click.echo(warning.format(), err=True)
     if report.mode == "unchanged":

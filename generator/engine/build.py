@@ -14,7 +14,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from generator.engine.inputs import Inputs
+from generator.engine.inputs import Inputs, made_by_this
 from generator.engine.report import BuildOptions, BuildReport, PagesReady
 from generator.engine.session import Session
 from generator.engine.state import (
@@ -58,7 +58,8 @@ def build(
     options = BuildOptions(strict=strict, session=session, on_pages=on_pages, publish_record=publish_record)
     with recording() as recorded, collector_scope():
         inputs = Inputs(settings)
-        state = None if full else _usable_state(settings, inputs.fingerprint)
+        notices: list[str] = []
+        state = None if full else _usable_state(settings, inputs.fingerprint, notices)
         if state is None:
             from generator.engine.full import FullBuild
 
@@ -68,6 +69,7 @@ def build(
                 report = _update(settings, inputs, state, options)
             finally:
                 state.close()
+    report.notices = notices
     report.timings, report.marks = recorded.phases, recorded.marks
     report.seconds = time.perf_counter() - started
     return report
@@ -83,7 +85,7 @@ def _update(
         session.follow(get_meta(state, "generation"))
     # The index this process's last build saved, when it is the state's: not read back.
     kept = session.file_index if session is not None else None
-    changed, removed = FileTable(state, kept).changes(files, Path("/"))
+    changed, removed = FileTable(state, settings.root, kept).changes(files, Path("/"))
     expiry = get_meta(state, "next_expiry")
     if expiry is not None:
         from generator.content.shares import iso as share_iso
@@ -113,23 +115,46 @@ def _clock_moved(settings: Config, state: sqlite3.Connection) -> bool:
     )
 
 
-def _usable_state(settings: Config, fingerprint: str) -> sqlite3.Connection | None:
+def _usable_state(
+    settings: Config, fingerprint: str, notices: list[str] | None = None
+) -> sqlite3.Connection | None:
+    """The last build's state when this build can trust it, else None (a full build). A
+    state made by another version of Omakase (one restored from a CI cache after an
+    upgrade), or one that cannot be read, is never trusted, and `notices` says so."""
     path = state_path(settings.db_path)
     if not (path.is_file() and settings.db_path.is_file() and settings.output_dir.is_dir()):
         return None
     try:
         conn = open_state(path)
+    except sqlite3.DatabaseError:
+        _notice(notices, f"{path.name}: unreadable, not trusted; building everything")
+        return None
+    try:
+        made_by = get_meta(conn, "made_by")
         ok = (
-            get_meta(conn, "fingerprint") == fingerprint
+            made_by == made_by_this()
+            and get_meta(conn, "fingerprint") == fingerprint
             and not get_meta(conn, "pending")
             and get_meta(conn, "live_gen") is not None
         )
-    except sqlite3.DatabaseError:
-        return None
-    if not ok:
-        conn.close()
-        return None
-    return conn
+    except (sqlite3.DatabaseError, ValueError):
+        made_by, ok = None, False
+    if ok:
+        return conn
+    conn.close()
+    if made_by != made_by_this():
+        version = made_by.get("version") if isinstance(made_by, dict) else None
+        which = f"Omakase {version}" if version and version != made_by_this()["version"] else None
+        _notice(
+            notices,
+            f"{path.name}: made by {which or 'another version of Omakase'}, not trusted; building everything",
+        )
+    return None
+
+
+def _notice(notices: list[str] | None, text: str) -> None:
+    if notices is not None:
+        notices.append(text)
 
 
 def prepare_for_edits(settings: Settings | Config) -> bool:
@@ -164,7 +189,7 @@ def warm_parses(settings: Settings | Config, session: Session) -> int:
     if state is None:
         return 0
     try:
-        taken = session.warm(state, inputs.fingerprint)
+        taken = session.warm(state, inputs.fingerprint, settings.root)
         from generator.engine.resident import warm_resident
 
         warm_resident(settings, inputs, state, session)

@@ -17,6 +17,7 @@ from generator.content.published import published_urls
 from generator.db.update import refs_signature
 from generator.engine.covers import process_covers
 from generator.engine.database import new_database
+from generator.engine.inputs import made_by_this
 from generator.engine.job import BuildJob, next_expiry
 from generator.engine.pages import list_route_keys, render_order, save_pages, transaction
 from generator.engine.report import BuildReport
@@ -75,7 +76,7 @@ class FullBuild(BuildJob):
 
     def load(self) -> None:
         self.cache = StateParseCache(
-            None, Path("/"), self.files, set(), self.session.parses if self.session else None
+            None, self.settings.root, self.files, set(), self.session.parses if self.session else None
         )
         self.site: Site
         self.site, self.report.warnings = load_site(self.settings, strict=self.strict, cache=self.cache)
@@ -145,13 +146,14 @@ class FullBuild(BuildJob):
             set_meta(state, "unrecorded", self.unrecorded)
             set_meta(state, "derive_reads", self.derive_reads)
             set_meta(state, "key_reads", self.key_reads)
-            index = save_files(state, self.files, (), self.cache.new)
+            index = save_files(state, self.settings.root, self.files, (), self.cache.new)
             save_pages(state, self.db, self.records, replace_all=True)
             set_meta(state, "refs", refs_signature(self.site))
             set_meta(state, "live_gen", 1)
             set_meta(state, "shadow_gen", None)
             set_meta(state, "last_changes", None)
             set_meta(state, "fingerprint", self.inputs.fingerprint)
+            set_meta(state, "made_by", made_by_this())
             self.new_generation(state, index)
             set_meta(state, "clock", self.settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ"))
         state.close()

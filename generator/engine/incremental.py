@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -96,7 +95,11 @@ class IncrementalBuild(BuildJob):
         if self.session is not None:
             self.session.begin(self.inputs.fingerprint, self.files)  # (build made it follow the state)
         self.cache = StateParseCache(
-            self.state, Path("/"), self.files, self.changed, self.session.parses if self.session else None
+            self.state,
+            self.settings.root,
+            self.files,
+            self.changed,
+            self.session.parses if self.session else None,
         )
         self.shadow = Shadow(self.settings.output_dir, StateMeta(self.state))
         self.shadow.start()
@@ -327,7 +330,7 @@ class IncrementalBuild(BuildJob):
             finally:
                 db.close()
         with transaction(self.state):
-            index = save_files(self.state, self.files, self.removed, self.cache.new)
+            index = save_files(self.state, self.settings.root, self.files, self.removed, self.cache.new)
             if self.content:
                 set_meta(self.state, "unrecorded", self.unrecorded)
             if self.site_refs is not None:

@@ -134,7 +134,7 @@ def fingerprint(settings: Config) -> str:
     import importlib.util
 
     h = hashlib.blake2b(digest_size=16)
-    values = {k: str(v) for k, v in vars(settings).items() if k != "build_time"}
+    values = {k: _setting_text(settings.root, v) for k, v in vars(settings).items() if k != "build_time"}
     h.update(json.dumps(values, sort_keys=True).encode())
     # Library versions, without importing them: where each is installed, and the names of
     # the distributions installed there (`<name>-<version>.dist-info`). Not file times: a
@@ -155,6 +155,26 @@ def fingerprint(settings: Config) -> str:
     if settings.theme_dir != settings.templates_dir:  # else scanned, as the site's templates
         h.update(_theme_digest(settings.theme_dir))
     return h.hexdigest()
+
+
+def _setting_text(root: Path, value: object) -> str:
+    """A setting as the fingerprint takes it: a path inside the site's root relative to it
+    (the root itself as "."), so that the same site in another folder (another clone of it,
+    as in CI) keeps its state; a path outside it (the packaged theme) as it is."""
+    if isinstance(value, Path):
+        if value == root:
+            return "."
+        if value.is_relative_to(root):
+            return value.relative_to(root).as_posix()
+    return str(value)
+
+
+def made_by_this() -> dict[str, str]:
+    """What made a build state: this version of Omakase and the digest of its code. A
+    state made by any other is discarded, whatever its fingerprint says."""
+    from generator import __version__
+
+    return {"version": __version__, "code": _code_digest().hex()}
 
 
 @functools.cache

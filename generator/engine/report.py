@@ -19,6 +19,7 @@ class BuildReport:
     items: int = 0
     menus: int = 0
     warnings: list[Problem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # one line each, such as a state not trusted
     seconds: float = 0.0
     mode: str = "full"  # full | incremental | unchanged
     rendered: int = 0

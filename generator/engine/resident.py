@@ -21,12 +21,12 @@ def warm_resident(settings: Config, inputs: Inputs, state: sqlite3.Connection, s
     the next build would. A server started on a built site has done neither (its first
     build found nothing to do), and its first edit would do both."""
     files = inputs.scan(session)
-    changed, _ = FileTable(state).changes(files, Path("/"))
+    changed, _ = FileTable(state, settings.root).changes(files, Path("/"))
     session.begin(inputs.fingerprint, files)
     with contextlib.suppress(ContentErrors):  # the next build reports them
         load_site(
             settings,
-            cache=StateParseCache(state, Path("/"), files, changed, session.parses),
+            cache=StateParseCache(state, settings.root, files, changed, session.parses),
             memo=load_memo(session, files),
         )
     session.follow(get_meta(state, "generation"))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import gc
 import pickle
 import sqlite3
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.engine.state import FileTable, Scanned
+from generator.engine.state import FileTable, Scanned, StatePaths
 
 if TYPE_CHECKING:
     from generator.content.loader import LoadMemo
@@ -45,7 +46,7 @@ class Session:
             self.renderer = self.file_index = None
             self.generation = generation
 
-    def warm(self, conn: sqlite3.Connection, fingerprint: str) -> int:
+    def warm(self, conn: sqlite3.Connection, fingerprint: str, root: Path) -> int:
         """Take every parse the state keeps (of a build by the same code and settings),
         with the hash of the content it was parsed from; returns how many. A process that
         starts from a site already built has none in memory, and its first rebuild would
@@ -53,12 +54,14 @@ class Session:
         if fingerprint != self.fingerprint:
             self.parses.clear()
             self.fingerprint = fingerprint
-        hashes = {path: entry[2] for path, entry in FileTable(conn).old.items()}
+        hashes = {path: entry[2] for path, entry in FileTable(conn, root).old.items()}
+        to_path = StatePaths(root).path
         taken = 0
         enabled = gc.isenabled()
         gc.disable()  # a million objects that live on: no use walking them as they come
         try:
-            for path, blob in conn.execute("SELECT path, parsed FROM files WHERE parsed IS NOT NULL"):
+            for key, blob in conn.execute("SELECT path, parsed FROM files WHERE parsed IS NOT NULL"):
+                path = to_path(key)
                 digest = hashes.get(path)
                 if digest is not None and path not in self.parses:
                     self.parses[path] = (digest, pickle.loads(blob))

@@ -137,11 +137,29 @@ def scan_tree(root: Path, *, absolute: bool = False) -> dict[str, Scanned]:
     return out
 
 
+class StatePaths:
+    """Input paths as the state keeps them: relative to the site's root, so that a site
+    moved to another folder with its state (another clone of it, as in CI) builds
+    incrementally; absolute when outside the root. The build itself uses absolute paths."""
+
+    def __init__(self, root: Path) -> None:
+        self.prefix = str(root).rstrip(os.sep) + os.sep
+
+    def key(self, path: str) -> str:
+        return path[len(self.prefix) :] if path.startswith(self.prefix) else path
+
+    def path(self, key: str) -> str:
+        return key if key.startswith(os.sep) else self.prefix + key
+
+
 class FileTable:
     """Input files as they were at the last build, compared with how they are now."""
 
     def __init__(
-        self, conn: sqlite3.Connection, kept: dict[str, tuple[int, int, bytes | None]] | None = None
+        self,
+        conn: sqlite3.Connection,
+        root: Path,
+        kept: dict[str, tuple[int, int, bytes | None]] | None = None,
     ) -> None:
         """`kept`: the index as this process saved it, when no other build came since."""
         self.conn = conn
@@ -149,7 +167,8 @@ class FileTable:
             self.old = kept
         else:
             row = conn.execute("SELECT value FROM file_index").fetchone()
-            self.old = marshal.loads(row[0]) if row else {}
+            to_path = StatePaths(root).path
+            self.old = {to_path(key): entry for key, entry in marshal.loads(row[0]).items()} if row else {}
 
     def changes(self, now: dict[str, Scanned], base: Path) -> tuple[set[str], set[str]]:
         """(changed or new paths, removed paths). The stat decides quickly; when it differs
@@ -172,17 +191,17 @@ class FileTable:
 class StateParseCache:
     """The loader's parse cache, backed by the state file: a parse is reused while the file's
     content hash is the one it was parsed from; a reuse unpickles a fresh copy, or takes the
-    session's (`kept`) in a long-running process."""
+    session's (`kept`) in a long-running process. `root`: the site's (StatePaths)."""
 
     def __init__(
         self,
         conn: sqlite3.Connection | None,
-        base: Path,
+        root: Path,
         files: dict[str, Scanned],
         changed: set[str],
         kept: dict[str, tuple[bytes | None, Parsed]] | None = None,
     ) -> None:
-        self.base = base
+        self.paths = StatePaths(root)
         self.files = files
         self.kept = kept  # the session's parses, by path (Session.parses)
         self._conn, self._changed = conn, changed
@@ -201,12 +220,10 @@ class StateParseCache:
             return None
         if self._blobs is None:  # read on the first miss only: a warm memo needs none
             assert self._conn is not None
+            to_path = self.paths.path
             self._blobs = {
-                path: blob
-                for path, blob in self._conn.execute(
-                    "SELECT path, parsed FROM files WHERE parsed IS NOT NULL"
-                )
-                if path not in self._changed
+                to_path(key): blob
+                for key, blob in self._conn.execute("SELECT path, parsed FROM files WHERE parsed IS NOT NULL")
             }
         return self._blobs.get(key)
 
@@ -241,21 +258,23 @@ class StateParseCache:
 
 def save_files(
     conn: sqlite3.Connection,
+    root: Path,
     files: dict[str, Scanned],
     removed: Iterable[str],
     parsed: dict[str, tuple[str, bytes]],
 ) -> dict[str, tuple[int, int, bytes | None]]:
     """Record the input files of this build: their stats and hashes as one blob (read whole
-    at the start of every build), and the new parses of the files that changed. Returns
-    the index saved."""
+    at the start of every build), and the new parses of the files that changed, by their
+    paths relative to `root` (StatePaths). Returns the index saved, by absolute path."""
+    key = StatePaths(root).key
     index = {p: (s.mtime_ns, s.size, s.hash) for p, s in files.items()}
     conn.execute("DELETE FROM file_index")
-    conn.execute("INSERT INTO file_index VALUES (?)", (marshal.dumps(index),))
-    conn.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in removed])
+    conn.execute("INSERT INTO file_index VALUES (?)", (marshal.dumps({key(p): e for p, e in index.items()}),))
+    conn.executemany("DELETE FROM files WHERE path = ?", [(key(p),) for p in removed])
     conn.executemany(
         "INSERT INTO files (path, kind, parsed) VALUES (?, ?, ?) ON CONFLICT (path) "
         "DO UPDATE SET kind = excluded.kind, parsed = excluded.parsed",
-        [(p, kind, blob) for p, (kind, blob) in parsed.items()],
+        [(key(p), kind, blob) for p, (kind, blob) in parsed.items()],
     )
     return index
 

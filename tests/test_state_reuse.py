@@ -1,0 +1,93 @@
+"""A build state restored elsewhere (CI's cache, another clone of the site) is reused when it
+can be trusted, and discarded with a notice when another version of Omakase made it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from generator import __version__
+from generator.cli import main
+from generator.engine.build import build
+from generator.engine.inputs import Inputs
+from tests.conftest import settings_for
+from tests.test_incremental import assert_same_as_full, sample_site
+
+
+def clone_elsewhere(root: Path, to: Path) -> Path:
+    """The site with its database, state, caches and output in another folder, its input
+    files with new times as a fresh checkout gives them."""
+    shutil.copytree(root, to, symlinks=True)
+    shutil.rmtree(root)
+    later = time.time_ns() + 5 * 10**9
+    for folder in ("content", "templates"):
+        for path in (to / folder).rglob("*"):
+            os.utime(path, ns=(later, later))
+    return to
+
+
+def test_a_site_moved_to_another_folder_with_its_state_builds_incrementally(tmp_path: Path) -> None:
+    first = sample_site(tmp_path / "first-clone")
+    full = build(settings_for(first))
+    root = clone_elsewhere(first, tmp_path / "ci" / "second-clone")
+    assert build(settings_for(root)).mode == "unchanged"
+    menu = root / "content/menus/alone-in-orbit.md"
+    menu.write_text(menu.read_text().replace("Leave the ground", "Leave the planet"))
+    report = build(settings_for(root))
+    assert report.mode == "incremental"
+    assert 0 < report.rendered < full.pages // 5
+    assert_same_as_full(root, tmp_path)
+
+
+def test_the_fingerprint_holds_paths_relative_to_the_site() -> None:
+    one = Inputs(settings_for(Path("/a/site"))).fingerprint
+    assert Inputs(settings_for(Path("/b/elsewhere"))).fingerprint == one
+    assert Inputs(settings_for(Path("/a/site"), output_dir=Path("/a/site/public"))).fingerprint != one
+
+
+def build_cli(root: Path) -> tuple[str, str]:
+    result = CliRunner().invoke(main, ["build", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    return result.stdout, result.stderr
+
+
+def made_by(root: Path, value: str | None) -> None:
+    conn = sqlite3.connect(root / "data/omakase.sqlite.state")
+    with conn:
+        if value is None:
+            conn.execute("DELETE FROM meta WHERE key = 'made_by'")
+        else:
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'made_by'", (value,))
+    conn.close()
+
+
+def test_a_state_from_another_version_is_discarded_with_a_notice(tmp_path: Path) -> None:
+    root = sample_site(tmp_path / "site")
+    build_cli(root)
+    _, quiet = build_cli(root)
+    assert "note:" not in quiet
+    for other, said in [
+        ('{"version": "0.0.1", "code": "00"}', "made by Omakase 0.0.1"),
+        (None, "made by another version of Omakase"),  # a state from before it was noted
+        (f'{{"version": "{__version__}", "code": "00"}}', "made by another version of Omakase"),
+    ]:
+        made_by(root, other)
+        out, err = build_cli(root)
+        notes = [line for line in err.splitlines() if line.startswith("note:")]
+        assert notes == [f"note: omakase.sqlite.state: {said}, not trusted; building everything"]
+        assert out.startswith("Built ")  # a full build, not an update
+    assert build(settings_for(root)).mode == "unchanged"  # the full build's state is trusted
+
+
+def test_an_unreadable_state_is_discarded_with_a_notice(tmp_path: Path) -> None:
+    root = sample_site(tmp_path / "site")
+    build_cli(root)
+    (root / "data/omakase.sqlite.state").write_bytes(b"not a database" * 100)
+    out, err = build_cli(root)
+    assert "note: omakase.sqlite.state: unreadable, not trusted; building everything" in err
+    assert out.startswith("Built ")
