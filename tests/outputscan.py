@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 import re
 from html.parser import HTMLParser
@@ -198,6 +200,24 @@ def check_json(text: str, where: str, problems: list[str]) -> None:
             problems.append(f"{where}: raw {raw!r} in JSON (write it as \\u003c / \\u003e)")
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def check_csv(text: str, where: str, problems: list[str]) -> None:
+    """A CSV download is data, never markup (hosts serve it as text/csv): what matters is
+    that no cell would run as a formula when a spreadsheet opens the file."""
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        problems.append(f"{where}: not CSV: {exc}")
+        return
+    for number, row in enumerate(rows, start=1):
+        for cell in row:
+            if cell.startswith(FORMULA_START):
+                problems.append(f"{where}: row {number}: a cell starts as a formula: {cell[:80]!r}")
+
+
 # Pagefind's index holds each page's text as plain data (the hostile title as characters, not
 # markup); its UI escapes it when showing results, which test_search_browser checks by searching
 # the hostile site in Chromium.
@@ -236,6 +256,8 @@ def scan_output(output: Path) -> list[str]:
             check_xml(text, where, problems)
         elif name.endswith((".json", ".jsonld", ".webmanifest")):
             check_json(text, where, problems)
+        elif name.endswith(".csv"):
+            check_csv(text, where, problems)
         elif MARKER in text:
             for raw in RAW_PAYLOADS:
                 if raw.lower() in text.lower():

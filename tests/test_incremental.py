@@ -553,13 +553,18 @@ def test_one_menu_edit_rewrites_only_its_pages(tmp_path: Path) -> None:
     build(settings_for(root))
     path = root / "content/menus/alone-in-orbit.md"
     path.write_text(path.read_text().replace("Leave the ground", "Leave the planet"))
-    pages = ("*.html", "api/**/*.json")
+    pages = ("*.html", "api/**/*.json", "menu.json", "*.csv")
     before = {p: p.stat().st_ino for g in pages for p in (root / "output").glob(f"**/{g}")}
     report = build(settings_for(root))
     after = {p: p.stat().st_ino for g in pages for p in (root / "output").glob(f"**/{g}")}
     changed = sorted(p.relative_to(root / "output").as_posix() for p in after if after[p] != before.get(p))
     assert report.mode == "incremental" and report.written == len(changed)
-    assert changed == ["api/menus/alone-in-orbit.json", "menus/alone-in-orbit/index.html"]
+    assert changed == [
+        "api/menus/alone-in-orbit.json",
+        "menus/alone-in-orbit/card/index.html",  # the card shows each course's intent
+        "menus/alone-in-orbit/index.html",
+        "menus/alone-in-orbit/menu.json",  # and so does its JSON download
+    ]
     assert_same_as_full(root, tmp_path)
 
 
@@ -591,6 +596,12 @@ def test_an_edit_re_renders_only_the_pages_that_show_what_changed(
         ("api-menu", ("alone-in-orbit",)),
         ("item", ("movie", "solaris-1972")),
         ("menu", ("alone-in-orbit",)),
+        # The menu's card and downloads carry its notes.
+        ("menu-card", ("alone-in-orbit",)),
+        ("menu-csv", ("alone-in-orbit",)),
+        ("menu-goodreads", ("alone-in-orbit",)),
+        ("menu-json", ("alone-in-orbit",)),
+        ("menu-letterboxd", ("alone-in-orbit",)),
         ("story", ("alone-in-orbit",)),
     ]
 

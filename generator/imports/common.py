@@ -26,7 +26,18 @@ class Row:
 
     def get(self, key: str) -> str:
         value = self.values.get(key)
-        return value.strip() if isinstance(value, str) else ""
+        return restore_cell(value.strip()) if isinstance(value, str) else ""
+
+
+# A cell a spreadsheet would run as a formula is written with a leading apostrophe (CSV
+# injection, OWASP), as Omakase's own menu downloads write it: read back, the value is
+# what it was.
+_NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+
+
+def restore_cell(text: str) -> str:
+    """A CSV cell without the apostrophe that kept it from running as a formula."""
+    return text[1:] if text.startswith(_NEUTRALISED) else text
 
 
 def read_csv(text: str, display: str, required: tuple[str, ...] = ()) -> list[Row]:

@@ -65,7 +65,7 @@ def _mapped(row: Row, book_id: str) -> Mapped:
         media_type="book",
         title=title,
         release_date=str(year) if year else None,
-        source_url=f"https://www.goodreads.com/book/show/{book_id}",
+        source_url=f"https://www.goodreads.com/book/show/{book_id}" if book_id else None,
         metadata=metadata,
     )
     fields: dict[str, Any] = {"authors": list(dict.fromkeys(a for a in authors if a))}
@@ -97,7 +97,9 @@ class Reading:
 def _reading(row: Row, summary: Summary) -> Reading | None:
     """The row's log facts, or None after recording why the row is skipped."""
     book_id = row.get("Book Id")
-    if not book_id.isdigit():
+    # No id at all is a book Goodreads does not know yet (a file written for its importer,
+    # such as a menu's goodreads.csv): it is matched by ISBN or title, and gets no source.
+    if book_id and not book_id.isdigit():
         summary.skip(row, f"book id {book_id!r} is not a number")
         return None
     if not row.get("Title"):
@@ -120,7 +122,7 @@ def _item(catalog: Catalog, mapped: Mapped, summary: Summary) -> ItemFile:
     """The book's item: found by Goodreads id, ISBN or title and year and filled, else created."""
     item = catalog.find(
         "book",
-        sources=[("goodreads", mapped.external_id)],
+        sources=[("goodreads", mapped.external_id)] if mapped.external_id else [],
         isbn=mapped.fields.get("isbn"),
         title=mapped.title,
         year=mapped.release_date,
@@ -136,7 +138,8 @@ def _item(catalog: Catalog, mapped: Mapped, summary: Summary) -> ItemFile:
     elif item.ref not in summary.created:
         summary.matched.add(item.ref)
         merge_into(item, mapped, change)
-    ensure_source(item, mapped, None, change)
+    if mapped.external_id:
+        ensure_source(item, mapped, None, change)
     return item
 
 

@@ -57,6 +57,10 @@ def read_export(path: Path) -> dict[str, tuple[str, str]]:
             "pass the .zip Letterboxd sent you, or the folder it unpacks to",
         )
     files: dict[str, tuple[str, str]] = {}
+    if path.is_file() and path.suffix.lower() == ".csv":
+        # One list on its own: a list file of an export, or a list made for Letterboxd's
+        # importer (a menu's letterboxd.csv download).
+        return {f"lists/{path.name}": (read_file(path), str(path))}
     if path.is_dir():
         for csv_path in sorted(path.rglob("*.csv")):
             name = csv_path.relative_to(path).as_posix()
@@ -243,6 +247,8 @@ def _lists(
         text, display = files[name]
         meta, entries = _read_list(text, display)
         summary.rows += len(entries)
+        if not meta and entries:
+            meta = ["", _name_of(name)]
         if len(meta) < 2 or not meta[1].strip():
             summary.skipped.append((display, "list file without a list name"))
             continue
@@ -259,11 +265,31 @@ def _lists(
             summary.files_written += 1
 
 
+# A list written for Letterboxd's importer names its columns as the importer reads them.
+IMPORTER_COLUMNS = {"Title": "Name", "LetterboxdURI": "URL", "Review": "Description"}
+
+
+def _export_name(column: str, header: list[str]) -> str:
+    """A column as an export's list file names it, unless the file has that column too."""
+    name = IMPORTER_COLUMNS.get(column, column)
+    return column if name != column and name in header else name
+
+
+def _name_of(member: str) -> str:
+    """A list's name from its file name, for a list file without a metadata record:
+    'lists/alone-in-orbit-letterboxd.csv' -> 'Alone in orbit'."""
+    stem = PurePosixPath(member).stem.removesuffix("-letterboxd")
+    words = re.sub(r"[-_\s]+", " ", stem).strip()
+    return words[:1].upper() + words[1:]
+
+
 def _read_list(text: str, display: str) -> tuple[list[str], list[Row]]:
     """A list file's metadata record (Date, Name, Tags, URL, Description) and its film rows.
 
-    The file is two CSV tables one after the other: the list's own header and record, then
-    a blank line and the films under a header starting with Position."""
+    An export's list file is two CSV tables one after the other: the list's own header and
+    record, then a blank line and the films under a header starting with Position. A list
+    made for Letterboxd's importer is the films' table alone, its columns named as the
+    importer reads them (Title, Year, LetterboxdURI, Review …)."""
     meta: list[str] = []
     entries: list[Row] = []
     header: list[str] | None = None
@@ -274,7 +300,9 @@ def _read_list(text: str, display: str) -> tuple[list[str], list[Row]]:
             header = ["meta"]
             continue
         if record and record[0] == "Position":
-            header = record
+            header = [
+                IMPORTER_COLUMNS.get(c, c) if IMPORTER_COLUMNS.get(c) not in record else c for c in record
+            ]
             continue
         if header == ["meta"] and not meta:
             meta = record
@@ -326,12 +354,12 @@ def import_letterboxd(settings: Settings | Config, export: Path, handle: str) ->
     content_dir = settings.content_dir
     summary = Summary("letterboxd")
     files = read_export(export)
-    if not any(name in files for name in FILES):
+    if not any(name in files for name in FILES) and not any(n.startswith("lists/") for n in files):
         raise ContentError(
             str(export),
             None,
-            "no Letterboxd files found (diary.csv, watched.csv…)",
-            "pass the .zip Letterboxd sent you, or the folder it unpacks to",
+            "no Letterboxd files found (diary.csv, watched.csv, lists/…)",
+            "pass the .zip Letterboxd sent you, the folder it unpacks to, or one list's .csv file",
         )
     catalog = Catalog.load(content_dir)
     log = LogBook(content_dir, handle, catalog)

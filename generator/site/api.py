@@ -20,6 +20,7 @@ from generator.errors import BuildError
 from generator.settings import packaged
 from generator.site import queries, urls
 from generator.site.safejson import dumps_safe
+from generator.site.year_review import curator_years
 from generator.support.timings import timed
 
 API_VERSION = "1.0"
@@ -253,6 +254,7 @@ def curator_document(db: sqlite_utils.Database, handle: str) -> dict[str, Any]:
         {"u": user["id"]},
     )
     taste = db.execute("SELECT profile FROM user_taste_profiles WHERE user_id = ?", [user["id"]]).fetchone()
+    years = curator_years(db, user["id"])
     return {
         **_head("curator"),
         "handle": user["handle"],
@@ -284,6 +286,7 @@ def curator_document(db: sqlite_utils.Database, handle: str) -> dict[str, Any]:
             }
             for e in entries
         ],
+        "years": [{"year": int(y), "url": Link(urls.year_review_url(handle, y))} for y in years],
         "taste": public_taste(json.loads(taste[0])) if taste else None,
     }
 

@@ -56,3 +56,38 @@ def share_bars(entries: Any) -> list[dict[str, Any]]:
         {"name": str(e["name"]), "count": e["count"], "percent": round(100 * e["count"] / peak)}
         for e in clean
     ]
+
+
+MONTH_LABELS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def month_chart(counts: list[int]) -> dict[str, Any] | None:
+    """Bars for twelve monthly counts, January first; None when every month is empty."""
+    peak = max(counts, default=0)
+    if len(counts) != 12 or peak <= 0:
+        return None
+    bars = []
+    for month, count in enumerate(counts):
+        height = round(CHART_H * count / peak, 1)
+        x = GAP + month * (BAR_W + GAP)
+        bars.append(
+            {
+                "month": month + 1,
+                "label": MONTH_LABELS[month],
+                "count": count,
+                "x": x,
+                "w": BAR_W,
+                "y": TOP + CHART_H - height,
+                "h": height,
+                "cx": x + BAR_W / 2,
+                "label_y": TOP + CHART_H + AXIS - 6,
+                "count_y": TOP + CHART_H - height - 4,
+            }
+        )
+    return {
+        "bars": bars,
+        "width": GAP + 12 * (BAR_W + GAP),
+        "height": TOP + CHART_H + AXIS,
+        "baseline": TOP + CHART_H,
+        "total": sum(counts),
+    }

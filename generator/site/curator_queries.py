@@ -8,6 +8,7 @@ from typing import Any
 import sqlite_utils
 
 from generator.site.queries import fetch_rows, item_summary_sql, published_menus, published_parent
+from generator.site.year_review import curator_years
 
 
 def curators(db: sqlite_utils.Database) -> list[dict[str, Any]]:
@@ -53,6 +54,7 @@ def curator_detail(db: sqlite_utils.Database, handle: str) -> dict[str, Any] | N
         ),
         {"refs": json.dumps(favourites)},
     )
+    user["years"] = curator_years(db, user["id"])
     user["timeline"] = fetch_rows(
         db,
         """

@@ -21,7 +21,7 @@ import jinja2
 from generator.errors import BuildError
 from generator.publish.safepaths import output_file
 from generator.settings import Config
-from generator.site import api, search, urls
+from generator.site import api, menu_exports, search, urls
 from generator.site.environment import make_environment
 from generator.site.pages import Page, Route
 from generator.site.record import (
@@ -57,6 +57,8 @@ class Renderer:
     def render(self, page: Page) -> bytes:
         if page.format == "json":
             return api.to_json(page.context, self.settings.base_url)
+        if page.format == "csv":
+            return menu_exports.to_csv(page.context["rows"], self.settings.base_url)
 
         def link(target: str) -> str:
             return urls.relative(page.url, target)

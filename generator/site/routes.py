@@ -25,10 +25,12 @@ from generator.site import (
     curator_queries,
     feeds,
     lineage,
+    menu_exports,
     queries,
     sitemap,
     tag_queries,
     urls,
+    year_review,
 )
 from generator.site.pages import KeyQuery, Made, Route
 from generator.site.record import columns_seen
@@ -53,6 +55,10 @@ def _menu(db: sqlite_utils.Database, slug: str) -> Made:
     menu["has_story"] = feeds.has_story(db, menu["id"])
     menu["has_lineage"] = feeds.has_lineage(db, menu["id"])
     return urls.menu_url(slug), {"menu": menu}
+
+
+def _menu_card(db: sqlite_utils.Database, slug: str) -> Made:
+    return urls.menu_card_url(slug), {"menu": queries.menu_detail(db, slug), "noindex": True}
 
 
 def _story_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
@@ -134,6 +140,10 @@ def _curator(db: sqlite_utils.Database, handle: str) -> Made:
 def _curator_feed(db: sqlite_utils.Database, handle: str) -> Made:
     row = next(iter(db.query("SELECT handle, display_name FROM users WHERE handle = :h", {"h": handle})))
     return urls.curator_feed_url(handle), {"curator": dict(row), **feeds.feed(db, owner=handle)}
+
+
+def _year_review(db: sqlite_utils.Database, handle: str, year: str) -> Made:
+    return urls.year_review_url(handle, year), year_review.year_review(db, handle, year)
 
 
 def _tag_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
@@ -270,6 +280,16 @@ ROUTES: list[Route] = [
           sitemap.stories, under="menu"),
     Route("lineage", "/menus/<slug>/lineage/", "lineage.html", _lineage, _lineage_keys,
           urls.lineage_url, sitemap.undated(_lineage_keys), under="menu"),
+    # A published menu's downloads and its printable card (drafts have none).
+    Route("menu-letterboxd", "/menus/<slug>/letterboxd.csv", "", menu_exports.letterboxd_page,
+          menu_exports.film_menu_keys, urls.menu_letterboxd_url, format="csv"),
+    Route("menu-goodreads", "/menus/<slug>/goodreads.csv", "", menu_exports.goodreads_page,
+          menu_exports.book_menu_keys, urls.menu_goodreads_url, format="csv"),
+    Route("menu-csv", "/menus/<slug>/menu.csv", "", menu_exports.csv_page, "menu", urls.menu_csv_url,
+          format="csv"),
+    Route("menu-json", "/menus/<slug>/menu.json", "", menu_exports.json_page, "menu", urls.menu_json_url,
+          format="json"),
+    Route("menu-card", "/menus/<slug>/card/", "menu-card.html", _menu_card, "menu", urls.menu_card_url),
     Route("item", "/items/<type>/<slug>/", "item.html", _item, _item_keys, urls.item_url,
           sitemap.undated(_item_keys)),
     Route("share", "/share/<token>/", "menu.html", _share, _share_keys),
@@ -279,6 +299,9 @@ ROUTES: list[Route] = [
           urls.curator_url, sitemap.curators),
     Route("curator-feed", "/curators/<handle>/feed.xml", "feed.xml", _curator_feed, "curator",
           urls.curator_feed_url),
+    Route("year-review", "/curators/<handle>/<year>/", "curator-year.html", _year_review,
+          year_review.year_keys, urls.year_review_url, sitemap.undated(year_review.year_keys),
+          under="curator"),
     Route("tag", "/tags/<tag>/", "tag.html", _tag, _tag_keys, urls.tag_url, sitemap.tags),
     Route("tag-page", "/tags/<tag>/page/<n>/", "tag.html", _tag_page, _tag_page_keys, urls.tag_url,
           sitemap.undated(_tag_page_keys), under="tag"),

@@ -26,6 +26,37 @@ def curator_url(handle: str) -> str:
     return f"/curators/{handle}/"
 
 
+def year_review_url(handle: str, year: str) -> str:
+    """A curator's year in review."""
+    return f"/curators/{handle}/{year}/"
+
+
+# A published menu's downloads, made at build time (menu_exports.py).
+def menu_letterboxd_url(slug: str) -> str:
+    """Its films, as a list Letterboxd's importer reads."""
+    return f"/menus/{slug}/letterboxd.csv"
+
+
+def menu_goodreads_url(slug: str) -> str:
+    """Its books, in the columns of a Goodreads library export."""
+    return f"/menus/{slug}/goodreads.csv"
+
+
+def menu_csv_url(slug: str) -> str:
+    """Every item of every course, one row each."""
+    return f"/menus/{slug}/menu.csv"
+
+
+def menu_json_url(slug: str) -> str:
+    """The whole menu as one JSON document."""
+    return f"/menus/{slug}/menu.json"
+
+
+def menu_card_url(slug: str) -> str:
+    """A published menu's one-page card, for printing."""
+    return f"/menus/{slug}/card/"
+
+
 def tag_url(tag_slug: str, page: int = 1) -> str:
     """A tag's first page, or its page number `page` of items."""
     return _paged(f"/tags/{quote(tag_slug)}/", page)
