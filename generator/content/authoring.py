@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from generator.content.fields import SLUG_RE, plain, slugify, suggest
+from generator.content.fields import SLUG_RE, plain, slugify, suggest, title_slug
 from generator.content.files import load_markdown_file
 from generator.content.itemfields import fields_of
 from generator.content.model import MEDIA_TYPES
@@ -62,7 +62,7 @@ def _taken_menu_slugs(menus: dict[str, MenuFile]) -> dict[str, Path]:
 
 
 def _new_slug(title: str, slug: str | None, where: str) -> str:
-    chosen = slug or slugify(title)
+    chosen = slug or title_slug(title)
     if not chosen:
         raise ContentError(
             where,

@@ -57,6 +57,16 @@ def slugify(text: str) -> str:
     return _NOT_SLUG.sub("-", anyascii(text).lower()).strip("-")
 
 
+def title_slug(title: str, room: int = MAX_SLUG - 10) -> str:
+    """slugify(title) cut at a word boundary to at most `room` characters, so that a long
+    title (a book's full subtitle) still names a file, with room left for a '-2' suffix."""
+    slug = slugify(title)
+    if len(slug) <= room:
+        return slug
+    cut = slug[: room + 1].rsplit("-", 1)[0] if "-" in slug[:room] else slug[:room]
+    return cut.strip("-")
+
+
 def shortened(text: str, room: int = 40) -> str:
     """`text`, cut to `room` characters with an ellipsis when longer (for messages)."""
     return text if len(text) <= room else text[:room] + "…"
