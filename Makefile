@@ -61,6 +61,7 @@ bench-tools: $(BENCH_STAMP)
 # The 10k-item benchmark against Hugo; rewrites BENCH.md. BENCH_ARGS="--items 100000" scales it.
 bench: $(STAMP) $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks --tools $(BENCH_VENV) --write BENCH.md $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.covers --tools $(BENCH_VENV) --write BENCH.md
 
 clean:
 	rm -rf output .output-shadow data/omakase.sqlite data/omakase.sqlite.state* data/.omakase-templates data/.omakase-search $(VENV) $(BENCH_VENV)

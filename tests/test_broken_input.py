@@ -401,6 +401,20 @@ def test_bad_cover_image_is_a_located_error(built: Path, case: str) -> None:
         f"{COVER}.{suffix}: error:" in out and expected in out
     ), out
     assert "hint:" in out and "<script>" not in out
+    # `omakase check` decodes covers too, and says the same.
+    result = CliRunner().invoke(main, ["check", "--root", str(built)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{COVER}.{suffix}: error:" in result.output and expected.removeprefix("error: ") in result.output
+
+
+def test_a_cover_field_error_points_at_its_line(built: Path) -> None:
+    text = (built / BOOK).read_text()
+    lines = text.splitlines(keepends=True)
+    (built / BOOK).write_text("".join([*lines[:4], "cover: missing.jpg\n", *lines[4:]]))
+    out = broken_build(built)
+    assert f"{BOOK}:5: error: cover 'missing.jpg' not found" in out, out
+    result = CliRunner().invoke(main, ["check", "--root", str(built)])
+    assert f"{BOOK}:5: error: cover 'missing.jpg' not found" in result.output
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from lxml import html
 from PIL import Image
 
 import generator.engine.covers as covers
+from generator.cli import main
+from generator.content.model import Cover
 from generator.engine.build import build
 from tests.conftest import settings_for
 from tests.test_incremental import assert_same_as_full, sample_site
@@ -41,15 +44,22 @@ def picture(root: Path) -> html.HtmlElement:
     return found
 
 
+def variant_files(root: Path) -> list[Path]:
+    """The variant files of the Frankenstein page's cover (the sample has other covers)."""
+    key = picture(root).xpath(".//img")[0].get("src").rsplit("/", 1)[1].split("-")[0]
+    return sorted((root / "output/covers").glob(f"{key}-*"))
+
+
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The covers each build hands to the encoders (in this process or its workers)."""
     calls: list[str] = []
-    real = covers.encode_cover
+    real = covers._run
 
-    def encode(*args: str) -> object:
-        calls.append(args[1])
-        return real(*args)
+    def run(todo: list[tuple[Cover, str]], root: Path) -> object:
+        calls.extend(cover.display for cover, _key in todo)
+        return real(todo, root)
 
-    monkeypatch.setattr(covers, "encode_cover", encode)
+    monkeypatch.setattr(covers, "_run", run)
     return calls
 
 
@@ -76,7 +86,7 @@ def test_an_item_with_a_cover_gets_a_picture_of_hashed_variants(tmp_path: Path) 
     assert '<dt>Cover</dt><dd><a href="https://standardebooks.org/' in text  # cover_credit, as Markdown
     # Cards further down a page load their cover lazily, sized as shown.
     listing = html.fromstring((root / "output/items/book/index.html").read_bytes())
-    (card,) = listing.xpath("//picture//img")
+    (card,) = listing.xpath("//picture//img[contains(@alt, 'Frankenstein')]")
     assert card.get("loading") == "lazy" and card.get("sizes") == "4rem" and card.get("width") == "640"
     # An item without a cover keeps its typographic tile.
     other = html.fromstring((root / "output/items/book/solaris/index.html").read_bytes())
@@ -86,7 +96,7 @@ def test_an_item_with_a_cover_gets_a_picture_of_hashed_variants(tmp_path: Path) 
 def test_a_small_cover_is_never_upscaled(tmp_path: Path) -> None:
     root = site_with_cover(tmp_path / "site", jpeg((100, 150)))
     build(settings_for(root))
-    widths = sorted({Image.open(p).width for p in (root / "output/covers").iterdir()})
+    widths = sorted({Image.open(p).width for p in variant_files(root)})
     assert widths == [100]
     (img,) = picture(root).xpath(".//img")
     assert (img.get("width"), img.get("height")) == ("100", "150")
@@ -104,7 +114,7 @@ def test_orientation_is_applied_and_metadata_stripped(tmp_path: Path) -> None:
     build(settings_for(root))
     (img,) = picture(root).xpath(".//img")
     assert (img.get("width"), img.get("height")) == ("200", "300")  # upright: taller than wide
-    for path in (root / "output/covers").iterdir():
+    for path in variant_files(root):
         data = path.read_bytes()
         assert b"Camera maker" not in data and b"Exif\x00\x00" not in data
         with Image.open(path) as variant:
@@ -121,12 +131,13 @@ def test_a_rebuild_encodes_nothing_again(tmp_path: Path, monkeypatch: pytest.Mon
     calls = counted(monkeypatch)
     root = site_with_cover(tmp_path / "site", jpeg((400, 600)))
     build(settings_for(root))
-    assert calls == [f"{ITEM}.jpg"]
+    assert f"{ITEM}.jpg" in calls
+    first = sorted(calls)
     item = root / f"{ITEM}.md"
     item.write_text(item.read_text().replace("gothic", "gothic, horror"))
     assert build(settings_for(root)).mode == "incremental"
     assert build(settings_for(root), full=True).mode == "full"
-    assert calls == [f"{ITEM}.jpg"]
+    assert sorted(calls) == first
 
 
 def test_a_cover_edit_re_renders_its_item_page_as_a_full_build_would(tmp_path: Path) -> None:
@@ -158,3 +169,30 @@ def _png(size: tuple[int, int]) -> bytes:
     out = io.BytesIO()
     Image.new("RGBA", size, (0, 120, 0, 128)).save(out, "PNG")
     return out.getvalue()
+
+
+def test_an_uppercase_extension_is_found(tmp_path: Path) -> None:
+    """Cameras and some exports write `.JPG`: it counts as `.jpg`, beside the item or named."""
+    root = sample_site(tmp_path / "site")
+    (root / f"{ITEM}.jpg").rename(root / f"{ITEM}.JPG")
+    build(settings_for(root))
+    (img,) = picture(root).xpath(".//img")
+    assert img.get("src").endswith("-640.jpg")
+    # Two files that differ only in case are two covers for one item: refused.
+    (root / f"{ITEM}.jpg").write_bytes(jpeg((40, 60)))
+    result = CliRunner().invoke(main, ["build", "--root", str(root)])
+    assert result.exit_code == 1 and "two covers for book/frankenstein" in result.output
+
+
+def test_the_cover_cache_keeps_only_the_covers_in_use(tmp_path: Path) -> None:
+    root = site_with_cover(tmp_path / "site", jpeg((400, 600)))
+    build(settings_for(root))
+    cache = root / "data/.omakase-covers"
+    before = {p.name for p in cache.iterdir()}
+    (root / f"{ITEM}.jpg").write_bytes(jpeg((400, 600), (20, 200, 20)))
+    build(settings_for(root))
+    after = {p.name for p in cache.iterdir()}
+    assert len(after) == len(before) and len(after - before) == 1
+    (root / f"{ITEM}.jpg").unlink()
+    build(settings_for(root))
+    assert {p.name for p in cache.iterdir()} == after & before

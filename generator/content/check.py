@@ -34,11 +34,11 @@ class CheckResult:
 
 
 def check_site(settings: Settings | Config, *, strict: bool = False) -> CheckResult:
-    """Load and validate everything the build would, writing nothing."""
+    """Load and validate everything the build would, cover images decoded, writing nothing."""
     try:
         # strict=True makes the loader raise with warnings included, so errors and warnings
         # come back together with their severities; whether warnings fail is decided here.
-        load_site(settings.resolve(), strict=True)
+        load_site(settings.resolve(), strict=True, decode_covers=True)
     except ContentErrors as exc:
         return CheckResult(list(exc.problems), strict)
     return CheckResult([], strict)

@@ -18,10 +18,15 @@ def find_covers(site: Site, content: Path, problems: list[Problem]) -> None:
     named after the item file. Found anew at every load (not kept with the item's parse: a
     cover comes and goes without its item file changing)."""
     site.covers = {}
+    images: dict[str, dict[str, list[str]]] = {}
     for ref, item in site.items.items():
         folder = content / "items" / item.type
+        if item.type not in images:
+            images[item.type] = _images(folder)
         found = (
-            _named(item, folder, problems) if item.fields.get("cover") else _beside(item, folder, problems)
+            _named(item, folder, problems)
+            if item.fields.get("cover")
+            else _beside(item, folder, images[item.type], problems)
         )
         if found is not None:
             path, display = found
@@ -43,29 +48,60 @@ def _named(item: Item, folder: Path, problems: list[Problem]) -> tuple[str, str]
     if "/" in name or "\\" in name or name.startswith("."):
         problems.append(
             Problem(
-                item.path, item.line, f"cover {name!r} is not a file name", "name a file in the same folder"
+                item.path,
+                item.cover_line or item.line,
+                f"cover {name!r} is not a file name",
+                "name a file in the same folder",
             )
         )
         return None
     if os.path.splitext(name)[1].lower() not in COVER_SUFFIXES:
-        problems.append(Problem(item.path, item.line, f"cover {name!r} is not a supported image", COVER_HINT))
+        problems.append(
+            Problem(
+                item.path,
+                item.cover_line or item.line,
+                f"cover {name!r} is not a supported image",
+                COVER_HINT,
+            )
+        )
         return None
     path = folder / name
     if _kind(path) != "file":  # a link is reported by the listing
         if _kind(path) is None:
             problems.append(
                 Problem(
-                    item.path, item.line, f"cover {name!r} not found", "put the file beside the item file"
+                    item.path,
+                    item.cover_line or item.line,
+                    f"cover {name!r} not found",
+                    "put the file beside the item file",
                 )
             )
         return None
     return str(path), _display(item, name)
 
 
-def _beside(item: Item, folder: Path, problems: list[Problem]) -> tuple[str, str] | None:
-    """The cover named after the item file (`frankenstein.md` → `frankenstein.jpg`), if any."""
-    stem = Path(item.path).name.removesuffix(".md")
-    found = [stem + suffix for suffix in COVER_SUFFIXES if _kind(folder / (stem + suffix)) == "file"]
+def _images(folder: Path) -> dict[str, list[str]]:
+    """The image files of an item folder, by their name in lower case: a camera's `.JPG`
+    counts as `.jpg`. One listing per folder, not one look-up per item and extension."""
+    found: dict[str, list[str]] = {}
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return found
+    for entry in entries:
+        lower = entry.name.lower()
+        if os.path.splitext(lower)[1] in COVER_SUFFIXES and entry.is_file(follow_symlinks=False):
+            found.setdefault(lower, []).append(entry.name)
+    return found
+
+
+def _beside(
+    item: Item, folder: Path, images: dict[str, list[str]], problems: list[Problem]
+) -> tuple[str, str] | None:
+    """The cover named after the item file (`frankenstein.md` → `frankenstein.jpg`, or
+    `.JPG`), if any."""
+    stem = Path(item.path).name.removesuffix(".md").lower()
+    found = sorted(name for suffix in COVER_SUFFIXES for name in images.get(stem + suffix, ()))
     if len(found) > 1:
         problems.append(
             Problem(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.content.assembly import Assembly, assemble, patched
+from generator.content.coverimages import cover_problems
 from generator.content.covers import find_covers
 from generator.content.listing import list_content
 from generator.content.model import ParseCache, Site
@@ -48,6 +49,7 @@ def load_site(
     strict: bool = False,
     cache: ParseCache | None = None,
     memo: LoadMemo | None = None,
+    decode_covers: bool = False,
 ) -> tuple[Site, list[Problem]]:
     """Read and check every content file. Raise ContentErrors listing every error found.
 
@@ -55,7 +57,9 @@ def load_site(
     `cache`, files whose content is unchanged are not parsed again. With a `memo` (passed
     again at each load), a load where only the contents of listed files changed patches
     the last one's listing and assembly with their new parses, and the cross-file checks
-    look again only at what they may see differently (validate.ValidationMemo).
+    look again only at what they may see differently (validate.ValidationMemo). With
+    `decode_covers`, every cover image is decoded too (`omakase check`: a build decodes
+    them in its image step, engine/covers.py, and only those it has not processed before).
     """
     settings = settings.resolve()
     problems: list[Problem] = []
@@ -88,6 +92,8 @@ def load_site(
         )
         problems.extend(assembly.all_problems())
         find_covers(site, content, problems)
+        if decode_covers:
+            problems.extend(cover_problems(site.covers.values()))
 
         load_payloads(site, settings.data_dir / "sources", problems, display, limit, cache)
         problems.extend(validate_site(site, settings, memo.checks if memo is not None else None))

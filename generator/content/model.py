@@ -87,6 +87,7 @@ class Item:
     description: str = ""
     path: str = ""
     line: int = 1
+    cover_line: int = 0  # of `cover:`, when the item names its cover file
 
     @property
     def ref(self) -> str:
@@ -221,6 +222,9 @@ class Site:
     """Menu slugs published before (data/published-slugs.txt) -> their line there."""
     covers: dict[str, Cover] = field(default_factory=dict)
     """Item ref -> its cover image file, for the items that have one."""
+    cards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Menu slug -> its social card (engine/cards.py): image, width, height, alt. Published
+    menus only."""
 
 
 @dataclass

@@ -119,6 +119,7 @@ def parse_item(
         description=body,
         path=path,
         line=data.line,
+        cover_line=f.line("cover") if f.has("cover") else 0,
     )
     return item if slug and title else None
 

@@ -182,6 +182,11 @@ TABLES: dict[str, str] = {
         {ts("expires_at")},
         revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))
     """,
+    "menu_cards": f"""
+        id TEXT PRIMARY KEY,
+        menu_id TEXT NOT NULL UNIQUE REFERENCES menus(id) ON DELETE CASCADE,
+        {_json("card")}
+    """,
     "media_item_availability": f"""
         id TEXT PRIMARY KEY,
         media_item_id TEXT NOT NULL REFERENCES media_items(id) ON DELETE CASCADE,

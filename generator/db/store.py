@@ -52,6 +52,7 @@ def store_site(db: sqlite_utils.Database, site: Site, build_time: datetime) -> N
         lineage_rows(site),
         *(log_rows(log, now) for log in site.logs.values()),
         share_rows(site),
+        card_rows(site),
     ):
         for table, table_rows in rows.items():
             tables.setdefault(table, []).extend(table_rows)
@@ -77,6 +78,7 @@ INSERT_ORDER = (
     "user_item_states",
     "user_item_logs",
     "menu_share_tokens",
+    "menu_cards",
 )
 
 
@@ -90,6 +92,16 @@ def insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]]
     conn.executemany(
         sql, [values(row) for row in rows] if len(columns) > 1 else [(values(row),) for row in rows]
     )
+
+
+def card_rows(site: Site) -> Rows:
+    """Each published menu's social card, as the build's card step drew it."""
+    return {
+        "menu_cards": [
+            {"id": stable_id("card", slug), "menu_id": stable_id("menu", slug), "card": dumps(card)}
+            for slug, card in sorted(site.cards.items())
+        ]
+    }
 
 
 def curator_rows(c: Curator, now: str) -> Rows:

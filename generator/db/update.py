@@ -20,6 +20,7 @@ from generator.db.ids import stable_id
 from generator.db.store import (
     INSERT_ORDER,
     Rows,
+    card_rows,
     curator_rows,
     insert_rows,
     item_rows,
@@ -206,6 +207,7 @@ def update_site(conn: sqlite3.Connection, site: Site, now: str, files: FileChang
     sync_table(conn, "tags", tag_rows(site, now)["tags"], keep=("created_at",))
     sync_table(conn, "menu_lineage", lineage_rows(site)["menu_lineage"])
     sync_table(conn, "menu_share_tokens", share_rows(site)["menu_share_tokens"])
+    sync_table(conn, "menu_cards", card_rows(site)["menu_cards"])
     for table in INSERT_ORDER:
         insert_rows(conn, table, out.get(table, []))
     conn.commit()
@@ -250,11 +252,13 @@ def _owns_cover(item: Item, covers: set[str]) -> bool:
     """Whether one of `covers` is, or may now be, the item's cover: named after its file,
     or named by its `cover:` field."""
     folder = Path(item.path).parent
-    stem = Path(item.path).name.removesuffix(".md")
+    stem = Path(item.path).name.removesuffix(".md").lower()
     named = item.fields.get("cover")
     for path in covers:
         cover = Path(path)
-        if cover.parent == folder and (cover.name == named or cover.name.removesuffix(cover.suffix) == stem):
+        if cover.parent == folder and (
+            cover.name == named or cover.name.removesuffix(cover.suffix).lower() == stem
+        ):
             return True
     return False
 

@@ -15,23 +15,20 @@ import multiprocessing
 import os
 import shutil
 import sqlite3
-import warnings
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from generator.content.coverimages import MAX_PIXELS, decode_cover
 from generator.content.model import Cover, Site
 from generator.content.parallel import cores
 from generator.errors import ContentErrors, Problem
-from generator.support.caches import cache_dir
+from generator.support.caches import cache_dir, prune_cache
 from generator.support.timings import timed
 
 WIDTHS = (160, 320, 640)  # a card, a page's cover, either at twice the pixel density
 QUALITY = {"jpeg": 82, "webp": 80, "avif": 55}
-MAX_PIXELS = 40_000_000  # a cover needs far fewer; more is a mistake or a decompression bomb
-FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",), "WEBP": (".webp",), "AVIF": (".avif",)}
-SUPPORTED_HINT = "save it as JPEG, PNG, WebP or AVIF"
 VERSION = 1  # of the processing below: raise it when a change alters the output
 
 
@@ -77,6 +74,9 @@ def process_covers(site: Site, db_path: Path) -> int:
             cover.image = got
     if problems:
         raise ContentErrors(problems)
+    # Only the covers of this site stay: a replaced or removed cover's variants leave the
+    # cache (an edit that brings it back encodes it again).
+    prune_cache(root, {variant_key(cover) for cover in site.covers.values()})
     return len(todo)
 
 
@@ -105,26 +105,9 @@ def _run(todo: list[tuple[Cover, str]], root: Path) -> Iterable[dict[str, Any] |
 def encode_cover(path: str, display: str, key: str, root: str) -> dict[str, Any] | Problem:
     """Encode one cover's variants into the cache folder `root/key`; its metadata, or the
     problem that makes the file unusable."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        # Pillow warns past its own limit and refuses twice that at open; _check refuses
-        # anything over MAX_PIXELS from the header, before a pixel is decoded.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im = Image.open(path)
-        with im:
-            problem = _check(im, path, display)
-            if problem is not None:
-                return problem
-            im.load()
-            picture = _normalized(im)
-    except Image.DecompressionBombError:
-        return _too_big(display)
-    except UnidentifiedImageError:
-        return Problem(display, None, "not an image this build can read", SUPPORTED_HINT)
-    except (OSError, SyntaxError, ValueError) as exc:
-        return Problem(display, None, f"corrupt image: {exc}", "export the image again from its source")
+    picture = decode_cover(path, display, _normalized)
+    if isinstance(picture, Problem):
+        return picture
     folder = Path(root) / key
     work = Path(root) / f".{key}.{os.getpid()}.tmp"
     shutil.rmtree(work, ignore_errors=True)
@@ -134,30 +117,6 @@ def encode_cover(path: str, display: str, key: str, root: str) -> dict[str, Any]
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(work, folder)
     return meta
-
-
-def _check(im: Any, path: str, display: str) -> Problem | None:
-    """The problem of an image whose format or size will not do, read from its header."""
-    if im.format not in FORMATS:
-        return Problem(display, None, f"unsupported image format {im.format}", SUPPORTED_HINT)
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix not in FORMATS[im.format]:
-        right = FORMATS[im.format][0]
-        return Problem(
-            display, None, f"the file holds {im.format} data, not what {suffix} says", f"rename it to {right}"
-        )
-    if im.width * im.height > MAX_PIXELS:
-        return _too_big(display)
-    return None
-
-
-def _too_big(display: str) -> Problem:
-    return Problem(
-        display,
-        None,
-        f"image too large (over {MAX_PIXELS // 1_000_000} million pixels)",
-        "scale it down: covers are shown at most 640 pixels wide",
-    )
 
 
 def _normalized(im: Any) -> Any:

@@ -15,6 +15,7 @@ from generator.content.model import Site
 from generator.content.parallel import settle
 from generator.content.published import published_urls
 from generator.db.update import refs_signature
+from generator.engine.cards import process_cards
 from generator.engine.covers import process_covers
 from generator.engine.database import new_database
 from generator.engine.inputs import made_by_this
@@ -82,6 +83,7 @@ class FullBuild(BuildJob):
         self.site, self.report.warnings = load_site(self.settings, strict=self.strict, cache=self.cache)
         settle()
         process_covers(self.site, self.settings.db_path)
+        process_cards(self.site, self.settings)
         self.report.items, self.report.menus = len(self.site.items), len(self.site.menus)
 
     def store(self) -> None:

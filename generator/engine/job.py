@@ -9,6 +9,7 @@ from pathlib import Path
 
 from generator.content.model import Site
 from generator.content.published import RECORD_FILE, read_record, update_record
+from generator.engine.cards import card_files
 from generator.engine.covers import cover_files
 from generator.engine.inputs import Inputs
 from generator.engine.report import BuildOptions, BuildReport
@@ -54,8 +55,9 @@ class BuildJob:
     def static_files(self, db_file: Path | None = None) -> dict[str, Path]:
         """Static assets copied as they are: output path -> source file, the theme's with the
         site's own (templates/static/) in place of any at the same path, and the cover
-        variants of the database at `db_file` (cached by engine/covers.py). A symbolic link
-        is refused: it could publish any file of the machine."""
+        variants and menu cards of the database at `db_file` (cached by engine/covers.py and
+        engine/cards.py). A symbolic link is refused: it could publish any file of the
+        machine."""
         files: dict[str, Path] = {}
         for folder in dict.fromkeys((self.settings.theme_dir, self.settings.templates_dir)):
             root = folder / "static"
@@ -70,6 +72,7 @@ class BuildJob:
                 )
         if db_file is not None:
             files.update(cover_files(db_file, self.settings.db_path))
+            files.update(card_files(db_file, self.settings.db_path))
         return dict(sorted(files.items()))
 
     def new_generation(

@@ -191,6 +191,7 @@ def item_document(db: sqlite_utils.Database, media_type: str, slug: str) -> dict
         "release_date": item["release_date"],
         "description": item["description"],
         "cover_image_url": item["cover_image_url"],
+        "cover": _cover(item["cover_image"]),
         "canonical_url": item["canonical_url"],
         "attributes": attributes,
         "metadata": item["metadata"],
@@ -218,6 +219,26 @@ def item_document(db: sqlite_utils.Database, media_type: str, slug: str) -> dict
         "menus": [
             {"menu": menu_ref(m), "course": m["course_title"], "annotation": m["annotation"]}
             for m in item["menus"]
+        ],
+    }
+
+
+def _cover(image: Any) -> dict[str, Any] | None:
+    """The item's cover as the site serves it: size, placeholder colour, hashed variants."""
+    if not isinstance(image, dict) or not image.get("variants"):
+        return None
+    formats = ("avif", "webp", "jpeg")
+    return {
+        "width": image["width"],
+        "height": image["height"],
+        "color": image["color"],
+        "variants": [
+            {
+                "width": v["width"],
+                "height": v["height"],
+                **{f: Link("/" + v[f]) for f in formats if f in v},
+            }
+            for v in image["variants"]
         ],
     }
 

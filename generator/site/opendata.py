@@ -28,6 +28,7 @@ _DRAFT_MENUS = "SELECT id FROM menus WHERE status != 'published'"
 REMOVALS: tuple[str, ...] = (
     "DELETE FROM user_item_logs WHERE is_private != 0",
     "DELETE FROM menu_share_tokens",  # share links exist only to show drafts
+    f"DELETE FROM menu_cards WHERE menu_id IN ({_DRAFT_MENUS})",
     f"DELETE FROM menu_lineage WHERE menu_id IN ({_DRAFT_MENUS}) OR parent_menu_id IN ({_DRAFT_MENUS})",
     f"DELETE FROM menu_item_pairings WHERE menu_id IN ({_DRAFT_MENUS})",
     f"DELETE FROM course_items WHERE course_id IN (SELECT id FROM courses WHERE menu_id IN ({_DRAFT_MENUS}))",

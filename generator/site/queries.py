@@ -14,7 +14,7 @@ from generator.site.keyed import keyed, listed
 # Derived from the item field table once, at import: _row runs for every row a page reads.
 EXTENSION_TABLES = {media_type: extension_table(media_type) for media_type in MEDIA_TYPES}
 # JSON text: the item fields so declared, and the list and object columns of other tables.
-JSON_COLUMNS = json_columns() | {"metadata", "aliases", "tags", "profile", "creators", "cover_image"}
+JSON_COLUMNS = json_columns() | {"metadata", "aliases", "tags", "profile", "creators", "cover_image", "card"}
 CREATOR_COLUMN = {t: f.column for t in MEDIA_TYPES for f in fields_of(t) if f.creator}
 
 
@@ -195,6 +195,12 @@ MENU_PAIRINGS = keyed(
     rows={"menu_item_pairings": "menu_item_pairings"},
     id="menu_id",
 )
+MENU_CARD = keyed(
+    "SELECT {key}card FROM menu_cards WHERE {match}",
+    "menu_id = :id",
+    rows={"menu_cards": "menu_cards"},
+    id="menu_id",
+)
 ITEM_BY_SLUG = keyed(
     "SELECT {key}* FROM media_items WHERE {match}",
     "media_type = :t AND slug = :s",
@@ -270,6 +276,8 @@ def menu_detail(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
         pairing["to"] = by_ci[pairing["to_course_item_id"]]
     menu["courses"] = courses
     menu["pairings"] = pairings
+    card = fetch_rows(db, MENU_CARD, {"id": menu["id"]})
+    menu["card"] = card[0]["card"] if card else None
     menu["parent"] = published_parent(db, menu["id"])
     menu["forks"] = published_forks(db, menu["id"])
     slugs = tag_slugs(db)

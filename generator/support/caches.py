@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Collection
 from pathlib import Path
 
-CACHES = ("templates", "search", "covers")
+CACHES = ("templates", "search", "covers", "cards")
 """Folders of build caches kept beside the database: compiled templates (site/render.py),
-the documents Pagefind reads (site/search.py) and the processed cover images
-(engine/covers.py). Never published, safe to delete."""
+the documents Pagefind reads (site/search.py), the processed cover images
+(engine/covers.py) and the menus' social cards (engine/cards.py). Never published, safe to
+delete."""
 
 
 def cache_dir(db_path: Path, name: str) -> Path:
     """The cache folder `name` (one of CACHES) of the database at `db_path`: `.<db stem>-<name>`."""
     return db_path.with_name(f".{db_path.stem}-{name}")
+
+
+def prune_cache(root: Path, keep: Collection[str]) -> int:
+    """Delete the entries of the cache folder `root` whose name (up to its first dot) is not
+    in `keep`, so that the cache holds what the site uses and no more. Hidden entries (work
+    in progress, `.key.pid.tmp`) are left to the build that writes them. Returns how many
+    entries went."""
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return 0
+    gone = 0
+    for entry in entries:
+        if entry.name.startswith(".") or entry.name.split(".")[0] in keep:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        gone += 1
+    return gone

@@ -1,0 +1,165 @@
+"""The build's social-card step: a 1200×630 image per published menu, cached by what it shows.
+
+Runs after the covers (a card shows the menu's first four covers, or their items' tiles) and
+before the database is stored: the card's name, size and text alternative go into the
+`menu_cards` table, where the menu page finds its `og:image`. A card's name is the hash of
+everything drawn on it (title, curator, counts, the covers' variant names, the tiles' titles,
+the site's name, the theme's fonts and the settings of cardart.py), so a card is drawn once
+and never again while none of that changes. Drafts get no card: nothing public shows them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import sqlite3
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from generator.content.model import Menu, Site
+from generator.content.parallel import cores
+from generator.engine import cardart
+from generator.settings import Config
+from generator.support.caches import cache_dir, prune_cache
+from generator.support.timings import timed
+
+VERSION = 1  # of the drawing in cardart.py: raise it when a change alters the output
+MAX_ART = 4
+FONTS = (cardart.FONT_REGULAR, cardart.FONT_BOLD)
+
+
+def fonts_dir(settings: Config) -> Path:
+    """The theme's fonts (the packaged theme's: a site's own templates do not replace them)."""
+    return settings.theme_dir / "fonts"
+
+
+def _fonts_digest(folder: Path) -> str:
+    h = hashlib.blake2b(digest_size=10)
+    for name in FONTS:
+        h.update(name.encode() + b"\0" + (folder / name).read_bytes())
+    return h.hexdigest()
+
+
+def card_of(menu: Menu, site: Site, site_title: str) -> tuple[dict[str, Any], list[str | None]]:
+    """What a menu's card shows, and per picture the cached cover variant it is drawn from."""
+    card: dict[str, Any] = {
+        "site": site_title,
+        "title": menu.title,
+        "curator": site.curators[menu.curator].name if menu.curator in site.curators else menu.curator,
+        "courses": len(menu.courses),
+        "items": sum(len(course.items) for course in menu.courses),
+        "art": [],
+    }
+    files: list[str | None] = []
+    refs = list(dict.fromkeys(entry.ref for course in menu.courses for entry in course.items))
+    for ref in refs[:MAX_ART]:
+        item = site.items.get(ref)
+        if item is None:
+            continue
+        cover = site.covers.get(ref)
+        variant = _variant(cover.image) if cover is not None and cover.image else None
+        if cover is not None and variant is not None:
+            card["art"].append(["cover", variant])
+            files.append(variant)
+        else:
+            card["art"].append(["tile", item.title, item.type])
+            files.append(None)
+    return card, files
+
+
+def _variant(image: dict[str, Any]) -> str | None:
+    """The JPEG variant a card draws a cover from: the smallest one at least 320 wide."""
+    variants = image.get("variants") or []
+    wide = [v for v in variants if v.get("width", 0) >= 320] or variants[-1:]
+    return wide[0].get("jpeg") if wide else None
+
+
+def _cached_variant(covers: Path, name: str) -> Path:
+    """Where the cover cache keeps a variant (`covers/<key>-<width>.jpg`: engine/covers.py)."""
+    file = name.removeprefix("covers/")
+    return covers / file.split("-")[0] / file
+
+
+def card_key(card: dict[str, Any], fonts: str) -> str:
+    settings = [VERSION, cardart.WIDTH, cardart.HEIGHT, cardart.JPEG_QUALITY, fonts, _pil_version()]
+    text = json.dumps([settings, card], ensure_ascii=False, sort_keys=True)
+    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+
+
+def _pil_version() -> str:
+    import PIL
+
+    return str(PIL.__version__)
+
+
+def alt_text(card: dict[str, Any]) -> str:
+    return f"{card['title']}: a menu by {card['curator']}, {cardart.count(card['courses'], 'course')}"
+
+
+@timed("cards")
+def process_cards(site: Site, settings: Config) -> int:
+    """Set `site.cards`: each published menu's card, drawn into the cache when missing (on
+    every core when there are several). Cards no menu uses any more leave the cache.
+    Returns how many were drawn."""
+    root = cache_dir(settings.db_path, "cards")
+    covers = cache_dir(settings.db_path, "covers")
+    fonts = fonts_dir(settings)
+    digest = _fonts_digest(fonts)
+    site.cards = {}
+    todo: dict[str, tuple[dict[str, Any], list[str | None]]] = {}
+    for slug in sorted(site.menus):
+        menu = site.menus[slug]
+        if menu.status != "published":
+            continue
+        card, art = card_of(menu, site, settings.site_title)
+        key = card_key(card, digest)
+        site.cards[slug] = {
+            "image": f"cards/{key}.jpg",
+            "width": cardart.WIDTH,
+            "height": cardart.HEIGHT,
+            "alt": alt_text(card),
+        }
+        if key not in todo and not (root / f"{key}.jpg").is_file():
+            todo[key] = (card, [None if name is None else str(_cached_variant(covers, name)) for name in art])
+    if todo:
+        root.mkdir(parents=True, exist_ok=True)
+        _draw_all(todo, root, fonts)
+    prune_cache(root, {Path(c["image"]).stem for c in site.cards.values()})
+    return len(todo)
+
+
+def _draw_all(todo: dict[str, tuple[dict[str, Any], list[str | None]]], root: Path, fonts: Path) -> None:
+    jobs = [(card, art, str(fonts), str(root / f"{key}.jpg")) for key, (card, art) in todo.items()]
+    workers = min(cores(), len(jobs))
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for job in jobs:
+            draw_into(*job)
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        list(pool.map(draw_into, *zip(*jobs, strict=True)))
+
+
+def draw_into(card: dict[str, Any], art: list[str | None], fonts: str, out: str) -> None:
+    """Draw one card beside its final name, then move it there: a killed build leaves no
+    half-written card under a name that says it is complete."""
+    work = f"{out}.{os.getpid()}.tmp"
+    cardart.draw_card(card, art, fonts, work)
+    os.replace(work, out)
+
+
+def card_files(db_file: Path, db_path: Path) -> dict[str, Path]:
+    """The published path of every card of the database -> its cached file."""
+    root = cache_dir(db_path, "cards")
+    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT card FROM menu_cards").fetchall()
+    finally:
+        conn.close()
+    files: dict[str, Path] = {}
+    for (text,) in rows:
+        name = json.loads(text)["image"]
+        files[name] = root / name.removeprefix("cards/")
+    return files

@@ -1,0 +1,159 @@
+"""Social cards: a 1200×630 image per published menu, drawn once, named by what it shows."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import html
+from PIL import Image
+
+import generator.engine.cards as cards
+from generator.engine.build import build
+from generator.support.caches import cache_dir
+from tests.conftest import settings_for
+from tests.test_incremental import assert_same_as_full, sample_site
+
+BASE = "https://menus.example.org/"
+
+
+def meta(page: Path) -> dict[str, str]:
+    doc = html.fromstring(page.read_bytes())
+    return {
+        m.get("property") or m.get("name"): m.get("content")
+        for m in doc.xpath("//head/meta[@property or @name]")
+        if (m.get("property") or m.get("name") or "").startswith(("og:image", "twitter:"))
+    }
+
+
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The titles of the cards each build draws (in this process or its workers)."""
+    titles: list[str] = []
+    real = cards._draw_all
+
+    def draw_all(todo: dict[str, tuple[dict[str, Any], list[str | None]]], root: Path, fonts: Path) -> None:
+        titles.extend(card["title"] for card, _art in todo.values())
+        real(todo, root, fonts)
+
+    monkeypatch.setattr(cards, "_draw_all", draw_all)
+    return titles
+
+
+def published(root: Path) -> list[str]:
+    conn = sqlite3.connect(root / "data/omakase.sqlite")
+    try:
+        return [s for (s,) in conn.execute("SELECT slug FROM menus WHERE status = 'published' ORDER BY slug")]
+    finally:
+        conn.close()
+
+
+def test_every_published_menu_has_a_card_and_items_their_cover(tmp_path: Path) -> None:
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root, base_url=BASE))
+    out = root / "output"
+    slugs = published(root)
+    assert "the-house-remembers" not in slugs  # the sample's draft
+    seen = set()
+    for slug in slugs:
+        tags = meta(out / f"menus/{slug}/index.html")
+        assert re.fullmatch(BASE + r"cards/[0-9a-f]{20}\.jpg", tags["og:image"]), slug
+        name = tags["og:image"].removeprefix(BASE)
+        with Image.open(out / name) as card:
+            assert (card.format, card.size) == ("JPEG", (1200, 630))
+            assert not card.getexif()
+        assert (tags["og:image:width"], tags["og:image:height"]) == ("1200", "630")
+        assert tags["og:image:type"] == "image/jpeg"
+        assert tags["twitter:card"] == "summary_large_image"
+        assert tags["og:image:alt"].startswith(f"{meta_title(out, slug)}: a menu by ")
+        seen.add(name)
+    # One card per published menu, and no other: a draft gets none.
+    assert sorted(p.name for p in (out / "cards").iterdir()) == sorted(n.removeprefix("cards/") for n in seen)
+    # An item page shows its own cover, the largest JPEG variant.
+    tags = meta(out / "items/book/the-time-machine/index.html")
+    assert re.fullmatch(BASE + r"covers/[0-9a-f]{20}-640\.jpg", tags["og:image"])
+    assert (tags["og:image:width"], tags["og:image:alt"]) == ("640", "Cover of The Time Machine")
+    assert tags["twitter:card"] == "summary_large_image"
+    # An item without a cover, and a page of no menu, have no picture to show.
+    assert meta(out / "items/book/solaris/index.html") == {}
+    assert meta(out / "index.html") == {}
+
+
+def meta_title(out: Path, slug: str) -> str:
+    doc = html.fromstring((out / f"menus/{slug}/index.html").read_bytes())
+    return str(doc.xpath("//h1")[0].text_content())
+
+
+def test_cards_are_drawn_once_and_again_only_when_what_they_show_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    titles = drawn(monkeypatch)
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    assert len(titles) == len(published(root))
+    page = root / "output/menus/made-things/index.html"
+    first = meta(page)["og:image"]
+    cached = cache_dir(root / "data/omakase.sqlite", "cards")
+
+    # An edit no card shows (an item's description, a full rebuild) draws nothing.
+    titles.clear()
+    item = root / "content/items/book/frankenstein.md"
+    item.write_text(item.read_text().replace("shorter and angrier", "shorter and fiercer"))
+    assert build(settings_for(root)).mode == "incremental"
+    assert build(settings_for(root), full=True).mode == "full"
+    assert titles == [] and meta(page)["og:image"] == first
+
+    # A curator's new name is on each of their cards: those are drawn again, as a full
+    # build would, and the old cards leave the site and the cache.
+    curator = root / "content/curators/ada.yaml"
+    curator.write_text(curator.read_text().replace("Ada Okafor", "Ada O. Okafor"))
+    assert build(settings_for(root)).mode == "incremental"
+    assert "Made Things" in titles and "Alone in Orbit" not in titles
+    now = meta(page)["og:image"]
+    assert now != first and "Ada O. Okafor" in meta(page)["og:image:alt"]
+    old = first.rsplit("/", 1)[1]
+    assert not (root / "output/cards" / old).exists() and not (cached / old).exists()
+    assert_same_as_full(root, tmp_path)
+
+    # A cover removed: the card shows the item's tile instead.
+    titles.clear()
+    (root / "content/items/book/frankenstein.jpg").unlink()
+    assert build(settings_for(root)).mode == "incremental"
+    assert titles == ["Made Things"]
+    assert_same_as_full(root, tmp_path)
+    shutil.rmtree(tmp_path / "cold-out")
+
+
+def test_a_menu_turned_draft_loses_its_card(tmp_path: Path) -> None:
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    name = meta(root / "output/menus/made-things/index.html")["og:image"].rsplit("/", 1)[1]
+    menu = root / "content/menus/made-things.md"
+    menu.write_text(menu.read_text().replace("status: published", "status: draft"))
+    record = root / "data/published-slugs.txt"  # taken down on purpose
+    kept = [line for line in record.read_text().splitlines(True) if "made-things" not in line]
+    record.write_text("".join(kept))
+    build(settings_for(root))
+    assert not (root / "output/cards" / name).exists()
+    assert len(list((root / "output/cards").iterdir())) == len(published(root))
+    assert_same_as_full(root, tmp_path)
+
+
+def test_a_long_title_stays_on_the_card(tmp_path: Path) -> None:
+    from generator.engine import cardart
+
+    out = tmp_path / "card.jpg"
+    card = {
+        "site": "Omakase",
+        "title": "A " + "very " * 40 + "long title",
+        "curator": "Somebody with a rather long name indeed, " * 3,
+        "courses": 1,
+        "items": 1,
+        "art": [["tile", "Solaris", "book"]],
+    }
+    cardart.draw_card(card, [None], str(Path(cards.__file__).parents[2] / "templates/fonts"), str(out))
+    with Image.open(out) as im:
+        assert im.size == (1200, 630)
