@@ -146,7 +146,9 @@ def _label(entity: dict[str, Any], key: str = "labels") -> str | None:
 
 
 def _ids(entity: dict[str, Any], prop: str) -> list[str]:
-    return list(dict.fromkeys(q for q in (_qid(v) for v in _values(entity, prop)) if q))
+    """The Q-ids a property names; ids of another shape never reach a request URL."""
+    ids = (q for q in (_qid(v) for v in _values(entity, prop)) if q and re.fullmatch(r"Q\d+", q))
+    return list(dict.fromkeys(ids))
 
 
 def referenced(entity: dict[str, Any]) -> list[str]:
