@@ -148,3 +148,17 @@ def test_replay_leaves_an_item_alone_when_a_stored_payload_would_break_it(site_r
     report = replay(settings)
     assert not report.changes and "must be an http(s) URL" in report.skipped[0]
     assert item.read_bytes() == before
+
+
+def test_a_musicbrainz_broadcast_is_a_podcast_not_an_album(site_root: Path, tmp_path: Path) -> None:
+    group = "musicbrainz/picard_release_group_dark_side.json"
+    payload = _edited(tmp_path, group, lambda p: p.update({"primary-type": "Broadcast"}))
+    with pytest.raises(ContentError, match="is a broadcast \\(a podcast, radio or TV show\\)") as info:
+        import_upstream(
+            settings_for(site_root),
+            "musicbrainz",
+            "release-group/f5093c06-23e3-404f-aeaa-40f72885ee3a",
+            from_file=payload,
+        )
+    assert info.value.path == str(payload) and info.value.line
+    assert not (site_root / "data/sources").exists()
