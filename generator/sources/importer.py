@@ -113,7 +113,8 @@ def import_upstream(
     catalog = Catalog.load(settings.content_dir)
     mapped = map_bundle(module, bundle, external_id)
     change = apply_mapped(catalog, mapped, fetched=fetch_day(), media_type=media_type)
-    refuse_unbuildable(settings, catalog.items[change.ref], bundle.where)
+    if change.changed:  # an unchanged file has no problem the payload brought
+        refuse_unbuildable(settings, catalog.items[change.ref], bundle.where)
     for stored_id, text in [(external_id, bundle.text), *bundle.texts.items()]:
         if store_payload(settings.data_dir, source, stored_id, text):
             report.payloads_written.append(f"{source}:{stored_id}")
@@ -218,7 +219,8 @@ def replay(settings: Settings | Config, source: str | None = None) -> UpstreamRe
         change = apply_mapped(catalog, mapped, fetched=None)
         item = catalog.items[change.ref]
         try:
-            refuse_unbuildable(settings, item, str(path))
+            if change.changed:
+                refuse_unbuildable(settings, item, str(path))
         except ContentError as exc:
             item.front, item.body = copy.deepcopy(item.original)  # the file stays as it was
             report.skipped.append(f"{name}:{external_id} ({exc.problem.format()})")
