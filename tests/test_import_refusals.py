@@ -162,3 +162,13 @@ def test_a_musicbrainz_broadcast_is_a_podcast_not_an_album(site_root: Path, tmp_
         )
     assert info.value.path == str(payload) and info.value.line
     assert not (site_root / "data/sources").exists()
+
+
+def test_a_related_payload_alone_is_not_the_record(site_root: Path) -> None:
+    from tests.test_source_names import LABELS, ROWLING
+
+    with pytest.raises(ContentError, match="does not hold Q2262932"):
+        import_upstream(settings_for(site_root), "wikidata", "Q2262932", from_file=LABELS)
+    with pytest.raises(ContentError, match="of type 'author', not a work or an edition"):
+        import_upstream(settings_for(site_root), "openlibrary", "OL82563W", from_file=ROWLING)
+    assert not (site_root / "data/sources").exists()

@@ -192,6 +192,13 @@ def _labels(payload: Any) -> dict[str, str]:
 def map_payload(payload: Any, external_id: str, related: dict[str, Any] | None = None) -> Mapped:
     """Title, publication date, image, Wikipedia page, type, runtime, ISBN, pages; the people,
     genres and languages it names, by their labels when the labels payload is at hand."""
+    entities = as_dict(payload).get("entities")
+    if isinstance(entities, dict) and external_id not in entities:
+        raise Unsupported(
+            f"this Wikidata payload does not hold {external_id}",
+            f"save the entity's own record: Special:EntityData/{external_id}.json",
+            "entities",
+        )
     entity = entity_of(payload, external_id)
     classes = _ids(entity, "P31")
     media_type = next((TYPES_BY_CLASS[q] for q in classes if q in TYPES_BY_CLASS), None)
