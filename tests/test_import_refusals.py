@@ -172,3 +172,19 @@ def test_a_related_payload_alone_is_not_the_record(site_root: Path) -> None:
     with pytest.raises(ContentError, match="of type 'author', not a work or an edition"):
         import_upstream(settings_for(site_root), "openlibrary", "OL82563W", from_file=ROWLING)
     assert not (site_root / "data/sources").exists()
+
+
+def test_a_tv_show_fetched_from_tmdb_is_refused_without_showing_the_key(
+    site_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator.sources.http import HttpClient
+    from tests.httpserver import Canned, serve
+
+    monkeypatch.setenv("TMDB_API_KEY", "k3y-not-for-eyes")
+    monkeypatch.delenv("TMDB_ACCESS_TOKEN", raising=False)
+    canned = Canned(routes={"/3/movie/4607": [(200, {}, real(LOST).read_bytes())]})
+    with serve(canned), pytest.raises(ContentError) as info:
+        import_upstream(settings_for(site_root), "tmdb", "4607", api_url=canned.base, client=HttpClient())
+    assert info.value.path == canned.base + "/3/movie/4607" and info.value.line == 31
+    assert "k3y" not in str(info.value.format_message())
+    assert not (site_root / "data/sources").exists()

@@ -184,7 +184,8 @@ def _bundle(
             related_url, source=module.NAME, min_interval=module.MIN_INTERVAL, headers=module.headers()
         )
 
-    return Bundle(text, parse_payload(text, url), url), fetch
+    where = url.split("?", 1)[0]  # messages name the record, never a key in the query
+    return Bundle(text, parse_payload(text, where), where), fetch
 
 
 def replay(settings: Settings | Config, source: str | None = None) -> UpstreamReport:
