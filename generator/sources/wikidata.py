@@ -139,7 +139,8 @@ def _time(value: Any) -> str | None:
 
 def _label(entity: dict[str, Any], key: str = "labels") -> str | None:
     labels = as_dict(entity.get(key))
-    for lang in ("en", "en-gb", "en-us"):
+    # 'mul' is the label shared by every language (a name written the same everywhere).
+    for lang in ("en", "en-gb", "en-us", "mul"):
         if isinstance(labels.get(lang), dict) and labels[lang].get("value"):
             return str(labels[lang]["value"])
     return None
@@ -158,11 +159,14 @@ def referenced(entity: dict[str, Any]) -> list[str]:
 
 
 def related(payload: Any, external_id: str, base: str = BASE_URL) -> dict[str, str]:
-    """One wbgetentities request for the English labels of every entity the record names."""
+    """One wbgetentities request for the English labels of every entity the record names
+    (at most MAX_IDS; the others stay unnamed)."""
     ids = referenced(entity_of(payload, external_id))
     if not ids:
         return {}
-    query = urlencode({"action": "wbgetentities", "ids": "|".join(ids), "props": "labels", "languages": "en"})
+    query = urlencode(
+        {"action": "wbgetentities", "ids": "|".join(ids), "props": "labels", "languages": "en|mul"}
+    )
     return {f"labels/{external_id}": f"{base.rstrip('/')}/w/api.php?{query}&format=json"}
 
 
