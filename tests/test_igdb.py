@@ -122,3 +122,11 @@ def test_an_empty_answer_says_no_such_game(site_root: Path, tmp_path: Path) -> N
     with pytest.raises(ContentError) as info:
         import_upstream(settings_for(site_root), "igdb", "424242", from_file=empty)
     assert info.value.path == str(empty) and "no game for id 424242" in info.value.problem.message
+
+
+def test_a_search_answer_gives_the_game_asked_for_or_says_it_is_not_there(site_root: Path) -> None:
+    search = real("igdb/mediatracker_igdb_games_search.json")
+    report = import_upstream(settings_for(site_root), "igdb", "1291", from_file=search)
+    assert report.changes[0].ref == "game/god-of-war-ascension"
+    with pytest.raises(ContentError, match="no game for id 1"):
+        import_upstream(settings_for(site_root), "igdb", "1", from_file=search)

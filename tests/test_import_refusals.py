@@ -148,3 +148,43 @@ def test_replay_leaves_an_item_alone_when_a_stored_payload_would_break_it(site_r
     report = replay(settings)
     assert not report.changes and "must be an http(s) URL" in report.skipped[0]
     assert item.read_bytes() == before
+
+
+def test_a_musicbrainz_broadcast_is_a_podcast_not_an_album(site_root: Path, tmp_path: Path) -> None:
+    group = "musicbrainz/picard_release_group_dark_side.json"
+    payload = _edited(tmp_path, group, lambda p: p.update({"primary-type": "Broadcast"}))
+    with pytest.raises(ContentError, match="is a broadcast \\(a podcast, radio or TV show\\)") as info:
+        import_upstream(
+            settings_for(site_root),
+            "musicbrainz",
+            "release-group/f5093c06-23e3-404f-aeaa-40f72885ee3a",
+            from_file=payload,
+        )
+    assert info.value.path == str(payload) and info.value.line
+    assert not (site_root / "data/sources").exists()
+
+
+def test_a_related_payload_alone_is_not_the_record(site_root: Path) -> None:
+    from tests.test_source_names import LABELS, ROWLING
+
+    with pytest.raises(ContentError, match="does not hold Q2262932"):
+        import_upstream(settings_for(site_root), "wikidata", "Q2262932", from_file=LABELS)
+    with pytest.raises(ContentError, match="of type 'author', not a work or an edition"):
+        import_upstream(settings_for(site_root), "openlibrary", "OL82563W", from_file=ROWLING)
+    assert not (site_root / "data/sources").exists()
+
+
+def test_a_tv_show_fetched_from_tmdb_is_refused_without_showing_the_key(
+    site_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator.sources.http import HttpClient
+    from tests.httpserver import Canned, serve
+
+    monkeypatch.setenv("TMDB_API_KEY", "k3y-not-for-eyes")
+    monkeypatch.delenv("TMDB_ACCESS_TOKEN", raising=False)
+    canned = Canned(routes={"/3/movie/4607": [(200, {}, real(LOST).read_bytes())]})
+    with serve(canned), pytest.raises(ContentError) as info:
+        import_upstream(settings_for(site_root), "tmdb", "4607", api_url=canned.base, client=HttpClient())
+    assert info.value.path == canned.base + "/3/movie/4607" and info.value.line == 31
+    assert "k3y" not in str(info.value.format_message())
+    assert not (site_root / "data/sources").exists()

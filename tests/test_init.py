@@ -37,6 +37,8 @@ def test_init_writes_a_site_with_a_worked_example_that_builds(tmp_path: Path) ->
     menu = (site / "output/menus/made-things/index.html").read_text()
     assert "Made Things" in menu and "Mina Ode" in menu
     assert (site / "output/menus/made-things/story/index.html").is_file()  # the pairing's story
+    movie = (site / "output/items/movie/metropolis/index.html").read_text()
+    assert "<dt>Languages</dt><dd>German</dd>" in movie  # metadata.languages: [de], by name
 
 
 def test_init_bare_writes_no_example_and_still_builds(tmp_path: Path) -> None:

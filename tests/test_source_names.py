@@ -176,6 +176,7 @@ def test_wikidata_names_people_genres_and_languages_from_one_labels_request(site
     assert len(asked) == 1  # one batched request for every entity named
     query = parse_qs(asked[0].query)
     assert query["action"] == ["wbgetentities"] and query["props"] == ["labels"]
+    assert query["languages"] == ["en|mul"]
     ids = query["ids"][0].split("|")
     assert {"Q51472", "Q959790", "Q130232", "Q1860", "Q30", "Q93957"} <= set(ids)
     item = site_root / "content/items/movie/city-streets.md"

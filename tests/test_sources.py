@@ -288,3 +288,10 @@ def test_a_payload_saved_for_another_record_is_refused(
     with pytest.raises(ContentError, match="this payload describes"):
         import_upstream(settings, source, wrong, from_file=real(relative))
     assert not (settings.data_dir / "sources").exists()
+
+
+def test_fetch_errors_mask_keys_in_the_url() -> None:
+    canned = Canned(routes={"/3/movie/1": [(401, {}, b"{}")]})
+    with serve(canned), pytest.raises(BuildError) as info:
+        HttpClient(sleep=lambda s: None).get(canned.base + "/3/movie/1?api_key=s3cret&x=1", source="test")
+    assert "s3cret" not in str(info.value) and "api_key=…&x=1" in str(info.value)

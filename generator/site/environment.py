@@ -16,7 +16,7 @@ from generator.errors import BuildError
 from generator.publish.safepaths import inside
 from generator.settings import Config
 from generator.site import charts, jsonld
-from generator.site.filters import days_between, initials, long_date, summary
+from generator.site.filters import days_between, initials, language_name, long_date, summary
 from generator.site.markup import render_inline, render_markdown
 from generator.site.record import RecordingEnvironment, current_context
 from generator.site.routes import url_helpers
@@ -107,6 +107,7 @@ def make_environment(settings: Config) -> SiteEnvironment:
         return days_between(stamp, env.clock)
 
     env.filters["days_ago"] = days_ago
+    env.filters["language_name"] = language_name
     env.globals.update(
         site_title=settings.site_title,
         site_description=settings.description,

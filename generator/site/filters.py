@@ -1,4 +1,5 @@
-"""Template filters on text and dates: summaries, initials, long dates, days between."""
+"""Template filters on text and dates: summaries, initials, long dates, days between,
+language names."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import html
 import re
 from datetime import UTC, datetime
 from functools import lru_cache
+
+import langcodes
+from langcodes.tag_parser import LanguageTagError
 
 from generator.site.markup import render_markdown
 
@@ -77,3 +81,14 @@ def days_between(stamp: str | None, now: datetime) -> int | None:
     except ValueError:
         return None
     return max((now - then).days, 0)
+
+
+@lru_cache(maxsize=1024)
+def language_name(code: object) -> str:
+    """'en' → 'English', for item pages; a code langcodes does not know is shown as it is."""
+    text = str(code)
+    try:
+        language = langcodes.Language.get(text)
+    except (LanguageTagError, ValueError):
+        return text
+    return str(language.display_name()) if language.is_valid() and language.language else text

@@ -109,7 +109,7 @@ def complete(
         if fetch is not None:
             try:
                 text = fetch(url)
-                bundle.related[rid], bundle.texts[rid] = parse_payload(text, url), text
+                bundle.related[rid], bundle.texts[rid] = parse_payload(text, url.split("?", 1)[0]), text
                 continue
             except (FetchError, ContentError) as exc:
                 bundle.warnings.append(

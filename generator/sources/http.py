@@ -7,6 +7,7 @@ which does not justify another dependency.
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 import urllib.error
 import urllib.request
@@ -126,14 +127,14 @@ class HttpClient:
                     return Body(data, info.get_content_type(), info.get_content_charset())
             except urllib.error.HTTPError as exc:
                 if exc.code not in RETRY_STATUSES or attempt >= self.retries:
-                    raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+                    raise FetchError(f"{shown(url)}: HTTP {exc.code} {exc.reason}") from None
                 wait = retry_after(exc.headers.get("Retry-After"), self._now_wall())
                 if wait is None:
                     wait = self.backoff * (2**attempt)
             except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
                 if attempt >= self.retries:
                     reason = getattr(exc, "reason", exc)
-                    raise FetchError(f"{url}: {reason}") from None
+                    raise FetchError(f"{shown(url)}: {reason}") from None
                 wait = self.backoff * (2**attempt)
             attempt += 1
             self.sleep(min(wait, MAX_RETRY_AFTER))
@@ -151,6 +152,14 @@ class HttpClient:
     @staticmethod
     def _now_wall() -> datetime:
         return datetime.now(tz=UTC)
+
+
+_SECRET_PARAM = re.compile(r"((?:api_)?key|token|secret)=[^&#]*", re.IGNORECASE)
+
+
+def shown(url: str) -> str:
+    """The URL as messages print it: a key, token or secret in the query is masked."""
+    return _SECRET_PARAM.sub(r"\1=…", url)
 
 
 def retry_after(value: str | None, now: datetime) -> float | None:

@@ -41,11 +41,14 @@ def normalize_id(raw: str, payload: Any = None) -> str:
     raise BuildError(f"{raw!r} is not an IGDB game id (a number such as 19560)")
 
 
-def _game(payload: Any) -> dict[str, Any]:
-    """The game of an IGDB answer: a list of one game (or the game itself)."""
-    if isinstance(payload, list):
+def _game(payload: Any, external_id: str | None = None) -> dict[str, Any]:
+    """The game of an IGDB answer: a list of games (one, or the one with `external_id`), or
+    the game itself."""
+    if not isinstance(payload, list):
+        return as_dict(payload)
+    if len(payload) == 1 or external_id is None:
         return as_dict(payload[0]) if payload else {}
-    return as_dict(payload)
+    return next((as_dict(g) for g in payload if str(as_dict(g).get("id")) == external_id), {})
 
 
 def payload_id(payload: Any) -> str | None:
@@ -156,11 +159,11 @@ def _pages(game: dict[str, Any]) -> tuple[str | None, str | None]:
 
 def map_payload(payload: Any, external_id: str, related: dict[str, Any] | None = None) -> Mapped:
     """Title, first release, cover, platforms, developers, publishers, genres and summary."""
-    game = _game(payload)
+    game = _game(payload, external_id)
     if not game:
         raise Unsupported(
             f"IGDB answered no game for id {external_id}",
-            "check the id on the game's IGDB page (its 'IGDB ID')",
+            "check the id on the game's IGDB page (its 'IGDB ID'), or save that game's answer",
         )
     cover = as_dict(game.get("cover")).get("image_id")
     page, wiki = _pages(game)

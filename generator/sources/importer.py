@@ -123,7 +123,8 @@ def import_upstream(
         media_type=media_type,
         origin=Origin(bundle.payload, records),
     )
-    refuse_unbuildable(settings, catalog.items[change.ref], bundle.where)
+    if change.changed:  # an unchanged file has no problem the payload brought
+        refuse_unbuildable(settings, catalog.items[change.ref], bundle.where)
     for stored_id, text in [(external_id, bundle.text), *bundle.texts.items()]:
         if store_payload(settings.data_dir, source, stored_id, text):
             report.payloads_written.append(f"{source}:{stored_id}")
@@ -194,7 +195,8 @@ def _bundle(
             related_url, source=module.NAME, min_interval=module.MIN_INTERVAL, headers=module.headers()
         )
 
-    return Bundle(text, parse_payload(text, url), url), fetch
+    where = url.split("?", 1)[0]  # messages name the record, never a key in the query
+    return Bundle(text, parse_payload(text, where), where), fetch
 
 
 def replay(settings: Settings | Config, source: str | None = None) -> UpstreamReport:
@@ -232,7 +234,8 @@ def replay(settings: Settings | Config, source: str | None = None) -> UpstreamRe
         change = apply_mapped(catalog, mapped, fetched=None, origin=origin)
         item = catalog.items[change.ref]
         try:
-            refuse_unbuildable(settings, item, str(path))
+            if change.changed:
+                refuse_unbuildable(settings, item, str(path))
         except ContentError as exc:
             item.front, item.body = copy.deepcopy(item.original)  # the file stays as it was
             report.skipped.append(f"{name}:{external_id} ({exc.problem.format()})")

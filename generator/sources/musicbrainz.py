@@ -7,7 +7,7 @@ from typing import Any
 
 from generator.content.providers import names
 from generator.errors import BuildError
-from generator.sources.mapped import Mapped, as_dict, clean_date, language_codes
+from generator.sources.mapped import MEDIA, Mapped, Unsupported, as_dict, clean_date, language_codes
 
 NAME = "musicbrainz"
 BASE_URL = "https://musicbrainz.org"
@@ -84,12 +84,25 @@ def _ranked(values: Any) -> list[str]:
     return names(entries)
 
 
+def _refuse_broadcasts(data: dict[str, Any], group: dict[str, Any]) -> None:
+    """MusicBrainz files podcasts and radio shows as the primary type 'Broadcast'."""
+    key = "primary-type"
+    if data.get(key) == "Broadcast" or group.get(key) == "Broadcast":
+        raise Unsupported(
+            "this MusicBrainz record is a broadcast (a podcast, radio or TV show), which is "
+            f"not a medium here; Omakase holds {MEDIA}",
+            "import an album or a recording",
+            key,
+        )
+
+
 def map_payload(payload: Any, external_id: str, related: dict[str, Any] | None = None) -> Mapped:
     """Title, artists, first release date, cover art, tracks, and genres and tags by name
     (MusicBrainz names them in the record itself, so nothing else is fetched)."""
     data = as_dict(payload)
     entity, mbid = external_id.split("/", 1)
     group = as_dict(data.get("release-group"))
+    _refuse_broadcasts(data, group)
     date = data.get("first-release-date") or group.get("first-release-date") or data.get("date")
     mapped = Mapped(
         source=NAME,

@@ -117,8 +117,8 @@ def _refuse_other_records(data: dict[str, Any]) -> None:
     kind = as_dict(data.get("type")).get("key")
     if kind not in (None, "/type/work", "/type/edition"):
         raise Unsupported(
-            f"this Open Library record is a {str(kind).rsplit('/', 1)[-1]}, not a work or an "
-            f"edition; Omakase holds {MEDIA}",
+            f"this Open Library record is of type {str(kind).rsplit('/', 1)[-1]!r}, not a work "
+            f"or an edition; Omakase holds {MEDIA}",
             "import a work (OL…W) or an edition (OL…M)",
             "type",
         )

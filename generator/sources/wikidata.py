@@ -139,14 +139,17 @@ def _time(value: Any) -> str | None:
 
 def _label(entity: dict[str, Any], key: str = "labels") -> str | None:
     labels = as_dict(entity.get(key))
-    for lang in ("en", "en-gb", "en-us"):
+    # 'mul' is the label shared by every language (a name written the same everywhere).
+    for lang in ("en", "en-gb", "en-us", "mul"):
         if isinstance(labels.get(lang), dict) and labels[lang].get("value"):
             return str(labels[lang]["value"])
     return None
 
 
 def _ids(entity: dict[str, Any], prop: str) -> list[str]:
-    return list(dict.fromkeys(q for q in (_qid(v) for v in _values(entity, prop)) if q))
+    """The Q-ids a property names; ids of another shape never reach a request URL."""
+    ids = (q for q in (_qid(v) for v in _values(entity, prop)) if q and re.fullmatch(r"Q\d+", q))
+    return list(dict.fromkeys(ids))
 
 
 def referenced(entity: dict[str, Any]) -> list[str]:
@@ -156,11 +159,14 @@ def referenced(entity: dict[str, Any]) -> list[str]:
 
 
 def related(payload: Any, external_id: str, base: str = BASE_URL) -> dict[str, str]:
-    """One wbgetentities request for the English labels of every entity the record names."""
+    """One wbgetentities request for the English labels of every entity the record names
+    (at most MAX_IDS; the others stay unnamed)."""
     ids = referenced(entity_of(payload, external_id))
     if not ids:
         return {}
-    query = urlencode({"action": "wbgetentities", "ids": "|".join(ids), "props": "labels", "languages": "en"})
+    query = urlencode(
+        {"action": "wbgetentities", "ids": "|".join(ids), "props": "labels", "languages": "en|mul"}
+    )
     return {f"labels/{external_id}": f"{base.rstrip('/')}/w/api.php?{query}&format=json"}
 
 
@@ -190,6 +196,13 @@ def _labels(payload: Any) -> dict[str, str]:
 def map_payload(payload: Any, external_id: str, related: dict[str, Any] | None = None) -> Mapped:
     """Title, publication date, image, Wikipedia page, type, runtime, ISBN, pages; the people,
     genres and languages it names, by their labels when the labels payload is at hand."""
+    entities = as_dict(payload).get("entities")
+    if isinstance(entities, dict) and external_id not in entities:
+        raise Unsupported(
+            f"this Wikidata payload does not hold {external_id}",
+            f"save the entity's own record: Special:EntityData/{external_id}.json",
+            "entities",
+        )
     entity = entity_of(payload, external_id)
     classes = _ids(entity, "P31")
     media_type = next((TYPES_BY_CLASS[q] for q in classes if q in TYPES_BY_CLASS), None)
