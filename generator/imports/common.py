@@ -154,7 +154,8 @@ class StateValues:
 class LogBook:
     """A curator's log file, merged into: existing values are never overwritten."""
 
-    def __init__(self, content_dir: Path, handle: str, catalog: Catalog) -> None:
+    def __init__(self, content_dir: Path, handle: str, catalog: Catalog, private: bool = False) -> None:
+        self.private = private  # every state and entry added is private
         self.path = content_dir / "logs" / f"{handle}.yaml"
         curator = content_dir / "curators" / f"{handle}.yaml"
         if not curator.is_file():
@@ -198,6 +199,8 @@ class LogBook:
         if existing is None:
             state: dict[str, Any] = {"item": ref, "status": values.status}
             state.update((key, value) for key, value in values.optional() if value is not None)
+            if self.private:
+                state["private"] = True
             self.states[ref] = state
             self.data.setdefault("states", []).append(state)
             summary.states_added += 1
@@ -220,6 +223,8 @@ class LogBook:
             entry["minutes"] = minutes
         if note:
             entry["note"] = note
+        if self.private:
+            entry["private"] = True
         key = self._entry_key(entry)
         if key in self.entry_keys:
             return

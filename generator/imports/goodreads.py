@@ -174,7 +174,10 @@ def _log(log: LogBook, ref: str, row: Row, reading: Reading, summary: Summary) -
         private_notes=row.get("Private Notes"),
     )
     log.state(ref, summary, values)
-    if added_on:
+    # Wanting a book is its state; starting one is an event. Other shelves say what they are.
+    if added_on and shelf == "currently-reading":
+        log.entry(ref, summary, kind="started", date=added_on)
+    elif added_on and shelf not in STATUSES:
         log.entry(ref, summary, kind="note", date=added_on, note=f"Shelved as {shelf}.")
     if read_on:
         log.entry(ref, summary, kind="finished", date=read_on)
@@ -182,8 +185,11 @@ def _log(log: LogBook, ref: str, row: Row, reading: Reading, summary: Summary) -
         log.entry(ref, summary, kind="note", date=read_on or added_on or "", note=row.get("My Review"))
 
 
-def import_goodreads(settings: Settings | Config, export: Path, handle: str) -> Summary:
-    """Import a Goodreads library export. Running it twice changes nothing."""
+def import_goodreads(
+    settings: Settings | Config, export: Path, handle: str, *, private: bool = False
+) -> Summary:
+    """Import a Goodreads library export. Running it twice changes nothing.
+    With `private`, every state and entry it adds is private."""
     settings = settings.resolve()
     content_dir = settings.content_dir
     if not export.is_file():
@@ -196,7 +202,7 @@ def import_goodreads(settings: Settings | Config, export: Path, handle: str) -> 
     rows = read_csv(read_file(export), str(export), required=REQUIRED)
     summary = Summary("goodreads", rows=len(rows))
     catalog = Catalog.load(content_dir)
-    log = LogBook(content_dir, handle, catalog)
+    log = LogBook(content_dir, handle, catalog, private)
     for row in track(rows, "Importing books"):
         reading = _reading(row, summary)
         if reading is None:

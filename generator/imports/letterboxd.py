@@ -348,8 +348,11 @@ def _list_body(meta: list[str]) -> str:
     return meta[4].strip() if len(meta) > 4 else ""
 
 
-def import_letterboxd(settings: Settings | Config, export: Path, handle: str) -> Summary:
-    """Import a Letterboxd export into the content folder. Running it twice changes nothing."""
+def import_letterboxd(
+    settings: Settings | Config, export: Path, handle: str, *, private: bool = False
+) -> Summary:
+    """Import a Letterboxd export into the content folder. Running it twice changes nothing.
+    With `private`, every state and entry it adds is private."""
     settings = settings.resolve()
     content_dir = settings.content_dir
     summary = Summary("letterboxd")
@@ -362,7 +365,7 @@ def import_letterboxd(settings: Settings | Config, export: Path, handle: str) ->
             "pass the .zip Letterboxd sent you, the folder it unpacks to, or one list's .csv file",
         )
     catalog = Catalog.load(content_dir)
-    log = LogBook(content_dir, handle, catalog)
+    log = LogBook(content_dir, handle, catalog, private)
     table = _collect(files, summary)
     for film in track(list(table.films.values()), "Matching films"):
         film.ref = _resolve(film, catalog, summary).ref
