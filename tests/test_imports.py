@@ -217,8 +217,10 @@ def test_real_letterboxd_export_imports_completely_and_twice_changes_nothing(sit
     entries = [e for e in site.logs["ada"].entries if e.kind == "finished"]
     assert len(entries) >= 2100  # one per diary row with a watched date, rewatches included
     before = _digest(site_root)
+    stamps = {p: p.stat().st_mtime_ns for p in site_root.rglob("*") if p.is_file()}
     again = import_letterboxd(settings, export, "ada")
     assert _digest(site_root) == before and again.files_written == 0
+    assert {p: p.stat().st_mtime_ns for p in site_root.rglob("*") if p.is_file()} == stamps
 
 
 def test_real_letterboxd_ratings_and_lists(site_root: Path, tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ from typing import Any
 
 from generator.content.catalog import Catalog
 from generator.content.files import read_text
-from generator.content.roundtrip import rewrite_yaml
-from generator.content.writeback import dump_yaml, read_yaml, write_if_changed
+from generator.content.roundtrip import append_items, rewrite_yaml
+from generator.content.writeback import dump_yaml, parse_yaml, read_yaml, write_if_changed
 from generator.errors import ContentError
 
 
@@ -241,7 +241,9 @@ class LogBook:
             text = dump_yaml(self.data)
         else:
             current = read_text(self.path, str(self.path), 200_000_000)
-            text = rewrite_yaml(current, self.original, self.data, str(self.path))
+            text = append_items(current, self.original, self.data) or ""
+            if not text or parse_yaml(text, str(self.path)) != self.data:
+                text = rewrite_yaml(current, self.original, self.data, str(self.path))
         self.original = copy.deepcopy(self.data)
         return write_if_changed(self.path, text)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from generator.content.catalog import Catalog, ItemFile
 from generator.content.fields import slugify
+from generator.content.parallel import collector_paused
 from generator.errors import ContentError
 from generator.imports.common import LogBook, Row, StateValues, Summary, read_csv, read_file
 from generator.settings import Config, Settings
@@ -185,11 +186,10 @@ def _log(log: LogBook, ref: str, row: Row, reading: Reading, summary: Summary) -
         log.entry(ref, summary, kind="note", date=read_on or added_on or "", note=row.get("My Review"))
 
 
-def import_goodreads(
+def _import_goodreads(
     settings: Settings | Config, export: Path, handle: str, *, private: bool = False
 ) -> Summary:
-    """Import a Goodreads library export. Running it twice changes nothing.
-    With `private`, every state and entry it adds is private."""
+    """The import itself, the collector paused by the caller."""
     settings = settings.resolve()
     content_dir = settings.content_dir
     if not export.is_file():
@@ -215,3 +215,14 @@ def import_goodreads(
     summary.files_written += len(catalog.save())
     summary.files_written += log.save()
     return summary
+
+
+def import_goodreads(
+    settings: Settings | Config, export: Path, handle: str, *, private: bool = False
+) -> Summary:
+    """Import a Goodreads library export. Running it twice changes nothing.
+    With `private`, every state and entry it adds is private."""
+    # Thousands of small objects that live until the end, no cycles: the collector's
+    # passes over them took longer than the import itself.
+    with collector_paused():
+        return _import_goodreads(settings, export, handle, private=private)

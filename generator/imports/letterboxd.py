@@ -12,6 +12,7 @@ from typing import Any
 
 from generator.content.catalog import Catalog, ItemFile, title_key
 from generator.content.fields import slugify, title_slug
+from generator.content.parallel import collector_paused
 from generator.errors import ContentError
 from generator.imports.common import (
     LogBook,
@@ -348,11 +349,10 @@ def _list_body(meta: list[str]) -> str:
     return meta[4].strip() if len(meta) > 4 else ""
 
 
-def import_letterboxd(
+def _import_letterboxd(
     settings: Settings | Config, export: Path, handle: str, *, private: bool = False
 ) -> Summary:
-    """Import a Letterboxd export into the content folder. Running it twice changes nothing.
-    With `private`, every state and entry it adds is private."""
+    """The import itself, the collector paused by the caller."""
     settings = settings.resolve()
     content_dir = settings.content_dir
     summary = Summary("letterboxd")
@@ -384,3 +384,14 @@ def import_letterboxd(
     summary.files_written += len(catalog.save())
     summary.files_written += log.save()
     return summary
+
+
+def import_letterboxd(
+    settings: Settings | Config, export: Path, handle: str, *, private: bool = False
+) -> Summary:
+    """Import a Letterboxd export into the content folder. Running it twice changes nothing.
+    With `private`, every state and entry it adds is private."""
+    # Thousands of small objects that live until the end, no cycles: the collector's
+    # passes over them took longer than the import itself.
+    with collector_paused():
+        return _import_letterboxd(settings, export, handle, private=private)
