@@ -60,4 +60,10 @@ def test_an_empty_site_then_its_first_item_is_indexed(tmp_path: Path) -> None:
     write(root, {k: v for k, v in minimal_files().items() if k.startswith("content/items/")})
     result = runner.invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    # An item nothing public refers to has no page, so nothing to index yet …
+    assert not (root / "output/pagefind/pagefind-entry.json").exists()
+    # … until a public log names it.
+    write(root, {k: v for k, v in minimal_files().items() if k.startswith(("content/logs/", "content/cur"))})
+    result = runner.invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
     assert (root / "output/pagefind/pagefind-entry.json").is_file()

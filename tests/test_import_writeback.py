@@ -6,6 +6,7 @@ import difflib
 import json
 from pathlib import Path
 
+from generator.imports.letterboxd import import_letterboxd
 from generator.sources.importer import import_upstream
 from tests.conftest import settings_for
 from tests.realdata import real
@@ -131,3 +132,91 @@ def test_a_release_updates_the_item_of_its_release_group(site_root: Path) -> Non
         report.changes[0].describe()
     )
     assert sorted(p.name for p in music.glob("*.md")) == before
+
+
+def _stamps(root: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(root)): (p.stat().st_mtime_ns, p.stat().st_ino)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "output" not in p.parts
+    }
+
+
+CURATED_LOG = """\
+# Ada's log. Comments and flow style are hers.
+curator: ada
+states:
+  - {item: movie/the-conversation, status: finished, rating: 9}   # a favourite
+entries:
+  - item: movie/the-conversation
+    kind: finished
+    date: 2026-09-14   # the first time
+"""
+
+
+def test_an_export_imported_twice_writes_no_file_the_second_time(site_root: Path) -> None:
+    from tests.test_imports import _export
+
+    write(site_root, {"content/logs/ada.yaml": CURATED_LOG})
+    export = _export(site_root.parent / "letterboxd")
+    settings = settings_for(site_root)
+    import_letterboxd(settings, export, "ada")
+    log = (site_root / "content/logs/ada.yaml").read_text(encoding="utf-8")
+    # The curator's lines are all still there, as written; the import only added lines.
+    assert [line for line in _diff(CURATED_LOG, log) if line.startswith("-")] == []
+    assert "item: movie/stalker" in log
+    before = _stamps(site_root)
+    again = import_letterboxd(settings, export, "ada")
+    assert again.files_written == 0
+    assert _stamps(site_root) == before  # not one file rewritten, not even with equal bytes
+
+
+SCALARS = [
+    "Stalker",
+    "Schindler's List",
+    "Spider-Man: No Way Home",
+    "The Room, the Room",
+    "1984",
+    "yes",
+    "null",
+    "",
+    " lead",
+    "trail ",
+    "Amélie",
+    "三体",
+    "#hash",
+    "a #b",
+    "- dash",
+    "2024-01-02",
+    "2024-13-02",
+    "3.5",
+    "https://boxd.it/2a38",
+    'say "hi"',
+    "…and justice",
+    "x\ty",
+    "two\nlines",
+    "a" * 120,
+    ".inf",
+    "Off",
+]
+
+
+def test_the_fast_yaml_writer_reads_back_as_pyyaml_writes() -> None:
+    import yaml
+
+    from generator.content import writeback
+
+    for value in SCALARS:
+        data = {
+            "title": value,
+            "release_date": 1999,
+            "tags": [value, "x"],
+            "sources": [{"source": "letterboxd", "id": value, "url": "https://boxd.it/x"}],
+            "metadata": {"a": [], "b": {}, "n": None, "f": True},
+        }
+        fast = writeback.dump_yaml(data)
+        slow = writeback._pyyaml(data)
+        assert yaml.safe_load(fast) == yaml.safe_load(slow), value
+        assert writeback.plain(yaml.safe_load(fast)) == data, value
+        if value.isalpha():
+            assert fast == slow, value

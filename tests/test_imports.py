@@ -175,7 +175,11 @@ def test_goodreads_real_exports_both_layouts(site_root: Path, name: str) -> None
         states = {s.ref: s for s in log.states}
         assert states["book/gideon-the-ninth"].rating == 6
         kinds = {(e.kind, e.date) for e in log.entries if e.ref == "book/gideon-the-ninth"}
-        assert kinds == {("note", "2020-10-21"), ("finished", "2020-10-25")}
+        assert kinds == {("finished", "2020-10-25")}  # shelving it as read is no event
+    # A book on the to-read shelf is wanted: a state, never a note in the timeline.
+    wanted = {s.ref for s in log.states if s.status == "want"}
+    assert not [e for e in log.entries if e.ref in wanted and e.kind == "note" and "Shelved" in e.note]
+    assert not [e for e in log.entries if "Shelved as to-read" in e.note]
 
 
 def test_goodreads_malformed_rows_are_skipped_with_reasons(site_root: Path, tmp_path: Path) -> None:
@@ -213,8 +217,10 @@ def test_real_letterboxd_export_imports_completely_and_twice_changes_nothing(sit
     entries = [e for e in site.logs["ada"].entries if e.kind == "finished"]
     assert len(entries) >= 2100  # one per diary row with a watched date, rewatches included
     before = _digest(site_root)
+    stamps = {p: p.stat().st_mtime_ns for p in site_root.rglob("*") if p.is_file()}
     again = import_letterboxd(settings, export, "ada")
     assert _digest(site_root) == before and again.files_written == 0
+    assert {p: p.stat().st_mtime_ns for p in site_root.rglob("*") if p.is_file()} == stamps
 
 
 def test_real_letterboxd_ratings_and_lists(site_root: Path, tmp_path: Path) -> None:

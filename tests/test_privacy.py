@@ -9,13 +9,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from generator.cli import main
 from generator.engine.build import build_database
 from generator.settings import Settings
 from tests.privacy import leaks, private_values
-from tests.sitekit import LOG, MENU, PROJECT, copy_sample, make_site
+from tests.sitekit import LOG, MENU, PROJECT, copy_sample, make_site, write
 
 # Share pages are where a draft is meant to be seen; nothing else is.
 SHARE_PAGES = ("share/",)
@@ -173,3 +174,77 @@ def test_a_shared_draft_appears_only_at_its_share_link(
     for path in output.rglob("*"):
         if path.is_file() and not path.relative_to(output).as_posix().startswith("share/"):
             assert token.encode() not in path.read_bytes(), path
+
+
+PRIVATE_FILMS = {
+    "watched.csv": """\
+        Date,Name,Year,Letterboxd URI
+        2024-01-02,Zzyzx Nocturne,2001,https://boxd.it/ZZ01
+        2024-01-03,Quillon Harbour,1988,https://boxd.it/QH02
+        """,
+    "reviews.csv": """\
+        Date,Name,Year,Letterboxd URI,Rating,Rewatch,Review,Tags,Watched Date
+        2024-01-03,Quillon Harbour,1988,https://boxd.it/AAAA,4,,"Alone at the harbour office.",,2024-01-03
+        """,
+}
+PRIVATE_BOOKS = """\
+Book Id,Title,Author,My Rating,Exclusive Shelf,Bookshelves,Date Added,Date Read
+101,Velvet Ossuary,Mirela Castellane,0,to-read,"to-read, velvet-shelf",2024/02/01,
+102,Lantern Cartography,Osei Brandtmoor,4,read,,2024/01/01,2024/01/20
+"""
+
+
+def test_private_imports_publish_none_of_their_items(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    write(tmp_path / "letterboxd", PRIVATE_FILMS)
+    (tmp_path / "goodreads.csv").write_text(PRIVATE_BOOKS, encoding="utf-8")
+    runner = CliRunner()
+    for args in (
+        ["letterboxd", str(tmp_path / "letterboxd")],
+        ["goodreads", str(tmp_path / "goodreads.csv")],
+    ):
+        result = runner.invoke(
+            main,
+            ["import", *args, "--curator", "bruno", "--private", "--root", str(root)],
+            catch_exceptions=False,
+        )
+        assert result.exit_code == 0, result.output
+    log = yaml.safe_load((root / "content/logs/bruno.yaml").read_text(encoding="utf-8"))
+    assert log["states"] and all(state["private"] is True for state in log["states"])
+    assert log["entries"] and all(entry["private"] is True for entry in log["entries"])
+    assert not [e for e in log["entries"] if "to-read" in str(e.get("note"))]
+    built = runner.invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
+    assert built.exit_code == 0, built.output
+    output = root / "output"
+    imported = {
+        "imported item": {
+            "Zzyzx Nocturne",
+            "zzyzx-nocturne",
+            "Quillon Harbour",
+            "quillon-harbour",
+            "Velvet Ossuary",
+            "velvet-ossuary",
+            "velvet-shelf",
+            "Lantern Cartography",
+            "Mirela Castellane",
+            "Alone at the harbour office.",
+        }
+    }
+    # No page, API document, search entry, sitemap line or open-data row; no tag page either.
+    assert leaks(output, imported) == []
+    assert not (output / "items/movie/zzyzx-nocturne").exists()
+    # The build's own database keeps them, for their owner.
+    db = sqlite3.connect(root / "data/omakase.sqlite")
+    slugs = {row[0] for row in db.execute("SELECT slug FROM media_items")}
+    db.close()
+    assert {"zzyzx-nocturne", "velvet-ossuary"} <= slugs
+    # One public state is enough to publish its item, and only that one.
+    text = (root / "content/logs/bruno.yaml").read_text(encoding="utf-8")
+    start = text.index("item: movie/zzyzx-nocturne")
+    at = text.index("private: true", start)
+    (root / "content/logs/bruno.yaml").write_text(text[:at] + "private: false" + text[at + 13 :])
+    built = runner.invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
+    assert built.exit_code == 0, built.output
+    assert (output / "items/movie/zzyzx-nocturne/index.html").is_file()
+    assert "zzyzx-nocturne" in (output / "sitemap.xml").read_text(encoding="utf-8")
+    assert not (output / "items/movie/quillon-harbour").exists()

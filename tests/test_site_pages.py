@@ -281,6 +281,29 @@ def test_item_page_shows_typed_attributes_availability_sources_and_menus(sample:
         r.xpath("string(td[4])").endswith("days ago") or "today" in r.xpath("string(td[4])") for r in rows
     )
     assert tree.xpath("//section[@aria-labelledby='menus-title']//a")
+    # Sources by their own names, linked to the record, never "wikidata: Q…".
+    tree = lhtml.parse(str(sample / "items/movie/blade-runner/index.html"))
+    sources = tree.xpath("//section[@aria-labelledby='sources-title']//li/a")
+    names = {a.text_content(): a.get("href") for a in sources}
+    assert names.get("Wikidata", "").startswith("https://www.wikidata.org/wiki/Q"), names
+    assert not [n for n in names if ":" in n]
+
+
+def test_source_names_and_links() -> None:
+    from generator.site.sourcenames import source_label, source_link
+
+    assert [source_label(n) for n in ("openlibrary", "musicbrainz", "tmdb", "letterboxd", "other")] == [
+        "Open Library",
+        "MusicBrainz",
+        "TMDB",
+        "Letterboxd",
+        "other",
+    ]
+    assert source_link("openlibrary", "OL15832982W") == "https://openlibrary.org/works/OL15832982W"
+    assert source_link("openlibrary", "OL22951843M") == "https://openlibrary.org/books/OL22951843M"
+    assert source_link("letterboxd", "2a38") is None
+    assert source_link("letterboxd", "2a38", "https://boxd.it/2a38") == "https://boxd.it/2a38"
+    assert source_link("goodreads", "123") == "https://www.goodreads.com/book/show/123"
 
 
 def test_curator_page_has_menus_taste_chart_and_timeline(sample: Path) -> None:

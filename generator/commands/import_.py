@@ -24,6 +24,12 @@ EXPORTS = ("letterboxd", "goodreads")
 )
 @click.option("--curator", default=None, help="Exports only: the curator handle whose log to fill.")
 @click.option(
+    "--private",
+    is_flag=True,
+    help="Exports only: every state and log entry imported is private; items nothing public "
+    "refers to get no public page.",
+)
+@click.option(
     "--type",
     "media_type",
     type=click.Choice(["book", "movie", "game", "music"]),
@@ -76,9 +82,12 @@ def command(
     \b
     User exports (TARGET is the export file or folder):
       omakase import letterboxd letterboxd-export.zip --curator ada
-      omakase import goodreads goodreads_library_export.csv --curator ada
+      omakase import goodreads goodreads_library_export.csv --curator ada --private
+    With --private every imported state and entry is private: the films and books appear
+    on no public page until a published menu or a public log entry names them.
     """
     covers = {k: options.pop(k) for k in ("cover", "cover_from_file", "cover_url")}
+    private = bool(options.pop("private"))
     settings = settings_from(**options)
     if source in EXPORTS:
         if not curator:
@@ -87,7 +96,7 @@ def command(
             from generator.imports.letterboxd import import_letterboxd as run
         else:
             from generator.imports.goodreads import import_goodreads as run
-        summary = run(settings, Path(target), curator)
+        summary = run(settings, Path(target), curator, private=private)
         for line in summary.lines():
             click.echo(line)
         return

@@ -161,6 +161,7 @@ class State:
     private_notes: str
     line: int
     written: str = ""
+    private: bool = False  # a private state is never published
 
     def __post_init__(self) -> None:
         self.written = self.written or self.ref

@@ -271,7 +271,9 @@ def parse_log(data: LocDict, path: str, stem: str, problems: list[Problem]) -> L
         )
     states = []
     for d in f.mapping_list("states"):
-        s = Fields(d, path, problems, ("item", "status", "rating", "favorite", "notes", "private_notes"))
+        s = Fields(
+            d, path, problems, ("item", "status", "rating", "favorite", "notes", "private_notes", "private")
+        )
         ref = s.text("item", required=True)
         rating = d.get("rating")
         if isinstance(rating, float):
@@ -291,6 +293,7 @@ def parse_log(data: LocDict, path: str, stem: str, problems: list[Problem]) -> L
             notes=s.text("notes"),
             private_notes=s.text("private_notes"),
             line=s.line("item"),
+            private=s.boolean("private"),
         )
         if ref:
             states.append(state)

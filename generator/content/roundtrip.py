@@ -18,6 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from generator.content.writeback import dump_yaml, list_item_yaml
 from generator.errors import ContentError
 
 ISO_DAY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
@@ -213,3 +214,57 @@ def rewrite_markdown(
     if old[1] != new[1]:
         rest = new[1].strip("\n") + "\n" if new[1].strip() else ""
     return opening + front + closing + rest
+
+
+def _block_end(lines: list[str], start: int) -> int:
+    """The line after the last line holding content in the block of the top-level key at
+    `start` (comments and blank lines before the next key stay with that key)."""
+    end = start + 1
+    for index in range(start + 1, len(lines)):
+        line = lines[index]
+        if line and not line[0].isspace() and line[0] not in "#-":
+            break
+        if line.strip() and not line.lstrip().startswith("#"):
+            end = index + 1
+    return end
+
+
+def append_items(text: str, old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """`text` with items added at the end of its top-level block lists (and new top-level
+    keys at the end), when that is all that changed from `old` to `new`; else None.
+
+    An import adding thousands of log entries so touches nothing else, quickly."""
+    if any(key not in new for key in old):
+        return None
+    lines = text.split("\n")
+    inserts: list[tuple[int, str]] = []
+    tail: dict[str, Any] = {}
+    for key, value in new.items():
+        before = old.get(key)
+        if key not in old:
+            tail[key] = value
+            continue
+        if before == value:
+            continue
+        if not (isinstance(before, list) and before and isinstance(value, list)):
+            return None
+        if value[: len(before)] != before:
+            return None
+        start = next(
+            (i for i, line in enumerate(lines) if re.match(rf"{re.escape(key)}:\s*(#.*)?$", line)), None
+        )
+        if start is None:
+            return None
+        end = _block_end(lines, start)
+        first = next((ln for ln in lines[start + 1 : end] if ln.lstrip().startswith("- ")), None)
+        if first is None:
+            return None
+        indent = len(first) - len(first.lstrip(" "))
+        added = "".join(list_item_yaml(item, indent) for item in value[len(before) :])
+        inserts.append((end, added.rstrip("\n")))
+    for at, block in sorted(inserts, reverse=True):
+        lines[at:at] = [block]
+    out = "\n".join(lines)
+    if tail:
+        out = out.rstrip("\n") + "\n" + dump_yaml(tail)
+    return out

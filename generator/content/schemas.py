@@ -251,6 +251,7 @@ def log_schema() -> dict[str, Any]:
             "favorite": {"type": "boolean", "description": "A favourite."},
             "notes": _text("Public note."),
             "private_notes": _text("PRIVATE: never published."),
+            "private": {"type": "boolean", "description": "A private state is never published."},
         },
         ("item", "status"),
     )

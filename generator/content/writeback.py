@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from generator.content.files import read_text
+from generator.content.plainyaml import simple_items, simple_yaml
 from generator.errors import ContentError
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -45,6 +46,22 @@ _Dumper.add_representer(str, _str)
 
 def dump_yaml(data: Any) -> str:
     """YAML text of plain data, block style, keys in the order given."""
+    fast = simple_yaml(data, list_item_yaml) if isinstance(data, dict) else None
+    if fast is not None:
+        return fast
+    return _pyyaml(data)
+
+
+def list_item_yaml(item: Any, indent: int) -> str:
+    """One list item as block YAML at `indent`: the fast writer's, else PyYAML's."""
+    fast = simple_items([item], indent)
+    if fast is not None:
+        return fast
+    lines = _pyyaml({"x": [item]}).rstrip("\n").split("\n")[1:]  # under a key, indented by two
+    return "".join((" " * indent + line[2:] if line else "") + "\n" for line in lines)
+
+
+def _pyyaml(data: Any) -> str:
     return yaml.dump(
         data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
     )
@@ -79,6 +96,11 @@ def read_front_matter(path: Path, display: str, max_bytes: int = 20_000_000) -> 
 def read_yaml(path: Path, display: str, max_bytes: int = 20_000_000) -> dict[str, Any]:
     """A whole-file YAML mapping as plain data."""
     return _parse(read_text(path, display, max_bytes), display, 1)
+
+
+def parse_yaml(text: str, display: str) -> dict[str, Any]:
+    """A YAML text's mapping as plain data."""
+    return _parse(text, display, 1)
 
 
 def _parse(text: str, display: str, first_line: int) -> dict[str, Any]:

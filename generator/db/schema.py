@@ -108,6 +108,7 @@ TABLES: dict[str, str] = {
         favorite INTEGER NOT NULL DEFAULT 0 CHECK (favorite IN (0, 1)),
         notes TEXT NOT NULL DEFAULT '',
         private_notes TEXT NOT NULL DEFAULT '',
+        is_private INTEGER NOT NULL DEFAULT 0 CHECK (is_private IN (0, 1)),
         {ts("created_at")},
         {ts("updated_at")},
         UNIQUE (user_id, media_item_id)

@@ -319,6 +319,7 @@ def log_rows(log: Log, now: str) -> Rows:
             "favorite": int(state.favorite),
             "notes": state.notes,
             "private_notes": state.private_notes,
+            "is_private": int(state.private),
             "created_at": now,
             "updated_at": now,
         }

@@ -53,7 +53,7 @@ def profile_for(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
     """What one curator gravitates to. Items they logged, rated or served on menus all count;
     ratings weigh in through the rating distribution and the favourites list."""
     engaged = """
-        SELECT media_item_id FROM user_item_states WHERE user_id = :u
+        SELECT media_item_id FROM user_item_states WHERE user_id = :u AND is_private = 0
         UNION SELECT media_item_id FROM user_item_logs WHERE user_id = :u AND is_private = 0
         UNION SELECT ci.media_item_id FROM course_items ci
               JOIN courses c ON c.id = ci.course_id JOIN menus m ON m.id = c.menu_id
@@ -84,7 +84,7 @@ def profile_for(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
     creators = _creators(db, engaged, user_id)
     ratings = [0] * 11
     for row in db.query(
-        "SELECT rating, count(*) AS n FROM user_item_states WHERE user_id = :u "
+        "SELECT rating, count(*) AS n FROM user_item_states WHERE user_id = :u AND is_private = 0 "
         "AND rating IS NOT NULL GROUP BY rating",
         {"u": user_id},
     ):
@@ -95,7 +95,7 @@ def profile_for(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
         for row in db.query(
             """SELECT i.media_type || '/' || i.slug AS ref FROM user_item_states s
                JOIN media_items i ON i.id = s.media_item_id
-               WHERE s.user_id = :u AND s.favorite = 1 ORDER BY i.title""",
+               WHERE s.user_id = :u AND s.favorite = 1 AND s.is_private = 0 ORDER BY i.title""",
             {"u": user_id},
         )
     ]
@@ -103,7 +103,7 @@ def profile_for(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
     statuses = {
         row["status"]: row["n"]
         for row in db.query(
-            "SELECT status, count(*) AS n FROM user_item_states WHERE user_id = :u "
+            "SELECT status, count(*) AS n FROM user_item_states WHERE user_id = :u AND is_private = 0 "
             "GROUP BY status ORDER BY status",
             {"u": user_id},
         )
@@ -128,7 +128,7 @@ def profile_for(db: sqlite_utils.Database, user_id: str) -> dict[str, object]:
 
 LOVED = """
     SELECT media_item_id FROM user_item_states
-    WHERE user_id = :u AND (rating >= 8 OR favorite = 1)
+    WHERE user_id = :u AND is_private = 0 AND (rating >= 8 OR favorite = 1)
 """
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from generator.content.catalog import Catalog
 from generator.content.files import read_text
-from generator.content.roundtrip import rewrite_yaml
-from generator.content.writeback import dump_yaml, read_yaml, write_if_changed
+from generator.content.roundtrip import append_items, rewrite_yaml
+from generator.content.writeback import dump_yaml, parse_yaml, read_yaml, write_if_changed
 from generator.errors import ContentError
 
 
@@ -154,7 +154,8 @@ class StateValues:
 class LogBook:
     """A curator's log file, merged into: existing values are never overwritten."""
 
-    def __init__(self, content_dir: Path, handle: str, catalog: Catalog) -> None:
+    def __init__(self, content_dir: Path, handle: str, catalog: Catalog, private: bool = False) -> None:
+        self.private = private  # every state and entry added is private
         self.path = content_dir / "logs" / f"{handle}.yaml"
         curator = content_dir / "curators" / f"{handle}.yaml"
         if not curator.is_file():
@@ -198,6 +199,8 @@ class LogBook:
         if existing is None:
             state: dict[str, Any] = {"item": ref, "status": values.status}
             state.update((key, value) for key, value in values.optional() if value is not None)
+            if self.private:
+                state["private"] = True
             self.states[ref] = state
             self.data.setdefault("states", []).append(state)
             summary.states_added += 1
@@ -220,6 +223,8 @@ class LogBook:
             entry["minutes"] = minutes
         if note:
             entry["note"] = note
+        if self.private:
+            entry["private"] = True
         key = self._entry_key(entry)
         if key in self.entry_keys:
             return
@@ -236,7 +241,9 @@ class LogBook:
             text = dump_yaml(self.data)
         else:
             current = read_text(self.path, str(self.path), 200_000_000)
-            text = rewrite_yaml(current, self.original, self.data, str(self.path))
+            text = append_items(current, self.original, self.data) or ""
+            if not text or parse_yaml(text, str(self.path)) != self.data:
+                text = rewrite_yaml(current, self.original, self.data, str(self.path))
         self.original = copy.deepcopy(self.data)
         return write_if_changed(self.path, text)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from generator.content.catalog import Catalog, ItemFile
 from generator.content.fields import slugify
+from generator.content.parallel import collector_paused
 from generator.errors import ContentError
 from generator.imports.common import LogBook, Row, StateValues, Summary, read_csv, read_file
 from generator.settings import Config, Settings
@@ -174,7 +175,10 @@ def _log(log: LogBook, ref: str, row: Row, reading: Reading, summary: Summary) -
         private_notes=row.get("Private Notes"),
     )
     log.state(ref, summary, values)
-    if added_on:
+    # Wanting a book is its state; starting one is an event. Other shelves say what they are.
+    if added_on and shelf == "currently-reading":
+        log.entry(ref, summary, kind="started", date=added_on)
+    elif added_on and shelf not in STATUSES:
         log.entry(ref, summary, kind="note", date=added_on, note=f"Shelved as {shelf}.")
     if read_on:
         log.entry(ref, summary, kind="finished", date=read_on)
@@ -182,8 +186,10 @@ def _log(log: LogBook, ref: str, row: Row, reading: Reading, summary: Summary) -
         log.entry(ref, summary, kind="note", date=read_on or added_on or "", note=row.get("My Review"))
 
 
-def import_goodreads(settings: Settings | Config, export: Path, handle: str) -> Summary:
-    """Import a Goodreads library export. Running it twice changes nothing."""
+def _import_goodreads(
+    settings: Settings | Config, export: Path, handle: str, *, private: bool = False
+) -> Summary:
+    """The import itself, the collector paused by the caller."""
     settings = settings.resolve()
     content_dir = settings.content_dir
     if not export.is_file():
@@ -196,7 +202,7 @@ def import_goodreads(settings: Settings | Config, export: Path, handle: str) -> 
     rows = read_csv(read_file(export), str(export), required=REQUIRED)
     summary = Summary("goodreads", rows=len(rows))
     catalog = Catalog.load(content_dir)
-    log = LogBook(content_dir, handle, catalog)
+    log = LogBook(content_dir, handle, catalog, private)
     for row in track(rows, "Importing books"):
         reading = _reading(row, summary)
         if reading is None:
@@ -209,3 +215,14 @@ def import_goodreads(settings: Settings | Config, export: Path, handle: str) -> 
     summary.files_written += len(catalog.save())
     summary.files_written += log.save()
     return summary
+
+
+def import_goodreads(
+    settings: Settings | Config, export: Path, handle: str, *, private: bool = False
+) -> Summary:
+    """Import a Goodreads library export. Running it twice changes nothing.
+    With `private`, every state and entry it adds is private."""
+    # Thousands of small objects that live until the end, no cycles: the collector's
+    # passes over them took longer than the import itself.
+    with collector_paused():
+        return _import_goodreads(settings, export, handle, private=private)

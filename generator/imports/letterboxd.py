@@ -12,6 +12,7 @@ from typing import Any
 
 from generator.content.catalog import Catalog, ItemFile, title_key
 from generator.content.fields import slugify, title_slug
+from generator.content.parallel import collector_paused
 from generator.errors import ContentError
 from generator.imports.common import (
     LogBook,
@@ -348,8 +349,10 @@ def _list_body(meta: list[str]) -> str:
     return meta[4].strip() if len(meta) > 4 else ""
 
 
-def import_letterboxd(settings: Settings | Config, export: Path, handle: str) -> Summary:
-    """Import a Letterboxd export into the content folder. Running it twice changes nothing."""
+def _import_letterboxd(
+    settings: Settings | Config, export: Path, handle: str, *, private: bool = False
+) -> Summary:
+    """The import itself, the collector paused by the caller."""
     settings = settings.resolve()
     content_dir = settings.content_dir
     summary = Summary("letterboxd")
@@ -362,7 +365,7 @@ def import_letterboxd(settings: Settings | Config, export: Path, handle: str) ->
             "pass the .zip Letterboxd sent you, the folder it unpacks to, or one list's .csv file",
         )
     catalog = Catalog.load(content_dir)
-    log = LogBook(content_dir, handle, catalog)
+    log = LogBook(content_dir, handle, catalog, private)
     table = _collect(files, summary)
     for film in track(list(table.films.values()), "Matching films"):
         film.ref = _resolve(film, catalog, summary).ref
@@ -381,3 +384,14 @@ def import_letterboxd(settings: Settings | Config, export: Path, handle: str) ->
     summary.files_written += len(catalog.save())
     summary.files_written += log.save()
     return summary
+
+
+def import_letterboxd(
+    settings: Settings | Config, export: Path, handle: str, *, private: bool = False
+) -> Summary:
+    """Import a Letterboxd export into the content folder. Running it twice changes nothing.
+    With `private`, every state and entry it adds is private."""
+    # Thousands of small objects that live until the end, no cycles: the collector's
+    # passes over them took longer than the import itself.
+    with collector_paused():
+        return _import_letterboxd(settings, export, handle, private=private)

@@ -258,7 +258,7 @@ def curator_document(db: sqlite_utils.Database, handle: str) -> dict[str, Any]:
     menus = queries.published_menus(db, owner=handle, brief=True)
     states = db.query(
         queries.item_summary_sql("""
-        JOIN user_item_states s ON s.media_item_id = i.id WHERE s.user_id = :u
+        JOIN user_item_states s ON s.media_item_id = i.id WHERE s.user_id = :u AND s.is_private = 0
         ORDER BY i.media_type, i.slug""").replace(
             "SELECT i.id,", "SELECT s.status, s.rating, s.favorite, s.notes, i.id,"
         ),

@@ -15,6 +15,7 @@ import sqlite_utils
 from generator.site.curator_queries import curators
 from generator.site.queries import ITEM_CARDS, fetch_rows, published_menus
 from generator.site.tag_queries import tags
+from generator.site.visibility import public_item
 
 MENUS_PER_PAGE = 24
 """Menu cards per page of /menus/, as many as a tag page holds."""
@@ -62,17 +63,18 @@ def menus_page(db: sqlite_utils.Database, page: int = 1) -> dict[str, Any]:
 
 def item_count(db: sqlite_utils.Database, media_type: str | None = None) -> int:
     if media_type is None:
-        return int(db.execute("SELECT count(*) FROM media_items").fetchone()[0])
-    sql = "SELECT count(*) FROM media_items WHERE media_type = ?"
+        return int(db.execute(f"SELECT count(*) FROM media_items i WHERE {public_item()}").fetchone()[0])
+    sql = f"SELECT count(*) FROM media_items i WHERE media_type = ? AND {public_item()}"
     return int(db.execute(sql, [media_type]).fetchone()[0])
 
 
 def items_page(db: sqlite_utils.Database, media_type: str | None = None, page: int = 1) -> dict[str, Any]:
     """One page of every item (or one medium's), by title as tag pages list them."""
     if media_type is None:
-        rows = db.execute(_ITEM_ORDER.format(where="")).fetchall()
+        rows = db.execute(_ITEM_ORDER.format(where=f"WHERE {public_item()}")).fetchall()
     else:
-        rows = db.execute(_ITEM_ORDER.format(where="WHERE i.media_type = :t"), {"t": media_type}).fetchall()
+        where = f"WHERE i.media_type = :t AND {public_item()}"
+        rows = db.execute(_ITEM_ORDER.format(where=where), {"t": media_type}).fetchall()
     ordered = [row[0] for row in rows]
     chosen = _slice(ordered, ITEMS_PER_PAGE, page)
     cards = fetch_rows(db, ITEM_CARDS, {"ids": json.dumps(chosen)}) if chosen else []

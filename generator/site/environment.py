@@ -21,6 +21,7 @@ from generator.site.markup import render_inline, render_markdown
 from generator.site.record import RecordingEnvironment, current_context
 from generator.site.routes import url_helpers
 from generator.site.safejson import script_json
+from generator.site.sourcenames import source_label, source_link
 from generator.support.caches import cache_dir
 
 
@@ -97,6 +98,8 @@ def make_environment(settings: Config) -> SiteEnvironment:
     env.filters["summary"] = summary
     env.filters["hue"] = lambda text: zlib.crc32(str(text).encode("utf-8")) % 360
     env.filters["initials"] = initials
+    env.filters["source_label"] = source_label
+    env.filters["source_link"] = lambda s: source_link(s["source_name"], s["external_id"], s["canonical_url"])
     # HTML as escaped text, for Atom's type="html" content.
     env.filters["as_text"] = lambda value: jinja2.utils.markupsafe.Markup(html.escape(f"{value}"))
 

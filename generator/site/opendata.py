@@ -1,7 +1,8 @@
 """Open data: a public copy of the built database at /data/omakase.sqlite, privates removed.
 
 The copy has every table of the schema, without the private columns (users.email,
-users.password_hash, user_item_states.private_notes), private log entries, share tokens, and
+users.password_hash, user_item_states.private_notes), private states and log entries, share
+tokens, items nothing public refers to, and
 draft menus with everything that hangs off them (courses, course items, pairings, lineage).
 It is ready for Datasette or sqlite-utils, and the same content gives the same bytes."""
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from generator.errors import BuildError
 from generator.publish.staging import clean_stale_files
+from generator.site.visibility import public_item
 
 SITE_PATH = "data/omakase.sqlite"
 TMP_PREFIX = ".omakase-opendata-"
@@ -27,6 +29,7 @@ PRIVATE_COLUMNS: dict[str, tuple[str, ...]] = {
 _DRAFT_MENUS = "SELECT id FROM menus WHERE status != 'published'"
 REMOVALS: tuple[str, ...] = (
     "DELETE FROM user_item_logs WHERE is_private != 0",
+    "DELETE FROM user_item_states WHERE is_private != 0",
     "DELETE FROM menu_share_tokens",  # share links exist only to show drafts
     f"DELETE FROM menu_cards WHERE menu_id IN ({_DRAFT_MENUS})",
     f"DELETE FROM menu_lineage WHERE menu_id IN ({_DRAFT_MENUS}) OR parent_menu_id IN ({_DRAFT_MENUS})",
@@ -34,6 +37,11 @@ REMOVALS: tuple[str, ...] = (
     f"DELETE FROM course_items WHERE course_id IN (SELECT id FROM courses WHERE menu_id IN ({_DRAFT_MENUS}))",
     f"DELETE FROM courses WHERE menu_id IN ({_DRAFT_MENUS})",
     f"DELETE FROM menus WHERE id IN ({_DRAFT_MENUS})",  # cascades to derived tables
+    # Items nothing public refers to (cascades to their typed fields, sources and tags), then
+    # tags that only they carried.
+    f"DELETE FROM media_items AS i WHERE NOT {public_item('i')}",
+    """DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM media_item_tags)
+       AND name NOT IN (SELECT j.value FROM menus m, json_each(m.tags) j)""",
 )
 
 

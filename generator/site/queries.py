@@ -10,6 +10,7 @@ import sqlite_utils
 from generator.content.itemfields import extension_table, fields_of, json_columns
 from generator.content.model import MEDIA_TYPES
 from generator.site.keyed import keyed, listed
+from generator.site.visibility import public_item
 
 # Derived from the item field table once, at import: _row runs for every row a page reads.
 EXTENSION_TABLES = {media_type: extension_table(media_type) for media_type in MEDIA_TYPES}
@@ -29,8 +30,8 @@ def fetch_rows(db: sqlite_utils.Database, sql: str, params: Any = None) -> list[
 
 def counts(db: sqlite_utils.Database) -> dict[str, int]:
     one = db.execute(
-        """SELECT (SELECT count(*) FROM menus WHERE status = 'published'),
-                  (SELECT count(*) FROM media_items),
+        f"""SELECT (SELECT count(*) FROM menus WHERE status = 'published'),
+                  (SELECT count(*) FROM media_items i WHERE {public_item()}),
                   (SELECT count(*) FROM users)"""
     ).fetchone()
     return {"menus": one[0], "items": one[1], "curators": one[2]}
@@ -331,7 +332,7 @@ def published_forks(db: sqlite_utils.Database, menu_id: str) -> list[dict[str, A
 
 
 def all_items(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    rows = fetch_rows(db, item_summary_sql("ORDER BY i.media_type, i.slug"))
+    rows = fetch_rows(db, item_summary_sql(f"WHERE {public_item()} ORDER BY i.media_type, i.slug"))
     return rows
 
 

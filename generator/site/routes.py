@@ -34,6 +34,7 @@ from generator.site import (
 )
 from generator.site.pages import KeyQuery, Made, Route
 from generator.site.record import columns_seen
+from generator.site.visibility import PUBLIC_ITEMS, public_item
 
 
 def _index(db: sqlite_utils.Database) -> Made:
@@ -84,7 +85,9 @@ def _lineage(db: sqlite_utils.Database, slug: str) -> Made:
 
 
 def _item_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
-    return db.execute("SELECT media_type, slug FROM media_items ORDER BY media_type, slug").fetchall()
+    return db.execute(
+        f"SELECT media_type, slug FROM media_items i WHERE {public_item()} ORDER BY media_type, slug"
+    ).fetchall()
 
 
 def _item(db: sqlite_utils.Database, media_type: str, slug: str) -> Made:
@@ -148,9 +151,10 @@ def _year_review(db: sqlite_utils.Database, handle: str, year: str) -> Made:
 
 def _tag_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
     # The slugs of tag_queries.tags(db), without its counts: every build lists these keys.
-    return db.execute("""
+    return db.execute(f"""
         SELECT DISTINCT t.slug FROM tags t
-        WHERE EXISTS (SELECT 1 FROM media_item_tags mt WHERE mt.tag_id = t.id)
+        WHERE EXISTS (SELECT 1 FROM media_item_tags mt
+                      WHERE mt.tag_id = t.id AND mt.media_item_id IN ({PUBLIC_ITEMS}))
            OR EXISTS (SELECT 1 FROM menus m, json_each(m.tags) j
                       WHERE m.status = 'published' AND j.value = t.name)
         ORDER BY t.slug""").fetchall()
@@ -163,9 +167,10 @@ def _tag(db: sqlite_utils.Database, slug: str) -> Made:
 def _tag_page_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
     """(slug, page) of every tag page after the first."""
     items = dict(
-        db.execute("""
+        db.execute(f"""
         SELECT t.slug, count(DISTINCT mt.media_item_id) FROM tags t
-        JOIN media_item_tags mt ON mt.tag_id = t.id GROUP BY t.slug""").fetchall()
+        JOIN media_item_tags mt ON mt.tag_id = t.id
+        WHERE mt.media_item_id IN ({PUBLIC_ITEMS}) GROUP BY t.slug""").fetchall()
     )
     menus = dict(
         db.execute("""
@@ -223,7 +228,11 @@ def _items(db: sqlite_utils.Database, page: int) -> Made:
 def _medium_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
     """(medium, page) of every medium's pages: each medium has one, if only to say it has
     no items yet, so that links to it always resolve."""
-    counts = dict(db.execute("SELECT media_type, count(*) FROM media_items GROUP BY media_type").fetchall())
+    counts = dict(
+        db.execute(
+            f"SELECT media_type, count(*) FROM media_items i WHERE {public_item()} GROUP BY media_type"
+        ).fetchall()
+    )
     for media_type in MEDIA_TYPES:
         for (page,) in _pages(counts.get(media_type, 0), browse_queries.ITEMS_PER_PAGE):
             yield media_type, page

@@ -8,6 +8,7 @@ from typing import Any
 import sqlite_utils
 
 from generator.site.queries import ITEM_CARDS, fetch_rows, published_menus
+from generator.site.visibility import PUBLIC_ITEMS, public_item
 
 
 def tags(db: sqlite_utils.Database) -> list[dict[str, Any]]:
@@ -16,10 +17,11 @@ def tags(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     # correlated subquery scanned every item's tags and every menu once per tag.
     return fetch_rows(
         db,
-        """
+        f"""
         WITH item_counts AS (
                SELECT t.slug, count(DISTINCT mt.media_item_id) AS n
-               FROM media_item_tags mt JOIN tags t ON t.id = mt.tag_id GROUP BY t.slug),
+               FROM media_item_tags mt JOIN tags t ON t.id = mt.tag_id
+               WHERE mt.media_item_id IN ({PUBLIC_ITEMS}) GROUP BY t.slug),
              menu_counts AS (
                SELECT t.slug, count(DISTINCT m.id) AS n
                FROM menus m, json_each(m.tags) j
@@ -63,7 +65,8 @@ def tag_detail(db: sqlite_utils.Database, slug: str, page: int = 1) -> dict[str,
     ordered = [
         row[0]
         for row in db.execute(
-            f"SELECT i.id FROM media_items i WHERE {tagged} ORDER BY i.title, i.media_type, i.slug",
+            f"SELECT i.id FROM media_items i WHERE {tagged} AND {public_item()} "
+            "ORDER BY i.title, i.media_type, i.slug",
             {"s": slug},
         ).fetchall()
     ]
