@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.content.fields import slugify
+from generator.content.fields import fitting_slug
 from generator.content.itemfields import front_matter_order
 from generator.content.model import MEDIA_TYPES
 from generator.content.writeback import markdown_text, read_front_matter, write_if_changed
@@ -128,7 +128,7 @@ class Catalog:
         return None
 
     def new_slug(self, media_type: str, title: str, year: str | None) -> str:
-        base = slugify(title) or "untitled"
+        base = fitting_slug(title) or "untitled"
         candidates = [base] + ([f"{base}-{year}"] if year else [])
         for slug in candidates:
             if f"{media_type}/{slug}" not in self.items:

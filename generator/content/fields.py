@@ -54,6 +54,16 @@ def slugify(text: str) -> str:
     return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
 
 
+def fitting_slug(text: str, room: int = MAX_SLUG - 12) -> str:
+    """slugify(text) cut at a word to `room` characters (leaving room for a suffix such as
+    a year or a number), and never a name Windows reserves; "" when it has no words."""
+    slug = slugify(text)
+    if len(slug) > room:
+        cut = slug[: room + 1]
+        slug = (cut[: cut.rindex("-")] if "-" in cut else slug[:room]).strip("-")
+    return f"{slug}-1" if slug in RESERVED_NAMES else slug
+
+
 def shortened(text: str, room: int = 40) -> str:
     """`text`, cut to `room` characters with an ellipsis when longer (for messages)."""
     return text if len(text) <= room else text[:room] + "…"
