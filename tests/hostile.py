@@ -367,4 +367,5 @@ SPECIAL_PLACES = (
     TMDB_FILE,
     "data/shares.yaml",
     "data/published-slugs.txt",
+    "data/secret.key",
 )

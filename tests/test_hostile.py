@@ -283,7 +283,9 @@ class PipeWatch:
 
 
 @pytest.mark.parametrize("place", SPECIAL_PLACES)
-def test_a_special_file_is_a_located_error_and_never_opened(tmp_path: Path, place: str) -> None:
+def test_a_special_file_is_a_located_error_and_never_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, place: str
+) -> None:
     root = make_site(tmp_path / "site")
     pipe = root / place
     pipe.parent.mkdir(parents=True, exist_ok=True)
@@ -292,6 +294,16 @@ def test_a_special_file_is_a_located_error_and_never_opened(tmp_path: Path, plac
     if place == TMDB_FILE:
         item = root / TMDB_ITEM
         item.write_text(with_tmdb_source(item.read_text(encoding="utf-8")), encoding="utf-8")
+    if place == "data/secret.key":  # read only when a draft has a live share link
+        menu = root / "content/menus/paranoid-remix.md"
+        menu.write_text(menu.read_text(encoding="utf-8").replace("status: published", "status: draft"))
+        (root / "data/shares.yaml").write_text(
+            "shares:\n  - menu: paranoid-remix\n    id: 0123456789abcdef0123456789abcdef\n"
+            "    created: '2026-01-01T00:00:00Z'\n    expires: '2099-01-01T00:00:00Z'\n"
+            "    revoked: false\n",
+            encoding="utf-8",
+        )
+        monkeypatch.delenv("OMAKASE_SHARE_SECRET", raising=False)
     with PipeWatch([pipe]) as watch:
         checked, built = check_and_build(root)
     assert watch.opened == []
