@@ -255,6 +255,25 @@ def test_a_payload_link_that_is_not_http_never_becomes_a_link(url: str) -> None:
     assert offers and all(offer["url"] is None for offer in offers)
 
 
+@pytest.mark.parametrize(
+    "where, expected",
+    [
+        ("env", "OMAKASE_TITLE: error: title: character U+0007 cannot be in text"),
+        ("file", "omakase.yaml:1: error: invalid character U+FFFF in a value"),
+    ],
+)
+def test_a_setting_that_reaches_the_feed_is_xml_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, expected: str
+) -> None:
+    root = make_site(tmp_path / "site")
+    if where == "env":
+        monkeypatch.setenv("OMAKASE_TITLE", "Bell\x07Site")
+    else:
+        (root / "omakase.yaml").write_text('title: "Odd \\uffff site"\n', encoding="utf-8")
+    checked, built = check_and_build(root)
+    assert checked == built == [expected]
+
+
 class PipeWatch:
     """Notes every moment something holds a named pipe open for reading (a build waiting on
     it), and lets it go on by opening and closing the writing end."""
