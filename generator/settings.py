@@ -269,8 +269,20 @@ def _what(value: Any) -> str:
     return "a date" if hasattr(value, "isoformat") else type(value).__name__
 
 
+# Invisible control characters and lone surrogates break SQLite text functions and UTF-8
+# output, and they and U+FFFE/U+FFFF are not XML 1.0 characters (a feed holding one does not
+# parse); no text needs them. Tabs and line breaks are text. The loader refuses them in
+# content (content/yamlsource.py, content/files.py); settings refuse them here.
+INVALID_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, str):
+        bad = INVALID_CHARS.search(value)
+        if bad is not None:
+            raise SettingError(
+                f"character U+{ord(bad.group()):04X} cannot be in text", "remove it; write plain text"
+            )
         return value
     quote = not isinstance(value, list | dict)
     raise SettingError(

@@ -70,6 +70,8 @@ def _item(kind: str, v: str, n: int) -> dict:
         data |= {"authors": [v], "isbn": v, "pages": 10, "publisher": v}
     elif kind == "movie":
         data |= {"directors": [v], "runtime_minutes": 90, "cast": [v], "countries": [v]}
+        # Its TMDB payload's watch providers become availability rows: hostile names, links.
+        data["sources"].append({"source": "tmdb", "id": str(n)})
     elif kind == "game":
         data |= {"platforms": [v], "developers": [v], "publishers": [v]}
     else:
@@ -80,6 +82,17 @@ def _item(kind: str, v: str, n: int) -> dict:
             "tracks": [{"title": v, "duration_seconds": 60}],
         }
     return data
+
+
+def _hostile_payload(v: str, n: int) -> str:
+    """A TMDB payload whose provider names and region key are the vector, and whose link is
+    one of the most hostile URLs that still pass."""
+    offers = {
+        "link": HOSTILE_URLS[n % len(HOSTILE_URLS)],
+        "flatrate": [{"provider_name": v}],
+        "rent": [{"provider_name": f"{v} {MARKER} rent"}],
+    }
+    return json.dumps({"id": n, "title": v, "watch/providers": {"results": {v: offers}}})
 
 
 def make_hostile_site(root: Path, *, with_templates: bool = True) -> Path:
@@ -104,6 +117,7 @@ def make_hostile_site(root: Path, *, with_templates: bool = True) -> Path:
             slug = f"{kind}-{n}"
             refs.append(f"{kind}/{slug}")
             files[f"content/items/{kind}/{slug}.md"] = _front(_item(kind, v, n), v)
+        files[f"data/sources/tmdb/{n}.json"] = _hostile_payload(v, n)
         menu: dict = {
             "title": v,
             "curator": handle,
@@ -353,4 +367,5 @@ SPECIAL_PLACES = (
     TMDB_FILE,
     "data/shares.yaml",
     "data/published-slugs.txt",
+    "data/secret.key",
 )

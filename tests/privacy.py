@@ -56,6 +56,8 @@ def private_values(content: Path) -> dict[str, set[str]]:
             public_text.append(path.read_text(encoding="utf-8"))
             continue
         values = [data.get("title", "")] + _paragraphs(body)
+        # A tag only drafts carry is theirs: no tag page, database row or feed may name it.
+        values += [str(tag) for tag in data.get("tags") or []]
         for course in data.get("courses") or []:
             values += [course.get("title", ""), course.get("intent", "")]
             values += [i.get("note", "") for i in course.get("items") or []]

@@ -151,3 +151,18 @@ def test_fork_with_title_and_refusals(site_root: Path) -> None:
     assert (site_root / "content/menus/remix-of-a-remix-ada.md").is_file()
     code, out = run(*again)
     assert code == 1 and "already used" in out
+
+
+def test_a_new_menu_slug_fits_every_file_system(site_root: Path) -> None:
+    title = "A Very Long Title " * 20
+    code, out = run("new", "menu", title, "--curator", "ada", "--root", str(site_root))
+    assert code == 0, out
+    (made,) = [p for p in (site_root / "content/menus").glob("a-very-long-title*.md")]
+    assert len(made.stem) <= 100 and not made.stem.endswith("-")
+    code, out = run("new", "menu", "Con", "--curator", "ada", "--root", str(site_root))
+    assert code == 0, out
+    assert (site_root / "content/menus/con-1.md").is_file()
+    assert run("check", "--root", str(site_root))[0] == 0
+    code, out = run("new", "menu", "Printer", "--slug", "lpt1", "--curator", "ada", "--root", str(site_root))
+    assert code == 1
+    assert "'lpt1' is a name Windows reserves for a device" in out

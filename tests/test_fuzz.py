@@ -4,6 +4,7 @@ either a loaded site or ContentErrors whose every problem is located; never anot
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import tempfile
@@ -12,16 +13,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.content.fields import MAX_SLUG, RESERVED_NAMES, URL_RE
 from generator.content.loader import load_site
+from generator.content.yamlsource import INVALID_CHARS
 from generator.db.schema import connect, create_schema
 from generator.db.store import store_site
+from generator.derive.availability import derive_availability
 from generator.derive.taste import compute_taste_profiles
 from generator.errors import ContentErrors
 from generator.settings import Settings
+from tests.hostile import REFUSED_URLS, TMDB_FILE, TMDB_ITEM, with_tmdb_source
 from tests.sitekit import minimal_files, write
 
 CLOCK = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
@@ -143,6 +149,10 @@ scalars = st.one_of(
             "1999",
             "  ",
             "<script>",
+            "a" * 260,
+            "con",
+            "x\ufffey",
+            "bell\x07",
         ]
     ),
     st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)),
@@ -208,13 +218,15 @@ def base() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def check(base: Path, target: str, data: bytes) -> None:
-    """Write `data` to `target` in a copy of the base site, load it, and judge the outcome."""
+def check(base: Path, target: str, data: bytes, extra: dict[str, bytes] | None = None) -> None:
+    """Write `data` to `target` (and `extra` files) in a copy of the base site, load it, and
+    judge the outcome."""
     root = Path(tempfile.mkdtemp(prefix="omakase-fuzz-site-"))
     try:
         shutil.copytree(base, root, dirs_exist_ok=True)
-        (root / target).parent.mkdir(parents=True, exist_ok=True)
-        (root / target).write_bytes(data)
+        for name, raw in {target: data, **(extra or {})}.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_bytes(raw)
         settings_ = Settings(root=root, build_time=CLOCK).resolve()
         try:
             site, warnings = load_site(settings_)
@@ -234,9 +246,36 @@ def check(base: Path, target: str, data: bytes) -> None:
         create_schema(db)
         store_site(db, site, CLOCK)
         compute_taste_profiles(db, CLOCK)
+        derive_availability(db)
+        assert_publishable(db)
         db.close()
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def assert_publishable(db: sqlite_utils.Database) -> None:
+    """What a loaded site stores can be published: every text is XML 1.0 text, every name
+    fits a file name everywhere, every stored link is an http(s) URL."""
+    for table in db.table_names():
+        for row in db.execute(f'SELECT * FROM "{table}"').fetchall():
+            for cell in row:
+                if isinstance(cell, str):
+                    assert not INVALID_CHARS.search(cell), (table, cell)
+    names = db.execute(
+        "SELECT slug FROM media_items UNION ALL SELECT slug FROM menus UNION ALL "
+        "SELECT handle FROM users UNION ALL SELECT slug FROM tags UNION ALL "
+        "SELECT j.value FROM menus, json_each(menus.aliases) j"
+    ).fetchall()
+    for (name,) in names:
+        assert name and len(name) <= MAX_SLUG and name not in RESERVED_NAMES, name
+    folded = [row[0] for row in db.execute("SELECT lower(name) FROM tags").fetchall()]
+    assert len(folded) == len(set(folded)), folded
+    for (url,) in db.execute(
+        "SELECT url FROM media_item_availability WHERE url IS NOT NULL UNION ALL "
+        "SELECT url FROM users WHERE url IS NOT NULL UNION ALL "
+        "SELECT canonical_url FROM media_items WHERE canonical_url IS NOT NULL"
+    ).fetchall():
+        assert URL_RE.match(url), url
 
 
 def front_matter(document: dict, body: str) -> bytes:
@@ -280,6 +319,32 @@ def test_arbitrary_yaml_structures(base: Path, target: str, document: dict, body
     check(base, path, data)
 
 
+# A TMDB payload's watch providers: every region, link and provider name as anything.
+offers = st.fixed_dictionaries(
+    {
+        "link": st.one_of(
+            st.text(max_size=30),
+            st.sampled_from([*REFUSED_URLS, "https://www.themoviedb.org/movie/592/watch", "//x"]),
+            st.integers(),
+        ),
+        "flatrate": st.lists(st.fixed_dictionaries({"provider_name": st.text(max_size=20)}), max_size=3),
+        "buy": st.lists(st.fixed_dictionaries({"provider_name": st.text(max_size=20)}), max_size=2),
+    }
+)
+watch_payloads = st.builds(
+    lambda results: {"id": 592, "watch/providers": {"results": results}},
+    st.dictionaries(st.text(max_size=6), offers, max_size=3),
+)
+
+
+@FAST
+@given(payload=watch_payloads, ascii_only=st.booleans())
+def test_fuzzed_watch_providers(base: Path, payload: dict, ascii_only: bool) -> None:
+    item = (base / TMDB_ITEM).read_text(encoding="utf-8")
+    text = json.dumps(payload, ensure_ascii=ascii_only).encode("utf-8", errors="surrogatepass")
+    check(base, TMDB_FILE, text, {TMDB_ITEM: with_tmdb_source(item).encode()})
+
+
 SLOW = settings(
     max_examples=int(os.environ.get("OMAKASE_FUZZ_SLOW_EXAMPLES", "600")),
     deadline=None,
@@ -313,6 +378,13 @@ def test_mutated_valid_files_long_run(base: Path, data: st.DataObject, target: s
 @given(target=st.sampled_from(sorted(TARGETS)), document=documents, body=st.text(max_size=200))
 def test_arbitrary_yaml_structures_long_run(base: Path, target: str, document: dict, body: str) -> None:
     test_arbitrary_yaml_structures.hypothesis.inner_test(base, target, document, body)
+
+
+@pytest.mark.slow
+@SLOW
+@given(payload=watch_payloads, ascii_only=st.booleans())
+def test_fuzzed_watch_providers_long_run(base: Path, payload: dict, ascii_only: bool) -> None:
+    test_fuzzed_watch_providers.hypothesis.inner_test(base, payload, ascii_only)
 
 
 @pytest.mark.slow

@@ -61,6 +61,8 @@ def test_every_vector_reaches_the_pages_escaped(hostile_output: Path) -> None:
         page = hostile_output / f"items/book/book-{n}/index.html"
         html = page.read_text(encoding="utf-8")
         assert f">{markupsafe.escape(vector)}</h1>" in html, vector  # the page title
+        movie = (hostile_output / f"items/movie/movie-{n}/index.html").read_text(encoding="utf-8")
+        assert str(markupsafe.escape(f"{vector} {MARKER} rent")) in movie, vector  # from the payload
         if n % 5 != 4:
             menu = (hostile_output / f"menus/menu-{n}/index.html").read_text(encoding="utf-8")
             assert str(markupsafe.escape(vector)) in menu, vector
@@ -253,6 +255,25 @@ def test_a_payload_link_that_is_not_http_never_becomes_a_link(url: str) -> None:
     assert offers and all(offer["url"] is None for offer in offers)
 
 
+@pytest.mark.parametrize(
+    "where, expected",
+    [
+        ("env", "OMAKASE_TITLE: error: title: character U+0007 cannot be in text"),
+        ("file", "omakase.yaml:1: error: invalid character U+FFFF in a value"),
+    ],
+)
+def test_a_setting_that_reaches_the_feed_is_xml_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, expected: str
+) -> None:
+    root = make_site(tmp_path / "site")
+    if where == "env":
+        monkeypatch.setenv("OMAKASE_TITLE", "Bell\x07Site")
+    else:
+        (root / "omakase.yaml").write_text('title: "Odd \\uffff site"\n', encoding="utf-8")
+    checked, built = check_and_build(root)
+    assert checked == built == [expected]
+
+
 class PipeWatch:
     """Notes every moment something holds a named pipe open for reading (a build waiting on
     it), and lets it go on by opening and closing the writing end."""
@@ -281,7 +302,9 @@ class PipeWatch:
 
 
 @pytest.mark.parametrize("place", SPECIAL_PLACES)
-def test_a_special_file_is_a_located_error_and_never_opened(tmp_path: Path, place: str) -> None:
+def test_a_special_file_is_a_located_error_and_never_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, place: str
+) -> None:
     root = make_site(tmp_path / "site")
     pipe = root / place
     pipe.parent.mkdir(parents=True, exist_ok=True)
@@ -290,6 +313,16 @@ def test_a_special_file_is_a_located_error_and_never_opened(tmp_path: Path, plac
     if place == TMDB_FILE:
         item = root / TMDB_ITEM
         item.write_text(with_tmdb_source(item.read_text(encoding="utf-8")), encoding="utf-8")
+    if place == "data/secret.key":  # read only when a draft has a live share link
+        menu = root / "content/menus/paranoid-remix.md"
+        menu.write_text(menu.read_text(encoding="utf-8").replace("status: published", "status: draft"))
+        (root / "data/shares.yaml").write_text(
+            "shares:\n  - menu: paranoid-remix\n    id: 0123456789abcdef0123456789abcdef\n"
+            "    created: '2026-01-01T00:00:00Z'\n    expires: '2099-01-01T00:00:00Z'\n"
+            "    revoked: false\n",
+            encoding="utf-8",
+        )
+        monkeypatch.delenv("OMAKASE_SHARE_SECRET", raising=False)
     with PipeWatch([pipe]) as watch:
         checked, built = check_and_build(root)
     assert watch.opened == []

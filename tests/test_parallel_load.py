@@ -84,7 +84,7 @@ def test_problems_found_by_workers_keep_their_file_line_and_order(
     )  # an unclosed list from line 4
     menus["content/menus/menu-33.md"] = menus["content/menus/menu-33.md"].replace(
         "title: Menu 33", "title: Menu 33\nslug: menu-02"
-    )  # a duplicate across chunks
+    )  # a slug unlike its file name, in a later chunk
     menus["content/menus/menu-21.md"] = "no front matter\n"
     root = make_site(tmp_path / "site", menus)
     (root / "content/menus/stray.txt").write_text("x")
@@ -96,10 +96,7 @@ def test_problems_found_by_workers_keep_their_file_line_and_order(
         "(while parsing a flow sequence that starts on line 4)" in found
     )
     assert "content/menus/menu-21.md:1: error: missing front matter" in found
-    assert (
-        "content/menus/menu-33.md:3: error: duplicate menu slug 'menu-02', also in "
-        "content/menus/menu-02.md" in found
-    )
+    assert "content/menus/menu-33.md:3: error: slug 'menu-02' does not match the file name 'menu-33'" in found
     assert "content/menus/stray.txt: error: unexpected file here" in found
     assert in_workers[2] == in_turn[2]
 

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from generator.cli import main
 from generator.engine.build import build_database
 from generator.settings import Settings
+from tests.linkcheck import check_site
 from tests.privacy import leaks, private_values
 from tests.sitekit import LOG, MENU, PROJECT, copy_sample, make_site, write
 
@@ -248,3 +249,91 @@ def test_private_imports_publish_none_of_their_items(tmp_path: Path) -> None:
     assert (output / "items/movie/zzyzx-nocturne/index.html").is_file()
     assert "zzyzx-nocturne" in (output / "sitemap.xml").read_text(encoding="utf-8")
     assert not (output / "items/movie/quillon-harbour").exists()
+
+
+def _shared_build(root: Path, monkeypatch: pytest.MonkeyPatch, slug: str) -> Path:
+    """Share the draft `slug`, build, and return the output folder."""
+    monkeypatch.setenv("OMAKASE_SHARE_SECRET", "share-secret-for-the-draft-traces-tests-0123456789")
+    runner = CliRunner()
+    shared = runner.invoke(main, ["share", slug, "--root", str(root)], catch_exceptions=False)
+    assert shared.exit_code == 0, shared.output
+    built = runner.invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
+    assert built.exit_code == 0, built.output
+    return root / "output"
+
+
+def test_a_draft_tags_reach_only_its_share_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 'Paranoia!' has the slug of the public tag 'paranoia'; 'Whispered Conspiracies' is the
+    # draft's own. Neither may name a tag page, a row of the public database, or a link.
+    draft = MENU.format(title="Draft Of Whispers", curator="bruno", status="draft", extra="")
+    draft = draft.replace("tags: [conspiracy]", "tags: [Whispered Conspiracies, Paranoia!]")
+    root = make_site(tmp_path / "site", {"content/menus/draft-of-whispers.md": draft})
+    output = _shared_build(root, monkeypatch, "draft-of-whispers")
+    private = private_values(root / "content")
+    assert {"Whispered Conspiracies", "Paranoia!"} <= private["draft"]
+    assert leaks(output, private, skip=SHARE_PAGES) == []
+    assert not (output / "tags/whispered-conspiracies").exists()
+    heading = (output / "tags/paranoia/index.html").read_text(encoding="utf-8")
+    assert ">paranoia</h1>" in heading
+    # The share page shows the draft's tags, and links only to tag pages that exist.
+    (page,) = (output / "share").glob("*/index.html")
+    assert "Whispered Conspiracies" in page.read_text(encoding="utf-8")
+    _, broken = check_site(output, "https://example.org/")
+    assert broken == [], broken
+
+
+def test_a_fork_of_a_draft_is_counted_from_its_published_ancestor(tmp_path: Path) -> None:
+    """paranoid-seventies (published) <- paranoid-remix (draft) <- third-take (published):
+    the public database holds one lineage row, third-take's to paranoid-seventies, as a
+    direct fork; nothing counts the draft in between."""
+    remix = MENU.format(
+        title="Paranoid Remix", curator="bruno", status="draft", extra="forked_from: paranoid-seventies\n"
+    )
+    third = MENU.format(
+        title="Third Take", curator="ada", status="published", extra="forked_from: paranoid-remix\n"
+    ).replace("published: 2026-10-02", "published: 2026-11-03")
+    root = make_site(
+        tmp_path / "site",
+        {"content/menus/paranoid-remix.md": remix, "content/menus/third-take.md": third},
+    )
+    result = CliRunner().invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    conn = sqlite3.connect(root / "output/data/omakase.sqlite")
+    rows = conn.execute(
+        "SELECT m.slug, p.slug, l.depth, l.forked_at, m.published_at FROM menu_lineage l "
+        "JOIN menus m ON m.id = l.menu_id JOIN menus p ON p.id = l.parent_menu_id"
+    ).fetchall()
+    conn.close()
+    assert rows == [("third-take", "paranoid-seventies", 1, rows[0][4], rows[0][4])]
+    assert rows[0][4].startswith("2026-11-03")
+    assert leaks(root / "output", private_values(root / "content"), skip=SHARE_PAGES) == []
+
+
+def test_a_draft_joins_no_family_of_published_menus(tmp_path: Path) -> None:
+    """Two published forks of one draft are not relatives: the lineage page of one, which
+    has a published fork of its own, does not show the other."""
+    root_draft = MENU.format(title="Hidden Root", curator="ada", status="draft", extra="")
+    left = MENU.format(
+        title="Left Branch", curator="ada", status="published", extra="forked_from: hidden-root\n"
+    )
+    right = MENU.format(
+        title="Right Branch", curator="bruno", status="published", extra="forked_from: hidden-root\n"
+    )
+    leaf = MENU.format(
+        title="Left Leaf", curator="bruno", status="published", extra="forked_from: left-branch\n"
+    )
+    root = make_site(
+        tmp_path / "site",
+        {
+            "content/menus/hidden-root.md": root_draft,
+            "content/menus/left-branch.md": left,
+            "content/menus/right-branch.md": right,
+            "content/menus/left-leaf.md": leaf,
+        },
+    )
+    result = CliRunner().invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = (root / "output/menus/left-branch/lineage/index.html").read_text(encoding="utf-8")
+    assert "Left Leaf" in page
+    assert "Right Branch" not in page
+    assert not (root / "output/menus/right-branch/lineage").exists()

@@ -136,14 +136,3 @@ def test_an_imported_release_in_japanese_gets_a_real_slug_and_collisions_a_suffi
     assert report.changes[0].ref == "music/kearesu-2021"
     text = (site_root / "content/items/music/kearesu-2021.md").read_text(encoding="utf-8")
     assert "title: ケアレス" in text
-
-
-def test_a_long_title_gives_a_slug_within_the_name_limit() -> None:
-    from generator.content.fields import MAX_SLUG, name_problem, title_slug
-
-    title = "Legal Practice and the Written Word in the Early Middle Ages: " * 4
-    slug = title_slug(title)
-    assert slug.startswith("legal-practice-and-the-written-word")
-    assert len(slug) <= MAX_SLUG - 10 and not slug.endswith("-")
-    assert name_problem(slug + "-12", "slug") is None
-    assert title_slug("Solaris") == "solaris"

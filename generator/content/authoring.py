@@ -9,7 +9,15 @@ from typing import Any
 
 import yaml
 
-from generator.content.fields import SLUG_RE, plain, slugify, suggest, title_slug
+from generator.content.fields import (
+    SLUG_RE,
+    fitting_slug,
+    name_problem,
+    plain,
+    shortened,
+    slugify,
+    suggest,
+)
 from generator.content.files import load_markdown_file
 from generator.content.itemfields import fields_of
 from generator.content.model import MEDIA_TYPES
@@ -62,7 +70,7 @@ def _taken_menu_slugs(menus: dict[str, MenuFile]) -> dict[str, Path]:
 
 
 def _new_slug(title: str, slug: str | None, where: str) -> str:
-    chosen = slug or title_slug(title)
+    chosen = slug or fitting_slug(title)
     if not chosen:
         raise ContentError(
             where,
@@ -77,6 +85,9 @@ def _new_slug(title: str, slug: str | None, where: str) -> str:
             f"{chosen!r} is not a valid slug",
             f"use lowercase letters, digits and single hyphens, e.g. {slugify(chosen)!r}",
         )
+    problem = name_problem(chosen, f"slug {shortened(chosen)!r}")
+    if problem is not None:
+        raise ContentError(where, None, *problem)
     return chosen
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.content.fields import slugify, title_slug
+from generator.content.fields import fitting_slug, slugify
 from generator.content.files import read_text
 from generator.content.itemfields import front_matter_order
 from generator.content.model import MEDIA_TYPES
@@ -139,7 +139,7 @@ class Catalog:
         return None
 
     def new_slug(self, media_type: str, title: str, year: str | None) -> str:
-        base = title_slug(title) or media_type
+        base = fitting_slug(title) or media_type
         candidates = [base] + ([f"{base}-{year}"] if year else [])
         for slug in candidates:
             if f"{media_type}/{slug}" not in self.items:

@@ -57,14 +57,14 @@ def slugify(text: str) -> str:
     return _NOT_SLUG.sub("-", anyascii(text).lower()).strip("-")
 
 
-def title_slug(title: str, room: int = MAX_SLUG - 10) -> str:
-    """slugify(title) cut at a word boundary to at most `room` characters, so that a long
-    title (a book's full subtitle) still names a file, with room left for a '-2' suffix."""
-    slug = slugify(title)
-    if len(slug) <= room:
-        return slug
-    cut = slug[: room + 1].rsplit("-", 1)[0] if "-" in slug[:room] else slug[:room]
-    return cut.strip("-")
+def fitting_slug(text: str, room: int = MAX_SLUG - 12) -> str:
+    """slugify(text) cut at a word to `room` characters (leaving room for a suffix such as
+    a year or a number), and never a name Windows reserves; "" when it has no words."""
+    slug = slugify(text)
+    if len(slug) > room:
+        cut = slug[: room + 1]
+        slug = (cut[: cut.rindex("-")] if "-" in cut else slug[:room]).strip("-")
+    return f"{slug}-1" if slug in RESERVED_NAMES else slug
 
 
 def shortened(text: str, room: int = 40) -> str:

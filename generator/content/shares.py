@@ -12,10 +12,11 @@ import hashlib
 import hmac
 import os
 import secrets
+import stat
 from datetime import UTC, datetime
 from typing import Any
 
-from generator.content.files import load_yaml_file
+from generator.content.files import load_yaml_file, not_regular, special_file
 from generator.content.model import Share
 from generator.content.yamlsource import LocDict, LocList
 from generator.errors import ContentError, Problem
@@ -60,7 +61,16 @@ def read_secret(settings: Config) -> bytes | None:
     if from_env:
         return from_env.encode("utf-8")
     path = settings.data_dir / SECRET_FILE
-    if path.is_file() and not path.is_symlink():
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    what = not_regular(mode)
+    if what and not stat.S_ISLNK(mode):  # a pipe would make every build wait for a writer
+        raise special_file(
+            str(path.relative_to(settings.root)) if path.is_relative_to(settings.root) else str(path), what
+        )
+    if not what:
         text = path.read_text(encoding="utf-8").strip()
         return text.encode("utf-8") if text else None
     return None
@@ -194,7 +204,11 @@ def live_shares(
         live.append(share)
     if not live:
         return []
-    secret = read_secret(settings)
+    try:
+        secret = read_secret(settings)
+    except ContentError as exc:
+        problems.append(exc.problem)
+        return []
     if secret is None:
         problems.append(
             Problem(

@@ -11,15 +11,12 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from generator.errors import ContentError
+from generator.settings import INVALID_CHARS
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DEPTH = 50
 _ANCHOR_SIGN = re.compile(r"&\S")
-# Invisible control characters and lone surrogates (reachable through "\u0000"-style escapes)
-# break SQLite text functions and UTF-8 output, and they and U+FFFE/U+FFFF are not XML 1.0
-# characters (a feed holding one does not parse); no content needs them. Tabs and line
-# breaks are text.
-INVALID_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Characters no text may hold (reachable through "\u0000"-style escapes too): see settings.
 INVALID_HINT = "remove it; only tabs and line breaks belong in text"
 
 

@@ -190,9 +190,12 @@ def item_rows(item: Item, site: Site, now: str) -> Rows:
 
 
 def tag_rows(site: Site, now: str) -> Rows:
-    """The shared tags table: every tag named by an item or a menu, once."""
+    """The shared tags table: every tag named by an item or a published menu, once. A
+    draft's tags are only in its own row: a tag of its own would reach the public database
+    and the tags' pages, and one spelt otherwise could rename a public tag's page."""
     tags: dict[str, dict[str, Any]] = {}
-    for names in (*(i.tags for i in site.items.values()), *(m.tags for m in site.menus.values())):
+    published = (m.tags for m in site.menus.values() if m.status == "published")
+    for names in (*(i.tags for i in site.items.values()), *published):
         for name in names:
             if name not in tags:
                 tags[name] = {

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.content.catalog import Catalog, ItemFile, title_key
-from generator.content.fields import slugify, title_slug
+from generator.content.fields import fitting_slug, slugify
 from generator.content.parallel import collector_paused
 from generator.errors import ContentError
 from generator.imports.common import (
@@ -258,7 +258,7 @@ def _lists(
             summary.skipped.append((display, "list has no films"))
             continue
         title = meta[1].strip()
-        slug = title_slug(title) or "letterboxd-list"
+        slug = fitting_slug(title) or "letterboxd-list"
         if (content_dir / "menus" / f"{slug}.md").exists():
             summary.menus_kept.append(slug)
         elif write_draft_menu(content_dir, slug, _menu_front(meta, title, handle, items), _list_body(meta)):

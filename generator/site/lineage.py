@@ -57,7 +57,8 @@ def _short(text: str, font_px: int, width: int = TEXT_W) -> str:
 
 def family(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
     """The published menus of `slug`'s family as a forest, each fork linked to its nearest
-    published ancestor; None when the menu is not published."""
+    published ancestor; None when the menu is not published. The family hangs from the
+    oldest published ancestor: a draft never joins menus that only it relates."""
     rows = list(db.query("SELECT id FROM menus WHERE slug = :s AND status = 'published'", {"s": slug}))
     if not rows:
         return None
@@ -65,8 +66,10 @@ def family(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
     root = next(
         iter(
             db.query(
-                """SELECT parent_menu_id AS id FROM menu_lineage WHERE menu_id = :id
-                                 ORDER BY depth DESC LIMIT 1""",
+                """SELECT l.parent_menu_id AS id FROM menu_lineage l
+                   JOIN menus p ON p.id = l.parent_menu_id
+                   WHERE l.menu_id = :id AND p.status = 'published'
+                   ORDER BY l.depth DESC LIMIT 1""",
                 {"id": menu_id},
             )
         ),

@@ -2,8 +2,9 @@
 
 The copy has every table of the schema, without the private columns (users.email,
 users.password_hash, user_item_states.private_notes), private states and log entries, share
-tokens, items nothing public refers to, and
-draft menus with everything that hangs off them (courses, course items, pairings, lineage).
+tokens, items nothing public refers to, and draft menus with everything that hangs off them
+(courses, course items, pairings, lineage; a fork of a draft is counted from its nearest
+published ancestor).
 It is ready for Datasette or sqlite-utils, and the same content gives the same bytes."""
 
 from __future__ import annotations
@@ -42,6 +43,15 @@ REMOVALS: tuple[str, ...] = (
     f"DELETE FROM media_items AS i WHERE NOT {public_item('i')}",
     """DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM media_item_tags)
        AND name NOT IN (SELECT j.value FROM menus m, json_each(m.tags) j)""",
+    # A fork of a draft keeps its row to the published ancestor beyond the draft, whose depth
+    # counted the draft: depths are counted again over the published menus alone, and the
+    # row that becomes a fork's first step gets the fork's date, as a direct parent's has.
+    "CREATE TEMP TABLE omakase_depths AS SELECT id, menu_id, row_number() OVER "
+    "(PARTITION BY menu_id ORDER BY depth) AS depth FROM menu_lineage",
+    "UPDATE menu_lineage SET depth = d.depth, forked_at = CASE WHEN d.depth = 1 THEN "
+    "(SELECT m.published_at FROM menus m WHERE m.id = d.menu_id) END "
+    "FROM temp.omakase_depths d WHERE d.id = menu_lineage.id AND d.depth != menu_lineage.depth",
+    "DROP TABLE temp.omakase_depths",
 )
 
 
