@@ -30,6 +30,7 @@ from generator.engine.state import (
     state_path,
 )
 from generator.publish.atomic import swap_into_place
+from generator.publish.mark import read_mark, write_mark
 from generator.publish.shadow import discard_shadow
 from generator.publish.staging import staging_dir
 from generator.site.finish import finish_site
@@ -98,6 +99,7 @@ class FullBuild(BuildJob):
         ):
             self.render(stage, jobs, progress)
             self.finish(stage)
+            write_mark(stage)  # last: a tree without it is not a whole site
             self.swap(stage)
 
     def render(self, stage: Path, jobs: list[tuple[str, tuple[Any, ...], None]], progress: Progress) -> None:
@@ -134,6 +136,7 @@ class FullBuild(BuildJob):
         self.published = published_urls(sqlite_utils.Database(self.db))
         os.replace(self.db_file, self.settings.db_path)
         swap_into_place(stage, self.settings.output_dir)
+        self.swapped.site = True
 
     def save_state(self) -> None:
         """What the next incremental build starts from: file hashes and parses, what each
@@ -149,6 +152,7 @@ class FullBuild(BuildJob):
             save_pages(state, self.db, self.records, replace_all=True)
             set_meta(state, "refs", refs_signature(self.site))
             set_meta(state, "live_gen", 1)
+            set_meta(state, "tree_mark", read_mark(self.settings.output_dir))
             set_meta(state, "shadow_gen", None)
             set_meta(state, "last_changes", None)
             set_meta(state, "fingerprint", self.inputs.fingerprint)

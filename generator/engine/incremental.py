@@ -33,6 +33,7 @@ from generator.engine.state import (
     save_files,
     set_meta,
 )
+from generator.publish.mark import MARK, read_mark, write_mark
 from generator.publish.shadow import Shadow
 from generator.settings import Config
 from generator.site.finish import finish_site
@@ -312,7 +313,10 @@ class IncrementalBuild(BuildJob):
             save_pages(self.state, self.db, self.records)
         replace_database(self.settings, self.db_file)
         if self.changes:
-            self.shadow.publish(self.changes)
+            write_mark(self.shadow.path)  # last: a tree without it is not a whole site
+            self.shadow.publish([*self.changes, MARK])
+            self.swapped.site = True
+            set_meta(self.state, "tree_mark", read_mark(self.settings.output_dir))
         else:
             self.shadow.unchanged()
         set_meta(self.state, "clock", self.clock)
