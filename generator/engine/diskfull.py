@@ -17,14 +17,25 @@ _SQLITE_FULL = 13  # SQLITE_FULL: "database or disk is full"
 
 
 def _shown(settings: Config, path: str | Path) -> str:
+    """`path` from the site's root; a file of the tree a build was writing (its staging
+    folder, the output's shadow tree) as the output file it was to become."""
+    path = Path(path)
+    output = settings.output_dir
+    if path.is_relative_to(output.parent) and path != output.parent:
+        first, *rest = path.relative_to(output.parent).parts
+        if first.startswith(f".{output.name}-"):
+            path = output.joinpath(*rest)
     try:
-        return str(Path(path).relative_to(settings.root))
+        return str(path.relative_to(settings.root))
     except ValueError:
         return str(path)
 
 
 def disk_full_message(settings: Config, path: str | Path | None, published: Published) -> str:
-    where = _shown(settings, path) if path else f"the database in {_shown(settings, settings.db_path.parent)}"
+    # A write that fails names no file (a database's, a page's whose error lost it): then
+    # the folders a build writes are what the user can free space in.
+    folders = f"{_shown(settings, settings.db_path.parent)}/ or {_shown(settings, settings.output_dir)}/"
+    where = _shown(settings, path) if path else folders
     if published.site:
         return (
             f"no space left on device while writing {where}; the new site was published, "

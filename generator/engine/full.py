@@ -29,7 +29,7 @@ from generator.engine.state import (
     set_meta,
     state_path,
 )
-from generator.publish.atomic import swap_into_place
+from generator.publish.atomic import swap_into_place, writing
 from generator.publish.mark import read_mark, write_mark
 from generator.publish.shadow import discard_shadow
 from generator.publish.staging import staging_dir
@@ -122,13 +122,14 @@ class FullBuild(BuildJob):
 
     def finish(self, stage: Path) -> None:
         """What is made from the pages: the search index, the open-data copy."""
-        finish_site(
-            self.db,
-            stage,
-            previous=self.settings.output_dir,
-            searchable={r.path: r.digest for r in self.records if r.searchable},
-            documents=documents_dir(self.settings.db_path),
-        )
+        with writing(self.settings.output_dir):  # the search bundles name no file when they fail
+            finish_site(
+                self.db,
+                stage,
+                previous=self.settings.output_dir,
+                searchable={r.path: r.digest for r in self.records if r.searchable},
+                documents=documents_dir(self.settings.db_path),
+            )
 
     def swap(self, stage: Path) -> None:
         """The database and the site move into place; no state while the published site changes."""
@@ -142,8 +143,9 @@ class FullBuild(BuildJob):
         """What the next incremental build starts from: file hashes and parses, what each
         page read, the generations of the output's trees."""
         self.record_published(self.published)
-        state = open_state(state_path(self.settings.db_path))
-        with transaction(state):
+        path = state_path(self.settings.db_path)
+        state = open_state(path)
+        with writing(path), transaction(state):
             set_meta(state, "next_expiry", next_expiry(self.site))
             set_meta(state, "unrecorded", self.unrecorded)
             set_meta(state, "derive_reads", self.derive_reads)

@@ -24,6 +24,9 @@ def write_mark(tree: Path) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
     try:
         os.write(fd, _TEXT)
+    except OSError as exc:
+        exc.filename = str(tree / MARK)
+        raise
     finally:
         os.close(fd)
     os.replace(tmp, tree / MARK)
