@@ -25,6 +25,7 @@ from generator.engine.state import (
     state_path,
 )
 from generator.errors import BuildError, Problem
+from generator.publish.mark import read_mark
 from generator.settings import Config, Settings
 from generator.support.timings import recording
 
@@ -49,26 +50,28 @@ def build(
     settings = settings.resolve()
     if not settings.theme_dir.is_dir():
         raise BuildError(f"theme folder not found: {settings.theme_dir}")
+    from generator.content.parallel import collector_scope
+    from generator.engine.diskfull import disk_errors
+    from generator.engine.lock import build_lock
     from generator.publish.staging import clean_stale_files, clean_stale_staging
 
-    clean_stale_staging(settings.output_dir)
-    clean_stale_files(settings.db_path.parent, settings.db_path.name + ".", ".tmp")
-    from generator.content.parallel import collector_scope
+    notices: list[str] = []
+    with build_lock(settings.db_path), disk_errors(settings) as published:
+        options = BuildOptions(strict, session, on_pages, publish_record, published)
+        clean_stale_staging(settings.output_dir)
+        clean_stale_files(settings.db_path.parent, settings.db_path.name + ".", ".tmp")
+        with recording() as recorded, collector_scope():
+            inputs = Inputs(settings)
+            state = None if full else _usable_state(settings, inputs.fingerprint, notices)
+            if state is None:
+                from generator.engine.full import FullBuild
 
-    options = BuildOptions(strict=strict, session=session, on_pages=on_pages, publish_record=publish_record)
-    with recording() as recorded, collector_scope():
-        inputs = Inputs(settings)
-        notices: list[str] = []
-        state = None if full else _usable_state(settings, inputs.fingerprint, notices)
-        if state is None:
-            from generator.engine.full import FullBuild
-
-            report = FullBuild(settings, inputs, options).run()
-        else:
-            try:
-                report = _update(settings, inputs, state, options)
-            finally:
-                state.close()
+                report = FullBuild(settings, inputs, options).run()
+            else:
+                try:
+                    report = _update(settings, inputs, state, options)
+                finally:
+                    state.close()
     report.notices = notices
     report.timings, report.marks = recorded.phases, recorded.marks
     report.seconds = time.perf_counter() - started
@@ -119,8 +122,10 @@ def _usable_state(
     settings: Config, fingerprint: str, notices: list[str] | None = None
 ) -> sqlite3.Connection | None:
     """The last build's state when this build can trust it, else None (a full build). A
-    state made by another version of Omakase (one restored from a CI cache after an
-    upgrade), or one that cannot be read, is never trusted, and `notices` says so."""
+    state must describe the inputs' fingerprint and the tree in output/ (publish/mark.py: a
+    missing, emptied or foreign output/ means a full build). A state made by another version
+    of Omakase (one restored from a CI cache after an upgrade), or one that cannot be read,
+    is never trusted, and `notices` says so."""
     path = state_path(settings.db_path)
     if not (path.is_file() and settings.db_path.is_file() and settings.output_dir.is_dir()):
         return None
@@ -136,6 +141,7 @@ def _usable_state(
             and get_meta(conn, "fingerprint") == fingerprint
             and not get_meta(conn, "pending")
             and get_meta(conn, "live_gen") is not None
+            and get_meta(conn, "tree_mark") == read_mark(settings.output_dir)
         )
     except (sqlite3.DatabaseError, ValueError):
         made_by, ok = None, False
@@ -162,9 +168,17 @@ def prepare_for_edits(settings: Settings | Config) -> bool:
     the next incremental build starts rendering at once; True when there was work to do.
     The dev server calls this while it waits for the first edit: after a full build, that
     edit would otherwise first clone the whole site."""
-    from generator.publish.shadow import Shadow
+    from generator.engine.lock import lock_if_free
 
     settings = settings.resolve()
+    with lock_if_free(settings.db_path) as free:
+        # A build running now (`omakase build` beside the server) leaves its own trees.
+        return free and _prepare_shadow(settings)
+
+
+def _prepare_shadow(settings: Config) -> bool:
+    from generator.publish.shadow import Shadow
+
     state = _usable_state(settings, Inputs(settings).fingerprint)
     if state is None:  # the next build is a full one, which needs no shadow tree
         return False
@@ -183,7 +197,14 @@ def warm_parses(settings: Settings | Config, session: Session) -> int:
     """Take into `session` the parses the last build's state keeps (Session.warm), when that
     state would serve the next build, then assemble and check the site and load the
     templates as that build would (resident.warm_resident); returns how many were taken."""
+    from generator.engine.lock import lock_if_free
+
     settings = settings.resolve()
+    with lock_if_free(settings.db_path) as free:
+        return _warm(settings, session) if free else 0
+
+
+def _warm(settings: Config, session: Session) -> int:
     inputs = Inputs(settings)
     state = _usable_state(settings, inputs.fingerprint)
     if state is None:

@@ -21,6 +21,7 @@ from generator.derive.taste import compute_taste_profiles
 from generator.engine.inputs import Inputs
 from generator.engine.state import get_meta, reads_changed, set_meta
 from generator.errors import Problem
+from generator.publish.atomic import writing
 from generator.settings import Config
 from generator.site.keyed import RowChanges
 from generator.site.record import columns_seen
@@ -75,11 +76,12 @@ def new_database(settings: Config, site: Site) -> tuple[Path, dict[str, list[str
     db = connect(str(tmp))
     as_work_file(db.conn)
     try:
-        create_schema(db)
-        store_site(db, site, settings.build_time)
-        reads = derive(db, settings)
-        db.close()
-        sync_file(tmp)
+        with writing(settings.db_path):
+            create_schema(db)
+            store_site(db, site, settings.build_time)
+            reads = derive(db, settings)
+            db.close()
+            sync_file(tmp)
     except BaseException:
         db.close()
         tmp.unlink(missing_ok=True)

@@ -31,7 +31,8 @@ from generator.engine.state import (
     set_meta,
     state_path,
 )
-from generator.publish.atomic import swap_into_place
+from generator.publish.atomic import swap_into_place, writing
+from generator.publish.mark import read_mark, write_mark
 from generator.publish.shadow import discard_shadow
 from generator.publish.staging import staging_dir
 from generator.site.finish import finish_site
@@ -101,6 +102,7 @@ class FullBuild(BuildJob):
         ):
             self.render(stage, jobs, progress)
             self.finish(stage)
+            write_mark(stage)  # last: a tree without it is not a whole site
             self.swap(stage)
 
     def render(self, stage: Path, jobs: list[tuple[str, tuple[Any, ...], None]], progress: Progress) -> None:
@@ -123,13 +125,14 @@ class FullBuild(BuildJob):
 
     def finish(self, stage: Path) -> None:
         """What is made from the pages: the search index, the open-data copy."""
-        finish_site(
-            self.db,
-            stage,
-            previous=self.settings.output_dir,
-            searchable={r.path: r.digest for r in self.records if r.searchable},
-            documents=documents_dir(self.settings.db_path),
-        )
+        with writing(self.settings.output_dir):  # the search bundles name no file when they fail
+            finish_site(
+                self.db,
+                stage,
+                previous=self.settings.output_dir,
+                searchable={r.path: r.digest for r in self.records if r.searchable},
+                documents=documents_dir(self.settings.db_path),
+            )
 
     def swap(self, stage: Path) -> None:
         """The database and the site move into place; no state while the published site changes."""
@@ -137,13 +140,15 @@ class FullBuild(BuildJob):
         self.published = published_urls(sqlite_utils.Database(self.db))
         os.replace(self.db_file, self.settings.db_path)
         swap_into_place(stage, self.settings.output_dir)
+        self.swapped.site = True
 
     def save_state(self) -> None:
         """What the next incremental build starts from: file hashes and parses, what each
         page read, the generations of the output's trees."""
         self.record_published(self.published)
-        state = open_state(state_path(self.settings.db_path))
-        with transaction(state):
+        path = state_path(self.settings.db_path)
+        state = open_state(path)
+        with writing(path), transaction(state):
             set_meta(state, "next_expiry", next_expiry(self.site))
             set_meta(state, "unrecorded", self.unrecorded)
             set_meta(state, "derive_reads", self.derive_reads)
@@ -152,6 +157,7 @@ class FullBuild(BuildJob):
             save_pages(state, self.db, self.records, replace_all=True)
             set_meta(state, "refs", refs_signature(self.site))
             set_meta(state, "live_gen", 1)
+            set_meta(state, "tree_mark", read_mark(self.settings.output_dir))
             set_meta(state, "shadow_gen", None)
             set_meta(state, "last_changes", None)
             set_meta(state, "fingerprint", self.inputs.fingerprint)

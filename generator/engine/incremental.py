@@ -32,7 +32,10 @@ from generator.engine.state import (
     reads_changed,
     save_files,
     set_meta,
+    state_path,
 )
+from generator.publish.atomic import writing
+from generator.publish.mark import MARK, read_mark, write_mark
 from generator.publish.shadow import Shadow
 from generator.settings import Config
 from generator.site.finish import finish_site
@@ -119,7 +122,8 @@ class IncrementalBuild(BuildJob):
         """Update a copy of the database beside it; the copy replaces it when the pages are out."""
         db_path = self.settings.db_path
         self.db_file = db_path.with_name(db_path.name + f".{os.getpid()}.tmp")
-        shutil.copyfile(db_path, self.db_file)
+        with writing(db_path):
+            shutil.copyfile(db_path, self.db_file)
         # Only item files say what references resolve to: unchanged, the signature is too.
         stored_refs = get_meta(self.state, "refs")
         items_changed = any(self.kinds[p] == "item" for p in self.content)
@@ -131,9 +135,10 @@ class IncrementalBuild(BuildJob):
             all_menus_and_logs=self.site_refs != stored_refs,
         )
         try:
-            self.changed_columns, self.changed_rows = update_database(
-                self.settings, self.inputs, self.state, self.db_file, edit
-            )
+            with writing(db_path):
+                self.changed_columns, self.changed_rows = update_database(
+                    self.settings, self.inputs, self.state, self.db_file, edit
+                )
         except BaseException:
             self.db_file.unlink(missing_ok=True)
             raise
@@ -296,13 +301,14 @@ class IncrementalBuild(BuildJob):
         """The search index and the open-data copy, brought up to date in the shadow tree."""
         self.changes = [r.path for r in self.records if r.written] + self.pruned
         self.searchable.update((r.path, r.digest) for r in self.records if r.searchable)
-        self.changes += finish_site(
-            self.db,
-            self.shadow.path,
-            previous=None,
-            searchable=self.searchable,
-            documents=documents_dir(self.settings.db_path),
-        )
+        with writing(self.settings.output_dir):  # the search bundles name no file when they fail
+            self.changes += finish_site(
+                self.db,
+                self.shadow.path,
+                previous=None,
+                searchable=self.searchable,
+                documents=documents_dir(self.settings.db_path),
+            )
         self.report.rendered = len(self.records)
         set_meta(self.state, "key_reads", self.key_reads)
         self.report.written = sum(r.written for r in self.records)
@@ -317,7 +323,10 @@ class IncrementalBuild(BuildJob):
             save_pages(self.state, self.db, self.records)
         replace_database(self.settings, self.db_file)
         if self.changes:
-            self.shadow.publish(self.changes)
+            write_mark(self.shadow.path)  # last: a tree without it is not a whole site
+            self.shadow.publish([*self.changes, MARK])
+            self.swapped.site = True
+            set_meta(self.state, "tree_mark", read_mark(self.settings.output_dir))
         else:
             self.shadow.unchanged()
         set_meta(self.state, "clock", self.clock)
@@ -331,7 +340,7 @@ class IncrementalBuild(BuildJob):
                 self.record_published(published_urls(sqlite_utils.Database(db)))
             finally:
                 db.close()
-        with transaction(self.state):
+        with writing(state_path(self.settings.db_path)), transaction(self.state):
             index = save_files(self.state, self.settings.root, self.files, self.removed, self.cache.new)
             if self.content:
                 set_meta(self.state, "unrecorded", self.unrecorded)

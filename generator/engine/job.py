@@ -32,6 +32,7 @@ class BuildJob:
         self.session = options.session
         self.on_pages = options.on_pages
         self.publish_record = options.publish_record
+        self.swapped = options.published  # notes when the new site is in output/
         # Whether the database serves menu URLs the record lacks: a preview built them.
         # Kept in the state ("unrecorded"), so that the next `omakase build` records them
         # even when no input changed since.

@@ -35,6 +35,14 @@ paths) the build rewrote, once the pages are there and before the search bundles
 open-data copy are brought up to date and the tree is published."""
 
 
+@dataclass
+class Published:
+    """Whether the build's new site is in output/ yet: an error after that moment must not
+    say the previous site is untouched."""
+
+    site: bool = False
+
+
 @dataclass(frozen=True)
 class BuildOptions:
     """How a build runs: warnings as errors, the session a long-running process keeps
@@ -48,3 +56,4 @@ class BuildOptions:
     session: Session | None = None
     on_pages: PagesReady | None = None
     publish_record: bool = True
+    published: Published = field(default_factory=Published)

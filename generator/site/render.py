@@ -204,6 +204,15 @@ def write_file(target: Path, data: bytes) -> None:
     place; one that is there is written beside it and renamed over it. A cold build so
     saves a rename per page."""
     try:
+        _write_new(target, data)
+    except OSError as exc:
+        if exc.filename is None:  # a failed write (a full disk) names no file by itself
+            exc.filename = str(target)
+        raise
+
+
+def _write_new(target: Path, data: bytes) -> None:
+    try:
         handle = open(target, "xb")  # noqa: SIM115 - closed below
     except FileNotFoundError:
         target.parent.mkdir(parents=True, exist_ok=True)
