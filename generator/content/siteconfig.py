@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.content.fields import suggest
-from generator.content.files import not_regular, special_file
-from generator.content.yamlsource import LocDict, parse_yaml
 from generator.errors import ContentError, ContentErrors, Problem
 from generator.settings import Config, Declared, SettingError, Settings, convert
 
@@ -79,6 +76,11 @@ def read_config_file(root: Path) -> dict[str, tuple[Any, int]]:
     path = root / CONFIG_FILE
     if not path.exists():
         return {}
+    # Imported here: a site without the file (and `omakase --help`) does without YAML.
+    from generator.content.fields import suggest
+    from generator.content.files import not_regular, special_file
+    from generator.content.yamlsource import LocDict, parse_yaml
+
     try:
         what = not_regular(os.lstat(path).st_mode)
         if what and not path.is_file():  # a link to a file is read, as before

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.site.record import reads_changed, tables_with_rows_changed
+from generator.site.reach import reads_changed, tables_with_rows_changed
 
 if TYPE_CHECKING:
     from generator.content.model import Parsed

@@ -11,13 +11,17 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import jinja2
 import sqlite_utils
 from sqlite_utils.utils import dedupe_keys
+
+from generator.site.reach import reads_changed, tables_with_rows_changed
+
+__all__ = ["reads_changed", "tables_with_rows_changed"]  # where the engine looked for them
 
 Read = tuple[str, str, bytes]
 """(sql, parameters as JSON, digest of the rows it returned)."""
@@ -257,16 +261,3 @@ class RecordingEnvironment(jinja2.Environment):
         if template is None:
             template = loaded[name] = super()._load_template(name, globals)
         return template
-
-
-def tables_with_rows_changed(changed: set[str]) -> set[str]:
-    return {c.split(".", 1)[0] for c in changed if c.endswith(".")}
-
-
-def reads_changed(columns: Iterable[str], changed: set[str], tables: set[str] | None = None) -> bool:
-    """Whether something that read `columns` may see `changed`: a 'table.column' it read
-    changed, or rows of a table it read were added or removed ('table.', which every reader
-    of the table sees). `tables` is `tables_with_rows_changed(changed)`, when already made."""
-    if tables is None:
-        tables = tables_with_rows_changed(changed)
-    return any(c in changed or c.split(".", 1)[0] in tables for c in columns)

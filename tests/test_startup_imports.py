@@ -1,0 +1,43 @@
+"""A command that needs no rendering pays for no renderer: `omakase --help` and a build that
+finds nothing changed import none of the heavy libraries (each costs tens of milliseconds)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from generator.engine.build import build
+from tests.conftest import settings_for
+from tests.test_incremental import sample_site
+
+HEAVY = ("jinja2", "markdown", "PIL", "pagefind", "sqlite_utils", "watchdog", "nh3", "yaml")
+
+
+def imported_by(code: str, cwd: Path) -> set[str]:
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout
+    names = set(out.splitlines()[-1].split())
+    return {name for name in HEAVY if name in names}
+
+
+def test_help_imports_no_heavy_library(tmp_path: Path) -> None:
+    code = (
+        "from click.testing import CliRunner\nfrom generator.cli import main\n"
+        "assert CliRunner().invoke(main, ['--help']).exit_code == 0"
+    )
+    assert imported_by(code, tmp_path) == set()
+
+
+def test_a_build_with_nothing_to_do_imports_no_heavy_library(tmp_path: Path) -> None:
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    code = (
+        "import os\nos.environ['SOURCE_DATE_EPOCH'] = '1795651200'\n"
+        "from click.testing import CliRunner\nfrom generator.cli import main\n"
+        f"result = CliRunner().invoke(main, ['build', '--root', {str(root)!r}])\n"
+        "assert result.exit_code == 0 and 'Nothing changed' in result.output, result.output"
+    )
+    assert imported_by(code, tmp_path) == set()
