@@ -29,6 +29,8 @@ PAGES = [
     "items/game/firewatch/index.html",
     "items/music/dummy/index.html",
     "curators/ada/index.html",
+    "curators/ada/2026/index.html",
+    "menus/overheard-after-dark/card/index.html",
     "tags/surveillance/index.html",
     "tags/surveillance/page/2/index.html",
     "menus/index.html",
@@ -161,3 +163,23 @@ def test_menu_page_prints_without_navigation(sample: Path) -> None:
         assert hidden == ["none", "none", "none"]
         pdf = page.pdf(format="A4")
         assert pdf.startswith(b"%PDF")
+
+
+def test_every_menu_card_prints_on_one_page(sample: Path) -> None:
+    """The card is the menu on one sheet, A4 or US Letter, without the site's navigation."""
+    import re
+
+    cards = sorted(sample.glob("menus/*/card/index.html"))
+    assert cards
+    with serve(sample) as origin, chromium_context() as context:
+        page = context.new_page()
+        for card in cards:
+            page.goto(f"{origin}/{card.relative_to(sample).as_posix()}")
+            page.emulate_media(media="print")
+            hidden = page.evaluate("""() => ['.site-header', '.site-footer', '.card-help']
+                .map(s => getComputedStyle(document.querySelector(s)).display)""")
+            assert hidden == ["none", "none", "none"]
+            for paper in ("A4", "Letter"):
+                pdf = page.pdf(format=paper)
+                pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+                assert pages == 1, (card.parent.parent.name, paper, pages)

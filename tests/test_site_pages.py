@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 import re
 import sqlite3
@@ -76,6 +78,9 @@ def test_every_page_type_is_built(sample: Path) -> None:
                 assert path.is_file(), (route.name, url)
                 if route.format == "json":
                     json.loads(path.read_bytes())
+                if route.format == "csv":
+                    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+                    assert len({len(row) for row in rows}) == 1, (route.name, url)
     finally:
         conn.close()
     assert (sample / "style.css").is_file()
