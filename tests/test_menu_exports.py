@@ -273,3 +273,11 @@ def test_a_draft_has_no_downloads_not_even_at_its_share_link(
     assert "Take this menu home" not in page and ".csv" not in page and "card/" not in page
     private = private_values(root / "content")
     assert leaks(output, private, skip=("share/",)) == []
+
+
+def test_the_output_scan_finds_a_formula_cell_in_a_csv(tmp_path: Path) -> None:
+    from tests.outputscan import scan_output
+
+    (tmp_path / "good.csv").write_text("Title,Note\r\nM,'=1+1\r\n", encoding="utf-8")
+    (tmp_path / "bad.csv").write_text('Title,Note\r\nM,"@SUM(1,2)"\r\n', encoding="utf-8")
+    assert scan_output(tmp_path) == ["bad.csv: row 2: a cell starts as a formula: '@SUM(1,2)'"]
