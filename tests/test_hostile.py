@@ -330,6 +330,18 @@ def test_a_special_file_is_a_located_error_and_never_opened(
     assert checked == built
 
 
+def test_a_special_file_among_static_assets_fails_the_build_unopened(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    pipe = root / "templates/static/pipe.css"
+    os.mkfifo(pipe)
+    with PipeWatch([pipe]) as watch:
+        result = CliRunner().invoke(main, ["build", "--root", str(root)])
+    assert watch.opened == []
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "pipe.css: a pipe, socket or device is not copied into the site" in result.output
+    assert not (root / "output").exists()
+
+
 # --- the same site in a real browser -------------------------------------------------------
 
 # Installed before any page script runs: every way a vector could announce itself is recorded.
