@@ -55,7 +55,7 @@ class BuildJob:
         """Static assets copied as they are: output path -> source file, the theme's with the
         site's own (templates/static/) in place of any at the same path, and the cover
         variants of the database at `db_file` (cached by engine/covers.py). A symbolic link
-        is refused: it could publish any file of the machine; so is a pipe or a device."""
+        is refused: it could publish any file of the machine."""
         files: dict[str, Path] = {}
         for folder in dict.fromkeys((self.settings.theme_dir, self.settings.templates_dir)):
             root = folder / "static"
@@ -68,7 +68,7 @@ class BuildJob:
                     f"{path}: symbolic links are not copied into the site; "
                     "replace the link with the file itself"
                 )
-            if not path.is_file():  # a pipe would make the copy wait forever
+            if not path.is_file():  # a pipe or a device: reading it waits forever or acts
                 raise BuildError(
                     f"{path}: a pipe, socket or device is not copied into the site; "
                     "only regular files are"
