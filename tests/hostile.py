@@ -295,6 +295,14 @@ REFUSED: dict[str, tuple[dict[str, str | bytes], str]] = {
         {"content/items/book/refused.md": _book(body="odd \ufffe char")},
         "content/items/book/refused.md:4: error: invalid character U+FFFE in the text",
     ),
+    "character reference to a control character in a body": (
+        {"content/items/book/refused.md": _book(body="Bell &#7; here.")},
+        "content/items/book/refused.md:4: error: character reference &#7; names a character",
+    ),
+    "character reference to U+FFFF in a course note": (
+        {"content/menus/refused.md": _menu().replace("note: Watch it", "note: Odd &#xFFFF; Watch it")},
+        "content/menus/refused.md:12: error: character reference &#xFFFF; names a character",
+    ),
     "U+FFFF in a YAML value": (
         {"content/items/book/refused.md": _book(extra='publisher: "Pub\\uffff"\n')},
         "content/items/book/refused.md:3: error: invalid character U+FFFF in a value",

@@ -144,6 +144,16 @@ def test_markdown_sanitizer_strips_each_vector(vector: str) -> None:
             assert tag not in html.lower(), (vector, html)
 
 
+@pytest.mark.parametrize("text", ["Bell &#7; *here*", "Odd &#xFFFF; [x](https://e.org)", "a\x0bb <b>c</b>"])
+def test_markdown_and_summaries_never_hold_what_xml_cannot(text: str) -> None:
+    # The loader refuses these; should one come another way, pages and feeds still parse.
+    from generator.settings import INVALID_CHARS
+    from generator.site.filters import summary
+
+    for out in (render_markdown(text), render_inline(text), summary(text)):
+        assert not INVALID_CHARS.search(out), out
+
+
 def test_json_for_script_blocks_escapes_markup_characters() -> None:
     value = {"name": "</script><script>alert('omxss')</script> & <!-- \u2028"}
     text = str(script_json(value))

@@ -96,10 +96,7 @@ def test_problems_found_by_workers_keep_their_file_line_and_order(
         "(while parsing a flow sequence that starts on line 4)" in found
     )
     assert "content/menus/menu-21.md:1: error: missing front matter" in found
-    assert (
-        "content/menus/menu-33.md:3: error: slug 'menu-02' does not match the file name "
-        "'menu-33'" in found
-    )
+    assert "content/menus/menu-33.md:3: error: slug 'menu-02' does not match the file name 'menu-33'" in found
     assert "content/menus/stray.txt: error: unexpected file here" in found
     assert in_workers[2] == in_turn[2]
 
