@@ -7,7 +7,6 @@ import re
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from generator.settings import INVALID_CHARS
 from generator.site.markup import render_markdown
 
 _BLOCK_TAG = re.compile(r"</?(?:p|li|ul|ol|h[1-6]|blockquote|pre|br|hr|tr|td|th|dd|dt)\b[^>]*>")
@@ -19,7 +18,7 @@ def summary(text: str | None, limit: int = 200) -> str:
     Cached: a page shows its description twice (description and og:description)."""
     # Block boundaries become spaces; inline tags vanish, so "*Title*," stays "Title,".
     spaced = _BLOCK_TAG.sub(" ", render_markdown(text or ""))
-    plain = INVALID_CHARS.sub("", html.unescape(re.sub(r"<[^>]+>", "", spaced)))
+    plain = html.unescape(re.sub(r"<[^>]+>", "", spaced))
     plain = " ".join(plain.split())
     if len(plain) <= limit:
         return plain
