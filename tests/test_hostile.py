@@ -29,6 +29,7 @@ from tests.hostile import (
     TMDB_FILE,
     TMDB_ITEM,
     make_hostile_site,
+    site_vectors,
     tmdb_payload,
     vectors,
     with_tmdb_source,
@@ -57,13 +58,13 @@ def test_corpus_is_substantial() -> None:
 
 def test_every_vector_reaches_the_pages_escaped(hostile_output: Path) -> None:
     # The test is only worth something if the hostile text is really published (escaped).
-    for n, vector in enumerate(vectors()):
+    for n, vector in enumerate(site_vectors()):
         page = hostile_output / f"items/book/book-{n}/index.html"
         html = page.read_text(encoding="utf-8")
         assert f">{markupsafe.escape(vector)}</h1>" in html, vector  # the page title
-        movie = (hostile_output / f"items/movie/movie-{n}/index.html").read_text(encoding="utf-8")
-        assert str(markupsafe.escape(f"{vector} {MARKER} rent")) in movie, vector  # from the payload
-        if n % 5 != 4:
+        if n % 5 != 4:  # the movie is on a published menu; its offers come from its payload
+            movie = (hostile_output / f"items/movie/movie-{n}/index.html").read_text(encoding="utf-8")
+            assert str(markupsafe.escape(f"{vector} {MARKER} rent")) in movie, vector
             menu = (hostile_output / f"menus/menu-{n}/index.html").read_text(encoding="utf-8")
             assert str(markupsafe.escape(vector)) in menu, vector
         else:
@@ -142,6 +143,16 @@ def test_markdown_sanitizer_strips_each_vector(vector: str) -> None:
             "<template",
         ):
             assert tag not in html.lower(), (vector, html)
+
+
+@pytest.mark.parametrize("text", ["Bell &#7; *here*", "Odd &#xFFFF; [x](https://e.org)", "a\x0bb <b>c</b>"])
+def test_markdown_and_summaries_never_hold_what_xml_cannot(text: str) -> None:
+    # The loader refuses these; should one come another way, pages and feeds still parse.
+    from generator.settings import INVALID_CHARS
+    from generator.site.filters import summary
+
+    for out in (render_markdown(text), render_inline(text), summary(text)):
+        assert not INVALID_CHARS.search(out), out
 
 
 def test_json_for_script_blocks_escapes_markup_characters() -> None:
@@ -328,6 +339,18 @@ def test_a_special_file_is_a_located_error_and_never_opened(
     assert watch.opened == []
     assert f"{place}: error: a named pipe (FIFO), not a regular file" in checked
     assert checked == built
+
+
+def test_a_special_file_among_static_assets_fails_the_build_unopened(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    pipe = root / "templates/static/pipe.css"
+    os.mkfifo(pipe)
+    with PipeWatch([pipe]) as watch:
+        result = CliRunner().invoke(main, ["build", "--root", str(root)])
+    assert watch.opened == []
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "pipe.css: a pipe, socket or device is not copied into the site" in result.output
+    assert not (root / "output").exists()
 
 
 # --- the same site in a real browser -------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -86,13 +87,31 @@ def read_bytes(path: Path | str, display: str, max_bytes: int) -> bytes:
         return file.read()
 
 
+# A numeric character reference (`&#7;`, `&#xFFFF;`): Markdown and the summaries of feeds
+# and descriptions turn it into the character it names.
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+
+
+def _refused_reference(match: re.Match[str]) -> bool:
+    code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+    return code == 0 or code > 0x10FFFF or INVALID_CHARS.match(chr(code)) is not None
+
+
 def invalid_char(text: str, display: str, first_line: int = 1) -> ContentError | None:
-    """The located error of the first character `text` must not hold, if any."""
+    """The located error of the first character `text` must not hold, written as it is or
+    as a numeric character reference, if any."""
     bad = INVALID_CHARS.search(text)
-    if bad is None:
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + first_line
+        return ContentError(display, line, invalid_char_message(bad.group(), "the text"), INVALID_HINT)
+    if "&#" not in text:
         return None
-    line = text.count("\n", 0, bad.start()) + first_line
-    return ContentError(display, line, invalid_char_message(bad.group(), "the text"), INVALID_HINT)
+    for ref in _CHAR_REF.finditer(text):
+        if _refused_reference(ref):
+            line = text.count("\n", 0, ref.start()) + first_line
+            message = f"character reference {ref.group()} names a character text cannot hold"
+            return ContentError(display, line, message, INVALID_HINT)
+    return None
 
 
 def read_text(path: Path | str, display: str, max_bytes: int) -> str:

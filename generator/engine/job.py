@@ -71,6 +71,10 @@ class BuildJob:
                     f"{path}: symbolic links are not copied into the site; "
                     "replace the link with the file itself"
                 )
+            if not path.is_file():  # a pipe or a device: reading it waits forever or acts
+                raise BuildError(
+                    f"{path}: a pipe, socket or device is not copied into the site; only regular files are"
+                )
         if db_file is not None:
             files.update(cover_files(db_file, self.settings.db_path))
             files.update(card_files(db_file, self.settings.db_path))

@@ -8,6 +8,8 @@ from functools import lru_cache
 import markdown as md
 import nh3
 
+from generator.settings import INVALID_CHARS
+
 ALLOWED_TAGS = {
     "a",
     "abbr",
@@ -119,7 +121,7 @@ def render_simple(text: str) -> str | None:
 
 def sanitize(html: str) -> str:
     """Keep only allow-listed tags, attributes and URL schemes; headings demoted below h1."""
-    return nh3.clean(
+    clean = nh3.clean(
         html.replace("<h1", "<h2").replace("</h1>", "</h2>"),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -127,6 +129,9 @@ def sanitize(html: str) -> str:
         link_rel="nofollow noopener",
         strip_comments=True,
     )
+    # The loader refuses characters XML cannot hold, raw or as references; should one come
+    # another way, it is dropped rather than break a feed.
+    return INVALID_CHARS.sub("", clean)
 
 
 @lru_cache(maxsize=8192)
