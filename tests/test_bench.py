@@ -95,3 +95,18 @@ def test_bench_runs_every_scenario_on_a_tiny_corpus(
     hugo_pages = list((tmp_path / "w/hugo/public/pages").glob("*/index.html"))
     built = int(out.split("→ ")[1].split(" pages")[0])
     assert len(hugo_pages) == built
+
+
+def test_the_covers_scenario_runs_and_re_encodes_nothing_after_an_edit(tmp_path: Path) -> None:
+    from benchmarks.covers import main as covers_main
+
+    tools = _tools()
+    report = tmp_path / "BENCH.md"
+    report.write_text(
+        "# Benchmark\n\n## Covers\n\nstale table\n\n### Notes\n\n- kept\n\n## After\n\nkept too\n"
+    )
+    args = ["--covers", "4", "--runs", "1", "--workdir", str(tmp_path / "w"), "--tools", str(tools)]
+    assert covers_main([*args, "--write", str(report)]) == 0
+    text = report.read_text()
+    assert "| hugo cold |" in text and "covers re-encoded 0 |" in text and "stale table" not in text
+    assert "- kept" in text and text.endswith("## After\n\nkept too\n")

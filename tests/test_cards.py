@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -77,6 +78,10 @@ def test_every_published_menu_has_a_card_and_items_their_cover(tmp_path: Path) -
     assert re.fullmatch(BASE + r"covers/[0-9a-f]{20}-640\.jpg", tags["og:image"])
     assert (tags["og:image:width"], tags["og:image:alt"]) == ("640", "Cover of The Time Machine")
     assert tags["twitter:card"] == "summary_large_image"
+    # The item's API document lists the same variants, as absolute URLs.
+    document = json.loads((out / "api/items/book/the-time-machine.json").read_text())
+    assert document["cover"]["variants"][-1]["jpeg"] == tags["og:image"]
+    assert json.loads((out / "api/items/book/solaris.json").read_text())["cover"] is None
     # An item without a cover, and a page of no menu, have no picture to show.
     assert meta(out / "items/book/solaris/index.html") == {}
     assert meta(out / "index.html") == {}

@@ -29,7 +29,11 @@ from generator.support.timings import timed
 
 WIDTHS = (160, 320, 640)  # a card, a page's cover, either at twice the pixel density
 QUALITY = {"jpeg": 82, "webp": 80, "avif": 55}
-VERSION = 1  # of the processing below: raise it when a change alters the output
+# Encoder effort: AVIF speed 8 (of 0-10; Pillow's default 6) and WebP method 2 (of 0-6;
+# default 4) encode a cover about twice as fast for files within 2% of the size (BENCH.md,
+# covers).
+EFFORT = {"webp": {"method": 2}, "avif": {"speed": 8}}
+VERSION = 2  # of the processing below: raise it when a change alters the output
 
 
 def avif_available() -> bool:
@@ -43,7 +47,7 @@ def settings_key() -> str:
     """What besides the source decides the variants' bytes."""
     import PIL
 
-    return json.dumps([VERSION, WIDTHS, QUALITY, MAX_PIXELS, avif_available(), PIL.__version__])
+    return json.dumps([VERSION, WIDTHS, QUALITY, EFFORT, MAX_PIXELS, avif_available(), PIL.__version__])
 
 
 def variant_key(cover: Cover) -> str:
@@ -158,7 +162,7 @@ def _write_variants(picture: Any, key: str, folder: Path) -> dict[str, Any]:
         )
         for name, fmt, suffix in formats:
             file = f"{key}-{w}{suffix}"
-            options = {"optimize": True, "progressive": True} if fmt == "JPEG" else {}
+            options = {"optimize": True, "progressive": True} if fmt == "JPEG" else EFFORT[name]
             scaled.save(folder / file, fmt, quality=QUALITY[name], **options)
             names[name] = f"covers/{file}"
         variants.append(names)
