@@ -352,3 +352,28 @@ def test_a_private_state_gives_no_rating_to_a_public_entry(tmp_path: Path) -> No
     assert review["best"] == [] and review["favourites"] == []
     api_rows = db.execute("SELECT count(*) FROM user_item_states WHERE is_private = 1").fetchone()
     assert api_rows[0] == 1  # stored for its owner, shown to nobody
+
+
+def test_a_share_page_names_an_item_without_a_page_unlinked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OMAKASE_SHARE_SECRET", "share-secret-for-the-draft-of-unpublished-items-0123")
+    draft = MENU.format(title="Unheard Rooms", curator="ada", status="draft", extra="").replace(
+        "      - item: book/the-crying-of-lot-49\n", "      - item: book/velvet-ossuary\n"
+    )
+    draft = draft.split("pairings:")[0] + "---\nAn introduction.\n"
+    book = "---\ntitle: Velvet Ossuary\nrelease_date: 2011\n---\n"
+    root = make_site(
+        tmp_path / "site",
+        {"content/menus/unheard-rooms.md": draft, "content/items/book/velvet-ossuary.md": book},
+    )
+    runner = CliRunner()
+    shared = runner.invoke(main, ["share", "unheard-rooms", "--root", str(root)], catch_exceptions=False)
+    assert shared.exit_code == 0, shared.output
+    built = runner.invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
+    assert built.exit_code == 0, built.output
+    output = root / "output"
+    page = next((output / "share").glob("*/index.html")).read_text(encoding="utf-8")
+    assert "Velvet Ossuary" in page and "/items/book/velvet-ossuary/" not in page
+    assert "/items/movie/the-conversation/" in page  # a public item keeps its link
+    assert not (output / "items/book/velvet-ossuary").exists()
