@@ -93,7 +93,18 @@ def test_new_item_for_every_type_builds(site_root: Path) -> None:
     assert "# runtime_minutes:" in (site_root / "content/items/movie/blow-up.md").read_text()
     code, out = run("build", "--root", str(site_root))
     assert code == 0, out
-    assert (site_root / "output/items/game/return-of-the-obra-dinn/index.html").is_file()
+    # An item is published once something public names it: a menu, a state, a log entry.
+    page = site_root / "output/items/game/return-of-the-obra-dinn/index.html"
+    assert not page.exists()
+    log = site_root / "content/logs/ada.yaml"
+    log.write_text(
+        log.read_text().replace(
+            "states:\n", "states:\n  - item: game/return-of-the-obra-dinn\n    status: want\n"
+        )
+    )
+    code, out = run("build", "--root", str(site_root))
+    assert code == 0, out
+    assert page.is_file()
     code, out = run("new", "item", "book", "Ubik", "--root", str(site_root))
     assert code == 1 and "--slug ubik-YYYY" in out
     code, out = run("new", "item", "podcast", "X", "--root", str(site_root))

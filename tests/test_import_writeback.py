@@ -220,3 +220,23 @@ def test_the_fast_yaml_writer_reads_back_as_pyyaml_writes() -> None:
         assert writeback.plain(yaml.safe_load(fast)) == data, value
         if value.isalpha():
             assert fast == slow, value
+
+
+def test_a_wikidata_entity_updates_the_item_of_its_tmdb_id(site_root: Path, tmp_path: Path) -> None:
+    settings = settings_for(site_root)
+    movie = import_upstream(
+        settings, "tmdb", "671", from_file=real("tmdb/mediatracker_tmdb_movie_671_details.json")
+    )
+    claim = {"mainsnak": {"datavalue": {"value": "671"}}, "rank": "normal"}
+    film = {"mainsnak": {"datavalue": {"value": {"id": "Q11424"}}}, "rank": "normal"}
+    entity = {
+        "id": "Q102438",
+        "labels": {"en": {"language": "en", "value": "Harry Potter and the Philosopher's Stone"}},
+        "claims": {"P31": [film], "P4947": [claim]},
+    }
+    saved = tmp_path / "Q102438.json"
+    saved.write_text(json.dumps({"entities": {"Q102438": entity}}), encoding="utf-8")
+    report = import_upstream(settings, "wikidata", "Q102438", from_file=saved)
+    change = report.changes[0]
+    assert change.ref == movie.changes[0].ref and not change.created
+    assert "its TMDB id 671 is its source" in change.describe()

@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 import yaml
 from click.testing import CliRunner
 
@@ -337,3 +338,42 @@ def test_a_draft_joins_no_family_of_published_menus(tmp_path: Path) -> None:
     assert "Left Leaf" in page
     assert "Right Branch" not in page
     assert not (root / "output/menus/right-branch/lineage").exists()
+
+
+def test_a_private_state_gives_no_rating_to_a_public_entry(tmp_path: Path) -> None:
+    """A public log entry's item shows the curator's rating only when the state is public."""
+    from generator.site.year_review import year_review
+
+    log = LOG.format(curator="ada").replace("    favorite: true\n", "    favorite: true\n    private: true\n")
+    root = make_site(tmp_path / "site", {"content/logs/ada.yaml": log})
+    db_file, _, _, _ = build_database(Settings(root=root).resolve())
+    db = sqlite_utils.Database(db_file)
+    review = year_review(db, "ada", "2026")["review"]
+    assert review["best"] == [] and review["favourites"] == []
+    api_rows = db.execute("SELECT count(*) FROM user_item_states WHERE is_private = 1").fetchone()
+    assert api_rows[0] == 1  # stored for its owner, shown to nobody
+
+
+def test_a_share_page_names_an_item_without_a_page_unlinked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OMAKASE_SHARE_SECRET", "share-secret-for-the-draft-of-unpublished-items-0123")
+    draft = MENU.format(title="Unheard Rooms", curator="ada", status="draft", extra="").replace(
+        "      - item: book/the-crying-of-lot-49\n", "      - item: book/velvet-ossuary\n"
+    )
+    draft = draft.split("pairings:")[0] + "---\nAn introduction.\n"
+    book = "---\ntitle: Velvet Ossuary\nrelease_date: 2011\n---\n"
+    root = make_site(
+        tmp_path / "site",
+        {"content/menus/unheard-rooms.md": draft, "content/items/book/velvet-ossuary.md": book},
+    )
+    runner = CliRunner()
+    shared = runner.invoke(main, ["share", "unheard-rooms", "--root", str(root)], catch_exceptions=False)
+    assert shared.exit_code == 0, shared.output
+    built = runner.invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
+    assert built.exit_code == 0, built.output
+    output = root / "output"
+    page = next((output / "share").glob("*/index.html")).read_text(encoding="utf-8")
+    assert "Velvet Ossuary" in page and "/items/book/velvet-ossuary/" not in page
+    assert "/items/movie/the-conversation/" in page  # a public item keeps its link
+    assert not (output / "items/book/velvet-ossuary").exists()

@@ -34,7 +34,7 @@ from generator.site import (
 )
 from generator.site.pages import KeyQuery, Made, Route
 from generator.site.record import columns_seen
-from generator.site.visibility import PUBLIC_ITEMS, public_item
+from generator.site.visibility import PUBLIC_ITEMS, mark_item_pages, public_item
 
 
 def _index(db: sqlite_utils.Database) -> Made:
@@ -108,7 +108,10 @@ def _share(db: sqlite_utils.Database, token: str, slug: str) -> Made:
         db, "SELECT expires_at FROM menu_share_tokens WHERE token = :token", {"token": token}
     )
     shared = {"expires": link[0]["expires_at"] if link else None}
-    return urls.share_url(token), {"menu": queries.menu_detail(db, slug), "noindex": True, "shared": shared}
+    menu = queries.menu_detail(db, slug)
+    if menu is not None:
+        mark_item_pages(db, menu)
+    return urls.share_url(token), {"menu": menu, "noindex": True, "shared": shared}
 
 
 def _alias_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:

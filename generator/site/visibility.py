@@ -7,6 +7,11 @@ open-data copy; it stays in the build's own database for what its owner may do w
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import sqlite_utils
+
 
 def public_item(alias: str = "i") -> str:
     """An SQL condition: the media_items row `alias` is public."""
@@ -21,3 +26,14 @@ def public_item(alias: str = "i") -> str:
 
 PUBLIC_ITEMS = f"SELECT i.id FROM media_items i WHERE {public_item('i')}"
 """The ids of every public item."""
+
+
+def mark_item_pages(db: sqlite_utils.Database, menu: dict[str, Any]) -> None:
+    """Mark each course item of a menu `has_page`: a draft may serve items nothing public
+    names yet, and its share page does not link to pages that do not exist."""
+    entries = [entry for course in menu["courses"] for entry in course["items"]]
+    ids = json.dumps(sorted({entry["id"] for entry in entries}))
+    sql = f"SELECT i.id FROM media_items i WHERE i.id IN (SELECT value FROM json_each(?)) AND {public_item()}"
+    public = {row[0] for row in db.execute(sql, [ids]).fetchall()}
+    for entry in entries:
+        entry["has_page"] = entry["id"] in public

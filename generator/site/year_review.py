@@ -34,6 +34,7 @@ ENTRIES = """
            i.id AS item_id, i.media_type, i.slug, i.title, s.rating, s.favorite
     FROM user_item_logs l JOIN media_items i ON i.id = l.media_item_id
     LEFT JOIN user_item_states s ON s.user_id = l.user_id AND s.media_item_id = l.media_item_id
+              AND s.is_private = 0
     WHERE l.user_id = :u AND l.is_private = 0 AND l.logged_at >= :start AND l.logged_at < :end
     ORDER BY l.logged_at, l.id"""
 

@@ -20,8 +20,7 @@ WIKIDATA_IDS = {
     "P648": ("openlibrary", "its Open Library id"),
     "P436": ("musicbrainz", "its MusicBrainz release group"),
     "P4947": ("tmdb", "its TMDB id"),
-    "P5794": ("igdb", "its IGDB id"),
-}
+}  # IGDB's (P5794) is the game's slug; the igdb source's ids are numbers
 OL_ID = re.compile(r"OL\d+[WM]$")
 
 
