@@ -79,9 +79,12 @@ def test_bench_runs_every_scenario_on_a_tiny_corpus(
         "| serve-menu-edit |",
         "| serve-item-edit |",
         "| pagefind |",
+        "| hugo+pagefind |",
     ):
         assert scenario in out
     assert "Machine: " in report.read_text() and "| hugo |" in report.read_text()
+    cold = next(line for line in out.splitlines() if line.startswith("| cold |"))
+    assert [c.strip()[-1:] for c in cold.split("|")[7:9]] == ["×", "×"]  # ÷ Hugo + Pagefind, ÷ Hugo
     # The phases of each Omakase build, from `build --timings`.
     assert "| phase | cold | noop |" in out and "| render |" in out and "| search, open data |" in out
     menu_edit = next(line for line in out.splitlines() if line.startswith("| menu-edit |"))
