@@ -4,14 +4,18 @@ build errors on the page without absolute paths or tracebacks."""
 from __future__ import annotations
 
 import http.client
+import ipaddress
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.errors import BuildError
-from generator.serve.server import DevServer
+from generator.serve.hosts import host_check
+from generator.serve.server import DevServer, page_error
 from generator.settings import Settings
 from tests.sitekit import MENU, make_site, write
 from tests.test_serve import get, wait_for
@@ -135,7 +139,7 @@ def test_build_errors_on_the_page_carry_no_absolute_paths_or_tracebacks(tmp_path
         assert "RuntimeError" in error and "content/x.md" in error and "place.py" in error
         assert any("Traceback" in m and str(root) in m for m in messages)  # the terminal has it all
         (root / "content/curators/ada.yaml").touch()
-        assert wait_for(lambda: len(calls) == 2 and server.state.snapshot().generation == 2, 5)
+        assert wait_for(lambda: len(calls) == 2 and server.state.snapshot().generation == 2, 15)
         error = _page_error(server)
         assert str(tmp_path) not in error and "/opt/" not in error
         assert "themes/x" in error and "…/theme" in error
@@ -155,6 +159,43 @@ def test_a_content_error_on_the_page_names_the_file_from_the_site_root(tmp_path:
         status, html, _ = get(server.url, "/")
         assert status == 404 and str(tmp_path) not in html
         write(root, {"content/menus/paranoid-seventies.md": broken.replace("nobody", "ada")})
-        assert wait_for(lambda: server.state.snapshot().version == 1, 5)
+        assert wait_for(lambda: server.state.snapshot().version == 1, 15)
     finally:
         server.stop()
+
+
+NAMES = st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}(\.[a-z0-9-]{1,20}){0,3}", fullmatch=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=NAMES, port=st.integers(1, 65535), bind=st.sampled_from(["127.0.0.1", "0.0.0.0", "::1", "::"]))  # noqa: S104
+def test_no_name_but_localhost_passes_the_host_check(name: str, port: int, bind: str) -> None:
+    """A name can be made to resolve anywhere: only `localhost` is trusted, whatever the bind;
+    an IP address when it is loopback, or when the server listens on every address."""
+    check = host_check(bind, port)
+    allowed = name in ("localhost", "127.0.0.1") or (bind in ("0.0.0.0", "::") and _is_ip(name))  # noqa: S104
+    for header in (name, f"{name}:{port}", name.upper()):
+        assert check.allows(header) == allowed, header
+    assert not check.allows(f"{name}:{port % 65535 + 1}")  # another port: another server
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+SEGMENTS = st.lists(st.from_regex(r"[A-Za-z0-9_.-]{1,12}", fullmatch=True), min_size=2, max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(segments=SEGMENTS, before=st.sampled_from(["", "in ", 'File "', "'", "("]))
+def test_no_absolute_path_reaches_the_page(segments: list[str], before: str) -> None:
+    path = "/" + "/".join(segments)
+    shown = page_error(f"error {before}{path}: boom", Path("/srv/site"))
+    assert path not in shown and segments[-1] in shown
+    assert (
+        page_error(f"{before}/srv/site/content/a.md: bad", Path("/srv/site")) == f"{before}content/a.md: bad"
+    )
