@@ -6,6 +6,7 @@ responses on the way out (never to the files), which long-polls a build generati
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -32,16 +33,21 @@ EARLY_FILES = 200
 EARLY_BYTES = 32 * 1024 * 1024
 
 
-# An absolute path (not a URL's, not a relative path's tail): /dir/…/name.
-_ABSOLUTE = re.compile(r"(?<![\w.:/~-])/(?:[^\s/:'\"]+/)+")
+# An absolute path's folders (not a URL's, not a relative path's tail): /dir/…/.
+_ABSOLUTE = re.compile(r"(?<![\w.:/~-])/([^\s/:'\"]+)/(?:[^\s/:'\"]+/)*")
+
+
+def _cut(match: re.Match[str]) -> str:
+    # Only a path of this machine (its first folder exists): `/menus/slug/` is a site URL.
+    return "…/" if os.path.isdir("/" + match.group(1)) else match.group(0)
 
 
 def page_error(text: str, root: Path) -> str:
     """A build error as the browser shows it: paths relative to the site's root, any other
-    absolute path cut to its last part (the terminal has the whole message)."""
+    absolute path of this machine cut to its last part (the terminal has the whole message)."""
     for base in dict.fromkeys((str(root.resolve()), str(root))):
         text = text.replace(base.rstrip("/") + "/", "")
-    return _ABSOLUTE.sub("…/", text)
+    return _ABSOLUTE.sub(_cut, text)
 
 
 class ResidentBuild:
