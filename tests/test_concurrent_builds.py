@@ -24,7 +24,7 @@ from generator.engine.state import state_path
 from generator.serve.server import DevServer
 from generator.settings import Settings
 from tests.sitekit import MENU, PROJECT, copy_sample, write
-from tests.test_crash_safety import change_content, env, omakase, run_build, tree
+from tests.test_crash_safety import change_content, env, leftovers, omakase, run_build, tree
 from tests.test_serve import BUILT, READY, wait_for
 
 
@@ -190,6 +190,7 @@ def _builds_at_once(tmp_path: Path, runs: int, seed: int) -> None:
             omakase(site), env=env(), cwd=PROJECT, capture_output=True, text=True, check=True
         )
         assert "Nothing changed" in again.stdout and tree(site / "output") == new
+        assert leftovers(site) == [], leftovers(site)
 
 
 def test_builds_at_once_leave_the_new_site(tmp_path: Path) -> None:
