@@ -168,7 +168,7 @@ def test_a_content_error_on_the_page_names_the_file_from_the_site_root(tmp_path:
 NAMES = st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}(\.[a-z0-9-]{1,20}){0,3}", fullmatch=True)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(name=NAMES, port=st.integers(1, 65535), bind=st.sampled_from(["127.0.0.1", "0.0.0.0", "::1", "::"]))  # noqa: S104
 def test_no_name_but_localhost_passes_the_host_check(name: str, port: int, bind: str) -> None:
     """A name can be made to resolve anywhere: only `localhost` is trusted, whatever the bind;
@@ -191,7 +191,7 @@ def _is_ip(name: str) -> bool:
 SEGMENTS = st.lists(st.from_regex(r"[A-Za-z0-9_.-]{1,12}", fullmatch=True), min_size=2, max_size=6)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(segments=SEGMENTS, before=st.sampled_from(["", "in ", 'File "', "'", "("]))
 def test_no_absolute_path_reaches_the_page(segments: list[str], before: str) -> None:
     path = "/tmp/" + "/".join(segments)
