@@ -37,7 +37,7 @@ def cli(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output + (result.stderr if result.stderr_bytes is not None else "")
 
 
-@pytest.mark.parametrize("how", ["emptied", "copied", "replaced"])
+@pytest.mark.parametrize("how", ["emptied", "half-copied", "replaced"])
 def test_a_state_never_calls_an_output_it_did_not_publish_up_to_date(site_root: Path, how: str) -> None:
     settings = Settings(root=site_root)
     build(settings)
@@ -46,11 +46,12 @@ def test_a_state_never_calls_an_output_it_did_not_publish_up_to_date(site_root: 
     if how == "emptied":  # what two racing builds could leave
         for child in output.iterdir():
             shutil.rmtree(child) if child.is_dir() else child.unlink()
-    elif how == "copied":  # the same files, but not the tree the state describes
-        shutil.copytree(output, site_root / "copy")
+    elif how == "half-copied":  # a copy that stopped before the mark, written last
+        shutil.copytree(
+            output, site_root / "copy", ignore=shutil.ignore_patterns(".omakase-build", "index.html")
+        )
         shutil.rmtree(output)
         (site_root / "copy").rename(output)
-        (output / "index.html").unlink()
     else:  # another site's tree, marks and all
         other = site_root.parent / "other"
         shutil.copytree(site_root, other, ignore=shutil.ignore_patterns("output", "data"))
@@ -61,6 +62,16 @@ def test_a_state_never_calls_an_output_it_did_not_publish_up_to_date(site_root: 
     report = build(settings)
     assert report.mode == "full"
     assert tree(output) == built
+
+
+def test_a_faithful_copy_of_the_output_is_trusted(site_root: Path) -> None:
+    """A CI cache restores output/ as files of its own: the same pages, so the same site."""
+    build(Settings(root=site_root))
+    output = site_root / "output"
+    shutil.copytree(output, site_root / "copy")
+    shutil.rmtree(output)
+    (site_root / "copy").rename(output)
+    assert build(Settings(root=site_root)).mode == "unchanged"
 
 
 def test_a_build_waits_for_a_running_one_then_refuses_with_its_pid(
