@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from generator.engine.lock import lock_if_free
 from tests.sitekit import PROJECT, copy_sample
 
 EPOCH = "1795651200"
@@ -148,6 +149,8 @@ def test_sigkill_at_random_moments_leaves_old_or_new_site(tmp_path: Path) -> Non
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
         assert group_ends(process.pid), f"run {run}: the killed build left processes running"
+        with lock_if_free(site / "data/omakase.sqlite") as free:  # the kernel dropped its lock
+            assert free, f"run {run}: the killed build's lock is still held"
         now = tree(site / "output")
         state = "old" if now == old else "new" if now == new else "MIXED"
         outcomes.append(

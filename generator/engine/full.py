@@ -32,7 +32,7 @@ from generator.engine.state import (
     state_path,
 )
 from generator.publish.atomic import swap_into_place, writing
-from generator.publish.mark import read_mark, write_mark
+from generator.publish.mark import tree_digest, write_mark
 from generator.publish.shadow import discard_shadow
 from generator.publish.staging import staging_dir
 from generator.site.finish import finish_site
@@ -102,7 +102,8 @@ class FullBuild(BuildJob):
         ):
             self.render(stage, jobs, progress)
             self.finish(stage)
-            write_mark(stage)  # last: a tree without it is not a whole site
+            self.mark = tree_digest((r.path, r.digest) for r in self.records)
+            write_mark(stage, self.mark)  # last: a tree without it is not a whole site
             self.swap(stage)
 
     def render(self, stage: Path, jobs: list[tuple[str, tuple[Any, ...], None]], progress: Progress) -> None:
@@ -157,7 +158,7 @@ class FullBuild(BuildJob):
             save_pages(state, self.db, self.records, replace_all=True)
             set_meta(state, "refs", refs_signature(self.site))
             set_meta(state, "live_gen", 1)
-            set_meta(state, "tree_mark", read_mark(self.settings.output_dir))
+            set_meta(state, "tree_mark", self.mark)
             set_meta(state, "shadow_gen", None)
             set_meta(state, "last_changes", None)
             set_meta(state, "fingerprint", self.inputs.fingerprint)

@@ -35,7 +35,7 @@ from generator.engine.state import (
     state_path,
 )
 from generator.publish.atomic import writing
-from generator.publish.mark import MARK, read_mark, write_mark
+from generator.publish.mark import MARK, tree_digest, write_mark
 from generator.publish.shadow import Shadow
 from generator.settings import Config
 from generator.site.finish import finish_site
@@ -323,10 +323,11 @@ class IncrementalBuild(BuildJob):
             save_pages(self.state, self.db, self.records)
         replace_database(self.settings, self.db_file)
         if self.changes:
-            write_mark(self.shadow.path)  # last: a tree without it is not a whole site
+            digest = tree_digest(self.state.execute("SELECT path, digest FROM pages"))
+            write_mark(self.shadow.path, digest)  # last: a tree without it is not a whole site
             self.shadow.publish([*self.changes, MARK])
             self.swapped.site = True
-            set_meta(self.state, "tree_mark", read_mark(self.settings.output_dir))
+            set_meta(self.state, "tree_mark", digest)
         else:
             self.shadow.unchanged()
         set_meta(self.state, "clock", self.clock)

@@ -48,6 +48,31 @@ class Film:
     ref: str | None = None
 
 
+# What an export may hold. A real one is a few dozen CSV files of a few megabytes; an
+# archive past these caps is refused before anything is read: a zip can declare millions
+# of members, or many members each just under the per-file cap (a zip bomb).
+MAX_MEMBER_BYTES = 50_000_000
+MAX_TOTAL_BYTES = 200_000_000
+MAX_MEMBERS = 10_000
+
+
+def _check_archive(path: Path, members: list[zipfile.ZipInfo]) -> None:
+    """Refuse an archive past the caps, naming the archive and the cap."""
+    hint = "pass the .zip Letterboxd sent you, or unpack it and pass the folder of its CSV files"
+    if len(members) > MAX_MEMBERS:
+        raise ContentError(
+            str(path), None, f"archive holds {len(members)} files; at most {MAX_MEMBERS:,} are read", hint
+        )
+    total = sum(m.file_size for m in members if m.filename.endswith(".csv"))
+    if total > MAX_TOTAL_BYTES:
+        raise ContentError(
+            str(path),
+            None,
+            f"archive's CSV files unpack to {total:,} bytes; at most {MAX_TOTAL_BYTES:,} are read",
+            hint,
+        )
+
+
 def read_export(path: Path) -> dict[str, tuple[str, str]]:
     """{member name: (text, display location)} of the export's CSV files, zip or folder."""
     if not path.exists():
@@ -69,10 +94,16 @@ def read_export(path: Path) -> dict[str, tuple[str, str]]:
         return files
     try:
         with zipfile.ZipFile(path) as archive:
+            _check_archive(path, archive.infolist())
             members = [m for m in archive.infolist() if m.filename.endswith(".csv") and not m.is_dir()]
             for member in members:
-                if member.file_size > 50_000_000:
-                    raise ContentError(f"{path}!{member.filename}", None, "file in export is too large")
+                if member.file_size > MAX_MEMBER_BYTES:
+                    raise ContentError(
+                        f"{path}!{member.filename}",
+                        None,
+                        f"file in export is too large: {member.file_size:,} bytes, "
+                        f"at most {MAX_MEMBER_BYTES:,} are read",
+                    )
                 member_path = PurePosixPath(member.filename)
                 if ".." in member_path.parts:
                     continue

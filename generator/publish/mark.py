@@ -1,29 +1,41 @@
 """The mark a build writes last into the tree it publishes, by which the next build knows
-output/ is still that tree.
+output/ is still the site its state describes.
 
 The build state describes the site it published. Before a build trusts the state (and
-may say "nothing changed"), it checks that output/ still holds the very file it wrote:
-same inode, same time. A missing, emptied, copied or half-written output/ lacks it, and
-the build is then a full one. One stat: the check costs nothing on a build with nothing to do.
-Its bytes are the same in every build, so two builds of the same content stay identical.
+may say "nothing changed"), it reads the mark in output/: it holds a digest of every page's
+path and bytes, which the state records too. A missing or emptied output/, a tree another
+build left half-written (the mark is written last) or another site's tree lacks it or holds
+another digest, and the build is then a full one. A faithful copy of the tree (a CI cache
+restored elsewhere) keeps it. The digest depends on the pages alone, so two builds of the
+same content write the same bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 MARK = ".omakase-build"
-_TEXT = b"A site published by omakase build. The next build checks this file; leave it.\n"
+_TEXT = "A site published by omakase build. The next build checks this file; leave it.\n"
 
 
-def write_mark(tree: Path) -> None:
+def tree_digest(pages: Iterable[tuple[str, bytes]]) -> str:
+    """The digest of a tree's pages: (relative path, digest of its bytes) of each."""
+    h = hashlib.blake2b(digest_size=16)
+    for path, digest in sorted(pages):
+        h.update(path.encode() + b"\0" + bytes(digest) + b"\n")
+    return h.hexdigest()
+
+
+def write_mark(tree: Path, digest: str) -> None:
     """Write the mark as a new file (a new inode: another tree may share the old one)."""
     tmp = tree / f"{MARK}.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
     try:
-        os.write(fd, _TEXT)
+        os.write(fd, f"{_TEXT}{digest}\n".encode())
     except OSError as exc:
         exc.filename = str(tree / MARK)
         raise
@@ -32,10 +44,17 @@ def write_mark(tree: Path) -> None:
     os.replace(tmp, tree / MARK)
 
 
-def read_mark(tree: Path) -> list[int] | None:
-    """The identity of the mark in `tree` (device, inode, mtime), None when it is absent."""
+def read_mark(tree: Path) -> str | None:
+    """The digest the mark in `tree` holds, None when there is none."""
     try:
-        st = os.stat(tree / MARK, follow_symlinks=False)
+        fd = os.open(tree / MARK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
-    return [st.st_dev, st.st_ino, st.st_mtime_ns]
+    try:
+        text = os.read(fd, 4096).decode("ascii", "replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    lines = text.splitlines()
+    return lines[-1] if len(lines) == 2 and lines[0] == _TEXT.strip() else None

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from generator.serve.hosts import host_check
+
 POLL_PATH = "/__omakase__/poll"
 POLL_TIMEOUT = 20.0
 
@@ -144,6 +146,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._respond(head=False)
 
     def _respond(self, head: bool) -> None:
+        host = self.headers.get("Host")
+        if not host or not self.server.hosts.allows(host):
+            # A page of another site whose name was made to resolve to this machine (DNS
+            # rebinding) sends its own name: it gets nothing of this server.
+            status = HTTPStatus.MISDIRECTED_REQUEST if host else HTTPStatus.BAD_REQUEST
+            self._send(status, b"Unexpected Host header\n", "text/plain; charset=utf-8", head)
+            return
         parts = urlsplit(self.path)
         if parts.path == POLL_PATH:
             self._poll(parts.query, head)
@@ -152,6 +161,9 @@ class _Handler(BaseHTTPRequestHandler):
         target = safe_path(root, parts.path)
         if target is None:
             self._send(HTTPStatus.BAD_REQUEST, b"Bad path\n", "text/plain; charset=utf-8", head)
+            return
+        if any(segment.startswith(".") for segment in unquote(parts.path).split("/")):
+            self._not_found(head)  # build marks, stamps, an editor's or git's files: never served
             return
         early = self.server.early
         if early:
@@ -252,6 +264,7 @@ class _Server(ThreadingHTTPServer):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+        self.hosts = host_check(address[0], int(self.server_address[1]))
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A browser that goes away mid-answer (a closed tab, a reload) is not an error

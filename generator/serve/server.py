@@ -6,6 +6,8 @@ responses on the way out (never to the files), which long-polls a build generati
 
 from __future__ import annotations
 
+import os
+import re
 import threading
 import time
 import traceback
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from watchdog.observers import Observer
 
+from generator.serve.hosts import is_loopback
 from generator.serve.http import POLL_TIMEOUT, BuildState, Snapshot, _Server
 from generator.serve.watch import _Changes
 from generator.settings import Config, Settings
@@ -28,6 +31,23 @@ BuildFunction = Callable[[Config], Any]
 # served as soon as its pages are written (see DevServer._pages_ready).
 EARLY_FILES = 200
 EARLY_BYTES = 32 * 1024 * 1024
+
+
+# An absolute path's folders (not a URL's, not a relative path's tail): /dir/…/.
+_ABSOLUTE = re.compile(r"(?<![\w.:/~-])/([^\s/:'\"]+)/(?:[^\s/:'\"]+/)*")
+
+
+def _cut(match: re.Match[str]) -> str:
+    # Only a path of this machine (its first folder exists): `/menus/slug/` is a site URL.
+    return "…/" if os.path.isdir("/" + match.group(1)) else match.group(0)
+
+
+def page_error(text: str, root: Path) -> str:
+    """A build error as the browser shows it: paths relative to the site's root, any other
+    absolute path of this machine cut to its last part (the terminal has the whole message)."""
+    for base in dict.fromkeys((str(root.resolve()), str(root))):
+        text = text.replace(base.rstrip("/") + "/", "")
+    return _ABSOLUTE.sub(_cut, text)
 
 
 class ResidentBuild:
@@ -179,9 +199,11 @@ class DevServer:
             else:
                 report = self.build_function(self.settings)
         except click.ClickException as exc:
-            error = exc.format_message()
-        except Exception:  # a bug must not kill the server; show it like any build error
+            error = shown = exc.format_message()
+        except Exception as exc:  # a bug must not kill the server; show it like any build error
             error = traceback.format_exc()
+            kind = type(exc).__name__
+            shown = f"The build stopped on an unexpected error ({kind}: {exc}); see the terminal."
         else:
             for warning in getattr(report, "warnings", []) or []:
                 self.echo(warning.format())
@@ -197,7 +219,8 @@ class DevServer:
             return self.state.record(None, new_version=not self._announced)
         self._forget_early()  # not published: back to the last good site
         self.echo("Build failed; still serving the last good site.\n" + error)
-        return self.state.record(error)
+        # What the page shows anyone who can load it: no traceback, no absolute paths.
+        return self.state.record(page_error(shown, self.settings.root))
 
     def _forget_early(self) -> None:
         if self._httpd is not None:
@@ -293,6 +316,12 @@ class DevServer:
     def start(self) -> None:
         self.rebuild()
         self._httpd = _Server((self.host, self.port), self.settings.output_dir, self.state, self.poll_timeout)
+        if not is_loopback(self.host):
+            self.echo(
+                f"WARNING: serving on {self.host}, not on loopback: anyone who can reach this machine "
+                f"can read the site at {self.url}, share pages of drafts and build errors included. "
+                "Use --host 127.0.0.1 unless you trust every machine on this network."
+            )
         self._observer = Observer()
         self._handler = _Changes(self.settings, self._changed, self._new_folder)
         for folder, recursive in self.watched():
