@@ -30,7 +30,8 @@ class _NotSimple(Exception):
     """The data holds something this writer leaves to PyYAML."""
 
 
-def _real_day(value: str) -> bool:
+def real_day(value: str) -> bool:
+    """True when `value` (YYYY-MM-DD) names a day that exists: YAML reads it as a date."""
     try:
         dt.date.fromisoformat(value)
     except ValueError:
@@ -51,7 +52,7 @@ def _scalar(value: Any) -> str:
         return str(value)
     if not isinstance(value, str) or len(value) > MAX_SCALAR:
         raise _NotSimple
-    if ISO_DAY.match(value) and _real_day(value):
+    if ISO_DAY.match(value) and real_day(value):
         return value  # bare, as curators write dates; it reads back as the same date
     if value == "":
         return "''"

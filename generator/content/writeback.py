@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from generator.content.files import read_text
-from generator.content.plainyaml import simple_items, simple_yaml
+from generator.content.plainyaml import ISO_DAY, real_day, simple_items, simple_yaml
 from generator.errors import ContentError
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-ISO_DAY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 
 
 class _Dumper(yaml.SafeDumper):
@@ -26,19 +24,11 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    if ISO_DAY.match(value) and _real_day(value):
+    if ISO_DAY.match(value) and real_day(value):
         # Written bare, as curators write dates; it reads back as the same date.
         return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value)
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-def _real_day(value: str) -> bool:
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 _Dumper.add_representer(str, _str)

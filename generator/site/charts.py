@@ -18,13 +18,18 @@ def rating_chart(ratings: Any) -> dict[str, Any] | None:
     peak = max(counts)
     if peak == 0:
         return None
+    return _chart(counts, peak, [{"rating": rating} for rating in range(11)])
+
+
+def _chart(counts: list[int], peak: int, labels: list[dict[str, Any]]) -> dict[str, Any]:
+    """One bar per count, scaled to `peak`, each with its `labels` and geometry."""
     bars = []
-    for rating, count in enumerate(counts):
+    for index, (count, label) in enumerate(zip(counts, labels, strict=True)):
         height = round(CHART_H * count / peak, 1)
-        x = GAP + rating * (BAR_W + GAP)
+        x = GAP + index * (BAR_W + GAP)
         bars.append(
             {
-                "rating": rating,
+                **label,
                 "count": count,
                 "x": x,
                 "w": BAR_W,
@@ -37,7 +42,7 @@ def rating_chart(ratings: Any) -> dict[str, Any] | None:
         )
     return {
         "bars": bars,
-        "width": GAP + 11 * (BAR_W + GAP),
+        "width": GAP + len(counts) * (BAR_W + GAP),
         "height": TOP + CHART_H + AXIS,
         "baseline": TOP + CHART_H,
         "total": sum(counts),
@@ -66,28 +71,4 @@ def month_chart(counts: list[int]) -> dict[str, Any] | None:
     peak = max(counts, default=0)
     if len(counts) != 12 or peak <= 0:
         return None
-    bars = []
-    for month, count in enumerate(counts):
-        height = round(CHART_H * count / peak, 1)
-        x = GAP + month * (BAR_W + GAP)
-        bars.append(
-            {
-                "month": month + 1,
-                "label": MONTH_LABELS[month],
-                "count": count,
-                "x": x,
-                "w": BAR_W,
-                "y": TOP + CHART_H - height,
-                "h": height,
-                "cx": x + BAR_W / 2,
-                "label_y": TOP + CHART_H + AXIS - 6,
-                "count_y": TOP + CHART_H - height - 4,
-            }
-        )
-    return {
-        "bars": bars,
-        "width": GAP + 12 * (BAR_W + GAP),
-        "height": TOP + CHART_H + AXIS,
-        "baseline": TOP + CHART_H,
-        "total": sum(counts),
-    }
+    return _chart(counts, peak, [{"month": m + 1, "label": MONTH_LABELS[m]} for m in range(12)])
