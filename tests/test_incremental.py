@@ -95,6 +95,10 @@ def edit_menu(rng: random.Random, root: Path) -> str:
     elif choice == 3:
         status = "draft" if "status: published" in text else "published"
         text = re.sub(r"(?m)^status: .*$", f"status: {status}", text, count=1)
+        if status == "published" and not re.search(r"(?m)^published: ", text):
+            text = text.replace(
+                f"status: {status}\n", f"status: {status}\npublished: 2026-11-0{rng.randrange(1, 10)}\n", 1
+            )
     else:
         text = re.sub(r"(?m)^tags: \[", f"tags: [extra-{rng.randrange(5)}, ", text, count=1)
     path.write_text(text)
@@ -130,12 +134,21 @@ def reslug_item(rng: random.Random, root: Path) -> str:
 
 
 def rename_menu_file(rng: random.Random, root: Path) -> str:
+    """A new slug and file name (a menu's slug is its file name); forks follow."""
     path = rng.choice(_files(root, "content/menus/*.md"))
-    target = path.with_name(f"renamed-{rng.randrange(1000)}-{path.name}")
+    old = path.stem
+    new = f"{old[:20].rstrip('-')}-r{rng.randrange(1000)}"
+    target = path.with_name(f"{new}.md")
     if target.exists():
         return "rename skipped"
-    path.rename(target)
-    return f"rename {path.name}"
+    text = re.sub(r"(?m)^slug: .*$", f"slug: {new}", path.read_text(), count=1)
+    path.unlink()
+    target.write_text(text)
+    for other in _files(root, "content/menus/*.md"):
+        text = other.read_text()
+        if f"forked_from: {old}\n" in text:
+            other.write_text(text.replace(f"forked_from: {old}\n", f"forked_from: {new}\n"))
+    return f"rename {path.name} -> {new}"
 
 
 def delete_menu(rng: random.Random, root: Path) -> str:
