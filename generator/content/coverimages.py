@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from generator.content.model import Cover
 from generator.content.parallel import cores
 from generator.errors import Problem
+from generator.support.procs import die_with_parent
 
 MAX_PIXELS = 40_000_000  # a cover needs far fewer; more is a mistake or a decompression bomb
 FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",), "WEBP": (".webp",), "AVIF": (".avif",)}
@@ -89,6 +90,8 @@ def cover_problems(covers: Iterable[Cover]) -> list[Problem]:
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         found = [_problem_of(*job) for job in jobs]
     else:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent
+        ) as pool:
             found = list(pool.map(_problem_of, *zip(*jobs, strict=True), chunksize=16))
     return [p for p in found if p is not None]

@@ -24,6 +24,7 @@ from generator.content.parallel import cores
 from generator.engine import cardart
 from generator.settings import Config
 from generator.support.caches import cache_dir, prune_cache
+from generator.support.procs import die_with_parent
 from generator.support.timings import timed
 
 VERSION = 1  # of the drawing in cardart.py: raise it when a change alters the output
@@ -138,7 +139,9 @@ def _draw_all(todo: dict[str, tuple[dict[str, Any], list[str | None]]], root: Pa
         for job in jobs:
             draw_into(*job)
         return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent
+    ) as pool:
         list(pool.map(draw_into, *zip(*jobs, strict=True)))
 
 

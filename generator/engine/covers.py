@@ -25,6 +25,7 @@ from generator.content.model import Cover, Site
 from generator.content.parallel import cores
 from generator.errors import ContentErrors, Problem
 from generator.support.caches import cache_dir, prune_cache
+from generator.support.procs import die_with_parent
 from generator.support.timings import timed
 
 WIDTHS = (160, 320, 640)  # a card, a page's cover, either at twice the pixel density
@@ -102,7 +103,9 @@ def _run(todo: list[tuple[Cover, str]], root: Path) -> Iterable[dict[str, Any] |
     workers = min(cores(), len(jobs))
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [encode_cover(*job) for job in jobs]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent
+    ) as pool:
         return list(pool.map(encode_cover, *zip(*jobs, strict=True)))
 
 
