@@ -27,17 +27,20 @@
   var loading = null;
   function loadUI(root) {
     if (!loading) {
-      loading = new Promise(function (resolve, reject) {
-        var style = document.createElement("link");
-        style.rel = "stylesheet";
-        style.href = root + "pagefind/pagefind-ui.css";
-        document.head.appendChild(style);
-        var script = document.createElement("script");
-        script.src = root + "pagefind/pagefind-ui.js";
-        script.onload = resolve;
-        script.onerror = reject;
-        document.head.appendChild(script);
-      });
+      // Both must have loaded before the UI mounts: a UI drawn before its stylesheet
+      // applies is restyled a moment later, and the page's layout shifts.
+      var style = document.createElement("link");
+      style.rel = "stylesheet";
+      style.href = root + "pagefind/pagefind-ui.css";
+      var script = document.createElement("script");
+      script.src = root + "pagefind/pagefind-ui.js";
+      loading = Promise.all([style, script].map(function (element) {
+        return new Promise(function (resolve, reject) {
+          element.onload = resolve;
+          element.onerror = reject;
+          document.head.appendChild(element);
+        });
+      }));
     }
     return loading;
   }
