@@ -112,7 +112,8 @@ def test_unchanged_pages_reuse_the_previous_index(tmp_path: Path, monkeypatch: p
 def test_a_large_site_is_split_into_bundles_rebuilt_one_by_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search, "PAGES_PER_BUNDLE", 1)  # four pages: four bundles
+    monkeypatch.setattr(search, "PAGES_PER_BUNDLE", 1)  # two items: two bundles
+    monkeypatch.setattr(search, "PAGES_PER_MENU_BUNDLE", 1)  # two menus: two more
     site = make_site(tmp_path)
     build(settings_for(site))
     out = site / "output"
@@ -141,11 +142,43 @@ def test_a_large_site_is_split_into_bundles_rebuilt_one_by_one(
     bundles = search.split(dict.fromkeys((url.lstrip("/") for url in records), b""))
     assert runs == [[next(n for n, pages in enumerate(bundles) if relpath in pages)]]
     assert "wiretapper" in json.dumps(indexed(out)["/" + relpath])
-    # A smaller split removes the bundles it no longer has.
+    # A smaller split removes the bundles it no longer has: one for the items, one for the menus.
     monkeypatch.setattr(search, "PAGES_PER_BUNDLE", 1000)
+    monkeypatch.setattr(search, "PAGES_PER_MENU_BUNDLE", 250)
     assert build(settings_for(site), full=True).mode == "full"
-    assert not list(out.glob("pagefind-*")) and len(indexed(out)) == 4
-    assert json.loads((out / "pagefind" / search.BUNDLES_FILE).read_text())["more"] == []
+    assert [p.name for p in out.glob("pagefind-*")] == ["pagefind-1"] and len(indexed(out)) == 4
+    assert json.loads((out / "pagefind" / search.BUNDLES_FILE).read_text())["more"] == ["pagefind-1/"]
+
+
+def test_a_menu_note_edit_re_indexes_the_menu_bundle_not_the_item_bundle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(tmp_path)
+    build(settings_for(site))
+    out = site / "output"
+    item_page = (out / "items/movie/the-conversation/index.html").read_bytes()
+    assert b"headphones" in item_page and b"headphones" not in search.search_document(item_page)
+    bundles = search.split(dict.fromkeys((url.lstrip("/") for url in indexed(out)), b""))
+    home = {relpath: n for n, pages in enumerate(bundles) for relpath in pages}
+    # Menus and the other pages go in bundles of their own.
+    assert home["menus/paranoid-seventies/index.html"] != home["items/movie/the-conversation/index.html"]
+    runs: list[list[int]] = []
+    real = pagefind.run_all
+    monkeypatch.setattr(
+        pagefind,
+        "run_all",
+        lambda jobs, meanwhile=None, prepare=None: (
+            runs.append([j.number for j in jobs]),
+            real(jobs, meanwhile, prepare),
+        )[1],
+    )
+    menu = site / "content/menus/paranoid-seventies.md"
+    menu.write_text(menu.read_text().replace("with *headphones*", "with *earmuffs*"))
+    assert build(settings_for(site)).mode == "incremental"
+    item_page = (out / "items/movie/the-conversation/index.html").read_bytes()
+    assert b"earmuffs" in item_page  # the page changed; its search document did not
+    assert runs == [[home["menus/paranoid-seventies/index.html"]]]
+    assert "earmuffs" in json.dumps(indexed(out)["/menus/paranoid-seventies/index.html"])
 
 
 def test_incremental_builds_keep_index_and_open_data_current(tmp_path: Path) -> None:
@@ -265,12 +298,13 @@ def test_pagefind_is_given_only_what_it_indexes_and_builds_the_same_index(
         stage = tmp_path / name
         shutil.copytree(site / "output", stage, ignore=shutil.ignore_patterns("pagefind*"))
         search.index_site(stage)
+        # Every bundle's files but the stamp, which names the documents' digests.
         bundles[name] = {
             p.relative_to(stage).as_posix(): p.read_bytes()
-            for p in sorted((stage / "pagefind").rglob("*"))
-            if p.is_file()
+            for p in sorted(stage.glob("pagefind*/**/*"))
+            if p.is_file() and p.name != search.STAMP
         }
-    assert len(bundles["cut"]) > 10 and bundles["cut"] == bundles["whole"]
+    assert len(bundles["cut"]) > 20 and bundles["cut"] == bundles["whole"]
 
 
 def test_search_documents_are_kept_and_only_changed_pages_are_cut_again(
@@ -280,14 +314,16 @@ def test_search_documents_are_kept_and_only_changed_pages_are_cut_again(
     build(settings_for(site))
     documents = search.documents_dir(settings_for(site).resolve().db_path)
     kept = sorted(p.relative_to(documents).as_posix() for p in documents.rglob("*.html"))
-    assert len(kept) == 4 and all(rel.startswith("pagefind/") for rel in kept)
+    assert len(kept) == 4 and all(rel.startswith(("pagefind/items/", "pagefind-1/menus/")) for rel in kept)
     cut: list[int] = []
     real = search.search_document
     monkeypatch.setattr(search, "search_document", lambda html: (cut.append(1), real(html))[1])
     movie = site / "content/items/movie/the-conversation.md"
     movie.write_text(movie.read_text().replace("A surveillance expert", "A wiretapper"))
     assert build(settings_for(site)).mode == "incremental"
-    assert len(cut) == 1  # the one page that changed
+    # The one page that changed: cut when rendered (for its digest) and when its document is
+    # written; the other documents are kept.
+    assert len(cut) == 2
     document = documents / "pagefind/items/movie/the-conversation/index.html"
     assert b"wiretapper" in document.read_bytes()
     assert "wiretapper" in json.dumps(indexed(site / "output")["/items/movie/the-conversation/index.html"])

@@ -131,7 +131,7 @@ class FullBuild(BuildJob):
                 self.db,
                 stage,
                 previous=self.settings.output_dir,
-                searchable={r.path: r.digest for r in self.records if r.searchable},
+                searchable={r.path: r.searchable for r in self.records if r.searchable is not None},
                 documents=documents_dir(self.settings.db_path),
             )
 

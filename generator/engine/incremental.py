@@ -286,13 +286,11 @@ class IncrementalBuild(BuildJob):
         (the search index lists them all)."""
         self.searchable: dict[str, bytes] = {}
         produced = {r.path for r in self.records}
-        for route, key, path, digest, indexed in self.state.execute(
-            "SELECT route, key, path, digest, searchable FROM pages"
-        ):
+        for route, key, path, indexed in self.state.execute("SELECT route, key, path, searchable FROM pages"):
             if self.wanted((route, key)):
                 produced.add(path)
-                if indexed and (route, key) not in self.affected:
-                    self.searchable[path] = digest
+                if indexed is not None and (route, key) not in self.affected:
+                    self.searchable[path] = indexed
         self.pruned = sorted({self.old[k][1] for k in self.gone} - produced)
         for rel in self.pruned:
             self.shadow.remove(rel)
@@ -300,7 +298,7 @@ class IncrementalBuild(BuildJob):
     def finish(self) -> None:
         """The search index and the open-data copy, brought up to date in the shadow tree."""
         self.changes = [r.path for r in self.records if r.written] + self.pruned
-        self.searchable.update((r.path, r.digest) for r in self.records if r.searchable)
+        self.searchable.update((r.path, r.searchable) for r in self.records if r.searchable is not None)
         with writing(self.settings.output_dir):  # the search bundles name no file when they fail
             self.changes += finish_site(
                 self.db,

@@ -71,7 +71,7 @@ def save_pages(
                 record.path,
                 record.digest,
                 json.dumps(record.templates),
-                int(record.searchable),
+                record.searchable,
             ),
         )
         page_id = cur.lastrowid

@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS file_index (value BLOB);
 CREATE TABLE IF NOT EXISTS sqls (id INTEGER PRIMARY KEY, sql TEXT UNIQUE, columns TEXT);
 CREATE TABLE IF NOT EXISTS pages (
     id INTEGER PRIMARY KEY, route TEXT, key TEXT, path TEXT, digest BLOB, templates TEXT,
-    searchable INTEGER,
+    searchable BLOB,
     UNIQUE (route, key));
 CREATE TABLE IF NOT EXISTS reads (page_id INTEGER, sql_id INTEGER, params TEXT, digest BLOB);
 """

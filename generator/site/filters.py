@@ -8,9 +8,6 @@ import re
 from datetime import UTC, datetime
 from functools import lru_cache
 
-import langcodes
-from langcodes.tag_parser import LanguageTagError
-
 from generator.site.markup import render_markdown
 
 _BLOCK_TAG = re.compile(r"</?(?:p|li|ul|ol|h[1-6]|blockquote|pre|br|hr|tr|td|th|dd|dt)\b[^>]*>")
@@ -86,6 +83,10 @@ def days_between(stamp: str | None, now: datetime) -> int | None:
 @lru_cache(maxsize=1024)
 def language_name(code: object) -> str:
     """'en' → 'English', for item pages; a code langcodes does not know is shown as it is."""
+    # Imported here: its tables take longer to load than an edit's pages take to render.
+    import langcodes
+    from langcodes.tag_parser import LanguageTagError
+
     text = str(code)
     try:
         language = langcodes.Language.get(text)

@@ -22,8 +22,8 @@ def finish_site(
     `stage`) it wrote or removed. Files are replaced by new ones, never rewritten in place,
     as the incremental build's trees share unchanged files. `previous` is the last published
     site, whose search bundles are reused when their pages have not changed; `searchable`
-    maps every page of the search index to the digest of its bytes; `documents` is where the
-    pages Pagefind reads are kept between builds (search.documents_dir)."""
+    maps every page of the search index to the digest of its search document; `documents`
+    is where the pages Pagefind reads are kept between builds (search.documents_dir)."""
     changes = api.publish_schemas(stage)
     copied: list[str] = []
     # The open-data copy is made while Pagefind indexes, so the two share the cores.

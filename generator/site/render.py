@@ -141,7 +141,9 @@ class PageRecord:
     templates: list[str]
     reads: list[Read]
     written: bool
-    searchable: bool = False  # belongs in the search index (see search.indexable)
+    # The digest of the page's search document when it belongs in the search index (see
+    # search.indexable): the search bundles depend on it, not on the page's bytes.
+    searchable: bytes | None = None
 
 
 def digest_bytes(data: bytes) -> bytes:
@@ -192,7 +194,7 @@ class PageWriter:
             sorted(context.dependencies),
             context.reads,
             written,
-            search.indexable(path, data),
+            digest_bytes(search.search_document(data)) if search.indexable(path, data) else None,
         )
 
 

@@ -6,10 +6,16 @@ redirects stay out of the index whatever their templates do.
 
 Pagefind has no incremental mode: it indexes a folder from scratch, and its time and memory
 grow with the whole folder. So a large site's pages are split by a stable hash of their path
-into bundles of about `PAGES_PER_BUNDLE` pages (`pagefind/`, `pagefind-1/`, …); a build
-re-indexes only the bundles holding a page whose bytes changed, and the search box merges
-them in the browser (Pagefind's `mergeIndex`, which ranks all results by score). A small
-site has one bundle, `pagefind/`."""
+into bundles (`pagefind/`, `pagefind-1/`, …); a build re-indexes only the bundles holding a
+page whose search document changed, and the search box merges them in the browser
+(Pagefind's `mergeIndex`, which ranks all results by score). A small site has one bundle,
+`pagefind/`.
+
+Menus, which curators edit most, are split apart from the other pages into bundles of
+about `PAGES_PER_MENU_BUNDLE`, so that a menu edit re-indexes a small bundle; the others go
+in bundles of about `PAGES_PER_BUNDLE`. A page's search document leaves out what Pagefind
+ignores whole (`data-pagefind-ignore="all"`): an item page's list of the notes menus give it
+changes with every note, and its index does not."""
 
 from __future__ import annotations
 
@@ -35,6 +41,8 @@ BUNDLES_FILE = "bundles.json"  # in the first bundle: where the others are, for 
 STAMP = ".omakase-input"  # hash of what a bundle indexed, kept in it to skip re-indexing
 TMP_PREFIX = ".omakase-search-"
 PAGES_PER_BUNDLE = 1000
+PAGES_PER_MENU_BUNDLE = 250
+MENU_PREFIX = "menus/"
 EXCLUDED_PREFIXES = ("share/", f"{BUNDLE}/")
 # Pagefind names these files by a hash of their bytes: the same name means the same file.
 _HASH_NAMED = (".pf_fragment", ".pf_index", ".pf_meta", ".pf_filter")
@@ -54,21 +62,23 @@ def indexable(relpath: str, html: bytes) -> bool:
 
 
 def pages_on_disk(site: Path) -> dict[str, bytes]:
-    """Path (relative to the site) -> digest of every indexable page found in `site`."""
+    """Path (relative to the site) -> digest of the search document of every indexable page
+    found in `site`."""
     found = {}
     for path in sorted(site.rglob("*.html")):
         relpath = path.relative_to(site).as_posix()
         html = path.read_bytes()
         if indexable(relpath, html):
-            found[relpath] = hashlib.blake2b(html, digest_size=16).digest()
+            found[relpath] = hashlib.blake2b(search_document(html), digest_size=16).digest()
     return found
 
 
-def bundle_count(pages: int) -> int:
-    """How many bundles `pages` indexable pages are split into: a power of two, so that a
-    growing site rarely moves a page to another bundle."""
+def bundle_count(pages: int, size: int | None = None) -> int:
+    """How many bundles of about `size` pages `pages` indexable pages are split into: a
+    power of two, so that a growing site rarely moves a page to another bundle."""
+    size = size or PAGES_PER_BUNDLE
     count = 1
-    while count * PAGES_PER_BUNDLE < pages:
+    while count * size < pages:
         count *= 2
     return count
 
@@ -78,11 +88,19 @@ def bundle_name(number: int) -> str:
 
 
 def split(pages: Mapping[str, bytes]) -> list[dict[str, bytes]]:
-    """The indexable pages of each bundle, by a hash of their path (stable across builds)."""
-    count = bundle_count(len(pages))
-    bundles: list[dict[str, bytes]] = [{} for _ in range(count)]
-    for relpath in sorted(pages):
-        bundles[zlib.crc32(relpath.encode()) % count][relpath] = pages[relpath]
+    """The indexable pages of each bundle, by a hash of their path (stable across builds):
+    first the bundles of the pages that are not menus, then the menus' smaller ones."""
+    menus = sorted(p for p in pages if p.startswith(MENU_PREFIX))
+    others = sorted(p for p in pages if not p.startswith(MENU_PREFIX))
+    bundles: list[dict[str, bytes]] = []
+    for group, size in ((others, PAGES_PER_BUNDLE), (menus, PAGES_PER_MENU_BUNDLE)):
+        if not group and bundles:
+            continue
+        count = bundle_count(len(group), size)
+        first = len(bundles)
+        bundles += [{} for _ in range(count)]
+        for relpath in group:
+            bundles[first + zlib.crc32(relpath.encode()) % count][relpath] = pages[relpath]
     return bundles
 
 
@@ -110,8 +128,8 @@ def index_site(
     written or removed. `meanwhile` runs once while Pagefind does (other work of the build
     that then shares the cores with it), or before returning when nothing is indexed.
 
-    `pages` maps each indexable page to the digest of its bytes (read from disk when not
-    given). A bundle made from exactly its pages is left alone; one the last published site
+    `pages` maps each indexable page to the digest of its search document (read from disk
+    when not given). A bundle made from exactly its pages is left alone; one the last published site
     (`previous`) has is copied; Pagefind indexes the others, two at a time on two cores.
     With `documents`, the pages Pagefind reads are kept there between builds, and only
     those that changed are written again."""
@@ -275,13 +293,7 @@ def search_document(html: bytes) -> bytes:
     html_tag, title, start = _HTML_TAG.search(html), _TITLE.search(html), _body_start(html)
     if not (html_tag and title and start):
         return html
-    name = start.group(1)
-    depth, end = 0, None
-    for tag in re.finditer(rb"<(/?)" + re.escape(name) + rb"\b[^>]*>", html[start.start() :]):
-        depth += -1 if tag.group(1) else 1
-        if depth == 0:
-            end = start.start() + tag.end()
-            break
+    end = _element_end(html, start.group(1), start.start())
     if end is None:
         return html
     return b"".join(
@@ -291,15 +303,54 @@ def search_document(html: bytes) -> bytes:
             b'<head><meta charset="utf-8">',
             title.group(0),
             b"</head><body>",
-            html[start.start() : end],
+            _without_ignored(html[start.start() : end]),
             b"</body></html>",
         )
     )
 
 
+_IGNORED_ALL = re.compile(rb"<([a-zA-Z][a-zA-Z0-9]*)\b[^>]*\sdata-pagefind-ignore=[\"']?all[\"'\s>][^>]*>")
+
+
+_VOID = frozenset(b"area base br col embed hr img input link meta source track wbr".split())
+
+
+def _element_end(html: bytes, name: bytes, start: int) -> int | None:
+    """Where the element whose opening tag starts at `start` ends (same-name nesting counted)."""
+    if name.lower() in _VOID:
+        return html.index(b">", start) + 1
+    depth = 0
+    for tag in re.compile(rb"<(/?)" + re.escape(name) + rb"\b[^>]*>").finditer(html, start):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return tag.end()
+    return None
+
+
+def _without_ignored(body: bytes) -> bytes:
+    """`body` without the elements Pagefind ignores whole, text, metadata and filters alike
+    (`data-pagefind-ignore="all"`): the index is the same, and the document no longer
+    changes when only they do."""
+    if b"data-pagefind-ignore" not in body:
+        return body
+    kept, at = [], 0
+    while found := _IGNORED_ALL.search(body, at):
+        end = _element_end(body, found.group(1), found.start())
+        if end is None:
+            break
+        kept.append(body[at : found.start()])
+        at = end
+    kept.append(body[at:])
+    return b"".join(kept)
+
+
 # Changes when `search_document` does, so documents cut by an older one are cut again.
 _FORMAT = hashlib.blake2b(
-    search_document.__code__.co_code + repr(search_document.__code__.co_consts).encode(), digest_size=8
+    b"".join(
+        f.__code__.co_code + repr(f.__code__.co_consts).encode()
+        for f in (search_document, _without_ignored, _element_end)
+    ),
+    digest_size=8,
 ).hexdigest()
 
 
