@@ -18,16 +18,19 @@ def find_covers(site: Site, content: Path, problems: list[Problem]) -> None:
     named after the item file. Found anew at every load (not kept with the item's parse: a
     cover comes and goes without its item file changing)."""
     site.covers = {}
-    images: dict[str, dict[str, list[str]]] = {}
+    # One listing and one folder path per item type: this runs for every item at every load.
+    folders: dict[str, tuple[Path, dict[str, list[str]]]] = {}
     for ref, item in site.items.items():
-        folder = content / "items" / item.type
-        if item.type not in images:
-            images[item.type] = _images(folder)
-        found = (
-            _named(item, folder, problems)
-            if item.fields.get("cover")
-            else _beside(item, folder, images[item.type], problems)
-        )
+        if item.type not in folders:
+            folder = content / "items" / item.type
+            folders[item.type] = (folder, _images(folder))
+        folder, images = folders[item.type]
+        if item.fields.get("cover"):
+            found = _named(item, folder, problems)
+        elif images:
+            found = _beside(item, folder, images, problems)
+        else:
+            continue
         if found is not None:
             path, display = found
             try:
@@ -100,7 +103,7 @@ def _beside(
 ) -> tuple[str, str] | None:
     """The cover named after the item file (`frankenstein.md` → `frankenstein.jpg`, or
     `.JPG`), if any."""
-    stem = Path(item.path).name.removesuffix(".md").lower()
+    stem = os.path.basename(item.path).removesuffix(".md").lower()
     found = sorted(name for suffix in COVER_SUFFIXES for name in images.get(stem + suffix, ()))
     if len(found) > 1:
         problems.append(
