@@ -23,6 +23,21 @@ from tests.sitekit import search_index as indexed
 DRAFT = MENU.format(title="Secret Supper Quokka", curator="ada", status="draft", extra="")
 
 
+def bundles_indexed(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """The numbers of the bundles each later Pagefind pass indexes, one list per pass."""
+    runs: list[list[int]] = []
+    real = pagefind.run_all
+    monkeypatch.setattr(
+        pagefind,
+        "run_all",
+        lambda jobs, meanwhile=None, prepare=None: (
+            runs.append([j.number for j in jobs]),
+            real(jobs, meanwhile, prepare),
+        )[1],
+    )
+    return runs
+
+
 def test_build_indexes_menus_and_items_with_type_year_and_menus(tmp_path: Path) -> None:
     root = make_site(tmp_path, {"content/menus/secret-supper.md": DRAFT})
     build(settings_for(root))
@@ -125,16 +140,7 @@ def test_a_large_site_is_split_into_bundles_rebuilt_one_by_one(
     assert sorted(p.name for p in out.glob("pagefind-*")) == [m.rstrip("/") for m in more]
     assert all((out / name / "pagefind-entry.json").is_file() for name in more)
     # Each page is in the bundle its path hashes to, so an edit re-indexes one bundle only.
-    runs: list[list[int]] = []
-    real = pagefind.run_all
-    monkeypatch.setattr(
-        pagefind,
-        "run_all",
-        lambda jobs, meanwhile=None, prepare=None: (
-            runs.append([j.number for j in jobs]),
-            real(jobs, meanwhile, prepare),
-        )[1],
-    )
+    runs = bundles_indexed(monkeypatch)
     movie = site / "content/items/movie/the-conversation.md"
     movie.write_text(movie.read_text().replace("A surveillance expert", "A wiretapper"))
     assert build(settings_for(site)).mode == "incremental"
@@ -162,16 +168,7 @@ def test_a_menu_note_edit_re_indexes_the_menu_bundle_not_the_item_bundle(
     home = {relpath: n for n, pages in enumerate(bundles) for relpath in pages}
     # Menus and the other pages go in bundles of their own.
     assert home["menus/paranoid-seventies/index.html"] != home["items/movie/the-conversation/index.html"]
-    runs: list[list[int]] = []
-    real = pagefind.run_all
-    monkeypatch.setattr(
-        pagefind,
-        "run_all",
-        lambda jobs, meanwhile=None, prepare=None: (
-            runs.append([j.number for j in jobs]),
-            real(jobs, meanwhile, prepare),
-        )[1],
-    )
+    runs = bundles_indexed(monkeypatch)
     menu = site / "content/menus/paranoid-seventies.md"
     menu.write_text(menu.read_text().replace("with *headphones*", "with *earmuffs*"))
     assert build(settings_for(site)).mode == "incremental"
