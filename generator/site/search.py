@@ -192,7 +192,7 @@ def _make_bundles(
             fresh = work / bundle_name(number)
             old = plan.previous / bundle_name(number) if plan.previous is not None else None
             if old is not None and _stamp(old) == stamp:
-                shutil.copytree(old, fresh, symlinks=False)
+                _copy_bundle(old, fresh)
                 continue
             if plan.documents is not None:
                 folder = plan.documents / bundle_name(number)
@@ -218,6 +218,16 @@ def _make_bundles(
             (fresh / STAMP).write_text(stamp + "\n", encoding="utf-8")
             touched += _replace_bundle(fresh, site / bundle_name(number))
     return touched
+
+
+def _copy_bundle(old: Path, fresh: Path) -> None:
+    """Copy a bundle file by file. Unlike `shutil.copytree`, which gathers every failure in
+    one error without an errno, a full disk raises its own OSError (engine/diskfull.py)."""
+    for folder, _, names in os.walk(old):
+        target = fresh / Path(folder).relative_to(old)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            shutil.copyfile(os.path.join(folder, name), target / name)
 
 
 MANIFEST = ".omakase-documents.json"  # relpath -> digest of the page each document was cut from
