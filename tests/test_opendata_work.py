@@ -3,6 +3,7 @@ build never trusts files the state does not name; the copy stays that of a full 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from generator.engine.build import build
 from generator.engine.state import get_meta, open_state, set_meta, state_path
 from generator.site import opendata, search
-from generator.site.openwork import WORK, OpenWork
+from generator.site.openwork import READS, WORK, OpenWork
 from generator.support.caches import cache_dir
 from tests.conftest import settings_for
 from tests.sitekit import make_site
@@ -152,3 +153,14 @@ def test_a_failed_build_leaves_no_work_file_a_later_build_trusts(
     build(settings_for(site))
     assert calls["copy"] == 1
     assert published(site) == full_copy(site, tmp_path)
+
+
+def test_the_public_copy_is_stripped_again_when_an_edit_reaches_what_the_strip_uses(site: Path) -> None:
+    token = trusted_token(site)
+    folder = cache_dir(site / "data/omakase.sqlite", "opendata")
+    uses = set(json.loads((folder / f"{token}{READS}").read_text()))
+    # What it decides by, what it writes (a fork's first step gets the fork's date), and the
+    # foreign keys deletes cascade along.
+    assert {"menus.status", "user_item_logs.is_private", "menu_lineage.forked_at"} <= uses
+    assert {"course_items.course_id", "media_sources.media_item_id"} <= uses
+    assert "menus.title" not in uses and "media_items.title" not in uses

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.site.keyed import RowChanges
-from generator.site.record import columns_seen
 
 WORK, PUBLIC, READS = ".work.sqlite", ".public.sqlite", ".reads.json"
 SUFFIXES = (WORK, PUBLIC, READS)
@@ -112,7 +111,8 @@ def refresh(
 
 def _stripped_copy(files: list[Path], strip: Callable[[sqlite3.Connection], None]) -> None:
     """The public copy made again from the work copy, with what the strip decides by: what
-    its statements read, and every column of a foreign key (deletes cascade along them)."""
+    its statements read or write, and every column of a foreign key (deletes cascade along
+    them)."""
     shutil.copyfile(files[0], files[1])
     with _open(files[1]) as conn:
         reads = set()
@@ -120,9 +120,15 @@ def _stripped_copy(files: list[Path], strip: Callable[[sqlite3.Connection], None
             for fk in conn.execute(f'PRAGMA foreign_key_list("{table}")'):
                 reads.add(f"{table}.{fk[3]}")
                 reads.add(f"{fk[2]}.{fk[4]}" if fk[4] else f"{fk[2]}.")
-        with columns_seen(conn) as seen:
-            strip(conn)
-    files[2].write_text(json.dumps(sorted(reads | seen)))
+
+        def note(action: int, table: str | None, column: str | None, *_: object) -> int:
+            if action in (sqlite3.SQLITE_READ, sqlite3.SQLITE_UPDATE) and table:
+                reads.add(f"{table}.{column or ''}")
+            return sqlite3.SQLITE_OK
+
+        conn.set_authorizer(note)
+        strip(conn)
+    files[2].write_text(json.dumps(sorted(reads)))
 
 
 def update_rows(conn: sqlite3.Connection, changes: RowChanges, *, only_updates: bool = False) -> list[str]:
