@@ -14,7 +14,8 @@ import pytest
 from generator.engine.build import build
 from generator.engine.state import get_meta, open_state, set_meta, state_path
 from generator.site import opendata, search
-from generator.site.openwork import READS, WORK, OpenWork
+from generator.site.keyed import RowChanges
+from generator.site.openwork import READS, WORK, OpenWork, update_rows
 from generator.support.caches import cache_dir
 from tests.conftest import settings_for
 from tests.sitekit import make_site
@@ -164,3 +165,23 @@ def test_the_public_copy_is_stripped_again_when_an_edit_reaches_what_the_strip_u
     assert {"menus.status", "user_item_logs.is_private", "menu_lineage.forked_at"} <= uses
     assert {"course_items.course_id", "media_sources.media_item_id"} <= uses
     assert "menus.title" not in uses and "media_items.title" not in uses
+
+
+def test_rows_are_updated_in_place_by_a_composite_key(tmp_path: Path) -> None:
+    source = tmp_path / "source.sqlite"
+    conn = sqlite3.connect(source)
+    conn.execute("CREATE TABLE pairs (a TEXT, b TEXT, note TEXT, PRIMARY KEY (a, b))")
+    conn.executemany(
+        "INSERT INTO pairs VALUES (?, ?, ?)", [("y", "1", "p"), ("x", "2", "q"), ("x", "1", "r")]
+    )
+    conn.commit()
+    work = sqlite3.connect(tmp_path / "work.sqlite", isolation_level=None)
+    opendata.copy_in_key_order(work, str(source))
+    conn.execute("UPDATE pairs SET note = 'changed' WHERE a = 'x' AND b = '2'")
+    conn.commit()
+    conn.close()
+    work.execute("ATTACH DATABASE ? AS src", [str(source)])
+    changes = RowChanges({"pairs": {'["x","2"]': frozenset({"note"})}}, {"pairs": ["a", "b"]})
+    assert update_rows(work, changes) == []  # nothing copied again
+    rows = work.execute("SELECT rowid, a, b, note FROM pairs ORDER BY rowid").fetchall()
+    assert rows == [(1, "x", "1", "r"), (2, "x", "2", "changed"), (3, "y", "1", "p")]

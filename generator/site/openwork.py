@@ -138,7 +138,10 @@ def update_rows(conn: sqlite3.Connection, changes: RowChanges, *, only_updates: 
     recopied = []
     conn.execute("BEGIN")
     for table, rows in sorted(changes.rows.items()):
-        if any(columns is None for columns in rows.values()):
+        pk = changes.primary_keys[table]
+        # A table without a primary key is tracked by its rowids, which are not the work
+        # copy's: copied again whole, as when rows appeared or disappeared.
+        if pk == ["rowid"] or any(columns is None for columns in rows.values()):
             if not only_updates:
                 conn.execute(f'DELETE FROM main."{table}"')
                 order = key_order(conn, "src", table)
@@ -149,7 +152,6 @@ def update_rows(conn: sqlite3.Connection, changes: RowChanges, *, only_updates: 
         changed = sorted(set().union(*rows.values()) & have)  # type: ignore[arg-type]
         if not changed:
             continue
-        pk = changes.primary_keys[table]
         sets = ", ".join(f'"{c}" = s."{c}"' for c in changed)
         join = " AND ".join(f'm."{c}" = s."{c}"' for c in pk)
         if len(pk) == 1:
