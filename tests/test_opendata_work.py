@@ -132,6 +132,18 @@ def test_work_files_the_state_does_not_name_are_made_again(
     assert not work.exists()  # the untrusted files are gone
 
 
+@pytest.mark.parametrize("damage", [b"", b"not a database" * 100])
+def test_damaged_work_files_are_made_again(
+    site: Path, tmp_path: Path, calls: Counter[str], damage: bytes
+) -> None:
+    folder = cache_dir(site / "data/omakase.sqlite", "opendata")
+    (folder / f"{trusted_token(site)}{WORK}").write_bytes(damage)  # as a power cut may leave it
+    edit(site, "An introduction.", "An introduction, now longer.")
+    assert build(settings_for(site)).mode == "incremental"
+    assert calls["copy"] == 1
+    assert published(site) == full_copy(site, tmp_path)
+
+
 def test_a_failed_build_leaves_no_work_file_a_later_build_trusts(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, calls: Counter[str]
 ) -> None:

@@ -84,18 +84,16 @@ def refresh(
     pid = os.getpid()
     files = [work.folder / f".{pid}{suffix}" for suffix in SUFFIXES]
     kept = [work.folder / f"{work.token}{suffix}" for suffix in SUFFIXES]
+    updated = False
     if work.token and work.changes is not None and all(path.is_file() for path in kept):
         for old, new in zip(kept, files, strict=True):
             os.replace(old, new)
-        with _open(files[0], source) as conn:
-            work.recopied = update_rows(conn, work.changes)
-        reads = set(json.loads(files[2].read_text()))
-        if work.recopied or reads & _changed_columns(work.changes):
-            _stripped_copy(files, strip)
-        else:  # the strip removes the same rows and changes the same values as before
-            with _open(files[1], source) as conn:
-                update_rows(conn, work.changes, only_updates=True)
-    else:
+        try:
+            _update(work, work.changes, files, source, strip)
+            updated = True
+        except (sqlite3.DatabaseError, ValueError):  # not what they should be: made again
+            work.recopied = []
+    if not updated:
         files[0].unlink(missing_ok=True)
         with _open(files[0]) as conn:
             make(conn, source)
@@ -107,6 +105,24 @@ def refresh(
         if not entry.name.startswith(work.made):
             entry.unlink(missing_ok=True)
     return work.folder / f"{work.made}{PUBLIC}"
+
+
+def _update(
+    work: OpenWork,
+    changes: RowChanges,
+    files: list[Path],
+    source: str,
+    strip: Callable[[sqlite3.Connection], None],
+) -> None:
+    """The work files `files` brought up to date from the rows `changes` names."""
+    with _open(files[0], source) as conn:
+        work.recopied = update_rows(conn, changes)
+    reads = set(json.loads(files[2].read_text()))
+    if work.recopied or reads & _changed_columns(changes):
+        _stripped_copy(files, strip)
+    else:  # the strip removes the same rows and changes the same values as before
+        with _open(files[1], source) as conn:
+            update_rows(conn, changes, only_updates=True)
 
 
 def _stripped_copy(files: list[Path], strip: Callable[[sqlite3.Connection], None]) -> None:
@@ -149,6 +165,8 @@ def update_rows(conn: sqlite3.Connection, changes: RowChanges, *, only_updates: 
                 recopied.append(table)
             continue
         have = {row[1] for row in conn.execute(f'PRAGMA main.table_info("{table}")')}
+        if not have:  # a file not made from this schema
+            raise sqlite3.DatabaseError(f"no table {table}")
         changed = sorted(set().union(*rows.values()) & have)  # type: ignore[arg-type]
         if not changed:
             continue
