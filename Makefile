@@ -64,4 +64,4 @@ bench: $(STAMP) $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.covers --tools $(BENCH_VENV) --write BENCH.md
 
 clean:
-	rm -rf output .output-shadow data/omakase.sqlite data/omakase.sqlite.state* data/.omakase-templates data/.omakase-search $(VENV) $(BENCH_VENV)
+	rm -rf output .output-shadow data/omakase.sqlite data/omakase.sqlite.state* data/.omakase-templates data/.omakase-search data/.omakase-opendata $(VENV) $(BENCH_VENV)

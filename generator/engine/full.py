@@ -36,8 +36,10 @@ from generator.publish.mark import tree_digest, write_mark
 from generator.publish.shadow import discard_shadow
 from generator.publish.staging import staging_dir
 from generator.site.finish import finish_site
+from generator.site.openwork import OpenWork
 from generator.site.render import PageRecord, digest_bytes, render_all, write_file
 from generator.site.search import documents_dir
+from generator.support.caches import cache_dir
 from generator.support.progress import Progress
 from generator.support.timings import PAGES_WRITTEN, mark
 
@@ -125,7 +127,9 @@ class FullBuild(BuildJob):
         self.report.pages = self.report.rendered = self.report.written = count
 
     def finish(self, stage: Path) -> None:
-        """What is made from the pages: the search index, the open-data copy."""
+        """What is made from the pages: the search index, the open-data copy (its work
+        files made afresh)."""
+        self.opendata = OpenWork(cache_dir(self.settings.db_path, "opendata"))
         with writing(self.settings.output_dir):  # the search bundles name no file when they fail
             finish_site(
                 self.db,
@@ -133,6 +137,7 @@ class FullBuild(BuildJob):
                 previous=self.settings.output_dir,
                 searchable={r.path: r.searchable for r in self.records if r.searchable is not None},
                 documents=documents_dir(self.settings.db_path),
+                work=self.opendata,
             )
 
     def swap(self, stage: Path) -> None:
@@ -163,6 +168,7 @@ class FullBuild(BuildJob):
             set_meta(state, "last_changes", None)
             set_meta(state, "fingerprint", self.inputs.fingerprint)
             set_meta(state, "made_by", made_by_this())
+            set_meta(state, "opendata", self.opendata.made)  # the work files mirror the database
             self.new_generation(state, index)
             set_meta(state, "clock", self.settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ"))
         state.close()

@@ -40,8 +40,10 @@ from generator.publish.shadow import Shadow
 from generator.settings import Config
 from generator.site.finish import finish_site
 from generator.site.keyed import RowChanges
+from generator.site.openwork import OpenWork
 from generator.site.render import KeptRenderer, PageRecord, digest_bytes, render_all, write_file
 from generator.site.search import documents_dir
+from generator.support.caches import cache_dir
 from generator.support.timings import PAGES_WRITTEN, mark
 
 PageKey = tuple[str, str]  # (route, key as JSON)
@@ -296,7 +298,11 @@ class IncrementalBuild(BuildJob):
             self.shadow.remove(rel)
 
     def finish(self) -> None:
-        """The search index and the open-data copy, brought up to date in the shadow tree."""
+        """The search index and the open-data copy, brought up to date in the shadow tree,
+        the open-data work files from the rows the edit changed."""
+        self.opendata = OpenWork(
+            cache_dir(self.settings.db_path, "opendata"), get_meta(self.state, "opendata"), self.changed_rows
+        )
         self.changes = [r.path for r in self.records if r.written] + self.pruned
         self.searchable.update((r.path, r.searchable) for r in self.records if r.searchable is not None)
         with writing(self.settings.output_dir):  # the search bundles name no file when they fail
@@ -306,6 +312,7 @@ class IncrementalBuild(BuildJob):
                 previous=None,
                 searchable=self.searchable,
                 documents=documents_dir(self.settings.db_path),
+                work=self.opendata,
             )
         self.report.rendered = len(self.records)
         set_meta(self.state, "key_reads", self.key_reads)
@@ -320,6 +327,7 @@ class IncrementalBuild(BuildJob):
                 self.state.execute("DELETE FROM pages WHERE id = ?", (self.old[k][0],))
             save_pages(self.state, self.db, self.records)
         replace_database(self.settings, self.db_file)
+        set_meta(self.state, "opendata", self.opendata.made)  # they mirror the database now
         if self.changes:
             digest = tree_digest(self.state.execute("SELECT path, digest FROM pages"))
             write_mark(self.shadow.path, digest)  # last: a tree without it is not a whole site

@@ -9,13 +9,14 @@ It is ready for Datasette or sqlite-utils, and the same content gives the same b
 
 from __future__ import annotations
 
-import filecmp
 import os
 import sqlite3
+import tempfile
 from pathlib import Path
 
 from generator.errors import BuildError
 from generator.publish.staging import clean_stale_files
+from generator.site.openwork import OpenWork, key_order, refresh
 from generator.site.visibility import public_item
 
 SITE_PATH = "data/omakase.sqlite"
@@ -55,11 +56,20 @@ REMOVALS: tuple[str, ...] = (
 )
 
 
-def write_public_copy(conn: sqlite3.Connection, out_dir: Path) -> list[str]:
-    """Write the public copy of the database behind `conn` to `out_dir`/data/omakase.sqlite.
+def write_public_copy(conn: sqlite3.Connection, out_dir: Path, work: OpenWork | None = None) -> list[str]:
+    """Write the public copy of the database behind `conn` to `out_dir`/data/omakase.sqlite,
+    from the work files `work` brings up to date (without: throwaway ones).
 
     Returns [that path] when its bytes changed, [] when the copy there is already the same."""
     target = out_dir / SITE_PATH
+    if work is None:
+        with tempfile.TemporaryDirectory(prefix=TMP_PREFIX, dir=out_dir.parent) as folder:
+            return write_public_copy(conn, out_dir, OpenWork(Path(folder)))
+    if work.changes is not None and not work.changes.rows and target.is_file() and work.token:
+        work.made = work.token  # no row changed: nor did the copy, made from the same rows
+        return []
+    source = conn.execute("PRAGMA database_list").fetchone()[2]
+    public = refresh(work, source, copy_in_key_order, strip_private)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Built beside the site folder, not in it, and moved in only when it differs; a copy left
     # by a killed build is removed first.
@@ -67,24 +77,36 @@ def write_public_copy(conn: sqlite3.Connection, out_dir: Path) -> list[str]:
     tmp = out_dir.parent / f"{TMP_PREFIX}{os.getpid()}.sqlite"
     tmp.unlink(missing_ok=True)
     try:
-        source = conn.execute("PRAGMA database_list").fetchone()[2]
-        public = sqlite3.connect(f"file:{tmp}", uri=True, isolation_level=None)
+        # Not opened read-only: SQLite then copies the file slower, and into other bytes.
+        compact = sqlite3.connect(public, isolation_level=None)
         try:
-            # A work file: a crash throws it away, so no journal and no syncing to disk.
-            public.execute("PRAGMA journal_mode = OFF")
-            public.execute("PRAGMA synchronous = OFF")
-            copy_in_key_order(public, source)
-            strip_private(public)
-            # Rewrites every page: nothing deleted survives in free pages or slack space.
-            public.execute("VACUUM")
+            # Writes every page afresh: nothing deleted survives in free pages or slack
+            # space, and the bytes depend on the rows alone, not on how the file got them.
+            compact.execute("PRAGMA secure_delete = ON")
+            compact.execute("PRAGMA synchronous = OFF")  # applies to the copy: a work file until moved in
+            compact.execute("VACUUM INTO ?", [str(tmp)])
         finally:
-            public.close()
-        if target.is_file() and filecmp.cmp(tmp, target, shallow=False):
+            compact.close()
+        if _same_bytes(tmp, target):
             return []
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
     return [SITE_PATH]
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    """Whether the files hold the same bytes (False when `b` is missing), read in large blocks."""
+    try:
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        with a.open("rb") as fa, b.open("rb") as fb:
+            while block := fa.read(1 << 20):
+                if block != fb.read(1 << 20):
+                    return False
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def copy_in_key_order(public: sqlite3.Connection, source: str) -> None:
@@ -100,9 +122,7 @@ def copy_in_key_order(public: sqlite3.Connection, source: str) -> None:
         if kind != "table":
             continue
         public.execute(sql)
-        info = public.execute(f'PRAGMA src.table_info("{name}")').fetchall()
-        key = [row[1] for row in sorted(info, key=lambda r: r[5]) if row[5]] or [r[1] for r in info]
-        order = ", ".join(f'"{column}"' for column in key)
+        order = key_order(public, "src", name)
         public.execute(f'INSERT INTO main."{name}" SELECT * FROM src."{name}" ORDER BY {order}')
     for kind, _name, sql in schema:
         if kind != "table":

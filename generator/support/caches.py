@@ -6,11 +6,11 @@ import shutil
 from collections.abc import Collection
 from pathlib import Path
 
-CACHES = ("templates", "search", "covers", "cards")
+CACHES = ("templates", "search", "covers", "cards", "opendata")
 """Folders of build caches kept beside the database: compiled templates (site/render.py),
 the documents Pagefind reads (site/search.py), the processed cover images
-(engine/covers.py) and the menus' social cards (engine/cards.py). Never published, safe to
-delete."""
+(engine/covers.py), the menus' social cards (engine/cards.py) and the open-data work files
+(site/openwork.py). Never published, safe to delete."""
 
 
 def cache_dir(db_path: Path, name: str) -> Path:
