@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from generator.cli import main
 from generator.engine.build import build
-from generator.site import pagefind, search
+from generator.site import pagefind, search, searchdoc
 from tests.conftest import settings_for
 from tests.sitekit import MENU, make_site, write
 from tests.sitekit import search_index as indexed
@@ -346,7 +346,7 @@ def test_search_documents_are_kept_and_only_changed_pages_are_cut_again(
     ],
 )
 def test_the_marked_element_is_found_as_a_search_of_the_whole_page_finds_it(html: bytes) -> None:
-    found, everywhere = search._body_start(html), search._BODY_START.search(html)
+    found, everywhere = searchdoc.body_start(html), searchdoc._BODY_START.search(html)
     assert (found and (found.start(), found.end())) == (everywhere and (everywhere.start(), everywhere.end()))
     assert search.indexable("a/index.html", html) == (everywhere is not None)
 
