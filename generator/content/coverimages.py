@@ -9,17 +9,14 @@ decompression bomb included: the size is read from the header, before a pixel is
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import warnings
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from generator.content.model import Cover
-from generator.content.parallel import cores
+from generator.content.parallel import map_on_cores
 from generator.errors import Problem
-from generator.support.procs import die_with_parent
 
 MAX_PIXELS = 40_000_000  # a cover needs far fewer; more is a mistake or a decompression bomb
 FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",), "WEBP": (".webp",), "AVIF": (".avif",)}
@@ -85,13 +82,5 @@ def _problem_of(path: str, display: str) -> Problem | None:
 def cover_problems(covers: Iterable[Cover]) -> list[Problem]:
     """Decode every cover (on every core when there are several) and return the problems of
     those the build would refuse, in the order given."""
-    jobs = [(cover.path, cover.display) for cover in covers]
-    workers = min(cores(), len(jobs))
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        found = [_problem_of(*job) for job in jobs]
-    else:
-        with ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent
-        ) as pool:
-            found = list(pool.map(_problem_of, *zip(*jobs, strict=True), chunksize=16))
+    found = map_on_cores(_problem_of, [(cover.path, cover.display) for cover in covers], chunksize=16)
     return [p for p in found if p is not None]

@@ -1,4 +1,5 @@
-"""Parse the files of a cold build on every core: forked workers take chunks of the file list."""
+"""Work on every core: forked workers parse a cold build's files in chunks of the file list,
+and decode or draw images (map_on_cores)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import multiprocessing
 import os
 import pickle
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from generator.errors import Problem
 from generator.support.procs import die_with_parent
+
+T = TypeVar("T")
 
 MIN_FILES = 500
 """Below this many files to parse, starting workers costs more than it saves."""
@@ -86,6 +90,18 @@ def cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def map_on_cores(func: Callable[..., T], jobs: Sequence[tuple[Any, ...]], chunksize: int = 1) -> list[T]:
+    """`func(*job)` for each job, in order: in forked workers, one per core, that die with
+    this process, when there are two cores and two jobs or more; in turn otherwise."""
+    workers = min(cores(), len(jobs))
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [func(*job) for job in jobs]
+    with ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent
+    ) as pool:
+        return list(pool.map(func, *zip(*jobs, strict=True), chunksize=chunksize))
 
 
 def parse_files(

@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import sqlite3
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from generator.content.model import Menu, Site
-from generator.content.parallel import cores
+from generator.content.parallel import map_on_cores
 from generator.engine import cardart
 from generator.settings import Config
 from generator.support.caches import cache_dir, prune_cache
-from generator.support.procs import die_with_parent
 from generator.support.timings import timed
 
 VERSION = 1  # of the drawing in cardart.py: raise it when a change alters the output
@@ -133,16 +130,9 @@ def process_cards(site: Site, settings: Config) -> int:
 
 
 def _draw_all(todo: dict[str, tuple[dict[str, Any], list[str | None]]], root: Path, fonts: Path) -> None:
-    jobs = [(card, art, str(fonts), str(root / f"{key}.jpg")) for key, (card, art) in todo.items()]
-    workers = min(cores(), len(jobs))
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for job in jobs:
-            draw_into(*job)
-        return
-    with ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent
-    ) as pool:
-        list(pool.map(draw_into, *zip(*jobs, strict=True)))
+    map_on_cores(
+        draw_into, [(card, art, str(fonts), str(root / f"{key}.jpg")) for key, (card, art) in todo.items()]
+    )
 
 
 def draw_into(card: dict[str, Any], art: list[str | None], fonts: str, out: str) -> None:

@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import io
 import json
-import multiprocessing
 import os
 import shutil
 import sqlite3
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from generator.content.coverimages import MAX_PIXELS, decode_cover
 from generator.content.model import Cover, Site
-from generator.content.parallel import cores
+from generator.content.parallel import map_on_cores
 from generator.errors import ContentErrors, Problem
 from generator.support.caches import cache_dir, prune_cache
-from generator.support.procs import die_with_parent
 from generator.support.timings import timed
 
 WIDTHS = (160, 320, 640)  # a card, a page's cover, either at twice the pixel density
@@ -99,14 +96,7 @@ def _cached(folder: Path) -> dict[str, Any] | None:
 
 
 def _run(todo: list[tuple[Cover, str]], root: Path) -> Iterable[dict[str, Any] | Problem]:
-    jobs = [(cover.path, cover.display, key, str(root)) for cover, key in todo]
-    workers = min(cores(), len(jobs))
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [encode_cover(*job) for job in jobs]
-    with ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent
-    ) as pool:
-        return list(pool.map(encode_cover, *zip(*jobs, strict=True)))
+    return map_on_cores(encode_cover, [(cover.path, cover.display, key, str(root)) for cover, key in todo])
 
 
 def encode_cover(path: str, display: str, key: str, root: str) -> dict[str, Any] | Problem:

@@ -37,14 +37,19 @@ class Keyed:
     def touching(self, alias: str, primary_key: list[str]) -> str:
         """The query for the keys of rows that involve a row of `alias` whose primary key
         is in the JSON list `:touched` (a composite key as a JSON array)."""
-        columns = [f"{alias}.{c}" for c in primary_key]
-        if len(columns) == 1:
-            test = f"{columns[0]} IN (SELECT value FROM json_each(:touched))"
-        else:  # a row value, so that SQLite looks the rows up by the key's index
-            parts = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
-            test = f"({', '.join(columns)}) IN (SELECT {parts} FROM json_each(:touched))"
+        test = keys_in([f"{alias}.{c}" for c in primary_key], "touched")
         keys = "".join(f"{e} AS key_{p}, " for p, e in zip(self.params, self.expressions, strict=True))
         return self.template.format(key=keys, match=test)
+
+
+def keys_in(columns: list[str], param: str) -> str:
+    """An SQL test: the row's key, made of the expressions `columns`, is in the JSON list
+    `:param` (a composite key as a JSON array, as ChangeTracker notes it)."""
+    if len(columns) == 1:
+        return f"{columns[0]} IN (SELECT value FROM json_each(:{param}))"
+    # A row value, so that SQLite looks the rows up by the key's index.
+    parts = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+    return f"({', '.join(columns)}) IN (SELECT {parts} FROM json_each(:{param}))"
 
 
 KEYED: dict[str, Keyed] = {}

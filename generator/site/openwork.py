@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.site.keyed import RowChanges
+from generator.site.keyed import RowChanges, keys_in
 
 WORK, PUBLIC, READS = ".work.sqlite", ".public.sqlite", ".reads.json"
 SUFFIXES = (WORK, PUBLIC, READS)
@@ -172,12 +172,7 @@ def update_rows(conn: sqlite3.Connection, changes: RowChanges, *, only_updates: 
             continue
         sets = ", ".join(f'"{c}" = s."{c}"' for c in changed)
         join = " AND ".join(f'm."{c}" = s."{c}"' for c in pk)
-        if len(pk) == 1:
-            match = f'm."{pk[0]}" IN (SELECT value FROM json_each(:keys))'
-        else:  # a composite key is a JSON array (db/update.py)
-            parts = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(pk)))
-            columns = ", ".join(f'm."{c}"' for c in pk)
-            match = f"({columns}) IN (SELECT {parts} FROM json_each(:keys))"
+        match = keys_in([f'm."{c}"' for c in pk], "keys")
         conn.execute(
             f'UPDATE main."{table}" AS m SET {sets} FROM src."{table}" AS s WHERE {join} AND {match}',
             {"keys": json.dumps(sorted(rows, key=str))},

@@ -21,7 +21,7 @@ import jinja2
 from generator.errors import BuildError
 from generator.publish.safepaths import output_file
 from generator.settings import Config
-from generator.site import api, menu_exports, search, urls
+from generator.site import api, menu_exports, search, searchdoc, urls
 from generator.site.environment import make_environment
 from generator.site.pages import Page, Route
 from generator.site.record import (
@@ -194,7 +194,7 @@ class PageWriter:
             sorted(context.dependencies),
             context.reads,
             written,
-            digest_bytes(search.search_document(data)) if search.indexable(path, data) else None,
+            searchdoc.document_digest(data) if search.indexable(path, data) else None,
         )
 
 

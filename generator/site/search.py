@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.site import pagefind
-from generator.site.searchdoc import FORMAT, body_start, search_document
+from generator.site.searchdoc import FORMAT, body_start, document_digest, search_document
 from generator.support.caches import cache_dir
 
 BUNDLE = "pagefind"
@@ -70,14 +70,13 @@ def pages_on_disk(site: Path) -> dict[str, bytes]:
         relpath = path.relative_to(site).as_posix()
         html = path.read_bytes()
         if indexable(relpath, html):
-            found[relpath] = hashlib.blake2b(search_document(html), digest_size=16).digest()
+            found[relpath] = document_digest(html)
     return found
 
 
-def bundle_count(pages: int, size: int | None = None) -> int:
+def bundle_count(pages: int, size: int) -> int:
     """How many bundles of about `size` pages `pages` indexable pages are split into: a
     power of two, so that a growing site rarely moves a page to another bundle."""
-    size = size or PAGES_PER_BUNDLE
     count = 1
     while count * size < pages:
         count *= 2

@@ -24,6 +24,11 @@ def body_start(html: bytes) -> re.Match[bytes] | None:
     return _BODY_START.search(html, html.rfind(b">", 0, at) + 1)
 
 
+def document_digest(html: bytes) -> bytes:
+    """The digest of the page's search document: what its search bundle depends on."""
+    return hashlib.blake2b(search_document(html), digest_size=16).digest()
+
+
 def search_document(html: bytes) -> bytes:
     """What Pagefind needs of a page: its language, title and the element marked
     `data-pagefind-body`, without the site's header, navigation, footer and JSON-LD.
