@@ -1032,3 +1032,18 @@ def test_a_preview_leaves_the_record_and_the_next_build_records_what_it_serves(t
     write(root, menu("draft"))
     with pytest.raises(ContentErrors, match="was published and content/menus/preview-menu.md is now a draft"):
         build(settings, publish_record=False)  # the record holds what `omakase build` published
+
+
+def test_tree_mark_moved_by_changed_pages_equals_the_mark_of_all_pages() -> None:
+    from generator.publish.mark import moved_digest, tree_digest
+
+    rng = random.Random(7)
+    pages = {f"p/{n}.html": rng.randbytes(16) for n in range(50)}
+    before = tree_digest(pages.items())
+    gone = ["p/3.html", "p/9.html"]
+    edited = {"p/4.html": rng.randbytes(16), "p/new.html": rng.randbytes(16)}
+    removed = [(p, pages[p]) for p in gone] + [(p, pages[p]) for p in edited if p in pages]
+    after = {p: d for p, d in pages.items() if p not in gone} | edited
+    assert moved_digest(before, removed, edited.items()) == tree_digest(after.items())
+    assert tree_digest(after.items()) != before
+    assert tree_digest(reversed(list(after.items()))) == tree_digest(after.items())

@@ -35,7 +35,7 @@ from generator.engine.state import (
     state_path,
 )
 from generator.publish.atomic import writing
-from generator.publish.mark import MARK, tree_digest, write_mark
+from generator.publish.mark import MARK, moved_digest, tree_digest, write_mark
 from generator.publish.shadow import Shadow
 from generator.settings import Config
 from generator.site.finish import finish_site
@@ -322,14 +322,23 @@ class IncrementalBuild(BuildJob):
     def swap(self) -> None:
         """The pages' records, the database, then the shadow tree swapped in."""
         with transaction(self.state):
+            removed = []
             for k in self.gone:
-                self.state.execute("DELETE FROM reads WHERE page_id = ?", (self.old[k][0],))
-                self.state.execute("DELETE FROM pages WHERE id = ?", (self.old[k][0],))
-            save_pages(self.state, self.db, self.records)
+                page_id, path, page_digest = self.old[k]
+                self.state.execute("DELETE FROM reads WHERE page_id = ?", (page_id,))
+                self.state.execute("DELETE FROM pages WHERE id = ?", (page_id,))
+                removed.append((path, page_digest))
+            removed += save_pages(self.state, self.db, self.records)
         replace_database(self.settings, self.db_file)
         set_meta(self.state, "opendata", self.opendata.made)  # they mirror the database now
         if self.changes:
-            digest = tree_digest(self.state.execute("SELECT path, digest FROM pages"))
+            added = [(r.path, r.digest) for r in self.records]
+            last = get_meta(self.state, "tree_mark")
+            digest = (
+                moved_digest(last, removed, added)
+                if last
+                else tree_digest(self.state.execute("SELECT path, digest FROM pages"))
+            )
             write_mark(self.shadow.path, digest)  # last: a tree without it is not a whole site
             self.shadow.publish([*self.changes, MARK])
             self.swapped.site = True

@@ -45,8 +45,9 @@ class transaction:
 @timed("state")
 def save_pages(
     state: sqlite3.Connection, db: sqlite3.Connection, records: list[PageRecord], *, replace_all: bool = False
-) -> None:
-    """Record what each rendered page read and wrote, replacing its previous record."""
+) -> list[tuple[str, bytes]]:
+    """Record what each rendered page read and wrote, replacing its previous record.
+    Returns the (path, digest) of each record replaced."""
     sql_ids = SqlIds(state)
     if replace_all:
         state.execute("DELETE FROM pages")
@@ -54,15 +55,17 @@ def save_pages(
         read_indexes(state, made=False)  # made again once every read is in
     columns: dict[str, list[str]] = {}
     reads = []
+    replaced: list[tuple[str, bytes]] = []
     for record in records:
         key = json.dumps(list(record.key))
         if not replace_all:
             old = state.execute(
-                "SELECT id FROM pages WHERE route = ? AND key = ?", (record.route, key)
+                "SELECT id, path, digest FROM pages WHERE route = ? AND key = ?", (record.route, key)
             ).fetchone()
             if old:
-                state.execute("DELETE FROM reads WHERE page_id = ?", old)
-                state.execute("DELETE FROM pages WHERE id = ?", old)
+                state.execute("DELETE FROM reads WHERE page_id = ?", old[:1])
+                state.execute("DELETE FROM pages WHERE id = ?", old[:1])
+                replaced.append((old[1], old[2]))
         cur = state.execute(
             "INSERT INTO pages (route, key, path, digest, templates, searchable) VALUES (?, ?, ?, ?, ?, ?)",
             (
@@ -82,6 +85,7 @@ def save_pages(
     state.executemany("INSERT INTO reads VALUES (?, ?, ?, ?)", reads)
     if replace_all:
         read_indexes(state, made=True)
+    return replaced
 
 
 def digest_at(state: sqlite3.Connection, path: str) -> bytes | None:

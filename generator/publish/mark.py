@@ -7,7 +7,8 @@ path and bytes, which the state records too. A missing or emptied output/, a tre
 build left half-written (the mark is written last) or another site's tree lacks it or holds
 another digest, and the build is then a full one. A faithful copy of the tree (a CI cache
 restored elsewhere) keeps it. The digest depends on the pages alone, so two builds of the
-same content write the same bytes.
+same content write the same bytes. It is a sum of one hash per page, so an incremental
+build moves it by the pages it changed without reading every page's record.
 """
 
 from __future__ import annotations
@@ -21,12 +22,25 @@ MARK = ".omakase-build"
 _TEXT = "A site published by omakase build. The next build checks this file; leave it.\n"
 
 
+_MODULUS = 1 << 128
+
+
+def _term(path: str, digest: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(path.encode() + b"\0" + bytes(digest), digest_size=16).digest())
+
+
 def tree_digest(pages: Iterable[tuple[str, bytes]]) -> str:
     """The digest of a tree's pages: (relative path, digest of its bytes) of each."""
-    h = hashlib.blake2b(digest_size=16)
-    for path, digest in sorted(pages):
-        h.update(path.encode() + b"\0" + bytes(digest) + b"\n")
-    return h.hexdigest()
+    return f"{sum(_term(path, digest) for path, digest in pages) % _MODULUS:032x}"
+
+
+def moved_digest(
+    digest: str, removed: Iterable[tuple[str, bytes]], added: Iterable[tuple[str, bytes]]
+) -> str:
+    """`digest` of a tree after its `removed` pages left it and its `added` pages came: the
+    `tree_digest` of the pages it has then."""
+    total = int(digest, 16) - sum(_term(path, old) for path, old in removed)
+    return f"{(total + sum(_term(path, new) for path, new in added)) % _MODULUS:032x}"
 
 
 def write_mark(tree: Path, digest: str) -> None:
