@@ -51,12 +51,15 @@ def table_rows(db_path: Path) -> dict[str, list[str]]:
         conn.close()
 
 
-def assert_same_as_full(root: Path, tmp: Path, *, database: bool = True) -> None:
+def assert_same_as_full(root: Path, tmp: Path, *, database: bool = True, warnings: Any = None) -> None:
+    """The output (and database) of `root` are a full build's; so are the `warnings` given."""
     cold_out, cold_db = tmp / "cold-out", tmp / "cold.sqlite"
     shutil.rmtree(cold_out, ignore_errors=True)
     for leftover in tmp.glob("cold.sqlite*"):
         leftover.unlink()
-    build(settings_for(root, output_dir=cold_out, db_path=cold_db), full=True)
+    cold = build(settings_for(root, output_dir=cold_out, db_path=cold_db), full=True)
+    if warnings is not None:
+        assert [w.format() for w in warnings] == [w.format() for w in cold.warnings]
     incremental, full = tree(root / "output"), tree(cold_out)
     assert search_records(root / "output") == search_records(cold_out)
     if not database:
@@ -327,8 +330,9 @@ def run_random_edits(
                 hinted += watcher.paths is not None
             report = build_now()
             assert report.mode in ("incremental", "unchanged"), history
+            loaded = report.mode == "incremental" and report.items  # content was loaded
             try:
-                assert_same_as_full(root, tmp_path)
+                assert_same_as_full(root, tmp_path, warnings=report.warnings if loaded else None)
             except AssertionError as exc:
                 raise AssertionError(f"after {history}: {exc}") from exc
         assert watcher is None or hinted > rounds // 2  # most builds looked only at hints

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from generator.content.files import load_markdown_file, load_yaml_file
+from generator.content.itemside import ItemSide, KeptItems
 from generator.content.listing import Task
 from generator.content.model import ParseCache, Parsed
 from generator.content.parallel import parse_files
 from generator.content.parse import parse_curator, parse_item, parse_log, parse_menu
-from generator.errors import ContentError, Problem
+from generator.errors import ContentError, ContentErrors, Problem
 
 
 @dataclass
@@ -27,7 +28,7 @@ class Assembly:
     outcomes: list[Parsed | Problem]  # per step of the plan: its parse, or its problem
     places: dict[str, int]  # task path -> its step
     curators: dict[str, Any]
-    items: dict[str, Any]
+    items: dict[str, Any] | KeptItems
     menus: dict[str, Any]
     logs: dict[str, Any]
     clean: bool = True  # no key was claimed twice (nor a log's curator)
@@ -49,16 +50,30 @@ class Assembly:
 
 
 def assemble(
-    plan: list[Task | Problem], cache: ParseCache | None, limit: int, full_scans: int, hashes: dict[str, Any]
+    plan: list[Task | Problem],
+    cache: ParseCache | None,
+    limit: int,
+    full_scans: int,
+    hashes: dict[str, Any],
+    kept: ItemSide | None = None,
 ) -> Assembly:
     """Parse the plan's files (from the cache when a file's content is unchanged, else now,
-    on every core when there are many: a cold build) and claim each one's key."""
+    on every core when there are many: a cold build) and claim each one's key. With a
+    `kept` item side that lists exactly the plan's item files, the items are not loaded:
+    the side stands in for them (itemside.KeptItems)."""
     tasks = [step for step in plan if isinstance(step, tuple)]
-    hits = {
-        task.path: hit
+    item_tasks = {task.path: task for task in tasks if task.kind == "item"}
+    if kept is not None and item_tasks.keys() != set(kept.files):
+        kept = None
+    hits: dict[str, Parsed] = {}
+    if kept is not None:  # what each item file's parse found, without its item
+        hits = {path: Parsed(None, kept.file_problems.get(path, [])) for path in item_tasks}
+    hits.update(
+        (task.path, hit)
         for task in tasks
-        if (hit := cache.get(task.path, task.kind) if cache is not None else None) is not None
-    }
+        if task.path not in hits
+        and (hit := cache.get(task.path, task.kind) if cache is not None else None) is not None
+    )
     fresh = parse_files([task for task in tasks if task.path not in hits], limit, parse_task)
     outcomes: list[Parsed | Problem] = []
     places: dict[str, int] = {}
@@ -92,7 +107,35 @@ def assemble(
             continue
         seen[kind, key] = (step.display, line)
         _into(assembly, step)[_site_key(step, value)] = value
+    if kept is not None:
+        assembly.items = KeptItems(kept, lambda path: _kept_item(item_tasks[path], cache, limit))
     return assembly
+
+
+def _kept_item(task: Task, cache: ParseCache | None, limit: int) -> Any:
+    """The item of a file a kept side lists, loaded when asked for (its content is the one
+    the side was made from)."""
+    got: Parsed | Problem | None = cache.get(task.path, task.kind) if cache is not None else None
+    if got is None:
+        got = _fresh(task, None, cache, limit)
+    if isinstance(got, Problem):
+        raise ContentErrors([got])
+    if not got.value:
+        raise ContentErrors(got.problems or [Problem(task.display, None, "not an item")])
+    return got.value[0]
+
+
+def item_files(assembly: Assembly) -> tuple[dict[str, str], dict[str, list[Problem]]]:
+    """Each loaded item's file (by ref), and what each item file's parse found (by file)."""
+    files: dict[str, str] = {}
+    problems: dict[str, list[Problem]] = {}
+    for step, got in zip(assembly.plan, assembly.outcomes, strict=True):
+        if isinstance(step, tuple) and step.kind == "item" and isinstance(got, Parsed):
+            if got.value:
+                files[got.value[0].ref] = step.path
+            if got.problems:
+                problems[step.path] = got.problems
+    return files, problems
 
 
 def patched(
@@ -190,8 +233,10 @@ def _site_key(step: Task, value: Any) -> str:
 
 
 def _into(assembly: Assembly, step: Task) -> dict[str, Any]:
+    if step.kind == "item":
+        assert isinstance(assembly.items, dict)  # a kept side's items come after the claims
+        return assembly.items
     return {
-        "item": assembly.items,
         "menu": assembly.menus,
         "curator": assembly.curators,
         "log": assembly.logs,

@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from generator.content.assembly import Assembly, assemble, patched
+from generator.content.assembly import Assembly, assemble, item_files, patched
 from generator.content.coverimages import cover_problems
 from generator.content.covers import find_covers
+from generator.content.itemside import ItemSide, KeptItems, describe
 from generator.content.listing import list_content
 from generator.content.model import ParseCache, Site
 from generator.content.parallel import collector_paused
@@ -50,6 +51,7 @@ def load_site(
     cache: ParseCache | None = None,
     memo: LoadMemo | None = None,
     decode_covers: bool = False,
+    kept_items: ItemSide | None = None,
 ) -> tuple[Site, list[Problem]]:
     """Read and check every content file. Raise ContentErrors listing every error found.
 
@@ -60,6 +62,10 @@ def load_site(
     look again only at what they may see differently (validate.ValidationMemo). With
     `decode_covers`, every cover image is decoded too (`omakase check`: a build decodes
     them in its image step, engine/covers.py, and only those it has not processed before).
+    Without a `memo`: a `kept_items` side (itemside.ItemSide) that lists exactly the listed
+    item files stands in for loading and checking the items (the caller vouches that their
+    files, covers and payloads are the ones it was made from, on the same day); a load
+    without a memo that did check them sets `site.item_side` for the next one.
     """
     settings = settings.resolve()
     problems: list[Problem] = []
@@ -81,22 +87,36 @@ def load_site(
             patched(memo.assembly, full_scans, hashes, content, cache, limit) if memo is not None else None
         )
         if assembly is None:
-            assembly = assemble(list_content(content, display), cache, limit, full_scans, hashes)
+            kept = kept_items if memo is None else None
+            assembly = assemble(list_content(content, display), cache, limit, full_scans, hashes, kept)
         if memo is not None:
             memo.assembly = assembly
+        items = assembly.items
         site = Site(
             curators=dict(assembly.curators),
-            items=dict(assembly.items),
+            items=items if isinstance(items, KeptItems) else dict(items),
             menus=dict(assembly.menus),
             logs=dict(assembly.logs),
         )
         problems.extend(assembly.all_problems())
-        find_covers(site, content, problems)
+        side = items.side if isinstance(items, KeptItems) else None
+        found_covers: list[Problem] = []
+        if side is not None:
+            site.covers, found_covers = dict(side.covers), side.cover_problems
+        else:
+            find_covers(site, content, found_covers)
+        problems.extend(found_covers)
         if decode_covers:
             problems.extend(cover_problems(site.covers.values()))
 
         load_payloads(site, settings.data_dir / "sources", problems, display, limit, cache)
-        problems.extend(validate_site(site, settings, memo.checks if memo is not None else None))
+        checks = memo.checks if memo is not None else ValidationMemo()
+        problems.extend(validate_site(site, settings, checks))
+        if side is None and memo is None and assembly.clean:
+            files, file_problems = item_files(assembly)
+            day = settings.build_time.date().isoformat()
+            side = describe(site.items, files, file_problems, checks, (site.covers, found_covers), day)
+        site.item_side = side
         record = settings.data_dir / RECORD_FILE
         try:
             site.published_record = read_record(record, display(record))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -212,7 +213,7 @@ class Site:
     """Everything the content folder says, checked and cross-referenced."""
 
     curators: dict[str, Curator] = field(default_factory=dict)
-    items: dict[str, Item] = field(default_factory=dict)  # by "<type>/<slug>"
+    items: Mapping[str, Item] = field(default_factory=dict)  # by "<type>/<slug>"
     menus: dict[str, Menu] = field(default_factory=dict)  # by slug
     logs: dict[str, Log] = field(default_factory=dict)  # by curator handle
     payloads: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -226,6 +227,9 @@ class Site:
     cards: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Menu slug -> its social card (engine/cards.py): image, width, height, alt. Published
     menus only."""
+    item_side: Any = field(default=None, compare=False)
+    """The items as the next build may take them without loading them (itemside.ItemSide):
+    the side this load took, or the one it made; None when neither."""
 
 
 @dataclass

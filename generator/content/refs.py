@@ -13,9 +13,13 @@ from generator.errors import Problem
 class RefIndex:
     """Resolves `<type>/<slug>` and `<source>:<id>` references to item refs."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, by_source: dict[str, str] | None = None) -> None:
+        """`by_source`: the index of source ids, when known (a kept item side's)."""
         self.items = site.items
-        self.by_source: dict[str, str] = {}
+        if by_source is not None:
+            self.by_source = by_source
+            return
+        self.by_source = {}
         for item in site.items.values():
             for source in item.sources:
                 self.by_source[f"{source.source}:{source.id}"] = item.ref

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from generator.content.fields import name_problem, shortened, slugify, suggest
+from generator.content.itemside import KeptItems
 from generator.content.menuchecks import check_lineage, check_menu, check_slugs_and_aliases
 from generator.content.model import Item, Log, Menu, Site
 from generator.content.refs import RefIndex, resolve_each, resolved_ref
@@ -91,7 +92,18 @@ def validate_site(site: Site, settings: Config, memo: ValidationMemo | None = No
 
 def _check_items(site: Site, settings: Config, memo: ValidationMemo) -> None:
     """The items' own checks, and the index that resolves references to them, in `memo`:
-    for the items not found at their place last time, or for all when their number changed."""
+    for the items not found at their place last time, or for all when their number changed.
+    Items a kept side stands in for were checked when the side was made: it holds what that found."""
+    if isinstance(site.items, KeptItems):
+        side = site.items.side
+        memo.refs = RefIndex(site, side.by_source)
+        memo.items, memo.ref_keys, memo.stale_key = [], [], None
+        memo.sources, memo.item_tags, memo.item_staleness = (
+            side.source_problems,
+            side.tag_problems,
+            side.staleness,
+        )
+        return
     items = list(site.items.values())
     today = settings.build_time.date()
     stale_key = (today, settings.stale_after_days, site.payloads)
@@ -190,7 +202,10 @@ def _tag_case_problems(site: Site) -> list[Problem]:
     first: dict[str, tuple[str, str]] = {}  # folded -> (spelling, file)
     reported: set[str] = set()
     problems = []
-    tagged = [(i.tags, i.path, i.line) for i in site.items.values()]
+    if isinstance(site.items, KeptItems):
+        tagged = list(site.items.side.tagged)
+    else:
+        tagged = [(i.tags, i.path, i.line) for i in site.items.values()]
     tagged += [(m.tags, m.path, m.line_of("tags")) for m in site.menus.values()]
     for tags, path, line in tagged:
         for tag in tags:

@@ -230,6 +230,8 @@ def _restored_items(
     changed (its old rows are deleted first: its file did not change)."""
     out: Rows = {}
     covers = _cover_files(files)
+    if not covers and not payload_changed and not any(files.kind_of(p) == "item" for p in files.changed):
+        return out  # (and the items may not be loaded: itemside.KeptItems)
     for item in site.items.values():
         cover_changed = bool(covers) and _owns_cover(item, covers)
         if item.path in files.changed or (payload_changed and item.sources) or cover_changed:

@@ -17,6 +17,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from generator.content.itemside import KeptItems
 from generator.content.model import Menu, Site
 from generator.content.parallel import map_on_cores
 from generator.engine import cardart
@@ -54,8 +55,8 @@ def card_of(menu: Menu, site: Site, site_title: str) -> tuple[dict[str, Any], li
     files: list[str | None] = []
     refs = list(dict.fromkeys(entry.ref for course in menu.courses for entry in course.items))
     for ref in refs[:MAX_ART]:
-        item = site.items.get(ref)
-        if item is None:
+        face = _face(site, ref)
+        if face is None:
             continue
         cover = site.covers.get(ref)
         variant = _variant(cover.image) if cover is not None and cover.image else None
@@ -63,9 +64,17 @@ def card_of(menu: Menu, site: Site, site_title: str) -> tuple[dict[str, Any], li
             card["art"].append(["cover", variant])
             files.append(variant)
         else:
-            card["art"].append(["tile", item.title, item.type])
+            card["art"].append(["tile", face[1], face[0]])
             files.append(None)
     return card, files
+
+
+def _face(site: Site, ref: str) -> tuple[str, str] | None:
+    """An item's (type, title), from the kept item side when the items were not loaded."""
+    if isinstance(site.items, KeptItems):
+        return site.items.side.face(ref)
+    item = site.items.get(ref)
+    return (item.type, item.title) if item is not None else None
 
 
 def _variant(image: dict[str, Any]) -> str | None:

@@ -19,6 +19,7 @@ from generator.engine.cards import process_cards
 from generator.engine.covers import process_covers
 from generator.engine.database import new_database
 from generator.engine.inputs import made_by_this
+from generator.engine.itemstate import save_side, side_inputs
 from generator.engine.job import BuildJob, next_expiry
 from generator.engine.pages import list_route_keys, render_order, save_pages, transaction
 from generator.engine.report import BuildReport
@@ -84,6 +85,8 @@ class FullBuild(BuildJob):
         )
         self.site: Site
         self.site, self.report.warnings = load_site(self.settings, strict=self.strict, cache=self.cache)
+        if self.site.item_side is not None:
+            self.site.item_side.inputs = side_inputs(self.settings, self.files)
         settle()
         process_covers(self.site, self.settings.db_path)
         process_cards(self.site, self.settings)
@@ -160,6 +163,8 @@ class FullBuild(BuildJob):
             set_meta(state, "derive_reads", self.derive_reads)
             set_meta(state, "key_reads", self.key_reads)
             index = save_files(state, self.settings.root, self.files, (), self.cache.new)
+            if self.site.item_side is not None:
+                save_side(state, self.settings.root, self.site.item_side)
             save_pages(state, self.db, self.records, replace_all=True)
             set_meta(state, "refs", refs_signature(self.site))
             set_meta(state, "live_gen", 1)

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
+from generator.content.itemside import ItemSide
 from generator.content.loader import load_site
 from generator.content.parallel import settle
 from generator.content.published import published_urls
@@ -19,6 +20,7 @@ from generator.engine.cards import process_cards
 from generator.engine.covers import process_covers
 from generator.engine.database import Edit, replace_database, update_database
 from generator.engine.inputs import Inputs
+from generator.engine.itemstate import read_side, save_side, side_inputs
 from generator.engine.job import BuildJob, next_expiry
 from generator.engine.pages import digest_at, list_route_keys, save_pages, stale_pages, transaction
 from generator.engine.report import BuildOptions, BuildReport
@@ -72,6 +74,7 @@ class IncrementalBuild(BuildJob):
         self.changed_rows = RowChanges({}, {})
         self.site_refs: Any = None
         self.resident: KeptRenderer | None = None
+        self.new_side: ItemSide | None = None  # the item side this build made, to be saved
 
     def run(self) -> BuildReport:
         self.plan()
@@ -111,10 +114,21 @@ class IncrementalBuild(BuildJob):
         self.shadow.start()
 
     def load(self) -> None:
+        """Load the content: with the process's memo (the dev server), or with the item side
+        the state keeps when no item file, cover or payload changed (content/itemside.py)."""
         loader_memo = load_memo(self.session, self.files) if self.session is not None else None
+        inputs = side_inputs(self.settings, self.files) if loader_memo is None else None
+        kept = read_side(self.state, self.settings, inputs) if inputs is not None else None
         self.site, self.report.warnings = load_site(
-            self.settings, strict=self.strict, cache=self.cache, memo=loader_memo
+            self.settings,
+            strict=self.strict,
+            cache=self.cache,
+            memo=loader_memo,
+            kept_items=kept,
         )
+        if inputs is not None and self.site.item_side not in (None, kept):
+            self.site.item_side.inputs = inputs
+            self.new_side = self.site.item_side
         settle()
         process_covers(self.site, self.settings.db_path)
         process_cards(self.site, self.settings)
@@ -358,6 +372,8 @@ class IncrementalBuild(BuildJob):
                 db.close()
         with writing(state_path(self.settings.db_path)), transaction(self.state):
             index = save_files(self.state, self.settings.root, self.files, self.removed, self.cache.new)
+            if self.new_side is not None:
+                save_side(self.state, self.settings.root, self.new_side)
             if self.content:
                 set_meta(self.state, "unrecorded", self.unrecorded)
             if self.site_refs is not None:

@@ -1,0 +1,36 @@
+"""The item side (content/itemside.py) in the build state: taken by a build when it describes
+every item file, cover and payload as they are now, on the same day; saved when a load made
+a new one. It is content-addressed, so a side another build saved is as good as this one's."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from generator.content.itemside import ItemSide, decode, encode
+from generator.engine.state import Scanned, StatePaths
+from generator.settings import Config
+
+
+def side_inputs(settings: Config, files: dict[str, Scanned]) -> dict[str, bytes]:
+    """The content hash of every input file an item side depends on: the files under the
+    items folder (item files and covers) and under the sources folder (payloads)."""
+    prefixes = (str(settings.content_dir / "items") + os.sep, str(settings.data_dir / "sources") + os.sep)
+    return {path: scanned.hash or b"" for path, scanned in files.items() if path.startswith(prefixes)}
+
+
+def read_side(state: sqlite3.Connection, settings: Config, inputs: dict[str, bytes]) -> ItemSide | None:
+    """The side the state keeps, when it was made from exactly `inputs` on this build's day."""
+    row = state.execute("SELECT value FROM item_side").fetchone()
+    if row is None:
+        return None
+    side = decode(row[0], StatePaths(settings.root).path)
+    if side is None or side.day != settings.build_time.date().isoformat() or side.inputs != inputs:
+        return None
+    return side
+
+
+def save_side(state: sqlite3.Connection, root: Path, side: ItemSide) -> None:
+    state.execute("DELETE FROM item_side")
+    state.execute("INSERT INTO item_side VALUES (?)", (encode(side, StatePaths(root).key),))
