@@ -51,13 +51,16 @@ def table_rows(db_path: Path) -> dict[str, list[str]]:
         conn.close()
 
 
-def assert_same_as_full(root: Path, tmp: Path, *, database: bool = True, warnings: Any = None) -> None:
-    """The output (and database) of `root` are a full build's; so are the `warnings` given."""
+def assert_same_as_full(
+    root: Path, tmp: Path, *, database: bool = True, warnings: Any = None, **settings: Any
+) -> None:
+    """The output (and database) of `root` are a full build's (with `settings`); so are the
+    `warnings` given."""
     cold_out, cold_db = tmp / "cold-out", tmp / "cold.sqlite"
     shutil.rmtree(cold_out, ignore_errors=True)
     for leftover in tmp.glob("cold.sqlite*"):
         leftover.unlink()
-    cold = build(settings_for(root, output_dir=cold_out, db_path=cold_db), full=True)
+    cold = build(settings_for(root, output_dir=cold_out, db_path=cold_db, **settings), full=True)
     if warnings is not None:
         assert [w.format() for w in warnings] == [w.format() for w in cold.warnings]
     incremental, full = tree(root / "output"), tree(cold_out)

@@ -3,7 +3,7 @@ problems at once (listing.py, assembly.py and payloads.py do the parts)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -81,16 +81,7 @@ def load_site(
 
     limit = settings.max_file_bytes
     with collector_paused():  # the site's objects live on: no use walking them (nor checking)
-        hashes = memo.hashes() if memo is not None else {}
-        full_scans = memo.full_scans if memo is not None else 0
-        assembly = (
-            patched(memo.assembly, full_scans, hashes, content, cache, limit) if memo is not None else None
-        )
-        if assembly is None:
-            kept = kept_items if memo is None else None
-            assembly = assemble(list_content(content, display), cache, limit, full_scans, hashes, kept)
-        if memo is not None:
-            memo.assembly = assembly
+        assembly = _assembly(content, display, cache, limit, memo, kept_items)
         items = assembly.items
         site = Site(
             curators=dict(assembly.curators),
@@ -100,11 +91,7 @@ def load_site(
         )
         problems.extend(assembly.all_problems())
         side = items.side if isinstance(items, KeptItems) else None
-        found_covers: list[Problem] = []
-        if side is not None:
-            site.covers, found_covers = dict(side.covers), side.cover_problems
-        else:
-            find_covers(site, content, found_covers)
+        found_covers = _covers(site, side, content)
         problems.extend(found_covers)
         if decode_covers:
             problems.extend(cover_problems(site.covers.values()))
@@ -131,6 +118,38 @@ def load_site(
     if errors:
         raise ContentErrors(errors)
     return site, [p for p in problems if p.severity != "error"]
+
+
+def _assembly(
+    content: Path,
+    display: Callable[[Path], str],
+    cache: ParseCache | None,
+    limit: int,
+    memo: LoadMemo | None,
+    kept_items: ItemSide | None,
+) -> Assembly:
+    """The memo's last assembly patched with the changed files, when it can be; else the
+    listing assembled afresh (with the kept item side, when there is no memo)."""
+    hashes = memo.hashes() if memo is not None else {}
+    full_scans = memo.full_scans if memo is not None else 0
+    assembly = patched(memo.assembly, full_scans, hashes, content, cache, limit) if memo is not None else None
+    if assembly is None:
+        kept = kept_items if memo is None else None
+        assembly = assemble(list_content(content, display), cache, limit, full_scans, hashes, kept)
+    if memo is not None:
+        memo.assembly = assembly
+    return assembly
+
+
+def _covers(site: Site, side: ItemSide | None, content: Path) -> list[Problem]:
+    """Set `site.covers`: the kept item side's, or those found beside the items now.
+    Returns the problems finding them found."""
+    if side is not None:
+        site.covers = dict(side.covers)
+        return side.cover_problems
+    found: list[Problem] = []
+    find_covers(site, content, found)
+    return found
 
 
 def _check_content_folder(settings: Config) -> None:

@@ -1,0 +1,101 @@
+"""The item side: a build whose item files, covers and payloads are the ones the state's side
+was made from, on the same day, takes it instead of loading every item, and gives what a
+full build gives; any other build loads the items."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import generator.engine.incremental as incremental
+from generator.engine.build import build
+from tests.conftest import settings_for
+from tests.test_incremental import assert_same_as_full, sample_site
+
+SAMPLE_PAYLOAD = '{"title": "Solaris", "key": "/works/OL1W"}\n'
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The type of `site.items` of each incremental build's load: KeptItems when it took the side."""
+    seen: list[str] = []
+    load_site = incremental.load_site
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        site, warnings = load_site(*args, **kwargs)
+        seen.append(type(site.items).__name__)
+        return site, warnings
+
+    monkeypatch.setattr(incremental, "load_site", spy)
+    return seen
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def _edit_menu(root: Path) -> None:
+    _append(sorted((root / "content/menus").glob("*.md"))[0], "\nOne more line.\n")
+
+
+def _check(root: Path, tmp: Path, **settings: Any) -> None:
+    report = build(settings_for(root, **settings))
+    assert report.mode == "incremental"
+    assert report.warnings, "the sample's items have staleness warnings to keep"
+    # Rows keep the stamp of the build that made them: another day's full build differs there.
+    assert_same_as_full(root, tmp, warnings=report.warnings, database=not settings, **settings)
+
+
+def test_a_menu_edit_takes_the_side_and_equals_a_full_build(tmp_path: Path, loads: list[str]) -> None:
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    _edit_menu(root)
+    _check(root, tmp_path)
+    assert loads == ["KeptItems"]
+    _append(root / "content/items/book/solaris.md", "\nA new paragraph.\n")
+    _check(root, tmp_path)
+    _edit_menu(root)
+    _check(root, tmp_path)
+    assert loads == ["KeptItems", "dict", "KeptItems"]  # the item edit made a new side
+
+
+def test_a_new_cover_a_payload_or_another_day_loads_the_items(tmp_path: Path, loads: list[str]) -> None:
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    cover = root / "content/items/book/solaris.jpg"
+    shutil.copyfile(root / "content/items/book/frankenstein.jpg", cover)
+    _edit_menu(root)
+    _check(root, tmp_path)
+    payload = root / "data/sources/openlibrary/OL1W.json"
+    payload.parent.mkdir(parents=True)
+    payload.write_text(SAMPLE_PAYLOAD, encoding="utf-8")
+    _edit_menu(root)
+    _check(root, tmp_path)
+    later = settings_for(root).build_time + timedelta(days=400)
+    _edit_menu(root)
+    _check(root, tmp_path, build_time=later)
+    assert loads == ["dict", "dict", "dict"]
+    _edit_menu(root)
+    _check(root, tmp_path, build_time=later)
+    assert loads[-1] == "KeptItems"
+
+
+def test_a_moved_site_takes_its_side_and_an_unreadable_side_is_not_taken(
+    tmp_path: Path, loads: list[str]
+) -> None:
+    first = sample_site(tmp_path / "first")
+    build(settings_for(first))
+    root = tmp_path / "moved"
+    shutil.move(first, root)
+    _edit_menu(root)
+    _check(root, tmp_path)
+    with sqlite3.connect(root / "data/omakase.sqlite.state") as state:
+        state.execute("UPDATE item_side SET value = ?", (b"not a side",))
+    _edit_menu(root)
+    _check(root, tmp_path)
+    assert loads == ["KeptItems", "dict"]
