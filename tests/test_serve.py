@@ -353,8 +353,8 @@ def test_on_a_built_site_the_parses_are_in_memory_before_the_first_edit(
     read_from_state: list[str] = []
     real_blob = StateParseCache._blob
 
-    def blob(self: StateParseCache, key: str) -> bytes | None:
-        found = real_blob(self, key)
+    def blob(self: StateParseCache, key: str, kind: str) -> bytes | None:
+        found = real_blob(self, key, kind)
         if found is not None:
             read_from_state.append(key)
         return found

@@ -23,7 +23,7 @@ class ItemSide:
     """One load's items, in the order the site holds them, and what checking them found."""
 
     day: str  # the build day the staleness checks ran on
-    inputs: dict[str, bytes]  # content hash of every file under the items and sources folders
+    inputs: str  # digest of the content hashes of the files under the items and sources folders
     refs: list[str]
     files: list[str]  # each item's file (absolute)
     faces: list[tuple[str, str]]  # each item's (type, title): what a menu's card shows of it
@@ -78,7 +78,7 @@ def encode(side: ItemSide, key: Callable[[str], str]) -> bytes:
         (
             FORMAT,
             side.day,
-            {key(path): digest for path, digest in side.inputs.items()},
+            side.inputs,
             side.refs,
             [key(path) for path in side.files],
             side.faces,
@@ -103,7 +103,7 @@ def decode(blob: bytes, path_of: Callable[[str], str]) -> ItemSide | None:
         problems = _problems
         return ItemSide(
             day=data[1],
-            inputs={path_of(key): digest for key, digest in data[2].items()},
+            inputs=data[2],
             refs=data[3],
             files=[path_of(key) for key in data[4]],
             faces=data[5],
@@ -145,7 +145,7 @@ def describe(
     values = list(items.values())
     return ItemSide(
         day=day,
-        inputs={},
+        inputs="",
         refs=list(items),
         files=[files[ref] for ref in items],
         faces=[(item.type, item.title) for item in values],

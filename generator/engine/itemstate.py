@@ -4,6 +4,7 @@ a new one. It is content-addressed, so a side another build saved is as good as 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 from pathlib import Path
@@ -13,14 +14,19 @@ from generator.engine.state import Scanned, StatePaths
 from generator.settings import Config
 
 
-def side_inputs(settings: Config, files: dict[str, Scanned]) -> dict[str, bytes]:
-    """The content hash of every input file an item side depends on: the files under the
-    items folder (item files and covers) and under the sources folder (payloads)."""
+def side_inputs(settings: Config, files: dict[str, Scanned]) -> str:
+    """The digest of every input file an item side depends on: the path (relative to the
+    site's root) and content hash of each file under the items folder (item files and
+    covers) and under the sources folder (payloads)."""
     prefixes = (str(settings.content_dir / "items") + os.sep, str(settings.data_dir / "sources") + os.sep)
-    return {path: scanned.hash or b"" for path, scanned in files.items() if path.startswith(prefixes)}
+    key = StatePaths(settings.root).key
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(path for path in files if path.startswith(prefixes)):
+        h.update(key(path).encode() + b"\0" + (files[path].hash or b"") + b"\n")
+    return h.hexdigest()
 
 
-def read_side(state: sqlite3.Connection, settings: Config, inputs: dict[str, bytes]) -> ItemSide | None:
+def read_side(state: sqlite3.Connection, settings: Config, inputs: str) -> ItemSide | None:
     """The side the state keeps, when it was made from exactly `inputs` on this build's day."""
     row = state.execute("SELECT value FROM item_side").fetchone()
     if row is None:

@@ -206,7 +206,7 @@ class StateParseCache:
         self.files = files
         self.kept = kept  # the session's parses, by path (Session.parses)
         self._conn, self._changed = conn, changed
-        self._blobs: dict[str, bytes] | None = None if conn is not None else {}
+        self._blobs: dict[str, dict[str, bytes]] = {}  # kind -> path -> pickled parse
         self.new: dict[str, tuple[str, bytes]] = {}
 
     def _key(self, path: Path | str) -> str:
@@ -216,17 +216,23 @@ class StateParseCache:
         scanned = self.files.get(key)
         return scanned.hash if scanned is not None else None
 
-    def _blob(self, key: str) -> bytes | None:
+    def _blob(self, key: str, kind: str) -> bytes | None:
         if key in self._changed:  # its kept parse is of other bytes
             return None
-        if self._blobs is None:  # read on the first miss only: a warm memo needs none
-            assert self._conn is not None
+        blobs = self._blobs.get(kind)
+        if blobs is None:
+            # Read a kind's parses on its first miss only: a warm memo needs none, and a
+            # build that takes the kept item side (content/itemside.py) no item's.
             to_path = self.paths.path
-            self._blobs = {
-                to_path(key): blob
-                for key, blob in self._conn.execute("SELECT path, parsed FROM files WHERE parsed IS NOT NULL")
-            }
-        return self._blobs.get(key)
+            rows = (
+                self._conn.execute(
+                    "SELECT path, parsed FROM files WHERE kind = ? AND parsed IS NOT NULL", (kind,)
+                )
+                if self._conn is not None
+                else ()
+            )
+            blobs = self._blobs[kind] = {to_path(key): blob for key, blob in rows}
+        return blobs.get(key)
 
     def get(self, path: Path | str, kind: str) -> Parsed | None:
         key = self._key(path)
@@ -234,7 +240,7 @@ class StateParseCache:
             kept = self.kept.get(key)
             if kept is not None and kept[0] is not None and kept[0] == self._hash(key):
                 return kept[1]
-        blob = self._blob(key)
+        blob = self._blob(key, kind)
         if blob is None:
             return None
         parsed = pickle.loads(blob)
