@@ -14,13 +14,13 @@ from tests.test_incremental import sample_site
 HEAVY = ("jinja2", "markdown", "PIL", "pagefind", "sqlite_utils", "watchdog", "nh3", "yaml")
 
 
-def imported_by(code: str, cwd: Path) -> set[str]:
+def imported_by(code: str, cwd: Path, modules: tuple[str, ...] = HEAVY) -> set[str]:
     probe = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
     out = subprocess.run(
         [sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True, check=True
     ).stdout
     names = set(out.splitlines()[-1].split())
-    return {name for name in HEAVY if name in names}
+    return {name for name in modules if name in names}
 
 
 def test_help_imports_no_heavy_library(tmp_path: Path) -> None:
@@ -41,3 +41,19 @@ def test_a_build_with_nothing_to_do_imports_no_heavy_library(tmp_path: Path) -> 
         "assert result.exit_code == 0 and 'Nothing changed' in result.output, result.output"
     )
     assert imported_by(code, tmp_path) == set()
+
+
+def test_a_one_menu_edit_starts_no_worker_pool(tmp_path: Path) -> None:
+    """An edit renders a few pages in the build's own process: the worker pools' modules
+    (about 20 ms to import) stay unloaded."""
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    menu = root / "content/menus/made-things.md"
+    menu.write_text(menu.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    code = (
+        "import os\nos.environ['SOURCE_DATE_EPOCH'] = '1795651200'\n"
+        "from click.testing import CliRunner\nfrom generator.cli import main\n"
+        f"result = CliRunner().invoke(main, ['build', '--root', {str(root)!r}])\n"
+        "assert result.exit_code == 0 and 'Updated' in result.output, result.output"
+    )
+    assert imported_by(code, tmp_path, ("multiprocessing", "concurrent.futures")) == set()

@@ -4,11 +4,9 @@ and decode or draw images (map_on_cores)."""
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import pickle
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -96,7 +94,12 @@ def map_on_cores(func: Callable[..., T], jobs: Sequence[tuple[Any, ...]], chunks
     """`func(*job)` for each job, in order: in forked workers, one per core, that die with
     this process, when there are two cores and two jobs or more; in turn otherwise."""
     workers = min(cores(), len(jobs))
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2:
+        return [func(*job) for job in jobs]
+    import multiprocessing  # here: an edit has nothing to share out, and imports none of it
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return [func(*job) for job in jobs]
     with ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent
@@ -121,11 +124,11 @@ def parse_files(
     no parser behind), and an exception in a worker is raised here."""
     global _job
     processes = processes or min(cores(), 8)
-    if (
-        processes < 2
-        or len(tasks) < (MIN_FILES if minimum is None else minimum)
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if processes < 2 or len(tasks) < (MIN_FILES if minimum is None else minimum):
+        return None
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return None
     size = max(10, min(200, len(tasks) // (processes * 8)))
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]

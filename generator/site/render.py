@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -258,7 +257,12 @@ def render_all(
     renderer = kept.renderer if kept is not None else None
     global _job, _worker
     processes = min(os.cpu_count() or 1, 8)
-    if processes < 2 or len(jobs) < 400 or "fork" not in multiprocessing.get_all_start_methods():
+    many = processes >= 2 and len(jobs) >= 400
+    if many:
+        import multiprocessing  # here: an edit renders a few pages and starts no workers
+
+        many = "fork" in multiprocessing.get_all_start_methods()
+    if not many:
         writer = PageWriter(settings, db_path, out_dir, renderer, kept.answers if kept is not None else None)
         try:
             for name, key, old in jobs:
