@@ -300,16 +300,27 @@ class IncrementalBuild(BuildJob):
     def prune(self) -> None:
         """Delete the files of pages no longer listed; note the unchanged searchable pages
         (the search index lists them all)."""
-        self.searchable: dict[str, bytes] = {}
-        produced = {r.path for r in self.records}
-        for route, key, path, indexed in self.state.execute("SELECT route, key, path, searchable FROM pages"):
-            if self.wanted((route, key)):
-                produced.add(path)
-                if indexed is not None and (route, key) not in self.affected:
-                    self.searchable[path] = indexed
-        self.pruned = sorted({self.old[k][1] for k in self.gone} - produced)
+        self.searchable: dict[str, bytes] = {
+            path: indexed
+            for route, key, path, indexed in self.state.execute(
+                "SELECT route, key, path, searchable FROM pages WHERE searchable IS NOT NULL"
+            )
+            if (route, key) not in self.affected and self.wanted((route, key))
+        }
+        gone = {self.old[k][1] for k in self.gone} - {r.path for r in self.records}
+        self.pruned = sorted(gone - self._listed_paths(gone))
         for rel in self.pruned:
             self.shadow.remove(rel)
+
+    def _listed_paths(self, paths: set[str]) -> set[str]:
+        """Those of `paths` that a page still listed writes (a gone page's file then stays)."""
+        if not paths:
+            return set()
+        rows = self.state.execute(
+            "SELECT route, key, path FROM pages WHERE path IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(paths)),),
+        )
+        return {path for route, key, path in rows if self.wanted((route, key))}
 
     def finish(self) -> None:
         """The search index and the open-data copy, brought up to date in the shadow tree,
