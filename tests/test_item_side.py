@@ -14,6 +14,7 @@ import pytest
 
 import generator.engine.incremental as incremental
 from generator.engine.build import build
+from generator.errors import ContentErrors
 from tests.conftest import settings_for
 from tests.test_incremental import assert_same_as_full, sample_site
 
@@ -27,7 +28,11 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     load_site = incremental.load_site
 
     def spy(*args: Any, **kwargs: Any) -> Any:
-        site, warnings = load_site(*args, **kwargs)
+        try:
+            site, warnings = load_site(*args, **kwargs)
+        except ContentErrors:
+            seen.append("failed with a side" if kwargs.get("kept_items") else "failed")
+            raise
         seen.append(type(site.items).__name__)
         return site, warnings
 
@@ -62,6 +67,29 @@ def test_a_menu_edit_takes_the_side_and_equals_a_full_build(tmp_path: Path, load
     _edit_menu(root)
     _check(root, tmp_path)
     assert loads == ["KeptItems", "dict", "KeptItems"]  # the item edit made a new side
+
+
+def test_a_menu_tag_spelt_as_an_items_otherwise_is_found_with_the_side(
+    tmp_path: Path, loads: list[str]
+) -> None:
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    menu = root / "content/menus/made-things.md"
+    text = menu.read_text(encoding="utf-8")
+    menu.write_text(text.replace("[creation,", "[Grief, Cyberpunk, creation,"), encoding="utf-8")
+    with pytest.raises(ContentErrors) as kept:
+        build(settings_for(root))
+    with pytest.raises(ContentErrors) as full:
+        build(settings_for(root, output_dir=tmp_path / "full", db_path=tmp_path / "full.sqlite"), full=True)
+    assert loads == ["failed with a side"]
+    assert [p.format() for p in kept.value.problems] == [p.format() for p in full.value.problems]
+    assert [p.message for p in kept.value.problems] == [
+        "tag 'Cyberpunk' differs only in case from 'cyberpunk' in content/items/book/neuromancer.md",
+        "tag 'Grief' differs only in case from 'grief' in content/items/book/solaris.md",
+    ]
+    menu.write_text(text + "\nOne more line.\n", encoding="utf-8")
+    _check(root, tmp_path)
+    assert loads[-1] == "KeptItems"
 
 
 def test_a_new_cover_a_payload_or_another_day_loads_the_items(tmp_path: Path, loads: list[str]) -> None:

@@ -63,7 +63,7 @@ def assemble(
     the side stands in for them (itemside.KeptItems)."""
     tasks = [step for step in plan if isinstance(step, tuple)]
     item_tasks = {task.path: task for task in tasks if task.kind == "item"}
-    if kept is not None and item_tasks.keys() != set(kept.files):
+    if kept is not None and not kept.lists(item_tasks):
         kept = None
     hits: dict[str, Parsed] = {}
     if kept is not None:  # what each item file's parse found, without its item

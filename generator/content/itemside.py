@@ -7,15 +7,26 @@ loads an item only when something asks for all of it."""
 from __future__ import annotations
 
 import marshal
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from generator.content.model import Cover, Item
 from generator.errors import Problem
 
-FORMAT = 1
+FORMAT = 2
 ProblemRow = tuple[str, "int | None", str, "str | None", str]
+
+
+@dataclass
+class TagCases:
+    """What the tag-case check found over the items (validate.py), from where the menus'
+    tags go on: the first spelling of each case-folded tag and its file, the spellings
+    reported, and the problems."""
+
+    first: dict[str, tuple[str, str]] = field(default_factory=dict)
+    reported: set[str] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -25,24 +36,32 @@ class ItemSide:
     day: str  # the build day the staleness checks ran on
     inputs: str  # digest of the content hashes of the files under the items and sources folders
     refs: list[str]
-    files: list[str]  # each item's file (absolute)
-    faces: list[tuple[str, str]]  # each item's (type, title): what a menu's card shows of it
-    tagged: list[tuple[list[str], str, int]]  # each item's (tags, file as shown, line)
+    files: list[str]  # each item's file, as the state keys paths (`path_of` makes it absolute)
+    titles: list[str]  # each item's title: what a menu's card shows of it, with its type
+    tag_names: list[str]  # every tag of an item, once, in the order they come
+    cases: TagCases
     by_source: dict[str, str]  # "<source>:<id>" -> item ref
     file_problems: dict[str, list[Problem]]  # item file (absolute) -> what its parse found
     source_problems: list[Problem]  # sources claimed by two items
-    tag_problems: list[list[Problem]]  # per item
-    staleness: list[list[Problem]]  # per item
+    tag_problems: list[Problem]  # of the items' own tags, in item order
+    staleness: list[Problem]  # in item order
     covers: dict[str, Cover]  # item ref -> its cover file
     cover_problems: list[Problem]
-
-    _faces: dict[str, tuple[str, str]] | None = field(default=None, init=False, repr=False, compare=False)
+    path_of: Callable[[str], str] = str
+    _titles: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def face(self, ref: str) -> tuple[str, str] | None:
         """The (type, title) of an item, None when there is no such item."""
-        if self._faces is None:
-            self._faces = dict(zip(self.refs, self.faces, strict=True))
-        return self._faces.get(ref)
+        if self._titles is None:
+            self._titles = dict(zip(self.refs, self.titles, strict=True))
+        title = self._titles.get(ref)
+        return None if title is None else (ref.split("/", 1)[0], title)
+
+    def lists(self, paths: Iterable[str]) -> bool:
+        """Whether `paths` (absolute) are exactly the side's item files."""
+        wanted = set(paths)
+        path_of = self.path_of
+        return len(wanted) == len(self.files) and all(path_of(key) in wanted for key in self.files)
 
 
 class KeptItems(Mapping[str, Item]):
@@ -58,7 +77,7 @@ class KeptItems(Mapping[str, Item]):
     def __getitem__(self, ref: str) -> Item:
         item = self._loaded.get(ref)
         if item is None:
-            item = self._loaded[ref] = self._load(self._files[ref])
+            item = self._loaded[ref] = self._load(self.side.path_of(self._files[ref]))
         return item
 
     def __contains__(self, ref: object) -> bool:
@@ -74,20 +93,22 @@ class KeptItems(Mapping[str, Item]):
 def encode(side: ItemSide, key: Callable[[str], str]) -> bytes:
     """The side as the state keeps it, its paths made state keys by `key` (StatePaths)."""
     rows = _rows
+    cases = side.cases
     return marshal.dumps(
         (
             FORMAT,
             side.day,
             side.inputs,
             side.refs,
-            [key(path) for path in side.files],
-            side.faces,
-            side.tagged,
+            side.files,
+            side.titles,
+            side.tag_names,
+            (cases.first, sorted(cases.reported), rows(cases.problems)),
             side.by_source,
             {key(path): rows(found) for path, found in side.file_problems.items()},
             rows(side.source_problems),
-            [rows(found) for found in side.tag_problems],
-            [rows(found) for found in side.staleness],
+            rows(side.tag_problems),
+            rows(side.staleness),
             {ref: (key(c.path), c.display, c.hash) for ref, c in side.covers.items()},
             rows(side.cover_problems),
         )
@@ -95,29 +116,32 @@ def encode(side: ItemSide, key: Callable[[str], str]) -> bytes:
 
 
 def decode(blob: bytes, path_of: Callable[[str], str]) -> ItemSide | None:
-    """The side a state keeps, its paths made absolute by `path_of`; None when unreadable."""
+    """The side a state keeps, `path_of` making its paths absolute; None when unreadable."""
     try:
         data: Any = marshal.loads(blob)
         if data[0] != FORMAT:
             return None
         problems = _problems
+        first, reported, case_rows = data[7]
         return ItemSide(
             day=data[1],
             inputs=data[2],
             refs=data[3],
-            files=[path_of(key) for key in data[4]],
-            faces=data[5],
-            tagged=data[6],
-            by_source=data[7],
-            file_problems={path_of(key): problems(rows) for key, rows in data[8].items()},
-            source_problems=problems(data[9]),
-            tag_problems=[problems(rows) for rows in data[10]],
-            staleness=[problems(rows) for rows in data[11]],
+            files=data[4],
+            titles=data[5],
+            tag_names=data[6],
+            cases=TagCases(first, set(reported), problems(case_rows)),
+            by_source=data[8],
+            file_problems={path_of(key): problems(rows) for key, rows in data[9].items()},
+            source_problems=problems(data[10]),
+            tag_problems=problems(data[11]),
+            staleness=problems(data[12]),
             covers={
                 ref: Cover(path_of(path), display, digest)
-                for ref, (path, display, digest) in data[12].items()
+                for ref, (path, display, digest) in data[13].items()
             },
-            cover_problems=problems(data[13]),
+            cover_problems=problems(data[14]),
+            path_of=path_of,
         )
     except (ValueError, EOFError, TypeError, IndexError, KeyError):
         return None
@@ -133,28 +157,31 @@ def _problems(rows: list[ProblemRow]) -> list[Problem]:
 
 def describe(
     items: Mapping[str, Item],
-    files: Mapping[str, str],
-    file_problems: dict[str, list[Problem]],
+    files: tuple[Mapping[str, str], dict[str, list[Problem]]],
     checks: Any,
     covers: tuple[dict[str, Cover], list[Problem]],
     day: str,
+    key: Callable[[str], str],
 ) -> ItemSide:
-    """The side of a load: its items (by ref, in order) and the file of each, what their
-    parses found (by file), what the item checks found (validate.ValidationMemo) and the
-    covers found with their problems. Its `inputs` are the engine's to fill."""
+    """The side of a load: its items (by ref, in order), `files`: the file of each (`key`
+    makes it a state key) and what their parses found (by file), what the item checks found
+    (validate.ValidationMemo) and the covers found with their problems. Its `inputs` are
+    the engine's to fill."""
     values = list(items.values())
+    file_of, file_problems = files
     return ItemSide(
         day=day,
         inputs="",
         refs=list(items),
-        files=[files[ref] for ref in items],
-        faces=[(item.type, item.title) for item in values],
-        tagged=[(item.tags, item.path, item.line) for item in values],
+        files=[key(file_of[ref]) for ref in items],
+        titles=[item.title for item in values],
+        tag_names=list(dict.fromkeys(tag for item in values for tag in item.tags)),
+        cases=checks.item_cases,
         by_source=dict(checks.refs.by_source),
         file_problems=file_problems,
         source_problems=list(checks.sources),
-        tag_problems=list(checks.item_tags),
-        staleness=list(checks.item_staleness),
+        tag_problems=[p for found in checks.item_tags for p in found],
+        staleness=[p for found in checks.item_staleness for p in found],
         covers=covers[0],
         cover_problems=covers[1],
     )

@@ -20,6 +20,7 @@ from generator.content.shares import live_shares, load_shares, share_display
 from generator.content.validate import ValidationMemo, validate_site
 from generator.errors import ContentError, ContentErrors, Problem
 from generator.settings import Config, Settings
+from generator.support.statepaths import StatePaths
 from generator.support.timings import timed
 
 
@@ -100,9 +101,9 @@ def load_site(
         checks = memo.checks if memo is not None else ValidationMemo()
         problems.extend(validate_site(site, settings, checks))
         if side is None and memo is None and assembly.clean:
-            files, file_problems = item_files(assembly)
             day = settings.build_time.date().isoformat()
-            side = describe(site.items, files, file_problems, checks, (site.covers, found_covers), day)
+            found = (site.covers, found_covers)
+            side = describe(site.items, item_files(assembly), checks, found, day, StatePaths(root).key)
         site.item_side = side
         record = settings.data_dir / RECORD_FILE
         try:

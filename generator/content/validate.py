@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from generator.content.fields import name_problem, shortened, slugify, suggest
-from generator.content.itemside import KeptItems
+from generator.content.itemside import KeptItems, TagCases
 from generator.content.menuchecks import check_lineage, check_menu, check_slugs_and_aliases
 from generator.content.model import Item, Log, Menu, Site
 from generator.content.refs import RefIndex, resolve_each, resolved_ref
@@ -33,6 +33,7 @@ class ValidationMemo:
         self.curators: tuple[str, ...] | None = None
         self.menus: dict[int, tuple[Menu, list[Problem], list[Problem]]] = {}  # tags, menu
         self.logs: dict[int, tuple[Log, list[Problem]]] = {}
+        self.item_cases = TagCases()  # the tag-case check over the items alone
 
 
 def _ref_key(item: Item) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -72,7 +73,7 @@ def validate_site(site: Site, settings: Config, memo: ValidationMemo | None = No
         problems.extend(tags)
     for _, _, found in checked_menus.values():
         problems.extend(found)
-    problems.extend(_tag_case_problems(site))
+    problems.extend(_tag_case_problems(site, memo))
     check_slugs_and_aliases(site, problems)
     check_lineage(site, problems)
     checked_logs = {}
@@ -98,11 +99,8 @@ def _check_items(site: Site, settings: Config, memo: ValidationMemo) -> None:
         side = site.items.side
         memo.refs = RefIndex(site, side.by_source)
         memo.items, memo.ref_keys, memo.stale_key = [], [], None
-        memo.sources, memo.item_tags, memo.item_staleness = (
-            side.source_problems,
-            side.tag_problems,
-            side.staleness,
-        )
+        memo.sources = side.source_problems
+        memo.item_tags, memo.item_staleness = [side.tag_problems], [side.staleness]  # flattened
         return
     items = list(site.items.values())
     today = settings.build_time.date()
@@ -196,17 +194,24 @@ def _tag_problems(tagged: Iterable[tuple[list[str], str, int]]) -> list[Problem]
     return problems
 
 
-def _tag_case_problems(site: Site) -> list[Problem]:
+def _tag_case_problems(site: Site, memo: ValidationMemo) -> list[Problem]:
     """Tags written in two ways that differ only in case ('Noir', 'noir'): one tag page,
-    two headings. Reported once per spelling, where it is first met after another."""
-    first: dict[str, tuple[str, str]] = {}  # folded -> (spelling, file)
-    reported: set[str] = set()
-    problems = []
+    two headings. Reported once per spelling, where it is first met after another. What
+    the items' tags alone give is kept in `memo.item_cases` (itemside.ItemSide keeps it)."""
     if isinstance(site.items, KeptItems):
-        tagged = list(site.items.side.tagged)
+        memo.item_cases = site.items.side.cases
     else:
-        tagged = [(i.tags, i.path, i.line) for i in site.items.values()]
-    tagged += [(m.tags, m.path, m.line_of("tags")) for m in site.menus.values()]
+        memo.item_cases = TagCases()
+        _tag_cases([(i.tags, i.path, i.line) for i in site.items.values()], memo.item_cases)
+    items = memo.item_cases
+    cases = TagCases(dict(items.first), set(items.reported), list(items.problems))
+    _tag_cases([(m.tags, m.path, m.line_of("tags")) for m in site.menus.values()], cases)
+    return cases.problems
+
+
+def _tag_cases(tagged: list[tuple[list[str], str, int]], cases: TagCases) -> None:
+    """Go on with the tag-case check over `tagged` (tags, file, line) from `cases`."""
+    first, reported, problems = cases.first, cases.reported, cases.problems
     for tags, path, line in tagged:
         for tag in tags:
             folded = tag.casefold()
@@ -221,4 +226,3 @@ def _tag_case_problems(site: Site) -> list[Problem]:
                         f"write it {spelling!r} everywhere: one tag has one spelling",
                     )
                 )
-    return problems

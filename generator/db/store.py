@@ -197,7 +197,7 @@ def tag_rows(site: Site, now: str) -> Rows:
     tags: dict[str, dict[str, Any]] = {}
     published = (m.tags for m in site.menus.values() if m.status == "published")
     if isinstance(site.items, KeptItems):  # not loaded: the side holds their tags
-        items = (tags for tags, _, _ in site.items.side.tagged)
+        items = iter([site.items.side.tag_names])
     else:
         items = (i.tags for i in site.items.values())
     for names in (*items, *published):

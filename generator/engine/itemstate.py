@@ -10,8 +10,9 @@ import sqlite3
 from pathlib import Path
 
 from generator.content.itemside import ItemSide, decode, encode
-from generator.engine.state import Scanned, StatePaths
+from generator.engine.state import Scanned
 from generator.settings import Config
+from generator.support.statepaths import StatePaths
 
 
 def side_inputs(settings: Config, files: dict[str, Scanned]) -> str:

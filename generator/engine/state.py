@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.site.reach import reads_changed, tables_with_rows_changed
+from generator.support.statepaths import StatePaths
 
 if TYPE_CHECKING:
     from generator.content.model import Parsed
@@ -136,21 +137,6 @@ def scan_tree(root: Path, *, absolute: bool = False) -> dict[str, Scanned]:
                 st = entry.stat(follow_symlinks=False)
                 out[entry.path if absolute else f"{rel}{entry.name}"] = Scanned(st.st_mtime_ns, st.st_size)
     return out
-
-
-class StatePaths:
-    """Input paths as the state keeps them: relative to the site's root, so that a site
-    moved to another folder with its state (another clone of it, as in CI) builds
-    incrementally; absolute when outside the root. The build itself uses absolute paths."""
-
-    def __init__(self, root: Path) -> None:
-        self.prefix = str(root).rstrip(os.sep) + os.sep
-
-    def key(self, path: str) -> str:
-        return path[len(self.prefix) :] if path.startswith(self.prefix) else path
-
-    def path(self, key: str) -> str:
-        return key if key.startswith(os.sep) else self.prefix + key
 
 
 class FileTable:
