@@ -67,7 +67,8 @@ def assemble(
         kept = None
     hits: dict[str, Parsed] = {}
     if kept is not None:  # what each item file's parse found, without its item
-        hits = {path: Parsed(None, kept.file_problems.get(path, [])) for path in item_tasks}
+        found, clean = kept.file_problems, Parsed(None, [])
+        hits = {path: Parsed(None, found[path]) if path in found else clean for path in item_tasks}
     hits.update(
         (task.path, hit)
         for task in tasks
