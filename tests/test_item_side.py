@@ -40,6 +40,14 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    """The sample site, built once: its state keeps an item side."""
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    return root
+
+
 def _append(path: Path, text: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
@@ -56,9 +64,10 @@ def _check(root: Path, tmp: Path, **settings: Any) -> None:
     assert_same_as_full(root, tmp, warnings=report.warnings, database=not settings, **settings)
 
 
-def test_a_menu_edit_takes_the_side_and_equals_a_full_build(tmp_path: Path, loads: list[str]) -> None:
-    root = sample_site(tmp_path / "site")
-    build(settings_for(root))
+def test_a_menu_edit_takes_the_side_and_equals_a_full_build(
+    built: Path, tmp_path: Path, loads: list[str]
+) -> None:
+    root = built
     _edit_menu(root)
     _check(root, tmp_path)
     assert loads == ["KeptItems"]
@@ -70,10 +79,9 @@ def test_a_menu_edit_takes_the_side_and_equals_a_full_build(tmp_path: Path, load
 
 
 def test_a_menu_tag_spelt_as_an_items_otherwise_is_found_with_the_side(
-    tmp_path: Path, loads: list[str]
+    built: Path, tmp_path: Path, loads: list[str]
 ) -> None:
-    root = sample_site(tmp_path / "site")
-    build(settings_for(root))
+    root = built
     menu = root / "content/menus/made-things.md"
     text = menu.read_text(encoding="utf-8")
     menu.write_text(text.replace("[creation,", "[Grief, Cyberpunk, creation,"), encoding="utf-8")
@@ -92,9 +100,10 @@ def test_a_menu_tag_spelt_as_an_items_otherwise_is_found_with_the_side(
     assert loads[-1] == "KeptItems"
 
 
-def test_a_new_cover_a_payload_or_another_day_loads_the_items(tmp_path: Path, loads: list[str]) -> None:
-    root = sample_site(tmp_path / "site")
-    build(settings_for(root))
+def test_a_new_cover_a_payload_or_another_day_loads_the_items(
+    built: Path, tmp_path: Path, loads: list[str]
+) -> None:
+    root = built
     cover = root / "content/items/book/solaris.jpg"
     shutil.copyfile(root / "content/items/book/frankenstein.jpg", cover)
     _edit_menu(root)
@@ -114,12 +123,10 @@ def test_a_new_cover_a_payload_or_another_day_loads_the_items(tmp_path: Path, lo
 
 
 def test_a_moved_site_takes_its_side_and_an_unreadable_side_is_not_taken(
-    tmp_path: Path, loads: list[str]
+    built: Path, tmp_path: Path, loads: list[str]
 ) -> None:
-    first = sample_site(tmp_path / "first")
-    build(settings_for(first))
     root = tmp_path / "moved"
-    shutil.move(first, root)
+    shutil.move(built, root)
     _edit_menu(root)
     _check(root, tmp_path)
     with sqlite3.connect(root / "data/omakase.sqlite.state") as state:
