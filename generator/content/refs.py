@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from generator.content.fields import suggest
@@ -15,8 +15,9 @@ class RefIndex:
 
     def __init__(self, site: Site, by_source: dict[str, str] | None = None) -> None:
         """`by_source`: the index of source ids, when known (a kept item side's)."""
-        self.items = site.items
+        self.items: Mapping[str, Any] = site.items
         if by_source is not None:
+            self.items = dict.fromkeys(site.items)  # the refs alone, looked up in C
             self.by_source = by_source
             return
         self.by_source = {}

@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS pages (
     UNIQUE (route, key));
 CREATE TABLE IF NOT EXISTS reads (page_id INTEGER, sql_id INTEGER, params TEXT, digest BLOB);
 """
+# A build that takes the kept item side reads the parses of the other kinds alone.
+FILES_BY_KIND = "CREATE INDEX IF NOT EXISTS files_by_kind ON files (kind)"
 READ_INDEXES = {
     # The stale-page check finds a keyed query's reads by their parameters (engine/pages.py).
     "reads_by_query": "reads (sql_id, params)",
@@ -64,6 +66,7 @@ def open_state(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.executescript(SCHEMA)
+    conn.execute(FILES_BY_KIND)
     read_indexes(conn, made=True)
     return conn
 
