@@ -14,7 +14,7 @@ from typing import Any
 from generator.content.model import Cover, Item
 from generator.errors import Problem
 
-FORMAT = 2
+FORMAT = 3
 ProblemRow = tuple[str, "int | None", str, "str | None", str]
 
 
@@ -33,8 +33,6 @@ class TagCases:
 class ItemSide:
     """One load's items, in the order the site holds them, and what checking them found."""
 
-    day: str  # the build day the staleness checks ran on
-    inputs: str  # digest of the content hashes of the files under the items and sources folders
     refs: list[str]
     files: list[str]  # each item's file, as the state keys paths (`path_of` makes it absolute)
     titles: list[str]  # each item's title: what a menu's card shows of it, with its type
@@ -90,6 +88,23 @@ class KeptItems(Mapping[str, Item]):
         return len(self.side.refs)
 
 
+def item_face(items: Mapping[str, Item], ref: str) -> tuple[str, str] | None:
+    """An item's (type, title), None when there is no such item; the kept side's when it
+    stands in for the items."""
+    if isinstance(items, KeptItems):
+        return items.side.face(ref)
+    item = items.get(ref)
+    return (item.type, item.title) if item is not None else None
+
+
+def item_tags(items: Mapping[str, Item]) -> list[str]:
+    """Every tag of an item, once, in the order they come; the kept side's when it stands
+    in for the items."""
+    if isinstance(items, KeptItems):
+        return items.side.tag_names
+    return list(dict.fromkeys(tag for item in items.values() for tag in item.tags))
+
+
 def encode(side: ItemSide, key: Callable[[str], str]) -> bytes:
     """The side as the state keeps it, its paths made state keys by `key` (StatePaths)."""
     rows = _rows
@@ -97,8 +112,6 @@ def encode(side: ItemSide, key: Callable[[str], str]) -> bytes:
     return marshal.dumps(
         (
             FORMAT,
-            side.day,
-            side.inputs,
             side.refs,
             side.files,
             side.titles,
@@ -122,25 +135,23 @@ def decode(blob: bytes, path_of: Callable[[str], str]) -> ItemSide | None:
         if data[0] != FORMAT:
             return None
         problems = _problems
-        first, reported, case_rows = data[7]
+        first, reported, case_rows = data[5]
         return ItemSide(
-            day=data[1],
-            inputs=data[2],
-            refs=data[3],
-            files=data[4],
-            titles=data[5],
-            tag_names=data[6],
+            refs=data[1],
+            files=data[2],
+            titles=data[3],
+            tag_names=data[4],
             cases=TagCases(first, set(reported), problems(case_rows)),
-            by_source=data[8],
-            file_problems={path_of(key): problems(rows) for key, rows in data[9].items()},
-            source_problems=problems(data[10]),
-            tag_problems=problems(data[11]),
-            staleness=problems(data[12]),
+            by_source=data[6],
+            file_problems={path_of(key): problems(rows) for key, rows in data[7].items()},
+            source_problems=problems(data[8]),
+            tag_problems=problems(data[9]),
+            staleness=problems(data[10]),
             covers={
                 ref: Cover(path_of(path), display, digest)
-                for ref, (path, display, digest) in data[13].items()
+                for ref, (path, display, digest) in data[11].items()
             },
-            cover_problems=problems(data[14]),
+            cover_problems=problems(data[12]),
             path_of=path_of,
         )
     except (ValueError, EOFError, TypeError, IndexError, KeyError):
@@ -160,22 +171,18 @@ def describe(
     files: tuple[Mapping[str, str], dict[str, list[Problem]]],
     checks: Any,
     covers: tuple[dict[str, Cover], list[Problem]],
-    day: str,
     key: Callable[[str], str],
 ) -> ItemSide:
     """The side of a load: its items (by ref, in order), `files`: the file of each (`key`
     makes it a state key) and what their parses found (by file), what the item checks found
-    (validate.ValidationMemo) and the covers found with their problems. Its `inputs` are
-    the engine's to fill."""
+    (validate.ValidationMemo) and the covers found with their problems."""
     values = list(items.values())
     file_of, file_problems = files
     return ItemSide(
-        day=day,
-        inputs="",
         refs=list(items),
         files=[key(file_of[ref]) for ref in items],
         titles=[item.title for item in values],
-        tag_names=list(dict.fromkeys(tag for item in values for tag in item.tags)),
+        tag_names=item_tags(items),
         cases=checks.item_cases,
         by_source=dict(checks.refs.by_source),
         file_problems=file_problems,

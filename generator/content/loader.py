@@ -101,9 +101,8 @@ def load_site(
         checks = memo.checks if memo is not None else ValidationMemo()
         problems.extend(validate_site(site, settings, checks))
         if side is None and memo is None and assembly.clean:
-            day = settings.build_time.date().isoformat()
             found = (site.covers, found_covers)
-            side = describe(site.items, item_files(assembly), checks, found, day, StatePaths(root).key)
+            side = describe(site.items, item_files(assembly), checks, found, StatePaths(root).key)
         site.item_side = side
         record = settings.data_dir / RECORD_FILE
         try:

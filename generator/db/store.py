@@ -12,7 +12,7 @@ import sqlite_utils
 
 from generator.content.fields import slugify
 from generator.content.itemfields import extension_table, extension_tables, fields_of
-from generator.content.itemside import KeptItems
+from generator.content.itemside import item_tags
 from generator.content.model import Curator, Item, Log, Menu, Site
 from generator.db.ids import stable_id
 
@@ -196,11 +196,7 @@ def tag_rows(site: Site, now: str) -> Rows:
     and the tags' pages, and one spelt otherwise could rename a public tag's page."""
     tags: dict[str, dict[str, Any]] = {}
     published = (m.tags for m in site.menus.values() if m.status == "published")
-    if isinstance(site.items, KeptItems):  # not loaded: the side holds their tags
-        items = iter([site.items.side.tag_names])
-    else:
-        items = (i.tags for i in site.items.values())
-    for names in (*items, *published):
+    for names in (item_tags(site.items), *published):
         for name in names:
             if name not in tags:
                 tags[name] = {

@@ -196,7 +196,12 @@ def update_site(conn: sqlite3.Connection, site: Site, now: str, files: FileChang
     payload_changed = any(k == "payload" for k in kinds.values())
     conn.execute("PRAGMA foreign_keys = OFF")  # validation already checked every reference
     _delete_rows_of(conn, kinds, files)
-    out = _restored_items(conn, site, now, files, payload_changed)
+    # No item file, cover or payload changed: no item is re-stored (nor loaded, itemside.py).
+    out = (
+        _restored_items(conn, site, now, files, payload_changed)
+        if "item" in kinds.values() or payload_changed
+        else {}
+    )
     if files.all_menus_and_logs:
         for table in MENU_AND_LOG_TABLES:
             conn.execute(f"DELETE FROM {table}")
@@ -230,8 +235,6 @@ def _restored_items(
     changed (its old rows are deleted first: its file did not change)."""
     out: Rows = {}
     covers = _cover_files(files)
-    if not covers and not payload_changed and not any(files.kind_of(p) == "item" for p in files.changed):
-        return out  # (and the items may not be loaded: itemside.KeptItems)
     for item in site.items.values():
         cover_changed = bool(covers) and _owns_cover(item, covers)
         if item.path in files.changed or (payload_changed and item.sources) or cover_changed:

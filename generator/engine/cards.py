@@ -17,7 +17,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from generator.content.itemside import KeptItems
+from generator.content.itemside import item_face
 from generator.content.model import Menu, Site
 from generator.content.parallel import map_on_cores
 from generator.engine import cardart
@@ -55,7 +55,7 @@ def card_of(menu: Menu, site: Site, site_title: str) -> tuple[dict[str, Any], li
     files: list[str | None] = []
     refs = list(dict.fromkeys(entry.ref for course in menu.courses for entry in course.items))
     for ref in refs[:MAX_ART]:
-        face = _face(site, ref)
+        face = item_face(site.items, ref)
         if face is None:
             continue
         cover = site.covers.get(ref)
@@ -67,14 +67,6 @@ def card_of(menu: Menu, site: Site, site_title: str) -> tuple[dict[str, Any], li
             card["art"].append(["tile", face[1], face[0]])
             files.append(None)
     return card, files
-
-
-def _face(site: Site, ref: str) -> tuple[str, str] | None:
-    """An item's (type, title), from the kept item side when the items were not loaded."""
-    if isinstance(site.items, KeptItems):
-        return site.items.side.face(ref)
-    item = site.items.get(ref)
-    return (item.type, item.title) if item is not None else None
 
 
 def _variant(image: dict[str, Any]) -> str | None:

@@ -85,8 +85,6 @@ class FullBuild(BuildJob):
         )
         self.site: Site
         self.site, self.report.warnings = load_site(self.settings, strict=self.strict, cache=self.cache)
-        if self.site.item_side is not None:
-            self.site.item_side.inputs = side_inputs(self.settings, self.files)
         settle()
         process_covers(self.site, self.settings.db_path)
         process_cards(self.site, self.settings)
@@ -164,7 +162,7 @@ class FullBuild(BuildJob):
             set_meta(state, "key_reads", self.key_reads)
             index = save_files(state, self.settings.root, self.files, (), self.cache.new)
             if self.site.item_side is not None:
-                save_side(state, self.settings.root, self.site.item_side)
+                save_side(state, self.settings, self.site.item_side, side_inputs(self.settings, self.files))
             save_pages(state, self.db, self.records, replace_all=True)
             set_meta(state, "refs", refs_signature(self.site))
             set_meta(state, "live_gen", 1)

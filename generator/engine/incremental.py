@@ -74,7 +74,7 @@ class IncrementalBuild(BuildJob):
         self.changed_rows = RowChanges({}, {})
         self.site_refs: Any = None
         self.resident: KeptRenderer | None = None
-        self.new_side: ItemSide | None = None  # the item side this build made, to be saved
+        self.new_side: tuple[ItemSide, str] | None = None  # the item side this build made, its inputs
 
     def run(self) -> BuildReport:
         self.plan()
@@ -127,8 +127,7 @@ class IncrementalBuild(BuildJob):
             kept_items=kept,
         )
         if inputs is not None and self.site.item_side not in (None, kept):
-            self.site.item_side.inputs = inputs
-            self.new_side = self.site.item_side
+            self.new_side = (self.site.item_side, inputs)
         settle()
         process_covers(self.site, self.settings.db_path)
         process_cards(self.site, self.settings)
@@ -384,7 +383,7 @@ class IncrementalBuild(BuildJob):
         with writing(state_path(self.settings.db_path)), transaction(self.state):
             index = save_files(self.state, self.settings.root, self.files, self.removed, self.cache.new)
             if self.new_side is not None:
-                save_side(self.state, self.settings.root, self.new_side)
+                save_side(self.state, self.settings, *self.new_side)
             if self.content:
                 set_meta(self.state, "unrecorded", self.unrecorded)
             if self.site_refs is not None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from pathlib import Path
 
 from generator.content.itemside import ItemSide, decode, encode
 from generator.engine.state import Scanned
@@ -28,16 +27,24 @@ def side_inputs(settings: Config, files: dict[str, Scanned]) -> str:
 
 
 def read_side(state: sqlite3.Connection, settings: Config, inputs: str) -> ItemSide | None:
-    """The side the state keeps, when it was made from exactly `inputs` on this build's day."""
-    row = state.execute("SELECT value FROM item_side").fetchone()
-    if row is None:
-        return None
-    side = decode(row[0], StatePaths(settings.root).path)
-    if side is None or side.day != settings.build_time.date().isoformat() or side.inputs != inputs:
-        return None
-    return side
+    """The side the state keeps, when it was made from exactly `inputs` on this build's day
+    (the blob of one that was not is not even read)."""
+    row = state.execute(
+        "SELECT value FROM item_side WHERE made_from = ?", (_made_from(settings, inputs),)
+    ).fetchone()
+    return decode(row[0], StatePaths(settings.root).path) if row is not None else None
 
 
-def save_side(state: sqlite3.Connection, root: Path, side: ItemSide) -> None:
+def save_side(state: sqlite3.Connection, settings: Config, side: ItemSide, inputs: str) -> None:
+    """Keep `side`, made from `inputs` (`side_inputs`) on this build's day."""
     state.execute("DELETE FROM item_side")
-    state.execute("INSERT INTO item_side VALUES (?)", (encode(side, StatePaths(root).key),))
+    made_from = _made_from(settings, inputs)
+    state.execute(
+        "INSERT INTO item_side VALUES (?, ?)", (made_from, encode(side, StatePaths(settings.root).key))
+    )
+
+
+def _made_from(settings: Config, inputs: str) -> str:
+    """What a side depends on besides settings and code (the state's fingerprint): its
+    inputs' digest and the build day."""
+    return f"{settings.build_time.date().isoformat()} {inputs}"

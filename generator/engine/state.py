@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, hash BLOB, kind TEXT, parsed BLOB);
 CREATE TABLE IF NOT EXISTS file_index (value BLOB);
-CREATE TABLE IF NOT EXISTS item_side (value BLOB);
+CREATE TABLE IF NOT EXISTS item_side (made_from TEXT, value BLOB);
 CREATE TABLE IF NOT EXISTS sqls (id INTEGER PRIMARY KEY, sql TEXT UNIQUE, columns TEXT);
 CREATE TABLE IF NOT EXISTS pages (
     id INTEGER PRIMARY KEY, route TEXT, key TEXT, path TEXT, digest BLOB, templates TEXT,
