@@ -1,5 +1,5 @@
 """Entry point for `python -m generator`."""
 
-from generator.cli import main
+from generator.cli import run
 
-main()
+run()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import errno
 import os
 import shutil
@@ -13,6 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from generator.support.libc import libc
 from generator.support.timings import timed
 
 _RENAME_EXCHANGE = 2
@@ -20,11 +19,7 @@ _RENAME_EXCHANGE = 2
 
 def exchange(a: Path, b: Path) -> bool:
     """Swap two paths in one step with Linux renameat2(RENAME_EXCHANGE); False if unsupported."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
+    renameat2 = getattr(libc(), "renameat2", None)
     if renameat2 is None:
         return False
     at_fdcwd = -100

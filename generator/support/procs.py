@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import signal
 import sys
+
+from generator.support.libc import libc
 
 _PR_SET_PDEATHSIG = 1
 
@@ -17,8 +17,4 @@ def die_with_parent() -> None:
     leaves orphans that keep writing into a staging folder the next build is cleaning."""
     if not sys.platform.startswith("linux"):
         return
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
-    libc = ctypes.CDLL(name, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
