@@ -3,6 +3,7 @@ that is swapped in whole."""
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from pathlib import Path
@@ -37,6 +38,7 @@ from generator.publish.mark import tree_digest, write_mark
 from generator.publish.shadow import discard_shadow
 from generator.publish.staging import staging_dir
 from generator.site.finish import finish_site
+from generator.site.opendata import write_public_copy
 from generator.site.openwork import OpenWork
 from generator.site.render import PageRecord, digest_bytes, render_all, write_file
 from generator.site.search import documents_dir
@@ -133,12 +135,11 @@ class FullBuild(BuildJob):
         self.opendata = OpenWork(cache_dir(self.settings.db_path, "opendata"))
         with writing(self.settings.output_dir):  # the search bundles name no file when they fail
             finish_site(
-                self.db,
                 stage,
                 previous=self.settings.output_dir,
                 searchable={r.path: r.searchable for r in self.records if r.searchable is not None},
+                copy=functools.partial(write_public_copy, self.db, stage, self.opendata),
                 documents=documents_dir(self.settings.db_path),
-                work=self.opendata,
             )
 
     def swap(self, stage: Path) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 import sqlite_utils
@@ -40,11 +41,19 @@ from generator.publish.atomic import writing
 from generator.publish.mark import MARK, moved_digest, tree_digest, write_mark
 from generator.publish.shadow import Shadow
 from generator.settings import Config
-from generator.site.finish import finish_site
+from generator.site.finish import finish_site, public_copy, start_public_copy
 from generator.site.keyed import RowChanges
 from generator.site.openwork import OpenWork
-from generator.site.render import KeptRenderer, PageRecord, digest_bytes, render_all, write_file
+from generator.site.render import (
+    KeptRenderer,
+    PageRecord,
+    digest_bytes,
+    forks_workers,
+    render_all,
+    write_file,
+)
 from generator.site.search import documents_dir
+from generator.support.background import Background
 from generator.support.caches import cache_dir
 from generator.support.timings import PAGES_WRITTEN, mark
 
@@ -173,9 +182,19 @@ class IncrementalBuild(BuildJob):
                 return
             set_meta(self.state, "pending", 1)
             self.shadow.prepare()
-            self.render()
-            self.prune()
-            self.finish()
+            last = get_meta(self.state, "opendata")
+            self.opendata = OpenWork(cache_dir(self.settings.db_path, "opendata"), last, self.changed_rows)
+            # The open-data copy starts now, beside the rendering, unless the rendering
+            # forks workers: a fork copies only the thread that calls it, not the locks
+            # another one holds. It is then made while Pagefind indexes.
+            copying = None if forks_workers(len(self.affected)) else self.start_copy()
+            try:
+                self.render()
+                self.prune()
+                self.finish(copying.result if copying is not None else self.copy_now)
+            finally:
+                if copying is not None:
+                    copying.wait()  # before a failed build removes the tree it writes into
             self.swap()
         finally:
             self.db.close()
@@ -321,22 +340,25 @@ class IncrementalBuild(BuildJob):
         )
         return {path for route, key, path in rows if self.wanted((route, key))}
 
-    def finish(self) -> None:
-        """The search index and the open-data copy, brought up to date in the shadow tree,
-        the open-data work files from the rows the edit changed."""
-        self.opendata = OpenWork(
-            cache_dir(self.settings.db_path, "opendata"), get_meta(self.state, "opendata"), self.changed_rows
-        )
+    def start_copy(self) -> Background[list[str]]:
+        return start_public_copy(self.db_file, self.shadow.path, self.opendata)
+
+    def copy_now(self) -> list[str]:
+        return public_copy(self.db_file, self.shadow.path, self.opendata)
+
+    def finish(self, copy: Callable[[], list[str]]) -> None:
+        """The search index brought up to date in the shadow tree, and the open-data copy's
+        changes taken (`copy`: it was started before the pages, its work files brought up to
+        date from the rows the edit changed)."""
         self.changes = [r.path for r in self.records if r.written] + self.pruned
         self.searchable.update((r.path, r.searchable) for r in self.records if r.searchable is not None)
         with writing(self.settings.output_dir):  # the search bundles name no file when they fail
             self.changes += finish_site(
-                self.db,
                 self.shadow.path,
                 previous=None,
                 searchable=self.searchable,
+                copy=copy,
                 documents=documents_dir(self.settings.db_path),
-                work=self.opendata,
             )
         self.report.rendered = len(self.records)
         set_meta(self.state, "key_reads", self.key_reads)

@@ -2,39 +2,58 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from generator.site import api, opendata, search
 from generator.site.openwork import OpenWork
+from generator.support.background import Background
 from generator.support.timings import timed
 
 
 @timed("search, open data")
 def finish_site(
-    conn: sqlite3.Connection,
     stage: Path,
     previous: Path | None,
     searchable: Mapping[str, bytes],
+    copy: Callable[[], list[str]],
     documents: Path | None = None,
-    work: OpenWork | None = None,
 ) -> list[str]:
     """Bring the reuse files of the staged site up to date; return the paths (relative to
     `stage`) it wrote or removed. Files are replaced by new ones, never rewritten in place,
     as the incremental build's trees share unchanged files. `previous` is the last published
     site, whose search bundles are reused when their pages have not changed; `searchable`
-    maps every page of the search index to the digest of its search document; `documents`
-    is where the pages Pagefind reads are kept between builds (search.documents_dir);
-    `work`, the open-data work files (site/openwork.py)."""
+    maps every page of the search index to the digest of its search document; `copy` makes
+    the open-data copy (or waits for the one `start_public_copy` began) and returns what
+    it changed: it runs while Pagefind indexes, so that the two share the cores;
+    `documents` is where the pages Pagefind reads are kept between builds
+    (search.documents_dir)."""
     changes = api.publish_schemas(stage)
     copied: list[str] = []
-    # The open-data copy is made while Pagefind indexes, so the two share the cores.
     changes += search.index_site(
         stage,
         previous,
         searchable,
-        meanwhile=lambda: copied.extend(opendata.write_public_copy(conn, stage, work)),
+        meanwhile=lambda: copied.extend(copy()),
         documents=documents,
     )
     return changes + copied
+
+
+def public_copy(db_file: Path, stage: Path, work: OpenWork) -> list[str]:
+    """The open-data copy of `db_file` into `stage` (site/opendata.py), its work files
+    brought up to date by `work`, read through a connection of its own (any thread's)."""
+    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    try:
+        return opendata.write_public_copy(conn, stage, work)
+    finally:
+        conn.close()
+
+
+def start_public_copy(db_file: Path, stage: Path, work: OpenWork) -> Background[list[str]]:
+    """Start `public_copy` on a thread. SQLite does that work outside the interpreter, so
+    it runs beside the rendering on the other core: a large site's copy takes longer than
+    an edit's pages and search bundle."""
+    return Background(functools.partial(public_copy, db_file, stage, work), "open-data copy")

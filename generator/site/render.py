@@ -241,6 +241,16 @@ def _render_chunk(chunk: Sequence[tuple[str, tuple[Any, ...], bytes | None]]) ->
     return [_worker.render(name, key, old) for name, key, old in chunk]
 
 
+def forks_workers(pages: int) -> bool:
+    """Whether `render_all` renders that many pages in forked workers (when there are
+    enough of them to pay for the workers) rather than in this process."""
+    if (os.cpu_count() or 1) < 2 or pages < 400:
+        return False
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 @timed("render")
 def render_all(
     settings: Config,
@@ -257,12 +267,7 @@ def render_all(
     renderer = kept.renderer if kept is not None else None
     global _job, _worker
     processes = min(os.cpu_count() or 1, 8)
-    many = processes >= 2 and len(jobs) >= 400
-    if many:
-        import multiprocessing  # here: an edit renders a few pages and starts no workers
-
-        many = "fork" in multiprocessing.get_all_start_methods()
-    if not many:
+    if not forks_workers(len(jobs)):
         writer = PageWriter(settings, db_path, out_dir, renderer, kept.answers if kept is not None else None)
         try:
             for name, key, old in jobs:
@@ -270,6 +275,8 @@ def render_all(
         finally:
             writer.close()
         return
+    import multiprocessing  # here: an edit renders a few pages and starts no workers
+
     size = max(50, min(500, len(jobs) // (processes * 8)))
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     _job, _worker = (settings, db_path, out_dir, renderer), None

@@ -8,6 +8,9 @@ import sys
 from generator.support.libc import libc
 
 _PR_SET_PDEATHSIG = 1
+# Looked up at import, in the parent: a forked child must not call into the dynamic
+# loader, whose lock another thread of the parent may have held at the fork.
+_PRCTL = libc().prctl if sys.platform.startswith("linux") else None
 
 
 def die_with_parent() -> None:
@@ -15,6 +18,5 @@ def die_with_parent() -> None:
 
     Used in render workers and as `preexec_fn` for Pagefind: without it, a SIGKILLed build
     leaves orphans that keep writing into a staging folder the next build is cleaning."""
-    if not sys.platform.startswith("linux"):
-        return
-    libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
