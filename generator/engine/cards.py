@@ -10,6 +10,7 @@ and never again while none of that changes. Drafts get no card: nothing public s
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -88,6 +89,7 @@ def card_key(card: dict[str, Any], fonts: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
 
 
+@functools.cache
 def _pil_version() -> str:
     import PIL
 
@@ -109,6 +111,11 @@ def process_cards(site: Site, settings: Config) -> int:
     digest = _fonts_digest(fonts)
     site.cards = {}
     todo: dict[str, tuple[dict[str, Any], list[str | None]]] = {}
+    try:  # one listing of the cache, not a look-up per menu
+        present = set(os.listdir(root))
+    except OSError:
+        present = set()
+    keys: set[str] = set()
     for slug in sorted(site.menus):
         menu = site.menus[slug]
         if menu.status != "published":
@@ -121,12 +128,13 @@ def process_cards(site: Site, settings: Config) -> int:
             "height": cardart.HEIGHT,
             "alt": alt_text(card),
         }
-        if key not in todo and not (root / f"{key}.jpg").is_file():
+        keys.add(key)
+        if key not in todo and f"{key}.jpg" not in present:
             todo[key] = (card, [None if name is None else str(_cached_variant(covers, name)) for name in art])
     if todo:
         root.mkdir(parents=True, exist_ok=True)
         _draw_all(todo, root, fonts)
-    prune_cache(root, {Path(c["image"]).stem for c in site.cards.values()})
+    prune_cache(root, keys)
     return len(todo)
 
 
