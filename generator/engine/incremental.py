@@ -184,10 +184,14 @@ class IncrementalBuild(BuildJob):
             self.shadow.prepare()
             last = get_meta(self.state, "opendata")
             self.opendata = OpenWork(cache_dir(self.settings.db_path, "opendata"), last, self.changed_rows)
-            # The open-data copy starts now, beside the rendering, unless the rendering
-            # forks workers: a fork copies only the thread that calls it, not the locks
-            # another one holds. It is then made while Pagefind indexes.
-            copying = None if forks_workers(len(self.affected)) else self.start_copy()
+            # On the command line, the open-data copy starts now, beside the rendering (its
+            # SQLite work takes the other core). Not in the dev server, whose edits are
+            # measured until the pages are written: the copy's thread slows the rendering
+            # a little. Nor when the rendering forks workers: a fork copies only the thread
+            # that calls it, not the locks another one holds. It is then made while
+            # Pagefind indexes.
+            early = self.session is None and not forks_workers(len(self.affected))
+            copying = self.start_copy() if early else None
             try:
                 self.render()
                 self.prune()
