@@ -6,17 +6,21 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import tarfile
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from generator import __version__
 from generator.cli import main
 from generator.engine.build import build
 from generator.engine.inputs import Inputs
+from generator.publish import shadow
 from tests.conftest import settings_for
 from tests.test_incremental import assert_same_as_full, sample_site
+from tests.test_workflow import steps
 
 
 def clone_elsewhere(root: Path, to: Path) -> Path:
@@ -91,3 +95,48 @@ def test_an_unreadable_state_is_discarded_with_a_notice(tmp_path: Path) -> None:
     out, err = build_cli(root)
     assert "note: omakase.sqlite.state: unreadable, not trusted; building everything" in err
     assert out.startswith("Built ")
+
+
+def restore_as_ci_cache(root: Path, to: Path) -> Path:
+    """The site checked out afresh in `to`, with the paths the workflow caches restored
+    from a tar archive of them, as actions/cache makes one (hard links kept as links)."""
+    (cache,) = [s for s in steps("build") if str(s.get("uses", "")).startswith("actions/cache@")]
+    cached = cache["with"]["path"].split()
+    archive = root.parent / "cache.tar"
+    with tarfile.open(archive, "w") as tar:
+        for rel in cached:
+            if (root / rel).exists():
+                tar.add(root / rel, arcname=rel)
+    for rel in cached:
+        path = root / rel
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    clone_elsewhere(root, to)
+    with tarfile.open(archive) as tar:
+        tar.extractall(to, filter="tar")
+    return to
+
+
+def test_a_ci_cache_keeps_the_shadow_tree_so_an_edit_copies_no_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = sample_site(tmp_path / "first-clone")
+    build(settings_for(first))
+    menu = first / "content/menus/alone-in-orbit.md"
+    menu.write_text(menu.read_text().replace("Leave the ground", "Leave the planet"))
+    assert build(settings_for(first)).mode == "incremental"  # the first edit clones the shadow
+    root = restore_as_ci_cache(first, tmp_path / "ci" / "second-clone")
+    page = "menus/alone-in-orbit/index.html"
+    assert os.path.samefile(root / "output/index.html", root / ".output-shadow/index.html")
+
+    def no_clone(*args: object) -> None:
+        raise AssertionError("the shadow tree was copied whole")
+
+    monkeypatch.setattr(shadow, "Clone", no_clone)
+    menu = root / "content/menus/alone-in-orbit.md"
+    menu.write_text(menu.read_text().replace("Leave the planet", "Leave the system"))
+    assert build(settings_for(root)).mode == "incremental"
+    assert "Leave the system" in (root / "output" / page).read_text(encoding="utf-8")
+    assert_same_as_full(root, tmp_path)

@@ -15,6 +15,7 @@ import yaml
 
 from generator.cli import main
 from generator.content.shares import SECRET_ENV
+from generator.publish.shadow import Shadow
 from generator.settings import Settings
 from generator.support.caches import CACHES, cache_dir
 from tests.sitekit import PROJECT
@@ -100,7 +101,8 @@ def test_the_build_job_restores_and_saves_the_build_state_and_caches() -> None:
     paths = set(cache["with"]["path"].split())
     db = Settings(root=Path("/site")).resolve().db_path
     output = Settings(root=Path("/site")).resolve().output_dir
-    expected = {db, db.with_name(db.name + ".state"), *(cache_dir(db, name) for name in CACHES), output}
+    caches = (cache_dir(db, name) for name in CACHES)
+    expected = {db, db.with_name(db.name + ".state"), *caches, output, Shadow(output, None).path}
     assert paths == {str(p.relative_to("/site")) for p in expected}
     assert "github.ref_name" in cache["with"]["key"]
     assert cache["with"]["restore-keys"].splitlines()[0] == "omakase-${{ github.ref_name }}-"
