@@ -80,6 +80,8 @@ REWRITES = [
         "last_checked: 2026-11-20",
     ),
     rewriting("malformed", "either", r"(?m)^title: ", "title: [unclosed "),
+    # A cover named in the item file: found only in the book folder, else a problem.
+    rewriting("cover named", "items", r"(?m)^title: ", "cover: frankenstein.jpg\ntitle: "),
     rewriting("log of an unknown item", "logs", r"item: [a-z]+/[a-z0-9-]+", "item: game/no-such-game"),
     # The same fields a line lower: every problem the file has moves with them.
     rewriting("shifted", "either", r"^---\n", "---\n# moved down a line\n"),
@@ -119,6 +121,23 @@ def delete_curator(rng: random.Random, root: Path) -> str:
     return f"delete curator {path.name}"
 
 
+def cover_comes_or_goes(rng: random.Random, root: Path) -> str:
+    """A cover image beside an item: removed when there is one, else another's copied in."""
+    covers = sorted((root / "content/items").glob("*/*.jpg"))
+    items = _items(root)
+    if not items:
+        return "no item left"
+    item = rng.choice(items)
+    beside = item.with_suffix(".jpg")
+    if beside.exists():
+        beside.unlink()
+        return f"cover of {item.name} gone"
+    if not covers:
+        return "no cover left to copy"
+    shutil.copyfile(rng.choice(covers), beside)
+    return f"cover for {item.name}"
+
+
 def stray_file(rng: random.Random, root: Path) -> str:
     (root / "content/menus/notes.txt").write_text("to do\n")
     return "stray file"
@@ -136,6 +155,7 @@ EDITS = [
     claim_a_taken_slug,
     link_a_menu,
     stray_file,
+    cover_comes_or_goes,
     delete_curator,
     *REWRITES,
     REWRITES[-1],
@@ -241,8 +261,9 @@ def test_a_patched_load_reads_only_the_changed_file(tmp_path: Path, monkeypatch:
         load_site(settings, cache=StateParseCache(None, Path("/"), files, set(), parses.parses), memo=memo)
 
     load()
-    listed, parsed = [], []
+    listed, parsed, covers = [], [], []
     monkeypatch.setattr(loader, "list_content", lambda *a: listed.append(a) or [])
+    monkeypatch.setattr(loader, "find_covers", lambda *a: covers.append(a))
     real_parse = assembly.parse_task
     monkeypatch.setattr(
         assembly, "parse_task", lambda task, limit: parsed.append(task.path) or real_parse(task, limit)
@@ -250,7 +271,7 @@ def test_a_patched_load_reads_only_the_changed_file(tmp_path: Path, monkeypatch:
     menu = _menus(root)[0]
     menu.write_text(menu.read_text().replace("title: ", "title: Edited ", 1))
     load()
-    assert listed == [] and parsed == [str(menu)]
+    assert listed == [] and parsed == [str(menu)] and covers == []
 
 
 def test_the_memo_forgets_the_problems_of_items_that_went(tmp_path: Path) -> None:

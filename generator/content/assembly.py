@@ -34,6 +34,7 @@ class Assembly:
     clean: bool = True  # no key was claimed twice (nor a log's curator)
     claims: dict[int, list[Problem]] = field(default_factory=dict)  # step -> duplicate keys
     problems: list[Problem] | None = None  # the listing's and the files', once gathered
+    same_item_folders: bool = False  # patched from the last one, no file under items/ changed
 
     def all_problems(self) -> list[Problem]:
         """The listing's problems and each file's, in the listing's order."""
@@ -174,6 +175,8 @@ def patched(
     for path in changed:
         if not _patch_file(new, old, path, cache, limit):
             return None
+    items = f"{prefix}items{os.sep}"
+    new.same_item_folders = not any(path.startswith(items) for path in changed)
     return new
 
 

@@ -34,6 +34,9 @@ class LoadMemo:
         self.full_scans = 0  # how many scans looked at every file (a folder may have changed)
         self.assembly: Assembly | None = None
         self.checks = ValidationMemo()
+        # The covers the last load found and their problems: the same while no file under
+        # items/ changed (a cover that comes, goes or changes means listing again).
+        self.covers: tuple[dict[str, Any], list[Problem]] | None = None
 
     def scanned(self, files: Mapping[str, Any], full_scans: int) -> None:
         self.files, self.full_scans = files, full_scans
@@ -92,7 +95,7 @@ def load_site(
         )
         problems.extend(assembly.all_problems())
         side = items.side if isinstance(items, KeptItems) else None
-        found_covers = _covers(site, side, content)
+        found_covers = _covers(site, side, content, memo, assembly)
         problems.extend(found_covers)
         if decode_covers:
             problems.extend(cover_problems(site.covers.values()))
@@ -141,14 +144,24 @@ def _assembly(
     return assembly
 
 
-def _covers(site: Site, side: ItemSide | None, content: Path) -> list[Problem]:
-    """Set `site.covers`: the kept item side's, or those found beside the items now.
-    Returns the problems finding them found."""
+def _covers(
+    site: Site, side: ItemSide | None, content: Path, memo: LoadMemo | None, assembly: Assembly
+) -> list[Problem]:
+    """Set `site.covers`: the kept item side's, the memo's when the assembly was patched
+    with no file under items/ changed, or those found beside the items now. Returns the
+    problems finding them found."""
     if side is not None:
         site.covers = dict(side.covers)
         return side.cover_problems
+    if memo is not None and memo.covers is not None and assembly.same_item_folders:
+        site.covers = dict(memo.covers[0])
+        return list(memo.covers[1])
+    if memo is not None:
+        memo.covers = None  # until found anew
     found: list[Problem] = []
     find_covers(site, content, found)
+    if memo is not None:
+        memo.covers = (dict(site.covers), list(found))
     return found
 
 
