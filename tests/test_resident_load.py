@@ -71,6 +71,7 @@ REWRITES = [
     ),
     rewriting("curator", "menus", r"(?m)^curator: .*$", "curator: nobody", "curator: bruno", "curator: ada"),
     rewriting("tag without letters", "either", r"(?m)^tags: \[", "tags: ['!!!', "),
+    rewriting("tag in two cases", "either", r"(?m)^tags: \[", "tags: ['Noir', ", "tags: ['NOIR', "),
     rewriting("source taken", "items", r"(?m)^(\s+id:) .*$", r"\1 Q184843", r"\1 Q1", r"\1 Q7"),
     rewriting(
         "checked long ago",

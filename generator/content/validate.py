@@ -34,6 +34,7 @@ class ValidationMemo:
         self.menus: dict[int, tuple[Menu, list[Problem], list[Problem]]] = {}  # tags, menu
         self.logs: dict[int, tuple[Log, list[Problem]]] = {}
         self.item_cases = TagCases()  # the tag-case check over the items alone
+        self.cases_of: list[Item] = []  # the items `item_cases` was made from
 
 
 def _ref_key(item: Item) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -199,10 +200,14 @@ def _tag_case_problems(site: Site, memo: ValidationMemo) -> list[Problem]:
     two headings. Reported once per spelling, where it is first met after another. What
     the items' tags alone give is kept in `memo.item_cases` (itemside.ItemSide keeps it)."""
     if isinstance(site.items, KeptItems):
-        memo.item_cases = site.items.side.cases
+        memo.item_cases, memo.cases_of = site.items.side.cases, []
     else:
-        memo.item_cases = TagCases()
-        _tag_cases([(i.tags, i.path, i.line) for i in site.items.values()], memo.item_cases)
+        now = list(site.items.values())
+        same = len(now) == len(memo.cases_of) and all(a is b for a, b in zip(now, memo.cases_of, strict=True))
+        if not same or not now:  # the same item objects: the same parses, the same tags
+            memo.item_cases = TagCases()
+            _tag_cases([(i.tags, i.path, i.line) for i in now], memo.item_cases)
+            memo.cases_of = now
     items = memo.item_cases
     cases = TagCases(dict(items.first), set(items.reported), list(items.problems))
     _tag_cases([(m.tags, m.path, m.line_of("tags")) for m in site.menus.values()], cases)
