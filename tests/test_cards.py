@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -14,6 +15,7 @@ from lxml import html
 from PIL import Image
 
 import generator.engine.cards as cards
+from generator.content.loader import load_site
 from generator.engine.build import build
 from generator.support.caches import cache_dir
 from tests.conftest import settings_for
@@ -162,3 +164,35 @@ def test_a_long_title_stays_on_the_card(tmp_path: Path) -> None:
     cardart.draw_card(card, [None], str(Path(cards.__file__).parents[2] / "templates/fonts"), str(out))
     with Image.open(out) as im:
         assert im.size == (1200, 630)
+
+
+def test_the_dev_servers_card_memo_makes_again_only_the_cards_of_changed_objects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = sample_site(tmp_path / "site")
+    settings = settings_for(root)
+    build(settings)
+    site, _ = load_site(settings)
+    memo = cards.CardMemo()
+    made: list[str] = []
+    real = cards.card_of
+    monkeypatch.setattr(cards, "card_of", lambda menu, *a: made.append(menu.slug) or real(menu, *a))
+    cards.process_cards(site, settings, memo)
+    first = dict(site.cards)
+    assert sorted(made) == sorted(first)  # every published menu's card made once
+
+    made.clear()
+    slug = sorted(first)[0]
+    site.menus[slug] = dataclasses.replace(site.menus[slug], title="Another title")
+    cards.process_cards(site, settings, memo)
+    assert made == [slug]
+    fresh, _ = load_site(settings)
+    fresh.menus[slug] = site.menus[slug]
+    cards.process_cards(fresh, settings)
+    assert site.cards == fresh.cards and site.cards[slug] != first[slug]
+
+    made.clear()
+    handle = site.menus[slug].curator
+    site.curators[handle] = dataclasses.replace(site.curators[handle], name="Someone Else")
+    cards.process_cards(site, settings, memo)
+    assert sorted(made) == sorted(first)  # a curator's name is on every card: all made again

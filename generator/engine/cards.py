@@ -22,6 +22,7 @@ from generator.content.itemside import item_face
 from generator.content.model import Menu, Site
 from generator.content.parallel import map_on_cores
 from generator.engine import cardart
+from generator.engine.session import Session
 from generator.settings import Config
 from generator.support.caches import cache_dir, prune_cache
 from generator.support.timings import timed
@@ -100,11 +101,41 @@ def alt_text(card: dict[str, Any]) -> str:
     return f"{card['title']}: a menu by {card['curator']}, {cardart.count(card['courses'], 'course')}"
 
 
+class CardMemo:
+    """What a process that builds again and again (the dev server) found at its last card
+    step: each menu's card and key, by the menu object. A card is drawn from its menu, the
+    menu's curator, its first items and their covers, the site's title and the fonts: while
+    the same objects and values come back (a kept parse is the same object from build to
+    build), so does the card."""
+
+    def __init__(self) -> None:
+        self.values: tuple[str, str] = ("", "")
+        self.objects: list[object] = []
+        self.cards: dict[str, tuple[Menu, str, dict[str, Any], tuple[dict[str, Any], list[str | None]]]] = {}
+
+    def take(self, site: Site, site_title: str, fonts: str) -> None:
+        """Forget every card unless the objects and values cards are drawn from are the same."""
+        objects = [*site.items.values(), *site.curators.values(), *site.covers.values()]
+        same = len(objects) == len(self.objects) and all(
+            a is b for a, b in zip(objects, self.objects, strict=True)
+        )
+        if not same or (site_title, fonts) != self.values:
+            self.cards = {}
+        self.values, self.objects = (site_title, fonts), objects
+
+
+def card_memo(session: Session) -> CardMemo:
+    """The session's card memo, made on first use."""
+    if session.cards is None:
+        session.cards = CardMemo()
+    return session.cards
+
+
 @timed("cards")
-def process_cards(site: Site, settings: Config) -> int:
+def process_cards(site: Site, settings: Config, memo: CardMemo | None = None) -> int:
     """Set `site.cards`: each published menu's card, drawn into the cache when missing (on
     every core when there are several). Cards no menu uses any more leave the cache.
-    Returns how many were drawn."""
+    Returns how many were drawn. With a `memo`, an unchanged menu's card is not made again."""
     root = cache_dir(settings.db_path, "cards")
     covers = cache_dir(settings.db_path, "covers")
     fonts = fonts_dir(settings)
@@ -116,21 +147,34 @@ def process_cards(site: Site, settings: Config) -> int:
     except OSError:
         present = set()
     keys: set[str] = set()
+    if memo is not None:
+        memo.take(site, settings.site_title, digest)
+    kept = memo.cards if memo is not None else {}
+    made = {}
     for slug in sorted(site.menus):
         menu = site.menus[slug]
         if menu.status != "published":
             continue
-        card, art = card_of(menu, site, settings.site_title)
-        key = card_key(card, digest)
-        site.cards[slug] = {
-            "image": f"cards/{key}.jpg",
-            "width": cardart.WIDTH,
-            "height": cardart.HEIGHT,
-            "alt": alt_text(card),
-        }
+        known = kept.get(slug)
+        if known is not None and known[0] is menu:
+            key, entry, drawing = known[1], known[2], known[3]
+        else:
+            card, art = card_of(menu, site, settings.site_title)
+            key = card_key(card, digest)
+            entry = {
+                "image": f"cards/{key}.jpg",
+                "width": cardart.WIDTH,
+                "height": cardart.HEIGHT,
+                "alt": alt_text(card),
+            }
+            drawing = (card, [None if name is None else str(_cached_variant(covers, name)) for name in art])
+        made[slug] = (menu, key, entry, drawing)
+        site.cards[slug] = dict(entry)
         keys.add(key)
         if key not in todo and f"{key}.jpg" not in present:
-            todo[key] = (card, [None if name is None else str(_cached_variant(covers, name)) for name in art])
+            todo[key] = drawing
+    if memo is not None:
+        memo.cards = made
     if todo:
         root.mkdir(parents=True, exist_ok=True)
         _draw_all(todo, root, fonts)

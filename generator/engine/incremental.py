@@ -17,7 +17,7 @@ from generator.content.loader import load_site
 from generator.content.parallel import settle
 from generator.content.published import published_urls
 from generator.db.update import refs_signature
-from generator.engine.cards import process_cards
+from generator.engine.cards import card_memo, process_cards
 from generator.engine.covers import process_covers
 from generator.engine.database import Edit, replace_database, update_database
 from generator.engine.inputs import Inputs
@@ -139,7 +139,7 @@ class IncrementalBuild(BuildJob):
             self.new_side = (self.site.item_side, inputs)
         settle()
         process_covers(self.site, self.settings.db_path)
-        process_cards(self.site, self.settings)
+        process_cards(self.site, self.settings, card_memo(self.session) if self.session is not None else None)
         self.report.items, self.report.menus = len(self.site.items), len(self.site.menus)
 
     def store(self) -> None:

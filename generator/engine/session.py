@@ -13,6 +13,7 @@ from generator.engine.state import FileTable, Scanned, StatePaths
 if TYPE_CHECKING:
     from generator.content.loader import LoadMemo
     from generator.content.model import Parsed
+    from generator.engine.cards import CardMemo
     from generator.site.render import KeptRenderer
 
 
@@ -34,6 +35,7 @@ class Session:
         self.hints: set[str] | None = None
         self.full_scans = 0  # scans that looked at every file (not only the watcher's paths)
         self.load: LoadMemo | None = None  # the loader's memo of its last load
+        self.cards: CardMemo | None = None  # the card step's memo of its last cards
         self.renderer: KeptRenderer | None = None  # with its templates loaded
         self.generation: str | None = None  # of the state this process last built
         self.file_index: dict[str, tuple[int, int, bytes | None]] | None = None  # as saved
@@ -76,6 +78,6 @@ class Session:
         if fingerprint != self.fingerprint:
             self.parses.clear()
             self.fingerprint = fingerprint
-            self.load = None
+            self.load = self.cards = None
         for path in [p for p in self.parses if p not in files]:
             del self.parses[path]
