@@ -945,16 +945,23 @@ def test_warming_after_another_process_built_forgets_the_file_index_it_kept(tmp_
     assert_same_as_full(root, tmp_path)
 
 
+def built_with_a_shadow(root: Path) -> Path:
+    """The site built, then one menu edited and built again, so the output has its shadow
+    tree (the first edit clones it). Returns the edited menu's file."""
+    build(settings_for(root))
+    menu = root / "content/menus/alone-in-orbit.md"
+    menu.write_text(menu.read_text().replace("Leave the ground", "Leave the planet"))
+    assert build(settings_for(root)).mode == "incremental"
+    return menu
+
+
 def test_a_full_build_deletes_the_shadow_tree_while_it_loads_and_renders(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from generator.engine import full as steps
 
     root = sample_site(tmp_path / "site")
-    build(settings_for(root))
-    menu = root / "content/menus/alone-in-orbit.md"
-    menu.write_text(menu.read_text().replace("Leave the ground", "Leave the planet"))
-    build(settings_for(root))
+    menu = built_with_a_shadow(root)
     assert (root / ".output-shadow").is_dir()
     seen: list[list[str]] = []
     real_load = steps.load_site
@@ -983,10 +990,7 @@ def test_a_shadow_tree_that_cannot_be_moved_aside_does_not_fail_the_full_build(
     import os
 
     root = sample_site(tmp_path / "site")
-    build(settings_for(root))
-    menu = root / "content/menus/alone-in-orbit.md"
-    menu.write_text(menu.read_text().replace("Leave the ground", "Leave the planet"))
-    build(settings_for(root))
+    menu = built_with_a_shadow(root)
     real_rename = os.rename
 
     def rename(source: Any, dest: Any, *args: Any, **kwargs: Any) -> None:

@@ -19,7 +19,7 @@ from generator.engine.build import build
 from generator.engine.inputs import Inputs
 from generator.publish import shadow
 from tests.conftest import settings_for
-from tests.test_incremental import assert_same_as_full, sample_site
+from tests.test_incremental import assert_same_as_full, built_with_a_shadow, sample_site
 from tests.test_workflow import steps
 
 
@@ -123,10 +123,7 @@ def test_a_ci_cache_keeps_the_shadow_tree_so_an_edit_copies_no_page(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = sample_site(tmp_path / "first-clone")
-    build(settings_for(first))
-    menu = first / "content/menus/alone-in-orbit.md"
-    menu.write_text(menu.read_text().replace("Leave the ground", "Leave the planet"))
-    assert build(settings_for(first)).mode == "incremental"  # the first edit clones the shadow
+    built_with_a_shadow(first)
     root = restore_as_ci_cache(first, tmp_path / "ci" / "second-clone")
     page = "menus/alone-in-orbit/index.html"
     assert os.path.samefile(root / "output/index.html", root / ".output-shadow/index.html")
