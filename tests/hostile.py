@@ -282,6 +282,15 @@ REFUSED: dict[str, tuple[dict[str, str | bytes], str]] = {
         {TMDB_FILE: tmdb_payload("https://www.themoviedb.org/movie/592/watch", region="U\u0007S")},
         f"{TMDB_FILE}:1: error: control character U+0007 in a payload value",
     ),
+    # JSON writes U+0008 and U+000C with the short escapes \b and \f, not \u.
+    "payload region with a form feed, escaped short": (
+        {TMDB_FILE: tmdb_payload("https://www.themoviedb.org/movie/592/watch", region="\f")},
+        f"{TMDB_FILE}:1: error: control character U+000C in a payload value",
+    ),
+    "payload provider with a backspace, escaped short": (
+        {TMDB_FILE: tmdb_payload("https://www.themoviedb.org/movie/592/watch", provider="Crit\berion")},
+        f"{TMDB_FILE}:1: error: control character U+0008 in a payload value",
+    ),
     "payload provider with an escaped NUL": (
         {TMDB_FILE: tmdb_payload("https://www.themoviedb.org/movie/592/watch", provider="Crit\u0000")},
         f"{TMDB_FILE}:1: error: control character U+0000 in a payload value",

@@ -17,9 +17,11 @@ from generator.content.providers import watch_offers
 from generator.content.yamlsource import INVALID_CHARS, INVALID_HINT, invalid_char_message
 from generator.errors import Problem
 
-# A JSON string literal, escapes included. Only literals with a `\u` escape can decode to a
-# character the raw text does not show; the raw text itself is searched directly.
+# A JSON string literal, escapes included. Only literals with a `\u`, `\b` or `\f` escape
+# can decode to a character the raw text does not show (`\n`, `\r` and `\t` are text); the
+# raw text itself is searched directly.
 _LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_HIDING = ("\\u", "\\b", "\\f")
 _REFETCH = "re-run the import to fetch the payload again, or remove the file"
 
 
@@ -33,7 +35,7 @@ def payload_problems(text: str, value: Any, name: str) -> list[Problem]:
                 name, _line(text, bad.start()), invalid_char_message(bad.group(), "the payload"), INVALID_HINT
             )
         )
-    elif "\\u" in text:
+    elif any(escape in text for escape in _HIDING):
         problems.extend(_escaped(text, name))
     for region, link in watch_offers(value):
         if link is not None and not URL_RE.match(link):
@@ -52,7 +54,7 @@ def _escaped(text: str, name: str) -> list[Problem]:
     """The first string whose escapes spell a character text must not hold."""
     for match in _LITERAL.finditer(text):
         literal = match.group()
-        if "\\u" not in literal:
+        if not any(escape in literal for escape in _HIDING):
             continue
         try:
             decoded = json.loads(literal)
