@@ -352,8 +352,8 @@ class IncrementalBuild(BuildJob):
 
     def finish(self, copy: Callable[[], list[str]]) -> None:
         """The search index brought up to date in the shadow tree, and the open-data copy's
-        changes taken (`copy`: it was started before the pages, its work files brought up to
-        date from the rows the edit changed)."""
+        changes taken from `copy`: a copy started before the pages, or one made while
+        Pagefind indexes (its work files brought up to date from the rows the edit changed)."""
         self.changes = [r.path for r in self.records if r.written] + self.pruned
         self.searchable.update((r.path, r.searchable) for r in self.records if r.searchable is not None)
         with writing(self.settings.output_dir):  # the search bundles name no file when they fail
