@@ -22,7 +22,6 @@ from generator.content.itemside import item_face
 from generator.content.model import Menu, Site
 from generator.content.parallel import map_on_cores
 from generator.engine import cardart
-from generator.engine.session import Session
 from generator.settings import Config
 from generator.support.caches import cache_dir, prune_cache
 from generator.support.timings import timed
@@ -122,13 +121,6 @@ class CardMemo:
         if not same or (site_title, fonts) != self.values:
             self.cards = {}
         self.values, self.objects = (site_title, fonts), objects
-
-
-def card_memo(session: Session) -> CardMemo:
-    """The session's card memo, made on first use."""
-    if session.cards is None:
-        session.cards = CardMemo()
-    return session.cards
 
 
 @timed("cards")

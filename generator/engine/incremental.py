@@ -17,7 +17,7 @@ from generator.content.loader import load_site
 from generator.content.parallel import settle
 from generator.content.published import published_urls
 from generator.db.update import refs_signature
-from generator.engine.cards import card_memo, process_cards
+from generator.engine.cards import CardMemo, process_cards
 from generator.engine.covers import process_covers
 from generator.engine.database import Edit, replace_database, update_database
 from generator.engine.inputs import Inputs
@@ -41,7 +41,7 @@ from generator.publish.atomic import writing
 from generator.publish.mark import MARK, moved_digest, tree_digest, write_mark
 from generator.publish.shadow import Shadow
 from generator.settings import Config
-from generator.site.finish import finish_site, public_copy, start_public_copy
+from generator.site.finish import PublicCopy, finish_site
 from generator.site.keyed import RowChanges
 from generator.site.openwork import OpenWork
 from generator.site.render import (
@@ -53,7 +53,6 @@ from generator.site.render import (
     write_file,
 )
 from generator.site.search import documents_dir
-from generator.support.background import Background
 from generator.support.caches import cache_dir
 from generator.support.timings import PAGES_WRITTEN, mark
 
@@ -123,23 +122,20 @@ class IncrementalBuild(BuildJob):
         self.shadow.start()
 
     def load(self) -> None:
-        """Load the content: with the process's memo (the dev server), or with the item side
-        the state keeps when no item file, cover or payload changed (content/itemside.py)."""
+        """Load the content, with the dev server's memo or the state's item side (itemside.py)."""
         loader_memo = load_memo(self.session, self.files) if self.session is not None else None
         inputs = side_inputs(self.settings, self.files) if loader_memo is None else None
         kept = read_side(self.state, self.settings, inputs) if inputs is not None else None
         self.site, self.report.warnings = load_site(
-            self.settings,
-            strict=self.strict,
-            cache=self.cache,
-            memo=loader_memo,
-            kept_items=kept,
+            self.settings, strict=self.strict, cache=self.cache, memo=loader_memo, kept_items=kept
         )
         if inputs is not None and self.site.item_side not in (None, kept):
             self.new_side = (self.site.item_side, inputs)
         settle()
         process_covers(self.site, self.settings.db_path)
-        process_cards(self.site, self.settings, card_memo(self.session) if self.session is not None else None)
+        if self.session is not None and self.session.cards is None:
+            self.session.cards = CardMemo()
+        process_cards(self.site, self.settings, self.session.cards if self.session is not None else None)
         self.report.items, self.report.menus = len(self.site.items), len(self.site.menus)
 
     def store(self) -> None:
@@ -184,30 +180,22 @@ class IncrementalBuild(BuildJob):
             self.shadow.prepare()
             last = get_meta(self.state, "opendata")
             self.opendata = OpenWork(cache_dir(self.settings.db_path, "opendata"), last, self.changed_rows)
-            # On the command line, the open-data copy starts now, beside the rendering (its
-            # SQLite work takes the other core). Not in the dev server, whose edits are
-            # measured until the pages are written: the copy's thread slows the rendering
-            # a little. Nor when the rendering forks workers: a fork copies only the thread
-            # that calls it, not the locks another one holds. It is then made while
-            # Pagefind indexes.
             early = self.session is None and not forks_workers(len(self.affected))
-            copying = self.start_copy() if early else None
+            copy = PublicCopy(self.db_file, self.shadow.path, self.opendata, early=early)
             try:
                 self.render()
                 self.prune()
-                self.finish(copying.result if copying is not None else self.copy_now)
+                self.finish(copy.result)
             finally:
-                if copying is not None:
-                    copying.wait()  # before a failed build removes the tree it writes into
+                copy.wait()
             self.swap()
         finally:
             self.db.close()
 
     def list_pages(self) -> None:
         """Routes that kept their keys keep every page; the others list theirs again, as
-        (route, key as JSON) -> key, with the static files. Until the pages are written,
-        only the pages that may change are read from the state (an edit touches a few of
-        many thousands), and the rest after."""
+        (route, key as JSON) -> key, with the static files. Until the pages are written, only
+        the pages that may change are read from the state (an edit touches a few of many)."""
         route_keys, self.key_reads = list_route_keys(
             self.db_file,
             lambda read: not reads_changed(read, self.changed_columns),
@@ -343,12 +331,6 @@ class IncrementalBuild(BuildJob):
             (json.dumps(sorted(paths)),),
         )
         return {path for route, key, path in rows if self.wanted((route, key))}
-
-    def start_copy(self) -> Background[list[str]]:
-        return start_public_copy(self.db_file, self.shadow.path, self.opendata)
-
-    def copy_now(self) -> list[str]:
-        return public_copy(self.db_file, self.shadow.path, self.opendata)
 
     def finish(self, copy: Callable[[], list[str]]) -> None:
         """The search index brought up to date in the shadow tree, and the open-data copy's

@@ -57,3 +57,27 @@ def start_public_copy(db_file: Path, stage: Path, work: OpenWork) -> Background[
     it runs beside the rendering on the other core: a large site's copy takes longer than
     an edit's pages and search bundle."""
     return Background(functools.partial(public_copy, db_file, stage, work), "open-data copy")
+
+
+class PublicCopy:
+    """An edit build's open-data copy: started on a thread at once when `early`, else made
+    when its result is asked for (while Pagefind indexes, as in a full build).
+
+    The command line starts it early. The dev server does not: its edits are measured until
+    the pages are written, and the copy's thread slows the rendering a little. Nor does a
+    build whose rendering forks workers: a fork copies only the thread that calls it, not
+    the locks another one holds."""
+
+    def __init__(self, db_file: Path, stage: Path, work: OpenWork, *, early: bool) -> None:
+        self.args = (db_file, stage, work)
+        self.running = start_public_copy(*self.args) if early else None
+
+    def result(self) -> list[str]:
+        """The paths the copy changed (relative to the stage)."""
+        return self.running.result() if self.running is not None else public_copy(*self.args)
+
+    def wait(self) -> None:
+        """Wait for a copy started early, whatever its outcome: before a failed build
+        removes the tree it writes into."""
+        if self.running is not None:
+            self.running.wait()
