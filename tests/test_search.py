@@ -417,3 +417,10 @@ def test_a_new_bundle_moves_in_whole_with_the_same_paths_reported(tmp_path: Path
         for root in (tmp_path / "site-a", tmp_path / "site-b")
     ]
     assert trees[0] == trees[1] and not (tmp_path / "fresh-b").exists()
+
+
+def test_pagefinds_version_is_the_installed_distributions() -> None:
+    """Read from the name of the wheel's metadata folder: the same answer as the metadata."""
+    from importlib import metadata
+
+    assert pagefind.version() == metadata.version("pagefind")
