@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import operator
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -238,6 +239,12 @@ class Parsed:
 
     value: Any
     problems: list[Problem]
+
+
+def same_objects(now: Sequence[object], before: Sequence[object] | None) -> bool:
+    """Whether `now` holds the very objects `before` did, in order: a process that loads
+    again and again keeps an unchanged file's parse as the same object."""
+    return before is not None and len(now) == len(before) and all(map(operator.is_, now, before))
 
 
 class ParseCache(Protocol):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from generator.content.fields import name_problem, shortened, slugify, suggest
 from generator.content.itemside import KeptItems, TagCases
 from generator.content.menuchecks import check_lineage, check_menu, check_slugs_and_aliases
-from generator.content.model import Item, Log, Menu, Site
+from generator.content.model import Item, Log, Menu, Site, same_objects
 from generator.content.refs import RefIndex, resolve_each, resolved_ref
 from generator.content.staleness import item_staleness
 from generator.errors import Problem
@@ -34,7 +34,7 @@ class ValidationMemo:
         self.menus: dict[int, tuple[Menu, list[Problem], list[Problem]]] = {}  # tags, menu
         self.logs: dict[int, tuple[Log, list[Problem]]] = {}
         self.item_cases = TagCases()  # the tag-case check over the items alone
-        self.cases_of: list[Item] = []  # the items `item_cases` was made from
+        self.cases_of: list[Item] | None = None  # the items `item_cases` was made from
 
 
 def _ref_key(item: Item) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -200,11 +200,10 @@ def _tag_case_problems(site: Site, memo: ValidationMemo) -> list[Problem]:
     two headings. Reported once per spelling, where it is first met after another. What
     the items' tags alone give is kept in `memo.item_cases` (itemside.ItemSide keeps it)."""
     if isinstance(site.items, KeptItems):
-        memo.item_cases, memo.cases_of = site.items.side.cases, []
+        memo.item_cases, memo.cases_of = site.items.side.cases, None
     else:
         now = list(site.items.values())
-        same = len(now) == len(memo.cases_of) and all(a is b for a, b in zip(now, memo.cases_of, strict=True))
-        if not same or not now:  # the same item objects: the same parses, the same tags
+        if not same_objects(now, memo.cases_of):  # the same item objects have the same tags
             memo.item_cases = TagCases()
             _tag_cases([(i.tags, i.path, i.line) for i in now], memo.item_cases)
             memo.cases_of = now

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.content.itemside import item_face
-from generator.content.model import Menu, Site
+from generator.content.model import Menu, Site, same_objects
 from generator.content.parallel import map_on_cores
 from generator.engine import cardart
 from generator.settings import Config
@@ -115,10 +115,7 @@ class CardMemo:
     def take(self, site: Site, site_title: str, fonts: str) -> None:
         """Forget every card unless the objects and values cards are drawn from are the same."""
         objects = [*site.items.values(), *site.curators.values(), *site.covers.values()]
-        same = len(objects) == len(self.objects) and all(
-            a is b for a, b in zip(objects, self.objects, strict=True)
-        )
-        if not same or (site_title, fonts) != self.values:
+        if not same_objects(objects, self.objects) or (site_title, fonts) != self.values:
             self.cards = {}
         self.values, self.objects = (site_title, fonts), objects
 

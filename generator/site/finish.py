@@ -26,8 +26,8 @@ def finish_site(
     as the incremental build's trees share unchanged files. `previous` is the last published
     site, whose search bundles are reused when their pages have not changed; `searchable`
     maps every page of the search index to the digest of its search document; `copy` makes
-    the open-data copy (or waits for the one `start_public_copy` began) and returns what
-    it changed: it runs while Pagefind indexes, so that the two share the cores;
+    the open-data copy (or waits for the one `PublicCopy` began) and returns what it
+    changed: it runs while Pagefind indexes, so that the two share the cores;
     `documents` is where the pages Pagefind reads are kept between builds
     (search.documents_dir)."""
     changes = api.publish_schemas(stage)
@@ -52,16 +52,11 @@ def public_copy(db_file: Path, stage: Path, work: OpenWork) -> list[str]:
         conn.close()
 
 
-def start_public_copy(db_file: Path, stage: Path, work: OpenWork) -> Background[list[str]]:
-    """Start `public_copy` on a thread. SQLite does that work outside the interpreter, so
-    it runs beside the rendering on the other core: a large site's copy takes longer than
-    an edit's pages and search bundle."""
-    return Background(functools.partial(public_copy, db_file, stage, work), "open-data copy")
-
-
 class PublicCopy:
     """An edit build's open-data copy: started on a thread at once when `early`, else made
-    when its result is asked for (while Pagefind indexes, as in a full build).
+    when its result is asked for (while Pagefind indexes, as in a full build). SQLite does
+    the copy's work outside the interpreter, so an early copy runs beside the rendering on
+    the other core: a large site's copy takes longer than an edit's pages.
 
     The command line starts it early. The dev server does not: its edits are measured until
     the pages are written, and the copy's thread slows the rendering a little. Nor does a
@@ -70,7 +65,8 @@ class PublicCopy:
 
     def __init__(self, db_file: Path, stage: Path, work: OpenWork, *, early: bool) -> None:
         self.args = (db_file, stage, work)
-        self.running = start_public_copy(*self.args) if early else None
+        copying = functools.partial(public_copy, *self.args)
+        self.running = Background(copying, "open-data copy") if early else None
 
     def result(self) -> list[str]:
         """The paths the copy changed (relative to the stage)."""

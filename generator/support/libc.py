@@ -9,6 +9,5 @@ import functools
 @functools.cache
 def libc() -> ctypes.CDLL:
     """The process's own symbols, which include the C library's. `ctypes.util.find_library`
-    would name the same library by running `ldconfig`: a few milliseconds per call, and
-    `die_with_parent` calls this in every child process it starts."""
+    would name the same library by running `ldconfig`: a few milliseconds per call."""
     return ctypes.CDLL(None, use_errno=True)
