@@ -13,7 +13,11 @@ from typing import Any
 import pytest
 
 import generator.engine.incremental as incremental
+from generator.engine import itemstate
 from generator.engine.build import build
+from generator.engine.inputs import Inputs
+from generator.engine.session import Session
+from generator.engine.state import FileTable, get_meta
 from generator.errors import ContentErrors
 from tests.conftest import settings_for
 from tests.test_incremental import assert_same_as_full, sample_site
@@ -134,3 +138,60 @@ def test_a_moved_site_takes_its_side_and_an_unreadable_side_is_not_taken(
     _edit_menu(root)
     _check(root, tmp_path)
     assert loads == ["KeptItems", "dict"]
+
+
+def _inputs_noted(root: Path) -> tuple[object, str]:
+    """The item side's inputs the state notes beside its file index, and those of the files now."""
+    settings = settings_for(root)
+    with sqlite3.connect(root / "data/omakase.sqlite.state") as state:
+        noted = get_meta(state, itemstate.INPUTS_KEY)
+    files = Inputs(settings).scan()
+    FileTable(sqlite3.connect(":memory:"), root, kept={}).changes(files, Path("/"))  # hashes them
+    return noted, itemstate.side_inputs(settings, files)
+
+
+def test_the_items_inputs_are_hashed_again_only_when_an_item_input_changed(
+    built: Path, tmp_path: Path, loads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = built
+    hashed: list[int] = []
+    digest = itemstate._digest
+
+    def counting(*args: Any) -> str:
+        hashed.append(1)
+        return digest(*args)
+
+    monkeypatch.setattr(itemstate, "_digest", counting)
+    noted, now = _inputs_noted(root)
+    assert noted == now
+    hashed.clear()
+    _edit_menu(root)
+    assert build(settings_for(root)).mode == "incremental"
+    assert (hashed, loads) == ([], ["KeptItems"])  # the noted digest, not the files', was taken
+    assert_same_as_full(root, tmp_path)
+    noted, now = _inputs_noted(root)
+    assert noted == now
+    _append(root / "content/items/book/solaris.md", "\nA new paragraph.\n")
+    hashed.clear()
+    assert build(settings_for(root)).mode == "incremental"
+    assert len(hashed) == 1
+    noted, now = _inputs_noted(root)
+    assert noted == now
+
+
+def test_a_server_build_that_changed_an_item_leaves_no_items_inputs_noted(
+    built: Path, tmp_path: Path, loads: list[str]
+) -> None:
+    """The dev server loads from its memo and works out no side inputs: after it changed an
+    item, the digest the state noted is of other files and must not be carried."""
+    root = built
+    session = Session()
+    build(settings_for(root), session=session)
+    _append(root / "content/items/book/solaris.md", "\nA new paragraph.\n")
+    assert build(settings_for(root), session=session).mode == "incremental"
+    assert _inputs_noted(root)[0] is None
+    _edit_menu(root)
+    _check(root, tmp_path)
+    assert loads[-1] == "dict"  # the side is of the old solaris.md: not taken
+    noted, now = _inputs_noted(root)
+    assert noted == now

@@ -88,7 +88,8 @@ def _update(
         session.follow(get_meta(state, "generation"))
     # The index this process's last build saved, when it is the state's: not read back.
     kept = session.file_index if session is not None else None
-    changed, removed = FileTable(state, settings.root, kept).changes(files, Path("/"))
+    table = FileTable(state, settings.root, kept)
+    changed, removed = table.changes(files, Path("/"))
     expiry = get_meta(state, "next_expiry")
     if expiry is not None:
         from generator.content.shares import iso as share_iso
@@ -103,7 +104,7 @@ def _update(
         return BuildReport(mode="unchanged")
     from generator.engine.incremental import IncrementalBuild
 
-    return IncrementalBuild(settings, inputs, options, state, (files, changed, removed)).run()
+    return IncrementalBuild(settings, inputs, options, state, (files, changed, removed, table.old)).run()
 
 
 def _clock_moved(settings: Config, state: sqlite3.Connection) -> bool:

@@ -20,7 +20,7 @@ from generator.engine.cards import process_cards
 from generator.engine.covers import process_covers
 from generator.engine.database import new_database
 from generator.engine.inputs import made_by_this
-from generator.engine.itemstate import save_side, side_inputs
+from generator.engine.itemstate import keep_inputs, side_inputs
 from generator.engine.job import BuildJob, next_expiry
 from generator.engine.pages import list_route_keys, render_order, save_pages, transaction
 from generator.engine.report import BuildReport
@@ -161,9 +161,10 @@ class FullBuild(BuildJob):
             set_meta(state, "unrecorded", self.unrecorded)
             set_meta(state, "derive_reads", self.derive_reads)
             set_meta(state, "key_reads", self.key_reads)
-            index = save_files(state, self.settings.root, self.files, (), self.cache.new)
-            if self.site.item_side is not None:
-                save_side(state, self.settings, self.site.item_side, side_inputs(self.settings, self.files))
+            save_files(state, self.settings.root, self.files, (), self.cache.new)
+            keep_inputs(
+                state, self.settings, (self.site.item_side, side_inputs(self.settings, self.files)), ()
+            )
             save_pages(state, self.db, self.records, replace_all=True)
             set_meta(state, "refs", refs_signature(self.site))
             set_meta(state, "live_gen", 1)
@@ -173,7 +174,7 @@ class FullBuild(BuildJob):
             set_meta(state, "fingerprint", self.inputs.fingerprint)
             set_meta(state, "made_by", made_by_this())
             set_meta(state, "opendata", self.opendata.made)  # the work files mirror the database
-            self.new_generation(state, index)
+            self.new_generation(state, self.files)
             set_meta(state, "clock", self.settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ"))
         state.close()
         self.db.close()

@@ -21,12 +21,13 @@ from generator.engine.cards import CardMemo, process_cards
 from generator.engine.covers import process_covers
 from generator.engine.database import Edit, replace_database, update_database
 from generator.engine.inputs import Inputs
-from generator.engine.itemstate import read_side, save_side, side_inputs
+from generator.engine.itemstate import keep_inputs, read_side, side_inputs
 from generator.engine.job import BuildJob, next_expiry
 from generator.engine.pages import digest_at, list_route_keys, save_pages, stale_pages, transaction
 from generator.engine.report import BuildOptions, BuildReport
 from generator.engine.resident import kept_renderer, load_memo
 from generator.engine.state import (
+    IndexEntry,
     Scanned,
     SqlIds,
     StateMeta,
@@ -72,17 +73,18 @@ class IncrementalBuild(BuildJob):
         inputs: Inputs,
         options: BuildOptions,
         state: sqlite3.Connection,
-        changes: tuple[dict[str, Scanned], set[str], set[str]],
+        changes: tuple[dict[str, Scanned], set[str], set[str], dict[str, IndexEntry]],
     ) -> None:
         super().__init__(settings, inputs, options)
         self.state = state
-        self.files, self.changed, self.removed = changes
+        self.files, self.changed, self.removed, self.index = changes  # the index: as the last build saved it
         self.db_file = settings.db_path
         self.changed_columns: set[str] = set()
         self.changed_rows = RowChanges({}, {})
         self.site_refs: Any = None
         self.resident: KeptRenderer | None = None
-        self.new_side: tuple[ItemSide, str] | None = None  # the item side this build made, its inputs
+        self.new_side: ItemSide | None = None  # the item side this build made
+        self.item_inputs: str | None = None  # the item side's inputs, when this build worked them out
 
     def run(self) -> BuildReport:
         self.plan()
@@ -124,13 +126,15 @@ class IncrementalBuild(BuildJob):
     def load(self) -> None:
         """Load the content, with the dev server's memo or the state's item side (itemside.py)."""
         loader_memo = load_memo(self.session, self.files) if self.session is not None else None
-        inputs = side_inputs(self.settings, self.files) if loader_memo is None else None
+        if loader_memo is None:
+            self.item_inputs = side_inputs(self.settings, self.files, self.state, self.changed | self.removed)
+        inputs = self.item_inputs
         kept = read_side(self.state, self.settings, inputs) if inputs is not None else None
         self.site, self.report.warnings = load_site(
             self.settings, strict=self.strict, cache=self.cache, memo=loader_memo, kept_items=kept
         )
         if inputs is not None and self.site.item_side not in (None, kept):
-            self.new_side = (self.site.item_side, inputs)
+            self.new_side = self.site.item_side
         settle()
         process_covers(self.site, self.settings.db_path)
         if self.session is not None and self.session.cards is None:
@@ -389,12 +393,13 @@ class IncrementalBuild(BuildJob):
             finally:
                 db.close()
         with writing(state_path(self.settings.db_path)), transaction(self.state):
-            index = save_files(self.state, self.settings.root, self.files, self.removed, self.cache.new)
-            if self.new_side is not None:
-                save_side(self.state, self.settings, *self.new_side)
+            save_files(self.state, self.settings.root, self.files, self.removed, self.cache.new, self.index)
+            keep_inputs(
+                self.state, self.settings, (self.new_side, self.item_inputs), self.changed | self.removed
+            )
             if self.content:
                 set_meta(self.state, "unrecorded", self.unrecorded)
             if self.site_refs is not None:
                 set_meta(self.state, "refs", self.site_refs)
                 set_meta(self.state, "next_expiry", next_expiry(self.site))
-            self.new_generation(self.state, index)
+            self.new_generation(self.state, self.files)

@@ -7,18 +7,41 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+from collections.abc import Iterable
 
 from generator.content.itemside import ItemSide, decode, encode
-from generator.engine.state import Scanned
+from generator.engine.state import Scanned, get_meta, set_meta
 from generator.settings import Config
 from generator.support.statepaths import StatePaths
 
+INPUTS_KEY = "item_inputs"  # in meta: the `side_inputs` of the files the file index holds
 
-def side_inputs(settings: Config, files: dict[str, Scanned]) -> str:
+
+def _prefixes(settings: Config) -> tuple[str, str]:
+    return (str(settings.content_dir / "items") + os.sep, str(settings.data_dir / "sources") + os.sep)
+
+
+def side_inputs(
+    settings: Config,
+    files: dict[str, Scanned],
+    state: sqlite3.Connection | None = None,
+    changed: Iterable[str] = (),
+) -> str:
     """The digest of every input file an item side depends on: the path (relative to the
     site's root) and content hash of each file under the items folder (item files and
-    covers) and under the sources folder (payloads)."""
-    prefixes = (str(settings.content_dir / "items") + os.sep, str(settings.data_dir / "sources") + os.sep)
+    covers) and under the sources folder (payloads). With the `state` and the paths
+    `changed` or removed since its file index was saved, the digest kept for that index
+    when none of them is such a file: hashing 100,000 paths again would follow the site's
+    size, not the edit's."""
+    prefixes = _prefixes(settings)
+    if state is not None and not any(path.startswith(prefixes) for path in changed):
+        kept = get_meta(state, INPUTS_KEY)
+        if kept is not None:
+            return str(kept)
+    return _digest(settings, files, prefixes)
+
+
+def _digest(settings: Config, files: dict[str, Scanned], prefixes: tuple[str, str]) -> str:
     key = StatePaths(settings.root).key
     h = hashlib.blake2b(digest_size=16)
     for path in sorted(path for path in files if path.startswith(prefixes)):
@@ -48,3 +71,23 @@ def _made_from(settings: Config, inputs: str) -> str:
     """What a side depends on besides settings and code (the state's fingerprint): its
     inputs' digest and the build day."""
     return f"{settings.build_time.date().isoformat()} {inputs}"
+
+
+def keep_inputs(
+    state: sqlite3.Connection,
+    settings: Config,
+    made: tuple[ItemSide | None, str | None],
+    changed: Iterable[str],
+) -> None:
+    """Note beside the file index a build saves the `side_inputs` of its files, and keep the
+    item side it made (`made`: the side, or None, and the inputs when the build worked them
+    out). Without inputs, the last index's stay while none of the paths `changed` or
+    removed since is an item side's input; else none are noted, and the next build hashes."""
+    side, inputs = made
+    if inputs is None:
+        if any(path.startswith(_prefixes(settings)) for path in changed):
+            set_meta(state, INPUTS_KEY, None)
+        return
+    set_meta(state, INPUTS_KEY, inputs)
+    if side is not None:
+        save_side(state, settings, side, inputs)

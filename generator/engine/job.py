@@ -13,7 +13,7 @@ from generator.engine.cards import card_files
 from generator.engine.covers import cover_files
 from generator.engine.inputs import Inputs
 from generator.engine.report import BuildOptions, BuildReport
-from generator.engine.state import Scanned, scan_tree, set_meta
+from generator.engine.state import Scanned, index_of, scan_tree, set_meta
 from generator.errors import BuildError
 from generator.settings import Config
 
@@ -80,16 +80,14 @@ class BuildJob:
             files.update(card_files(db_file, self.settings.db_path))
         return dict(sorted(files.items()))
 
-    def new_generation(
-        self, state: sqlite3.Connection, index: dict[str, tuple[int, int, bytes | None]]
-    ) -> None:
+    def new_generation(self, state: sqlite3.Connection, files: dict[str, Scanned]) -> None:
         """Mark the state as this build's: a process keeping a renderer between builds
-        (render.KeptRenderer) and the file index it saved finds out at its next build
-        whether another process built since."""
+        (render.KeptRenderer) and the file index it saved (of `files`) finds out at its next
+        build whether another process built since."""
         generation = secrets.token_hex(8)
         set_meta(state, "generation", generation)
         if self.session is not None:
-            self.session.generation, self.session.file_index = generation, index
+            self.session.generation, self.session.file_index = generation, index_of(files)
 
 
 def next_expiry(site: Site) -> str | None:

@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, hash BLOB, kind TEXT, parsed BLOB);
 CREATE TABLE IF NOT EXISTS file_index (value BLOB);
+CREATE TABLE IF NOT EXISTS file_index_delta (path TEXT PRIMARY KEY, entry BLOB);
 CREATE TABLE IF NOT EXISTS item_side (made_from TEXT, value BLOB);
 CREATE TABLE IF NOT EXISTS sqls (id INTEGER PRIMARY KEY, sql TEXT UNIQUE, columns TEXT);
 CREATE TABLE IF NOT EXISTS pages (
@@ -142,23 +143,45 @@ def scan_tree(root: Path, *, absolute: bool = False) -> dict[str, Scanned]:
     return out
 
 
+IndexEntry = tuple[int, int, "bytes | None"]  # a file's mtime_ns, size and content hash
+INDEX_ROOT = "file_index_root"  # in meta: the site root the paths of the file index start with
+# The file index is a base (every file, one blob) and the entries changed since, row by row,
+# so that an edit writes what it changed, not the whole site's index. A base is written again
+# when the rows reach this share of it (or when the site moved).
+DELTA_SHARE = 16
+
+
+def read_index(conn: sqlite3.Connection, root: Path) -> dict[str, IndexEntry]:
+    """The file index the state keeps, by absolute path (as the site at `root` has them)."""
+    row = conn.execute("SELECT value FROM file_index").fetchone()
+    if row is None:
+        return {}
+    index: dict[str, IndexEntry] = marshal.loads(row[0])
+    for path, entry in conn.execute("SELECT path, entry FROM file_index_delta"):
+        if entry is None:
+            index.pop(path, None)
+        else:
+            index[path] = marshal.loads(entry)
+    was, now = get_meta(conn, INDEX_ROOT), StatePaths(root).prefix
+    if was != now:  # the site moved (another clone of it, as in CI): its paths with it
+        cut = len(was or "")
+        index = {now + p[cut:] if was and p.startswith(was) else p: e for p, e in index.items()}
+    return index
+
+
+def index_of(files: dict[str, Scanned]) -> dict[str, IndexEntry]:
+    return {p: (s.mtime_ns, s.size, s.hash) for p, s in files.items()}
+
+
 class FileTable:
     """Input files as they were at the last build, compared with how they are now."""
 
     def __init__(
-        self,
-        conn: sqlite3.Connection,
-        root: Path,
-        kept: dict[str, tuple[int, int, bytes | None]] | None = None,
+        self, conn: sqlite3.Connection, root: Path, kept: dict[str, IndexEntry] | None = None
     ) -> None:
         """`kept`: the index as this process saved it, when no other build came since."""
         self.conn = conn
-        if kept is not None:
-            self.old = kept
-        else:
-            row = conn.execute("SELECT value FROM file_index").fetchone()
-            to_path = StatePaths(root).path
-            self.old = {to_path(key): entry for key, entry in marshal.loads(row[0]).items()} if row else {}
+        self.old = kept if kept is not None else read_index(conn, root)
 
     def changes(self, now: dict[str, Scanned], base: Path) -> tuple[set[str], set[str]]:
         """(changed or new paths, removed paths). The stat decides quickly; when it differs
@@ -258,21 +281,39 @@ def save_files(
     files: dict[str, Scanned],
     removed: Iterable[str],
     parsed: dict[str, tuple[str, bytes]],
-) -> dict[str, tuple[int, int, bytes | None]]:
-    """Record the input files of this build: their stats and hashes as one blob (read whole
-    at the start of every build), and the new parses of the files that changed, by their
-    paths relative to `root` (StatePaths). Returns the index saved, by absolute path."""
+    before: dict[str, IndexEntry] | None = None,
+) -> None:
+    """Record the input files of this build: their stats and hashes (the file index: the
+    rows that changed since `before`, the index the build started from, or a new base), and
+    the new parses of the files that changed, by their paths relative to `root` (StatePaths)."""
     key = StatePaths(root).key
-    index = {p: (s.mtime_ns, s.size, s.hash) for p, s in files.items()}
-    conn.execute("DELETE FROM file_index")
-    conn.execute("INSERT INTO file_index VALUES (?)", (marshal.dumps({key(p): e for p, e in index.items()}),))
+    _save_index(conn, StatePaths(root).prefix, files, before)
     conn.executemany("DELETE FROM files WHERE path = ?", [(key(p),) for p in removed])
     conn.executemany(
         "INSERT INTO files (path, kind, parsed) VALUES (?, ?, ?) ON CONFLICT (path) "
         "DO UPDATE SET kind = excluded.kind, parsed = excluded.parsed",
         [(key(p), kind, blob) for p, (kind, blob) in parsed.items()],
     )
-    return index
+
+
+def _save_index(
+    conn: sqlite3.Connection, prefix: str, files: dict[str, Scanned], before: dict[str, IndexEntry] | None
+) -> None:
+    if before is not None and get_meta(conn, INDEX_ROOT) == prefix:
+        rows: dict[str, bytes | None] = {}
+        for path, s in files.items():
+            was = before.get(path)
+            if was is None or was[0] != s.mtime_ns or was[1] != s.size or was[2] != s.hash:
+                rows[path] = marshal.dumps((s.mtime_ns, s.size, s.hash))
+        rows.update((path, None) for path in before if path not in files)
+        (kept,) = conn.execute("SELECT count(*) FROM file_index_delta").fetchone()
+        if (kept + len(rows)) * DELTA_SHARE <= len(files):
+            conn.executemany("INSERT OR REPLACE INTO file_index_delta VALUES (?, ?)", list(rows.items()))
+            return
+    conn.execute("DELETE FROM file_index")
+    conn.execute("DELETE FROM file_index_delta")
+    conn.execute("INSERT INTO file_index VALUES (?)", (marshal.dumps(index_of(files)),))
+    set_meta(conn, INDEX_ROOT, prefix)
 
 
 class SqlIds:
