@@ -196,3 +196,40 @@ def test_the_dev_servers_card_memo_makes_again_only_the_cards_of_changed_objects
     site.curators[handle] = dataclasses.replace(site.curators[handle], name="Someone Else")
     cards.process_cards(site, settings, memo)
     assert sorted(made) == sorted(first)  # a curator's name is on every card: all made again
+
+
+def test_a_command_line_edit_makes_again_only_the_cards_its_files_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state keeps each menu's card key by its file's hash, in the context of the items,
+    curators, title and fonts: an edit works out the cards of the menus it changed; one of
+    the context works them all out; a card missing from the cache is drawn again."""
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    made: list[str] = []
+    real = cards.card_of
+    monkeypatch.setattr(cards, "card_of", lambda menu, *a: made.append(menu.slug) or real(menu, *a))
+    menu = root / "content/menus/made-things.md"
+    menu.write_text(menu.read_text().replace("title: Made Things", "title: Things Made"))
+    assert build(settings_for(root)).mode == "incremental"
+    published = len(made)
+    assert published > 2  # the first edit after a full build works out every card
+
+    made.clear()
+    menu.write_text(menu.read_text().replace("title: Things Made", "title: Made Things Again"))
+    assert build(settings_for(root)).mode == "incremental"
+    assert made == ["made-things"]
+    assert_same_as_full(root, tmp_path)
+
+    made.clear()
+    curator = root / "content/curators/ada.yaml"
+    curator.write_text(curator.read_text() + "\n# a comment changes the file, so the context\n")
+    assert build(settings_for(root)).mode == "incremental"
+    assert len(made) == published
+
+    made.clear()
+    shutil.rmtree(cache_dir(settings_for(root).db_path, "cards"))
+    menu.write_text(menu.read_text() + "\nOne more line.\n")
+    assert build(settings_for(root)).mode == "incremental"
+    assert len(made) == published  # the kept keys name no card in the cache: all drawn again
+    assert_same_as_full(root, tmp_path)

@@ -15,19 +15,24 @@ import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from generator.content.itemside import item_face
 from generator.content.model import Menu, Site, same_objects
 from generator.content.parallel import map_on_cores
 from generator.engine import cardart
+from generator.engine.state import get_meta, set_meta
 from generator.settings import Config
 from generator.support.caches import cache_dir, prune_cache
 from generator.support.timings import timed
 
 VERSION = 1  # of the drawing in cardart.py: raise it when a change alters the output
 MAX_ART = 4
+# A menu's card as the memos keep it: its token (CardMemo.token), key, database entry and
+# drawing (None when only the key is kept: the card is in the cache).
+Made = tuple[object, str, dict[str, Any], "tuple[dict[str, Any], list[str | None]] | None"]
 FONTS = (cardart.FONT_REGULAR, cardart.FONT_BOLD)
 
 
@@ -110,7 +115,7 @@ class CardMemo:
     def __init__(self) -> None:
         self.values: tuple[str, str] = ("", "")
         self.objects: list[object] = []
-        self.cards: dict[str, tuple[Menu, str, dict[str, Any], tuple[dict[str, Any], list[str | None]]]] = {}
+        self.cards: dict[str, Made] = {}
 
     def take(self, site: Site, site_title: str, fonts: str) -> None:
         """Forget every card unless the objects and values cards are drawn from are the same."""
@@ -118,6 +123,91 @@ class CardMemo:
         if not same_objects(objects, self.objects) or (site_title, fonts) != self.values:
             self.cards = {}
         self.values, self.objects = (site_title, fonts), objects
+
+    def token(self, menu: Menu) -> object:
+        """What stands for a menu's card: the same token, the same card."""
+        return menu
+
+    def holds(self, kept: object, token: object) -> bool:
+        return kept is token
+
+    def save(self, state: sqlite3.Connection) -> None:
+        """Keep the cards beyond this process (the server's are kept in memory only)."""
+
+
+class StoredCards(CardMemo):
+    """The card step's memo of a command-line build, kept in the build state: each menu's
+    card key by the content hash of its file, while the context is the one the keys were
+    made in (the item side's inputs, the curator files, the site's title, the fonts and
+    the state's fingerprint). Working out 10,000 cards again would follow the site's size."""
+
+    def __init__(
+        self, state: sqlite3.Connection, settings: Config, files: Mapping[str, Any], items: str
+    ) -> None:
+        super().__init__()
+        self.state, self.settings, self.files, self.items = state, settings, files, items
+        self.context = ""
+        self.stored: dict[str, tuple[bytes, str]] = {}
+
+    def take(self, site: Site, site_title: str, fonts: str) -> None:
+        h = hashlib.blake2b(digest_size=16)
+        h.update(json.dumps([self.items, site_title, fonts, get_meta(self.state, "fingerprint")]).encode())
+        curators = str(self.settings.content_dir / "curators") + os.sep
+        for path in sorted(p for p in self.files if p.startswith(curators)):
+            h.update(path.removeprefix(curators).encode() + b"\0" + (self.files[path].hash or b""))
+        self.context = h.hexdigest()
+        self.cards = {}
+        if get_meta(self.state, "cards_context") != self.context:
+            return
+        for slug, token, key, alt in self.state.execute("SELECT slug, token, key, alt FROM menu_cards"):
+            self.stored[slug] = (token, key)
+            self.cards[slug] = (token, key, card_entry(key, alt), None)
+
+    def token(self, menu: Menu) -> object:
+        entry = self.files.get(str(self.settings.root / menu.path))
+        return entry.hash if entry is not None else None
+
+    def holds(self, kept: object, token: object) -> bool:
+        return token is not None and kept == token
+
+    def save(self, state: sqlite3.Connection) -> None:
+        """Write the rows of the cards made since, and drop those of menus without one."""
+        rows = [
+            (slug, token, key, entry["alt"])
+            for slug, (token, key, entry, _) in self.cards.items()
+            if self.stored.get(slug) != (token, key)
+        ]
+        state.executemany("INSERT OR REPLACE INTO menu_cards VALUES (?, ?, ?, ?)", rows)
+        gone = [(slug,) for slug in self.stored if slug not in self.cards]
+        state.executemany("DELETE FROM menu_cards WHERE slug = ?", gone)
+        set_meta(state, "cards_context", self.context)
+
+
+class CardsKept(Protocol):
+    """Where a process that builds again and again keeps its card memo (engine/session.py)."""
+
+    cards: CardMemo | None
+
+
+def card_memo(
+    session: CardsKept | None,
+    state: sqlite3.Connection,
+    settings: Config,
+    files: Mapping[str, Any],
+    items: str | None,
+) -> CardMemo | None:
+    """The memo of an incremental build's card step: the dev server's, kept in its session,
+    or the state's (`items`: the item side's inputs, which a command-line build works out)."""
+    if session is not None:
+        if session.cards is None:
+            session.cards = CardMemo()
+        return session.cards
+    return StoredCards(state, settings, files, items) if items is not None else None
+
+
+def card_entry(key: str, alt: str) -> dict[str, Any]:
+    """What the database keeps of a card (`menu_cards`): its file, size and text alternative."""
+    return {"image": f"cards/{key}.jpg", "width": cardart.WIDTH, "height": cardart.HEIGHT, "alt": alt}
 
 
 @timed("cards")
@@ -139,28 +229,28 @@ def process_cards(site: Site, settings: Config, memo: CardMemo | None = None) ->
     if memo is not None:
         memo.take(site, settings.site_title, digest)
     kept = memo.cards if memo is not None else {}
-    made = {}
+    made: dict[str, Made] = {}
     for slug in sorted(site.menus):
         menu = site.menus[slug]
         if menu.status != "published":
             continue
+        token = memo.token(menu) if memo is not None else None
         known = kept.get(slug)
-        if known is not None and known[0] is menu:
-            key, entry, drawing = known[1], known[2], known[3]
-        else:
+        if (
+            memo is None
+            or known is None
+            or not memo.holds(known[0], token)
+            or (known[3] is None and f"{known[1]}.jpg" not in present)  # to draw again
+        ):
             card, art = card_of(menu, site, settings.site_title)
             key = card_key(card, digest)
-            entry = {
-                "image": f"cards/{key}.jpg",
-                "width": cardart.WIDTH,
-                "height": cardart.HEIGHT,
-                "alt": alt_text(card),
-            }
-            drawing = (card, [None if name is None else str(_cached_variant(covers, name)) for name in art])
-        made[slug] = (menu, key, entry, drawing)
+            art_files = [None if name is None else str(_cached_variant(covers, name)) for name in art]
+            known = (token, key, card_entry(key, alt_text(card)), (card, art_files))
+        made[slug] = known
+        _, key, entry, drawing = known
         site.cards[slug] = dict(entry)
         keys.add(key)
-        if key not in todo and f"{key}.jpg" not in present:
+        if key not in todo and f"{key}.jpg" not in present and drawing is not None:
             todo[key] = drawing
     if memo is not None:
         memo.cards = made

@@ -17,13 +17,13 @@ from generator.content.loader import load_site
 from generator.content.parallel import settle
 from generator.content.published import published_urls
 from generator.db.update import refs_signature
-from generator.engine.cards import CardMemo, process_cards
+from generator.engine.cards import CardMemo, card_memo, process_cards
 from generator.engine.covers import process_covers
 from generator.engine.database import Edit, replace_database, update_database
 from generator.engine.inputs import Inputs
 from generator.engine.itemstate import keep_inputs, read_side, side_inputs
 from generator.engine.job import BuildJob, next_expiry
-from generator.engine.pages import digest_at, list_route_keys, save_pages, stale_pages, transaction
+from generator.engine.pages import list_route_keys, save_pages, stale_pages, static_records, transaction
 from generator.engine.report import BuildOptions, BuildReport
 from generator.engine.resident import kept_renderer, load_memo
 from generator.engine.state import (
@@ -48,10 +48,8 @@ from generator.site.openwork import OpenWork
 from generator.site.render import (
     KeptRenderer,
     PageRecord,
-    digest_bytes,
     forks_workers,
     render_all,
-    write_file,
 )
 from generator.site.search import documents_dir
 from generator.support.caches import cache_dir
@@ -85,6 +83,7 @@ class IncrementalBuild(BuildJob):
         self.resident: KeptRenderer | None = None
         self.new_side: ItemSide | None = None  # the item side this build made
         self.item_inputs: str | None = None  # the item side's inputs, when this build worked them out
+        self.cards: CardMemo | None = None  # the card step's memo
 
     def run(self) -> BuildReport:
         self.plan()
@@ -137,9 +136,8 @@ class IncrementalBuild(BuildJob):
             self.new_side = self.site.item_side
         settle()
         process_covers(self.site, self.settings.db_path)
-        if self.session is not None and self.session.cards is None:
-            self.session.cards = CardMemo()
-        process_cards(self.site, self.settings, self.session.cards if self.session is not None else None)
+        self.cards = card_memo(self.session, self.state, self.settings, self.files, self.item_inputs)
+        process_cards(self.site, self.settings, self.cards)
         self.report.items, self.report.menus = len(self.site.items), len(self.site.menus)
 
     def store(self) -> None:
@@ -299,15 +297,8 @@ class IncrementalBuild(BuildJob):
             self.settings, self.db_file, self.shadow.path, jobs, self.records.append, kept=self.resident
         )
         mark(PAGES_WRITTEN)
-        for k in sorted(self.affected):
-            if k[0] == "static":
-                rel = json.loads(k[1])[0]
-                data = self.statics[rel].read_bytes()
-                digest = digest_bytes(data)
-                written = digest != (old[k][2] if k in old else digest_at(self.state, rel))
-                if written:
-                    write_file(self.shadow.path / rel, data)
-                self.records.append(PageRecord("static", (rel,), rel, digest, [f"static/{rel}"], [], written))
+        statics = [k for k in sorted(self.affected) if k[0] == "static"]
+        self.records += static_records(self.state, self.statics, statics, old, self.shadow.path)
         if self.on_pages is not None:
             self.on_pages(self.shadow.path, [r.path for r in self.records if r.written])
 
@@ -399,6 +390,8 @@ class IncrementalBuild(BuildJob):
             )
             if self.content:
                 set_meta(self.state, "unrecorded", self.unrecorded)
+            if self.cards is not None:
+                self.cards.save(self.state)
             if self.site_refs is not None:
                 set_meta(self.state, "refs", self.site_refs)
                 set_meta(self.state, "next_expiry", next_expiry(self.site))

@@ -11,7 +11,7 @@ from typing import Any
 from generator.engine.state import SqlIds, read_indexes
 from generator.site.keyed import KEYED, LISTED, RowChanges, affected_keys, reached_ids
 from generator.site.record import columns_read, digest_rows, params_json, params_value
-from generator.site.render import PageRecord
+from generator.site.render import PageRecord, digest_bytes, write_file
 from generator.site.routes import ROUTES, KeyReads, list_keys
 from generator.support.timings import timed
 
@@ -92,6 +92,27 @@ def digest_at(state: sqlite3.Connection, path: str) -> bytes | None:
     """The digest of the file the last build wrote at `path`, if any."""
     row = state.execute("SELECT digest FROM pages WHERE path = ?", (path,)).fetchone()
     return row[0] if row else None
+
+
+def static_records(
+    state: sqlite3.Connection,
+    statics: Mapping[str, Path],
+    keys: Iterable[tuple[str, str]],
+    old: Mapping[tuple[str, str], tuple[int, str, bytes]],
+    into: Path,
+) -> list[PageRecord]:
+    """The static files of `keys` (("static", key as JSON)) written into `into` when their
+    bytes differ from what the last build published (`old`, else the state's record)."""
+    records = []
+    for k in keys:
+        rel = json.loads(k[1])[0]
+        data = statics[rel].read_bytes()
+        digest = digest_bytes(data)
+        written = digest != (old[k][2] if k in old else digest_at(state, rel))
+        if written:
+            write_file(into / rel, data)
+        records.append(PageRecord("static", (rel,), rel, digest, [f"static/{rel}"], [], written))
+    return records
 
 
 @timed("routes")
