@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import generator.engine.incremental as incremental
+from generator.content.listing import item_folders
 from generator.engine import itemstate
 from generator.engine.build import build
 from generator.engine.inputs import Inputs
@@ -195,3 +196,63 @@ def test_a_server_build_that_changed_an_item_leaves_no_items_inputs_noted(
     assert loads[-1] == "dict"  # the side is of the old solaris.md: not taken
     noted, now = _inputs_noted(root)
     assert noted == now
+
+
+@pytest.fixture
+def listings(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """For each load: whether it listed the items folder (False: the kept side's listing)."""
+    import generator.content.loader as loader
+
+    seen: list[bool] = []
+    real = loader.list_content
+
+    def spy(content: Path, display: Any, items: Any = None) -> Any:
+        seen.append(items is None)
+        return real(content, display, items)
+
+    monkeypatch.setattr(loader, "list_content", spy)
+    return seen
+
+
+def test_a_kept_side_stands_in_for_listing_the_items_folder_while_its_folders_are_unchanged(
+    built: Path, tmp_path: Path, loads: list[str], listings: list[bool]
+) -> None:
+    root = built
+    _edit_menu(root)
+    assert build(settings_for(root)).mode == "incremental"
+    assert (loads, listings) == (["KeptItems"], [False])
+    assert_same_as_full(root, tmp_path)
+    # A folder that holds no file changes no file's hash, but the listing refuses it.
+    (root / "content/items/movie/extras").mkdir()
+    _edit_menu(root)
+    with pytest.raises(ContentErrors) as kept:
+        build(settings_for(root))
+    assert listings[-1] is True
+    assert "content/items/movie/extras: error: unexpected folder here" in str(kept.value)
+    (root / "content/items/movie/extras").rmdir()
+    (root / "content/items/podcast").mkdir()
+    with pytest.raises(ContentErrors) as kept:
+        build(settings_for(root))
+    assert "unknown item type folder 'podcast'" in str(kept.value)
+    (root / "content/items/podcast").rmdir()
+    _check(root, tmp_path)
+    assert loads[-1] == "KeptItems" and listings[-1] is True  # the folders' times moved: listed
+
+
+def test_an_item_of_a_kept_listing_loads_when_asked_for(built: Path) -> None:
+    """With the side's listing, no item file was listed: an item asked for is loaded from
+    its file all the same, and is the item a full load makes."""
+    from generator.content.loader import load_site
+    from generator.engine.itemstate import read_side
+
+    settings = settings_for(built)
+    files = Inputs(settings).scan()
+    FileTable(sqlite3.connect(":memory:"), built, kept={}).changes(files, Path("/"))
+    with sqlite3.connect(built / "data/omakase.sqlite.state") as state:
+        side = read_side(state, settings, itemstate.side_inputs(settings, files))
+    assert side is not None and side.listing_now(item_folders(settings.content_dir)) == []
+    site, _ = load_site(settings, kept_items=side)
+    full, _ = load_site(settings)
+    assert type(site.items).__name__ == "KeptItems"
+    for ref in ("book/solaris", "movie/moon"):
+        assert site.items[ref] == full.items[ref]

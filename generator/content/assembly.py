@@ -35,6 +35,7 @@ class Assembly:
     claims: dict[int, list[Problem]] = field(default_factory=dict)  # step -> duplicate keys
     problems: list[Problem] | None = None  # the listing's and the files', once gathered
     same_item_folders: bool = False  # patched from the last one, no file under items/ changed
+    item_folders: dict[str, int] | None = None  # listing.item_folders, read before listing
 
     def all_problems(self) -> list[Problem]:
         """The listing's problems and each file's, in the listing's order."""
@@ -54,17 +55,19 @@ def assemble(
     plan: list[Task | Problem],
     cache: ParseCache | None,
     limit: int,
-    full_scans: int,
-    hashes: dict[str, Any],
+    scanned: tuple[int, dict[str, Any]],
     kept: ItemSide | None = None,
+    kept_listing: bool = False,
 ) -> Assembly:
     """Parse the plan's files (from the cache when a file's content is unchanged, else now,
     on every core when there are many: a cold build) and claim each one's key. With a
     `kept` item side that lists exactly the plan's item files, the items are not loaded:
-    the side stands in for them (itemside.KeptItems)."""
+    the side stands in for them (itemside.KeptItems). With `kept_listing`, the plan holds
+    the side's listing of the items folder instead of its files. `scanned`: the scan count
+    and the content hashes the listing followed (Assembly)."""
     tasks = [step for step in plan if isinstance(step, tuple)]
     item_tasks = {task.path: task for task in tasks if task.kind == "item"}
-    if kept is not None and not kept.lists(item_tasks):
+    if kept is not None and not kept_listing and not kept.lists(item_tasks):
         kept = None
     hits: dict[str, Parsed] = {}
     if kept is not None:  # what each item file's parse found, without its item
@@ -86,7 +89,7 @@ def assemble(
             outcomes.append(hit if hit is not None else _fresh(step, fresh, cache, limit))
         else:
             outcomes.append(step)
-    assembly = Assembly(full_scans, hashes, plan, outcomes, places, {}, {}, {}, {})
+    assembly = Assembly(*scanned, plan, outcomes, places, {}, {}, {}, {})
     seen: dict[tuple[str, str], tuple[str, int]] = {}
     for number, (step, got) in enumerate(zip(plan, outcomes, strict=True)):
         if not isinstance(step, tuple) or not isinstance(got, Parsed) or not got.value:
@@ -110,8 +113,30 @@ def assemble(
         seen[kind, key] = (step.display, line)
         _into(assembly, step)[_site_key(step, value)] = value
     if kept is not None:
-        assembly.items = KeptItems(kept, lambda path: _kept_item(item_tasks[path], cache, limit))
+        side = kept
+        assembly.items = KeptItems(
+            side, lambda path: _kept_item(item_tasks.get(path) or _item_task(side, path), cache, limit)
+        )
     return assembly
+
+
+def _item_task(side: ItemSide, path: str) -> Task:
+    """The listing's task of an item file a kept side lists (`path`: absolute)."""
+    folder, name = os.path.split(path)
+    return Task("item", path, side.key_of(path), name.removesuffix(".md"), os.path.basename(folder))
+
+
+def item_listing(assembly: Assembly, items: str) -> list[Problem]:
+    """What the listing of the items folder (`items`, as messages show it) and the parses
+    of its files found, in the order they are reported."""
+    found: list[Problem] = []
+    for step, got in zip(assembly.plan, assembly.outcomes, strict=True):
+        if isinstance(step, tuple):
+            if step.kind == "item":
+                found.extend(got.problems if isinstance(got, Parsed) else [got])
+        elif step.path == items or step.path.startswith(items + "/"):
+            found.append(step)
+    return found
 
 
 def _kept_item(task: Task, cache: ParseCache | None, limit: int) -> Any:

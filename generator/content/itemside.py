@@ -14,7 +14,7 @@ from typing import Any
 from generator.content.model import Cover, Item
 from generator.errors import Problem
 
-FORMAT = 3
+FORMAT = 4
 ProblemRow = tuple[str, "int | None", str, "str | None", str]
 
 
@@ -45,8 +45,13 @@ class ItemSide:
     staleness: list[Problem]  # in item order
     covers: dict[str, Cover]  # item ref -> its cover file
     cover_problems: list[Problem]
+    # The items folder and its type folders (absolute path -> mtime_ns) when it was listed,
+    # and what the listing and parses of its files found, in the order they are reported.
+    folders: dict[str, int] = field(default_factory=dict)
+    listing: list[Problem] = field(default_factory=list)
     path_of: Callable[[str], str] = str
     _titles: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
+    _keys: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def face(self, ref: str) -> tuple[str, str] | None:
         """The (type, title) of an item, None when there is no such item."""
@@ -54,6 +59,20 @@ class ItemSide:
             self._titles = dict(zip(self.refs, self.titles, strict=True))
         title = self._titles.get(ref)
         return None if title is None else (ref.split("/", 1)[0], title)
+
+    def key_of(self, path: str) -> str:
+        """The state key (and display path) of an item file the side lists, by absolute path."""
+        if self._keys is None:
+            path_of = self.path_of
+            self._keys = {path_of(key): key for key in self.files}
+        return self._keys[path]
+
+    def listing_now(self, folders: dict[str, int] | None) -> list[Problem] | None:
+        """The side's listing of the items folder when its folders are as they were then
+        (`folders`: as now). A folder's mtime moves when an entry comes, goes or is renamed
+        in it, and the side is taken only while every file under it hashes as it did: the
+        listing would find the same files and the same problems."""
+        return list(self.listing) if folders and folders == self.folders else None
 
     def lists(self, paths: Iterable[str]) -> bool:
         """Whether `paths` (absolute) are exactly the side's item files."""
@@ -124,6 +143,8 @@ def encode(side: ItemSide, key: Callable[[str], str]) -> bytes:
             rows(side.staleness),
             {ref: (key(c.path), c.display, c.hash) for ref, c in side.covers.items()},
             rows(side.cover_problems),
+            {key(path): mtime for path, mtime in side.folders.items()},
+            rows(side.listing),
         )
     )
 
@@ -152,6 +173,8 @@ def decode(blob: bytes, path_of: Callable[[str], str]) -> ItemSide | None:
                 for ref, (path, display, digest) in data[11].items()
             },
             cover_problems=problems(data[12]),
+            folders={path_of(key): mtime for key, mtime in data[13].items()},
+            listing=problems(data[14]),
             path_of=path_of,
         )
     except (ValueError, EOFError, TypeError, IndexError, KeyError):
@@ -172,10 +195,12 @@ def describe(
     checks: Any,
     covers: tuple[dict[str, Cover], list[Problem]],
     key: Callable[[str], str],
+    listed: tuple[dict[str, int] | None, list[Problem]] = (None, []),
 ) -> ItemSide:
     """The side of a load: its items (by ref, in order), `files`: the file of each (`key`
     makes it a state key) and what their parses found (by file), what the item checks found
-    (validate.ValidationMemo) and the covers found with their problems."""
+    (validate.ValidationMemo), the covers found with their problems, and the items folder's
+    listing: its folders' times before it was listed and what it found (`listed`)."""
     values = list(items.values())
     file_of, file_problems = files
     return ItemSide(
@@ -191,4 +216,6 @@ def describe(
         staleness=[p for found in checks.item_staleness for p in found],
         covers=covers[0],
         cover_problems=covers[1],
+        folders=listed[0] or {},
+        listing=listed[1],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -93,10 +94,35 @@ def _special(entry: os.DirEntry[str]) -> str | None:
         return None
 
 
-def list_content(content: Path, display: Callable[[Path], str]) -> list[Task | Problem]:
-    """Every file to parse, and the listing's own problems, in the order they are reported."""
+def item_folders(content: Path) -> dict[str, int] | None:
+    """The mtime_ns of the items folder and of each type folder in it, by absolute path;
+    None when one of them is a link (what a link's target holds is not followed)."""
+    items_dir = content / "items"
+    found: dict[str, int] = {}
+    for folder in (items_dir, *(items_dir / media_type for media_type in MEDIA_TYPES)):
+        try:
+            st = os.lstat(folder)
+        except OSError:
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            return None
+        found[str(folder)] = st.st_mtime_ns
+    return found
+
+
+def list_content(
+    content: Path, display: Callable[[Path], str], items: list[Problem] | None = None
+) -> list[Task | Problem]:
+    """Every file to parse, and the listing's own problems, in the order they are reported.
+    With `items`, the items folder is not listed: a kept item side's listing of it, which
+    stands in for its files (itemside.ItemSide.listing_now), holds its problems."""
     plan: list[Task | Problem] = []
     plan.extend(_tasks(content / "curators", ".yaml", "curator", "", plan, display))
+    if items is not None:
+        plan.extend(items)
+        plan.extend(_tasks(content / "menus", ".md", "menu", "", plan, display))
+        plan.extend(_tasks(content / "logs", ".yaml", "log", "", plan, display))
+        return plan
     items_dir = content / "items"
     if items_dir.is_symlink():
         plan.append(

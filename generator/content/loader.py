@@ -7,11 +7,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from generator.content.assembly import Assembly, assemble, item_files, patched
+from generator.content.assembly import Assembly, assemble, item_files, item_listing, patched
 from generator.content.coverimages import cover_problems
 from generator.content.covers import find_covers
 from generator.content.itemside import ItemSide, KeptItems, describe
-from generator.content.listing import list_content
+from generator.content.listing import item_folders, list_content
 from generator.content.model import ParseCache, Site
 from generator.content.parallel import collector_paused
 from generator.content.payloads import load_payloads
@@ -105,7 +105,8 @@ def load_site(
         problems.extend(validate_site(site, settings, checks))
         if side is None and memo is None and assembly.clean:
             found = (site.covers, found_covers)
-            side = describe(site.items, item_files(assembly), checks, found, StatePaths(root).key)
+            listed = (assembly.item_folders, item_listing(assembly, display(content / "items")))
+            side = describe(site.items, item_files(assembly), checks, found, StatePaths(root).key, listed)
         site.item_side = side
         record = settings.data_dir / RECORD_FILE
         try:
@@ -138,7 +139,11 @@ def _assembly(
     assembly = patched(memo.assembly, full_scans, hashes, content, cache, limit) if memo is not None else None
     if assembly is None:
         kept = kept_items if memo is None else None
-        assembly = assemble(list_content(content, display), cache, limit, full_scans, hashes, kept)
+        folders = item_folders(content) if memo is None else None  # before listing: a later change shows
+        listing = kept.listing_now(folders) if kept is not None else None
+        plan = list_content(content, display, listing)
+        assembly = assemble(plan, cache, limit, (full_scans, hashes), kept, listing is not None)
+        assembly.item_folders = folders
     if memo is not None:
         memo.assembly = assembly
     return assembly
