@@ -35,8 +35,8 @@ def _parse_chunk(chunk: Sequence[Any]) -> list[bytes | Problem]:
     return out
 
 
-def _start_worker() -> None:
-    die_with_parent()
+def _start_worker(parent: int) -> None:
+    die_with_parent(parent)
     # Parsing makes and drops a million small objects without cycles: the collector would
     # only walk them (about a sixth of the parse), and a worker lives for one load.
     gc.disable()
@@ -102,7 +102,10 @@ def map_on_cores(func: Callable[..., T], jobs: Sequence[tuple[Any, ...]], chunks
     if "fork" not in multiprocessing.get_all_start_methods():
         return [func(*job) for job in jobs]
     with ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
     ) as pool:
         return list(pool.map(func, *zip(*jobs, strict=True), chunksize=chunksize))
 
@@ -135,7 +138,9 @@ def parse_files(
     out: dict[str, tuple[Any, bytes] | Problem] = {}
     _job = (parse, limit)
     try:
-        with multiprocessing.get_context("fork").Pool(processes, initializer=_start_worker) as pool:
+        with multiprocessing.get_context("fork").Pool(
+            processes, initializer=_start_worker, initargs=(os.getpid(),)
+        ) as pool:
             for chunk, results in zip(chunks, pool.imap(_parse_chunk, chunks), strict=True):
                 # Unpickled as they come, while the workers go on with the next chunks.
                 for task, result in zip(chunk, results, strict=True):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from generator.publish.atomic import exchange, fsync_dir, swap_into_place
+from generator.support.procs import dying_with_this
 from generator.support.timings import timed
 
 
@@ -175,6 +176,7 @@ class Clone:
                 ["cp", "-al", str(source), str(self.tmp)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
+                preexec_fn=dying_with_this(),  # the next build removes what a killed one left
             )
         except OSError:
             self.proc = None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import BuildError
-from generator.support.procs import die_with_parent
+from generator.support.procs import dying_with_this
 
 
 @dataclass
@@ -116,7 +116,7 @@ def _start(base: list[str], run: Run) -> subprocess.Popen[bytes]:
     ]
     try:
         return subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=dying_with_this()
         )
     except OSError as error:
         raise BuildError(f"search indexing could not start Pagefind: {error}") from error

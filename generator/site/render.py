@@ -282,7 +282,7 @@ def render_all(
     _job, _worker = (settings, db_path, out_dir, renderer), None
     context = multiprocessing.get_context("fork")
     try:
-        with context.Pool(processes, initializer=die_with_parent) as pool:
+        with context.Pool(processes, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             for records in pool.imap_unordered(_render_chunk, chunks):
                 for record in records:
                     on_record(record)
