@@ -233,3 +233,29 @@ def test_a_command_line_edit_makes_again_only_the_cards_its_files_change(
     assert build(settings_for(root)).mode == "incremental"
     assert len(made) == published  # the kept keys name no card in the cache: all drawn again
     assert_same_as_full(root, tmp_path)
+
+
+def test_card_keys_of_another_context_are_not_kept_for_a_menu_that_comes_back(tmp_path: Path) -> None:
+    """A menu unpublished in the build whose context changed has no card then; when it comes
+    back with the bytes it had before, its card is of the new context."""
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    menu, curator = root / "content/menus/made-things.md", root / "content/curators/ada.yaml"
+    published = menu.read_text()
+    menu.write_text(published + "\nOne more line.\n")
+    build(settings_for(root))  # its card key is kept by these bytes
+    cached = cache_dir(settings_for(root).db_path, "cards")
+    shutil.copytree(cached, tmp_path / "old-cards")
+    kept = menu.read_text()
+    menu.write_text(kept.replace("status: published", "status: draft"))
+    curator.write_text(curator.read_text().replace("name: Ada Okafor", "name: Ada O."))
+    record = root / "data/published-slugs.txt"  # the URL taken down on purpose
+    record.write_text(
+        "".join(line for line in record.read_text().splitlines(True) if "made-things" not in line)
+    )
+    result = build(settings_for(root))
+    assert result.mode == "incremental"
+    menu.write_text(kept)
+    shutil.copytree(tmp_path / "old-cards", cached, dirs_exist_ok=True)  # an older cache, as CI restores
+    assert build(settings_for(root)).mode == "incremental"
+    assert_same_as_full(root, tmp_path)

@@ -147,7 +147,7 @@ class StoredCards(CardMemo):
         super().__init__()
         self.state, self.settings, self.files, self.items = state, settings, files, items
         self.context = ""
-        self.stored: dict[str, tuple[bytes, str]] = {}
+        self.stored: dict[str, tuple[bytes, str]] | None = {}  # the rows read, by slug
 
     def take(self, site: Site, site_title: str, fonts: str) -> None:
         h = hashlib.blake2b(digest_size=16)
@@ -156,8 +156,9 @@ class StoredCards(CardMemo):
         for path in sorted(p for p in self.files if p.startswith(curators)):
             h.update(path.removeprefix(curators).encode() + b"\0" + (self.files[path].hash or b""))
         self.context = h.hexdigest()
-        self.cards = {}
+        self.cards, self.stored = {}, {}
         if get_meta(self.state, "cards_context") != self.context:
+            self.stored = None  # rows of another context: none is kept
             return
         for slug, token, key, alt in self.state.execute("SELECT slug, token, key, alt FROM menu_cards"):
             self.stored[slug] = (token, key)
@@ -171,14 +172,19 @@ class StoredCards(CardMemo):
         return token is not None and kept == token
 
     def save(self, state: sqlite3.Connection) -> None:
-        """Write the rows of the cards made since, and drop those of menus without one."""
+        """Write the rows of the cards made since, and drop those of menus without one (all
+        rows, when they were of another context)."""
+        stored = self.stored
+        if stored is None:
+            state.execute("DELETE FROM menu_cards")
+            stored = {}
         rows = [
             (slug, token, key, entry["alt"])
             for slug, (token, key, entry, _) in self.cards.items()
-            if self.stored.get(slug) != (token, key)
+            if stored.get(slug) != (token, key)
         ]
         state.executemany("INSERT OR REPLACE INTO menu_cards VALUES (?, ?, ?, ?)", rows)
-        gone = [(slug,) for slug in self.stored if slug not in self.cards]
+        gone = [(slug,) for slug in stored if slug not in self.cards]
         state.executemany("DELETE FROM menu_cards WHERE slug = ?", gone)
         set_meta(state, "cards_context", self.context)
 
