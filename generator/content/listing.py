@@ -120,10 +120,15 @@ def list_content(
     plan.extend(_tasks(content / "curators", ".yaml", "curator", "", plan, display))
     if items is not None:
         plan.extend(items)
-        plan.extend(_tasks(content / "menus", ".md", "menu", "", plan, display))
-        plan.extend(_tasks(content / "logs", ".yaml", "log", "", plan, display))
-        return plan
-    items_dir = content / "items"
+    else:
+        _list_items(content / "items", display, plan)
+    plan.extend(_tasks(content / "menus", ".md", "menu", "", plan, display))
+    plan.extend(_tasks(content / "logs", ".yaml", "log", "", plan, display))
+    return plan
+
+
+def _list_items(items_dir: Path, display: Callable[[Path], str], plan: list[Task | Problem]) -> None:
+    """The item files of each type folder, and what is wrong with the items folder itself."""
     if items_dir.is_symlink():
         plan.append(
             Problem(
@@ -149,6 +154,3 @@ def list_content(
             )
     for media_type in MEDIA_TYPES if not items_dir.is_symlink() else ():
         plan.extend(_tasks(items_dir / media_type, ".md", "item", media_type, plan, display))
-    plan.extend(_tasks(content / "menus", ".md", "menu", "", plan, display))
-    plan.extend(_tasks(content / "logs", ".yaml", "log", "", plan, display))
-    return plan
