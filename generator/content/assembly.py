@@ -115,15 +115,18 @@ def assemble(
     if kept is not None:
         side = kept
         assembly.items = KeptItems(
-            side, lambda path: _kept_item(item_tasks.get(path) or _item_task(side, path), cache, limit)
+            side,
+            lambda key: _kept_item(item_tasks.get(side.path_of(key)) or _item_task(side, key), cache, limit),
         )
     return assembly
 
 
-def _item_task(side: ItemSide, path: str) -> Task:
-    """The listing's task of an item file a kept side lists (`path`: absolute)."""
+def _item_task(side: ItemSide, key: str) -> Task:
+    """The listing's task of an item file a kept side lists (`key`: as the state keys it,
+    which is the path its messages show)."""
+    path = side.path_of(key)
     folder, name = os.path.split(path)
-    return Task("item", path, side.key_of(path), name.removesuffix(".md"), os.path.basename(folder))
+    return Task("item", path, key, name.removesuffix(".md"), os.path.basename(folder))
 
 
 def item_listing(assembly: Assembly, items: str) -> list[Problem]:

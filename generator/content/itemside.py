@@ -51,7 +51,6 @@ class ItemSide:
     listing: list[Problem] = field(default_factory=list)
     path_of: Callable[[str], str] = str
     _titles: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
-    _keys: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def face(self, ref: str) -> tuple[str, str] | None:
         """The (type, title) of an item, None when there is no such item."""
@@ -59,13 +58,6 @@ class ItemSide:
             self._titles = dict(zip(self.refs, self.titles, strict=True))
         title = self._titles.get(ref)
         return None if title is None else (ref.split("/", 1)[0], title)
-
-    def key_of(self, path: str) -> str:
-        """The state key (and display path) of an item file the side lists, by absolute path."""
-        if self._keys is None:
-            path_of = self.path_of
-            self._keys = {path_of(key): key for key in self.files}
-        return self._keys[path]
 
     def listing_now(self, folders: dict[str, int] | None) -> list[Problem] | None:
         """The side's listing of the items folder when its folders are as they were then
@@ -83,7 +75,7 @@ class ItemSide:
 
 class KeptItems(Mapping[str, Item]):
     """`Site.items` when the side stood in for loading them: every key at hand, an item
-    loaded (`load`, from its file) the first time it is asked for."""
+    loaded (`load`, from its file, given as the state keys it) the first time it is asked for."""
 
     def __init__(self, side: ItemSide, load: Callable[[str], Item]) -> None:
         self.side = side
@@ -94,7 +86,7 @@ class KeptItems(Mapping[str, Item]):
     def __getitem__(self, ref: str) -> Item:
         item = self._loaded.get(ref)
         if item is None:
-            item = self._loaded[ref] = self._load(self.side.path_of(self._files[ref]))
+            item = self._loaded[ref] = self._load(self._files[ref])
         return item
 
     def __contains__(self, ref: object) -> bool:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from generator.errors import Problem
-from generator.support.procs import die_with_parent
+from generator.support.procs import die_with_parent, dying_with_this
 
 T = TypeVar("T")
 
@@ -104,8 +104,7 @@ def map_on_cores(func: Callable[..., T], jobs: Sequence[tuple[Any, ...]], chunks
     with ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),
-        initializer=die_with_parent,
-        initargs=(os.getpid(),),
+        initializer=dying_with_this(),
     ) as pool:
         return list(pool.map(func, *zip(*jobs, strict=True), chunksize=chunksize))
 

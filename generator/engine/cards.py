@@ -138,8 +138,9 @@ class CardMemo:
 class StoredCards(CardMemo):
     """The card step's memo of a command-line build, kept in the build state: each menu's
     card key by the content hash of its file, while the context is the one the keys were
-    made in (the item side's inputs, the curator files, the site's title, the fonts and
-    the state's fingerprint). Working out 10,000 cards again would follow the site's size."""
+    made in (the item side's inputs, the curators' files, the site's title and the fonts; a
+    state is kept only under one fingerprint). Working out 10,000 cards again would follow
+    the site's size."""
 
     def __init__(
         self, state: sqlite3.Connection, settings: Config, files: Mapping[str, Any], items: str
@@ -151,10 +152,10 @@ class StoredCards(CardMemo):
 
     def take(self, site: Site, site_title: str, fonts: str) -> None:
         h = hashlib.blake2b(digest_size=16)
-        h.update(json.dumps([self.items, site_title, fonts, get_meta(self.state, "fingerprint")]).encode())
-        curators = str(self.settings.content_dir / "curators") + os.sep
-        for path in sorted(p for p in self.files if p.startswith(curators)):
-            h.update(path.removeprefix(curators).encode() + b"\0" + (self.files[path].hash or b""))
+        h.update(json.dumps([self.items, site_title, fonts]).encode())
+        for handle in sorted(site.curators):
+            path = site.curators[handle].path
+            h.update(f"\0{handle}\0{path}\0".encode() + (self._hash(path) or b""))
         self.context = h.hexdigest()
         self.cards, self.stored = {}, {}
         if get_meta(self.state, "cards_context") != self.context:
@@ -165,7 +166,11 @@ class StoredCards(CardMemo):
             self.cards[slug] = (token, key, card_entry(key, alt), None)
 
     def token(self, menu: Menu) -> object:
-        entry = self.files.get(str(self.settings.root / menu.path))
+        return self._hash(menu.path)
+
+    def _hash(self, shown: str) -> bytes | None:
+        """The content hash of a content file, by the path its messages show."""
+        entry = self.files.get(str(self.settings.root / shown))
         return entry.hash if entry is not None else None
 
     def holds(self, kept: object, token: object) -> bool:

@@ -162,9 +162,8 @@ class FullBuild(BuildJob):
             set_meta(state, "derive_reads", self.derive_reads)
             set_meta(state, "key_reads", self.key_reads)
             save_files(state, self.settings.root, self.files, (), self.cache.new)
-            keep_inputs(
-                state, self.settings, (self.site.item_side, side_inputs(self.settings, self.files)), ()
-            )
+            inputs = side_inputs(self.settings, self.files)
+            keep_inputs(state, self.settings, inputs, (), self.site.item_side)
             save_pages(state, self.db, self.records, replace_all=True)
             set_meta(state, "refs", refs_signature(self.site))
             set_meta(state, "live_gen", 1)

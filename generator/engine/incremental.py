@@ -385,9 +385,8 @@ class IncrementalBuild(BuildJob):
                 db.close()
         with writing(state_path(self.settings.db_path)), transaction(self.state):
             save_files(self.state, self.settings.root, self.files, self.removed, self.cache.new, self.index)
-            keep_inputs(
-                self.state, self.settings, (self.new_side, self.item_inputs), self.changed | self.removed
-            )
+            moved = self.changed | self.removed
+            keep_inputs(self.state, self.settings, self.item_inputs, moved, self.new_side)
             if self.content:
                 set_meta(self.state, "unrecorded", self.unrecorded)
             if self.cards is not None:

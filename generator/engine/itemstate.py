@@ -21,6 +21,12 @@ def _prefixes(settings: Config) -> tuple[str, str]:
     return (str(settings.content_dir / "items") + os.sep, str(settings.data_dir / "sources") + os.sep)
 
 
+def _any_input(settings: Config, paths: Iterable[str]) -> bool:
+    """Whether any of `paths` is an item side's input (an item file, cover or payload)."""
+    prefixes = _prefixes(settings)
+    return any(path.startswith(prefixes) for path in paths)
+
+
 def side_inputs(
     settings: Config,
     files: dict[str, Scanned],
@@ -33,12 +39,11 @@ def side_inputs(
     `changed` or removed since its file index was saved, the digest kept for that index
     when none of them is such a file: hashing 100,000 paths again would follow the site's
     size, not the edit's."""
-    prefixes = _prefixes(settings)
-    if state is not None and not any(path.startswith(prefixes) for path in changed):
+    if state is not None and not _any_input(settings, changed):
         kept = get_meta(state, INPUTS_KEY)
         if kept is not None:
             return str(kept)
-    return _digest(settings, files, prefixes)
+    return _digest(settings, files, _prefixes(settings))
 
 
 def _digest(settings: Config, files: dict[str, Scanned], prefixes: tuple[str, str]) -> str:
@@ -76,18 +81,17 @@ def _made_from(settings: Config, inputs: str) -> str:
 def keep_inputs(
     state: sqlite3.Connection,
     settings: Config,
-    made: tuple[ItemSide | None, str | None],
+    inputs: str | None,
     changed: Iterable[str],
+    side: ItemSide | None = None,
 ) -> None:
-    """Note beside the file index a build saves the `side_inputs` of its files, and keep the
-    item side it made (`made`: the side, or None, and the inputs when the build worked them
-    out). Without inputs, the last index's stay while none of the paths `changed` or
-    removed since is an item side's input; else none are noted, and the next build hashes."""
-    side, inputs = made
-    if inputs is None:
-        if any(path.startswith(_prefixes(settings)) for path in changed):
-            set_meta(state, INPUTS_KEY, None)
-        return
-    set_meta(state, INPUTS_KEY, inputs)
-    if side is not None:
-        save_side(state, settings, side, inputs)
+    """Note beside the file index a build saves the `side_inputs` of its files (`inputs`,
+    when the build worked them out), and keep the item `side` it made. Without inputs, the
+    last index's stay while none of the paths `changed` or removed since is an item side's
+    input; else none are noted, and the next build hashes."""
+    if inputs is not None:
+        set_meta(state, INPUTS_KEY, inputs)
+        if side is not None:
+            save_side(state, settings, side, inputs)
+    elif _any_input(settings, changed):
+        set_meta(state, INPUTS_KEY, None)

@@ -287,8 +287,9 @@ def save_files(
     """Record the input files of this build: their stats and hashes (the file index: the
     rows that changed since `before`, the index the build started from, or a new base), and
     the new parses of the files that changed, by their paths relative to `root` (StatePaths)."""
-    key = StatePaths(root).key
-    _save_index(conn, StatePaths(root).prefix, files, before)
+    paths = StatePaths(root)
+    key = paths.key
+    _save_index(conn, paths.prefix, files, before)
     conn.executemany("DELETE FROM files WHERE path = ?", [(key(p),) for p in removed])
     conn.executemany(
         "INSERT INTO files (path, kind, parsed) VALUES (?, ?, ?) ON CONFLICT (path) "

@@ -33,7 +33,7 @@ from generator.site.record import (
 )
 from generator.site.routes import ROUTES
 from generator.site.template_errors import template_error
-from generator.support.procs import die_with_parent
+from generator.support.procs import dying_with_this
 from generator.support.timings import timed
 
 
@@ -282,7 +282,7 @@ def render_all(
     _job, _worker = (settings, db_path, out_dir, renderer), None
     context = multiprocessing.get_context("fork")
     try:
-        with context.Pool(processes, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+        with context.Pool(processes, initializer=dying_with_this()) as pool:
             for records in pool.imap_unordered(_render_chunk, chunks):
                 for record in records:
                     on_record(record)

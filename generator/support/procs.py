@@ -16,7 +16,7 @@ _PR_SET_PDEATHSIG = 1
 _PRCTL = libc().prctl if sys.platform.startswith("linux") else None
 
 
-def die_with_parent(parent: int | None = None) -> None:
+def die_with_parent(parent: int) -> None:
     """Ask the kernel to SIGKILL this process when its parent dies (Linux; a no-op elsewhere).
 
     Used in render workers and as `preexec_fn` for Pagefind: without it, a SIGKILLed build
@@ -26,10 +26,11 @@ def die_with_parent(parent: int | None = None) -> None:
     then ends at once."""
     if _PRCTL is not None:
         _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if parent is not None and os.getppid() != parent:
+    if os.getppid() != parent:
         os._exit(1)
 
 
 def dying_with_this() -> Callable[[], None]:
-    """A `preexec_fn` that makes a child die with this process (`die_with_parent`)."""
+    """A `preexec_fn` or worker initializer that makes a child die with this process
+    (`die_with_parent`, with this process's pid taken now, before the fork)."""
     return functools.partial(die_with_parent, os.getpid())
