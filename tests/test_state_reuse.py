@@ -19,6 +19,7 @@ from generator.engine.build import build
 from generator.engine.inputs import Inputs
 from generator.publish import shadow
 from tests.conftest import settings_for
+from tests.sitekit import make_site
 from tests.test_incremental import assert_same_as_full, built_with_a_shadow, sample_site
 from tests.test_workflow import steps
 
@@ -46,6 +47,17 @@ def test_a_site_moved_to_another_folder_with_its_state_builds_incrementally(tmp_
     assert report.mode == "incremental"
     assert 0 < report.rendered < full.pages // 5
     assert_same_as_full(root, tmp_path)
+
+
+def test_a_site_in_a_folder_named_with_uri_characters_builds(tmp_path: Path) -> None:
+    """SQLite opens read-only databases by URI, where '#', '?' and '%' have meanings."""
+    root = make_site(tmp_path / "menus #2? 100%")
+    assert build(settings_for(root)).mode == "full"
+    menu = root / "content/menus/paranoid-seventies.md"
+    menu.write_text(menu.read_text() + "\nOne more line.\n")
+    report = build(settings_for(root))
+    assert report.mode == "incremental"
+    assert "One more line." in (root / "output/menus/paranoid-seventies/index.html").read_text()
 
 
 def test_the_fingerprint_holds_paths_relative_to_the_site() -> None:

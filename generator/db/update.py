@@ -30,6 +30,7 @@ from generator.db.store import (
     share_rows,
     tag_rows,
 )
+from generator.support.readonly import readonly_uri
 
 
 def _tables(conn: sqlite3.Connection) -> list[str]:
@@ -99,7 +100,7 @@ class ChangeTracker:
                 () if since is None else (since,),
             )
         }
-        self.conn.execute("ATTACH DATABASE ? AS old", (f"file:{old_db}?mode=ro",))
+        self.conn.execute("ATTACH DATABASE ? AS old", (readonly_uri(old_db),))
         try:
             for table, pk in self.keys.items():
                 if table not in written:

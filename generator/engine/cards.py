@@ -26,6 +26,7 @@ from generator.engine import cardart
 from generator.engine.state import get_meta, set_meta
 from generator.settings import Config
 from generator.support.caches import cache_dir, prune_cache
+from generator.support.readonly import connect_readonly
 from generator.support.timings import timed
 
 VERSION = 1  # of the drawing in cardart.py: raise it when a change alters the output
@@ -289,7 +290,7 @@ def draw_into(card: dict[str, Any], art: list[str | None], fonts: str, out: str)
 def card_files(db_file: Path, db_path: Path) -> dict[str, Path]:
     """The published path of every card of the database -> its cached file."""
     root = cache_dir(db_path, "cards")
-    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    conn = connect_readonly(db_file)
     try:
         rows = conn.execute("SELECT card FROM menu_cards").fetchall()
     finally:

@@ -13,7 +13,6 @@ import io
 import json
 import os
 import shutil
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from generator.content.model import Cover, Site
 from generator.content.parallel import map_on_cores
 from generator.errors import ContentErrors, Problem
 from generator.support.caches import cache_dir, prune_cache
+from generator.support.readonly import connect_readonly
 from generator.support.timings import timed
 
 WIDTHS = (160, 320, 640)  # a card, a page's cover, either at twice the pixel density
@@ -173,7 +173,7 @@ def cover_files(db_file: Path, db_path: Path) -> dict[str, Path]:
     """The published path of every variant of the database's covers -> its cached file."""
     root = cache_dir(db_path, "covers")
     files: dict[str, Path] = {}
-    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    conn = connect_readonly(db_file)
     try:
         rows = conn.execute("SELECT cover_image FROM media_items WHERE cover_image IS NOT NULL").fetchall()
     finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import os
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,7 @@ from generator.site.render import PageRecord, digest_bytes, render_all, write_fi
 from generator.site.search import documents_dir
 from generator.support.caches import cache_dir
 from generator.support.progress import Progress
+from generator.support.readonly import connect_readonly
 from generator.support.timings import PAGES_WRITTEN, mark
 
 
@@ -97,7 +97,7 @@ class FullBuild(BuildJob):
 
     def publish(self) -> None:
         """Render, finish and swap in the staging folder."""
-        self.db = sqlite3.connect(f"file:{self.db_file}?mode=ro", uri=True)
+        self.db = connect_readonly(self.db_file)
         route_keys, self.key_reads = list_route_keys(self.db_file)
         jobs = render_order(route_keys)
         self.records: list[PageRecord] = []

@@ -53,6 +53,7 @@ from generator.site.render import (
 )
 from generator.site.search import documents_dir
 from generator.support.caches import cache_dir
+from generator.support.readonly import connect_readonly
 from generator.support.timings import PAGES_WRITTEN, mark
 
 PageKey = tuple[str, str]  # (route, key as JSON)
@@ -170,7 +171,7 @@ class IncrementalBuild(BuildJob):
         if self.session is not None:
             self.resident = kept_renderer(self.session)
             self.resident.get(self.settings, bool(self.templates))
-        self.db = sqlite3.connect(f"file:{self.db_file}?mode=ro", uri=True)
+        self.db = connect_readonly(self.db_file)
         try:
             self.list_pages()
             self.find_affected()
@@ -378,7 +379,7 @@ class IncrementalBuild(BuildJob):
     def save_state(self) -> None:
         """The published-URL record, then the file hashes and parses of this build."""
         if self.content:
-            db = sqlite3.connect(f"file:{self.settings.db_path}?mode=ro", uri=True)
+            db = connect_readonly(self.settings.db_path)
             try:
                 self.record_published(published_urls(sqlite_utils.Database(db)))
             finally:

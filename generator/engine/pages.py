@@ -13,6 +13,7 @@ from generator.site.keyed import KEYED, LISTED, RowChanges, affected_keys, reach
 from generator.site.record import columns_read, digest_rows, params_json, params_value
 from generator.site.render import PageRecord, digest_bytes, write_file
 from generator.site.routes import ROUTES, KeyReads, list_keys
+from generator.support.readonly import connect_readonly
 from generator.support.timings import timed
 
 
@@ -151,7 +152,7 @@ def stale_pages(
         for sql_id in candidates:
             sql = sql_text[sql_id]
             if (sql in KEYED or sql in LISTED) and old is None:
-                old = sqlite3.connect(f"file:{old_db}?mode=ro", uri=True)
+                old = connect_readonly(old_db)
             columns = set(sql_ids.columns[sql_id])
             reads += _reads_to_check(state, (db, old), sql_id, sql, columns, changed_rows)
     finally:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from generator.site import api, opendata, search
 from generator.site.openwork import OpenWork
 from generator.support.background import Background
+from generator.support.readonly import connect_readonly
 from generator.support.timings import timed
 
 
@@ -45,7 +45,7 @@ def finish_site(
 def public_copy(db_file: Path, stage: Path, work: OpenWork) -> list[str]:
     """The open-data copy of `db_file` into `stage` (site/opendata.py), its work files
     brought up to date by `work`, read through a connection of its own (any thread's)."""
-    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    conn = connect_readonly(db_file)
     try:
         return opendata.write_public_copy(conn, stage, work)
     finally:

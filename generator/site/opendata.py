@@ -18,6 +18,7 @@ from generator.errors import BuildError
 from generator.publish.staging import clean_stale_files
 from generator.site.openwork import OpenWork, key_order, refresh
 from generator.site.visibility import public_item
+from generator.support.readonly import readonly_uri
 
 SITE_PATH = "data/omakase.sqlite"
 TMP_PREFIX = ".omakase-opendata-"
@@ -112,7 +113,7 @@ def _same_bytes(a: Path, b: Path) -> bool:
 def copy_in_key_order(public: sqlite3.Connection, source: str) -> None:
     """Copy every table of `source` into the empty `public`, rows in primary-key order, so
     the file depends only on the content, not on the order an incremental build wrote rows."""
-    public.execute("ATTACH DATABASE ? AS src", [f"file:{source}?mode=ro"])
+    public.execute("ATTACH DATABASE ? AS src", [readonly_uri(source)])
     public.execute("BEGIN")
     schema = public.execute(
         "SELECT type, name, sql FROM src.sqlite_master WHERE sql IS NOT NULL "

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.site.keyed import RowChanges, keys_in
+from generator.support.readonly import readonly_uri
 
 WORK, PUBLIC, READS = ".work.sqlite", ".public.sqlite", ".reads.json"
 SUFFIXES = (WORK, PUBLIC, READS)
@@ -65,7 +66,7 @@ def _open(path: Path, source: str | None = None) -> Iterator[sqlite3.Connection]
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         if source is not None:
-            conn.execute("ATTACH DATABASE ? AS src", [f"file:{source}?mode=ro"])
+            conn.execute("ATTACH DATABASE ? AS src", [readonly_uri(source)])
         yield conn
     finally:
         conn.close()

@@ -20,6 +20,7 @@ import sqlite_utils
 from sqlite_utils.utils import dedupe_keys
 
 from generator.site.reach import reads_changed, tables_with_rows_changed
+from generator.support.readonly import RENDER_MAP_BYTES, connect_readonly
 
 __all__ = ["reads_changed", "tables_with_rows_changed"]  # where the engine looked for them
 
@@ -184,10 +185,14 @@ def connect_recording(
     """A read-only connection to a built database, recording reads into page contexts.
 
     It keeps up to `bound` answers, in `answers` when given (those of the last database
-    that still hold), none of more than `largest` values."""
-    conn: RecordingConnection = sqlite3.connect(
-        f"file:{path}?mode=ro", uri=True, factory=RecordingConnection, check_same_thread=False
-    )
+    that still hold), none of more than `largest` values. The file is opened immutable and
+    mapped: a renderer's database is complete before it opens and replaced, never written,
+    after; pages ask tens of thousands of queries, each of which would otherwise take a
+    lock, look for a journal and read its pages by system calls."""
+    conn: RecordingConnection = connect_readonly(
+        path, immutable=True, factory=RecordingConnection, check_same_thread=False
+    )  # type: ignore[assignment]
+    conn.execute(f"PRAGMA mmap_size = {RENDER_MAP_BYTES}")
     conn._answers, conn._bound, conn._largest = answers, bound, largest
     return conn
 

@@ -11,7 +11,6 @@ dependency, so keep all reads of a page inside its `page` function.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from generator.site import (
 from generator.site.pages import KeyQuery, Made, Route
 from generator.site.record import columns_seen
 from generator.site.visibility import PUBLIC_ITEMS, mark_item_pages, public_item
+from generator.support.readonly import connect_readonly
 
 
 def _index(db: sqlite_utils.Database) -> Made:
@@ -381,7 +381,7 @@ def _ask(db_file: Path, query: KeyQuery | str | None) -> tuple[list[tuple[Any, .
     assert not isinstance(query, str), "a route shares the key query of a route that declares one"
     # A connection of its own: the authorizer sees a statement when it is prepared, and one
     # prepared earlier on a shared connection would come from its cache.
-    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    conn = connect_readonly(db_file)
     try:
         with columns_seen(conn) as seen:
             found = [tuple(key) for key in query(sqlite_utils.Database(conn))]

@@ -1,0 +1,28 @@
+"""Read-only SQLite connections to a database file, by a URI that any folder name survives."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+# A render connection maps this much of the file: its queries then read pages from memory,
+# not by a system call each. Bounded, since mapped pages count in the process's RSS.
+RENDER_MAP_BYTES = 64 * 1024 * 1024
+
+
+def readonly_uri(path: str | Path, *, immutable: bool = False) -> str:
+    """The `file:` URI of `path`, opened read-only. The path is percent-encoded: a '#', '?'
+    or '%' in a folder's name would otherwise end or escape the URI's path.
+
+    `immutable` tells SQLite that nothing changes the file while the connection is open, so
+    it takes no lock and checks for no journal before each statement. Only for a database
+    no one writes while the connection lives (the build lock keeps other builds out)."""
+    query = "mode=ro&immutable=1" if immutable else "mode=ro"
+    return f"{Path(path).absolute().as_uri()}?{query}"
+
+
+def connect_readonly(path: str | Path, *, immutable: bool = False, **kwargs: Any) -> sqlite3.Connection:
+    """A read-only connection to the database file at `path` (see `readonly_uri`)."""
+    conn: sqlite3.Connection = sqlite3.connect(readonly_uri(path, immutable=immutable), uri=True, **kwargs)
+    return conn
