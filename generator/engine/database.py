@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from generator.publish.atomic import writing
 from generator.settings import Config
 from generator.site.keyed import RowChanges
 from generator.site.record import columns_seen
+from generator.support.background import Background
 from generator.support.timings import timed
 
 
@@ -167,9 +169,18 @@ def _kind_of_display(inputs: Inputs, display: str) -> str | None:
     return inputs.kind(str(path))
 
 
-def replace_database(settings: Config, db_file: Path) -> None:
-    """Move the updated copy into place, synced first (not before: the pages wait for no
-    disk flush)."""
+def start_sync(db_file: Path) -> Background[None]:
+    """Flush the updated copy to disk on a thread, from now: the copy wrote the whole file,
+    and the flush then waits on the disk while the pages render and the search indexes,
+    not after them."""
+    return Background(functools.partial(sync_file, db_file), "database sync")
+
+
+def replace_database(settings: Config, db_file: Path, synced: Background[None] | None = None) -> None:
+    """Move the updated copy into place, once flushed (by `synced` when it was started)."""
     if db_file != settings.db_path:
-        sync_file(db_file)
+        if synced is not None:
+            synced.result()
+        else:
+            sync_file(db_file)
         os.replace(db_file, settings.db_path)

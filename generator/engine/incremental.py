@@ -19,7 +19,7 @@ from generator.content.published import published_urls
 from generator.db.update import refs_signature
 from generator.engine.cards import CardMemo, card_memo, process_cards
 from generator.engine.covers import process_covers
-from generator.engine.database import Edit, replace_database, update_database
+from generator.engine.database import Edit, replace_database, start_sync, update_database
 from generator.engine.inputs import Inputs
 from generator.engine.itemstate import keep_inputs, read_side, side_inputs
 from generator.engine.job import BuildJob, next_expiry
@@ -52,6 +52,7 @@ from generator.site.render import (
     render_all,
 )
 from generator.site.search import documents_dir
+from generator.support.background import Background
 from generator.support.caches import cache_dir
 from generator.support.readonly import connect_readonly
 from generator.support.timings import PAGES_WRITTEN, mark
@@ -78,6 +79,7 @@ class IncrementalBuild(BuildJob):
         self.state = state
         self.files, self.changed, self.removed, self.index = changes  # the index: as the last build saved it
         self.db_file = settings.db_path
+        self.synced: Background[None] | None = None  # the updated copy's flush (store)
         self.changed_columns: set[str] = set()
         self.changed_rows = RowChanges({}, {})
         self.site_refs: Any = None
@@ -151,17 +153,14 @@ class IncrementalBuild(BuildJob):
         stored_refs = get_meta(self.state, "refs")
         items_changed = any(self.kinds[p] == "item" for p in self.content)
         self.site_refs = refs_signature(self.site) if items_changed or stored_refs is None else stored_refs
-        edit = Edit(
-            self.site,
-            self.content & set(self.files),
-            self.content - set(self.files),
-            all_menus_and_logs=self.site_refs != stored_refs,
-        )
+        changed, all_menus_and_logs = self.content & set(self.files), self.site_refs != stored_refs
+        edit = Edit(self.site, changed, self.content - changed, all_menus_and_logs=all_menus_and_logs)
         try:
             with writing(db_path):
                 self.changed_columns, self.changed_rows = update_database(
                     self.settings, self.inputs, self.state, self.db_file, edit
                 )
+            self.synced = start_sync(self.db_file)
         except BaseException:
             self.db_file.unlink(missing_ok=True)
             raise
@@ -276,7 +275,7 @@ class IncrementalBuild(BuildJob):
         if self.shadow.cloning():  # begun for nothing: still a copy of the live tree
             self.shadow.prepare()
             self.shadow.unchanged()
-        replace_database(self.settings, self.db_file)
+        replace_database(self.settings, self.db_file, self.synced)
         set_meta(self.state, "clock", self.clock)
         set_meta(self.state, "key_reads", self.key_reads)
 
@@ -357,7 +356,7 @@ class IncrementalBuild(BuildJob):
                 self.state.execute("DELETE FROM pages WHERE id = ?", (page_id,))
                 removed.append((path, page_digest))
             removed += save_pages(self.state, self.db, self.records)
-        replace_database(self.settings, self.db_file)
+        replace_database(self.settings, self.db_file, self.synced)
         set_meta(self.state, "opendata", self.opendata.made)  # they mirror the database now
         if self.changes:
             added = [(r.path, r.digest) for r in self.records]
