@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from generator.content.itemside import item_tags
 from generator.content.loader import LoadMemo, load_site
+from generator.content.model import Site
 from generator.engine.session import Session
 from generator.engine.state import StateParseCache, file_hash, scan_tree
 from generator.errors import ContentErrors
@@ -203,6 +205,9 @@ def test_a_patched_load_equals_a_fresh_one_after_random_edits(tmp_path: Path, se
         )
         patched += memo.assembly is not kept and kept is not None and memo.assembly.plan is kept.plan
         assert got == outcome(settings), (round_, done)
+        if isinstance(got, tuple):  # loaded: the tags the store starts from, kept with the items
+            site: Site = got[0]
+            assert site.item_tag_names == item_tags(site.items), (round_, done)
     assert patched >= 3  # the patch path ran, not only listing afresh
 
 

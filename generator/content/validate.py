@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from generator.content.fields import name_problem, shortened, slugify, suggest
-from generator.content.itemside import KeptItems, TagCases
+from generator.content.itemside import KeptItems, TagCases, item_tags
 from generator.content.menuchecks import check_lineage, check_menu, check_slugs_and_aliases
 from generator.content.model import Item, Log, Menu, Site, same_objects
 from generator.content.refs import RefIndex, resolve_each, resolved_ref
@@ -35,6 +35,7 @@ class ValidationMemo:
         self.logs: dict[int, tuple[Log, list[Problem]]] = {}
         self.item_cases = TagCases()  # the tag-case check over the items alone
         self.cases_of: list[Item] | None = None  # the items `item_cases` was made from
+        self.tag_names: list[str] = []  # every tag of those items, once, in order
 
 
 def _ref_key(item: Item) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -206,7 +207,8 @@ def _tag_case_problems(site: Site, memo: ValidationMemo) -> list[Problem]:
         if not same_objects(now, memo.cases_of):  # the same item objects have the same tags
             memo.item_cases = TagCases()
             _tag_cases([(i.tags, i.path, i.line) for i in now], memo.item_cases)
-            memo.cases_of = now
+            memo.cases_of, memo.tag_names = now, item_tags(site.items)
+        site.item_tag_names = memo.tag_names  # the store's tags table starts from them
     items = memo.item_cases
     cases = TagCases(dict(items.first), set(items.reported), list(items.problems))
     _tag_cases([(m.tags, m.path, m.line_of("tags")) for m in site.menus.values()], cases)

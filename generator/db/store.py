@@ -196,7 +196,8 @@ def tag_rows(site: Site, now: str) -> Rows:
     and the tags' pages, and one spelt otherwise could rename a public tag's page."""
     tags: dict[str, dict[str, Any]] = {}
     published = (m.tags for m in site.menus.values() if m.status == "published")
-    for names in (item_tags(site.items), *published):
+    of_items = site.item_tag_names if site.item_tag_names is not None else item_tags(site.items)
+    for names in (of_items, *published):
         for name in names:
             if name not in tags:
                 tags[name] = {
