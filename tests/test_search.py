@@ -3,14 +3,11 @@ bundles and when a bundle is rebuilt."""
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -420,52 +417,6 @@ def test_a_new_bundle_moves_in_whole_with_the_same_paths_reported(tmp_path: Path
         for root in (tmp_path / "site-a", tmp_path / "site-b")
     ]
     assert trees[0] == trees[1] and not (tmp_path / "fresh-b").exists()
-
-
-def test_an_edit_indexes_in_the_temporary_folder_and_leaves_nothing_there(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    site = make_site(tmp_path / "site")
-    build(settings_for(site))
-    temporary = tmp_path / "temporary"
-    (temporary / f".omakase-search-{2**22 + 12345}-x1").mkdir(parents=True)  # a killed build's
-    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
-    outputs: list[str] = []
-    start = pagefind._start
-    monkeypatch.setattr(
-        pagefind, "_start", lambda base, run: outputs.append(str(run.bundle)) or start(base, run)
-    )
-    menu = site / "content/menus/paranoid-seventies.md"
-    menu.write_text(menu.read_text().replace("with *headphones*", "with *earmuffs*"))
-    assert build(settings_for(site)).mode == "incremental"
-    assert outputs and all(path.startswith(str(temporary)) for path in outputs)
-    assert not list(temporary.iterdir())
-    assert "earmuffs" in json.dumps(indexed(site / "output")["/menus/paranoid-seventies/index.html"])
-
-
-def test_bundle_files_from_another_file_system_are_copied_in(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A rename across file systems fails with EXDEV: the file is copied beside its target
-    and renamed over it, and a new bundle is copied in file by file."""
-    replace = os.replace
-
-    def across(source: str | Path, target: str | Path) -> None:
-        if "fresh" in str(source):
-            raise OSError(errno.EXDEV, "Invalid cross-device link")
-        replace(source, target)
-
-    monkeypatch.setattr(search.os, "replace", across)
-    monkeypatch.setattr(search.os, "rename", across)
-    fresh = write(tmp_path / "fresh", {"pagefind.js": "new", "fragment/a.pf_fragment": "a"})
-    bundle = write(tmp_path / "site/pagefind", {"pagefind.js": "old", "gone.js": "x"})
-    touched = search._replace_bundle(fresh, bundle)
-    assert touched == ["pagefind/fragment/a.pf_fragment", "pagefind/pagefind.js", "pagefind/gone.js"]
-    assert (bundle / "pagefind.js").read_text() == "new" and not (bundle / "gone.js").exists()
-    assert sorted(p.name for p in bundle.iterdir()) == ["fragment", "pagefind.js"]
-    whole = search._replace_bundle(fresh, tmp_path / "other/pagefind")
-    assert whole == ["pagefind/fragment/a.pf_fragment", "pagefind/pagefind.js"]
-    assert (tmp_path / "other/pagefind/fragment/a.pf_fragment").read_text() == "a"
 
 
 def test_pagefinds_version_is_the_installed_distributions() -> None:

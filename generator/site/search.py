@@ -20,7 +20,6 @@ changes with every note, and its index does not."""
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import filecmp
 import hashlib
@@ -182,11 +181,8 @@ def _make_bundles(
     it in place; returns the paths written or removed."""
     site = plan.site
     touched: list[str] = []
-    parent = _work_parent(site, todo)
-    if parent != site.parent:
-        _clean_stale_folders(parent)
     with (
-        tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=parent) as tmp,
+        tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=site.parent) as tmp,
         contextlib.ExitStack() as lock,
     ):
         work = Path(tmp)
@@ -222,30 +218,6 @@ def _make_bundles(
             (fresh / STAMP).write_text(stamp + "\n", encoding="utf-8")
             touched += _replace_bundle(fresh, site / bundle_name(number))
     return touched
-
-
-def _work_parent(site: Path, todo: list[tuple[int, str]]) -> Path:
-    """Where Pagefind writes the new bundles. A bundle the site lacks moves in whole by a
-    rename, so it is written beside the site, on its file system. When every bundle replaces
-    one, only its changed files move in (a handful, for an edit), so Pagefind writes in the
-    system's temporary folder: it writes every file of a bundle, and new files cost more in
-    the site's folders, which hold thousands, than in a temporary one (BENCH.md)."""
-    if all((site / bundle_name(number)).is_dir() for number, _ in todo):
-        return Path(tempfile.gettempdir())
-    return site.parent
-
-
-def _move_in(source: Path, target: Path) -> None:
-    """Rename `source` over `target`; from another file system, a copy beside `target`
-    renamed over it (a new inode either way: the old one may be shared with another tree)."""
-    try:
-        os.replace(source, target)
-    except OSError as exc:
-        if exc.errno != errno.EXDEV:
-            raise
-        beside = target.with_name(f".{target.name}.tmp")
-        shutil.copyfile(source, beside)
-        os.replace(beside, target)
 
 
 def _copy_bundle(old: Path, fresh: Path) -> None:
@@ -340,12 +312,7 @@ def _replace_bundle(fresh: Path | None, bundle: Path) -> list[str]:
     if fresh is not None and not os.path.lexists(bundle):
         # A bundle the site does not have yet (every bundle of a cold build): the new
         # folder moves in whole, not its thousand files one by one.
-        try:
-            os.rename(fresh, bundle)
-        except OSError as exc:
-            if exc.errno != errno.EXDEV:
-                raise
-            _copy_bundle(fresh, bundle)
+        os.rename(fresh, bundle)
         return [f"{bundle.name}/{rel}" for rel in sorted(new)]
     old = (
         {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
@@ -359,7 +326,7 @@ def _replace_bundle(fresh: Path | None, bundle: Path) -> list[str]:
         if rel in old and (rel.endswith(_HASH_NAMED) or filecmp.cmp(source, target, shallow=False)):
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        _move_in(source, target)
+        os.replace(source, target)
         touched.append(target.relative_to(site).as_posix())
     for rel in sorted(old - new):
         (bundle / rel).unlink()
