@@ -20,7 +20,7 @@ import sqlite_utils
 from sqlite_utils.utils import dedupe_keys
 
 from generator.site.reach import reads_changed, tables_with_rows_changed
-from generator.support.readonly import RENDER_MAP_BYTES, connect_readonly
+from generator.support.readonly import connect_readonly
 
 __all__ = ["reads_changed", "tables_with_rows_changed"]  # where the engine looked for them
 
@@ -177,6 +177,11 @@ class RecordingConnection(sqlite3.Connection):
                 answers[key] = answer
         context.reads.append((key[0], key[1], answer[2]))
         return ReplayCursor(answer[0], answer[1])
+
+
+# A render connection maps this much of its database: its queries then read pages from
+# memory, not by a system call each. Bounded, since mapped pages count in the process's RSS.
+RENDER_MAP_BYTES = 64 * 1024 * 1024
 
 
 def connect_recording(

@@ -6,10 +6,6 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-# A render connection maps this much of the file: its queries then read pages from memory,
-# not by a system call each. Bounded, since mapped pages count in the process's RSS.
-RENDER_MAP_BYTES = 64 * 1024 * 1024
-
 
 def readonly_uri(path: str | Path, *, immutable: bool = False) -> str:
     """The `file:` URI of `path`, opened read-only. The path is percent-encoded: a '#', '?'
