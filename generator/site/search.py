@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.site import pagefind
+from generator.site.keptbundles import forget, kept_output, prepare, settle
 from generator.site.searchdoc import FORMAT, body_start, document_digest, search_document
 from generator.support.caches import cache_dir
 
@@ -145,6 +146,8 @@ def index_site(
         meanwhile = None
     for extra in _bundles_beyond(site, bundles):
         touched += _replace_bundle(None, extra)
+        if documents is not None:
+            forget(documents, extra.name)
     if meanwhile is not None:
         meanwhile()
     return touched
@@ -188,8 +191,10 @@ def _make_bundles(
         work = Path(tmp)
         runs: list[pagefind.Run] = []
         locked = False
+        outputs: dict[int, Path] = {}  # where each bundle is written: in `work`, or kept
+        earlier: dict[int, bool] = {}  # the kept ones: whether they hold an earlier run's files
         for number, stamp in todo:
-            fresh = work / bundle_name(number)
+            fresh = outputs[number] = work / bundle_name(number)
             old = plan.previous / bundle_name(number) if plan.previous is not None else None
             if old is not None and _stamp(old) == stamp:
                 _copy_bundle(old, fresh)
@@ -207,10 +212,17 @@ def _make_bundles(
                 # the plain form, which opens the search page.
                 fresh.mkdir()
                 continue
+            if plan.documents is not None and (site / bundle_name(number)).is_dir():
+                # Only the changed files of a bundle the site has move in: Pagefind writes
+                # into the folder it wrote last time, adding its new files (keptbundles.py).
+                fresh = outputs[number] = kept_output(plan.documents, bundle_name(number))
+                earlier[number] = prepare(fresh, pagefind.version())
             runs.append(pagefind.Run(folder, fresh, stamp, number, plan.members[number]))
         pagefind.run_all(runs, meanwhile, lambda run: _sync_documents(site, run.pages, run.members))
         for number, stamp in todo:
-            fresh = work / bundle_name(number)
+            fresh = outputs[number]
+            if number in earlier:
+                settle(fresh, pagefind.version(), earlier[number])
             if number == 0:
                 # `indexed` tells search.js whether there is a Pagefind UI to load at all.
                 listing = {"indexed": bool(plan.members[0]), "more": plan.more}
