@@ -176,11 +176,8 @@ def start_sync(db_file: Path) -> Background[None]:
     return Background(functools.partial(sync_file, db_file), "database sync")
 
 
-def replace_database(settings: Config, db_file: Path, synced: Background[None] | None = None) -> None:
-    """Move the updated copy into place, once flushed (by `synced` when it was started)."""
+def replace_database(settings: Config, db_file: Path, synced: Background[None] | None) -> None:
+    """Move the updated copy into place once `synced`, its flush (`start_sync`), is done."""
     if db_file != settings.db_path:
-        if synced is not None:
-            synced.result()
-        else:
-            sync_file(db_file)
+        (synced or start_sync(db_file)).result()
         os.replace(db_file, settings.db_path)

@@ -3,10 +3,9 @@
 Pagefind names most files of a bundle by a hash of their content (fragments, index chunks,
 filters, the metadata) and does not write one its output folder has already. It writes the
 others (scripts, styles, WebAssembly) every time, and removes nothing. Given the folder it
-wrote a bundle into last time, it so writes a dozen files for an edit, not 260: a new file
-costs the file system several times an overwrite (BENCH.md). What the folder then holds
-beyond the new bundle is dropped: the hashed files the new metadata does not name, and the
-other files the run did not write (dated to 0 before it).
+wrote a bundle into last time, less those others, it so writes a dozen files for an edit,
+not 260: a new file costs the file system several times an overwrite (BENCH.md). The hashed
+files the new metadata does not name are then dropped: they are an earlier bundle's.
 
 A run cut short may leave a hashed file half-written under its final name, which the next
 run would keep. So a folder is used again only when a marker beside it says that the last
@@ -47,8 +46,8 @@ def prepare(folder: Path, version: str) -> bool:
         shutil.rmtree(folder, ignore_errors=True)
         return False
     for path in _files(folder):
-        if not path.endswith(_HASHED):
-            os.utime(path, ns=(0, 0), follow_symlinks=False)
+        if not path.endswith(_HASHED):  # the run writes its own
+            os.unlink(path)
     return True
 
 
@@ -64,10 +63,8 @@ def settle(folder: Path, version: str, earlier: bool) -> None:
             name = os.path.basename(path)
             if name.endswith(".pf_meta"):
                 keep = name.removeprefix("pagefind.").removesuffix(".pf_meta") in hashes
-            elif name.endswith(_HASHED):
-                keep = name.rsplit(".", 1)[0] in named
             else:
-                keep = os.lstat(path).st_mtime_ns != 0
+                keep = not name.endswith(_HASHED) or name.rsplit(".", 1)[0] in named
             if not keep:
                 os.unlink(path)
     folder.with_name(folder.name + _DONE).write_text(version, encoding="utf-8")

@@ -125,16 +125,7 @@ def _start(base: list[str], run: Run) -> subprocess.Popen[bytes]:
 def _failure(proc: subprocess.Popen[bytes], run: Run) -> str | None:
     """What went wrong with a finished run, or None when it wrote its bundle."""
     output, _ = proc.communicate()
-    if proc.returncode == 0 and _written(run.bundle / "pagefind.js"):
+    if proc.returncode == 0 and (run.bundle / "pagefind.js").is_file():
         return None
     detail = output.decode("utf-8", "replace").strip() or f"exit code {proc.returncode}"
     return f"search indexing with Pagefind failed: {detail}"
-
-
-def _written(path: Path) -> bool:
-    """Whether the run wrote `path`: the unhashed files of a kept output folder are dated to
-    0 before a run (keptbundles.py), and one still dated so is the last run's."""
-    try:
-        return os.stat(path).st_mtime_ns != 0
-    except OSError:
-        return False

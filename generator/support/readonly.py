@@ -20,5 +20,4 @@ def readonly_uri(path: str | Path, *, immutable: bool = False) -> str:
 
 def connect_readonly(path: str | Path, *, immutable: bool = False, **kwargs: Any) -> sqlite3.Connection:
     """A read-only connection to the database file at `path` (see `readonly_uri`)."""
-    conn: sqlite3.Connection = sqlite3.connect(readonly_uri(path, immutable=immutable), uri=True, **kwargs)
-    return conn
+    return sqlite3.connect(readonly_uri(path, immutable=immutable), uri=True, **kwargs)
