@@ -10,7 +10,7 @@ from pathlib import Path
 from generator.engine import state as state_module
 from generator.engine.build import build
 from generator.engine.inputs import Inputs
-from generator.engine.state import FileTable, IndexEntry, index_of, read_index
+from generator.engine.state import FileTable, IndexEntry, file_hash, read_index, scan_tree
 from tests.conftest import settings_for
 from tests.test_incremental import sample_site
 
@@ -22,7 +22,7 @@ def _state(root: Path) -> sqlite3.Connection:
 def _files_now(root: Path) -> dict[str, IndexEntry]:
     files = Inputs(settings_for(root)).scan()
     FileTable(sqlite3.connect(":memory:"), root, kept={}).changes(files, Path("/"))  # hashes them
-    return index_of(files)
+    return files
 
 
 def _stored(root: Path) -> tuple[bytes, list[str]]:
@@ -85,3 +85,29 @@ def test_a_moved_site_reads_its_index_at_the_new_place_and_writes_a_new_base(tmp
     with _state(root) as conn:
         assert read_index(conn, root) == _files_now(root)
         assert all(path.startswith(str(root)) for path in read_index(conn, root))
+
+
+def test_a_scan_takes_the_known_entry_of_a_file_whose_stat_did_not_change(tmp_path: Path) -> None:
+    folder = tmp_path / "content"
+    (folder / "menus").mkdir(parents=True)
+    kept, edited, added = (folder / "menus" / f"{name}.md" for name in ("kept", "edited", "added"))
+    kept.write_text("kept")
+    edited.write_text("before")
+    (folder / ".hidden").write_text("never scanned")
+    known = {
+        p: (m, size, b"hash of " + p.encode()) for p, (m, size, _) in scan_tree(folder, absolute=True).items()
+    }
+    edited.write_text("after, longer")
+    added.write_text("new")
+
+    files = scan_tree(folder, absolute=True, known=known)
+    assert sorted(files) == sorted(map(str, (kept, edited, added)))
+    assert files[str(kept)] is known[str(kept)]  # compared later by identity, hash kept
+    assert files[str(edited)] == (edited.stat().st_mtime_ns, edited.stat().st_size, None)
+    assert files[str(added)][2] is None
+
+    changed, removed = FileTable(sqlite3.connect(":memory:"), tmp_path, kept=known).changes(files, Path("/"))
+    assert changed == {str(edited), str(added)} and removed == set()
+    assert files[str(edited)][2] == file_hash(edited)  # hashes filled in place
+    relative = scan_tree(folder, known=known)
+    assert relative["menus/kept.md"] is known[str(kept)] and "menus/edited.md" in relative

@@ -16,7 +16,7 @@ from generator.content.itemside import item_tags
 from generator.content.loader import LoadMemo, load_site
 from generator.content.model import Site
 from generator.engine.session import Session
-from generator.engine.state import StateParseCache, file_hash, scan_tree
+from generator.engine.state import IndexEntry, StateParseCache, file_hash, scan_tree
 from generator.errors import ContentErrors
 from generator.settings import Settings
 from tests import test_incremental as edits
@@ -190,9 +190,7 @@ def test_a_patched_load_equals_a_fresh_one_after_random_edits(tmp_path: Path, se
             (root / "content/menus" / f"folder-{round_}").mkdir()
             full_scans += 1
             done.append("folder")
-        files = scan_tree(root / "content", absolute=True)
-        for path, scanned in files.items():
-            scanned.hash = file_hash(Path(path))
+        files = hashed_scan(root / "content")
         parses.begin("code", files)
         memo.scanned(files, full_scans)
         if rng.random() < 0.2:  # another day: other availability is stale
@@ -211,11 +209,14 @@ def test_a_patched_load_equals_a_fresh_one_after_random_edits(tmp_path: Path, se
     assert patched >= 3  # the patch path ran, not only listing afresh
 
 
+def hashed_scan(folder: Path) -> dict[str, IndexEntry]:
+    """Every file under `folder` with its content hash, as a build's scan leaves them."""
+    return {p: (m, size, file_hash(Path(p))) for p, (m, size, _) in scan_tree(folder, absolute=True).items()}
+
+
 def patched_and_fresh(root: Path, parses: Session, memo: LoadMemo) -> tuple[object, object]:
     settings = settings_for(root)
-    files = scan_tree(root / "content", absolute=True)
-    for path, scanned in files.items():
-        scanned.hash = file_hash(Path(path))
+    files = hashed_scan(root / "content")
     parses.begin("code", files)
     memo.scanned(files, 1)
     return (
@@ -259,9 +260,7 @@ def test_a_patched_load_reads_only_the_changed_file(tmp_path: Path, monkeypatch:
     parses, memo = Session(), LoadMemo()
 
     def load() -> None:
-        files = scan_tree(root / "content", absolute=True)
-        for path, scanned in files.items():
-            scanned.hash = file_hash(Path(path))
+        files = hashed_scan(root / "content")
         parses.begin("code", files)
         memo.scanned(files, 1)
         load_site(settings, cache=StateParseCache(None, Path("/"), files, set(), parses.parses), memo=memo)

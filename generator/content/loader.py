@@ -30,7 +30,7 @@ class LoadMemo:
     the cross-file checks found. Before each load it is told the scan (`scanned`)."""
 
     def __init__(self) -> None:
-        self.files: Mapping[str, Any] = {}  # path -> scan entry with the content `hash`
+        self.files: Mapping[str, Any] = {}  # path -> scan entry: (mtime_ns, size, content hash)
         self.full_scans = 0  # how many scans looked at every file (a folder may have changed)
         self.assembly: Assembly | None = None
         self.checks = ValidationMemo()
@@ -44,7 +44,7 @@ class LoadMemo:
     def hashes(self) -> dict[str, Any]:
         """Every input file's content hash (templates too: one that comes or goes means
         listing again, which costs little, and sparing the test costs every load)."""
-        return {path: entry.hash for path, entry in self.files.items()}
+        return {path: entry[2] for path, entry in self.files.items()}
 
 
 @timed("load")

@@ -83,12 +83,12 @@ def _update(
 ) -> BuildReport:
     """Which inputs changed since the last build; nothing more is loaded when none did."""
     session = options.session
-    files = inputs.scan(session)
     if session is not None:
         session.follow(get_meta(state, "generation"))
     # The index this process's last build saved, when it is the state's: not read back.
     kept = session.file_index if session is not None else None
     table = FileTable(state, settings.root, kept)
+    files = inputs.scan(session, known=table.old)
     changed, removed = table.changes(files, Path("/"))
     expiry = get_meta(state, "next_expiry")
     if expiry is not None:

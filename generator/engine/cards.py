@@ -172,7 +172,7 @@ class StoredCards(CardMemo):
     def _hash(self, shown: str) -> bytes | None:
         """The content hash of a content file, by the path its messages show."""
         entry = self.files.get(str(self.settings.root / shown))
-        return entry.hash if entry is not None else None
+        return entry[2] if entry is not None else None
 
     def holds(self, kept: object, token: object) -> bool:
         return token is not None and kept == token

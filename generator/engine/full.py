@@ -75,8 +75,8 @@ class FullBuild(BuildJob):
     def plan(self) -> None:
         """Every input is new to a full build: scanned and hashed."""
         self.files = self.inputs.scan(self.session)
-        for path, scanned in self.files.items():
-            scanned.hash = file_hash(Path(path))
+        for path, (mtime_ns, size, _) in self.files.items():
+            self.files[path] = (mtime_ns, size, file_hash(Path(path)))
         if self.session is not None:
             self.session.begin(self.inputs.fingerprint, self.files)
             self.session.renderer = None  # its answers are of another database

@@ -28,7 +28,6 @@ from generator.engine.report import BuildOptions, BuildReport
 from generator.engine.resident import kept_renderer, load_memo
 from generator.engine.state import (
     IndexEntry,
-    Scanned,
     SqlIds,
     StateMeta,
     StateParseCache,
@@ -73,7 +72,7 @@ class IncrementalBuild(BuildJob):
         inputs: Inputs,
         options: BuildOptions,
         state: sqlite3.Connection,
-        changes: tuple[dict[str, Scanned], set[str], set[str], dict[str, IndexEntry]],
+        changes: tuple[dict[str, IndexEntry], set[str], set[str], dict[str, IndexEntry]],
     ) -> None:
         super().__init__(settings, inputs, options)
         self.state = state

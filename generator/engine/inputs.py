@@ -8,10 +8,11 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 
 from generator.engine.session import Session
-from generator.engine.state import Scanned, scan_tree
+from generator.engine.state import IndexEntry, file_hash, scan_tree
 from generator.settings import Config
 from generator.support.timings import timed
 
@@ -42,10 +43,13 @@ class Inputs:
         return self.settings.data_dir / DATA_FILES[2]
 
     @timed("scan")
-    def scan(self, session: Session | None = None) -> dict[str, Scanned]:
-        """Every input file with its stat. A process that builds again and again (the dev
-        server) keeps the last scan in `session`; when a file watcher told it which paths may
-        have changed since (`session.hints`), only those are looked at again."""
+    def scan(
+        self, session: Session | None = None, known: Mapping[str, IndexEntry] | None = None
+    ) -> dict[str, IndexEntry]:
+        """Every input file with its stat, and its hash where its entry in `known` (the last
+        build's file index) has the same stat (scan_tree). A process that builds again and
+        again (the dev server) keeps the last scan in `session`; when a file watcher told it
+        which paths may have changed since (`session.hints`), only those are looked at again."""
         folders = tuple(map(str, self.roots.values()))
         if (
             session is not None
@@ -59,7 +63,7 @@ class Inputs:
         else:
             files = {}
             for root in self.roots.values():
-                files.update(scan_tree(root, absolute=True))
+                files.update(scan_tree(root, absolute=True, known=known))
             if session is not None:
                 session.full_scans += 1
         for data_file in self.data_files():
@@ -68,7 +72,7 @@ class Inputs:
             session.files, session.folders, session.hints = files, folders, None
         return files
 
-    def _restat(self, files: dict[str, Scanned], path: str) -> None:
+    def _restat(self, files: dict[str, IndexEntry], path: str) -> None:
         """Note one path as a full scan would: a file under an input folder, none of its
         names hidden. A folder is not looked into: the watcher asks for a full scan when
         one is created, moved or deleted."""
@@ -83,18 +87,20 @@ class Inputs:
                     files.pop(path, None)
                     return
                 if not stat.S_ISDIR(st.st_mode):
-                    files[path] = Scanned(st.st_mtime_ns, st.st_size)
+                    files[path] = (st.st_mtime_ns, st.st_size, None)
                 return
 
     @staticmethod
-    def rescan(files: dict[str, Scanned], path: Path) -> None:
-        """Note one file as it is now (used after the build itself rewrote it)."""
+    def rescan(files: dict[str, IndexEntry], path: Path, *, hashed: bool = False) -> None:
+        """Note one file as it is now (used after the build itself rewrote it), with its
+        content hash when `hashed`."""
         try:
             st = path.stat()
+            digest = file_hash(path) if hashed else None
         except OSError:
             files.pop(str(path), None)
             return
-        files[str(path)] = Scanned(st.st_mtime_ns, st.st_size)
+        files[str(path)] = (st.st_mtime_ns, st.st_size, digest)
 
     def kind(self, path: str) -> str | None:
         """What an input path is: item, menu, curator, log, payload, template, override."""

@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from generator.content.itemside import ItemSide, decode, encode
-from generator.engine.state import Scanned, get_meta, set_meta
+from generator.engine.state import IndexEntry, get_meta, set_meta
 from generator.settings import Config
 from generator.support.statepaths import StatePaths
 
@@ -29,7 +29,7 @@ def _any_input(settings: Config, paths: Iterable[str]) -> bool:
 
 def side_inputs(
     settings: Config,
-    files: dict[str, Scanned],
+    files: dict[str, IndexEntry],
     state: sqlite3.Connection | None = None,
     changed: Iterable[str] = (),
 ) -> str:
@@ -46,11 +46,11 @@ def side_inputs(
     return _digest(settings, files, _prefixes(settings))
 
 
-def _digest(settings: Config, files: dict[str, Scanned], prefixes: tuple[str, str]) -> str:
+def _digest(settings: Config, files: dict[str, IndexEntry], prefixes: tuple[str, str]) -> str:
     key = StatePaths(settings.root).key
     h = hashlib.blake2b(digest_size=16)
     for path in sorted(path for path in files if path.startswith(prefixes)):
-        h.update(key(path).encode() + b"\0" + (files[path].hash or b"") + b"\n")
+        h.update(key(path).encode() + b"\0" + (files[path][2] or b"") + b"\n")
     return h.hexdigest()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import sqlite3
 from pathlib import Path
@@ -13,7 +12,7 @@ from generator.engine.cards import card_files
 from generator.engine.covers import cover_files
 from generator.engine.inputs import Inputs
 from generator.engine.report import BuildOptions, BuildReport
-from generator.engine.state import Scanned, index_of, scan_tree, set_meta
+from generator.engine.state import IndexEntry, scan_tree, set_meta
 from generator.errors import BuildError
 from generator.settings import Config
 
@@ -38,7 +37,7 @@ class BuildJob:
         # even when no input changed since.
         self.unrecorded = False
         self.report = BuildReport(mode=self.mode)
-        self.files: dict[str, Scanned] = {}
+        self.files: dict[str, IndexEntry] = {}
 
     def record_published(self, published: set[str]) -> None:
         """Add this build's menu URLs to data/published-slugs.txt (the build's own write is
@@ -50,8 +49,7 @@ class BuildJob:
             return
         self.unrecorded = False
         if update_record(record, published):
-            self.inputs.rescan(self.files, record)
-            self.files[str(record)].hash = hashlib.blake2b(record.read_bytes(), digest_size=16).digest()
+            self.inputs.rescan(self.files, record, hashed=True)
 
     def static_files(self, db_file: Path | None = None) -> dict[str, Path]:
         """Static assets copied as they are: output path -> source file, the theme's with the
@@ -80,14 +78,14 @@ class BuildJob:
             files.update(card_files(db_file, self.settings.db_path))
         return dict(sorted(files.items()))
 
-    def new_generation(self, state: sqlite3.Connection, files: dict[str, Scanned]) -> None:
+    def new_generation(self, state: sqlite3.Connection, files: dict[str, IndexEntry]) -> None:
         """Mark the state as this build's: a process keeping a renderer between builds
         (render.KeptRenderer) and the file index it saved (of `files`) finds out at its next
         build whether another process built since."""
         generation = secrets.token_hex(8)
         set_meta(state, "generation", generation)
         if self.session is not None:
-            self.session.generation, self.session.file_index = generation, index_of(files)
+            self.session.generation, self.session.file_index = generation, dict(files)
 
 
 def next_expiry(site: Site) -> str | None:

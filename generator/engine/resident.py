@@ -9,7 +9,7 @@ from pathlib import Path
 from generator.content.loader import LoadMemo, load_site
 from generator.engine.inputs import Inputs
 from generator.engine.session import Session
-from generator.engine.state import FileTable, Scanned, StateParseCache, get_meta
+from generator.engine.state import FileTable, IndexEntry, StateParseCache, get_meta
 from generator.errors import ContentErrors
 from generator.settings import Config
 from generator.site.render import KeptRenderer
@@ -34,7 +34,7 @@ def warm_resident(settings: Config, inputs: Inputs, state: sqlite3.Connection, s
         kept_renderer(session).get(settings, True).preload()
 
 
-def load_memo(session: Session, files: dict[str, Scanned]) -> LoadMemo:
+def load_memo(session: Session, files: dict[str, IndexEntry]) -> LoadMemo:
     """The loader's session of the process, told this build's scan."""
     if session.load is None:
         session.load = LoadMemo()

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.engine.state import FileTable, Scanned, StatePaths
+from generator.engine.state import FileTable, IndexEntry, StatePaths
 
 if TYPE_CHECKING:
     from generator.content.loader import LoadMemo
@@ -30,7 +30,7 @@ class Session:
         self.parses: dict[str, tuple[bytes | None, Parsed]] = {}
         # The input files as the last build's scan found them (in `folders`), and the paths
         # that may have changed since (told by a file watcher; None: not known, scan all).
-        self.files: dict[str, Scanned] | None = None
+        self.files: dict[str, IndexEntry] | None = None
         self.folders: tuple[str, ...] = ()
         self.hints: set[str] | None = None
         self.full_scans = 0  # scans that looked at every file (not only the watcher's paths)
@@ -73,7 +73,7 @@ class Session:
                 gc.enable()
         return taken
 
-    def begin(self, fingerprint: str, files: dict[str, Scanned]) -> None:
+    def begin(self, fingerprint: str, files: dict[str, IndexEntry]) -> None:
         """Start a build: forget everything when code or settings changed, and removed files."""
         if fingerprint != self.fingerprint:
             self.parses.clear()
