@@ -115,6 +115,10 @@ def file_hash(path: Path) -> bytes:
 # A file as a scan finds it and the file index keeps it: mtime_ns, size and content hash
 # (None until known). A plain tuple: a scan makes one per input file, 110,000 at 100k items.
 IndexEntry = tuple[int, int, "bytes | None"]
+# Where folders can be listed by descriptor (Linux, macOS), a scan stats by descriptor too.
+_FOLDER_FLAGS = (
+    os.O_RDONLY | os.O_DIRECTORY if os.scandir in os.supports_fd and hasattr(os, "O_DIRECTORY") else 0
+)
 
 
 def scan_tree(
@@ -135,11 +139,11 @@ def scan_tree(
     while stack:
         folder, rel = stack.pop()
         try:
-            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            handle: int | str = os.open(folder, _FOLDER_FLAGS) if _FOLDER_FLAGS else folder
         except OSError:
             continue
         try:
-            with os.scandir(fd) as entries:
+            with os.scandir(handle) as entries:
                 here = folder + os.sep
                 for entry in entries:
                     name = entry.name
@@ -159,8 +163,11 @@ def scan_tree(
                         out[key] = before
                     else:
                         out[key] = (st.st_mtime_ns, st.st_size, None)
+        except OSError:  # a folder that cannot be read holds no input the build could load
+            continue
         finally:
-            os.close(fd)
+            if isinstance(handle, int):
+                os.close(handle)
     return out
 
 
