@@ -287,16 +287,13 @@ def draw_into(card: dict[str, Any], art: list[str | None], fonts: str, out: str)
     os.replace(work, out)
 
 
-def card_files(db_file: Path, db_path: Path) -> dict[str, Path]:
-    """The published path of every card of the database -> its cached file."""
-    root = cache_dir(db_path, "cards")
+def card_files(db_file: Path, db_path: Path) -> dict[str, str]:
+    """The published path of every card of the database -> its cached file. Every build
+    lists them (10,000 at 100k items): SQLite reads the JSON, and the paths stay strings."""
+    root = str(cache_dir(db_path, "cards"))
     conn = connect_readonly(db_file)
     try:
-        rows = conn.execute("SELECT card FROM menu_cards").fetchall()
+        rows = conn.execute("SELECT json_extract(card, '$.image') FROM menu_cards").fetchall()
     finally:
         conn.close()
-    files: dict[str, Path] = {}
-    for (text,) in rows:
-        name = json.loads(text)["image"]
-        files[name] = root / name.removeprefix("cards/")
-    return files
+    return {name: os.path.join(root, name.removeprefix("cards/")) for (name,) in rows}

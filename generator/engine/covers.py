@@ -169,19 +169,23 @@ def _write_variants(picture: Any, key: str, folder: Path) -> dict[str, Any]:
     }
 
 
-def cover_files(db_file: Path, db_path: Path) -> dict[str, Path]:
-    """The published path of every variant of the database's covers -> its cached file."""
-    root = cache_dir(db_path, "covers")
-    files: dict[str, Path] = {}
+def cover_files(db_file: Path, db_path: Path) -> dict[str, str]:
+    """The published path of every variant of the database's covers -> its cached file.
+    Every build lists them: SQLite reads the JSON, and the paths stay strings."""
+    root = str(cache_dir(db_path, "covers"))
     conn = connect_readonly(db_file)
     try:
-        rows = conn.execute("SELECT cover_image FROM media_items WHERE cover_image IS NOT NULL").fetchall()
+        rows = conn.execute(
+            "SELECT json_extract(i.cover_image, '$.key'), json_extract(v.value, '$.jpeg'), "
+            "json_extract(v.value, '$.webp'), json_extract(v.value, '$.avif') "
+            "FROM media_items i, json_each(i.cover_image, '$.variants') v "
+            "WHERE i.cover_image IS NOT NULL"
+        ).fetchall()
     finally:
         conn.close()
-    for (text,) in rows:
-        cover = json.loads(text)
-        for variant in cover.get("variants", ()):
-            for name in ("jpeg", "webp", "avif"):
-                if name in variant:
-                    files[variant[name]] = root / cover["key"] / variant[name].removeprefix("covers/")
-    return files
+    return {
+        name: os.path.join(root, key, name.removeprefix("covers/"))
+        for key, *names in rows
+        for name in names
+        if name is not None
+    }

@@ -121,7 +121,7 @@ class FullBuild(BuildJob):
         render_all(self.settings, self.db_file, stage, jobs, done)
         mark(PAGES_WRITTEN)
         for rel, source in self.static_files(self.db_file).items():
-            data = source.read_bytes()
+            data = Path(source).read_bytes()
             write_file(stage / rel, data)
             self.records.append(
                 PageRecord("static", (rel,), rel, digest_bytes(data), [f"static/{rel}"], [], True)

@@ -51,19 +51,19 @@ class BuildJob:
         if update_record(record, published):
             self.inputs.rescan(self.files, record, hashed=True)
 
-    def static_files(self, db_file: Path | None = None) -> dict[str, Path]:
+    def static_files(self, db_file: Path | None = None) -> dict[str, str]:
         """Static assets copied as they are: output path -> source file, the theme's with the
         site's own (templates/static/) in place of any at the same path, and the cover
         variants and menu cards of the database at `db_file` (cached by engine/covers.py and
         engine/cards.py). A symbolic link is refused: it could publish any file of the
-        machine."""
-        files: dict[str, Path] = {}
+        machine. Sources are file system paths as strings: a build lists thousands."""
+        theme: dict[str, Path] = {}
         for folder in dict.fromkeys((self.settings.theme_dir, self.settings.templates_dir)):
             root = folder / "static"
             if root.is_symlink():
                 raise BuildError(f"{root}: symbolic links are not copied into the site")
-            files.update({rel: root / rel for rel in scan_tree(root)})
-        for path in files.values():
+            theme.update({rel: root / rel for rel in scan_tree(root)})
+        for path in theme.values():
             if path.is_symlink():
                 raise BuildError(
                     f"{path}: symbolic links are not copied into the site; "
@@ -73,6 +73,7 @@ class BuildJob:
                 raise BuildError(
                     f"{path}: a pipe, socket or device is not copied into the site; only regular files are"
                 )
+        files = {rel: str(path) for rel, path in theme.items()}
         if db_file is not None:
             files.update(cover_files(db_file, self.settings.db_path))
             files.update(card_files(db_file, self.settings.db_path))

@@ -97,7 +97,7 @@ def digest_at(state: sqlite3.Connection, path: str) -> bytes | None:
 
 def static_records(
     state: sqlite3.Connection,
-    statics: Mapping[str, Path],
+    statics: Mapping[str, str],
     keys: Iterable[tuple[str, str]],
     old: Mapping[tuple[str, str], tuple[int, str, bytes]],
     into: Path,
@@ -107,7 +107,7 @@ def static_records(
     records = []
     for k in keys:
         rel = json.loads(k[1])[0]
-        data = statics[rel].read_bytes()
+        data = Path(statics[rel]).read_bytes()
         digest = digest_bytes(data)
         written = digest != (old[k][2] if k in old else digest_at(state, rel))
         if written:
