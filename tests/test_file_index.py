@@ -12,7 +12,7 @@ import pytest
 from generator.engine import state as state_module
 from generator.engine.build import build
 from generator.engine.inputs import Inputs
-from generator.engine.state import FileTable, IndexEntry, file_hash, read_index, scan_tree
+from generator.engine.state import FileTable, IndexEntry, file_hash, hash_all, read_index, scan_tree
 from tests.conftest import settings_for
 from tests.test_incremental import sample_site
 
@@ -23,7 +23,7 @@ def _state(root: Path) -> sqlite3.Connection:
 
 def _files_now(root: Path) -> dict[str, IndexEntry]:
     files = Inputs(settings_for(root)).scan()
-    FileTable(sqlite3.connect(":memory:"), root, kept={}).changes(files, Path("/"))  # hashes them
+    hash_all(files)
     return files
 
 

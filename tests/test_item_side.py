@@ -18,7 +18,7 @@ from generator.engine import itemstate
 from generator.engine.build import build
 from generator.engine.inputs import Inputs
 from generator.engine.session import Session
-from generator.engine.state import FileTable, get_meta
+from generator.engine.state import FileTable, get_meta, hash_all
 from generator.errors import ContentErrors
 from tests.conftest import settings_for
 from tests.test_incremental import assert_same_as_full, sample_site
@@ -147,7 +147,7 @@ def _inputs_noted(root: Path) -> tuple[object, str]:
     with sqlite3.connect(root / "data/omakase.sqlite.state") as state:
         noted = get_meta(state, itemstate.INPUTS_KEY)
     files = Inputs(settings).scan()
-    FileTable(sqlite3.connect(":memory:"), root, kept={}).changes(files, Path("/"))  # hashes them
+    hash_all(files)
     return noted, itemstate.side_inputs(settings, files)
 
 

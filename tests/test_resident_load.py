@@ -16,7 +16,7 @@ from generator.content.itemside import item_tags
 from generator.content.loader import LoadMemo, load_site
 from generator.content.model import Site
 from generator.engine.session import Session
-from generator.engine.state import IndexEntry, StateParseCache, file_hash, scan_tree
+from generator.engine.state import IndexEntry, StateParseCache, hash_all, scan_tree
 from generator.errors import ContentErrors
 from generator.settings import Settings
 from tests import test_incremental as edits
@@ -211,7 +211,9 @@ def test_a_patched_load_equals_a_fresh_one_after_random_edits(tmp_path: Path, se
 
 def hashed_scan(folder: Path) -> dict[str, IndexEntry]:
     """Every file under `folder` with its content hash, as a build's scan leaves them."""
-    return {p: (m, size, file_hash(Path(p))) for p, (m, size, _) in scan_tree(folder, absolute=True).items()}
+    files = scan_tree(folder, absolute=True)
+    hash_all(files)
+    return files
 
 
 def patched_and_fresh(root: Path, parses: Session, memo: LoadMemo) -> tuple[object, object]:

@@ -289,7 +289,7 @@ def draw_into(card: dict[str, Any], art: list[str | None], fonts: str, out: str)
 
 def card_files(db_file: Path, db_path: Path) -> dict[str, str]:
     """The published path of every card of the database -> its cached file. Every build
-    lists them (10,000 at 100k items): SQLite reads the JSON, and the paths stay strings."""
+    lists them, one per menu: SQLite reads the JSON, and the paths stay strings."""
     root = str(cache_dir(db_path, "cards"))
     conn = connect_readonly(db_file)
     try:

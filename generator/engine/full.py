@@ -25,7 +25,7 @@ from generator.engine.pages import list_route_keys, render_order, save_pages, tr
 from generator.engine.report import BuildReport
 from generator.engine.state import (
     StateParseCache,
-    file_hash,
+    hash_all,
     open_state,
     reset_state,
     save_files,
@@ -75,8 +75,7 @@ class FullBuild(BuildJob):
     def plan(self) -> None:
         """Every input is new to a full build: scanned and hashed."""
         self.files = self.inputs.scan(self.session)
-        for path, (mtime_ns, size, _) in self.files.items():
-            self.files[path] = (mtime_ns, size, file_hash(Path(path)))
+        hash_all(self.files)
         if self.session is not None:
             self.session.begin(self.inputs.fingerprint, self.files)
             self.session.renderer = None  # its answers are of another database

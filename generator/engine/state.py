@@ -112,8 +112,14 @@ def file_hash(path: Path) -> bytes:
     return hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
 
 
+def hash_all(files: dict[str, IndexEntry]) -> None:
+    """Fill in the content hash of every entry (absolute paths): a full build's inputs are all new."""
+    for path, (mtime_ns, size, _) in files.items():
+        files[path] = (mtime_ns, size, file_hash(Path(path)))
+
+
 # A file as a scan finds it and the file index keeps it: mtime_ns, size and content hash
-# (None until known). A plain tuple: a scan makes one per input file, 110,000 at 100k items.
+# (None until known). A plain tuple: a scan makes one per input file, on every build.
 IndexEntry = tuple[int, int, "bytes | None"]
 # Where folders can be listed by descriptor (Linux, macOS), a scan stats by descriptor too.
 _FOLDER_FLAGS = (
