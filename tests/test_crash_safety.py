@@ -238,3 +238,53 @@ def test_a_child_whose_parent_died_before_it_asked_to_die_with_it_ends_at_once()
         [sys.executable, "-c", "print('ran')"], stdout=subprocess.PIPE, preexec_fn=dying_with_this()
     )
     assert child.communicate(timeout=30)[0] == b"ran\n" and child.returncode == 0
+
+
+@pytest.mark.parametrize("setpriv", [True, False], ids=["setpriv", "preexec_fn"])
+def test_a_spawned_child_dies_with_the_process_that_started_it(
+    setpriv: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`procs.spawn` asks for the parent-death signal through `setpriv` where it can (no
+    Python code between fork and exec), else through a `preexec_fn`: either way a killed
+    parent takes the child with it."""
+    from generator.support import procs
+
+    if setpriv and procs._setpriv() is None:
+        pytest.skip("no setpriv that takes --pdeathsig here")
+    script = (
+        "import sys, time\n"
+        "from generator.support import procs\n"
+        f"procs._setpriv = (lambda found=procs._setpriv(): found) if {setpriv} else (lambda: None)\n"
+        "child = procs.spawn(['sleep', '30'])\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(30)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=PROJECT, stdout=subprocess.PIPE, start_new_session=True
+    )
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    deadline = time.monotonic() + 10
+    while not Path(f"/proc/{child}/cmdline").read_bytes().startswith(b"sleep\0"):
+        assert time.monotonic() < deadline, "the child never became `sleep`"
+        time.sleep(0.02)  # `setpriv`, then the shell that checks its parent, then `sleep`
+    parent.kill()
+    parent.wait(timeout=10)
+    assert group_ends(parent.pid), group_of(parent.pid)
+
+
+def test_a_spawned_child_whose_parent_is_not_the_one_it_names_ends_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The shell `spawn` runs between `setpriv` and the command checks that its parent is
+    the process that asked (one killed before the signal was asked for is not)."""
+    from generator.support import procs
+
+    if procs._setpriv() is None:
+        pytest.skip("no setpriv that takes --pdeathsig here")
+    monkeypatch.setattr(procs.os, "getpid", lambda: 1)
+    orphan = procs.spawn(["sleep", "30"])
+    assert orphan.wait(timeout=10) == 1
+    monkeypatch.undo()
+    child = procs.spawn([sys.executable, "-c", "print('ran')"], stdout=subprocess.PIPE)
+    assert child.communicate(timeout=30)[0] == b"ran\n" and child.returncode == 0

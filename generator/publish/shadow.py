@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from generator.publish.atomic import exchange, fsync_dir, swap_into_place
-from generator.support.procs import dying_with_this
+from generator.support.procs import spawn
 from generator.support.timings import timed
 
 
@@ -172,11 +172,11 @@ class Clone:
         if self.tmp.exists():
             shutil.rmtree(self.tmp)
         try:
-            self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+            # A child that dies with the build: the next build removes what a killed one left.
+            self.proc: subprocess.Popen[bytes] | None = spawn(
                 ["cp", "-al", str(source), str(self.tmp)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-                preexec_fn=dying_with_this(),  # the next build removes what a killed one left
             )
         except OSError:
             self.proc = None

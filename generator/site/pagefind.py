@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import BuildError
-from generator.support.procs import dying_with_this
+from generator.support.procs import spawn
 
 
 @dataclass
@@ -115,9 +115,7 @@ def _start(base: list[str], run: Run) -> subprocess.Popen[bytes]:
         "--quiet",
     ]
     try:
-        return subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=dying_with_this()
-        )
+        return spawn(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     except OSError as error:
         raise BuildError(f"search indexing could not start Pagefind: {error}") from error
 
