@@ -79,5 +79,6 @@ class Session:
             self.parses.clear()
             self.fingerprint = fingerprint
             self.load = self.cards = None
-        for path in [p for p in self.parses if p not in files]:
-            del self.parses[path]
+        if not self.parses.keys() <= files.keys():  # compared in C: the usual answer is yes
+            for path in self.parses.keys() - files.keys():
+                del self.parses[path]
