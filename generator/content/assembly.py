@@ -23,7 +23,7 @@ class Assembly:
     """One load's listing and what it made of it."""
 
     full_scans: int  # the scan count it listed after: a full scan since means list again
-    hashes: dict[str, Any]  # every input file as listed: path -> content hash
+    files: dict[str, Any]  # every input file as listed: path -> scan entry (mtime_ns, size, hash)
     plan: list[Task | Problem]
     outcomes: list[Parsed | Problem]  # per step of the plan: its parse, or its problem
     places: dict[str, int]  # task path -> its step
@@ -64,7 +64,7 @@ def assemble(
     `kept` item side that lists exactly the plan's item files, the items are not loaded:
     the side stands in for them (itemside.KeptItems). With `kept_listing`, the plan holds
     the side's listing of the items folder instead of its files. `scanned`: the scan count
-    and the content hashes the listing followed (Assembly)."""
+    and the scan entries the listing followed (Assembly)."""
     tasks = [step for step in plan if isinstance(step, tuple)]
     item_tasks = {task.path: task for task in tasks if task.kind == "item"}
     if kept is not None and not kept_listing and not kept.lists(item_tasks):
@@ -171,7 +171,7 @@ def item_files(assembly: Assembly) -> tuple[dict[str, str], dict[str, list[Probl
 def patched(
     old: Assembly | None,
     full_scans: int,
-    hashes: dict[str, Any],
+    files: dict[str, Any],
     content: Path,
     cache: ParseCache | None,
     limit: int,
@@ -182,15 +182,13 @@ def patched(
     one or is no longer a plain file, a key changed, or the last one claimed a key twice."""
     if old is None or old.full_scans != full_scans or not old.clean:
         return None
-    if hashes.keys() != old.hashes.keys():
-        return None
     prefix = str(content) + os.sep
-    changed = [
-        path for path, digest in hashes.items() if old.hashes[path] != digest and path.startswith(prefix)
-    ]
+    changed = _changed_files(old.files, files, prefix)
+    if changed is None:
+        return None
     new = Assembly(
         full_scans,
-        hashes,
+        files,
         old.plan,
         list(old.outcomes),
         old.places,
@@ -206,6 +204,24 @@ def patched(
     items = f"{prefix}items{os.sep}"
     new.same_item_folders = not any(path.startswith(items) for path in changed)
     return new
+
+
+def _changed_files(old: dict[str, Any], now: dict[str, Any], prefix: str) -> list[str] | None:
+    """The files under `prefix` whose content hash differs between two scans' entries, or
+    None when a file came or went. An unchanged file keeps its very entry from scan to scan
+    (state.scan_tree), so most are told apart by identity."""
+    if len(old) != len(now):
+        return None
+    changed = []
+    for path, entry in now.items():
+        before = old.get(path)
+        if before is entry:
+            continue
+        if before is None:
+            return None
+        if before[2] != entry[2] and path.startswith(prefix):
+            changed.append(path)
+    return changed
 
 
 def _patch_file(new: Assembly, old: Assembly, path: str, cache: ParseCache | None, limit: int) -> bool:

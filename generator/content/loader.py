@@ -41,10 +41,11 @@ class LoadMemo:
     def scanned(self, files: Mapping[str, Any], full_scans: int) -> None:
         self.files, self.full_scans = files, full_scans
 
-    def hashes(self) -> dict[str, Any]:
-        """Every input file's content hash (templates too: one that comes or goes means
-        listing again, which costs little, and sparing the test costs every load)."""
-        return {path: entry[2] for path, entry in self.files.items()}
+    def listed(self) -> dict[str, Any]:
+        """Every input file's scan entry as it is now (templates too: one that comes or goes
+        means listing again, which costs little, and sparing the test costs every load). A
+        copy: the build notes later in its scan the files it rewrites itself."""
+        return dict(self.files)
 
 
 @timed("load")
@@ -134,15 +135,15 @@ def _assembly(
 ) -> Assembly:
     """The memo's last assembly patched with the changed files, when it can be; else the
     listing assembled afresh (with the kept item side, when there is no memo)."""
-    hashes = memo.hashes() if memo is not None else {}
+    files = memo.listed() if memo is not None else {}
     full_scans = memo.full_scans if memo is not None else 0
-    assembly = patched(memo.assembly, full_scans, hashes, content, cache, limit) if memo is not None else None
+    assembly = patched(memo.assembly, full_scans, files, content, cache, limit) if memo is not None else None
     if assembly is None:
         kept = kept_items if memo is None else None
         folders = item_folders(content) if memo is None else None  # before listing: a later change shows
         listing = kept.listing_now(folders) if kept is not None else None
         plan = list_content(content, display, listing)
-        assembly = assemble(plan, cache, limit, (full_scans, hashes), kept, listing is not None)
+        assembly = assemble(plan, cache, limit, (full_scans, files), kept, listing is not None)
         assembly.item_folders = folders
     if memo is not None:
         memo.assembly = assembly
