@@ -290,3 +290,27 @@ def test_the_memo_forgets_the_problems_of_items_that_went(tmp_path: Path) -> Non
         path.unlink()
     patched, fresh = patched_and_fresh(root, parses, memo)
     assert patched == fresh and not isinstance(fresh, list)
+
+
+def test_a_session_forgets_the_parses_of_removed_files() -> None:
+    """An incremental build names the files removed since the state's index; other builds
+    leave the session to find the parses whose files are gone."""
+    from generator.content.model import Parsed
+
+    session = Session()
+    entry = (1, 1, b"h")
+
+    def keep(*paths: str) -> None:
+        session.parses.update((path, (b"h", Parsed(None, []))) for path in paths)
+
+    session.begin("f", {})
+    keep("/s/a", "/s/b", "/s/c")
+    session.begin("f", {"/s/a": entry, "/s/b": entry, "/s/d": entry}, removed={"/s/c"})
+    assert sorted(session.parses) == ["/s/a", "/s/b"]
+    session.begin("f", {"/s/a": entry, "/s/d": entry})  # not told: every parse is looked at
+    assert sorted(session.parses) == ["/s/a"]
+    keep("/s/b", "/s/c")  # more parses than files: looked at, though `removed` names none
+    session.begin("f", {"/s/a": entry, "/s/b": entry}, removed=set())
+    assert sorted(session.parses) == ["/s/a", "/s/b"]
+    session.begin("g", {"/s/a": entry})  # other code or settings: nothing is kept
+    assert session.parses == {}

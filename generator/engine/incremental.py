@@ -113,7 +113,7 @@ class IncrementalBuild(BuildJob):
         self.content = {p for p, k in self.kinds.items() if k not in ("template", "override")}
         self.templates = {p for p, k in self.kinds.items() if k in ("template", "override")}
         if self.session is not None:
-            self.session.begin(self.inputs.fingerprint, self.files)  # (build made it follow the state)
+            self.session.begin(self.inputs.fingerprint, self.files, self.removed)  # (follows the state)
         self.cache = StateParseCache(
             self.state,
             self.settings.root,

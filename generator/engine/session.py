@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import pickle
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,12 +74,21 @@ class Session:
                 gc.enable()
         return taken
 
-    def begin(self, fingerprint: str, files: dict[str, IndexEntry]) -> None:
-        """Start a build: forget everything when code or settings changed, and removed files."""
+    def begin(
+        self, fingerprint: str, files: dict[str, IndexEntry], removed: Iterable[str] | None = None
+    ) -> None:
+        """Start a build: forget everything when code or settings changed, and the parses of
+        removed files: those `removed` since the state's file index, when the caller knows,
+        else every parse without a file in `files`. A parse of a file that came and went
+        between two saved indexes may then stay: it is only ever taken for a file of that
+        path whose content hash it was made from (StateParseCache)."""
         if fingerprint != self.fingerprint:
             self.parses.clear()
             self.fingerprint = fingerprint
             self.load = self.cards = None
-        if not self.parses.keys() <= files.keys():  # compared in C: the usual answer is yes
-            for path in self.parses.keys() - files.keys():
-                del self.parses[path]
+        if removed is None or len(self.parses) > len(files):
+            gone: Iterable[str] = self.parses.keys() - files.keys()
+        else:
+            gone = [path for path in removed if path in self.parses]
+        for path in gone:
+            del self.parses[path]
