@@ -588,6 +588,26 @@ def test_one_menu_edit_rewrites_only_its_pages(tmp_path: Path) -> None:
     assert_same_as_full(root, tmp_path)
 
 
+def test_a_changed_static_file_is_published_again_and_a_removed_one_goes(tmp_path: Path) -> None:
+    """Static files keep their pages while no template or static file changed and the
+    database names the same covers and cards; an edit of the site's static files lists
+    them again."""
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    style = root / "templates/static/style.css"
+    style.write_text(style.read_text() + "\n/* edited */\n")
+    (root / "templates/static/extra.txt").write_text("extra\n")
+    report = build(settings_for(root))
+    assert report.mode == "incremental"
+    assert (root / "output/style.css").read_bytes() == style.read_bytes()
+    assert (root / "output/extra.txt").read_text() == "extra\n"
+    assert_same_as_full(root, tmp_path)
+    (root / "templates/static/extra.txt").unlink()
+    build(settings_for(root))
+    assert not (root / "output/extra.txt").exists()
+    assert_same_as_full(root, tmp_path)
+
+
 def test_an_edit_re_renders_only_the_pages_that_show_what_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

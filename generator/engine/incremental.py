@@ -59,6 +59,10 @@ from generator.support.timings import PAGES_WRITTEN, mark
 PageKey = tuple[str, str]  # (route, key as JSON)
 
 
+# What the cover variants and cards among the static files are listed from (BuildJob.static_files).
+STATIC_READS = ("media_items.cover_image", "menu_cards.card")
+
+
 class IncrementalBuild(BuildJob):
     """Steps: plan (what the changed inputs are) → load → store (update a copy of the
     database) → list the pages and find the affected ones → render (into the shadow tree)
@@ -207,10 +211,16 @@ class IncrementalBuild(BuildJob):
         for name, keys in route_keys.items():
             for key in keys or ():
                 self.listed[(name, json.dumps(list(key)))] = key
-        self.statics = self.static_files(self.db_file)
-        for rel in self.statics:
-            self.listed[("static", json.dumps([rel]))] = (rel,)
-        relisted = sorted({name for name in route_keys if name not in self.kept} | {"static"})
+        # The static files are the theme's and the site's (templates) and the cover variants
+        # and cards the database names: while none of these changed, they keep their pages.
+        if self.templates or reads_changed(STATIC_READS, self.changed_columns):
+            self.statics = self.static_files(self.db_file)
+            for rel in self.statics:
+                self.listed[("static", json.dumps([rel]))] = (rel,)
+        else:
+            self.statics = {}
+            self.kept.add("static")
+        relisted = sorted(({*route_keys, "static"}) - self.kept)
         marks = ",".join("?" * len(relisted))
         self.before = {
             (route, key): (page_id, path, digest)
