@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -640,3 +641,69 @@ def test_a_tab_closed_during_its_long_poll_is_no_traceback(
     assert answered.wait(10)
     assert "Traceback" not in capfd.readouterr().err
     assert get(dev.url, "/")[0] == 200  # and the server serves on
+
+
+def test_while_idle_the_server_copies_the_database_for_the_next_edit(
+    site_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next edit's build moves the copy into place instead of copying the database on
+    the edit's path; the server removes its copy when it stops."""
+    import shutil
+
+    from generator.engine import incremental
+
+    copied: list[str] = []
+    real_copy = shutil.copyfile
+    db_path = site_root / "data/omakase.sqlite"
+
+    def copyfile(source: Any, target: Any) -> Any:
+        copied.append(Path(target).name)
+        return real_copy(source, target)
+
+    messages: list[str] = []
+    dev = DevServer(Settings(root=site_root), port=0, echo=messages.append)
+    dev.start()
+    try:
+        assert dev.resident is not None
+        session = dev.resident.session
+        assert wait_for(lambda: session.spare is not None, 10)
+        spare = session.spare
+        assert spare is not None and spare.path.read_bytes() == db_path.read_bytes()
+        monkeypatch.setattr(incremental.shutil, "copyfile", copyfile)
+        built = sum(m.startswith("Built") for m in messages)
+        menu = site_root / "content/menus/paranoid-seventies.md"
+        menu.write_text(menu.read_text().replace("title: Paranoid Seventies", "title: Paranoid Eighties"))
+        assert wait_for(lambda: sum(m.startswith("Built") for m in messages) > built, 10)
+        assert "Paranoid Eighties" in get(dev.url, "/menus/paranoid-seventies/")[1]
+        assert copied == [] and not spare.path.exists()
+        assert wait_for(lambda: session.spare is not None and session.spare != spare, 10)
+        last = session.spare
+    finally:
+        dev.stop()
+    assert last is not None and not last.path.exists()
+
+
+def test_a_spare_of_a_database_replaced_since_is_not_taken(tmp_path: Path) -> None:
+    import os
+
+    from generator.engine.spare import make_spare, take_spare
+    from generator.publish.staging import clean_stale_files
+
+    db = tmp_path / "omakase.sqlite"
+    db.write_bytes(b"first")
+    spare = make_spare(db, None)
+    assert spare is not None and spare.path.read_bytes() == b"first"
+    assert make_spare(db, spare) is spare  # still a copy of it: not copied again
+    clean_stale_files(tmp_path, db.name + ".", ".spare", mine=False)  # a build of this process
+    assert spare.path.exists()
+    new = tmp_path / "new.sqlite"
+    new.write_bytes(b"second")
+    os.replace(new, db)  # as a build replaces it
+    into = tmp_path / "work.tmp"
+    assert not take_spare(spare, db, into) and not into.exists() and not spare.path.exists()
+    again = make_spare(db, None)
+    assert again is not None and take_spare(again, db, into) and into.read_bytes() == b"second"
+    dead = tmp_path / f"{db.name}.999999999.spare"  # no process has that pid
+    dead.write_bytes(b"left by a killed server")
+    clean_stale_files(tmp_path, db.name + ".", ".spare", mine=False)
+    assert not dead.exists()

@@ -53,6 +53,7 @@ def build(
     from generator.content.parallel import collector_scope
     from generator.engine.diskfull import disk_errors
     from generator.engine.lock import build_lock
+    from generator.engine.spare import SUFFIX as SPARE
     from generator.publish.staging import clean_stale_files, clean_stale_staging
 
     notices: list[str] = []
@@ -60,6 +61,7 @@ def build(
         options = BuildOptions(strict, session, on_pages, publish_record, published)
         clean_stale_staging(settings.output_dir)
         clean_stale_files(settings.db_path.parent, settings.db_path.name + ".", ".tmp")
+        clean_stale_files(settings.db_path.parent, settings.db_path.name + ".", SPARE, mine=False)
         with recording() as recorded, collector_scope():
             inputs = Inputs(settings)
             state = None if full else _usable_state(settings, inputs.fingerprint, notices)

@@ -26,6 +26,7 @@ from generator.engine.job import BuildJob, next_expiry
 from generator.engine.pages import list_route_keys, save_pages, stale_pages, static_records, transaction
 from generator.engine.report import BuildOptions, BuildReport
 from generator.engine.resident import kept_renderer, load_memo
+from generator.engine.spare import take_spare
 from generator.engine.state import (
     IndexEntry,
     SqlIds,
@@ -150,8 +151,12 @@ class IncrementalBuild(BuildJob):
         """Update a copy of the database beside it; the copy replaces it when the pages are out."""
         db_path = self.settings.db_path
         self.db_file = db_path.with_name(db_path.name + f".{os.getpid()}.tmp")
+        spare = None
+        if self.session is not None:  # the dev server's copy, made while idle
+            spare, self.session.spare = self.session.spare, None
         with writing(db_path):
-            shutil.copyfile(db_path, self.db_file)
+            if not take_spare(spare, db_path, self.db_file):
+                shutil.copyfile(db_path, self.db_file)
         # Only item files say what references resolve to: unchanged, the signature is too.
         stored_refs = get_meta(self.state, "refs")
         items_changed = any(self.kinds[p] == "item" for p in self.content)

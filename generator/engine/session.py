@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from generator.content.loader import LoadMemo
     from generator.content.model import Parsed
     from generator.engine.cards import CardMemo
+    from generator.engine.spare import Spare
     from generator.site.render import KeptRenderer
 
 
@@ -40,6 +41,7 @@ class Session:
         self.renderer: KeptRenderer | None = None  # with its templates loaded
         self.generation: str | None = None  # of the state this process last built
         self.file_index: dict[str, tuple[int, int, bytes | None]] | None = None  # as saved
+        self.spare: Spare | None = None  # a copy of the database, made while idle
 
     def follow(self, generation: str | None) -> None:
         """Before a build (or the idle warm-up): when the state is no longer the one this

@@ -37,12 +37,16 @@ def clean_stale_staging(target: Path) -> None:
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
-def clean_stale_files(folder: Path, prefix: str, suffix: str) -> None:
-    """Remove temporary files `<prefix><pid><suffix>` whose build is gone."""
+def clean_stale_files(folder: Path, prefix: str, suffix: str, *, mine: bool = True) -> None:
+    """Remove temporary files `<prefix><pid><suffix>` whose process is gone; this process's
+    own too unless `mine` is False (a build's own are left over from an earlier one)."""
     if not folder.is_dir():
         return
     for leftover in folder.glob(f"{prefix}*{suffix}"):
-        if not _owner_alive(leftover.name[len(prefix) :]) and leftover.is_file():
+        rest = leftover.name[len(prefix) :]
+        if not mine and rest.startswith(f"{os.getpid()}."):
+            continue
+        if not _owner_alive(rest) and leftover.is_file():
             leftover.unlink(missing_ok=True)
 
 

@@ -78,6 +78,19 @@ class ResidentBuild:
 
         return warm_parses(settings, self.session)
 
+    def spare(self, settings: Config) -> None:
+        """Keep a copy of the database beside it for the next build (engine/spare.py)."""
+        from generator.engine.spare import make_spare
+
+        self.session.spare = make_spare(settings.db_path, self.session.spare)
+
+    def close(self) -> None:
+        """Remove what the server kept on disk for its next build."""
+        from generator.engine.spare import discard
+
+        discard(self.session.spare)
+        self.session.spare = None
+
     def scan_differs(self, settings: Config) -> bool:
         """True when a full scan now finds other files or stats than the last build's scan
         (an event the watcher lost: the kernel drops them when its queue overflows)."""
@@ -265,6 +278,13 @@ class DevServer:
         if differs:
             self._changed([], full=True)
 
+    def _spare(self) -> None:
+        assert self.resident is not None
+        try:
+            self.resident.spare(self.settings)
+        except Exception:  # only a head start: the next build copies the database itself
+            self.echo("Could not copy the database ahead of the next edit:\n" + traceback.format_exc())
+
     def _warm(self) -> None:
         assert self.resident is not None
         try:
@@ -274,9 +294,9 @@ class DevServer:
 
     def _rebuild_loop(self) -> None:
         # While idle, one at a time, each once after a build: check the scan, take the kept
-        # parses into memory (once), and ready the next build's output tree.
+        # parses into memory (once), ready the next build's output tree and copy its database.
         prepared = self.prepare is None
-        verified = warmed = self.resident is None
+        verified = warmed = spared = self.resident is None
         ready = False  # nothing left to do while idle, and said so (with --timings)
         idle_work = 0.0
         while not self._stopping.is_set():
@@ -291,6 +311,9 @@ class DevServer:
                 elif not prepared:
                     prepared = True
                     self._prepare()
+                elif not spared:
+                    spared = True
+                    self._spare()
                 elif not ready:
                     ready = True
                     if self.timings:
@@ -308,7 +331,7 @@ class DevServer:
                 self._writing.clear()
             self.rebuild()
             prepared = self.prepare is None
-            verified = self.resident is None
+            verified = spared = self.resident is None
             ready, idle_work = False, 0.0
 
     def start(self) -> None:
@@ -342,6 +365,8 @@ class DevServer:
             self._httpd.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+        if self.resident is not None:
+            self.resident.close()
 
     def serve_forever(self) -> None:
         """Start, then wait for Ctrl-C and stop cleanly."""
