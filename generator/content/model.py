@@ -225,9 +225,9 @@ class Site:
     """Menu slugs published before (data/published-slugs.txt) -> their line there."""
     covers: dict[str, Cover] = field(default_factory=dict)
     """Item ref -> its cover image file, for the items that have one."""
-    cards: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Menu slug -> its social card (engine/cards.py): image, width, height, alt. Published
-    menus only."""
+    cards: dict[str, str] = field(default_factory=dict)
+    """Menu slug -> its social card (engine/cards.py): image, width, height and alt, as the
+    JSON text the database keeps. Published menus only."""
     item_side: Any = field(default=None, compare=False)
     """The items as the next build may take them without loading them (itemside.ItemSide):
     the side this load took, or the one it made; None when neither."""

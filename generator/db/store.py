@@ -99,7 +99,7 @@ def card_rows(site: Site) -> Rows:
     """Each published menu's social card, as the build's card step drew it."""
     return {
         "menu_cards": [
-            {"id": stable_id("card", slug), "menu_id": stable_id("menu", slug), "card": dumps(card)}
+            {"id": stable_id("card", slug), "menu_id": stable_id("menu", slug), "card": card}
             for slug, card in sorted(site.cards.items())
         ]
     }

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from generator.content.itemside import item_face
 from generator.content.model import Menu, Site, same_objects
 from generator.content.parallel import map_on_cores
+from generator.db.store import dumps
 from generator.engine import cardart
 from generator.engine.state import get_meta, set_meta
 from generator.settings import Config
@@ -31,9 +32,10 @@ from generator.support.timings import timed
 
 VERSION = 1  # of the drawing in cardart.py: raise it when a change alters the output
 MAX_ART = 4
-# A menu's card as the memos keep it: its token (CardMemo.token), key, database entry and
-# drawing (None when only the key is kept: the card is in the cache).
-Made = tuple[object, str, dict[str, Any], "tuple[dict[str, Any], list[str | None]] | None"]
+# A menu's card as the memos keep it: its token (CardMemo.token), key, database entry (the
+# JSON text `menu_cards.card` holds) and drawing (None when only the key is kept: the card
+# is in the cache).
+Made = tuple[object, str, str, "tuple[dict[str, Any], list[str | None]] | None"]
 FONTS = (cardart.FONT_REGULAR, cardart.FONT_BOLD)
 
 
@@ -162,9 +164,9 @@ class StoredCards(CardMemo):
         if get_meta(self.state, "cards_context") != self.context:
             self.stored = None  # rows of another context: none is kept
             return
-        for slug, token, key, alt in self.state.execute("SELECT slug, token, key, alt FROM menu_cards"):
+        for slug, token, key, entry in self.state.execute("SELECT slug, token, key, card FROM menu_cards"):
             self.stored[slug] = (token, key)
-            self.cards[slug] = (token, key, card_entry(key, alt), None)
+            self.cards[slug] = (token, key, entry, None)
 
     def token(self, menu: Menu) -> object:
         return self._hash(menu.path)
@@ -185,7 +187,7 @@ class StoredCards(CardMemo):
             state.execute("DELETE FROM menu_cards")
             stored = {}
         rows = [
-            (slug, token, key, entry["alt"])
+            (slug, token, key, entry)
             for slug, (token, key, entry, _) in self.cards.items()
             if stored.get(slug) != (token, key)
         ]
@@ -217,9 +219,11 @@ def card_memo(
     return StoredCards(state, settings, files, items) if items is not None else None
 
 
-def card_entry(key: str, alt: str) -> dict[str, Any]:
-    """What the database keeps of a card (`menu_cards`): its file, size and text alternative."""
-    return {"image": f"cards/{key}.jpg", "width": cardart.WIDTH, "height": cardart.HEIGHT, "alt": alt}
+def card_entry(key: str, alt: str) -> str:
+    """What the database keeps of a card (`menu_cards.card`): its file, size and text
+    alternative, as JSON text. Made once per card drawn, and kept with its key by the
+    memos: thousands of menus keep their cards from build to build."""
+    return dumps({"image": f"cards/{key}.jpg", "width": cardart.WIDTH, "height": cardart.HEIGHT, "alt": alt})
 
 
 @timed("cards")
@@ -260,7 +264,7 @@ def process_cards(site: Site, settings: Config, memo: CardMemo | None = None) ->
             known = (token, key, card_entry(key, alt_text(card)), (card, art_files))
         made[slug] = known
         _, key, entry, drawing = known
-        site.cards[slug] = dict(entry)
+        site.cards[slug] = entry
         keys.add(key)
         if key not in todo and f"{key}.jpg" not in present and drawing is not None:
             todo[key] = drawing

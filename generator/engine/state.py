@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE TABLE IF NOT EXISTS file_index (value BLOB);
 CREATE TABLE IF NOT EXISTS file_index_delta (path TEXT PRIMARY KEY, entry BLOB);
 CREATE TABLE IF NOT EXISTS item_side (made_from TEXT, value BLOB);
-CREATE TABLE IF NOT EXISTS menu_cards (slug TEXT PRIMARY KEY, token BLOB, key TEXT, alt TEXT);
+CREATE TABLE IF NOT EXISTS menu_cards (slug TEXT PRIMARY KEY, token BLOB, key TEXT, card TEXT);
 CREATE TABLE IF NOT EXISTS sqls (id INTEGER PRIMARY KEY, sql TEXT UNIQUE, columns TEXT);
 CREATE TABLE IF NOT EXISTS pages (
     id INTEGER PRIMARY KEY, route TEXT, key TEXT, path TEXT, digest BLOB, templates TEXT,
