@@ -608,6 +608,19 @@ def test_a_changed_static_file_is_published_again_and_a_removed_one_goes(tmp_pat
     assert_same_as_full(root, tmp_path)
 
 
+def test_pages_that_stop_being_searchable_leave_the_search_index(tmp_path: Path) -> None:
+    """An edit of the item template that takes the item pages out of the search index: the
+    next build re-renders them, and its index holds no item page, as a full build's."""
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    assert any("/items/" in url for url in search_index(root / "output"))
+    template = root / "templates/item.html"
+    template.write_text(template.read_text().replace(" data-pagefind-body>", ">"))
+    assert build(settings_for(root)).mode == "incremental"
+    assert not any("/items/" in url for url in search_index(root / "output"))
+    assert_same_as_full(root, tmp_path)
+
+
 def test_an_edit_re_renders_only_the_pages_that_show_what_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
