@@ -319,31 +319,17 @@ class IncrementalBuild(BuildJob):
     def prune(self) -> None:
         """Delete the files of pages no longer listed; note the unchanged searchable pages
         (the search index lists them all)."""
-        self.searchable = self._unchanged_searchable()
+        self.searchable: dict[str, bytes] = {
+            path: indexed
+            for route, key, path, indexed in self.state.execute(
+                "SELECT route, key, path, searchable FROM pages WHERE searchable IS NOT NULL"
+            )
+            if (route, key) not in self.affected and self.wanted((route, key))
+        }
         gone = {self.old[k][1] for k in self.gone} - {r.path for r in self.records}
         self.pruned = sorted(gone - self._listed_paths(gone))
         for rel in self.pruned:
             self.shadow.remove(rel)
-
-    def _unchanged_searchable(self) -> dict[str, bytes]:
-        """Path -> search document digest of every searchable page that is still listed and
-        not affected. The routes that kept their pages (most of them, at every edit) are
-        read by SQLite straight into a dict: a big site has tens of thousands of such pages."""
-        kept = sorted(self.kept)
-        affected = json.dumps(sorted(self.affected))
-        query = (
-            "SELECT {} FROM pages WHERE searchable IS NOT NULL AND route {} IN ({}) AND (route, key) "
-            "NOT IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))"
-        )
-        marks = ",".join("?" * len(kept))
-        found: dict[str, bytes] = dict(
-            self.state.execute(query.format("path, searchable", "", marks), (*kept, affected))
-        )
-        relisted = self.state.execute(
-            query.format("route, key, path, searchable", "NOT", marks), (*kept, affected)
-        )
-        found.update((path, indexed) for route, key, path, indexed in relisted if (route, key) in self.listed)
-        return found
 
     def _listed_paths(self, paths: set[str]) -> set[str]:
         """Those of `paths` that a page still listed writes (a gone page's file then stays)."""
