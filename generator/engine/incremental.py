@@ -23,7 +23,16 @@ from generator.engine.database import Edit, replace_database, start_sync, update
 from generator.engine.inputs import Inputs
 from generator.engine.itemstate import keep_inputs, read_side, side_inputs
 from generator.engine.job import BuildJob, next_expiry
-from generator.engine.pages import list_route_keys, save_pages, stale_pages, static_records, transaction
+from generator.engine.pages import (
+    PageKey,
+    changed_template_names,
+    list_route_keys,
+    listed_paths,
+    save_pages,
+    stale_pages,
+    static_records,
+    transaction,
+)
 from generator.engine.report import BuildOptions, BuildReport
 from generator.engine.resident import kept_renderer, load_memo
 from generator.engine.spare import take_spare
@@ -56,9 +65,6 @@ from generator.support.background import Background
 from generator.support.caches import cache_dir
 from generator.support.readonly import connect_readonly
 from generator.support.timings import PAGES_WRITTEN, mark
-
-PageKey = tuple[str, str]  # (route, key as JSON)
-
 
 # What the cover variants and cards among the static files are listed from (BuildJob.static_files).
 STATIC_READS = ("media_items.cover_image", "menu_cards.card")
@@ -254,7 +260,9 @@ class IncrementalBuild(BuildJob):
             old[(route, key)] = (page_id, path, digest)
         # The templates a page used are parsed only when their text names one that changed
         # (the clock moves with almost every build, and few pages print it).
-        for name in self.changed_template_names():
+        last_clock = get_meta(state, "clock") or ""
+        names = (self.inputs.template_names(path) for path in self.templates)
+        for name in changed_template_names(names, self.clock, last_clock):
             for page_id, route, key, path, digest, used in state.execute(
                 "SELECT id, route, key, path, digest, templates FROM pages WHERE instr(templates, ?) > 0",
                 (json.dumps(name),),
@@ -271,18 +279,6 @@ class IncrementalBuild(BuildJob):
                 f"SELECT count(*) FROM pages WHERE route IN ({','.join('?' * len(kept_routes))})", kept_routes
             ).fetchone()
         )
-
-    def changed_template_names(self) -> set[str]:
-        """The names the changed templates answer to, and the clock's when it moved."""
-        names: set[str] = set()
-        for path in self.templates:
-            names |= self.inputs.template_names(path)
-        last_clock = get_meta(self.state, "clock") or ""
-        if self.clock != last_clock:
-            names.add("clock:time")
-            if self.clock[:10] != last_clock[:10]:
-                names.add("clock:day")
-        return names
 
     def keep_pages(self) -> None:
         """No page changes: the database moves into place, the site stays as it is."""
@@ -327,19 +323,9 @@ class IncrementalBuild(BuildJob):
             if (route, key) not in self.affected and self.wanted((route, key))
         }
         gone = {self.old[k][1] for k in self.gone} - {r.path for r in self.records}
-        self.pruned = sorted(gone - self._listed_paths(gone))
+        self.pruned = sorted(gone - listed_paths(self.state, gone, self.wanted))
         for rel in self.pruned:
             self.shadow.remove(rel)
-
-    def _listed_paths(self, paths: set[str]) -> set[str]:
-        """Those of `paths` that a page still listed writes (a gone page's file then stays)."""
-        if not paths:
-            return set()
-        rows = self.state.execute(
-            "SELECT route, key, path FROM pages WHERE path IN (SELECT value FROM json_each(?))",
-            (json.dumps(sorted(paths)),),
-        )
-        return {path for route, key, path in rows if self.wanted((route, key))}
 
     def finish(self, copy: Callable[[], list[str]]) -> None:
         """The search index brought up to date in the shadow tree, and the open-data copy's

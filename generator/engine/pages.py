@@ -16,6 +16,8 @@ from generator.site.routes import ROUTES, KeyReads, list_keys
 from generator.support.readonly import connect_readonly
 from generator.support.timings import timed
 
+PageKey = tuple[str, str]  # (route, key as JSON)
+
 
 def render_order(
     route_keys: Mapping[str, Iterable[tuple[Any, ...]] | None],
@@ -114,6 +116,28 @@ def static_records(
             write_file(into / rel, data)
         records.append(PageRecord("static", (rel,), rel, digest, [f"static/{rel}"], [], written))
     return records
+
+
+def changed_template_names(templates: Iterable[set[str]], clock: str, last_clock: str) -> set[str]:
+    """The names the changed templates answer to (`templates`: each one's names), and the
+    clock's when it moved since the last build's."""
+    names: set[str] = set().union(*templates)
+    if clock != last_clock:
+        names.add("clock:time")
+        if clock[:10] != last_clock[:10]:
+            names.add("clock:day")
+    return names
+
+
+def listed_paths(state: sqlite3.Connection, paths: set[str], wanted: Callable[[PageKey], bool]) -> set[str]:
+    """Those of `paths` that a page still listed (`wanted`) writes: a gone page's file then stays."""
+    if not paths:
+        return set()
+    rows = state.execute(
+        "SELECT route, key, path FROM pages WHERE path IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(paths)),),
+    )
+    return {path for route, key, path in rows if wanted((route, key))}
 
 
 @timed("routes")
