@@ -237,12 +237,13 @@ class DevServer:
         if self._httpd is not None:
             self._httpd.early = {}
 
-    def _prepare(self) -> None:
-        assert self.prepare is not None
+    def _head_start(self, step: Callable[[Config], Any], failed: str) -> None:
+        """One step of the work done while idle. It is only a head start: the next build does
+        what a failed step did not, so the failure is shown, never raised."""
         try:
-            self.prepare(self.settings)
-        except Exception:  # only a head start: the next build does it if this failed
-            self.echo("Could not prepare the output for the next edit:\n" + traceback.format_exc())
+            step(self.settings)
+        except Exception:
+            self.echo(f"Could not {failed} ahead of the next edit:\n" + traceback.format_exc())
 
     def _changed(self, paths: list[str], full: bool = False, whole: bool = False) -> None:
         with self._paths_lock:
@@ -278,20 +279,6 @@ class DevServer:
         if differs:
             self._changed([], full=True)
 
-    def _spare(self) -> None:
-        assert self.resident is not None
-        try:
-            self.resident.spare(self.settings)
-        except Exception:  # only a head start: the next build copies the database itself
-            self.echo("Could not copy the database ahead of the next edit:\n" + traceback.format_exc())
-
-    def _warm(self) -> None:
-        assert self.resident is not None
-        try:
-            self.resident.warm(self.settings)
-        except Exception:  # only a head start: the next build reads what it needs
-            self.echo("Could not read the kept parses ahead of the next edit:\n" + traceback.format_exc())
-
     def _rebuild_loop(self) -> None:
         # While idle, one at a time, each once after a build: check the scan, take the kept
         # parses into memory (once), ready the next build's output tree and copy its database.
@@ -307,13 +294,16 @@ class DevServer:
                     self._verify()
                 elif not warmed:
                     warmed = True
-                    self._warm()
+                    assert self.resident is not None
+                    self._head_start(self.resident.warm, "read the kept parses")
                 elif not prepared:
                     prepared = True
-                    self._prepare()
+                    assert self.prepare is not None
+                    self._head_start(self.prepare, "prepare the output")
                 elif not spared:
                     spared = True
-                    self._spare()
+                    assert self.resident is not None
+                    self._head_start(self.resident.spare, "copy the database")
                 elif not ready:
                     ready = True
                     if self.timings:
