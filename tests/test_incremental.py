@@ -978,6 +978,28 @@ def test_warming_after_another_process_built_forgets_the_file_index_it_kept(tmp_
     assert_same_as_full(root, tmp_path)
 
 
+def test_a_server_started_on_a_built_site_keeps_the_file_index_its_first_build_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dev server's first build finds nothing changed; the index it read is the state's,
+    so its first edit compares the scan with it in memory instead of reading it again."""
+    from generator.engine import state as states
+    from generator.serve.server import ResidentBuild
+
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    resident = ResidentBuild()
+    assert resident(settings_for(root)).mode == "unchanged"
+    reads: list[Path] = []
+    real_read = states.read_index
+    monkeypatch.setattr(states, "read_index", lambda conn, at: reads.append(at) or real_read(conn, at))
+    menu = root / "content/menus/alone-in-orbit.md"
+    menu.write_text(menu.read_text().replace("Trust him.", "Trust him, the server says."))
+    assert resident(settings_for(root)).mode == "incremental"
+    assert reads == []
+    assert_same_as_full(root, tmp_path)
+
+
 def built_with_a_shadow(root: Path) -> Path:
     """The site built, then one menu edited and built again, so the output has its shadow
     tree (the first edit clones it). Returns the edited menu's file."""

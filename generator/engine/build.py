@@ -103,6 +103,8 @@ def _update(
         # A preview built menus the record lacks: reload so that this build records them.
         changed.add(str(inputs.record_file()))
     if not changed and not removed and not _clock_moved(settings, state):
+        if session is not None:  # the state's index, now known to this process: kept
+            session.file_index = table.old
         return BuildReport(mode="unchanged")
     from generator.engine.incremental import IncrementalBuild
 
