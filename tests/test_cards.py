@@ -202,18 +202,21 @@ def test_a_command_line_edit_makes_again_only_the_cards_its_files_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The state keeps each menu's card key by its file's hash, in the context of the items,
-    curators, title and fonts: an edit works out the cards of the menus it changed; one of
-    the context works them all out; a card missing from the cache is drawn again."""
+    curators, title and fonts (a full build saves them too): an edit works out the cards of
+    the menus it changed; one of the context works them all out; a card missing from the
+    cache is drawn again."""
     root = sample_site(tmp_path / "site")
     build(settings_for(root))
+    with sqlite3.connect(root / "data/omakase.sqlite") as conn:
+        (published,) = conn.execute("SELECT count(*) FROM menu_cards").fetchone()
+    assert published > 2
     made: list[str] = []
     real = cards.card_of
     monkeypatch.setattr(cards, "card_of", lambda menu, *a: made.append(menu.slug) or real(menu, *a))
     menu = root / "content/menus/made-things.md"
     menu.write_text(menu.read_text().replace("title: Made Things", "title: Things Made"))
     assert build(settings_for(root)).mode == "incremental"
-    published = len(made)
-    assert published > 2  # the first edit after a full build works out every card
+    assert made == ["made-things"]  # the first edit after a full build too
 
     made.clear()
     menu.write_text(menu.read_text().replace("title: Things Made", "title: Made Things Again"))
@@ -258,4 +261,29 @@ def test_card_keys_of_another_context_are_not_kept_for_a_menu_that_comes_back(tm
     menu.write_text(kept)
     shutil.copytree(tmp_path / "old-cards", cached, dirs_exist_ok=True)  # an older cache, as CI restores
     assert build(settings_for(root)).mode == "incremental"
+    assert_same_as_full(root, tmp_path)
+
+
+def test_the_dev_servers_first_edit_takes_the_cards_the_state_keeps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server started on a built site has no card memo: its first edit starts from the
+    card keys the state keeps, as a command-line build does, and its later edits from the
+    memo that edit left in the session."""
+    from generator.serve.server import ResidentBuild
+
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    resident = ResidentBuild()
+    assert resident(settings_for(root)).mode == "unchanged"
+    made: list[str] = []
+    real = cards.card_of
+    monkeypatch.setattr(cards, "card_of", lambda menu, *a: made.append(menu.slug) or real(menu, *a))
+    menu = root / "content/menus/alone-in-orbit.md"
+    for title in ("Alone in Deep Orbit", "Alone in Low Orbit"):
+        menu.write_text(re.sub(r"(?m)^title: .*$", f"title: {title}", menu.read_text()))
+        made.clear()
+        assert resident(settings_for(root), {str(menu)}).mode == "incremental"  # as the watcher tells
+        assert made == ["alone-in-orbit"]
+        assert title in (root / "output/menus/alone-in-orbit/index.html").read_text()
     assert_same_as_full(root, tmp_path)

@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,6 +24,7 @@ from generator.content.model import Menu, Site, same_objects
 from generator.content.parallel import map_on_cores
 from generator.db.store import dumps
 from generator.engine import cardart
+from generator.engine.itemstate import side_inputs
 from generator.engine.state import get_meta, set_meta
 from generator.settings import Config
 from generator.support.caches import cache_dir, prune_cache
@@ -143,10 +144,11 @@ class StoredCards(CardMemo):
     card key by the content hash of its file, while the context is the one the keys were
     made in (the item side's inputs, the curators' files, the site's title and the fonts; a
     state is kept only under one fingerprint). Working out 10,000 cards again would follow
-    the site's size."""
+    the site's size. A full build passes no `state`: it starts from none, and saves its
+    cards into the new one."""
 
     def __init__(
-        self, state: sqlite3.Connection, settings: Config, files: Mapping[str, Any], items: str
+        self, state: sqlite3.Connection | None, settings: Config, files: Mapping[str, Any], items: str
     ) -> None:
         super().__init__()
         self.state, self.settings, self.files, self.items = state, settings, files, items
@@ -161,7 +163,7 @@ class StoredCards(CardMemo):
             h.update(f"\0{handle}\0{path}\0".encode() + (self._hash(path) or b""))
         self.context = h.hexdigest()
         self.cards, self.stored = {}, {}
-        if get_meta(self.state, "cards_context") != self.context:
+        if self.state is None or get_meta(self.state, "cards_context") != self.context:
             self.stored = None  # rows of another context: none is kept
             return
         for slug, token, key, entry in self.state.execute("SELECT slug, token, key, card FROM menu_cards"):
@@ -209,14 +211,32 @@ def card_memo(
     settings: Config,
     files: Mapping[str, Any],
     items: str | None,
+    moved: Iterable[str] = (),
 ) -> CardMemo | None:
     """The memo of an incremental build's card step: the dev server's, kept in its session,
-    or the state's (`items`: the item side's inputs, which a command-line build works out)."""
-    if session is not None:
-        if session.cards is None:
-            session.cards = CardMemo()
+    or the state's (`items`: the item side's inputs, which a command-line build works out).
+    The server's first build starts from the state's too, working out the inputs itself
+    (`moved`: the paths changed or removed since the state's file index): drawing every
+    card's key again would make its first edit wait (`keep_card_memo` then keeps a memo)."""
+    if session is not None and session.cards is not None:
         return session.cards
+    if session is not None and items is None:
+        items = side_inputs(settings, dict(files), state, moved)
     return StoredCards(state, settings, files, items) if items is not None else None
+
+
+def keep_card_memo(session: CardsKept | None, memo: CardMemo | None, site: Site, settings: Config) -> None:
+    """After the card step, keep in the dev server's session the memo its next builds use:
+    the state's cards, as the menu objects of `site` (they are the cards of those very
+    menus: StoredCards worked them out or took them for this build's files)."""
+    if session is None or session.cards is memo:
+        return
+    kept = CardMemo()
+    kept.take(site, settings.site_title, _fonts_digest(fonts_dir(settings)))
+    if memo is not None:
+        menus = site.menus
+        kept.cards = {slug: (menus[slug], *made[1:]) for slug, made in memo.cards.items() if slug in menus}
+    session.cards = kept
 
 
 def card_entry(key: str, alt: str) -> str:

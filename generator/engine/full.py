@@ -15,7 +15,7 @@ from generator.content.model import Site
 from generator.content.parallel import settle
 from generator.content.published import published_urls
 from generator.db.update import refs_signature
-from generator.engine.cards import process_cards
+from generator.engine.cards import StoredCards, process_cards
 from generator.engine.covers import process_covers
 from generator.engine.database import new_database
 from generator.engine.inputs import made_by_this
@@ -88,7 +88,10 @@ class FullBuild(BuildJob):
         self.site, self.report.warnings = load_site(self.settings, strict=self.strict, cache=self.cache)
         settle()
         process_covers(self.site, self.settings.db_path)
-        process_cards(self.site, self.settings)
+        # The cards go into the new state, so that the first edit does not work them out again.
+        self.item_inputs = side_inputs(self.settings, self.files)
+        self.cards = StoredCards(None, self.settings, self.files, self.item_inputs)
+        process_cards(self.site, self.settings, self.cards)
         self.report.items, self.report.menus = len(self.site.items), len(self.site.menus)
 
     def store(self) -> None:
@@ -161,8 +164,8 @@ class FullBuild(BuildJob):
             set_meta(state, "derive_reads", self.derive_reads)
             set_meta(state, "key_reads", self.key_reads)
             save_files(state, self.settings.root, self.files, (), self.cache.new)
-            inputs = side_inputs(self.settings, self.files)
-            keep_inputs(state, self.settings, inputs, (), self.site.item_side)
+            keep_inputs(state, self.settings, self.item_inputs, (), self.site.item_side)
+            self.cards.save(state)
             save_pages(state, self.db, self.records, replace_all=True)
             set_meta(state, "refs", refs_signature(self.site))
             set_meta(state, "live_gen", 1)

@@ -17,7 +17,7 @@ from generator.content.loader import load_site
 from generator.content.parallel import settle
 from generator.content.published import published_urls
 from generator.db.update import refs_signature
-from generator.engine.cards import CardMemo, card_memo, process_cards
+from generator.engine.cards import CardMemo, card_memo, keep_card_memo, process_cards
 from generator.engine.covers import process_covers
 from generator.engine.database import Edit, replace_database, start_sync, update_database
 from generator.engine.inputs import Inputs
@@ -149,8 +149,10 @@ class IncrementalBuild(BuildJob):
             self.new_side = self.site.item_side
         settle()
         process_covers(self.site, self.settings.db_path)
-        self.cards = card_memo(self.session, self.state, self.settings, self.files, self.item_inputs)
+        moved = self.changed | self.removed
+        self.cards = card_memo(self.session, self.state, self.settings, self.files, self.item_inputs, moved)
         process_cards(self.site, self.settings, self.cards)
+        keep_card_memo(self.session, self.cards, self.site, self.settings)
         self.report.items, self.report.menus = len(self.site.items), len(self.site.menus)
 
     def store(self) -> None:
