@@ -314,3 +314,25 @@ def test_a_session_forgets_the_parses_of_removed_files() -> None:
     assert sorted(session.parses) == ["/s/a", "/s/b"]
     session.begin("g", {"/s/a": entry})  # other code or settings: nothing is kept
     assert session.parses == {}
+
+
+def test_the_parses_a_server_keeps_share_their_short_strings(tmp_path: Path) -> None:
+    """Parses taken from the state (and those made while the server runs) share one object
+    for each short string many items repeat; each unpickled parse would hold its own."""
+    from generator.content.model import Item
+    from generator.engine.build import build
+    from generator.serve.server import ResidentBuild
+
+    root = edits.sample_site(tmp_path / "site")
+    build(settings_for(root))
+    resident = ResidentBuild()
+    assert resident.warm(settings_for(root)) > 0
+    values = [p.value for _, p in resident.session.parses.values()]
+    items = [v[0] for v in values if isinstance(v, tuple) and isinstance(v[0], Item)]
+    movies = [item for item in items if item.type == "movie"]
+    assert len(movies) > 1 and all(item.type is movies[0].type for item in movies)
+    keys = {}
+    for item in items:
+        for key in item.fields:
+            assert keys.setdefault(key, key) is key
+    assert len(keys) > 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,6 +243,34 @@ class Parsed:
 
     value: Any
     problems: list[Problem]
+
+
+_SHARED = 40  # the longest string `share_strings` makes one object of: names, not prose
+
+
+def share_strings(parsed: Parsed) -> None:
+    """Make the short strings an item's parse repeats with thousands of others (its type,
+    field names, tags, genres, countries, people) one object each (`sys.intern`), in place.
+    Unpickling gives every parse its own copies: a process that keeps every parse in memory
+    (the dev server) keeps far fewer objects so."""
+    value = parsed.value
+    if not isinstance(value, tuple) or not value or not isinstance(value[0], Item):
+        return
+    item = value[0]
+    item.type = sys.intern(item.type)
+    item.fields = {sys.intern(key): _shared(v) for key, v in item.fields.items()}
+    item.metadata = {sys.intern(key): _shared(v) for key, v in item.metadata.items()}
+    item.tags = [_short(tag) for tag in item.tags]
+
+
+def _shared(value: Any) -> Any:
+    if type(value) is list:
+        return [_short(v) for v in value]
+    return _short(value)
+
+
+def _short(value: Any) -> Any:
+    return sys.intern(value) if type(value) is str and len(value) <= _SHARED else value
 
 
 def same_objects(now: Sequence[object], before: Sequence[object] | None) -> bool:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from generator.content.model import share_strings
 from generator.engine.state import FileTable, IndexEntry, StatePaths
 
 if TYPE_CHECKING:
@@ -69,7 +70,9 @@ class Session:
                 path = to_path(key)
                 digest = hashes.get(path)
                 if digest is not None and path not in self.parses:
-                    self.parses[path] = (digest, pickle.loads(blob))
+                    parsed = pickle.loads(blob)
+                    share_strings(parsed)
+                    self.parses[path] = (digest, parsed)
                     taken += 1
         finally:
             if enabled:
