@@ -15,8 +15,9 @@ Identity = tuple[int, int, int, int]
 
 @dataclass(frozen=True)
 class Spare:
-    """A copy of the database at `path`'s side, and the file it copied (device, inode,
-    size and mtime): the database is only ever replaced by a rename, never written in place."""
+    """A copy of the database, at `path`, and what identifies the file it copied: device,
+    inode, size and mtime (the database is only ever replaced by a rename, never written
+    in place)."""
 
     path: Path
     of: Identity
