@@ -19,7 +19,7 @@ from generator.content.loader import load_site
 from generator.engine.build import build
 from generator.support.caches import cache_dir
 from tests.conftest import settings_for
-from tests.test_incremental import assert_same_as_full, sample_site
+from tests.test_incremental import assert_same_as_full, sample_site, server_on_a_built_site
 
 BASE = "https://menus.example.org/"
 
@@ -270,12 +270,8 @@ def test_the_dev_servers_first_edit_takes_the_cards_the_state_keeps(
     """A server started on a built site has no card memo: its first edit starts from the
     card keys the state keeps, as a command-line build does, and its later edits from the
     memo that edit left in the session."""
-    from generator.serve.server import ResidentBuild
-
     root = sample_site(tmp_path / "site")
-    build(settings_for(root))
-    resident = ResidentBuild()
-    assert resident(settings_for(root)).mode == "unchanged"
+    resident = server_on_a_built_site(root)
     made: list[str] = []
     real = cards.card_of
     monkeypatch.setattr(cards, "card_of", lambda menu, *a: made.append(menu.slug) or real(menu, *a))

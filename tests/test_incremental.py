@@ -9,7 +9,7 @@ import shutil
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -18,6 +18,9 @@ from generator.engine.session import Session
 from generator.errors import ContentErrors
 from tests.conftest import settings_for
 from tests.sitekit import PROJECT, search_index
+
+if TYPE_CHECKING:
+    from generator.serve.server import ResidentBuild
 
 
 def sample_site(root: Path) -> Path:
@@ -978,18 +981,26 @@ def test_warming_after_another_process_built_forgets_the_file_index_it_kept(tmp_
     assert_same_as_full(root, tmp_path)
 
 
+def server_on_a_built_site(root: Path) -> ResidentBuild:
+    """The dev server's builds (serve.server.ResidentBuild) on `root` once built by another
+    process: its first build finds nothing changed."""
+    from generator.serve.server import ResidentBuild
+
+    build(settings_for(root))
+    resident = ResidentBuild()
+    assert resident(settings_for(root)).mode == "unchanged"
+    return resident
+
+
 def test_a_server_started_on_a_built_site_keeps_the_file_index_its_first_build_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The dev server's first build finds nothing changed; the index it read is the state's,
     so its first edit compares the scan with it in memory instead of reading it again."""
     from generator.engine import state as states
-    from generator.serve.server import ResidentBuild
 
     root = sample_site(tmp_path / "site")
-    build(settings_for(root))
-    resident = ResidentBuild()
-    assert resident(settings_for(root)).mode == "unchanged"
+    resident = server_on_a_built_site(root)
     reads: list[Path] = []
     real_read = states.read_index
     monkeypatch.setattr(states, "read_index", lambda conn, at: reads.append(at) or real_read(conn, at))
