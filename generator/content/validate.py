@@ -114,10 +114,9 @@ def _check_items(site: Site, settings: Config, memo: ValidationMemo) -> None:
         ref_keys = [_ref_key(item) for item in items]
     else:
         # The same objects in the same order, told in C, is the usual answer of an edit.
-        same = same_objects(items, memo.items)
-        new = (
-            [] if same else [n for n, (a, b) in enumerate(zip(items, memo.items, strict=True)) if a is not b]
-        )
+        new = []
+        if not same_objects(items, memo.items):
+            new = [n for n, (a, b) in enumerate(zip(items, memo.items, strict=True)) if a is not b]
         ref_keys = memo.ref_keys
         if new:
             ref_keys = list(ref_keys)

@@ -162,6 +162,7 @@ class StoredCards(CardMemo):
             path = site.curators[handle].path
             h.update(f"\0{handle}\0{path}\0".encode() + (self._hash(path) or b""))
         self.context = h.hexdigest()
+        self.values = (site_title, fonts)  # what a session's memo made from this one compares
         self.cards, self.stored = {}, {}
         if self.state is None or get_meta(self.state, "cards_context") != self.context:
             self.stored = None  # rows of another context: none is kept
@@ -221,19 +222,19 @@ def card_memo(
     if session is not None and session.cards is not None:
         return session.cards
     if session is not None and items is None:
-        items = side_inputs(settings, dict(files), state, moved)
+        items = side_inputs(settings, files, state, moved)
     return StoredCards(state, settings, files, items) if items is not None else None
 
 
-def keep_card_memo(session: CardsKept | None, memo: CardMemo | None, site: Site, settings: Config) -> None:
+def keep_card_memo(session: CardsKept | None, memo: CardMemo | None, site: Site) -> None:
     """After the card step, keep in the dev server's session the memo its next builds use:
     the state's cards, as the menu objects of `site` (they are the cards of those very
     menus: StoredCards worked them out or took them for this build's files)."""
     if session is None or session.cards is memo:
         return
     kept = CardMemo()
-    kept.take(site, settings.site_title, _fonts_digest(fonts_dir(settings)))
     if memo is not None:
+        kept.take(site, *memo.values)
         menus = site.menus
         kept.cards = {slug: (menus[slug], *made[1:]) for slug, made in memo.cards.items() if slug in menus}
     session.cards = kept

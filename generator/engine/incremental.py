@@ -152,7 +152,7 @@ class IncrementalBuild(BuildJob):
         moved = self.changed | self.removed
         self.cards = card_memo(self.session, self.state, self.settings, self.files, self.item_inputs, moved)
         process_cards(self.site, self.settings, self.cards)
-        keep_card_memo(self.session, self.cards, self.site, self.settings)
+        keep_card_memo(self.session, self.cards, self.site)
         self.report.items, self.report.menus = len(self.site.items), len(self.site.menus)
 
     def store(self) -> None:

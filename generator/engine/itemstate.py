@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from generator.content.itemside import ItemSide, decode, encode
 from generator.engine.state import IndexEntry, get_meta, set_meta
@@ -29,7 +29,7 @@ def _any_input(settings: Config, paths: Iterable[str]) -> bool:
 
 def side_inputs(
     settings: Config,
-    files: dict[str, IndexEntry],
+    files: Mapping[str, IndexEntry],
     state: sqlite3.Connection | None = None,
     changed: Iterable[str] = (),
 ) -> str:
@@ -46,7 +46,7 @@ def side_inputs(
     return _digest(settings, files, _prefixes(settings))
 
 
-def _digest(settings: Config, files: dict[str, IndexEntry], prefixes: tuple[str, str]) -> str:
+def _digest(settings: Config, files: Mapping[str, IndexEntry], prefixes: tuple[str, str]) -> str:
     key = StatePaths(settings.root).key
     h = hashlib.blake2b(digest_size=16)
     for path in sorted(path for path in files if path.startswith(prefixes)):
