@@ -57,3 +57,29 @@ def test_a_one_menu_edit_starts_no_worker_pool(tmp_path: Path) -> None:
         "assert result.exit_code == 0 and 'Updated' in result.output, result.output"
     )
     assert imported_by(code, tmp_path, ("multiprocessing", "concurrent.futures")) == set()
+
+
+def test_a_build_runs_no_sqlite_utils_plugin(tmp_path: Path) -> None:
+    """A sqlite-utils plugin installed beside Omakase never touches a build's connections
+    (and the build does not pay for looking plugins up)."""
+    from sqlite_utils import hookimpl
+    from sqlite_utils.plugins import pm
+
+    class Plugin:
+        called = 0
+
+        @hookimpl
+        def prepare_connection(self, conn: object) -> None:
+            Plugin.called += 1
+
+    plugin = Plugin()
+    pm.register(plugin, name="test-plugin")
+    try:
+        root = sample_site(tmp_path / "site")
+        build(settings_for(root))
+        menu = root / "content/menus/made-things.md"
+        menu.write_text(menu.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+        assert build(settings_for(root)).mode == "incremental"
+    finally:
+        pm.unregister(plugin)
+    assert Plugin.called == 0

@@ -13,7 +13,7 @@ import sqlite_utils
 
 from generator.content.loader import load_site
 from generator.content.model import Site
-from generator.db.schema import as_work_file, connect, create_schema, sync_file
+from generator.db.schema import as_work_file, connect, create_schema, sync_file, wrap
 from generator.db.store import iso, store_site
 from generator.db.update import ChangeTracker, FileChanges, update_site
 from generator.derive.availability import derive_availability
@@ -118,7 +118,7 @@ def update_database(
     conn = as_work_file(sqlite3.connect(db_file))
     try:
         tracker = ChangeTracker(conn)
-        db = sqlite_utils.Database(conn)
+        db = wrap(conn)
         files = FileChanges(
             changed={inputs.display(p) for p in changed},
             removed={inputs.display(p) for p in removed},

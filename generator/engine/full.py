@@ -8,12 +8,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from generator.content.loader import load_site
 from generator.content.model import Site
 from generator.content.parallel import settle
 from generator.content.published import published_urls
+from generator.db.schema import wrap
 from generator.db.update import refs_signature
 from generator.engine.cards import StoredCards, process_cards
 from generator.engine.covers import process_covers
@@ -147,7 +146,7 @@ class FullBuild(BuildJob):
     def swap(self, stage: Path) -> None:
         """The database and the site move into place; no state while the published site changes."""
         reset_state(state_path(self.settings.db_path)).close()
-        self.published = published_urls(sqlite_utils.Database(self.db))
+        self.published = published_urls(wrap(self.db))
         os.replace(self.db_file, self.settings.db_path)
         swap_into_place(stage, self.settings.output_dir)
         self.swapped.site = True

@@ -10,12 +10,11 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-import sqlite_utils
-
 from generator.content.itemside import ItemSide
 from generator.content.loader import load_site
 from generator.content.parallel import settle
 from generator.content.published import published_urls
+from generator.db.schema import wrap
 from generator.db.update import refs_signature
 from generator.engine.cards import CardMemo, card_memo, keep_card_memo, process_cards
 from generator.engine.covers import process_covers
@@ -382,7 +381,7 @@ class IncrementalBuild(BuildJob):
         if self.content:
             db = connect_readonly(self.settings.db_path)
             try:
-                self.record_published(published_urls(sqlite_utils.Database(db)))
+                self.record_published(published_urls(wrap(db)))
             finally:
                 db.close()
         with writing(state_path(self.settings.db_path)), transaction(self.state):

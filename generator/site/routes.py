@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from generator.content.model import MEDIA_TYPES
+from generator.db.schema import wrap
 from generator.site import (
     api,
     browse_queries,
@@ -384,7 +385,7 @@ def _ask(db_file: Path, query: KeyQuery | str | None) -> tuple[list[tuple[Any, .
     conn = connect_readonly(db_file)
     try:
         with columns_seen(conn) as seen:
-            found = [tuple(key) for key in query(sqlite_utils.Database(conn))]
+            found = [tuple(key) for key in query(wrap(conn))]
     finally:
         conn.close()
     return found, sorted(seen)
