@@ -294,7 +294,7 @@ def process_cards(site: Site, settings: Config, memo: CardMemo | None = None) ->
     if todo:
         root.mkdir(parents=True, exist_ok=True)
         _draw_all(todo, root, fonts)
-    prune_cache(root, keys)
+    prune_cache(root, keys, present)
     return len(todo)
 
 
