@@ -252,6 +252,29 @@ def test_a_problem_between_two_items_follows_the_lines_of_the_one_edited(tmp_pat
     assert patched == fresh
 
 
+def test_the_tag_case_check_follows_the_menus_edited(tmp_path: Path) -> None:
+    """The check keeps what it found over the menus while no menu's tags, file or line
+    changed; each step below changes one of them, and the last one none."""
+    root = edits.sample_site(tmp_path / "site")
+    first, second = _menus(root)[0], _menus(root)[1]
+    parses, memo = Session(), LoadMemo()
+
+    def step(path: Path, pattern: str, replacement: str) -> list[tuple[str, int]]:
+        """Where the tag-case problems are after the edit, on a patched and a fresh load."""
+        _rewrite(path, pattern, replacement)
+        patched, fresh = patched_and_fresh(root, parses, memo)
+        assert patched == fresh
+        found = fresh if isinstance(fresh, list) else []
+        return [(Path(p.path).name, p.line) for p in found if "differs only in case" in p.message]
+
+    assert patched_and_fresh(root, parses, memo)[1] is not None
+    assert step(first, r"(?m)^tags: \[", "tags: [Noir, ") == []
+    assert step(second, r"(?m)^tags: \[", "tags: [NOIR, ") == [(second.name, 7)]
+    assert step(second, r"^---\n", "---\n# moved down a line\n") == [(second.name, 8)]
+    assert step(second, r"(?m)^title: ", "title: Edited ") == [(second.name, 8)]
+    assert step(first, r"(?m)^tags: \[Noir, ", "tags: [") == []
+
+
 def test_a_patched_load_reads_only_the_changed_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No listing, and one parse, when one menu's text changed."""
     import generator.content.assembly as assembly

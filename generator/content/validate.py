@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Iterable
 
 from generator.content.fields import name_problem, shortened, slugify, suggest
@@ -12,6 +14,8 @@ from generator.content.refs import RefIndex, resolve_each, resolved_ref
 from generator.content.staleness import item_staleness
 from generator.errors import Problem
 from generator.settings import Config
+
+Tagged = tuple[list[str], str, int]  # a file's tags, the file and the line they are on
 
 
 class ValidationMemo:
@@ -36,6 +40,11 @@ class ValidationMemo:
         self.item_cases = TagCases()  # the tag-case check over the items alone
         self.cases_of: list[Item] | None = None  # the items `item_cases` was made from
         self.tag_names: list[str] = []  # every tag of those items, once, in order
+        # The menus' part of the tag-case check: the item cases it went on from, the menus
+        # and what it read of each (tags, file, line), and the problems it found.
+        self.menu_cases: (
+            tuple[TagCases, list[Menu], list[tuple[list[str], str, int]], list[Problem]] | None
+        ) = None
 
 
 def _ref_key(item: Item) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -212,10 +221,26 @@ def _tag_case_problems(site: Site, memo: ValidationMemo) -> list[Problem]:
             _tag_cases([(i.tags, i.path, i.line) for i in now], memo.item_cases)
             memo.cases_of, memo.tag_names = now, item_tags(site.items)
         site.item_tag_names = memo.tag_names  # the store's tags table starts from them
-    items = memo.item_cases
+    items, menus = memo.item_cases, list(site.menus.values())
+    last = memo.menu_cases
+    if last is not None and last[0] is items and _same_menu_tags(menus, last[1], last[2]):
+        memo.menu_cases = (items, menus, last[2], last[3])
+        return last[3]
+    tagged = [(m.tags, m.path, m.line_of("tags")) for m in menus]
     cases = TagCases(dict(items.first), set(items.reported), list(items.problems))
-    _tag_cases([(m.tags, m.path, m.line_of("tags")) for m in site.menus.values()], cases)
+    _tag_cases(tagged, cases)
+    memo.menu_cases = (items, menus, tagged, cases.problems)
     return cases.problems
+
+
+def _same_menu_tags(menus: list[Menu], before: list[Menu], tagged: list[Tagged]) -> bool:
+    """Whether `menus` give the tag-case check what `before` gave (`tagged`): the same
+    menus in order, where a changed one has the same tags, file and line. A menu edit
+    seldom touches its tags, and the check would otherwise walk every menu again."""
+    if len(menus) != len(before):
+        return False
+    changed = itertools.compress(range(len(menus)), map(operator.is_not, menus, before))
+    return all((menus[i].tags, menus[i].path, menus[i].line_of("tags")) == tagged[i] for i in changed)
 
 
 def _tag_cases(tagged: list[tuple[list[str], str, int]], cases: TagCases) -> None:
