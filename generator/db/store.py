@@ -276,7 +276,8 @@ def menu_rows(menu: Menu, site: Site, now: str) -> Rows:
 def lineage_rows(site: Site) -> Rows:
     """Lineage keeps every ancestor with its distance, so a family is one indexed query."""
     lineage = []
-    for menu in site.menus.values():
+    # Most menus are no fork: their ids and dates are not worked out.
+    for menu in [menu for menu in site.menus.values() if menu.forked_from is not None]:
         menu_id = stable_id("menu", menu.slug)
         published = day_stamp(menu.published, None)
         depth, parent = 1, menu.forked_from
