@@ -87,6 +87,24 @@ def test_every_page_type_is_built(sample: Path) -> None:
     assert not (sample / "menus/the-house-remembers").exists()  # a draft
 
 
+def test_the_page_reader_answers_as_sqlite_utils_does() -> None:
+    """Pages read through a reader of their own, not sqlite_utils: its rows are the dicts
+    sqlite_utils would give, repeated column names included."""
+    import sqlite_utils
+
+    from generator.site.record import ReadDatabase
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER, id_2 TEXT, name TEXT)")
+    conn.execute("INSERT INTO t VALUES (1, 'b', 'c')")
+    sql = "SELECT id, id, id_2, name, id, name FROM t WHERE id = ?"
+    ours, theirs = ReadDatabase(conn), sqlite_utils.Database(conn, execute_plugins=False)
+    assert list(ours.query(sql, [1])) == list(theirs.query(sql, [1]))
+    assert ours.execute("SELECT count(*) FROM t").fetchone() == (1,)
+    with pytest.raises(ValueError):
+        ours.query("UPDATE t SET name = 'd'")
+
+
 def test_template_globals_and_sitemap_follow_the_route_table(sample: Path) -> None:
     from generator.site.environment import make_environment
     from generator.site.routes import ROUTES

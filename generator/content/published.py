@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlite_utils
-
 from generator.content.files import not_regular, special_file
 from generator.content.model import Site
 from generator.errors import Problem
 from generator.publish.atomic import write_atomic
+from generator.support.readonly import Queryable
 
 RECORD_FILE = "published-slugs.txt"
 _HEADER = """\
@@ -67,7 +66,7 @@ def check_record(site: Site, display: str) -> list[Problem]:
     return problems
 
 
-def published_urls(db: sqlite_utils.Database) -> set[str]:
+def published_urls(db: Queryable) -> set[str]:
     """Slugs and aliases of every published menu in a built database."""
     # SQLite reads the aliases' JSON: a site has thousands of menus, and a build asks each time.
     rows = db.execute(

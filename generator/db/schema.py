@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
 import os
 import sqlite3
-
-import sqlite_utils
 
 from generator.content.itemfields import ENUM, INT, ItemField, extension_table, fields_of
 from generator.content.model import MEDIA_TYPES
@@ -237,6 +240,8 @@ def wrap(conn: sqlite3.Connection) -> sqlite_utils.Database:
     """sqlite_utils over `conn`, without sqlite-utils plugins: the schema and its queries
     are Omakase's own, so a plugin installed beside it must not change a build, and finding
     plugins reads the entry points of every installed distribution (about 20 ms a build)."""
+    import sqlite_utils  # here: a command that only renders never needs it (site/record.py)
+
     return sqlite_utils.Database(conn, execute_plugins=False)
 
 

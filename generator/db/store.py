@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
 import json
 import sqlite3
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
-
-import sqlite_utils
 
 from generator.content.fields import slugify
 from generator.content.itemfields import extension_table, extension_tables, fields_of

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
 import json
 from collections.abc import Iterable
-
-import sqlite_utils
 
 from generator.content.providers import watch_providers
 from generator.db.ids import stable_id

@@ -11,9 +11,8 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import sqlite_utils
-
 from generator.db.ids import stable_id
+from generator.support.readonly import Queryable
 
 TABLE = "menu_fork_diffs"
 
@@ -59,7 +58,7 @@ class ForkScope:
 
 
 def edit_scope(
-    db: sqlite_utils.Database, touched: Callable[[str], list[object]], changed_lineage: Iterable[object]
+    db: Queryable, touched: Callable[[str], list[object]], changed_lineage: Iterable[object]
 ) -> ForkScope:
     """The scope of an incremental build, from the keys of the rows it wrote (`touched`)
     and the lineage rows that differ from the previous database. Courses and course items
@@ -78,7 +77,7 @@ def edit_scope(
     return ForkScope(frozenset(menus), frozenset(str(row) for row in changed_lineage))
 
 
-def _diff_rows(db: sqlite_utils.Database, pairs: set[Pair] | None) -> list[tuple[object, ...]]:
+def _diff_rows(db: Queryable, pairs: set[Pair] | None) -> list[tuple[object, ...]]:
     """(menu, ancestor, change, item, old position, old title, new position, new title,
     old annotation, new annotation) for every lineage row (or those of `pairs`): items
     added, removed, moved to another course, or annotated differently."""
@@ -130,7 +129,7 @@ _COLUMNS = (
 )
 
 
-def compute_fork_diffs(db: sqlite_utils.Database, scope: ForkScope | None = None) -> int:
+def compute_fork_diffs(db: Queryable, scope: ForkScope | None = None) -> int:
     """Bring the fork diff table's rows in line with the stored menus; returns how many rows
     were computed. With a `scope`, only the diffs of the lineage rows it involves are
     computed again, and those of lineage rows that are gone are dropped.

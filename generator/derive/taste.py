@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
 import json
 from collections import Counter
 from datetime import datetime
-
-import sqlite_utils
 
 from generator.content.itemfields import creator_columns
 from generator.db.ids import stable_id

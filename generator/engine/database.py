@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
 import functools
 import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import sqlite_utils
 
 from generator.content.loader import load_site
 from generator.content.model import Site
@@ -44,19 +47,22 @@ def derive_steps(
 
 
 def derive(
-    db: sqlite_utils.Database,
+    db: Callable[[], sqlite_utils.Database],
     settings: Config,
     needed: Callable[[str, list[str]], bool] | None = None,
     fork_scope: Callable[[], ForkScope | None] | None = None,
 ) -> dict[str, list[str]]:
     """Run the derive steps (those `needed` says, given what each read last time), noting
-    the `table.column`s each one reads so the next incremental build can skip it."""
+    the `table.column`s each one reads so the next incremental build can skip it. `db`
+    gives the database they write: made when a step runs (an edit that needs none does
+    not import sqlite_utils)."""
     reads: dict[str, list[str]] = {}
     for name, step in derive_steps(settings, fork_scope):
         if needed is not None and not needed(name, []):
             continue
-        with columns_seen(db.conn) as seen:
-            step(db)
+        database = db()
+        with columns_seen(database.conn) as seen:
+            step(database)
         reads[name] = sorted(seen)
     return reads
 
@@ -81,7 +87,7 @@ def new_database(settings: Config, site: Site) -> tuple[Path, dict[str, list[str
         with writing(settings.db_path):
             create_schema(db)
             store_site(db, site, settings.build_time)
-            reads = derive(db, settings)
+            reads = derive(lambda: db, settings)
             db.close()
             sync_file(tmp)
     except BaseException:
@@ -118,7 +124,7 @@ def update_database(
     conn = as_work_file(sqlite3.connect(db_file))
     try:
         tracker = ChangeTracker(conn)
-        db = wrap(conn)
+        db = functools.cache(lambda: wrap(conn))
         files = FileChanges(
             changed={inputs.display(p) for p in changed},
             removed={inputs.display(p) for p in removed},
@@ -148,7 +154,7 @@ def update_database(
         def fork_scope() -> ForkScope | None:
             if not compared or all_menus_and_logs:  # every diff is computed again
                 return None
-            return edit_scope(db, tracker.touched, tracker.changed_rows.get("menu_lineage", {}))
+            return edit_scope(db(), tracker.touched, tracker.changed_rows.get("menu_lineage", {}))
 
         reads = derive(db, settings, needed, fork_scope)
         conn.commit()

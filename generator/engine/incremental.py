@@ -14,7 +14,6 @@ from generator.content.itemside import ItemSide
 from generator.content.loader import load_site
 from generator.content.parallel import settle
 from generator.content.published import published_urls
-from generator.db.schema import wrap
 from generator.db.update import refs_signature
 from generator.engine.cards import CardMemo, card_memo, keep_card_memo, process_cards
 from generator.engine.covers import process_covers
@@ -53,6 +52,7 @@ from generator.settings import Config
 from generator.site.finish import PublicCopy, finish_site
 from generator.site.keyed import RowChanges
 from generator.site.openwork import OpenWork
+from generator.site.record import ReadDatabase
 from generator.site.render import (
     KeptRenderer,
     PageRecord,
@@ -381,7 +381,7 @@ class IncrementalBuild(BuildJob):
         if self.content:
             db = connect_readonly(self.settings.db_path)
             try:
-                self.record_published(published_urls(wrap(db)))
+                self.record_published(published_urls(ReadDatabase(db)))
             finally:
                 db.close()
         with writing(state_path(self.settings.db_path)), transaction(self.state):

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from generator.content.itemfields import ItemField, fields_of
 from generator.errors import BuildError
 from generator.settings import packaged
 from generator.site import queries, urls
 from generator.site.safejson import dumps_safe
 from generator.site.year_review import curator_years
+from generator.support.readonly import Queryable
 from generator.support.timings import timed
 
 API_VERSION = "1.0"
@@ -109,7 +108,7 @@ def item_ref(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def index_document(db: sqlite_utils.Database) -> dict[str, Any]:
+def index_document(db: Queryable) -> dict[str, Any]:
     """Everything the API has, as references: the place to start crawling."""
     menus = [
         {**menu_ref(m), "published_at": m["published_at"]} for m in queries.published_menus(db, brief=True)
@@ -129,7 +128,7 @@ def index_document(db: sqlite_utils.Database) -> dict[str, Any]:
     }
 
 
-def menu_document(db: sqlite_utils.Database, slug: str) -> dict[str, Any]:
+def menu_document(db: Queryable, slug: str) -> dict[str, Any]:
     """One published menu: courses with their items and annotations, pairings, lineage."""
     menu = queries.menu_detail(db, slug)
     assert menu is not None and menu["status"] == "published"
@@ -175,7 +174,7 @@ def menu_document(db: sqlite_utils.Database, slug: str) -> dict[str, Any]:
     }
 
 
-def item_document(db: sqlite_utils.Database, media_type: str, slug: str) -> dict[str, Any]:
+def item_document(db: Queryable, media_type: str, slug: str) -> dict[str, Any]:
     """One item: canonical fields, typed attributes, tags, availability, sources, menus."""
     item = queries.item_detail(db, media_type, slug)
     assert item is not None
@@ -248,7 +247,7 @@ def _attribute(field: ItemField, value: Any) -> Any:
     return json.loads(value) if field.json and isinstance(value, str) else value
 
 
-def curator_document(db: sqlite_utils.Database, handle: str) -> dict[str, Any]:
+def curator_document(db: Queryable, handle: str) -> dict[str, Any]:
     """One curator: profile, published menus, public log and taste profile."""
     user = next(
         iter(

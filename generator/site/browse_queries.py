@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlite_utils
-
 from generator.site.curator_queries import curators
 from generator.site.queries import ITEM_CARDS, fetch_rows, published_menus
 from generator.site.tag_queries import tags
 from generator.site.visibility import public_item
+from generator.support.readonly import Queryable
 
 MENUS_PER_PAGE = 24
 """Menu cards per page of /menus/, as many as a tag page holds."""
@@ -49,11 +48,11 @@ def _slice(ordered: list[Any], per_page: int, page: int) -> list[Any]:
     return ordered[(page - 1) * per_page : page * per_page]
 
 
-def menu_count(db: sqlite_utils.Database) -> int:
+def menu_count(db: Queryable) -> int:
     return int(db.execute("SELECT count(*) FROM menus WHERE status = 'published'").fetchone()[0])
 
 
-def menus_page(db: sqlite_utils.Database, page: int = 1) -> dict[str, Any]:
+def menus_page(db: Queryable, page: int = 1) -> dict[str, Any]:
     """One page of every published menu, newest first (drafts are never listed)."""
     ordered = [row[0] for row in db.execute(_MENU_ORDER).fetchall()]
     chosen = _slice(ordered, MENUS_PER_PAGE, page)
@@ -61,14 +60,14 @@ def menus_page(db: sqlite_utils.Database, page: int = 1) -> dict[str, Any]:
     return {"menus": cards, **_window(len(ordered), MENUS_PER_PAGE, page)}
 
 
-def item_count(db: sqlite_utils.Database, media_type: str | None = None) -> int:
+def item_count(db: Queryable, media_type: str | None = None) -> int:
     if media_type is None:
         return int(db.execute(f"SELECT count(*) FROM media_items i WHERE {public_item()}").fetchone()[0])
     sql = f"SELECT count(*) FROM media_items i WHERE media_type = ? AND {public_item()}"
     return int(db.execute(sql, [media_type]).fetchone()[0])
 
 
-def items_page(db: sqlite_utils.Database, media_type: str | None = None, page: int = 1) -> dict[str, Any]:
+def items_page(db: Queryable, media_type: str | None = None, page: int = 1) -> dict[str, Any]:
     """One page of every item (or one medium's), by title as tag pages list them."""
     if media_type is None:
         rows = db.execute(_ITEM_ORDER.format(where=f"WHERE {public_item()}")).fetchall()
@@ -81,11 +80,11 @@ def items_page(db: sqlite_utils.Database, media_type: str | None = None, page: i
     return {"items": cards, "media_type": media_type, **_window(len(ordered), ITEMS_PER_PAGE, page)}
 
 
-def curator_total(db: sqlite_utils.Database) -> int:
+def curator_total(db: Queryable) -> int:
     return int(db.execute("SELECT count(*) FROM users").fetchone()[0])
 
 
-def curators_page(db: sqlite_utils.Database, page: int = 1) -> dict[str, Any]:
+def curators_page(db: Queryable, page: int = 1) -> dict[str, Any]:
     """One page of every curator, by name, with how many menus each has published."""
     everyone = curators(db)
     return {
@@ -94,11 +93,11 @@ def curators_page(db: sqlite_utils.Database, page: int = 1) -> dict[str, Any]:
     }
 
 
-def tag_total(db: sqlite_utils.Database) -> int:
+def tag_total(db: Queryable) -> int:
     return len(tags(db))
 
 
-def tags_page(db: sqlite_utils.Database, page: int = 1) -> dict[str, Any]:
+def tags_page(db: Queryable, page: int = 1) -> dict[str, Any]:
     """One page of the public tags, by slug, each with its counts of items and menus."""
     every = tags(db)
     return {"tags": _slice(every, TAGS_PER_PAGE, page), **_window(len(every), TAGS_PER_PAGE, page)}

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlite_utils
-
 from generator.site.queries import fetch_rows, item_summary_sql, published_menus, published_parent
 from generator.site.year_review import curator_years
+from generator.support.readonly import Queryable
 
 
-def curators(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def curators(db: Queryable) -> list[dict[str, Any]]:
     """Every curator with how many menus they have published."""
     return fetch_rows(
         db,
@@ -23,7 +22,7 @@ def curators(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     )
 
 
-def curator_detail(db: sqlite_utils.Database, handle: str) -> dict[str, Any] | None:
+def curator_detail(db: Queryable, handle: str) -> dict[str, Any] | None:
     """A curator's public face: menus, forks, taste profile, recent public timeline."""
     rows = fetch_rows(
         db, "SELECT id, handle, display_name, bio, url FROM users WHERE handle = :h", {"h": handle}

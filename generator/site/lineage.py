@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlite_utils
-
 from generator.site import queries
 from generator.site.keyed import keyed
+from generator.support.readonly import Queryable
 
 NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 200, 56, 24, 44, 8
 TEXT_W = NODE_W - 24  # a node's text starts 12 px in and stops 12 px before its right edge
@@ -55,7 +54,7 @@ def _short(text: str, font_px: int, width: int = TEXT_W) -> str:
     return kept.rstrip() + "…"
 
 
-def family(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
+def family(db: Queryable, slug: str) -> dict[str, Any] | None:
     """The published menus of `slug`'s family as a forest, each fork linked to its nearest
     published ancestor; None when the menu is not published. The family hangs from the
     oldest published ancestor: a draft never joins menus that only it relates."""
@@ -112,7 +111,7 @@ def family(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
     }
 
 
-def fork_diff(db: sqlite_utils.Database, menu_id: str, ancestor_id: str) -> dict[str, list]:
+def fork_diff(db: Queryable, menu_id: str, ancestor_id: str) -> dict[str, list]:
     """What a fork changed against an ancestor, from the derived `menu_fork_diffs` table."""
     changes: dict[str, list] = {"added": [], "removed": [], "moved": [], "annotation": []}
     for row in queries.fetch_rows(db, FORK_DIFFS, {"m": menu_id, "a": ancestor_id}):

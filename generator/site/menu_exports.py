@@ -16,13 +16,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-import sqlite_utils
-
 from generator.site import urls
 from generator.site.api import API_VERSION, SCHEMA_PATH, Link, item_api_url
 from generator.site.filters import summary
 from generator.site.keyed import keyed
 from generator.site.queries import MENU_BY_SLUG, MENU_COURSES, MENU_ENTRIES, fetch_rows
+from generator.support.readonly import Queryable
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -87,7 +86,7 @@ def to_csv(rows: Iterable[Iterable[Any]], base_url: str) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def menu_entries(db: sqlite_utils.Database, slug: str) -> dict[str, Any]:
+def menu_entries(db: Queryable, slug: str) -> dict[str, Any]:
     """A published menu's head and its items in menu order, each with its course, its ids
     by source, and the book fields the Goodreads columns ask for."""
     menu = fetch_rows(db, MENU_BY_SLUG, {"slug": slug})[0]
@@ -278,27 +277,27 @@ _WITH_MEDIUM = """
     ORDER BY m.slug"""
 
 
-def film_menu_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def film_menu_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     """Published menus that serve at least one film."""
     return db.execute(_WITH_MEDIUM.format(medium="movie")).fetchall()
 
 
-def book_menu_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def book_menu_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     """Published menus that serve at least one book."""
     return db.execute(_WITH_MEDIUM.format(medium="book")).fetchall()
 
 
-def letterboxd_page(db: sqlite_utils.Database, slug: str) -> tuple[str, dict[str, Any]]:
+def letterboxd_page(db: Queryable, slug: str) -> tuple[str, dict[str, Any]]:
     return urls.menu_letterboxd_url(slug), {"rows": letterboxd_rows(menu_entries(db, slug))}
 
 
-def goodreads_page(db: sqlite_utils.Database, slug: str) -> tuple[str, dict[str, Any]]:
+def goodreads_page(db: Queryable, slug: str) -> tuple[str, dict[str, Any]]:
     return urls.menu_goodreads_url(slug), {"rows": goodreads_rows(menu_entries(db, slug))}
 
 
-def csv_page(db: sqlite_utils.Database, slug: str) -> tuple[str, dict[str, Any]]:
+def csv_page(db: Queryable, slug: str) -> tuple[str, dict[str, Any]]:
     return urls.menu_csv_url(slug), {"rows": menu_rows(menu_entries(db, slug))}
 
 
-def json_page(db: sqlite_utils.Database, slug: str) -> tuple[str, dict[str, Any]]:
+def json_page(db: Queryable, slug: str) -> tuple[str, dict[str, Any]]:
     return urls.menu_json_url(slug), menu_document(menu_entries(db, slug))

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlite_utils
+from generator.support.readonly import Queryable
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,13 @@ class Page:
 Made = tuple[str, dict[str, Any]]
 """What a route's page function returns: the page's URL and the data its template shows."""
 
-KeyQuery = Callable[[sqlite_utils.Database], Iterable[tuple[Any, ...]]]
+KeyQuery = Callable[[Queryable], Iterable[tuple[Any, ...]]]
 """Lists the keys of a route's pages, one tuple per page, each the page function's arguments."""
 
 Listed = tuple[tuple[Any, ...], str | None]
 """A page as the sitemap lists it: its key, and the date it last changed (None: unknown)."""
 
-Listing = Callable[[sqlite_utils.Database], Iterable[Listed]]
+Listing = Callable[[Queryable], Iterable[Listed]]
 """A route's pages as the sitemap lists them, in its order."""
 
 
@@ -68,7 +68,7 @@ class Route:
         """The template global its URL helper is known by, if it has one."""
         return None if self.url is None else self.name.replace("-", "_") + "_url"
 
-    def build(self, db: sqlite_utils.Database, key: tuple[Any, ...]) -> Page:
+    def build(self, db: Queryable, key: tuple[Any, ...]) -> Page:
         """The page of `key`: its page function's URL and data, rendered as this route says."""
         url, context = self.page(db, *key)
         return Page(url, self.template, context, self.format)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlite_utils
-
 from generator.content.itemfields import extension_table, fields_of, json_columns
 from generator.content.model import MEDIA_TYPES
 from generator.site.keyed import keyed, listed
 from generator.site.visibility import public_item
+from generator.support.readonly import Queryable
 
 # Derived from the item field table once, at import: _row runs for every row a page reads.
 EXTENSION_TABLES = {media_type: extension_table(media_type) for media_type in MEDIA_TYPES}
@@ -23,12 +22,12 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
     return {k: json.loads(v) if k in JSON_COLUMNS and isinstance(v, str) else v for k, v in row.items()}
 
 
-def fetch_rows(db: sqlite_utils.Database, sql: str, params: Any = None) -> list[dict[str, Any]]:
+def fetch_rows(db: Queryable, sql: str, params: Any = None) -> list[dict[str, Any]]:
     """A query's rows as dicts, their JSON columns decoded."""
     return [_row(r) for r in db.query(sql, params or {})]
 
 
-def counts(db: sqlite_utils.Database) -> dict[str, int]:
+def counts(db: Queryable) -> dict[str, int]:
     one = db.execute(
         f"""SELECT (SELECT count(*) FROM menus WHERE status = 'published'),
                   (SELECT count(*) FROM media_items i WHERE {public_item()}),
@@ -103,7 +102,7 @@ for _brief, _limit in ((False, None), (False, FEED_SIZE), (True, None)):
 
 
 def published_menus(
-    db: sqlite_utils.Database,
+    db: Queryable,
     *,
     owner: str | None = None,
     limit: int | None = None,
@@ -130,7 +129,7 @@ def published_menus(
     return rows
 
 
-def tag_slugs(db: sqlite_utils.Database) -> dict[str, str]:
+def tag_slugs(db: Queryable) -> dict[str, str]:
     return {r["name"]: r["slug"] for r in db.query("SELECT name, slug FROM tags")}
 
 
@@ -257,7 +256,7 @@ ITEM_MENUS = keyed(
 )
 
 
-def menu_detail(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
+def menu_detail(db: Queryable, slug: str) -> dict[str, Any] | None:
     """One menu with its courses, items, pairings and lineage neighbours."""
     rows = fetch_rows(db, MENU_BY_SLUG, {"slug": slug})
     if not rows:
@@ -296,7 +295,7 @@ def menu_detail(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
     return menu
 
 
-def published_parent(db: sqlite_utils.Database, menu_id: str) -> dict[str, Any] | None:
+def published_parent(db: Queryable, menu_id: str) -> dict[str, Any] | None:
     """The nearest published ancestor: a draft in between is skipped, never shown."""
     return next(
         iter(
@@ -315,7 +314,7 @@ def published_parent(db: sqlite_utils.Database, menu_id: str) -> dict[str, Any] 
     )
 
 
-def published_forks(db: sqlite_utils.Database, menu_id: str) -> list[dict[str, Any]]:
+def published_forks(db: Queryable, menu_id: str) -> list[dict[str, Any]]:
     """Published menus whose nearest published ancestor is this menu."""
     return fetch_rows(
         db,
@@ -331,12 +330,12 @@ def published_forks(db: sqlite_utils.Database, menu_id: str) -> list[dict[str, A
     )
 
 
-def all_items(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def all_items(db: Queryable) -> list[dict[str, Any]]:
     rows = fetch_rows(db, item_summary_sql(f"WHERE {public_item()} ORDER BY i.media_type, i.slug"))
     return rows
 
 
-def item_detail(db: sqlite_utils.Database, media_type: str, slug: str) -> dict[str, Any] | None:
+def item_detail(db: Queryable, media_type: str, slug: str) -> dict[str, Any] | None:
     """One item with its typed attributes, tags, availability, sources and menus."""
     rows = fetch_rows(db, ITEM_BY_SLUG, {"t": media_type, "s": slug})
     if not rows:
@@ -352,7 +351,7 @@ def item_detail(db: sqlite_utils.Database, media_type: str, slug: str) -> dict[s
     return item
 
 
-def story(db: sqlite_utils.Database, slug: str) -> dict[str, Any] | None:
+def story(db: Queryable, slug: str) -> dict[str, Any] | None:
     """A menu's pairings as steps, in course order (by where each pairing starts)."""
     menu = menu_detail(db, slug)
     if menu is None:

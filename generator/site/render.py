@@ -164,7 +164,7 @@ class PageWriter:
             self.conn = connect_recording(str(db_path))
         else:
             self.conn = connect_recording(str(db_path), answers, KeptRenderer.ANSWERS, KeptRenderer.LARGEST)
-        self.db = ReadDatabase(self.conn, execute_plugins=False)
+        self.db = ReadDatabase(self.conn)
         self.renderer = renderer if renderer is not None else Renderer(settings)
         self.out_dir = out_dir
         self.routes: dict[str, Route] = {route.name: route for route in ROUTES}

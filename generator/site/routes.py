@@ -15,10 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from generator.content.model import MEDIA_TYPES
-from generator.db.schema import wrap
 from generator.site import (
     api,
     browse_queries,
@@ -33,12 +30,12 @@ from generator.site import (
     year_review,
 )
 from generator.site.pages import KeyQuery, Made, Route
-from generator.site.record import columns_seen
+from generator.site.record import ReadDatabase, columns_seen
 from generator.site.visibility import PUBLIC_ITEMS, mark_item_pages, public_item
-from generator.support.readonly import connect_readonly
+from generator.support.readonly import Queryable, connect_readonly
 
 
-def _index(db: sqlite_utils.Database) -> Made:
+def _index(db: Queryable) -> Made:
     return "/", {
         "menus": queries.published_menus(db, limit=12),
         "counts": queries.counts(db),
@@ -47,11 +44,11 @@ def _index(db: sqlite_utils.Database) -> Made:
     }
 
 
-def _menu_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def _menu_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     return db.execute("SELECT slug FROM menus WHERE status = 'published' ORDER BY slug").fetchall()
 
 
-def _menu(db: sqlite_utils.Database, slug: str) -> Made:
+def _menu(db: Queryable, slug: str) -> Made:
     menu = queries.menu_detail(db, slug)
     assert menu is not None
     menu["has_story"] = feeds.has_story(db, menu["id"])
@@ -59,21 +56,21 @@ def _menu(db: sqlite_utils.Database, slug: str) -> Made:
     return urls.menu_url(slug), {"menu": menu}
 
 
-def _menu_card(db: sqlite_utils.Database, slug: str) -> Made:
+def _menu_card(db: Queryable, slug: str) -> Made:
     return urls.menu_card_url(slug), {"menu": queries.menu_detail(db, slug), "noindex": True}
 
 
-def _story_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def _story_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     return db.execute("""SELECT slug FROM menus m WHERE status = 'published' AND EXISTS
                          (SELECT 1 FROM menu_item_pairings p WHERE p.menu_id = m.id)
                          ORDER BY slug""").fetchall()
 
 
-def _story(db: sqlite_utils.Database, slug: str) -> Made:
+def _story(db: Queryable, slug: str) -> Made:
     return urls.story_url(slug), {"menu": queries.story(db, slug)}
 
 
-def _lineage_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def _lineage_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     return [
         (row["slug"],)
         for row in db.query("SELECT id, slug FROM menus WHERE status = 'published' ORDER BY slug")
@@ -81,28 +78,28 @@ def _lineage_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
     ]
 
 
-def _lineage(db: sqlite_utils.Database, slug: str) -> Made:
+def _lineage(db: Queryable, slug: str) -> Made:
     return urls.lineage_url(slug), {"family": lineage.family(db, slug)}
 
 
-def _item_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def _item_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     return db.execute(
         f"SELECT media_type, slug FROM media_items i WHERE {public_item()} ORDER BY media_type, slug"
     ).fetchall()
 
 
-def _item(db: sqlite_utils.Database, media_type: str, slug: str) -> Made:
+def _item(db: Queryable, media_type: str, slug: str) -> Made:
     return urls.item_url(media_type, slug), {"item": queries.item_detail(db, media_type, slug)}
 
 
-def _share_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def _share_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     # Only drafts: a menu published since its link was issued has its own public URL.
     return db.execute("""
         SELECT t.token, m.slug FROM menu_share_tokens t JOIN menus m ON m.id = t.menu_id
         WHERE t.revoked = 0 AND m.status = 'draft' ORDER BY t.token""").fetchall()
 
 
-def _share(db: sqlite_utils.Database, token: str, slug: str) -> Made:
+def _share(db: Queryable, token: str, slug: str) -> Made:
     """A draft menu at its unguessable link only, kept out of search engines; its banner
     says it is a draft and until when the link works."""
     link = queries.fetch_rows(
@@ -115,13 +112,13 @@ def _share(db: sqlite_utils.Database, token: str, slug: str) -> Made:
     return urls.share_url(token), {"menu": menu, "noindex": True, "shared": shared}
 
 
-def _alias_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def _alias_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     return db.execute("""
         SELECT a.value, m.slug FROM menus m, json_each(m.aliases) a
         WHERE m.status = 'published' ORDER BY a.value""").fetchall()
 
 
-def _redirect(db: sqlite_utils.Database, alias: str, slug: str) -> Made:
+def _redirect(db: Queryable, alias: str, slug: str) -> Made:
     """A renamed menu's old URL. Hosts that read `_redirects` answer it with a 301; elsewhere
     this page names the new address and points search engines at it. It does not refresh by
     itself: a timed or instant meta refresh takes the reader away without their say (WCAG
@@ -130,30 +127,30 @@ def _redirect(db: sqlite_utils.Database, alias: str, slug: str) -> Made:
     return urls.menu_url(alias), {"target": urls.menu_url(slug), "title": title, "noindex": True}
 
 
-def _redirects_file(db: sqlite_utils.Database) -> Made:
+def _redirects_file(db: Queryable) -> Made:
     """Real HTTP redirects for hosts that read a `_redirects` file (Netlify, Cloudflare Pages)."""
     pairs = [(urls.menu_url(alias), urls.menu_url(slug)) for alias, slug in _alias_keys(db)]
     return "/_redirects", {"redirects": pairs}
 
 
-def _curator_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def _curator_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     return db.execute("SELECT handle FROM users ORDER BY handle").fetchall()
 
 
-def _curator(db: sqlite_utils.Database, handle: str) -> Made:
+def _curator(db: Queryable, handle: str) -> Made:
     return urls.curator_url(handle), {"curator": curator_queries.curator_detail(db, handle)}
 
 
-def _curator_feed(db: sqlite_utils.Database, handle: str) -> Made:
+def _curator_feed(db: Queryable, handle: str) -> Made:
     row = next(iter(db.query("SELECT handle, display_name FROM users WHERE handle = :h", {"h": handle})))
     return urls.curator_feed_url(handle), {"curator": dict(row), **feeds.feed(db, owner=handle)}
 
 
-def _year_review(db: sqlite_utils.Database, handle: str, year: str) -> Made:
+def _year_review(db: Queryable, handle: str, year: str) -> Made:
     return urls.year_review_url(handle, year), year_review.year_review(db, handle, year)
 
 
-def _tag_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def _tag_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     # The slugs of tag_queries.tags(db), without its counts: every build lists these keys.
     return db.execute(f"""
         SELECT DISTINCT t.slug FROM tags t
@@ -164,11 +161,11 @@ def _tag_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
         ORDER BY t.slug""").fetchall()
 
 
-def _tag(db: sqlite_utils.Database, slug: str) -> Made:
+def _tag(db: Queryable, slug: str) -> Made:
     return urls.tag_url(slug), {"tag": tag_queries.tag_detail(db, slug)}
 
 
-def _tag_page_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def _tag_page_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     """(slug, page) of every tag page after the first."""
     items = dict(
         db.execute(f"""
@@ -187,7 +184,7 @@ def _tag_page_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
             yield slug, page
 
 
-def _tag_page(db: sqlite_utils.Database, slug: str, page: int) -> Made:
+def _tag_page(db: Queryable, slug: str, page: int) -> Made:
     return urls.tag_url(slug, page), {"tag": tag_queries.tag_detail(db, slug, page)}
 
 
@@ -197,39 +194,39 @@ def _pages(total: int, per_page: int) -> list[tuple[int]]:
 
 # The browse pages' key queries count, and read no more: an edit of a title or an
 # introduction lists the same pages. Each list has its first page even when it is empty.
-def _menus_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def _menus_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     return _pages(browse_queries.menu_count(db), browse_queries.MENUS_PER_PAGE)
 
 
-def _menus(db: sqlite_utils.Database, page: int) -> Made:
+def _menus(db: Queryable, page: int) -> Made:
     return urls.menus_url(page), {"listing": browse_queries.menus_page(db, page)}
 
 
-def _curators_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def _curators_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     return _pages(browse_queries.curator_total(db), browse_queries.CURATORS_PER_PAGE)
 
 
-def _curators(db: sqlite_utils.Database, page: int) -> Made:
+def _curators(db: Queryable, page: int) -> Made:
     return urls.curators_url(page), {"listing": browse_queries.curators_page(db, page)}
 
 
-def _tags_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def _tags_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     return _pages(browse_queries.tag_total(db), browse_queries.TAGS_PER_PAGE)
 
 
-def _tags(db: sqlite_utils.Database, page: int) -> Made:
+def _tags(db: Queryable, page: int) -> Made:
     return urls.tags_url(page), {"listing": browse_queries.tags_page(db, page)}
 
 
-def _items_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def _items_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     return _pages(browse_queries.item_count(db), browse_queries.ITEMS_PER_PAGE)
 
 
-def _items(db: sqlite_utils.Database, page: int) -> Made:
+def _items(db: Queryable, page: int) -> Made:
     return urls.items_url(page), {"listing": browse_queries.items_page(db, None, page)}
 
 
-def _medium_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def _medium_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     """(medium, page) of every medium's pages: each medium has one, if only to say it has
     no items yet, so that links to it always resolve."""
     counts = dict(
@@ -242,46 +239,46 @@ def _medium_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
             yield media_type, page
 
 
-def _medium(db: sqlite_utils.Database, media_type: str, page: int) -> Made:
+def _medium(db: Queryable, media_type: str, page: int) -> Made:
     return urls.medium_url(media_type, page), {"listing": browse_queries.items_page(db, media_type, page)}
 
 
-def _feed(db: sqlite_utils.Database) -> Made:
+def _feed(db: Queryable) -> Made:
     return urls.FEED, {"curator": None, **feeds.feed(db)}
 
 
-def _sitemap(db: sqlite_utils.Database) -> Made:
+def _sitemap(db: Queryable) -> Made:
     return "/sitemap.xml", {"entries": sitemap.entries(db, ROUTES)}
 
 
-def _robots(db: sqlite_utils.Database) -> Made:
+def _robots(db: Queryable) -> Made:
     return "/robots.txt", {}
 
 
-def _not_found(db: sqlite_utils.Database) -> Made:
+def _not_found(db: Queryable) -> Made:
     return "/404.html", {"noindex": True}
 
 
-def _search(db: sqlite_utils.Database) -> Made:
+def _search(db: Queryable) -> Made:
     # A search page is for visitors, not search engines: the pages it finds are in the sitemap.
     # Without JavaScript it links to the browse pages: a list of every item weighed
     # hundreds of kilobytes on a big site, and re-rendered whenever any title changed.
     return "/search/", {"noindex": True}
 
 
-def _api_index(db: sqlite_utils.Database) -> Made:
+def _api_index(db: Queryable) -> Made:
     return api.index_url(), api.index_document(db)
 
 
-def _api_menu(db: sqlite_utils.Database, slug: str) -> Made:
+def _api_menu(db: Queryable, slug: str) -> Made:
     return api.menu_api_url(slug), api.menu_document(db, slug)
 
 
-def _api_item(db: sqlite_utils.Database, media_type: str, slug: str) -> Made:
+def _api_item(db: Queryable, media_type: str, slug: str) -> Made:
     return api.item_api_url(media_type, slug), api.item_document(db, media_type, slug)
 
 
-def _api_curator(db: sqlite_utils.Database, handle: str) -> Made:
+def _api_curator(db: Queryable, handle: str) -> Made:
     return api.curator_api_url(handle), api.curator_document(db, handle)
 
 
@@ -385,7 +382,7 @@ def _ask(db_file: Path, query: KeyQuery | str | None) -> tuple[list[tuple[Any, .
     conn = connect_readonly(db_file)
     try:
         with columns_seen(conn) as seen:
-            found = [tuple(key) for key in query(wrap(conn))]
+            found = [tuple(key) for key in query(ReadDatabase(conn))]
     finally:
         conn.close()
     return found, sorted(seen)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import sqlite_utils
-
 from generator.site import curator_queries, queries, tag_queries
 from generator.site.pages import KeyQuery, Listed, Listing, Route
+from generator.support.readonly import Queryable
 
 
-def only(db: sqlite_utils.Database) -> list[Listed]:
+def only(db: Queryable) -> list[Listed]:
     """A route of one page, undated."""
     return [((), None)]
 
@@ -20,12 +19,12 @@ def _lastmod(row: Any) -> str | None:
     return (row["updated_at"] or row["published_at"] or "")[:10] or None
 
 
-def menus(db: sqlite_utils.Database) -> Iterable[Listed]:
+def menus(db: Queryable) -> Iterable[Listed]:
     """Published menus, newest first, dated by their last change."""
     return [((menu["slug"],), _lastmod(menu)) for menu in queries.published_menus(db, brief=True)]
 
 
-def stories(db: sqlite_utils.Database) -> Iterable[Listed]:
+def stories(db: Queryable) -> Iterable[Listed]:
     """The stories of published menus, dated as their menu (listed under it, in its order)."""
     rows = db.query("""SELECT slug, updated_at, published_at FROM menus m
                        WHERE status = 'published' AND EXISTS
@@ -38,17 +37,17 @@ def undated(keys: KeyQuery) -> Listing:
     return lambda db: [(tuple(key), None) for key in keys(db)]
 
 
-def curators(db: sqlite_utils.Database) -> Iterable[Listed]:
+def curators(db: Queryable) -> Iterable[Listed]:
     """Curators in the order of the curators' list, by name."""
     return [((row["handle"],), None) for row in curator_queries.curators(db)]
 
 
-def tags(db: sqlite_utils.Database) -> Iterable[Listed]:
+def tags(db: Queryable) -> Iterable[Listed]:
     """Tags that something public carries, by slug."""
     return [((row["slug"],), None) for row in tag_queries.tags(db)]
 
 
-def entries(db: sqlite_utils.Database, routes: Sequence[Route]) -> list[dict[str, Any]]:
+def entries(db: Queryable, routes: Sequence[Route]) -> list[dict[str, Any]]:
     """Every page of the routes that declare a sitemap listing, each route's pages in its
     listing's order, a route's pages listed `under` another after that route's page of the
     same key prefix."""
@@ -68,9 +67,7 @@ def entries(db: sqlite_utils.Database, routes: Sequence[Route]) -> list[dict[str
     return entries
 
 
-def _by_prefix(
-    route: Route, db: sqlite_utils.Database, width: int
-) -> tuple[Route, dict[tuple[Any, ...], list[Listed]]]:
+def _by_prefix(route: Route, db: Queryable, width: int) -> tuple[Route, dict[tuple[Any, ...], list[Listed]]]:
     """A route's listed pages by the key of the page they are listed after: the first
     `width` parts of their own (all of a menu's story's, a tag's second page's tag)."""
     assert route.sitemap is not None

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlite_utils
-
 from generator.site.queries import ITEM_CARDS, fetch_rows, published_menus
 from generator.site.visibility import PUBLIC_ITEMS, public_item
+from generator.support.readonly import Queryable
 
 
-def tags(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def tags(db: Queryable) -> list[dict[str, Any]]:
     """Tags that something public carries (an item, or a published menu), by slug."""
     # Counted per tag in one pass each, joined by slug: a count per tag asked as a
     # correlated subquery scanned every item's tags and every menu once per tag.
@@ -51,7 +50,7 @@ def tag_pages(item_count: int, menu_count: int = 0) -> int:
     return max(1, -(-item_count // TAG_PAGE_ITEMS), -(-menu_count // TAG_PAGE_MENUS))
 
 
-def tag_detail(db: sqlite_utils.Database, slug: str, page: int = 1) -> dict[str, Any] | None:
+def tag_detail(db: Queryable, slug: str, page: int = 1) -> dict[str, Any] | None:
     """One page of a tag: one page of its published menus, newest first, and one page of
     the items that carry it, by title."""
     names = [r["name"] for r in db.query("SELECT name FROM tags WHERE slug = :s ORDER BY name", {"s": slug})]

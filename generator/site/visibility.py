@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlite_utils
+from generator.support.readonly import Queryable
 
 
 def public_item(alias: str = "i") -> str:
@@ -28,7 +28,7 @@ PUBLIC_ITEMS = f"SELECT i.id FROM media_items i WHERE {public_item('i')}"
 """The ids of every public item."""
 
 
-def mark_item_pages(db: sqlite_utils.Database, menu: dict[str, Any]) -> None:
+def mark_item_pages(db: Queryable, menu: dict[str, Any]) -> None:
     """Mark each course item of a menu `has_page`: a draft may serve items nothing public
     names yet, and its share page does not link to pages that do not exist."""
     entries = [entry for course in menu["courses"] for entry in course["items"]]

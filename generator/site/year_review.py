@@ -11,11 +11,10 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-import sqlite_utils
-
 from generator.content.model import MEDIA_TYPES
 from generator.site import charts
 from generator.site.queries import ITEM_CARDS, fetch_rows
+from generator.support.readonly import Queryable
 
 TOP = 5  # best-rated items shown
 
@@ -44,12 +43,12 @@ MENUS = """
     ORDER BY published_at, slug"""
 
 
-def year_keys(db: sqlite_utils.Database) -> Iterable[tuple[Any, ...]]:
+def year_keys(db: Queryable) -> Iterable[tuple[Any, ...]]:
     """(handle, year) of every curator's year with at least one public log entry."""
     return db.execute(YEAR_KEYS).fetchall()
 
 
-def curator_years(db: sqlite_utils.Database, user_id: str) -> list[str]:
+def curator_years(db: Queryable, user_id: str) -> list[str]:
     """The years of a curator's public log, oldest first."""
     return [row["year"] for row in fetch_rows(db, YEARS_OF, {"u": user_id})]
 
@@ -92,7 +91,7 @@ def summarise(entries: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _picks(db: sqlite_utils.Database, entries: list[dict[str, Any]]) -> tuple[list[Any], list[Any]]:
+def _picks(db: Queryable, entries: list[dict[str, Any]]) -> tuple[list[Any], list[Any]]:
     """The best-rated items of the year's entries (highest rating first, at most TOP), and
     its favourites, by title: item cards."""
     rated: dict[str, int] = {}
@@ -113,7 +112,7 @@ def _picks(db: sqlite_utils.Database, entries: list[dict[str, Any]]) -> tuple[li
     return best, [c for c in cards if c["id"] in favourites]
 
 
-def year_review(db: sqlite_utils.Database, handle: str, year: str) -> dict[str, Any]:
+def year_review(db: Queryable, handle: str, year: str) -> dict[str, Any]:
     """Everything the year-in-review page of `handle` for `year` shows."""
     user = fetch_rows(db, "SELECT id, handle, display_name FROM users WHERE handle = :h", {"h": handle})[0]
     span = {"u": user["id"], "start": f"{year}-01-01", "end": f"{int(year) + 1:04d}-01-01"}

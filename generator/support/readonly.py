@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 
 def readonly_uri(path: str | Path, *, immutable: bool = False) -> str:
@@ -21,3 +22,15 @@ def readonly_uri(path: str | Path, *, immutable: bool = False) -> str:
 def connect_readonly(path: str | Path, *, immutable: bool = False, **kwargs: Any) -> sqlite3.Connection:
     """A read-only connection to the database file at `path` (see `readonly_uri`)."""
     return sqlite3.connect(readonly_uri(path, immutable=immutable), uri=True, **kwargs)
+
+
+class Queryable(Protocol):
+    """What pages and their key queries read a database through: a `sqlite_utils.Database`
+    has it, and so has the renderer's lighter reader (site/record.py), which spares a
+    command that only reads the import of sqlite_utils."""
+
+    conn: sqlite3.Connection
+
+    def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor: ...
+
+    def query(self, sql: str, params: Any = None) -> Iterator[dict[str, Any]]: ...
