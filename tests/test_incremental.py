@@ -1124,3 +1124,31 @@ def test_tree_mark_moved_by_changed_pages_equals_the_mark_of_all_pages() -> None
     assert moved_digest(before, removed, edited.items()) == tree_digest(after.items())
     assert tree_digest(after.items()) != before
     assert tree_digest(reversed(list(after.items()))) == tree_digest(after.items())
+
+
+def test_a_build_stopped_after_publishing_leaves_the_next_one_to_build_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pages and database are out but the state still holds the last build's file
+    hashes: an edit undone then would find nothing changed and leave the new pages up."""
+    from generator.engine.incremental import IncrementalBuild
+
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    menu = root / "content/menus/alone-in-orbit.md"
+    before = menu.read_text()
+    menu.write_text(before.replace("title: ", "title: Lost ", 1))
+
+    def fail(self: IncrementalBuild) -> None:
+        raise OSError("the disk went away")
+
+    real = IncrementalBuild.save_state
+    monkeypatch.setattr(IncrementalBuild, "save_state", fail)
+    with pytest.raises(OSError):
+        build(settings_for(root))
+    assert "Lost " in (root / "output/menus/alone-in-orbit/index.html").read_text()
+    monkeypatch.setattr(IncrementalBuild, "save_state", real)
+    menu.write_text(before)  # the edit undone
+    assert build(settings_for(root)).mode == "full"
+    assert "Lost " not in (root / "output/menus/alone-in-orbit/index.html").read_text()
+    assert_same_as_full(root, tmp_path)

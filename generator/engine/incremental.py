@@ -374,7 +374,6 @@ class IncrementalBuild(BuildJob):
         else:
             self.shadow.unchanged()
         set_meta(self.state, "clock", self.clock)
-        set_meta(self.state, "pending", 0)
 
     def save_state(self) -> None:
         """The published-URL record, then the file hashes and parses of this build."""
@@ -385,6 +384,9 @@ class IncrementalBuild(BuildJob):
             finally:
                 db.close()
         with writing(state_path(self.settings.db_path)), transaction(self.state):
+            # Cleared with the files' hashes, not at the swap: a build stopped in between has
+            # published pages its state does not describe, and the next one builds it all.
+            set_meta(self.state, "pending", 0)
             save_files(self.state, self.settings.root, self.files, self.removed, self.cache.new, self.index)
             moved = self.changed | self.removed
             keep_inputs(self.state, self.settings, self.item_inputs, moved, self.new_side)
