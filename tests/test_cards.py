@@ -283,3 +283,47 @@ def test_the_dev_servers_first_edit_takes_the_cards_the_state_keeps(
         assert made == ["alone-in-orbit"]
         assert title in (root / "output/menus/alone-in-orbit/index.html").read_text()
     assert_same_as_full(root, tmp_path)
+
+
+def test_the_dev_servers_card_rows_follow_the_database_it_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the server has published a database, an edit writes only the card rows of the
+    cards that changed since; after a build that failed once it had copied the database,
+    the next one compares every row."""
+    from generator.db import update
+    from generator.engine.incremental import IncrementalBuild
+
+    root = sample_site(tmp_path / "site")
+    resident = server_on_a_built_site(root)
+    asked: list[list[str] | None] = []
+    real = update.card_rows
+
+    def card_rows(site: Any, slugs: Any = None) -> Any:
+        asked.append(None if slugs is None else sorted(slugs))
+        return real(site, slugs)
+
+    monkeypatch.setattr(update, "card_rows", card_rows)
+    menu = root / "content/menus/alone-in-orbit.md"
+
+    def retitle(title: str) -> Any:
+        menu.write_text(re.sub(r"(?m)^title: .*$", f"title: {title}", menu.read_text()))
+        return resident(settings_for(root), {str(menu)})
+
+    assert retitle("Alone in Deep Orbit").mode == "incremental" and asked == [None]
+    assert retitle("Alone in Low Orbit").mode == "incremental" and asked[-1] == ["alone-in-orbit"]
+    assert_same_as_full(root, tmp_path)
+
+    real_step = IncrementalBuild.find_affected  # after the database copy, before the pages
+
+    def fail(self: IncrementalBuild) -> None:
+        raise OSError("the disk went away")
+
+    monkeypatch.setattr(IncrementalBuild, "find_affected", fail)
+    with pytest.raises(OSError):
+        retitle("Alone in High Orbit")
+    monkeypatch.setattr(IncrementalBuild, "find_affected", real_step)
+    menu.write_text(menu.read_text() + "\nOne more line.\n")  # the title stays
+    assert resident(settings_for(root), {str(menu)}).mode == "incremental" and asked[-1] is None
+    assert "Alone in High Orbit" in meta(root / "output/menus/alone-in-orbit/index.html")["og:image:alt"]
+    assert_same_as_full(root, tmp_path)

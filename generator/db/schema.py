@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import sqlite_utils
-
 import os
 import sqlite3
+from typing import TYPE_CHECKING
 
 from generator.content.itemfields import ENUM, INT, ItemField, extension_table, fields_of
 from generator.content.model import MEDIA_TYPES
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 # Timestamps are ISO-8601 UTC text ("2026-10-02T00:00:00Z"); this check keeps them so.
 _TS = (

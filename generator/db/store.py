@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import sqlite_utils
-
 import json
 import sqlite3
+from collections.abc import Collection
 from datetime import datetime
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.content.fields import slugify
 from generator.content.itemfields import extension_table, extension_tables, fields_of
 from generator.content.itemside import item_tags
 from generator.content.model import Curator, Item, Log, Menu, Site
 from generator.db.ids import stable_id
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def iso(moment: datetime) -> str:
@@ -98,12 +97,14 @@ def insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]]
     )
 
 
-def card_rows(site: Site) -> Rows:
-    """Each published menu's social card, as the build's card step drew it."""
+def card_rows(site: Site, slugs: Collection[str] | None = None) -> Rows:
+    """Each published menu's social card, as the build's card step drew it (of the menus
+    `slugs` names, when it does)."""
+    cards = site.cards if slugs is None else {s: site.cards[s] for s in slugs if s in site.cards}
     return {
         "menu_cards": [
             {"id": stable_id("card", slug), "menu_id": stable_id("menu", slug), "card": card}
-            for slug, card in sorted(site.cards.items())
+            for slug, card in sorted(cards.items())
         ]
     }
 

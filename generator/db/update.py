@@ -8,6 +8,7 @@ or removed), which decides the pages to re-check.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -184,6 +185,8 @@ class FileChanges:
     """What a file is: "item", "menu", "curator", "log", "payload", or None."""
     all_menus_and_logs: bool = False
     """Re-store every menu and log: item references may now resolve differently."""
+    cards: set[str] | None = None
+    """The slugs of the menus whose card row may have changed (None: any of them)."""
 
     @staticmethod
     def stem_of(path: str) -> str:
@@ -213,7 +216,11 @@ def update_site(conn: sqlite3.Connection, site: Site, now: str, files: FileChang
     sync_table(conn, "tags", tag_rows(site, now)["tags"], keep=("created_at",))
     sync_table(conn, "menu_lineage", lineage_rows(site)["menu_lineage"])
     sync_table(conn, "menu_share_tokens", share_rows(site)["menu_share_tokens"])
-    sync_table(conn, "menu_cards", card_rows(site)["menu_cards"])
+    if files.cards is None:
+        sync_table(conn, "menu_cards", card_rows(site)["menu_cards"])
+    else:  # the dev server knows which cards changed: the other rows are not read
+        ids = [stable_id("card", slug) for slug in files.cards]
+        sync_table(conn, "menu_cards", card_rows(site, files.cards)["menu_cards"], among=ids)
     for table in INSERT_ORDER:
         insert_rows(conn, table, out.get(table, []))
     conn.commit()
@@ -307,14 +314,22 @@ def _delete_rows_of(conn: sqlite3.Connection, kinds: dict[str, str | None], file
 
 
 def sync_table(
-    conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]], keep: tuple[str, ...] = ()
+    conn: sqlite3.Connection,
+    table: str,
+    rows: list[dict[str, Any]],
+    keep: tuple[str, ...] = (),
+    among: list[str] | None = None,
 ) -> None:
     """Make `table` hold exactly `rows` (by their `id`), writing only the rows that differ;
-    a row already there keeps its `keep` columns."""
+    a row already there keeps its `keep` columns. With `among`, only the rows of those ids
+    are looked at (`rows` holds those of them that stay)."""
     names = [c for c in rows[0] if c != "id" and c not in keep] if rows else []
-    have = {
-        row[0]: tuple(row[1:]) for row in conn.execute(f"SELECT {', '.join(['id', *names])} FROM {table}")
-    }
+    select = f"SELECT {', '.join(['id', *names])} FROM {table}"
+    if among is None:
+        found = conn.execute(select)
+    else:
+        found = conn.execute(f"{select} WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(among),))
+    have = {row[0]: tuple(row[1:]) for row in found}
     fresh, changed = [], []
     for row in rows:
         values = tuple(row[c] for c in names)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import sqlite_utils
-
 import json
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from generator.content.providers import watch_providers
 from generator.db.ids import stable_id
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def derive_availability(db: sqlite_utils.Database, regions: Iterable[str] = ()) -> int:

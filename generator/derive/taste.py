@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import sqlite_utils
-
 import json
 from collections import Counter
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from generator.content.itemfields import creator_columns
 from generator.db.ids import stable_id
 from generator.db.store import dumps, iso
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 TOP = 8
 

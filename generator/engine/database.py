@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import sqlite_utils
-
 import functools
 import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.content.loader import load_site
 from generator.content.model import Site
@@ -31,6 +27,9 @@ from generator.site.keyed import RowChanges
 from generator.site.record import columns_seen
 from generator.support.background import Background
 from generator.support.timings import timed
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def derive_steps(
@@ -107,6 +106,7 @@ class Edit:
     changed: set[str]
     removed: set[str]
     all_menus_and_logs: bool
+    cards: set[str] | None = None  # the menus whose card row may have changed (None: any)
 
 
 @timed("database")
@@ -130,6 +130,7 @@ def update_database(
             removed={inputs.display(p) for p in removed},
             kind_of=lambda display: _kind_of_display(inputs, display),
             all_menus_and_logs=all_menus_and_logs,
+            cards=edit.cards,
         )
         update_site(conn, site, iso(settings.build_time), files)
         # A derive step reruns only when a column it read last time changed; what earlier

@@ -174,7 +174,7 @@ class FullBuild(BuildJob):
             set_meta(state, "fingerprint", self.inputs.fingerprint)
             set_meta(state, "made_by", made_by_this())
             set_meta(state, "opendata", self.opendata.made)  # the work files mirror the database
-            self.new_generation(state, self.files)
+            self.new_generation(state, self.files, self.site.cards)
             set_meta(state, "clock", self.settings.build_time.strftime("%Y-%m-%dT%H:%M:%SZ"))
         state.close()
         self.db.close()

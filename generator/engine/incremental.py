@@ -158,9 +158,7 @@ class IncrementalBuild(BuildJob):
         """Update a copy of the database beside it; the copy replaces it when the pages are out."""
         db_path = self.settings.db_path
         self.db_file = db_path.with_name(db_path.name + f".{os.getpid()}.tmp")
-        spare = None
-        if self.session is not None:  # the dev server's copy, made while idle
-            spare, self.session.spare = self.session.spare, None
+        spare = self.session.take_spare() if self.session is not None else None
         with writing(db_path):
             if not take_spare(spare, db_path, self.db_file):
                 shutil.copyfile(db_path, self.db_file)
@@ -169,7 +167,8 @@ class IncrementalBuild(BuildJob):
         items_changed = any(self.kinds[p] == "item" for p in self.content)
         self.site_refs = refs_signature(self.site) if items_changed or stored_refs is None else stored_refs
         changed, all_menus_and_logs = self.content & set(self.files), self.site_refs != stored_refs
-        edit = Edit(self.site, changed, self.content - changed, all_menus_and_logs=all_menus_and_logs)
+        cards = self.session.take_cards(self.site.cards) if self.session is not None else None
+        edit = Edit(self.site, changed, self.content - changed, all_menus_and_logs, cards)
         try:
             with writing(db_path):
                 self.changed_columns, self.changed_rows = update_database(
@@ -397,4 +396,4 @@ class IncrementalBuild(BuildJob):
             if self.site_refs is not None:
                 set_meta(self.state, "refs", self.site_refs)
                 set_meta(self.state, "next_expiry", next_expiry(self.site))
-            self.new_generation(self.state, self.files)
+            self.new_generation(self.state, self.files, self.site.cards if self.content else None)

@@ -79,14 +79,19 @@ class BuildJob:
             files.update(card_files(db_file, self.settings.db_path))
         return dict(sorted(files.items()))
 
-    def new_generation(self, state: sqlite3.Connection, files: dict[str, IndexEntry]) -> None:
+    def new_generation(
+        self, state: sqlite3.Connection, files: dict[str, IndexEntry], cards: dict[str, str] | None
+    ) -> None:
         """Mark the state as this build's: a process keeping a renderer between builds
-        (render.KeptRenderer) and the file index it saved (of `files`) finds out at its next
-        build whether another process built since."""
+        (render.KeptRenderer), the file index it saved (of `files`) and the card entries of
+        the database it published (`cards`; None: the database did not change) finds out at
+        its next build whether another process built since."""
         generation = secrets.token_hex(8)
         set_meta(state, "generation", generation)
         if self.session is not None:
             self.session.generation, self.session.file_index = generation, dict(files)
+            if cards is not None:
+                self.session.cards_stored = cards
 
 
 def next_expiry(site: Site) -> str | None:

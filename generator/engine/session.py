@@ -43,14 +43,31 @@ class Session:
         self.generation: str | None = None  # of the state this process last built
         self.file_index: dict[str, tuple[int, int, bytes | None]] | None = None  # as saved
         self.spare: Spare | None = None  # a copy of the database, made while idle
+        # The menu_cards entries (slug -> card) of the database this process last published;
+        # None while unknown (after a build that failed once the database was copied).
+        self.cards_stored: dict[str, str] | None = None
 
     def follow(self, generation: str | None) -> None:
         """Before a build (or the idle warm-up): when the state is no longer the one this
         process's last build left (another process built since), forget what was kept of
         it: the renderer's templates and answers, and the file index."""
         if generation != self.generation:
-            self.renderer = self.file_index = None
+            self.renderer = self.file_index = self.cards_stored = None
             self.generation = generation
+
+    def take_spare(self) -> Spare | None:
+        """The copy of the database made while idle, for one build to move into place."""
+        spare, self.spare = self.spare, None
+        return spare
+
+    def take_cards(self, now: dict[str, str]) -> set[str] | None:
+        """The menus whose card entry in `now` differs from the database this process last
+        published (None: unknown). Taken once: until the build recording `now` is done, the
+        database copied for it may be ahead of what this process knows."""
+        before, self.cards_stored = self.cards_stored, None
+        if before is None:
+            return None
+        return {slug for slug, card in now.items() if before.get(slug) != card} | (before.keys() - now.keys())
 
     def warm(self, conn: sqlite3.Connection, fingerprint: str, root: Path) -> int:
         """Take every parse the state keeps (of a build by the same code and settings),
