@@ -45,8 +45,8 @@ def test_a_build_with_nothing_to_do_imports_no_heavy_library(tmp_path: Path) -> 
 
 def test_a_one_menu_edit_starts_no_worker_pool(tmp_path: Path) -> None:
     """An edit renders a few pages in the build's own process: the worker pools' modules
-    (about 20 ms to import) stay unloaded. Pages read the database without sqlite_utils
-    (about 70 ms), which only a derive step that runs needs."""
+    (about 20 ms to import) stay unloaded. Pages read the database without sqlite_utils,
+    which only a derive step that runs needs."""
     root = sample_site(tmp_path / "site")
     build(settings_for(root))
     menu = root / "content/menus/made-things.md"

@@ -42,9 +42,7 @@ class ValidationMemo:
         self.tag_names: list[str] = []  # every tag of those items, once, in order
         # The menus' part of the tag-case check: the item cases it went on from, the menus
         # and what it read of each (tags, file, line), and the problems it found.
-        self.menu_cases: (
-            tuple[TagCases, list[Menu], list[tuple[list[str], str, int]], list[Problem]] | None
-        ) = None
+        self.menu_cases: tuple[TagCases, list[Menu], list[Tagged], list[Problem]] | None = None
 
 
 def _ref_key(item: Item) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -243,7 +241,7 @@ def _same_menu_tags(menus: list[Menu], before: list[Menu], tagged: list[Tagged])
     return all((menus[i].tags, menus[i].path, menus[i].line_of("tags")) == tagged[i] for i in changed)
 
 
-def _tag_cases(tagged: list[tuple[list[str], str, int]], cases: TagCases) -> None:
+def _tag_cases(tagged: list[Tagged], cases: TagCases) -> None:
     """Go on with the tag-case check over `tagged` (tags, file, line) from `cases`."""
     first, reported, problems = cases.first, cases.reported, cases.problems
     for tags, path, line in tagged:

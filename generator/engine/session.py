@@ -50,7 +50,7 @@ class Session:
     def follow(self, generation: str | None) -> None:
         """Before a build (or the idle warm-up): when the state is no longer the one this
         process's last build left (another process built since), forget what was kept of
-        it: the renderer's templates and answers, and the file index."""
+        it: the renderer's templates and answers, the file index and the cards published."""
         if generation != self.generation:
             self.renderer = self.file_index = self.cards_stored = None
             self.generation = generation

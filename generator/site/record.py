@@ -206,7 +206,7 @@ class ReadDatabase:
 
     sqlite_utils' `query` wraps each statement in a savepoint (three statements for one) to
     roll back one that writes; a read-only connection cannot write, and pages query a lot.
-    Importing sqlite_utils also costs a command that only renders about 70 ms."""
+    And importing sqlite_utils is a large part of a small command's start-up."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
