@@ -490,7 +490,10 @@ def _listening_addresses(port: int) -> set[str]:
 
 
 @pytest.mark.slow
-def test_cli_serves_on_localhost_and_stops_on_ctrl_c(site_root: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_cli_serves_on_localhost_and_stops_on_ctrl_c_or_sigterm(site_root: Path, stop: int) -> None:
+    """Ctrl-C, or the SIGTERM of a service manager or `kill`, stops the server cleanly: the
+    copy of the database it made while idle goes with it."""
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
     # Ctrl-C as a terminal sends it, even when the tests run in a background job (which
@@ -514,7 +517,8 @@ def test_cli_serves_on_localhost_and_stops_on_ctrl_c(site_root: Path) -> None:
 
         assert wait_for(up, 30), proc.stderr.read() if proc.poll() is not None else "not up"
         assert _listening_addresses(port) == {"127.0.0.1"}  # loopback only
-        proc.send_signal(signal.SIGINT)
+        assert wait_for(lambda: any((site_root / "data").glob("*.spare")), 30)  # idle: copied
+        proc.send_signal(stop)
         _, err = proc.communicate(timeout=10)
     finally:
         if proc.poll() is None:
@@ -522,6 +526,7 @@ def test_cli_serves_on_localhost_and_stops_on_ctrl_c(site_root: Path) -> None:
     assert proc.returncode == 0, err
     assert f"Serving {site_root / 'output'} at http://127.0.0.1:{port}/" in err
     assert "Stopping." in err and "Traceback" not in err
+    assert list((site_root / "data").glob("*.spare")) == []
 
 
 def test_a_site_that_never_built_shows_the_error_then_recovers(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import threading
 import time
 import traceback
@@ -359,17 +360,33 @@ class DevServer:
             self.resident.close()
 
     def serve_forever(self) -> None:
-        """Start, then wait for Ctrl-C and stop cleanly."""
+        """Start, then wait for Ctrl-C, or the SIGTERM a service manager or `kill` sends,
+        and stop cleanly (the spare copy of the database goes with the server)."""
         self.start()
         self.echo(f"Serving {self.settings.output_dir} at {self.url} — Ctrl-C to stop.")
         self.echo(
             "Watching "
             + ", ".join(str(f) + ("" if recursive else " (its own files)") for f, recursive in self.watched())
         )
+        before = _on_sigterm()
         try:
             while not self._stopping.wait(0.5):
                 pass
         except KeyboardInterrupt:
             self.echo("Stopping.")
         finally:
+            if before is not None:
+                signal.signal(signal.SIGTERM, before)
             self.stop()
+
+
+def _on_sigterm() -> Any:
+    """Have SIGTERM stop the server as Ctrl-C does; returns the handler it replaced (None
+    where no handler can be set: off the main thread, as in tests that serve from one)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
