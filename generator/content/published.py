@@ -8,13 +8,13 @@ maintainer retires a URL on purpose, visibly, in a reviewed diff."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from generator.content.files import not_regular, special_file
 from generator.content.model import Site
 from generator.errors import Problem
 from generator.publish.atomic import write_atomic
-from generator.support.readonly import Queryable
 
 RECORD_FILE = "published-slugs.txt"
 _HEADER = """\
@@ -66,7 +66,7 @@ def check_record(site: Site, display: str) -> list[Problem]:
     return problems
 
 
-def published_urls(db: Queryable) -> set[str]:
+def published_urls(db: sqlite3.Connection) -> set[str]:
     """Slugs and aliases of every published menu in a built database."""
     # SQLite reads the aliases' JSON: a site has thousands of menus, and a build asks each time.
     rows = db.execute(

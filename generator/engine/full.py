@@ -37,7 +37,6 @@ from generator.publish.staging import staging_dir
 from generator.site.finish import finish_site
 from generator.site.opendata import write_public_copy
 from generator.site.openwork import OpenWork
-from generator.site.record import ReadDatabase
 from generator.site.render import PageRecord, digest_bytes, render_all, write_file
 from generator.site.search import documents_dir
 from generator.support.caches import cache_dir
@@ -146,7 +145,7 @@ class FullBuild(BuildJob):
     def swap(self, stage: Path) -> None:
         """The database and the site move into place; no state while the published site changes."""
         reset_state(state_path(self.settings.db_path)).close()
-        self.published = published_urls(ReadDatabase(self.db))
+        self.published = published_urls(self.db)
         os.replace(self.db_file, self.settings.db_path)
         swap_into_place(stage, self.settings.output_dir)
         self.swapped.site = True

@@ -52,7 +52,6 @@ from generator.settings import Config
 from generator.site.finish import PublicCopy, finish_site
 from generator.site.keyed import RowChanges
 from generator.site.openwork import OpenWork
-from generator.site.record import ReadDatabase
 from generator.site.render import (
     KeptRenderer,
     PageRecord,
@@ -379,7 +378,7 @@ class IncrementalBuild(BuildJob):
         if self.content:
             db = connect_readonly(self.settings.db_path)
             try:
-                self.record_published(published_urls(ReadDatabase(db)))
+                self.record_published(published_urls(db))
             finally:
                 db.close()
         with writing(state_path(self.settings.db_path)), transaction(self.state):
