@@ -27,6 +27,7 @@ from generator.engine.pages import (
     list_route_keys,
     listed_paths,
     save_pages,
+    searchable_pages,
     stale_pages,
     static_records,
     transaction,
@@ -230,7 +231,8 @@ class IncrementalBuild(BuildJob):
         else:
             self.statics = {}
             self.kept.add("static")
-        relisted = sorted(({*route_keys, "static"}) - self.kept)
+        self.routes = {*route_keys, "static"}
+        relisted = sorted(self.routes - self.kept)
         marks = ",".join("?" * len(relisted))
         self.before = {
             (route, key): (page_id, path, digest)
@@ -314,13 +316,8 @@ class IncrementalBuild(BuildJob):
     def prune(self) -> None:
         """Delete the files of pages no longer listed; note the unchanged searchable pages
         (the search index lists them all)."""
-        self.searchable: dict[str, bytes] = {
-            path: indexed
-            for route, key, path, indexed in self.state.execute(
-                "SELECT route, key, path, searchable FROM pages WHERE searchable IS NOT NULL"
-            )
-            if (route, key) not in self.affected and self.wanted((route, key))
-        }
+        redone = [self.old[k][0] for k in (*self.affected, *self.gone) if k in self.old]
+        self.searchable = searchable_pages(self.state, self.routes, redone)
         gone = {self.old[k][1] for k in self.gone} - {r.path for r in self.records}
         self.pruned = sorted(gone - listed_paths(self.state, gone, self.wanted))
         for rel in self.pruned:
