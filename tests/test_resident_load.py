@@ -359,3 +359,31 @@ def test_the_parses_a_server_keeps_share_their_short_strings(tmp_path: Path) -> 
         for key in item.fields:
             assert keys.setdefault(key, key) is key
     assert len(keys) > 3
+
+
+def test_the_item_objects_keep_their_token_while_no_item_file_changes(tmp_path: Path) -> None:
+    """`Site.items_made` stands for the very item objects: the checks and the card memo skip
+    comparing every item while it is the same. A menu edit keeps it; an item edit, which
+    makes a new item object, does not, and the checks then see the item's new tags."""
+    root = edits.sample_site(tmp_path / "site")
+    settings = settings_for(root)
+    parses, memo = Session(), LoadMemo()
+
+    def load() -> Site:
+        files = hashed_scan(root / "content")
+        parses.begin("code", files)
+        memo.scanned(files, 1)
+        cache = StateParseCache(None, Path("/"), files, set(), parses.parses)
+        return load_site(settings, cache=cache, memo=memo)[0]
+
+    first = load()
+    assert first.items_made is not None
+    _rewrite(_menus(root)[0], r"(?m)^title: ", "title: Edited ")
+    after_menu = load()
+    assert after_menu.items_made is first.items_made
+    assert [id(i) for i in after_menu.items.values()] == [id(i) for i in first.items.values()]
+    item = _items(root)[0]
+    _rewrite(item, r"(?m)^tags: \[", "tags: [Brand-new-tag, ")
+    after_item = load()
+    assert after_item.items_made is not first.items_made
+    assert "Brand-new-tag" in (after_item.item_tag_names or [])

@@ -36,6 +36,9 @@ class Assembly:
     problems: list[Problem] | None = None  # the listing's and the files', once gathered
     same_item_folders: bool = False  # patched from the last one, no file under items/ changed
     item_folders: dict[str, int] | None = None  # listing.item_folders, read before listing
+    # Stands for the item objects: the same while they are the very same, in the same order
+    # (a patch with no file under items/), so checks need not compare 100,000 of them.
+    items_made: object = field(default_factory=object)
 
     def all_problems(self) -> list[Problem]:
         """The listing's problems and each file's, in the listing's order."""
@@ -203,6 +206,8 @@ def patched(
             return None
     items = f"{prefix}items{os.sep}"
     new.same_item_folders = not any(path.startswith(items) for path in changed)
+    if new.same_item_folders:
+        new.items_made = old.items_made
     return new
 
 

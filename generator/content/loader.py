@@ -93,6 +93,7 @@ def load_site(
             items=items if isinstance(items, KeptItems) else dict(items),
             menus=dict(assembly.menus),
             logs=dict(assembly.logs),
+            items_made=assembly.items_made,
         )
         problems.extend(assembly.all_problems())
         side = items.side if isinstance(items, KeptItems) else None

@@ -232,6 +232,9 @@ class Site:
     item_side: Any = field(default=None, compare=False)
     """The items as the next build may take them without loading them (itemside.ItemSide):
     the side this load took, or the one it made; None when neither."""
+    items_made: object = field(default=None, compare=False)
+    """Stands for the item objects: a load that gives the very same ones, in the same order,
+    gives the same object (content/assembly.py); None when not known."""
     item_tag_names: list[str] | None = field(default=None, compare=False)
     """Every tag of an item, once, in order, when the checks worked them out (a process
     that loads again and again keeps them while the item objects are the same)."""

@@ -28,6 +28,7 @@ class ValidationMemo:
 
     def __init__(self) -> None:
         self.items: list[Item] = []
+        self.items_made: object = None  # Site.items_made of `items`
         self.refs: RefIndex | None = None
         self.ref_keys: list[tuple[str, tuple[tuple[str, str], ...]]] = []
         self.sources: list[Problem] = []
@@ -38,7 +39,7 @@ class ValidationMemo:
         self.menus: dict[int, tuple[Menu, list[Problem], list[Problem]]] = {}  # tags, menu
         self.logs: dict[int, tuple[Log, list[Problem]]] = {}
         self.item_cases = TagCases()  # the tag-case check over the items alone
-        self.cases_of: list[Item] | None = None  # the items `item_cases` was made from
+        self.cases_of: object = None  # Site.items_made of the items `item_cases` was made from
         self.tag_names: list[str] = []  # every tag of those items, once, in order
         # The menus' part of the tag-case check: the item cases it went on from, the menus
         # and what it read of each (tags, file, line), and the problems it found.
@@ -111,7 +112,8 @@ def _check_items(site: Site, settings: Config, memo: ValidationMemo) -> None:
         memo.sources = side.source_problems
         memo.item_tags, memo.item_staleness = [side.tag_problems], [side.staleness]  # flattened
         return
-    items = list(site.items.values())
+    same = site.items_made is not None and site.items_made is memo.items_made
+    items = memo.items if same else list(site.items.values())
     today = settings.build_time.date()
     stale_key = (today, settings.stale_after_days, site.payloads)
     everything = memo.refs is None or len(items) != len(memo.items)
@@ -122,7 +124,7 @@ def _check_items(site: Site, settings: Config, memo: ValidationMemo) -> None:
     else:
         # The same objects in the same order, told in C, is the usual answer of an edit.
         new = []
-        if not same_objects(items, memo.items):
+        if not same and not same_objects(items, memo.items):
             new = [n for n, (a, b) in enumerate(zip(items, memo.items, strict=True)) if a is not b]
         ref_keys = memo.ref_keys
         if new:
@@ -137,7 +139,7 @@ def _check_items(site: Site, settings: Config, memo: ValidationMemo) -> None:
     if everything or (new and (memo.sources or ref_keys != memo.ref_keys)):
         memo.sources = []  # duplicates depend on the keys alone; their lines, on the items
         _check_sources(site, memo.sources)
-    memo.ref_keys, memo.items = ref_keys, items
+    memo.ref_keys, memo.items, memo.items_made = ref_keys, items, site.items_made
     if stale_key != memo.stale_key:
         memo.stale_key, new = stale_key, list(range(len(items)))
     for n in new:
@@ -213,11 +215,11 @@ def _tag_case_problems(site: Site, memo: ValidationMemo) -> list[Problem]:
     if isinstance(site.items, KeptItems):
         memo.item_cases, memo.cases_of = site.items.side.cases, None
     else:
-        now = list(site.items.values())
-        if not same_objects(now, memo.cases_of):  # the same item objects have the same tags
+        # The same item objects have the same tags.
+        if site.items_made is None or site.items_made is not memo.cases_of:
             memo.item_cases = TagCases()
-            _tag_cases([(i.tags, i.path, i.line) for i in now], memo.item_cases)
-            memo.cases_of, memo.tag_names = now, item_tags(site.items)
+            _tag_cases([(i.tags, i.path, i.line) for i in site.items.values()], memo.item_cases)
+            memo.cases_of, memo.tag_names = site.items_made, item_tags(site.items)
         site.item_tag_names = memo.tag_names  # the store's tags table starts from them
     items, menus = memo.item_cases, list(site.menus.values())
     last = memo.menu_cases

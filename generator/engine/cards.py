@@ -118,15 +118,22 @@ class CardMemo:
 
     def __init__(self) -> None:
         self.values: tuple[str, str] = ("", "")
-        self.objects: list[object] = []
+        self.items_made: object = None  # Site.items_made of `item_objects`
+        self.item_objects: list[object] = []
+        self.objects: list[object] = []  # the curators and covers
         self.cards: dict[str, Made] = {}
 
     def take(self, site: Site, site_title: str, fonts: str) -> None:
         """Forget every card unless the objects and values cards are drawn from are the same."""
-        objects = [*site.items.values(), *site.curators.values(), *site.covers.values()]
-        if not same_objects(objects, self.objects) or (site_title, fonts) != self.values:
+        same_items = site.items_made is not None and site.items_made is self.items_made
+        if not same_items:
+            items: list[object] = list(site.items.values())
+            same_items = same_objects(items, self.item_objects)
+            self.item_objects = items
+        objects = [*site.curators.values(), *site.covers.values()]
+        if not same_items or not same_objects(objects, self.objects) or (site_title, fonts) != self.values:
             self.cards = {}
-        self.values, self.objects = (site_title, fonts), objects
+        self.values, self.objects, self.items_made = (site_title, fonts), objects, site.items_made
 
     def token(self, menu: Menu) -> object:
         """What stands for a menu's card: the same token, the same card."""
