@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Collection
@@ -279,24 +280,35 @@ def menu_rows(menu: Menu, site: Site, now: str) -> Rows:
 
 def lineage_rows(site: Site) -> Rows:
     """Lineage keeps every ancestor with its distance, so a family is one indexed query."""
+    menus = tuple((menu.slug, menu.forked_from, menu.published) for menu in site.menus.values())
+    return {"menu_lineage": list(_lineage(menus))}
+
+
+@functools.lru_cache(maxsize=1)
+def _lineage(menus: tuple[tuple[str, str | None, str | None], ...]) -> list[dict[str, Any]]:
+    """The lineage rows of the menus (slug, parent, published), the last answer kept: the
+    dev server's edits seldom change a fork, and the ids cost more than the key."""
+    parents = {slug: parent for slug, parent, _ in menus}
     lineage = []
-    # Most menus are no fork: their ids and dates are not worked out.
-    for menu in [menu for menu in site.menus.values() if menu.forked_from is not None]:
-        menu_id = stable_id("menu", menu.slug)
-        published = day_stamp(menu.published, None)
-        depth, parent = 1, menu.forked_from
-        while parent is not None and parent in site.menus and depth <= len(site.menus):
+    for slug, forked_from, published_on in menus:
+        if forked_from is None:  # most menus are no fork: their ids and dates are not worked out
+            continue
+        menu_id = stable_id("menu", slug)
+        published = day_stamp(published_on, None)
+        depth = 1
+        parent: str | None = forked_from
+        while parent is not None and parent in parents and depth <= len(menus):
             lineage.append(
                 {
-                    "id": stable_id("lineage", menu.slug, parent),
+                    "id": stable_id("lineage", slug, parent),
                     "menu_id": menu_id,
                     "parent_menu_id": stable_id("menu", parent),
                     "depth": depth,
                     "forked_at": published if depth == 1 else None,
                 }
             )
-            depth, parent = depth + 1, site.menus[parent].forked_from
-    return {"menu_lineage": lineage}
+            depth, parent = depth + 1, parents[parent]
+    return lineage
 
 
 def share_rows(site: Site) -> Rows:
