@@ -18,7 +18,6 @@ from generator.db.update import refs_signature
 from generator.engine.cards import CardMemo, card_memo, keep_card_memo, process_cards
 from generator.engine.covers import process_covers
 from generator.engine.database import Edit, replace_database, start_sync, update_database
-from generator.engine.earlysearch import EarlySearch, early_search, searchable_pages
 from generator.engine.inputs import Inputs
 from generator.engine.itemstate import keep_inputs, read_side, side_inputs
 from generator.engine.job import BuildJob, next_expiry
@@ -28,6 +27,7 @@ from generator.engine.pages import (
     list_route_keys,
     listed_paths,
     save_pages,
+    searchable_pages,
     stale_pages,
     static_records,
     transaction,
@@ -198,15 +198,12 @@ class IncrementalBuild(BuildJob):
             self.opendata = OpenWork(cache_dir(self.settings.db_path, "opendata"), last, self.changed_rows)
             early = self.session is None and not forks_workers(len(self.affected))
             copy = PublicCopy(self.db_file, self.shadow.path, self.opendata, early=early)
-            self.early: EarlySearch | None = None
             try:
                 self.render()
                 self.prune()
                 self.finish(copy.result)
             finally:
                 copy.wait()
-                if self.early is not None:  # a failed build leaves no Pagefind writing
-                    self.early.wait()
             self.swap()
         finally:
             self.db.close()
@@ -294,26 +291,22 @@ class IncrementalBuild(BuildJob):
         set_meta(self.state, "key_reads", self.key_reads)
 
     def render(self) -> None:
-        """The affected pages into the shadow tree, then the changed static files; the
-        menu pages first when their bundles can be indexed while the others render."""
+        """The affected pages into the shadow tree, then the changed static files."""
         self.records: list[PageRecord] = []
         old = self.old
-        redone = [old[k][0] for k in (*self.affected, *self.gone) if k in old]
-        self.searchable = searchable_pages(self.state, self.routes, redone)
-        keys = [k for k in sorted(self.affected) if k[0] != "static"]
-        documents = documents_dir(self.settings.db_path)
-        order, self.early = early_search(self.state, self.shadow.path, documents, self.searchable, keys, old)
         jobs = [
             (k[0], self.listed.get(k) or tuple(json.loads(k[1])), old[k][2] if k in old else None)
-            for k in order
+            for k in sorted(self.affected)
+            if k[0] != "static"
         ]
         if self.resident is not None:
             sql_ids = SqlIds(self.state)
             self.resident.keep_answers(
                 self.changed_columns, lambda sql: sql_ids.columns.get(sql_ids.ids.get(sql, -1))
             )
-        on_record = self.records.append if self.early is None else self.early.recorder(self.records)
-        render_all(self.settings, self.db_file, self.shadow.path, jobs, on_record, kept=self.resident)
+        render_all(
+            self.settings, self.db_file, self.shadow.path, jobs, self.records.append, kept=self.resident
+        )
         mark(PAGES_WRITTEN)
         statics = [k for k in sorted(self.affected) if k[0] == "static"]
         self.records += static_records(self.state, self.statics, statics, old, self.shadow.path)
@@ -321,7 +314,10 @@ class IncrementalBuild(BuildJob):
             self.on_pages(self.shadow.path, [r.path for r in self.records if r.written])
 
     def prune(self) -> None:
-        """Delete the files of pages no longer listed."""
+        """Delete the files of pages no longer listed; note the unchanged searchable pages
+        (the search index lists them all)."""
+        redone = [self.old[k][0] for k in (*self.affected, *self.gone) if k in self.old]
+        self.searchable = searchable_pages(self.state, self.routes, redone)
         gone = {self.old[k][1] for k in self.gone} - {r.path for r in self.records}
         self.pruned = sorted(gone - listed_paths(self.state, gone, self.wanted))
         for rel in self.pruned:
@@ -334,7 +330,6 @@ class IncrementalBuild(BuildJob):
         self.changes = [r.path for r in self.records if r.written] + self.pruned
         self.searchable.update((r.path, r.searchable) for r in self.records if r.searchable is not None)
         with writing(self.settings.output_dir):  # the search bundles name no file when they fail
-            self.changes += self.early.join() if self.early is not None else []
             self.changes += finish_site(
                 self.shadow.path,
                 previous=None,

@@ -153,24 +153,6 @@ def index_site(
     return touched
 
 
-def index_menu_bundles(site: Path, pages: Mapping[str, bytes], documents: Path) -> list[str]:
-    """Bring up to date now the bundles of menu pages alone that `pages` (every indexable
-    page, as the build expects them once rendered) finds outdated; return the paths written
-    or removed. An edit build calls this on a thread once its menu pages are written, so
-    that Pagefind indexes them while the other pages render. When the pages turn out
-    otherwise, `index_site` finds these bundles' stamps stale and indexes them again."""
-    bundles = split(pages)
-    more = [f"{bundle_name(n)}/" for n in range(1, len(bundles)) if bundles[n]]
-    todo = [
-        (number, stamp)
-        for number, stamp in _outdated(site, bundles, more)
-        if bundles[number] and all(relpath.startswith(MENU_PREFIX) for relpath in bundles[number])
-    ]
-    if not todo:
-        return []
-    return _make_bundles(_Bundles(site, bundles, more, None, documents), todo, None)
-
-
 @dataclass(frozen=True)
 class _Bundles:
     """A site's bundles as `index_site` makes them: each one's pages and where they go."""

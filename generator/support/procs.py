@@ -59,12 +59,6 @@ def spawn(command: list[str], **options: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen([*guarded, *command], **options)
 
 
-def starts_without_python() -> bool:
-    """Whether `spawn` runs no Python code between fork and exec (it has `setpriv`): only
-    then may a thread other than the main one start a child while the others run on."""
-    return _setpriv() is not None
-
-
 @functools.cache
 def _setpriv() -> str | None:
     """The `setpriv` that takes `--pdeathsig` (util-linux 2.33 and later), found once."""
