@@ -275,20 +275,29 @@ def test_the_tag_case_check_follows_the_menus_edited(tmp_path: Path) -> None:
     assert step(first, r"(?m)^tags: \[Noir, ", "tags: [") == []
 
 
+def memo_loader(root: Path) -> Callable[[], Site]:
+    """Loads of `root` as the dev server makes them: parses kept in memory, the last load
+    patched (the content hashed afresh each time)."""
+    settings = settings_for(root)
+    parses, memo = Session(), LoadMemo()
+
+    def load() -> Site:
+        files = hashed_scan(root / "content")
+        parses.begin("code", files)
+        memo.scanned(files, 1)
+        cache = StateParseCache(None, Path("/"), files, set(), parses.parses)
+        return load_site(settings, cache=cache, memo=memo)[0]
+
+    return load
+
+
 def test_a_patched_load_reads_only_the_changed_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No listing, and one parse, when one menu's text changed."""
     import generator.content.assembly as assembly
     import generator.content.loader as loader
 
     root = edits.sample_site(tmp_path / "site")
-    settings = settings_for(root)
-    parses, memo = Session(), LoadMemo()
-
-    def load() -> None:
-        files = hashed_scan(root / "content")
-        parses.begin("code", files)
-        memo.scanned(files, 1)
-        load_site(settings, cache=StateParseCache(None, Path("/"), files, set(), parses.parses), memo=memo)
+    load = memo_loader(root)
 
     load()
     listed, parsed, covers = [], [], []
@@ -366,15 +375,7 @@ def test_the_item_objects_keep_their_token_while_no_item_file_changes(tmp_path: 
     comparing every item while it is the same. A menu edit keeps it; an item edit, which
     makes a new item object, does not, and the checks then see the item's new tags."""
     root = edits.sample_site(tmp_path / "site")
-    settings = settings_for(root)
-    parses, memo = Session(), LoadMemo()
-
-    def load() -> Site:
-        files = hashed_scan(root / "content")
-        parses.begin("code", files)
-        memo.scanned(files, 1)
-        cache = StateParseCache(None, Path("/"), files, set(), parses.parses)
-        return load_site(settings, cache=cache, memo=memo)[0]
+    load = memo_loader(root)
 
     first = load()
     assert first.items_made is not None
