@@ -108,7 +108,7 @@ def _check_items(site: Site, settings: Config, memo: ValidationMemo) -> None:
     if isinstance(site.items, KeptItems):
         side = site.items.side
         memo.refs = RefIndex(site, side.by_source)
-        memo.items, memo.ref_keys, memo.stale_key = [], [], None
+        memo.items, memo.items_made, memo.ref_keys, memo.stale_key = [], None, [], None
         memo.sources = side.source_problems
         memo.item_tags, memo.item_staleness = [side.tag_problems], [side.staleness]  # flattened
         return
