@@ -216,11 +216,9 @@ def update_site(conn: sqlite3.Connection, site: Site, now: str, files: FileChang
     sync_table(conn, "tags", tag_rows(site, now)["tags"], keep=("created_at",))
     sync_table(conn, "menu_lineage", lineage_rows(site)["menu_lineage"])
     sync_table(conn, "menu_share_tokens", share_rows(site)["menu_share_tokens"])
-    if files.cards is None:
-        sync_table(conn, "menu_cards", card_rows(site)["menu_cards"])
-    else:  # the dev server knows which cards changed: the other rows are not read
-        ids = [stable_id("card", slug) for slug in files.cards]
-        sync_table(conn, "menu_cards", card_rows(site, files.cards)["menu_cards"], among=ids)
+    # The dev server knows which cards changed (files.cards): the other rows are not read.
+    among = None if files.cards is None else [stable_id("card", slug) for slug in files.cards]
+    sync_table(conn, "menu_cards", card_rows(site, files.cards)["menu_cards"], among=among)
     for table in INSERT_ORDER:
         insert_rows(conn, table, out.get(table, []))
     conn.commit()
