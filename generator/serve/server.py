@@ -230,9 +230,11 @@ class DevServer:
             # Tabs reloaded when the pages were ready; the rest changed no page they show.
             return self.state.record(None, new_version=not self._announced)
         self._forget_early()  # not published: back to the last good site
+        # What the page shows anyone who can load it: no traceback, no absolute paths. It is
+        # recorded before the terminal says so, so that a page asked for then shows it.
+        snapshot = self.state.record(page_error(shown, self.settings.root))
         self.echo("Build failed; still serving the last good site.\n" + error)
-        # What the page shows anyone who can load it: no traceback, no absolute paths.
-        return self.state.record(page_error(shown, self.settings.root))
+        return snapshot
 
     def _forget_early(self) -> None:
         if self._httpd is not None:
