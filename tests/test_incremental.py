@@ -662,6 +662,68 @@ def test_an_edit_re_renders_only_the_pages_that_show_what_changed(
     ]
 
 
+def rendered_by(build_once: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[Any, ...]]]:
+    """The (route, key) of every page the build `build_once` runs re-renders."""
+    from generator.engine import incremental as steps
+
+    rendered: list[tuple[str, tuple[Any, ...]]] = []
+    render_all = steps.render_all
+
+    def spy(settings: Any, db_file: Path, out: Path, jobs: list[Any], done: Any, **options: Any) -> None:
+        rendered.extend((route, key) for route, key, _old in jobs)
+        render_all(settings, db_file, out, jobs, done, **options)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(steps, "render_all", spy)
+        build_once()
+    return sorted(rendered)
+
+
+def test_an_edit_past_the_cut_of_a_menu_card_re_renders_no_page_of_cards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Menu cards show the introduction's first 160 characters: the pages listing them
+    depend on those, not on the whole text."""
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    path = root / "content/menus/alone-in-orbit.md"
+    text = path.read_text()
+    path.write_text(text.replace("counts as a palate cleanser.", "counts as a palate cleanser, as does tea."))
+    routes = {route for route, _ in rendered_by(lambda: build(settings_for(root)), monkeypatch)}
+    assert "menu" in routes
+    assert not routes & {"curator", "tag-page", "menus", "index"}
+    assert_same_as_full(root, tmp_path)
+    path.write_text(text.replace("I used to run", "For years I ran"))
+    routes = {route for route, _ in rendered_by(lambda: build(settings_for(root)), monkeypatch)}
+    assert {"curator", "menus", "index"} <= routes
+    assert "For years I ran" in (root / "output/curators/bruno/index.html").read_text()
+    assert_same_as_full(root, tmp_path)
+
+
+def test_a_site_template_reading_a_cards_whole_introduction_follows_every_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site's own card template may show the whole introduction: it gets it, and its
+    pages re-render when any of the text changes."""
+    root = sample_site(tmp_path / "site")
+    card = root / "templates/partials/menu-card.html"
+    card.write_text(
+        card.read_text().replace(
+            "{% if card.intro_summary is not none %}<p>{{ card.intro_summary }}</p>{% endif %}",
+            '{% if card.introduction %}<div class="whole">{{ card.introduction }}</div>{% endif %}',
+        )
+    )
+    build(settings_for(root))
+    curator = root / "output/curators/bruno/index.html"
+    assert "a palate cleanser.</div>" in curator.read_text()
+    path = root / "content/menus/alone-in-orbit.md"
+    path.write_text(path.read_text().replace("a palate cleanser.", "a palate cleanser, as does tea."))
+    routes = {route for route, _ in rendered_by(lambda: build(settings_for(root)), monkeypatch)}
+    assert "curator" in routes
+    assert "a palate cleanser, as does tea.</div>" in curator.read_text()
+    assert_same_as_full(root, tmp_path)
+
+
 def test_key_queries_are_asked_again_only_when_a_column_they_read_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,6 +15,7 @@ from generator.engine.build import build
 from generator.site import queries, routes  # noqa: F401  (registers the keyed queries)
 from generator.site.keyed import KEYED, LISTED, Keyed, Listed, RowChanges, affected_keys, reached_ids
 from generator.site.record import PageContext, columns_read, connect_recording
+from generator.site.sqlfunctions import with_functions
 from tests.conftest import seeds, settings_for
 from tests.sitekit import PROJECT
 
@@ -34,6 +35,11 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         monkeypatch.undo()
     return root / "data/omakase.sqlite"
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """A connection that can prepare the page queries (they call sqlfunctions.py)."""
+    return with_functions(sqlite3.connect(path))
 
 
 def primary_keys(conn: sqlite3.Connection) -> dict[str, list[str]]:
@@ -61,7 +67,7 @@ def answers(conn: sqlite3.Connection, query: Keyed, keys: set[tuple[str, ...]]) 
 @pytest.mark.parametrize("sql", sorted(KEYED))
 def test_a_keyed_query_names_every_table_it_reads(sample_db: Path, sql: str) -> None:
     query = KEYED[sql]
-    conn = sqlite3.connect(sample_db)
+    conn = connect(sample_db)
     read = {column.split(".", 1)[0] for column in columns_read(conn, sql)}
     assert set(query.rows.values()) == read
 
@@ -71,7 +77,7 @@ def test_the_keys_of_its_rows_are_the_keys_with_an_answer(sample_db: Path, sql: 
     """Asked for rows touching every row, a keyed query finds each key that has rows, and
     the rows it gives for a key are the key's own answer, in order."""
     query = KEYED[sql]
-    conn = sqlite3.connect(sample_db)
+    conn = connect(sample_db)
     everything = every_row(conn, primary_keys(conn))
     width = len(query.params)
     grouped: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
@@ -115,7 +121,7 @@ def edited(
     new = tmp_path / "new.sqlite"
     shutil.copyfile(sample_db, old)
     shutil.copyfile(sample_db, new)
-    conn = sqlite3.connect(new)
+    conn = connect(new)
     conn.execute("PRAGMA foreign_keys = OFF")
     tracker = ChangeTracker(conn)
     for _ in range(rng.randint(1, 4)):
@@ -125,7 +131,7 @@ def edited(
     changes = RowChanges(tracker.changed_rows, tracker.keys)
     tracker.close()
     conn.commit()
-    return sqlite3.connect(old), conn, changes
+    return connect(old), conn, changes
 
 
 @pytest.mark.parametrize("seed", seeds(12))
@@ -159,7 +165,7 @@ def test_a_keyed_query_asked_without_a_text_key_fails(sample_db: Path) -> None:
 def test_a_change_to_a_column_a_query_does_not_read_reaches_none_of_its_keys(sample_db: Path) -> None:
     """Every build stamps the tags' created_at anew: item pages that show tag names are not
     asked again for it."""
-    conn = sqlite3.connect(sample_db)
+    conn = connect(sample_db)
     query = KEYED[queries.ITEM_TAGS]
     reads = set(columns_read(conn, query.sql))
     tag = conn.execute("SELECT t.id FROM tags t JOIN media_item_tags mt ON mt.tag_id = t.id").fetchone()[0]
@@ -172,7 +178,7 @@ def test_a_change_to_a_column_a_query_does_not_read_reaches_none_of_its_keys(sam
 
 @pytest.mark.parametrize("sql", sorted(LISTED))
 def test_a_listed_query_reaches_from_every_table_it_reads(sample_db: Path, sql: str) -> None:
-    conn = sqlite3.connect(sample_db)
+    conn = connect(sample_db)
     tables = {
         name
         for (name,) in conn.execute(
@@ -219,7 +225,7 @@ def test_every_id_an_edit_changes_is_among_the_ids_it_reached(
 
 def test_a_listed_query_answers_a_list_with_its_ids_answers(sample_db: Path) -> None:
     """What makes the check sound: a list's rows are its ids' rows, ordered."""
-    conn = sqlite3.connect(sample_db)
+    conn = connect(sample_db)
     for query in LISTED.values():
         if query.one:  # asked with one id: its answer is that id's
             continue
@@ -232,7 +238,7 @@ def test_a_listed_query_answers_a_list_with_its_ids_answers(sample_db: Path) -> 
 def test_an_edit_of_any_one_row_a_listed_query_reads_reaches_the_ids_it_changes(sample_db: Path) -> None:
     """Each row of each table a listed query reads, its read columns edited alone: random
     edits rarely hit the rarer paths (a fork's parent renamed)."""
-    before = sqlite3.connect(sample_db)
+    before = connect(sample_db)
     for query in LISTED.values():
         ids = listed_ids((before,), query) | ({"edited"} if query.one else set())  # a renamed handle
         reads = set(columns_read(before, query.sql))
@@ -241,7 +247,7 @@ def test_an_edit_of_any_one_row_a_listed_query_reads_reaches_the_ids_it_changes(
             columns = sorted(c.split(".", 1)[1] for c in reads if c.startswith(f"{table}."))
             columns = [c for c in columns if c not in ("id", "media_item_id")]
             for (rowid,) in before.execute(f"SELECT rowid FROM {table}").fetchall():
-                conn = sqlite3.connect(":memory:")
+                conn = connect(":memory:")
                 before.backup(conn)
                 conn.execute("PRAGMA foreign_keys = OFF")
                 tracker = ChangeTracker(conn)
@@ -266,7 +272,7 @@ def test_comparing_again_looks_again_at_each_table_written_since(sample_db: Path
     writes, a row touched before the first included."""
     new = tmp_path / "new.sqlite"
     shutil.copyfile(sample_db, new)
-    conn = sqlite3.connect(new)
+    conn = connect(new)
     tracker = ChangeTracker(conn)
     menu, title, introduction = conn.execute("SELECT id, title, introduction FROM menus LIMIT 1").fetchone()
     item = conn.execute("SELECT id FROM media_items LIMIT 1").fetchone()[0]

@@ -480,6 +480,21 @@ def test_summary_keeps_punctuation_next_to_emphasis() -> None:
     assert summary("word " * 100, limit=20) == "word word word word…"
 
 
+def test_sql_summary_is_the_filters_cut_and_null_without_text() -> None:
+    """Menu cards ask SQLite for the cut of their introduction (sqlfunctions.py)."""
+    import sqlite3
+
+    from generator.site.filters import summary
+    from generator.site.sqlfunctions import with_functions
+
+    conn = with_functions(sqlite3.connect(":memory:"))
+    text = "An *opening* line.\n\n" + "word " * 60
+    assert conn.execute("SELECT summary(?, 160)", (text,)).fetchone()[0] == summary(text, 160)
+    assert conn.execute("SELECT summary(NULL, 160), summary('', 160)").fetchone() == (None, None)
+    # Text with nothing to show still has a (blank) cut, as the filter gives.
+    assert conn.execute("SELECT summary('<!-- note -->', 160)").fetchone()[0] == ""
+
+
 def test_a_tag_on_more_menus_than_a_page_holds_pages_them_newest_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -39,6 +39,7 @@ from generator.site.opendata import write_public_copy
 from generator.site.openwork import OpenWork
 from generator.site.render import PageRecord, digest_bytes, render_all, write_file
 from generator.site.search import documents_dir
+from generator.site.sqlfunctions import with_functions
 from generator.support.caches import cache_dir
 from generator.support.progress import Progress
 from generator.support.readonly import connect_readonly
@@ -97,7 +98,7 @@ class FullBuild(BuildJob):
 
     def publish(self) -> None:
         """Render, finish and swap in the staging folder."""
-        self.db = connect_readonly(self.db_file)
+        self.db = with_functions(connect_readonly(self.db_file))
         route_keys, self.key_reads = list_route_keys(self.db_file)
         jobs = render_order(route_keys)
         self.records: list[PageRecord] = []

@@ -60,6 +60,7 @@ from generator.site.render import (
     render_all,
 )
 from generator.site.search import documents_dir
+from generator.site.sqlfunctions import with_functions
 from generator.support.background import Background
 from generator.support.caches import cache_dir
 from generator.support.readonly import connect_readonly
@@ -184,7 +185,7 @@ class IncrementalBuild(BuildJob):
         if self.session is not None:
             self.resident = kept_renderer(self.session)
             self.resident.get(self.settings, bool(self.templates))
-        self.db = connect_readonly(self.db_file)
+        self.db = with_functions(connect_readonly(self.db_file))
         try:
             self.list_pages()
             self.find_affected()

@@ -18,6 +18,9 @@ JSON_COLUMNS = json_columns() | {"metadata", "aliases", "tags", "profile", "crea
 CREATOR_COLUMN = {t: f.column for t in MEDIA_TYPES for f in fields_of(t) if f.creator}
 
 
+CARD_SUMMARY = 160  # characters of a menu card's introduction
+
+
 def _row(row: dict[str, Any]) -> dict[str, Any]:
     return {k: json.loads(v) if k in JSON_COLUMNS and isinstance(v, str) else v for k, v in row.items()}
 
@@ -37,15 +40,23 @@ def counts(db: Queryable) -> dict[str, int]:
 
 
 def _published_sql(
-    *, owner: bool = False, ids: bool = False, brief: bool = False, limit: int | None = None
+    *,
+    owner: bool = False,
+    ids: bool = False,
+    brief: bool = False,
+    card: bool = False,
+    limit: int | None = None,
 ) -> str:
     where = "m.status = 'published'" + (" AND u.handle = :owner" if owner else "")
     if ids:
         where += " AND m.id IN (SELECT value FROM json_each(:ids))"
+    # A card shows the introduction cut short: asking for the cut (sqlfunctions.py), not the
+    # text, keeps a page of cards unchanged by an edit further on in one introduction.
+    introduction = f"summary(m.introduction, {CARD_SUMMARY}) AS intro_summary" if card else "m.introduction"
     details = (
         ""
         if brief
-        else """, m.tags, m.introduction,
+        else f""", m.tags, {introduction},
                (SELECT count(*) FROM course_items ci JOIN courses c ON c.id = ci.course_id
                 WHERE c.menu_id = m.id) AS item_count,
                (SELECT count(*) FROM courses c WHERE c.menu_id = m.id) AS course_count,
@@ -65,7 +76,7 @@ _TOUCHED = "IN (SELECT value FROM json_each(:touched))"
 # A tag page's menu cards: a card reads its menu, curator, courses, course items, lineage
 # and published parent (listed queries, keyed.py).
 MENU_CARDS = listed(
-    _published_sql(ids=True),
+    _published_sql(ids=True, card=True),
     "ids",
     reach={
         "menus": f"SELECT id FROM menus WHERE id {_TOUCHED} "
@@ -92,9 +103,9 @@ _OWNER_REACH = {
     "menu_lineage": f"{_OWNERS} (SELECT menu_id FROM menu_lineage WHERE id {_TOUCHED})",
 }
 FEED_SIZE = 50
-for _brief, _limit in ((False, None), (False, FEED_SIZE), (True, None)):
+for _brief, _card, _limit in ((False, True, None), (False, False, FEED_SIZE), (True, False, None)):
     listed(
-        _published_sql(owner=True, brief=_brief, limit=_limit),
+        _published_sql(owner=True, brief=_brief, card=_card, limit=_limit),
         "owner",
         one=True,
         reach=_OWNER_REACH if not _brief else {t: _OWNER_REACH[t] for t in ("menus", "users")},
@@ -108,9 +119,12 @@ def published_menus(
     limit: int | None = None,
     ids: list[str] | None = None,
     brief: bool = False,
+    card: bool = False,
 ) -> list[dict[str, Any]]:
     """Published menus, newest first, with curator, size, parent and tags (with their slugs);
-    `brief` ones carry only what a link to them needs (slug, title, dates, curator).
+    `brief` ones carry only what a link to them needs (slug, title, dates, curator), and
+    `card` ones the introduction's first `CARD_SUMMARY` characters as plain text
+    (`intro_summary`) instead of the introduction (MenuCard).
 
     Filters run in SQL, and a brief list reads no other column, so a page's recorded query
     answers only for the menus (and the fields) it shows, and an edit elsewhere does not
@@ -118,15 +132,31 @@ def published_menus(
     params: dict[str, Any] = {"owner": owner}
     if ids is not None:
         params["ids"] = json.dumps(ids)
-    rows = fetch_rows(
-        db, _published_sql(owner=bool(owner), ids=ids is not None, brief=brief, limit=limit), params
-    )
+    sql = _published_sql(owner=bool(owner), ids=ids is not None, brief=brief, card=card, limit=limit)
+    rows = fetch_rows(db, sql, params)
     if brief:
         return rows
     slugs = tag_slugs(db)
     for row in rows:
         row["tags"] = [{"name": t, "slug": slugs.get(t, "")} for t in row["tags"]]
-    return rows
+    return [MenuCard(db, row) for row in rows] if card else rows
+
+
+class MenuCard(dict[str, Any]):
+    """A menu card's row. A template of the site's own that reads the whole `introduction`
+    gets it, by a query of its own that the page records: so it still re-renders when the
+    text changes, while the cards of the built-in templates depend on its first characters."""
+
+    def __init__(self, db: Queryable, row: dict[str, Any]) -> None:
+        super().__init__(row)
+        self._db = db
+
+    def __missing__(self, key: str) -> Any:
+        if key != "introduction":
+            raise KeyError(key)
+        found = self._db.execute("SELECT introduction FROM menus WHERE id = ?", (self["id"],)).fetchone()
+        self[key] = found[0] if found else None
+        return self[key]
 
 
 def tag_slugs(db: Queryable) -> dict[str, str]:

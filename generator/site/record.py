@@ -18,6 +18,7 @@ from typing import Any
 import jinja2
 
 from generator.site.reach import reads_changed, tables_with_rows_changed
+from generator.site.sqlfunctions import with_functions
 from generator.support.readonly import connect_readonly
 
 __all__ = ["reads_changed", "tables_with_rows_changed"]  # where the engine looked for them
@@ -196,6 +197,7 @@ def connect_recording(
         path, immutable=True, factory=RecordingConnection, check_same_thread=False
     )  # type: ignore[assignment]
     conn.execute(f"PRAGMA mmap_size = {RENDER_MAP_BYTES}")
+    with_functions(conn)
     conn._answers, conn._bound, conn._largest = answers, bound, largest
     return conn
 
