@@ -8,6 +8,7 @@ from typing import Any
 from generator.content.itemfields import extension_table, fields_of, json_columns
 from generator.content.model import MEDIA_TYPES
 from generator.site.keyed import keyed, listed
+from generator.site.menucards import CARD_SUMMARY, MenuCard
 from generator.site.visibility import public_item
 from generator.support.readonly import Queryable
 
@@ -16,9 +17,6 @@ EXTENSION_TABLES = {media_type: extension_table(media_type) for media_type in ME
 # JSON text: the item fields so declared, and the list and object columns of other tables.
 JSON_COLUMNS = json_columns() | {"metadata", "aliases", "tags", "profile", "creators", "cover_image", "card"}
 CREATOR_COLUMN = {t: f.column for t in MEDIA_TYPES for f in fields_of(t) if f.creator}
-
-
-CARD_SUMMARY = 160  # characters of a menu card's introduction
 
 
 def _row(row: dict[str, Any]) -> dict[str, Any]:
@@ -140,23 +138,6 @@ def published_menus(
     for row in rows:
         row["tags"] = [{"name": t, "slug": slugs.get(t, "")} for t in row["tags"]]
     return [MenuCard(db, row) for row in rows] if card else rows
-
-
-class MenuCard(dict[str, Any]):
-    """A menu card's row. A template of the site's own that reads the whole `introduction`
-    gets it, by a query of its own that the page records: so it still re-renders when the
-    text changes, while the cards of the built-in templates depend on its first characters."""
-
-    def __init__(self, db: Queryable, row: dict[str, Any]) -> None:
-        super().__init__(row)
-        self._db = db
-
-    def __missing__(self, key: str) -> Any:
-        if key != "introduction":
-            raise KeyError(key)
-        found = self._db.execute("SELECT introduction FROM menus WHERE id = ?", (self["id"],)).fetchone()
-        self[key] = found[0] if found else None
-        return self[key]
 
 
 def tag_slugs(db: Queryable) -> dict[str, str]:
