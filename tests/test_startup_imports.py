@@ -84,3 +84,14 @@ def test_a_build_runs_no_sqlite_utils_plugin(tmp_path: Path) -> None:
     finally:
         pm.unregister(plugin)
     assert Plugin.called == 0
+
+
+def test_rendering_markdown_reads_no_package_metadata(tmp_path: Path) -> None:
+    """Markdown looks an extension given by name up among every installed package's entry
+    points (importlib.metadata reads each one's metadata): ours are made, not named."""
+    code = (
+        "from generator.site.markup import render_markdown\n"
+        "html = render_markdown('A table[^1]:\\n\\n| a | b |\\n|---|---|\\n| 1 | 2 |\\n\\n[^1]: A note.')\n"
+        "assert '<table>' in html and 'footnote' in html, html"
+    )
+    assert imported_by(code, tmp_path, ("importlib.metadata",)) == set()

@@ -7,6 +7,15 @@ from functools import lru_cache
 
 import markdown as md
 import nh3
+from markdown.extensions import Extension
+from markdown.extensions.abbr import AbbrExtension
+from markdown.extensions.attr_list import AttrListExtension
+from markdown.extensions.def_list import DefListExtension
+from markdown.extensions.fenced_code import FencedCodeExtension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.md_in_html import MarkdownInHtmlExtension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
 
 from generator.settings import INVALID_CHARS
 
@@ -64,11 +73,28 @@ URL_SCHEMES = {"http", "https", "mailto"}
 _converter: md.Markdown | None = None
 
 
+def _extensions() -> list[Extension]:
+    """Markdown Extra's extensions, in its order, then sane lists: made here, not named.
+    Markdown finds a named extension among every installed package's entry points, which
+    reads each package's metadata on every start; and another package could register the
+    same name."""
+    return [
+        FencedCodeExtension(),
+        FootnoteExtension(),
+        AttrListExtension(),
+        DefListExtension(),
+        TableExtension(),
+        AbbrExtension(),
+        MarkdownInHtmlExtension(),
+        SaneListExtension(),
+    ]
+
+
 def _markdown(text: str) -> str:
     """One converter per process, reset between texts: building one costs more than a page."""
     global _converter
     if _converter is None:
-        _converter = md.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+        _converter = md.Markdown(extensions=_extensions(), output_format="html")
     try:
         return _converter.reset().convert(text)
     except BaseException:
