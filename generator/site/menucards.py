@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator.site.keyed import keyed
 from generator.support.readonly import Queryable
 
 CARD_SUMMARY = 160  # characters of a menu card's introduction (sqlfunctions.summary)
+# A keyed query (keyed.py): an edit re-asks it only for the menus it changed, not for every
+# card of every page that read it.
+MENU_INTRODUCTION = keyed(
+    "SELECT {key}introduction FROM menus m WHERE {match}",
+    "m.id = :id",
+    rows={"m": "menus"},
+    id="m.id",
+)
 
 
 class MenuCard(dict[str, Any]):
@@ -21,6 +30,6 @@ class MenuCard(dict[str, Any]):
     def __missing__(self, key: str) -> Any:
         if key != "introduction":
             raise KeyError(key)
-        found = self._db.execute("SELECT introduction FROM menus WHERE id = ?", (self["id"],)).fetchone()
+        found = self._db.execute(MENU_INTRODUCTION, {"id": self["id"]}).fetchone()
         self[key] = found[0] if found else None
         return self[key]
