@@ -815,6 +815,24 @@ def test_pages_counting_days_follow_the_clock(
     assert build(settings_for(root), session=memo).mode == "unchanged"
 
 
+def test_a_build_asks_the_index_of_clock_pages_whether_the_clock_matters(tmp_path: Path) -> None:
+    """A build that found no file changed asks whether a page read the clock: from an index
+    of those pages, not by reading every page's templates."""
+    from generator.engine.state import clock_pages_query, open_state, state_path
+
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    state = open_state(state_path(root / "data/omakase.sqlite"))
+    for time_only in (False, True):
+        plan = state.execute("EXPLAIN QUERY PLAN " + clock_pages_query(time_only=time_only)).fetchall()
+        assert "USING INDEX pages_with_clock" in str(plan), plan
+    # The sample's item pages count the days since their availability was checked.
+    assert state.execute(clock_pages_query(time_only=False)).fetchone() is not None
+    marked = state.execute("SELECT count(*) FROM pages WHERE templates LIKE '%clock:day%'").fetchone()[0]
+    assert marked and state.execute(clock_pages_query(time_only=True)).fetchone() is None
+    state.close()
+
+
 def test_build_watches_the_data_files_the_loader_reads() -> None:
     from generator.content.published import RECORD_FILE
     from generator.content.shares import SECRET_ENV, SECRET_FILE, SHARES_FILE

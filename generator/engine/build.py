@@ -20,6 +20,7 @@ from generator.engine.session import Session
 from generator.engine.state import (
     FileTable,
     StateMeta,
+    clock_pages_query,
     get_meta,
     open_state,
     state_path,
@@ -117,10 +118,7 @@ def _clock_moved(settings: Config, state: sqlite3.Connection) -> bool:
     last = get_meta(state, "clock") or ""
     if clock == last:
         return False
-    marker = '%"clock:time"%' if clock[:10] == last[:10] else '%"clock:%'
-    return (
-        state.execute("SELECT 1 FROM pages WHERE templates LIKE ? LIMIT 1", (marker,)).fetchone() is not None
-    )
+    return state.execute(clock_pages_query(time_only=clock[:10] == last[:10])).fetchone() is not None
 
 
 def _usable_state(

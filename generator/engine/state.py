@@ -42,6 +42,19 @@ CREATE TABLE IF NOT EXISTS reads (page_id INTEGER, sql_id INTEGER, params TEXT, 
 """
 # A build that takes the kept item side reads the parses of the other kinds alone.
 FILES_BY_KIND = "CREATE INDEX IF NOT EXISTS files_by_kind ON files (kind)"
+# The pages that read the build clock (their `clock:` marks, site/record.py). A build that
+# found no file changed asks whether there is one; without the index it reads every page.
+CLOCK_MARK = """templates LIKE '%"clock:%'"""
+CLOCK_PAGES = f"CREATE INDEX IF NOT EXISTS pages_with_clock ON pages (id) WHERE {CLOCK_MARK}"
+
+
+def clock_pages_query(*, time_only: bool) -> str:
+    """The query for a page that printed the build time (`time_only`) or read the clock at
+    all. SQLite serves it from `pages_with_clock` as it repeats the index's term literally."""
+    time_mark = """ AND templates LIKE '%"clock:time"%'""" if time_only else ""
+    return f"SELECT 1 FROM pages WHERE {CLOCK_MARK}{time_mark} LIMIT 1"
+
+
 READ_INDEXES = {
     # The stale-page check finds a keyed query's reads by their parameters (engine/pages.py).
     "reads_by_query": "reads (sql_id, params)",
@@ -69,6 +82,7 @@ def open_state(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.executescript(SCHEMA)
     conn.execute(FILES_BY_KIND)
+    conn.execute(CLOCK_PAGES)
     read_indexes(conn, made=True)
     return conn
 
