@@ -8,6 +8,7 @@ import re
 import shutil
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -624,45 +625,9 @@ def test_pages_that_stop_being_searchable_leave_the_search_index(tmp_path: Path)
     assert_same_as_full(root, tmp_path)
 
 
-def test_an_edit_re_renders_only_the_pages_that_show_what_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Derived rows stamped with the build clock change with every build; a page that read
-    the stamp without showing it would re-render after any edit (every curator page did)."""
-    from datetime import UTC, datetime, timedelta
-
-    from generator.engine import incremental as steps
-
-    root = sample_site(tmp_path / "site")
-    clock = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-    build(settings_for(root, build_time=clock))
-    path = root / "content/menus/alone-in-orbit.md"
-    path.write_text(path.read_text().replace("Trust him.", "Trust him completely."))
-    rendered: list[tuple[str, tuple[Any, ...]]] = []
-    render_all = steps.render_all
-
-    def spy(settings: Any, db_file: Path, out: Path, jobs: list[Any], done: Any, **options: Any) -> None:
-        rendered.extend((route, key) for route, key, _old in jobs)
-        render_all(settings, db_file, out, jobs, done, **options)
-
-    monkeypatch.setattr(steps, "render_all", spy)
-    build(settings_for(root, build_time=clock + timedelta(minutes=1)))
-    assert sorted(rendered) == [
-        ("api-item", ("movie", "solaris-1972")),
-        ("api-menu", ("alone-in-orbit",)),
-        ("item", ("movie", "solaris-1972")),
-        ("menu", ("alone-in-orbit",)),
-        # The menu's card and downloads carry its notes.
-        ("menu-card", ("alone-in-orbit",)),
-        ("menu-csv", ("alone-in-orbit",)),
-        ("menu-goodreads", ("alone-in-orbit",)),
-        ("menu-json", ("alone-in-orbit",)),
-        ("menu-letterboxd", ("alone-in-orbit",)),
-        ("story", ("alone-in-orbit",)),
-    ]
-
-
-def rendered_by(build_once: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[Any, ...]]]:
+def rendered_by(
+    build_once: Callable[[], object], monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[str, tuple[Any, ...]]]:
     """The (route, key) of every page the build `build_once` runs re-renders."""
     from generator.engine import incremental as steps
 
@@ -677,6 +642,34 @@ def rendered_by(build_once: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[
         patched.setattr(steps, "render_all", spy)
         build_once()
     return sorted(rendered)
+
+
+def test_an_edit_re_renders_only_the_pages_that_show_what_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Derived rows stamped with the build clock change with every build; a page that read
+    the stamp without showing it would re-render after any edit (every curator page did)."""
+    from datetime import UTC, datetime, timedelta
+
+    root = sample_site(tmp_path / "site")
+    clock = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    build(settings_for(root, build_time=clock))
+    path = root / "content/menus/alone-in-orbit.md"
+    path.write_text(path.read_text().replace("Trust him.", "Trust him completely."))
+    later = settings_for(root, build_time=clock + timedelta(minutes=1))
+    assert rendered_by(lambda: build(later), monkeypatch) == [
+        ("api-item", ("movie", "solaris-1972")),
+        ("api-menu", ("alone-in-orbit",)),
+        ("item", ("movie", "solaris-1972")),
+        ("menu", ("alone-in-orbit",)),
+        # The menu's card and downloads carry its notes.
+        ("menu-card", ("alone-in-orbit",)),
+        ("menu-csv", ("alone-in-orbit",)),
+        ("menu-goodreads", ("alone-in-orbit",)),
+        ("menu-json", ("alone-in-orbit",)),
+        ("menu-letterboxd", ("alone-in-orbit",)),
+        ("story", ("alone-in-orbit",)),
+    ]
 
 
 def test_an_edit_past_the_cut_of_a_menu_card_re_renders_no_page_of_cards(
