@@ -111,7 +111,8 @@ def item_ref(row: dict[str, Any]) -> dict[str, Any]:
 def index_document(db: Queryable) -> dict[str, Any]:
     """Everything the API has, as references: the place to start crawling."""
     menus = [
-        {**menu_ref(m), "published_at": m["published_at"]} for m in queries.published_menus(db, brief=True)
+        {**menu_ref(m), "published_at": m["published_at"]}
+        for m in queries.published_menus(db, fields="brief")
     ]
     items = [{**item_ref(i), "release_date": i["release_date"]} for i in queries.all_items(db)]
     curators = [
@@ -254,7 +255,7 @@ def curator_document(db: Queryable, handle: str) -> dict[str, Any]:
             db.query("SELECT id, handle, display_name, bio, url FROM users WHERE handle = :h", {"h": handle})
         )
     )
-    menus = queries.published_menus(db, owner=handle, brief=True)
+    menus = queries.published_menus(db, owner=handle, fields="brief")
     states = db.query(
         queries.item_summary_sql("""
         JOIN user_item_states s ON s.media_item_id = i.id WHERE s.user_id = :u AND s.is_private = 0

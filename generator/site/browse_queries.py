@@ -56,7 +56,7 @@ def menus_page(db: Queryable, page: int = 1) -> dict[str, Any]:
     """One page of every published menu, newest first (drafts are never listed)."""
     ordered = [row[0] for row in db.execute(_MENU_ORDER).fetchall()]
     chosen = _slice(ordered, MENUS_PER_PAGE, page)
-    cards = published_menus(db, ids=chosen, card=True) if chosen else []
+    cards = published_menus(db, ids=chosen, fields="card") if chosen else []
     return {"menus": cards, **_window(len(ordered), MENUS_PER_PAGE, page)}
 
 

@@ -30,7 +30,7 @@ def curator_detail(db: Queryable, handle: str) -> dict[str, Any] | None:
     if not rows:
         return None
     user = rows[0]
-    user["menus"] = published_menus(db, owner=handle, card=True)
+    user["menus"] = published_menus(db, owner=handle, fields="card")
     user["forks"] = []
     for menu in user["menus"]:
         parent = published_parent(db, menu["id"])

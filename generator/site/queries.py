@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from generator.content.itemfields import extension_table, fields_of, json_columns
 from generator.content.model import MEDIA_TYPES
@@ -37,23 +37,24 @@ def counts(db: Queryable) -> dict[str, int]:
     return {"menus": one[0], "items": one[1], "curators": one[2]}
 
 
+# What a list of published menus carries of each (published_menus).
+Fields = Literal["full", "card", "brief"]
+
+
 def _published_sql(
-    *,
-    owner: bool = False,
-    ids: bool = False,
-    brief: bool = False,
-    card: bool = False,
-    limit: int | None = None,
+    *, owner: bool = False, ids: bool = False, fields: Fields = "full", limit: int | None = None
 ) -> str:
     where = "m.status = 'published'" + (" AND u.handle = :owner" if owner else "")
     if ids:
         where += " AND m.id IN (SELECT value FROM json_each(:ids))"
     # A card shows the introduction cut short: asking for the cut (sqlfunctions.py), not the
     # text, keeps a page of cards unchanged by an edit further on in one introduction.
-    introduction = f"summary(m.introduction, {CARD_SUMMARY}) AS intro_summary" if card else "m.introduction"
+    introduction = (
+        f"summary(m.introduction, {CARD_SUMMARY}) AS intro_summary" if fields == "card" else "m.introduction"
+    )
     details = (
         ""
-        if brief
+        if fields == "brief"
         else f""", m.tags, {introduction},
                (SELECT count(*) FROM course_items ci JOIN courses c ON c.id = ci.course_id
                 WHERE c.menu_id = m.id) AS item_count,
@@ -74,7 +75,7 @@ _TOUCHED = "IN (SELECT value FROM json_each(:touched))"
 # A tag page's menu cards: a card reads its menu, curator, courses, course items, lineage
 # and published parent (listed queries, keyed.py).
 MENU_CARDS = listed(
-    _published_sql(ids=True, card=True),
+    _published_sql(ids=True, fields="card"),
     "ids",
     reach={
         "menus": f"SELECT id FROM menus WHERE id {_TOUCHED} "
@@ -101,12 +102,13 @@ _OWNER_REACH = {
     "menu_lineage": f"{_OWNERS} (SELECT menu_id FROM menu_lineage WHERE id {_TOUCHED})",
 }
 FEED_SIZE = 50
-for _brief, _card, _limit in ((False, True, None), (False, False, FEED_SIZE), (True, False, None)):
+_fields: Fields
+for _fields, _limit in (("card", None), ("full", FEED_SIZE), ("brief", None)):
     listed(
-        _published_sql(owner=True, brief=_brief, card=_card, limit=_limit),
+        _published_sql(owner=True, fields=_fields, limit=_limit),
         "owner",
         one=True,
-        reach=_OWNER_REACH if not _brief else {t: _OWNER_REACH[t] for t in ("menus", "users")},
+        reach=_OWNER_REACH if _fields != "brief" else {t: _OWNER_REACH[t] for t in ("menus", "users")},
     )
 
 
@@ -116,12 +118,11 @@ def published_menus(
     owner: str | None = None,
     limit: int | None = None,
     ids: list[str] | None = None,
-    brief: bool = False,
-    card: bool = False,
+    fields: Fields = "full",
 ) -> list[dict[str, Any]]:
-    """Published menus, newest first, with curator, size, parent and tags (with their slugs);
-    `brief` ones carry only what a link to them needs (slug, title, dates, curator), and
-    `card` ones the introduction's first `CARD_SUMMARY` characters as plain text
+    """Published menus, newest first, with curator, size, parent and tags (with their slugs).
+    "brief" ones carry only what a link to them needs (slug, title, dates, curator); "card"
+    ones carry the introduction's first `CARD_SUMMARY` characters as plain text
     (`intro_summary`) instead of the introduction (MenuCard).
 
     Filters run in SQL, and a brief list reads no other column, so a page's recorded query
@@ -130,14 +131,14 @@ def published_menus(
     params: dict[str, Any] = {"owner": owner}
     if ids is not None:
         params["ids"] = json.dumps(ids)
-    sql = _published_sql(owner=bool(owner), ids=ids is not None, brief=brief, card=card, limit=limit)
+    sql = _published_sql(owner=bool(owner), ids=ids is not None, fields=fields, limit=limit)
     rows = fetch_rows(db, sql, params)
-    if brief:
+    if fields == "brief":
         return rows
     slugs = tag_slugs(db)
     for row in rows:
         row["tags"] = [{"name": t, "slug": slugs.get(t, "")} for t in row["tags"]]
-    return [MenuCard(db, row) for row in rows] if card else rows
+    return [MenuCard(db, row) for row in rows] if fields == "card" else rows
 
 
 def tag_slugs(db: Queryable) -> dict[str, str]:

@@ -37,7 +37,7 @@ from generator.support.readonly import Queryable, connect_readonly
 
 def _index(db: Queryable) -> Made:
     return "/", {
-        "menus": queries.published_menus(db, limit=12, card=True),
+        "menus": queries.published_menus(db, limit=12, fields="card"),
         "counts": queries.counts(db),
         "curators": curator_queries.curators(db),
         "tags": tag_queries.tags(db),

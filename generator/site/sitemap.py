@@ -21,7 +21,7 @@ def _lastmod(row: Any) -> str | None:
 
 def menus(db: Queryable) -> Iterable[Listed]:
     """Published menus, newest first, dated by their last change."""
-    return [((menu["slug"],), _lastmod(menu)) for menu in queries.published_menus(db, brief=True)]
+    return [((menu["slug"],), _lastmod(menu)) for menu in queries.published_menus(db, fields="brief")]
 
 
 def stories(db: Queryable) -> Iterable[Listed]:

@@ -86,7 +86,7 @@ def tag_detail(db: Queryable, slug: str, page: int = 1) -> dict[str, Any] | None
     menu_count = len(ordered_menus)
     first_menu = (page - 1) * TAG_PAGE_MENUS
     chosen_menus = ordered_menus[first_menu : first_menu + TAG_PAGE_MENUS]
-    menus = published_menus(db, ids=chosen_menus, card=True) if chosen_menus else []
+    menus = published_menus(db, ids=chosen_menus, fields="card") if chosen_menus else []
     chosen = ordered[(page - 1) * TAG_PAGE_ITEMS : page * TAG_PAGE_ITEMS]
     items = fetch_rows(db, ITEM_CARDS, {"ids": json.dumps(chosen)})
     return {
