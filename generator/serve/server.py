@@ -32,6 +32,9 @@ BuildFunction = Callable[[Config], Any]
 # served as soon as its pages are written (see DevServer._pages_ready).
 EARLY_FILES = 200
 EARLY_BYTES = 32 * 1024 * 1024
+# How long a failed build whose files were not all closed after writing waits for them to
+# be, before it reports its error (watchers without close events: only this long late).
+UNCLOSED_GRACE = 1.0
 
 
 # An absolute path's folders (not a URL's, not a relative path's tail): /dir/…/.
@@ -199,8 +202,9 @@ class DevServer:
         self._announced = True
         self.state.record(None)
 
-    def rebuild(self) -> Snapshot:
-        """Run the build once; report the outcome to the terminal and to open tabs."""
+    def rebuild(self, *, unclosed: bool = False) -> Snapshot:
+        """Run the build once; report the outcome to the terminal and to open tabs.
+        `unclosed`: a file the build read had not been closed after writing when it began."""
         started = time.perf_counter()
         self._announced = False
         with self._paths_lock:
@@ -230,11 +234,27 @@ class DevServer:
             # Tabs reloaded when the pages were ready; the rest changed no page they show.
             return self.state.record(None, new_version=not self._announced)
         self._forget_early()  # not published: back to the last good site
+        if self._superseded(unclosed):
+            self.echo("A file changed during the failed build; building again.")
+            return self.state.snapshot()
         # What the page shows anyone who can load it: no traceback, no absolute paths. It is
         # recorded before the terminal says so, so that a page asked for then shows it.
         snapshot = self.state.record(page_error(shown, self.settings.root))
         self.echo("Build failed; still serving the last good site.\n" + error)
         return snapshot
+
+    def _superseded(self, unclosed: bool) -> bool:
+        """Whether a failed build read files that have changed since, so that its error may
+        be a half-written file's: a file changed during the build, or one still open for
+        writing when it began is closed (or changed) within the grace time. The next build
+        then reports what is still wrong."""
+        if self._dirty.is_set() or not unclosed:
+            return self._dirty.is_set()
+        deadline = time.monotonic() + UNCLOSED_GRACE
+        while (left := deadline - time.monotonic()) > 0 and not self._stopping.is_set():
+            if self._dirty.wait(min(left, 0.1)):
+                return True
+        return False
 
     def _forget_early(self) -> None:
         if self._httpd is not None:
@@ -321,8 +341,9 @@ class DevServer:
                     return
             self._dirty.clear()
             with self._paths_lock:
+                unclosed = bool(self._writing)
                 self._writing.clear()
-            self.rebuild()
+            self.rebuild(unclosed=unclosed)
             prepared = self.prepare is None
             verified = spared = self.resident is None
             ready, idle_work = False, 0.0
