@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from generator.errors import Problem
-from generator.support.procs import die_with_parent, dying_with_this
 
 T = TypeVar("T")
 
@@ -36,6 +35,8 @@ def _parse_chunk(chunk: Sequence[Any]) -> list[bytes | Problem]:
 
 
 def _start_worker(parent: int) -> None:
+    from generator.support.procs import die_with_parent
+
     die_with_parent(parent)
     # Parsing makes and drops a million small objects without cycles: the collector would
     # only walk them (about a sixth of the parse), and a worker lives for one load.
@@ -98,6 +99,8 @@ def map_on_cores(func: Callable[..., T], jobs: Sequence[tuple[Any, ...]], chunks
         return [func(*job) for job in jobs]
     import multiprocessing  # here: an edit has nothing to share out, and imports none of it
     from concurrent.futures import ProcessPoolExecutor
+
+    from generator.support.procs import dying_with_this
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return [func(*job) for job in jobs]

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.content.model import share_strings
 from generator.engine.state import FileTable, IndexEntry, StatePaths
 
 if TYPE_CHECKING:
@@ -77,6 +76,9 @@ class Session:
         if fingerprint != self.fingerprint:
             self.parses.clear()
             self.fingerprint = fingerprint
+        # Here, not at the top: a no-op build imports this module and needs no parse model.
+        from generator.content.model import share_strings
+
         hashes = {path: entry[2] for path, entry in FileTable(conn, root).old.items()}
         to_path = StatePaths(root).path
         taken = 0

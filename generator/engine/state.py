@@ -18,7 +18,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.content.model import share_strings
 from generator.site.reach import reads_changed, tables_with_rows_changed
 from generator.support.statepaths import StatePaths
 
@@ -321,6 +320,8 @@ class StateParseCache:
 
     def _remember(self, key: str, parsed: Parsed) -> None:
         if self.kept is not None:  # kept for the process's life: its shared strings made one
+            from generator.content.model import share_strings  # not on a no-op build's path
+
             share_strings(parsed)
             self.kept[key] = (self._hash(key), parsed)
 
