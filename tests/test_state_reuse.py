@@ -149,3 +149,22 @@ def test_a_ci_cache_keeps_the_shadow_tree_so_an_edit_copies_no_page(
     assert build(settings_for(root)).mode == "incremental"
     assert "Leave the system" in (root / "output" / page).read_text(encoding="utf-8")
     assert_same_as_full(root, tmp_path)
+
+
+def test_the_code_digest_follows_every_python_source_and_nothing_else(tmp_path: Path) -> None:
+    from generator.engine.inputs import sources_digest
+
+    package = tmp_path / "package"
+    (package / "sub/deeper").mkdir(parents=True)
+    (package / "a.py").write_text("A = 1\n")
+    (package / "sub/deeper/b.py").write_text("B = 2\n")
+    (package / "sub/notes.txt").write_text("not code\n")
+    digest = sources_digest(str(package))
+    assert sources_digest(str(package)) == digest
+    (package / "sub/notes.txt").write_text("other words\n")
+    assert sources_digest(str(package)) == digest  # not a source
+    (package / "sub/deeper/b.py").write_text("B = 3\n")
+    edited = sources_digest(str(package))
+    assert edited != digest
+    (package / "sub/deeper/b.py").rename(package / "sub/b.py")  # the same bytes elsewhere
+    assert sources_digest(str(package)) not in (digest, edited)

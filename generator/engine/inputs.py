@@ -188,10 +188,21 @@ def _code_digest() -> bytes:
     """The digest of the generator's sources, read once per process: the code a process
     runs is the code it imported, so a dev server that keeps running after its sources were
     edited must not record builds as made by the new code."""
+    return sources_digest(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+
+
+def sources_digest(package: str) -> bytes:
+    """The digest of the Python sources under `package`: their paths and bytes."""
     h = hashlib.blake2b(digest_size=16)
-    package = Path(__file__).resolve().parents[1]  # generator/
-    for source in sorted(package.rglob("*.py")):
-        h.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
+    sources = []
+    # os.walk and plain strings: pathlib's globbing and relative paths took most of the time
+    # this takes, on every build.
+    for folder, _, names in os.walk(package):
+        rel = os.path.relpath(folder, package).replace(os.sep, "/")
+        sources.extend((f"{rel}/{n}" if rel != "." else n, folder) for n in names if n.endswith(".py"))
+    for rel, folder in sorted(sources):
+        with open(os.path.join(folder, rel.rpartition("/")[2]), "rb") as source:
+            h.update(rel.encode() + b"\0" + source.read())
     return h.digest()
 
 
@@ -201,6 +212,8 @@ def _theme_digest(theme: Path) -> bytes:
     (an installed package's, or the project's templates/) and, like the code, is not
     watched, so a build made with another theme is not taken for this one's."""
     h = hashlib.blake2b(digest_size=16)
+    base = str(theme) + os.sep
     for rel in sorted(scan_tree(theme)):
-        h.update(rel.encode() + b"\0" + (theme / rel).read_bytes())
+        with open(base + rel, "rb") as file:
+            h.update(rel.encode() + b"\0" + file.read())
     return h.digest()
