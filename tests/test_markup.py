@@ -123,6 +123,8 @@ PLAIN_PIECES = [
     ";",
     "日本",
     "2.",
+    "&",
+    " & ",
 ]
 
 
@@ -144,6 +146,7 @@ def test_typical_texts_take_the_simple_path() -> None:
         "A romance, comedy film from 1979, directed by Blake Edwards.\nIt stars Bo Derek.\n\n"
         "Running time: *122 minutes*. Languages: English. Made in United States.",
         "Why a patch of blue here: *timing*.",
+        "For people who like Love & Sex, or *Bill & Ted*. Tom &\nJerry, and rock &",
         "An introduction to menu 1, written for people who like Sabrina.",
         "“Quoted” (and bracketed) text, with *two* *emphases* and a*middle*word.\n\n\nSecond paragraph.\n",
     ]
@@ -159,7 +162,10 @@ def test_markup_takes_the_full_path() -> None:
         "# heading",
         "a [link](https://x.org)",
         "**strong**",
-        "a & b",
+        "a &amp; b",
+        "a &copy; b",
+        "a&b",
+        "a && b",
         "line  \nbreak",
         "    code",
         "a *b\nc* d",

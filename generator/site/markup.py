@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-
-import markdown as md
-import nh3
-from markdown.extensions import Extension
-from markdown.extensions.abbr import AbbrExtension
-from markdown.extensions.attr_list import AttrListExtension
-from markdown.extensions.def_list import DefListExtension
-from markdown.extensions.fenced_code import FencedCodeExtension
-from markdown.extensions.footnotes import FootnoteExtension
-from markdown.extensions.md_in_html import MarkdownInHtmlExtension
-from markdown.extensions.sane_lists import SaneListExtension
-from markdown.extensions.tables import TableExtension
+from typing import TYPE_CHECKING
 
 from generator.settings import INVALID_CHARS
+
+if TYPE_CHECKING:
+    import markdown as md
+    from markdown.extensions import Extension
 
 ALLOWED_TAGS = {
     "a",
@@ -77,7 +70,17 @@ def _extensions() -> list[Extension]:
     """Markdown Extra's extensions, in its order, then sane lists: made here, not named.
     Markdown finds a named extension among every installed package's entry points, which
     reads each package's metadata on every start; and another package could register the
-    same name."""
+    same name. Imported here: a build whose texts all take the fast path (render_simple)
+    never loads Markdown (about 25 ms)."""
+    from markdown.extensions.abbr import AbbrExtension
+    from markdown.extensions.attr_list import AttrListExtension
+    from markdown.extensions.def_list import DefListExtension
+    from markdown.extensions.fenced_code import FencedCodeExtension
+    from markdown.extensions.footnotes import FootnoteExtension
+    from markdown.extensions.md_in_html import MarkdownInHtmlExtension
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.tables import TableExtension
+
     return [
         FencedCodeExtension(),
         FootnoteExtension(),
@@ -94,7 +97,9 @@ def _markdown(text: str) -> str:
     """One converter per process, reset between texts: building one costs more than a page."""
     global _converter
     if _converter is None:
-        _converter = md.Markdown(extensions=_extensions(), output_format="html")
+        import markdown
+
+        _converter = markdown.Markdown(extensions=_extensions(), output_format="html")
     try:
         return _converter.reset().convert(text)
     except BaseException:
@@ -118,7 +123,8 @@ def render_markdown(text: str) -> str:
 # byte for byte what they would give (tests/test_markup.py compares the two). Any character
 # or line start that could mean more than that sends the text down the full path.
 _NOT_SIMPLE = re.compile(
-    r"[\\`_{}\[\]<>#|&~^]"  # escapes, code, links, html, headings, tables, entities...
+    r"[\\`_{}\[\]<>#|~^]"  # escapes, code, links, html, headings, tables...
+    r"|&(?=\S)"  # what may be an entity; an ampersand before a space or the end is text
     r"|^[^\w(\"'‘“*\n]"  # a line starting with anything but a word, bracket, quote or star
     r"|^\d+[.)]"  # an ordered list item
     r"|^\*\s|\*\*"  # a bullet item, strong emphasis or a rule
@@ -138,7 +144,7 @@ def render_simple(text: str) -> str | None:
         return None
     out = []
     for block in paragraphs:
-        html = _EMPHASIS.sub(r"<em>\1</em>", block)
+        html = _EMPHASIS.sub(r"<em>\1</em>", block.replace("&", "&amp;"))
         if "*" in html:
             return None
         out.append(f"<p>{html}</p>")
@@ -147,6 +153,8 @@ def render_simple(text: str) -> str | None:
 
 def sanitize(html: str) -> str:
     """Keep only allow-listed tags, attributes and URL schemes; headings demoted below h1."""
+    import nh3
+
     clean = nh3.clean(
         html.replace("<h1", "<h2").replace("</h1>", "</h2>"),
         tags=ALLOWED_TAGS,
