@@ -49,7 +49,8 @@ def test_a_build_with_nothing_to_do_imports_no_heavy_library(tmp_path: Path) -> 
 def test_a_one_menu_edit_starts_no_worker_pool(tmp_path: Path) -> None:
     """An edit renders a few pages in the build's own process: the worker pools' modules
     (about 20 ms to import) stay unloaded. Pages read the database without sqlite_utils,
-    which only a derive step that runs needs."""
+    which only a derive step that runs needs. Pagefind's binary is found without importing
+    its package (which sets up logging)."""
     root = sample_site(tmp_path / "site")
     build(settings_for(root))
     menu = root / "content/menus/made-things.md"
@@ -60,7 +61,8 @@ def test_a_one_menu_edit_starts_no_worker_pool(tmp_path: Path) -> None:
         f"result = CliRunner().invoke(main, ['build', '--root', {str(root)!r}])\n"
         "assert result.exit_code == 0 and 'Updated' in result.output, result.output"
     )
-    assert imported_by(code, tmp_path, ("multiprocessing", "concurrent.futures", "sqlite_utils")) == set()
+    heavy = ("multiprocessing", "concurrent.futures", "sqlite_utils", "pagefind_bin")
+    assert imported_by(code, tmp_path, heavy) == set()
 
 
 def test_a_build_runs_no_sqlite_utils_plugin(tmp_path: Path) -> None:
