@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -382,6 +381,8 @@ def build_clock(root: Path | None = None) -> datetime:
 
 
 def _last_commit_time(root: Path) -> datetime | None:
+    import subprocess  # here: a build given SOURCE_DATE_EPOCH (as in CI) starts no process
+
     try:
         done = subprocess.run(
             ["git", "-C", str(root), "log", "-1", "--format=%ct"],

@@ -41,9 +41,9 @@ def test_a_build_with_nothing_to_do_imports_no_heavy_library(tmp_path: Path) -> 
         "assert result.exit_code == 0 and 'Nothing changed' in result.output, result.output"
     )
     assert imported_by(code, tmp_path) == set()
-    # Nor the parse model (its dataclasses: about 10 ms) nor ctypes (the workers' parent
-    # watch): the no-op reads no parse and starts no worker.
-    assert imported_by(code, tmp_path, ("generator.content.model", "ctypes")) == set()
+    # Nor the parse model (its dataclasses: about 10 ms), ctypes (the workers' parent watch)
+    # or subprocess: the no-op reads no parse, starts no worker, and is given the clock.
+    assert imported_by(code, tmp_path, ("generator.content.model", "ctypes", "subprocess")) == set()
 
 
 def test_a_one_menu_edit_starts_no_worker_pool(tmp_path: Path) -> None:
