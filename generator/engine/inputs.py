@@ -194,7 +194,7 @@ def _code_digest() -> bytes:
 def sources_digest(package: str) -> bytes:
     """The digest of the Python sources under `package`: their paths and bytes."""
     h = hashlib.blake2b(digest_size=16)
-    sources = []
+    sources: list[tuple[str, str]] = []
     # os.walk and plain strings: pathlib's globbing and relative paths took most of the time
     # this takes, on every build.
     for folder, _, names in os.walk(package):
