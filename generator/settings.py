@@ -340,7 +340,7 @@ def check_base_url(text: str) -> str:
 
 # A well-formed BCP 47 tag (RFC 5646): language, then optional script, region, variants,
 # extensions and private use. Whether a subtag is registered is not checked.
-# Compiled on first use (3 ms): most builds read no language setting.
+# Compiled on first use, not on import: most builds read no language setting.
 _LANGUAGE = (
     r"^[a-z]{2,3}(-[a-z]{4})?(-(?:[a-z]{2}|[0-9]{3}))?(-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*"
     r"(-[0-9a-wyz](-[a-z0-9]{2,8})+)*(-x(-[a-z0-9]{1,8})+)?$"

@@ -41,7 +41,7 @@ def test_a_build_with_nothing_to_do_imports_no_heavy_library(tmp_path: Path) -> 
         "assert result.exit_code == 0 and 'Nothing changed' in result.output, result.output"
     )
     assert imported_by(code, tmp_path) == set()
-    # Nor the parse model (its dataclasses: about 10 ms), ctypes (the workers' parent watch)
+    # Nor the parse model (fifteen dataclasses), ctypes (the workers' parent watch)
     # or subprocess: the no-op reads no parse, starts no worker, and is given the clock.
     assert imported_by(code, tmp_path, ("generator.content.model", "ctypes", "subprocess")) == set()
 

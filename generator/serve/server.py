@@ -193,8 +193,10 @@ class DevServer:
         be a half-written file's: a file changed during the build, or one still open for
         writing when it began is closed (or changed) within the grace time. The next build
         then reports what is still wrong."""
-        if self._dirty.is_set() or not unclosed:
-            return self._dirty.is_set()
+        if self._dirty.is_set():
+            return True
+        if not unclosed:
+            return False
         deadline = time.monotonic() + UNCLOSED_GRACE
         while (left := deadline - time.monotonic()) > 0 and not self._stopping.is_set():
             if self._dirty.wait(min(left, 0.1)):

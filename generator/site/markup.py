@@ -71,7 +71,7 @@ def _extensions() -> list[Extension]:
     Markdown finds a named extension among every installed package's entry points, which
     reads each package's metadata on every start; and another package could register the
     same name. Imported here: a build whose texts all take the fast path (render_simple)
-    never loads Markdown (about 25 ms)."""
+    never loads Markdown."""
     from markdown.extensions.abbr import AbbrExtension
     from markdown.extensions.attr_list import AttrListExtension
     from markdown.extensions.def_list import DefListExtension

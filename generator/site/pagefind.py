@@ -52,11 +52,13 @@ def command() -> list[str]:
     """The Pagefind binary shipped in the `pagefind[bin]` wheel, started directly (its
     `python -m pagefind` wrapper costs a Python start per bundle); the wrapper otherwise.
     The binary is looked for beside the package first, where its wheel puts it: importing
-    the package costs about 10 ms (it sets up logging)."""
+    the package sets up logging, on every build that indexes."""
     spec = importlib.util.find_spec("pagefind_bin")
-    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+    folders = (spec.submodule_search_locations or []) if spec is not None else []
+    suffixes = ("", ".exe") if sys.platform == "win32" else ("",)
+    for folder in folders:
         for name in ("pagefind_extended", "pagefind"):
-            for suffix in ("", ".exe") if sys.platform == "win32" else ("",):
+            for suffix in suffixes:
                 binary = Path(folder) / (name + suffix)
                 if binary.is_file():
                     return [str(binary)]
