@@ -23,12 +23,11 @@ def _server(site_root: Path, second: Callable[[DevServer], None]) -> tuple[DevSe
     an empty file; the builds before and after it write `build N`."""
     messages: list[str] = []
     calls: list[int] = []
-    holder: list[DevServer] = []
 
     def build(settings: Settings) -> None:
         calls.append(1)
         if len(calls) == 2:
-            second(holder[0])
+            second(dev)  # the server below: a build runs only once it has started
             raise click.ClickException("content/menus/new.md:1: error: file is empty")
         out = settings.output_dir
         assert out is not None
@@ -36,7 +35,6 @@ def _server(site_root: Path, second: Callable[[DevServer], None]) -> tuple[DevSe
         (out / "index.html").write_text(f"<html><body>build {len(calls)}</body></html>")
 
     dev = DevServer(Settings(root=site_root), port=0, build=build, debounce=0.02, echo=messages.append)
-    holder.append(dev)
     return dev, messages
 
 

@@ -199,9 +199,10 @@ def sources_digest(package: str) -> bytes:
     # this takes, on every build.
     for folder, _, names in os.walk(package):
         rel = os.path.relpath(folder, package).replace(os.sep, "/")
-        sources.extend((f"{rel}/{n}" if rel != "." else n, folder) for n in names if n.endswith(".py"))
-    for rel, folder in sorted(sources):
-        with open(os.path.join(folder, rel.rpartition("/")[2]), "rb") as source:
+        prefix = "" if rel == "." else rel + "/"
+        sources.extend((prefix + n, os.path.join(folder, n)) for n in names if n.endswith(".py"))
+    for rel, path in sorted(sources):
+        with open(path, "rb") as source:
             h.update(rel.encode() + b"\0" + source.read())
     return h.digest()
 
