@@ -8,11 +8,11 @@ parent is a draft. Items are matched by media item; a course is identified by it
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from generator.db.ids import stable_id
-from generator.support.readonly import Queryable
 
 TABLE = "menu_fork_diffs"
 
@@ -58,7 +58,7 @@ class ForkScope:
 
 
 def edit_scope(
-    db: Queryable, touched: Callable[[str], list[object]], changed_lineage: Iterable[object]
+    conn: sqlite3.Connection, touched: Callable[[str], list[object]], changed_lineage: Iterable[object]
 ) -> ForkScope:
     """The scope of an incremental build, from the keys of the rows it wrote (`touched`)
     and the lineage rows that differ from the previous database. Courses and course items
@@ -67,7 +67,7 @@ def edit_scope(
     menus = {str(menu) for menu in touched("menus")}
     menus.update(
         menu
-        for (menu,) in db.execute(
+        for (menu,) in conn.execute(
             "SELECT menu_id FROM courses WHERE id IN (SELECT value FROM json_each(:courses)) "
             "UNION SELECT c.menu_id FROM course_items ci JOIN courses c ON c.id = ci.course_id "
             "WHERE ci.id IN (SELECT value FROM json_each(:items))",
@@ -77,20 +77,20 @@ def edit_scope(
     return ForkScope(frozenset(menus), frozenset(str(row) for row in changed_lineage))
 
 
-def _diff_rows(db: Queryable, pairs: set[Pair] | None) -> list[tuple[object, ...]]:
+def _diff_rows(conn: sqlite3.Connection, pairs: set[Pair] | None) -> list[tuple[object, ...]]:
     """(menu, ancestor, change, item, old position, old title, new position, new title,
     old annotation, new annotation) for every lineage row (or those of `pairs`): items
     added, removed, moved to another course, or annotated differently."""
     if pairs is None:
         sql, params = _PLACED.format(menus=_IN_LINEAGE), {}
-        wanted = db.execute("SELECT menu_id, parent_menu_id FROM menu_lineage").fetchall()
+        wanted = conn.execute("SELECT menu_id, parent_menu_id FROM menu_lineage").fetchall()
     else:
         menus = sorted({menu for pair in pairs for menu in pair})
         sql = _PLACED.format(menus="SELECT value FROM json_each(:menus)")
         params = {"menus": json.dumps(menus)}
         wanted = sorted(pairs)
     placed: dict[str, dict[str, Placed]] = {}
-    for menu_id, item_id, position, title, annotation in db.execute(sql, params):
+    for menu_id, item_id, position, title, annotation in conn.execute(sql, params):
         placed.setdefault(menu_id, {}).setdefault(item_id, (position, title, annotation))
     out: list[tuple[object, ...]] = []
     for menu_id, ancestor_id in wanted:
@@ -129,7 +129,7 @@ _COLUMNS = (
 )
 
 
-def compute_fork_diffs(db: Queryable, scope: ForkScope | None = None) -> int:
+def compute_fork_diffs(conn: sqlite3.Connection, scope: ForkScope | None = None) -> int:
     """Bring the fork diff table's rows in line with the stored menus; returns how many rows
     were computed. With a `scope`, only the diffs of the lineage rows it involves are
     computed again, and those of lineage rows that are gone are dropped.
@@ -139,7 +139,7 @@ def compute_fork_diffs(db: Queryable, scope: ForkScope | None = None) -> int:
     pairs: set[Pair] | None = None
     lineage: set[Pair] = set()
     if scope is not None:
-        rows_now = db.execute("SELECT id, menu_id, parent_menu_id FROM menu_lineage").fetchall()
+        rows_now = conn.execute("SELECT id, menu_id, parent_menu_id FROM menu_lineage").fetchall()
         lineage = {(menu_id, parent_id) for _, menu_id, parent_id in rows_now}
         pairs = {
             (menu_id, parent_id)
@@ -147,16 +147,16 @@ def compute_fork_diffs(db: Queryable, scope: ForkScope | None = None) -> int:
             if menu_id in scope.menus or parent_id in scope.menus or row_id in scope.lineage
         }
     rows: dict[str, tuple[object, ...]] = {}
-    for row in _diff_rows(db, pairs):
+    for row in _diff_rows(conn, pairs):
         key = stable_id("fork_diff", row[0], row[1], row[2], row[3])
         rows[key] = (key, *row)
     columns = ", ".join(_COLUMNS)
-    with db.conn:
-        db.execute(DDL)
+    with conn:
+        conn.execute(DDL)
         if pairs is None:
-            found = db.execute(f"SELECT {columns} FROM {TABLE}")
+            found = conn.execute(f"SELECT {columns} FROM {TABLE}")
         else:  # the rows of the pairs computed, and of pairs no longer in the lineage
-            found = db.execute(
+            found = conn.execute(
                 f"SELECT {columns} FROM {TABLE} d WHERE d.menu_id IN "
                 "(SELECT value FROM json_each(:menus)) OR NOT EXISTS (SELECT 1 FROM "
                 "menu_lineage l WHERE l.menu_id = d.menu_id "
@@ -172,9 +172,9 @@ def compute_fork_diffs(db: Queryable, scope: ForkScope | None = None) -> int:
         # Sorted by id: the same content gives the same insertion order, the same file bytes.
         fresh = [rows[key] for key in sorted(rows) if before.get(key) != rows[key]]
         if gone:
-            db.conn.executemany(f"DELETE FROM {TABLE} WHERE id = ?", gone)
+            conn.executemany(f"DELETE FROM {TABLE} WHERE id = ?", gone)
         if fresh:  # one executemany: sqlite-utils' insert_all costs more than the diff itself
-            db.conn.executemany(
+            conn.executemany(
                 f"INSERT OR REPLACE INTO {TABLE} ({columns}) VALUES ({', '.join('?' * len(_COLUMNS))})", fresh
             )
     return len(rows)

@@ -8,7 +8,6 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from generator.content.loader import load_site
 from generator.content.model import Site
@@ -28,40 +27,37 @@ from generator.site.record import columns_seen
 from generator.support.background import Background
 from generator.support.timings import timed
 
-if TYPE_CHECKING:
-    import sqlite_utils
-
 
 def derive_steps(
     settings: Config, fork_scope: Callable[[], ForkScope | None] | None = None
-) -> list[tuple[str, Callable[[sqlite_utils.Database], object]]]:
+) -> list[tuple[str, Callable[[sqlite3.Connection], object]]]:
     """Every derived table's step, in order: each recomputes its tables from stored ones
-    (fork diffs, only those `fork_scope` says an edit reached, when it says)."""
+    (fork diffs, only those `fork_scope` says an edit reached, when it says). Fork diffs,
+    the step a menu edit reruns, use the connection as it is; the others wrap it in
+    sqlite_utils, which is then imported."""
     clock = settings.build_time
     return [
-        ("availability", lambda db: derive_availability(db, settings.watch_regions.split(","))),
-        ("taste", lambda db: compute_taste_profiles(db, clock)),
-        ("fork-diffs", lambda db: compute_fork_diffs(db, fork_scope() if fork_scope else None)),
+        ("availability", lambda conn: derive_availability(wrap(conn), settings.watch_regions.split(","))),
+        ("taste", lambda conn: compute_taste_profiles(wrap(conn), clock)),
+        ("fork-diffs", lambda conn: compute_fork_diffs(conn, fork_scope() if fork_scope else None)),
     ]
 
 
 def derive(
-    db: Callable[[], sqlite_utils.Database],
+    conn: sqlite3.Connection,
     settings: Config,
     needed: Callable[[str, list[str]], bool] | None = None,
     fork_scope: Callable[[], ForkScope | None] | None = None,
 ) -> dict[str, list[str]]:
-    """Run the derive steps (those `needed` says, given what each read last time), noting
-    the `table.column`s each one reads so the next incremental build can skip it. `db`
-    gives the database they write: made when a step runs (an edit that needs none does
-    not import sqlite_utils)."""
+    """Run the derive steps on `conn` (those `needed` says, given what each read last
+    time), noting the `table.column`s each one reads so the next incremental build can
+    skip it."""
     reads: dict[str, list[str]] = {}
     for name, step in derive_steps(settings, fork_scope):
         if needed is not None and not needed(name, []):
             continue
-        database = db()
-        with columns_seen(database.conn) as seen:
-            step(database)
+        with columns_seen(conn) as seen:
+            step(conn)
         reads[name] = sorted(seen)
     return reads
 
@@ -86,7 +82,7 @@ def new_database(settings: Config, site: Site) -> tuple[Path, dict[str, list[str
         with writing(settings.db_path):
             create_schema(db)
             store_site(db, site, settings.build_time)
-            reads = derive(lambda: db, settings)
+            reads = derive(db.conn, settings)
             db.close()
             sync_file(tmp)
     except BaseException:
@@ -124,7 +120,6 @@ def update_database(
     conn = as_work_file(sqlite3.connect(db_file))
     try:
         tracker = ChangeTracker(conn)
-        db = functools.cache(lambda: wrap(conn))
         files = FileChanges(
             changed={inputs.display(p) for p in changed},
             removed={inputs.display(p) for p in removed},
@@ -155,9 +150,9 @@ def update_database(
         def fork_scope() -> ForkScope | None:
             if not compared or all_menus_and_logs:  # every diff is computed again
                 return None
-            return edit_scope(db(), tracker.touched, tracker.changed_rows.get("menu_lineage", {}))
+            return edit_scope(conn, tracker.touched, tracker.changed_rows.get("menu_lineage", {}))
 
-        reads = derive(db, settings, needed, fork_scope)
+        reads = derive(conn, settings, needed, fork_scope)
         conn.commit()
         set_meta(state, "derive_reads", {**last_reads, **reads})
         columns = known if known is not None else tracker.changed_columns(settings.db_path)
