@@ -65,6 +65,26 @@ def test_a_one_menu_edit_starts_no_worker_pool(tmp_path: Path) -> None:
     assert imported_by(code, tmp_path, heavy) == set()
 
 
+def test_a_menu_note_edit_imports_neither_sqlite_utils_nor_langcodes(tmp_path: Path) -> None:
+    """A note edit reruns the fork-diff step, which writes through the plain connection,
+    and re-renders the item's page, which reads its languages' names from the database
+    (langcodes loads its tables in about a tenth of a second)."""
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    menu = root / "content/menus/made-things.md"
+    text = menu.read_text(encoding="utf-8")
+    menu.write_text(text.replace("Notice how articulate", "See how articulate"), encoding="utf-8")
+    code = (
+        "import os\nos.environ['SOURCE_DATE_EPOCH'] = '1795651200'\n"
+        "from click.testing import CliRunner\nfrom generator.cli import main\n"
+        f"result = CliRunner().invoke(main, ['build', '--root', {str(root)!r}])\n"
+        "assert result.exit_code == 0 and 'Updated' in result.output, result.output"
+    )
+    assert imported_by(code, tmp_path, ("sqlite_utils", "langcodes")) == set()
+    page = (root / "output/items/book/frankenstein/index.html").read_text(encoding="utf-8")
+    assert "See how articulate" in page and "<dd>English</dd>" in page
+
+
 def test_a_build_runs_no_sqlite_utils_plugin(tmp_path: Path) -> None:
     """A sqlite-utils plugin installed beside Omakase never touches a build's connections
     (and the build does not pay for looking plugins up)."""

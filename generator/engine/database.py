@@ -15,6 +15,7 @@ from generator.db.schema import as_work_file, connect, create_schema, sync_file,
 from generator.db.store import iso, store_site
 from generator.db.update import ChangeTracker, FileChanges, update_site
 from generator.derive.availability import derive_availability
+from generator.derive.languages import derive_language_names
 from generator.derive.lineage import ForkScope, compute_fork_diffs, edit_scope
 from generator.derive.taste import compute_taste_profiles
 from generator.engine.inputs import Inputs
@@ -33,13 +34,14 @@ def derive_steps(
 ) -> list[tuple[str, Callable[[sqlite3.Connection], object]]]:
     """Every derived table's step, in order: each recomputes its tables from stored ones
     (fork diffs, only those `fork_scope` says an edit reached, when it says). Fork diffs,
-    the step a menu edit reruns, use the connection as it is; the others wrap it in
-    sqlite_utils, which is then imported."""
+    the step a menu edit reruns, and language names use the connection as it is; the
+    others wrap it in sqlite_utils, which is then imported."""
     clock = settings.build_time
     return [
         ("availability", lambda conn: derive_availability(wrap(conn), settings.watch_regions.split(","))),
         ("taste", lambda conn: compute_taste_profiles(wrap(conn), clock)),
         ("fork-diffs", lambda conn: compute_fork_diffs(conn, fork_scope() if fork_scope else None)),
+        ("language-names", derive_language_names),
     ]
 
 

@@ -12,11 +12,12 @@ from typing import Any
 
 import jinja2
 
+from generator.derive.languages import language_name
 from generator.errors import BuildError
 from generator.publish.safepaths import inside
 from generator.settings import Config
 from generator.site import charts, jsonld
-from generator.site.filters import days_between, initials, language_name, long_date, summary
+from generator.site.filters import days_between, initials, long_date, summary
 from generator.site.markup import render_inline, render_markdown
 from generator.site.record import RecordingEnvironment, current_context
 from generator.site.routes import url_helpers

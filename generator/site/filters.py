@@ -1,5 +1,4 @@
-"""Template filters on text and dates: summaries, initials, long dates, days between,
-language names."""
+"""Template filters on text and dates: summaries, initials, long dates, days between."""
 
 from __future__ import annotations
 
@@ -78,18 +77,3 @@ def days_between(stamp: str | None, now: datetime) -> int | None:
     except ValueError:
         return None
     return max((now - then).days, 0)
-
-
-@lru_cache(maxsize=1024)
-def language_name(code: object) -> str:
-    """'en' → 'English', for item pages; a code langcodes does not know is shown as it is."""
-    # Imported here: its tables take longer to load than an edit's pages take to render.
-    import langcodes
-    from langcodes.tag_parser import LanguageTagError
-
-    text = str(code)
-    try:
-        language = langcodes.Language.get(text)
-    except (LanguageTagError, ValueError):
-        return text
-    return str(language.display_name()) if language.is_valid() and language.language else text
