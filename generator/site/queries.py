@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from generator.content.itemfields import extension_table, fields_of, json_columns
 from generator.content.model import MEDIA_TYPES
-from generator.derive.languages import language_name
+from generator.site.item_languages import language_names
 from generator.site.keyed import keyed, listed
 from generator.site.menucards import CARD_SUMMARY, MenuCard
 from generator.site.visibility import public_item
@@ -267,13 +267,6 @@ ITEM_MENUS = keyed(
     rows={"ci": "course_items", "c": "courses", "m": "menus", "u": "users"},
     id="ci.media_item_id",
 )
-# The name of a language code items list, as the build worked it out (derive/languages.py).
-LANGUAGE_NAME = keyed(
-    "SELECT {key}name FROM language_names WHERE {match}",
-    "code = :code",
-    rows={"language_names": "language_names"},
-    code="code",
-)
 
 
 def menu_detail(db: Queryable, slug: str) -> dict[str, Any] | None:
@@ -370,21 +363,6 @@ def item_detail(db: Queryable, media_type: str, slug: str) -> dict[str, Any] | N
     item["menus"] = fetch_rows(db, ITEM_MENUS, {"id": item["id"]})
     item["language_names"] = language_names(db, item["metadata"])
     return item
-
-
-def language_names(db: Queryable, metadata: object) -> list[str]:
-    """The names of the languages an item's metadata lists, in its order; an entry that is
-    not text shows as written."""
-    codes = metadata.get("languages") if isinstance(metadata, dict) else None
-    if isinstance(codes, dict):  # an odd shape the derive step skips: its keys, named here
-        return [language_name(code) for code in codes]
-    if not isinstance(codes, list):
-        return []
-    names = []
-    for code in codes:
-        rows = fetch_rows(db, LANGUAGE_NAME, {"code": code}) if isinstance(code, str) else []
-        names.append(rows[0]["name"] if rows else str(code))
-    return names
 
 
 def story(db: Queryable, slug: str) -> dict[str, Any] | None:
