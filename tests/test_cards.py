@@ -327,3 +327,38 @@ def test_the_dev_servers_card_rows_follow_the_database_it_published(
     assert resident(settings_for(root), {str(menu)}).mode == "incremental" and asked[-1] is None
     assert "Alone in High Orbit" in meta(root / "output/menus/alone-in-orbit/index.html")["og:image:alt"]
     assert_same_as_full(root, tmp_path)
+
+
+def test_published_cards_and_covers_are_links_to_their_cached_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build wrote each card and cover variant whole into its cache: the site's copy
+    is a hard link to it (no second write), through a full build and an edit's shadow tree.
+    Where a link cannot be made, the bytes are written."""
+    root = sample_site(tmp_path / "site")
+    build(settings_for(root))
+    db = root / "data/omakase.sqlite"
+    for kind in ("cards", "covers"):
+        published_files = [p for p in (root / "output" / kind).rglob("*") if p.is_file()]
+        assert published_files
+        for path in published_files:
+            cached = cache_dir(db, kind) / path.relative_to(root / "output" / kind)
+            if kind == "covers":  # variants are kept per cover: <key>/<name>
+                cached = next(cache_dir(db, kind).glob(f"*/{path.name}"))
+            assert path.stat().st_ino == cached.stat().st_ino, path
+    curator = root / "content/curators/ada.yaml"
+    curator.write_text(curator.read_text().replace("Ada Okafor", "Ada O. Okafor"))
+    assert build(settings_for(root)).mode == "incremental"
+    card = meta(root / "output/menus/made-things/index.html")["og:image"].rsplit("/", 1)[1]
+    assert (root / "output/cards" / card).stat().st_ino == (cache_dir(db, "cards") / card).stat().st_ino
+
+    def refused(source: object, target: object) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr("generator.site.render.os.link", refused)
+    other = sample_site(tmp_path / "other")
+    build(settings_for(other))
+    cached_cards = cache_dir(other / "data/omakase.sqlite", "cards")
+    for path in (other / "output/cards").iterdir():
+        assert path.stat().st_nlink == 1
+        assert path.read_bytes() == (cached_cards / path.name).read_bytes()

@@ -37,7 +37,7 @@ from generator.publish.staging import staging_dir
 from generator.site.finish import finish_site
 from generator.site.opendata import write_public_copy
 from generator.site.openwork import OpenWork
-from generator.site.render import PageRecord, digest_bytes, render_all, write_file
+from generator.site.render import PageRecord, digest_bytes, place_file, render_all
 from generator.site.search import documents_dir
 from generator.site.sqlfunctions import with_functions
 from generator.support.caches import cache_dir
@@ -121,9 +121,10 @@ class FullBuild(BuildJob):
 
         render_all(self.settings, self.db_file, stage, jobs, done)
         mark(PAGES_WRITTEN)
+        made = self.written_whole()
         for rel, source in self.static_files(self.db_file).items():
             data = Path(source).read_bytes()
-            write_file(stage / rel, data)
+            place_file(stage / rel, source, data, link=source.startswith(made))
             self.records.append(
                 PageRecord("static", (rel,), rel, digest_bytes(data), [f"static/{rel}"], [], True)
             )

@@ -310,7 +310,9 @@ class IncrementalBuild(BuildJob):
         )
         mark(PAGES_WRITTEN)
         statics = [k for k in sorted(self.affected) if k[0] == "static"]
-        self.records += static_records(self.state, self.statics, statics, old, self.shadow.path)
+        self.records += static_records(
+            self.state, self.statics, statics, old, self.shadow.path, self.written_whole()
+        )
         if self.on_pages is not None:
             self.on_pages(self.shadow.path, [r.path for r in self.records if r.written])
 

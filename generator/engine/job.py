@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
 from pathlib import Path
@@ -15,6 +16,7 @@ from generator.engine.report import BuildOptions, BuildReport
 from generator.engine.state import IndexEntry, scan_tree, set_meta
 from generator.errors import BuildError
 from generator.settings import Config
+from generator.support.caches import cache_dir
 
 
 class BuildJob:
@@ -78,6 +80,12 @@ class BuildJob:
             files.update(cover_files(db_file, self.settings.db_path))
             files.update(card_files(db_file, self.settings.db_path))
         return dict(sorted(files.items()))
+
+    def written_whole(self) -> tuple[str, ...]:
+        """The folders of the static files the build itself made (cover variants, cards):
+        each written whole under a new name and never changed, so a published copy may be a
+        hard link to it (site/render.py: place_file)."""
+        return tuple(str(cache_dir(self.settings.db_path, name)) + os.sep for name in ("covers", "cards"))
 
     def new_generation(
         self, state: sqlite3.Connection, files: dict[str, IndexEntry], cards: dict[str, str] | None

@@ -11,7 +11,7 @@ from typing import Any
 from generator.engine.state import SqlIds, read_indexes
 from generator.site.keyed import KEYED, LISTED, RowChanges, affected_keys, reached_ids
 from generator.site.record import columns_read, digest_rows, params_json, params_value
-from generator.site.render import PageRecord, digest_bytes, write_file
+from generator.site.render import PageRecord, digest_bytes, place_file
 from generator.site.routes import ROUTES, KeyReads, list_keys
 from generator.support.readonly import connect_readonly
 from generator.support.timings import timed
@@ -103,17 +103,20 @@ def static_records(
     keys: Iterable[tuple[str, str]],
     old: Mapping[tuple[str, str], tuple[int, str, bytes]],
     into: Path,
+    made: tuple[str, ...] = (),
 ) -> list[PageRecord]:
     """The static files of `keys` (("static", key as JSON)) written into `into` when their
-    bytes differ from what the last build published (`old`, else the state's record)."""
+    bytes differ from what the last build published (`old`, else the state's record); those
+    under the folders `made` (BuildJob.written_whole) are linked, not written."""
     records = []
     for k in keys:
         rel = json.loads(k[1])[0]
-        data = Path(statics[rel]).read_bytes()
+        source = statics[rel]
+        data = Path(source).read_bytes()
         digest = digest_bytes(data)
         written = digest != (old[k][2] if k in old else digest_at(state, rel))
         if written:
-            write_file(into / rel, data)
+            place_file(into / rel, source, data, link=source.startswith(made))
         records.append(PageRecord("static", (rel,), rel, digest, [f"static/{rel}"], [], written))
     return records
 

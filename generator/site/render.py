@@ -212,6 +212,33 @@ def write_file(target: Path, data: bytes) -> None:
         raise
 
 
+def place_file(target: Path, source: str, data: bytes, *, link: bool) -> None:
+    """Put `data`, the bytes of the file `source`, at `target` as a new file: a hard link to
+    `source` when `link` says it is a file the build wrote whole and never rewrites (a cached
+    card or cover variant), else written as `write_file` does. A link saves writing the bytes
+    again; where one cannot be made (another file system), the bytes are written."""
+    if link:
+        try:
+            _link_new(source, target)
+            return
+        except OSError:
+            pass
+    write_file(target, data)
+
+
+def _link_new(source: str, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, target)
+    except FileExistsError:  # a shadow tree's file: the new link goes in beside it, then over it
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.unlink(missing_ok=True)
+        os.link(source, tmp)
+        os.replace(tmp, target)
+
+
 def _write_new(target: Path, data: bytes) -> None:
     try:
         handle = open(target, "xb")  # noqa: SIM115 - closed below
