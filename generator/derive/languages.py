@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
 )"""
 
 # The text entries of every item's `metadata.languages` list (other shapes show as written).
-_CODES = """
+CODES = """
     SELECT DISTINCT j.value FROM media_items m, json_each(m.metadata, '$.languages') j
     WHERE json_type(m.metadata, '$.languages') = 'array' AND j.type = 'text'"""
 
@@ -42,7 +42,7 @@ def language_name(code: object) -> str:
 def derive_language_names(conn: sqlite3.Connection) -> int:
     """Make `language_names` hold the name of exactly the codes items list; returns how
     many codes that is. Only rows that differ are written, and only new codes are named."""
-    codes = {code for (code,) in conn.execute(_CODES)}
+    codes = {code for (code,) in conn.execute(CODES)}
     with conn:
         conn.execute(DDL)
         have = {code for (code,) in conn.execute(f"SELECT code FROM {TABLE}")}

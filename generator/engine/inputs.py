@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from generator.engine.session import Session
@@ -193,18 +193,14 @@ def _code_digest() -> bytes:
 
 def sources_digest(package: str) -> bytes:
     """The digest of the Python sources under `package`: their paths and bytes."""
-    h = hashlib.blake2b(digest_size=16)
-    sources: list[tuple[str, str]] = []
+    sources: list[str] = []
     # os.walk and plain strings: pathlib's globbing and relative paths took most of the time
     # this takes, on every build.
     for folder, _, names in os.walk(package):
         rel = os.path.relpath(folder, package).replace(os.sep, "/")
         prefix = "" if rel == "." else rel + "/"
-        sources.extend((prefix + n, os.path.join(folder, n)) for n in names if n.endswith(".py"))
-    for rel, path in sorted(sources):
-        with open(path, "rb") as source:
-            h.update(rel.encode() + b"\0" + source.read())
-    return h.digest()
+        sources.extend(prefix + n for n in names if n.endswith(".py"))
+    return _files_digest(package, sources)
 
 
 @functools.cache
@@ -212,9 +208,13 @@ def _theme_digest(theme: Path) -> bytes:
     """The digest of the theme's files, read once per process: the theme ships with the code
     (an installed package's, or the project's templates/) and, like the code, is not
     watched, so a build made with another theme is not taken for this one's."""
+    return _files_digest(str(theme), scan_tree(theme))
+
+
+def _files_digest(base: str, rels: Iterable[str]) -> bytes:
+    """The digest of the files `rels` (paths relative to `base`, with /): their paths and bytes."""
     h = hashlib.blake2b(digest_size=16)
-    base = str(theme) + os.sep
-    for rel in sorted(scan_tree(theme)):
-        with open(base + rel, "rb") as file:
+    for rel in sorted(rels):
+        with open(os.path.join(base, rel), "rb") as file:
             h.update(rel.encode() + b"\0" + file.read())
     return h.digest()

@@ -14,6 +14,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+from generator.derive import languages
 from generator.errors import BuildError
 from generator.publish.staging import clean_stale_files
 from generator.site.openwork import OpenWork, key_order, refresh
@@ -45,9 +46,8 @@ REMOVALS: tuple[str, ...] = (
     f"DELETE FROM media_items AS i WHERE NOT {public_item('i')}",
     """DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM media_item_tags)
        AND name NOT IN (SELECT j.value FROM menus m, json_each(m.tags) j)""",
-    # Language names only of the codes public items list (derive/languages.py).
-    """DELETE FROM language_names WHERE code NOT IN (SELECT j.value FROM media_items m,
-       json_each(m.metadata, '$.languages') j WHERE json_type(m.metadata, '$.languages') = 'array')""",
+    # Language names only of the codes public items list.
+    f"DELETE FROM language_names WHERE code NOT IN ({languages.CODES})",
     # A fork of a draft keeps its row to the published ancestor beyond the draft, whose depth
     # counted the draft: depths are counted again over the published menus alone, and the
     # row that becomes a fork's first step gets the fork's date, as a direct parent's has.
