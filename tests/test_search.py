@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from generator.cli import main
 from generator.engine.build import build
-from generator.site import pagefind, search, searchdoc, searchglob
+from generator.site import pagefind, search, searchdoc
 from tests.conftest import settings_for
 from tests.sitekit import MENU, make_site, write
 from tests.sitekit import search_index as indexed
@@ -309,11 +309,11 @@ def test_pagefind_is_given_only_what_it_indexes_and_builds_the_same_index(
 
 def test_site_glob_picks_exactly_the_pages_given() -> None:
     pages = ["menus/a/index.html", "menus/b-2/index.html", "items/movie/c/index.html", "top.html"]
-    assert searchglob.site_glob(pages) == "{top.html,items/movie/c/index.html,menus/{a,b-2}/index.html}"
-    assert searchglob.site_glob(["menus/a/index.html"]) == "menus/a/index.html"
+    assert search.site_glob(pages) == "{top.html,items/movie/c/index.html,menus/{a,b-2}/index.html}"
+    assert search.site_glob(["menus/a/index.html"]) == "menus/a/index.html"
     # A path the glob would read as syntax is not globbed: its bundle is indexed from documents.
     for odd in ("menus/{a}/index.html", "menus/a*/index.html", "menus/a,b/index.html", "menus/é/index.html"):
-        assert searchglob.site_glob([*pages, odd]) is None
+        assert search.site_glob([*pages, odd]) is None
 
 
 def test_pagefind_never_reads_a_settings_file_where_the_build_was_started(

@@ -30,14 +30,13 @@ import re
 import shutil
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.site import pagefind
 from generator.site.keptbundles import forget, kept_output, prepare, settle
 from generator.site.searchdoc import FORMAT, body_start, document_digest, search_document
-from generator.site.searchglob import site_glob
 from generator.support.caches import cache_dir
 
 BUNDLE = "pagefind"
@@ -244,6 +243,31 @@ def _documents_for(site: Path, run: pagefind.Run) -> None:
     """Write the documents `run` reads, unless it reads the site's pages in place."""
     if run.glob is None:
         _sync_documents(site, run.pages, run.members)
+
+
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
+
+
+def site_glob(pages: Iterable[str]) -> str | None:
+    """A Pagefind glob that picks exactly `pages` (paths relative to the site), or None
+    when a path holds a character the glob would read as syntax. Pages that share a file
+    name and their folder's parent make one alternative (`menus/{a,b}/index.html`), which
+    keeps the glob short."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    alternatives: list[str] = []
+    for relpath in sorted(pages):
+        if not _PLAIN_PATH.fullmatch(relpath):
+            return None
+        folder, _, name = relpath.rpartition("/")
+        if not folder:
+            alternatives.append(relpath)
+            continue
+        parent, _, leaf = folder.rpartition("/")
+        groups.setdefault((parent, name), []).append(leaf)
+    for (parent, name), leaves in groups.items():
+        leaf = leaves[0] if len(leaves) == 1 else "{" + ",".join(leaves) + "}"
+        alternatives.append(f"{parent}/{leaf}/{name}" if parent else f"{leaf}/{name}")
+    return alternatives[0] if len(alternatives) == 1 else "{" + ",".join(alternatives) + "}"
 
 
 def _copy_bundle(old: Path, fresh: Path) -> None:
