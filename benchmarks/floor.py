@@ -1,35 +1,31 @@
-"""Pagefind alone on a built site's searchable pages, as a full build runs it: the part of a
-cold build that no renderer, however fast, takes away.
+"""Pagefind alone on a built site's search documents, as the build runs it: the part of a cold
+build that no renderer, however fast, takes away.
 
-`python -m benchmarks.floor SITE OUT` splits the searchable pages of SITE into the build's
-bundles and indexes each into OUT, reading the pages where they are, as many bundles at once
-as there are cores, exactly as `omakase build` does. It prints the seconds the indexing took:
-finding the pages (which a build knows from rendering them) is not timed."""
+`python -m benchmarks.floor DOCUMENTS OUT` indexes each bundle folder of DOCUMENTS (the
+documents a build kept beside its database) into OUT, as many bundles at once as there are
+cores, exactly as `omakase build` does."""
 
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from generator.site import search
 
 
-def index_pages(site: Path, out: Path) -> tuple[int, float]:
-    """Index the searchable pages of `site` into bundles in `out`: how many bundles, and
-    the seconds that took."""
-    bundles = [pages for pages in search.split(search.pages_on_disk(site)) if pages]
-    started = time.perf_counter()
-    search.index_in_place(site, out, bundles)
-    return len(bundles), time.perf_counter() - started
+def index_documents(documents: Path, out: Path) -> int:
+    """Index every bundle folder of `documents` into `out`; returns how many there were."""
+    folders = sorted(p for p in documents.iterdir() if p.is_dir() and p.name.split("-")[0] == search.BUNDLE)
+    search.index_folders([(folder, out / folder.name) for folder in folders])
+    return len(folders)
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    count, seconds = index_pages(Path(argv[0]), Path(argv[1]))
-    print(f"Indexed {count} bundle(s) in {seconds:.3f}s.")
+    count = index_documents(Path(argv[0]), Path(argv[1]))
+    print(f"Indexed {count} bundle(s).")
     return 0 if count else 1
 
 

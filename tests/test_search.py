@@ -288,88 +288,46 @@ def test_pagefind_is_given_only_what_it_indexes_and_builds_the_same_index(
     assert b"data-pagefind-body" in document and b"<nav" not in document
     assert b'<script type="application/ld+json">' not in document and len(document) < len(page)
     assert search.search_document(b"<p>no marked element</p>") == b"<p>no marked element</p>"
-    # Indexing the cut documents gives exactly the index of the whole pages, and that of
-    # the pages read in place, picked by a glob (what a full build does).
+    # Indexing the cut documents gives exactly the index of the whole pages.
     bundles = {}
-    variants = (("cut", search.search_document), ("whole", lambda html: html), ("in place", None))
-    for name, cut in variants:
-        monkeypatch.setattr(search, "search_document", cut or search.search_document)
+    for name, cut in (("cut", search.search_document), ("whole", lambda html: html)):
+        monkeypatch.setattr(search, "search_document", cut)
         stage = tmp_path / name
         shutil.copytree(site / "output", stage, ignore=shutil.ignore_patterns("pagefind*"))
-        search.index_site(stage, documents=None if cut is None else tmp_path / f"documents-{name}")
+        search.index_site(stage)
         # Every bundle's files but the stamp, which names the documents' digests.
         bundles[name] = {
             p.relative_to(stage).as_posix(): p.read_bytes()
             for p in sorted(stage.glob("pagefind*/**/*"))
             if p.is_file() and p.name != search.STAMP
         }
-    assert len(bundles["cut"]) > 20 and bundles["cut"] == bundles["whole"] == bundles["in place"]
-    assert list((tmp_path / "documents-cut").rglob("*.html"))
+    assert len(bundles["cut"]) > 20 and bundles["cut"] == bundles["whole"]
 
 
-def test_site_glob_picks_exactly_the_pages_given() -> None:
-    pages = ["menus/a/index.html", "menus/b-2/index.html", "items/movie/c/index.html", "top.html"]
-    assert search.site_glob(pages) == "{top.html,items/movie/c/index.html,menus/{a,b-2}/index.html}"
-    assert search.site_glob(["menus/a/index.html"]) == "menus/a/index.html"
-    # A path the glob would read as syntax is not globbed: its bundle is indexed from documents.
-    for odd in ("menus/{a}/index.html", "menus/a*/index.html", "menus/a,b/index.html", "menus/é/index.html"):
-        assert search.site_glob([*pages, odd]) is None
-
-
-def test_pagefind_never_reads_a_settings_file_where_the_build_was_started(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    site = make_site(tmp_path / "site")
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    # Settings a searchable Hugo site's folder might hold: both would change the index.
-    (elsewhere / "pagefind.yml").write_text('force_language: "fr"\nexclude_selectors: ["p"]\n')
-    monkeypatch.chdir(elsewhere)
-    assert build(settings_for(site)).mode == "full"  # the pages read in place
-    movie = site / "content/items/movie/the-conversation.md"
-    movie.write_text(movie.read_text().replace("A surveillance expert", "A wiretapper"))
-    assert build(settings_for(site)).mode == "incremental"  # an edited bundle read from documents
-    started_there = indexed(site / "output")
-    monkeypatch.chdir(tmp_path)
-    for made in ("output", "data"):
-        shutil.rmtree(site / made)
-    assert build(settings_for(site)).mode == "full"
-    assert indexed(site / "output") == started_there
-    assert "wiretapper" in json.dumps(started_there)
-
-
-def test_edits_keep_search_documents_and_cut_only_changed_pages_again(
+def test_search_documents_are_kept_and_only_changed_pages_are_cut_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = make_site(tmp_path)
     build(settings_for(site))
     documents = search.documents_dir(settings_for(site).resolve().db_path)
-    # A full build indexes every bundle from the pages where they are: no documents.
-    assert not list(documents.rglob("*.html"))
-    movie = site / "content/items/movie/the-conversation.md"
-    movie.write_text(movie.read_text().replace("A surveillance expert", "A wiretapper"))
-    assert build(settings_for(site)).mode == "incremental"
-    # The edit re-indexed the items' bundle from documents, one for each of its pages.
     kept = sorted(p.relative_to(documents).as_posix() for p in documents.rglob("*.html"))
-    assert len(kept) == 2 and all(rel.startswith("pagefind/items/") for rel in kept)
+    assert len(kept) == 4 and all(rel.startswith(("pagefind/items/", "pagefind-1/menus/")) for rel in kept)
     cut: list[int] = []
     real = search.search_document
     monkeypatch.setattr(search, "search_document", lambda html: (cut.append(1), real(html))[1])
-    movie.write_text(movie.read_text().replace("A wiretapper", "A bugging expert"))
+    movie = site / "content/items/movie/the-conversation.md"
+    movie.write_text(movie.read_text().replace("A surveillance expert", "A wiretapper"))
     assert build(settings_for(site)).mode == "incremental"
     assert len(cut) == 1  # the one page that changed
     document = documents / "pagefind/items/movie/the-conversation/index.html"
-    assert b"bugging" in document.read_bytes()
-    assert "bugging" in json.dumps(indexed(site / "output")["/items/movie/the-conversation/index.html"])
-    # A folder left half-updated (no manifest) is rebuilt whole; the index is a full build's.
+    assert b"wiretapper" in document.read_bytes()
+    assert "wiretapper" in json.dumps(indexed(site / "output")["/items/movie/the-conversation/index.html"])
+    # A folder left half-updated (no manifest) is rebuilt whole; the index stays the same.
     (documents / "pagefind" / search.MANIFEST).unlink()
-    document.write_bytes(b"stale")
-    movie.write_text(movie.read_text().replace("A bugging expert", "An eavesdropper"))
-    assert build(settings_for(site)).mode == "incremental"
-    assert b"eavesdropper" in document.read_bytes()
-    edited = indexed(site / "output")
+    (documents / "pagefind/items/movie/the-conversation/index.html").write_bytes(b"stale")
+    before = indexed(site / "output")
     assert build(settings_for(site), full=True).mode == "full"
-    assert indexed(site / "output") == edited
+    assert indexed(site / "output") == before
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ from generator.site.finish import finish_site
 from generator.site.opendata import write_public_copy
 from generator.site.openwork import OpenWork
 from generator.site.render import PageRecord, digest_bytes, place_file, render_all
+from generator.site.search import documents_dir
 from generator.site.sqlfunctions import with_functions
 from generator.support.caches import cache_dir
 from generator.support.progress import Progress
@@ -140,6 +141,7 @@ class FullBuild(BuildJob):
                 previous=self.settings.output_dir,
                 searchable={r.path: r.searchable for r in self.records if r.searchable is not None},
                 copy=functools.partial(write_public_copy, self.db, stage, self.opendata),
+                documents=documents_dir(self.settings.db_path),
             )
 
     def swap(self, stage: Path) -> None:

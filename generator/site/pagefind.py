@@ -1,14 +1,12 @@
-"""Run Pagefind over folders of search documents or picked pages of a site, one run per core."""
+"""Run Pagefind over folders of search documents, as many at once as there are cores."""
 
 from __future__ import annotations
 
 import functools
 import importlib.util
-import json
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +25,6 @@ class Run:
     number: int
     members: Mapping[str, bytes]  # its pages (relpath -> digest), whose documents go in `pages`
     prepared: bool = False
-    # With a glob, `pages` is the site and the glob picks the members' pages out of it. The
-    # glob goes in a settings file in the folder `settings`, where Pagefind runs: a
-    # command-line argument is limited to 128 KiB.
-    glob: str | None = None
-    settings: Path | None = None
 
 
 @functools.cache
@@ -98,15 +91,12 @@ def run_all(
     waiting = list(runs)
     running: list[tuple[subprocess.Popen[bytes], Run]] = []
     failure: str | None = None
-    # The folder a run without settings of its own works in: an empty one.
-    neutral = tempfile.TemporaryDirectory(prefix="omakase-pagefind-") if runs else None
     try:
         while waiting or running:
             while waiting and len(running) < limit and failure is None:
                 run = waiting.pop(0)
                 ready(run)
-                assert neutral is not None
-                running.append((_start(base, run, Path(neutral.name)), run))
+                running.append((_start(base, run), run))
             if meanwhile is not None:
                 work, meanwhile = meanwhile, None
                 work()
@@ -120,32 +110,24 @@ def run_all(
         for proc, _ in running:
             proc.kill()
             proc.wait()
-        if neutral is not None:
-            neutral.cleanup()
     if meanwhile is not None:  # nothing to index
         meanwhile()
     if failure is not None:
         raise BuildError(failure)
 
 
-def _start(base: list[str], run: Run, neutral: Path) -> subprocess.Popen[bytes]:
-    """Start Pagefind for `run`. It reads a settings file (pagefind.json, .yml or .toml) from
-    the folder it runs in, so it runs in one the build made (`run.settings`, else the empty
-    `neutral`), never in the user's."""
-    if run.glob is not None and run.settings is not None:
-        run.settings.mkdir(parents=True, exist_ok=True)
-        (run.settings / "pagefind.json").write_text(json.dumps({"glob": run.glob}), encoding="utf-8")
+def _start(base: list[str], run: Run) -> subprocess.Popen[bytes]:
     command = [
         *base,
         "--site",
-        os.path.abspath(run.pages),
+        str(run.pages),
         "--output-path",
-        os.path.abspath(run.bundle),
+        str(run.bundle),
         "--keep-index-url",
         "--quiet",
     ]
     try:
-        return spawn(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=run.settings or neutral)
+        return spawn(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     except OSError as error:
         raise BuildError(f"search indexing could not start Pagefind: {error}") from error
 

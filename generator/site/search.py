@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import filecmp
-import functools
 import hashlib
 import json
 import os
@@ -30,7 +29,7 @@ import re
 import shutil
 import tempfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,9 +133,7 @@ def index_site(
     when not given). A bundle made from exactly its pages is left alone; one the last published site
     (`previous`) has is copied; Pagefind indexes the others, two at a time on two cores.
     With `documents`, the pages Pagefind reads are kept there between builds, and only
-    those that changed are written again. Without, Pagefind reads the pages in `site`
-    itself, picked by a glob: a full build indexes every bundle, and writing a document
-    per page costs it more than Pagefind's reading the whole pages (BENCH.md)."""
+    those that changed are written again."""
     if pages is None:
         pages = pages_on_disk(site)
     bundles = split(pages)
@@ -202,15 +199,13 @@ def _make_bundles(
             if old is not None and _stamp(old) == stamp:
                 _copy_bundle(old, fresh)
                 continue
-            glob = None
             if plan.documents is not None:
                 folder = plan.documents / bundle_name(number)
                 if not locked:  # another build's documents may share the folder
                     lock.enter_context(_locked(plan.documents))
                     locked = True
             else:
-                glob = site_glob(plan.members[number])
-                folder = site if glob is not None else work / f"pages-{number}"
+                folder = work / f"pages-{number}"
             if not plan.members[number]:
                 # Nothing to index (a site with no item or published menu yet): Pagefind refuses
                 # an empty folder, so the bundle is left without an index; search.js then keeps
@@ -222,10 +217,8 @@ def _make_bundles(
                 # into the folder it wrote last time, adding its new files (keptbundles.py).
                 fresh = outputs[number] = kept_output(plan.documents, bundle_name(number))
                 earlier[number] = prepare(fresh, pagefind.version())
-            settings = work / f"settings-{number}" if glob is not None else None
-            members = plan.members[number]
-            runs.append(pagefind.Run(folder, fresh, stamp, number, members, glob=glob, settings=settings))
-        pagefind.run_all(runs, meanwhile, functools.partial(_documents_for, site))
+            runs.append(pagefind.Run(folder, fresh, stamp, number, plan.members[number]))
+        pagefind.run_all(runs, meanwhile, lambda run: _sync_documents(site, run.pages, run.members))
         for number, stamp in todo:
             fresh = outputs[number]
             if number in earlier:
@@ -237,37 +230,6 @@ def _make_bundles(
             (fresh / STAMP).write_text(stamp + "\n", encoding="utf-8")
             touched += _replace_bundle(fresh, site / bundle_name(number))
     return touched
-
-
-def _documents_for(site: Path, run: pagefind.Run) -> None:
-    """Write the documents `run` reads, unless it reads the site's pages in place."""
-    if run.glob is None:
-        _sync_documents(site, run.pages, run.members)
-
-
-_PLAIN_PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
-
-
-def site_glob(pages: Iterable[str]) -> str | None:
-    """A Pagefind glob that picks exactly `pages` (paths relative to the site), or None
-    when a path holds a character the glob would read as syntax. Pages that share a file
-    name and their folder's parent make one alternative (`menus/{a,b}/index.html`), which
-    keeps the glob short."""
-    groups: dict[tuple[str, str], list[str]] = {}
-    alternatives: list[str] = []
-    for relpath in sorted(pages):
-        if not _PLAIN_PATH.fullmatch(relpath):
-            return None
-        folder, _, name = relpath.rpartition("/")
-        if not folder:
-            alternatives.append(relpath)
-            continue
-        parent, _, leaf = folder.rpartition("/")
-        groups.setdefault((parent, name), []).append(leaf)
-    for (parent, name), leaves in groups.items():
-        leaf = leaves[0] if len(leaves) == 1 else "{" + ",".join(leaves) + "}"
-        alternatives.append(f"{parent}/{leaf}/{name}" if parent else f"{leaf}/{name}")
-    return alternatives[0] if len(alternatives) == 1 else "{" + ",".join(alternatives) + "}"
 
 
 def _copy_bundle(old: Path, fresh: Path) -> None:
@@ -397,17 +359,9 @@ def _stamp(bundle: Path) -> str | None:
         return None
 
 
-def index_in_place(site: Path, out: Path, members: list[dict[str, bytes]]) -> None:
-    """Index each bundle's pages (`split`) where they are in `site`, into `out`, as a full
-    build does: as many at once as there are cores. The benchmark times this alone."""
-    with tempfile.TemporaryDirectory(prefix=TMP_PREFIX) as work:
-        runs = []
-        for number, pages in enumerate(members):
-            glob = site_glob(pages)
-            if glob is None:
-                raise ValueError(f"a page path of bundle {number} cannot be globbed")
-            settings = Path(work) / f"settings-{number}"
-            runs.append(
-                pagefind.Run(site, out / bundle_name(number), "", number, pages, glob=glob, settings=settings)
-            )
-        pagefind.run_all(runs)
+def index_folders(pairs: list[tuple[Path, Path]]) -> None:
+    """Index each (folder of documents, bundle folder to write) pair as a build runs
+    Pagefind: as many at once as there are cores. The benchmark times this alone."""
+    pagefind.run_all(
+        [pagefind.Run(documents, bundle, "", number, {}) for number, (documents, bundle) in enumerate(pairs)]
+    )
