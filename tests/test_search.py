@@ -330,6 +330,28 @@ def test_search_documents_are_kept_and_only_changed_pages_are_cut_again(
     assert indexed(site / "output") == before
 
 
+def test_pagefind_never_reads_a_settings_file_where_the_build_was_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(tmp_path / "site")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    # Settings a searchable Hugo site's folder might hold: both would change the index.
+    (elsewhere / "pagefind.yml").write_text('force_language: "fr"\nexclude_selectors: ["p"]\n')
+    monkeypatch.chdir(elsewhere)
+    assert build(settings_for(site)).mode == "full"
+    movie = site / "content/items/movie/the-conversation.md"
+    movie.write_text(movie.read_text().replace("A surveillance expert", "A wiretapper"))
+    assert build(settings_for(site)).mode == "incremental"
+    started_there = indexed(site / "output")
+    monkeypatch.chdir(tmp_path)
+    for made in ("output", "data"):
+        shutil.rmtree(site / made)
+    assert build(settings_for(site)).mode == "full"
+    assert indexed(site / "output") == started_there
+    assert "wiretapper" in json.dumps(started_there)
+
+
 @pytest.mark.parametrize(
     "html",
     [

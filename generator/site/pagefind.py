@@ -7,6 +7,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,12 +92,14 @@ def run_all(
     waiting = list(runs)
     running: list[tuple[subprocess.Popen[bytes], Run]] = []
     failure: str | None = None
+    neutral = tempfile.TemporaryDirectory(prefix="omakase-pagefind-") if runs else None
     try:
         while waiting or running:
             while waiting and len(running) < limit and failure is None:
                 run = waiting.pop(0)
                 ready(run)
-                running.append((_start(base, run), run))
+                assert neutral is not None
+                running.append((_start(base, run, Path(neutral.name)), run))
             if meanwhile is not None:
                 work, meanwhile = meanwhile, None
                 work()
@@ -110,13 +113,18 @@ def run_all(
         for proc, _ in running:
             proc.kill()
             proc.wait()
+        if neutral is not None:
+            neutral.cleanup()
     if meanwhile is not None:  # nothing to index
         meanwhile()
     if failure is not None:
         raise BuildError(failure)
 
 
-def _start(base: list[str], run: Run) -> subprocess.Popen[bytes]:
+def _start(base: list[str], run: Run, neutral: Path) -> subprocess.Popen[bytes]:
+    """Start Pagefind for `run` in the empty folder `neutral`: Pagefind reads a settings
+    file (pagefind.json, .yml or .toml) from the folder it runs in, and the user's (a
+    searchable Hugo site's, say) must not change the index."""
     command = [
         *base,
         "--site",
@@ -127,7 +135,7 @@ def _start(base: list[str], run: Run) -> subprocess.Popen[bytes]:
         "--quiet",
     ]
     try:
-        return spawn(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        return spawn(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=neutral)
     except OSError as error:
         raise BuildError(f"search indexing could not start Pagefind: {error}") from error
 
