@@ -20,7 +20,17 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.corpus import generate
-from benchmarks.run import PROJECT, Sample, clean_build, edit_item, hugo_binary, machine, omakase, timed
+from benchmarks.run import (
+    PROJECT,
+    Sample,
+    clean_build,
+    edit_item,
+    hugo_binary,
+    machine,
+    omakase,
+    set_aside,
+    timed,
+)
 
 WIDTHS = (160, 320, 640)
 SECTION = "## Covers"
@@ -42,10 +52,9 @@ def make_cover(path: Path, seed: int) -> None:
     Image.blend(im, grain, 0.18).save(path, "JPEG", quality=90)
 
 
-def covers_site(site: Path, covers: int, tools: Path | None) -> list[Path]:
+def covers_site(site: Path, covers: int, tools: Path | None, trash: Path) -> list[Path]:
     """A corpus of `covers` items, a cover beside each; the item files, in order."""
-    if site.exists():
-        shutil.rmtree(site)
+    set_aside(site, trash)
     generate(site, items=max(covers, 100), menus=max(10, covers // 10), tools=tools)
     shutil.copytree(PROJECT / "templates", site / "templates")
     items = sorted((site / "content/items").glob("*/*.md"))[:covers]
@@ -63,10 +72,9 @@ HUGO_SINGLE = (
 )
 
 
-def hugo_site(root: Path, covers: list[Path]) -> None:
+def hugo_site(root: Path, covers: list[Path], trash: Path) -> None:
     """The same images as page bundles; each page resizes its cover as Omakase does."""
-    if root.exists():
-        shutil.rmtree(root)
+    set_aside(root, trash)
     (root / "layouts").mkdir(parents=True)
     (root / "hugo.toml").write_text(
         'baseURL = "https://example.org/"\ntitle = "Covers"\n'
@@ -88,15 +96,25 @@ def encoded_since(cache: Path, moment: float) -> int:
 
 
 def run_covers(workdir: Path, covers: int, runs: int, tools: Path | None) -> dict[str, list[Sample]]:
+    trash = workdir / ".trash"
+    try:
+        return _run_covers(workdir, trash, covers, runs, tools)
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def _run_covers(
+    workdir: Path, trash: Path, covers: int, runs: int, tools: Path | None
+) -> dict[str, list[Sample]]:
     site = workdir / "site"
-    items = covers_site(site, covers, tools)
+    items = covers_site(site, covers, tools, trash)
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1795651200", "CI": "true"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     samples: dict[str, list[Sample]] = {"cold": [], "noop": [], "item-edit": [], "hugo": []}
     reencoded: list[int] = []
     cache = site / "data/.omakase-covers"
     for n in range(runs):
-        clean_build(site)
+        clean_build(site, trash)
         samples["cold"].append(timed(omakase(site), env))
         samples["noop"].append(timed(omakase(site), env))
         moment = max(entry.stat().st_mtime for entry in cache.iterdir())
@@ -108,13 +126,10 @@ def run_covers(workdir: Path, covers: int, runs: int, tools: Path | None) -> dic
     binary = hugo_binary(tools)
     if binary is not None:
         hugo_root = workdir / "hugo"
-        hugo_site(hugo_root, [item.with_suffix(".jpg") for item in items])
+        hugo_site(hugo_root, [item.with_suffix(".jpg") for item in items], trash)
         for _ in range(runs):
             for leftover in ("public", "resources", ".hugo_build.lock"):
-                path = hugo_root / leftover
-                if path.is_dir():
-                    shutil.rmtree(path)
-                path.unlink(missing_ok=True)
+                set_aside(hugo_root / leftover, trash)
             samples["hugo"].append(
                 timed([str(binary), "--quiet", "-s", str(hugo_root), "-d", str(hugo_root / "public")])
             )

@@ -98,6 +98,21 @@ def test_bench_runs_every_scenario_on_a_tiny_corpus(
     hugo_pages = list((tmp_path / "w/hugo/public/pages").glob("*/index.html"))
     built = int(out.split("→ ")[1].split(" pages")[0])
     assert len(hugo_pages) == built
+    assert not (tmp_path / "w/.trash").exists()  # what the runs set aside is gone at the end
+
+
+def test_clean_up_sets_trees_aside_without_deleting_a_file(tmp_path: Path) -> None:
+    from benchmarks.run import clean_build
+
+    site, trash = tmp_path / "site", tmp_path / ".trash"
+    for tree in ("output", "data"):
+        (site / tree).mkdir(parents=True)
+        (site / tree / "page.html").write_text(tree)
+    inodes = {(site / tree / "page.html").stat().st_ino for tree in ("output", "data")}
+    clean_build(site, trash)
+    assert not (site / "output").exists() and not (site / "data").exists()
+    assert {p.stat().st_ino for p in trash.rglob("page.html")} == inodes  # moved, not copied
+    clean_build(site, trash)  # nothing left to move
 
 
 def test_the_covers_scenario_runs_and_re_encodes_nothing_after_an_edit(tmp_path: Path) -> None:
