@@ -32,9 +32,9 @@ def set_aside(path: Path, trash: Path) -> None:
 
     On a file system without a journal (this machine's ext4), allocating an inode skips
     every inode freed in the last 30 seconds (5.5 minutes while its table block is dirty),
-    each at the cost of a buffer lookup: a cold build started right after deleting the last
-    one's 50,000 files spent a third of its CPU time there (BENCH.md). A cold build "from
-    nothing" should not pay for the bench's own clean-up, nor should Hugo's."""
+    each at the cost of a buffer lookup, so a cold build started right after deleting the
+    last one's files pays for them (BENCH.md). A cold build "from nothing" should not pay
+    for the bench's own clean-up, nor should Hugo's."""
     if os.path.lexists(path):
         trash.mkdir(parents=True, exist_ok=True)
         os.rename(path, trash / f"{len(os.listdir(trash))}-{path.name}")

@@ -330,14 +330,19 @@ def test_search_documents_are_kept_and_only_changed_pages_are_cut_again(
     assert indexed(site / "output") == before
 
 
-def test_pagefind_never_reads_a_settings_file_where_the_build_was_started(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("where", ["file", "environment"])
+def test_pagefind_never_reads_the_users_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
     site = make_site(tmp_path / "site")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    # Settings a searchable Hugo site's folder might hold: both would change the index.
-    (elsewhere / "pagefind.yml").write_text('force_language: "fr"\nexclude_selectors: ["p"]\n')
+    # Settings a searchable Hugo site's folder or shell might hold: both would change the index.
+    if where == "file":
+        (elsewhere / "pagefind.yml").write_text('force_language: "fr"\nexclude_selectors: ["p"]\n')
+    else:
+        monkeypatch.setenv("PAGEFIND_FORCE_LANGUAGE", "fr")
+        monkeypatch.setenv("PAGEFIND_EXCLUDE_SELECTORS", "p")
     monkeypatch.chdir(elsewhere)
     assert build(settings_for(site)).mode == "full"
     movie = site / "content/items/movie/the-conversation.md"
@@ -345,6 +350,8 @@ def test_pagefind_never_reads_a_settings_file_where_the_build_was_started(
     assert build(settings_for(site)).mode == "incremental"
     started_there = indexed(site / "output")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PAGEFIND_FORCE_LANGUAGE", raising=False)
+    monkeypatch.delenv("PAGEFIND_EXCLUDE_SELECTORS", raising=False)
     for made in ("output", "data"):
         shutil.rmtree(site / made)
     assert build(settings_for(site)).mode == "full"

@@ -122,8 +122,9 @@ def run_all(
 
 
 def _start(base: list[str], run: Run, neutral: Path) -> subprocess.Popen[bytes]:
-    """Start Pagefind for `run` in the empty folder `neutral`: Pagefind reads a settings
-    file (pagefind.json, .yml or .toml) from the folder it runs in, and the user's (a
+    """Start Pagefind for `run` in the empty folder `neutral`, without the PAGEFIND_
+    variables of this environment: Pagefind reads its settings from a file (pagefind.json,
+    .yml or .toml) in the folder it runs in and from those variables, and the user's (a
     searchable Hugo site's, say) must not change the index."""
     command = [
         *base,
@@ -135,7 +136,8 @@ def _start(base: list[str], run: Run, neutral: Path) -> subprocess.Popen[bytes]:
         "--quiet",
     ]
     try:
-        return spawn(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=neutral)
+        env = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")}
+        return spawn(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=neutral, env=env)
     except OSError as error:
         raise BuildError(f"search indexing could not start Pagefind: {error}") from error
 
