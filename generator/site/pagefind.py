@@ -87,19 +87,26 @@ def run_all(
             prepare(run)
         run.prepared = True
 
-    base = command() if runs else []
+    if not runs:
+        if meanwhile is not None:
+            meanwhile()
+        return
+    base = command()
     limit = max(1, os.cpu_count() or 1)
     waiting = list(runs)
     running: list[tuple[subprocess.Popen[bytes], Run]] = []
     failure: str | None = None
-    neutral = tempfile.TemporaryDirectory(prefix="omakase-pagefind-") if runs else None
+    # Pagefind reads settings from a file (pagefind.json, .yml or .toml) in the folder it
+    # runs in and from PAGEFIND_ variables; a searchable Hugo site's must not change the
+    # index. So it runs in an empty folder, without those variables.
+    neutral = tempfile.TemporaryDirectory(prefix="omakase-pagefind-")
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")}
     try:
         while waiting or running:
             while waiting and len(running) < limit and failure is None:
                 run = waiting.pop(0)
                 ready(run)
-                assert neutral is not None
-                running.append((_start(base, run, Path(neutral.name)), run))
+                running.append((_start(base, run, Path(neutral.name), env), run))
             if meanwhile is not None:
                 work, meanwhile = meanwhile, None
                 work()
@@ -113,19 +120,12 @@ def run_all(
         for proc, _ in running:
             proc.kill()
             proc.wait()
-        if neutral is not None:
-            neutral.cleanup()
-    if meanwhile is not None:  # nothing to index
-        meanwhile()
+        neutral.cleanup()
     if failure is not None:
         raise BuildError(failure)
 
 
-def _start(base: list[str], run: Run, neutral: Path) -> subprocess.Popen[bytes]:
-    """Start Pagefind for `run` in the empty folder `neutral`, without the PAGEFIND_
-    variables of this environment: Pagefind reads its settings from a file (pagefind.json,
-    .yml or .toml) in the folder it runs in and from those variables, and the user's (a
-    searchable Hugo site's, say) must not change the index."""
+def _start(base: list[str], run: Run, cwd: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     command = [
         *base,
         "--site",
@@ -136,8 +136,7 @@ def _start(base: list[str], run: Run, neutral: Path) -> subprocess.Popen[bytes]:
         "--quiet",
     ]
     try:
-        env = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")}
-        return spawn(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=neutral, env=env)
+        return spawn(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd, env=env)
     except OSError as error:
         raise BuildError(f"search indexing could not start Pagefind: {error}") from error
 

@@ -227,32 +227,31 @@ def place_file(target: Path, source: str, data: bytes, *, link: bool) -> None:
 
 
 def _link_new(source: str, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.link(source, target)
-    except FileExistsError:  # a shadow tree's file: the new link goes in beside it, then over it
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.unlink(missing_ok=True)
-        os.link(source, tmp)
-        os.replace(tmp, target)
+    _create_new(target, lambda path: os.link(source, path))
 
 
 def _write_new(target: Path, data: bytes) -> None:
+    def create(path: Path) -> None:
+        with open(path, "xb") as handle:
+            handle.write(data)
+
+    _create_new(target, create)
+
+
+def _create_new(target: Path, create: Callable[[Path], None]) -> None:
+    """Make `target` a new file with `create`, which fails where a file is there already.
+    A missing folder is made first; a file that is there (a shadow tree's) is replaced by
+    a new one made beside it and renamed over it."""
     try:
-        handle = open(target, "xb")  # noqa: SIM115 - closed below
+        create(target)
     except FileNotFoundError:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(target, "xb")  # noqa: SIM115
+        create(target)
     except FileExistsError:
         tmp = target.with_name(f".{target.name}.tmp")
-        with open(tmp, "wb") as replacement:
-            replacement.write(data)
+        tmp.unlink(missing_ok=True)
+        create(tmp)
         os.replace(tmp, target)
-        return
-    with handle:
-        handle.write(data)
 
 
 # Set in the parent before forking; a worker process inherits it.
