@@ -10,11 +10,12 @@ ever see the old site or the new one.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from pathlib import Path
 
-from generator.engine.inputs import Inputs, made_by_this
+from generator.engine.inputs import SCAN_DIGEST, Inputs, made_by_this
 from generator.engine.report import BuildOptions, BuildReport, PagesReady
 from generator.engine.session import Session
 from generator.engine.state import (
@@ -23,6 +24,7 @@ from generator.engine.state import (
     clock_pages_query,
     get_meta,
     open_state,
+    set_meta,
     state_path,
 )
 from generator.errors import BuildError, Problem
@@ -90,9 +92,20 @@ def _update(
         session.follow(get_meta(state, "generation"))
     # The index this process's last build saved, when it is the state's: not read back.
     kept = session.file_index if session is not None else None
-    table = FileTable(state, settings.root, kept)
-    files = inputs.scan(session, known=table.old)
-    changed, removed = table.changes(files, Path("/"))
+    table: FileTable | None = None
+    learned = False
+    if session is None:
+        # The command line: a scan equal to the last one found to match the index changed
+        # nothing, and the index (a large site's largest read) is left unread.
+        files = inputs.scan()
+        learned = inputs.digest == get_meta(state, SCAN_DIGEST)
+    if learned:
+        changed, removed = set[str](), set[str]()
+    else:
+        table = FileTable(state, settings.root, kept)
+        if session is not None:
+            files = inputs.scan(session, known=table.old)
+        changed, removed = table.changes(files, Path("/"))
     expiry = get_meta(state, "next_expiry")
     if expiry is not None:
         from generator.content.shares import iso as share_iso
@@ -104,12 +117,25 @@ def _update(
         # A preview built menus the record lacks: reload so that this build records them.
         changed.add(str(inputs.record_file()))
     if not changed and not removed and not _clock_moved(settings, state):
-        if session is not None:  # the state's index, now known to this process: kept
+        if session is not None and table is not None:  # the state's index, now known here
             session.file_index = table.old
+        elif not learned:  # no file changed, only stats: this scan matches the index
+            _learn_scan(state, inputs.digest)
         return BuildReport(mode="unchanged")
+    if table is None:  # the scan matched, but a share expired or the record lacks menus
+        table = FileTable(state, settings.root, kept)
+        table.changes(files, Path("/"))  # fills in the hashes the state keeps
     from generator.engine.incremental import IncrementalBuild
 
     return IncrementalBuild(settings, inputs, options, state, (files, changed, removed, table.old)).run()
+
+
+def _learn_scan(state: sqlite3.Connection, digest: str | None) -> None:
+    """Note `digest` as that of a scan matching the file index, so that the next build with
+    the same scan need not read the index. Only a shortcut: a state that cannot be written
+    now (a full disk) keeps its older digest, which the next scan will not match."""
+    with contextlib.suppress(sqlite3.Error):
+        set_meta(state, SCAN_DIGEST, digest)
 
 
 def _clock_moved(settings: Config, state: sqlite3.Connection) -> bool:

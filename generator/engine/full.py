@@ -16,7 +16,7 @@ from generator.db.update import refs_signature
 from generator.engine.cards import StoredCards, process_cards
 from generator.engine.covers import process_covers
 from generator.engine.database import new_database
-from generator.engine.inputs import made_by_this
+from generator.engine.inputs import SCAN_DIGEST, made_by_this
 from generator.engine.itemstate import keep_inputs, side_inputs
 from generator.engine.job import BuildJob, next_expiry
 from generator.engine.pages import list_route_keys, render_order, save_pages, transaction
@@ -164,6 +164,7 @@ class FullBuild(BuildJob):
             set_meta(state, "derive_reads", self.derive_reads)
             set_meta(state, "key_reads", self.key_reads)
             save_files(state, self.settings.root, self.files, (), self.cache.new)
+            set_meta(state, SCAN_DIGEST, self.inputs.digest)  # the scan the index now matches
             keep_inputs(state, self.settings, self.item_inputs, (), self.site.item_side)
             self.cards.save(state)
             save_pages(state, self.db, self.records, replace_all=True)

@@ -18,7 +18,7 @@ from generator.db.update import refs_signature
 from generator.engine.cards import CardMemo, card_memo, keep_card_memo, process_cards
 from generator.engine.covers import process_covers
 from generator.engine.database import Edit, replace_database, start_sync, update_database
-from generator.engine.inputs import Inputs
+from generator.engine.inputs import SCAN_DIGEST, Inputs
 from generator.engine.itemstate import keep_inputs, read_side, side_inputs
 from generator.engine.job import BuildJob, next_expiry
 from generator.engine.pages import (
@@ -386,6 +386,7 @@ class IncrementalBuild(BuildJob):
             # published pages its state does not describe, and the next one builds it all.
             set_meta(self.state, "pending", 0)
             save_files(self.state, self.settings.root, self.files, self.removed, self.cache.new, self.index)
+            set_meta(self.state, SCAN_DIGEST, self.inputs.digest)  # the scan the index now matches
             moved = self.changed | self.removed
             keep_inputs(self.state, self.settings, self.item_inputs, moved, self.new_side)
             if self.content:

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import marshal
 import os
 import stat
 from collections.abc import Iterable, Mapping
@@ -19,6 +20,8 @@ from generator.support.timings import timed
 # shares.SHARES_FILE, shares.SECRET_FILE, published.RECORD_FILE (named here so that a build
 # with nothing to do does not import those modules; a test keeps the names in step).
 DATA_FILES = ("shares.yaml", "secret.key", "published-slugs.txt")
+# In the state's meta: the digest of the last scan found to match the file index (scan_digest).
+SCAN_DIGEST = "scan_digest"
 
 
 class Inputs:
@@ -33,6 +36,7 @@ class Inputs:
         }
         self.roots["overrides"] = settings.override_dir
         self.fingerprint = fingerprint(settings)
+        self.digest: str | None = None  # of the last full scan without a session or `known`
 
     def data_files(self) -> list[Path]:
         """Inputs kept in data/ beside the sources: share records, secret, published URLs."""
@@ -70,6 +74,7 @@ class Inputs:
             self.rescan(files, data_file)
         if session is not None:
             session.files, session.folders, session.hints = files, folders, None
+        self.digest = scan_digest(files) if session is None and known is None else None
         return files
 
     def _restat(self, files: dict[str, IndexEntry], path: str) -> None:
@@ -133,6 +138,14 @@ class Inputs:
             return str(Path(path).relative_to(self.settings.root))
         except ValueError:
             return path
+
+
+def scan_digest(files: dict[str, IndexEntry]) -> str:
+    """The digest of a scan: its paths with their stats, in the order found. marshal's
+    version 2 writes no back-references (version 3 writes them by reference count), so the
+    same scan gives the same bytes in any process. A scan listed in another order only
+    gets another digest, which costs the full comparison, never a wrong answer."""
+    return hashlib.blake2b(marshal.dumps(files, 2), digest_size=16).hexdigest()
 
 
 def fingerprint(settings: Config) -> str:
