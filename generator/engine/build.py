@@ -14,6 +14,7 @@ import contextlib
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 from generator.engine.inputs import SCAN_DIGEST, Inputs, made_by_this
 from generator.engine.report import BuildOptions, BuildReport, PagesReady
@@ -98,7 +99,7 @@ def _update(
         # The command line: a scan equal to the last one found to match the index changed
         # nothing, and the index (a large site's largest read) is left unread.
         files = inputs.scan()
-        learned = inputs.digest == get_meta(state, SCAN_DIGEST)
+        learned = inputs.scan_key(files) == get_meta(state, SCAN_DIGEST)
     if learned:
         changed, removed = set[str](), set[str]()
     else:
@@ -120,7 +121,7 @@ def _update(
         if session is not None and table is not None:  # the state's index, now known here
             session.file_index = table.old
         elif not learned:  # no file changed, only stats: this scan matches the index
-            _learn_scan(state, inputs.digest)
+            _learn_scan(state, inputs.scan_key(files))
         return BuildReport(mode="unchanged")
     if table is None:  # the scan matched, but a share expired or the record lacks menus
         table = FileTable(state, settings.root, kept)
@@ -130,12 +131,12 @@ def _update(
     return IncrementalBuild(settings, inputs, options, state, (files, changed, removed, table.old)).run()
 
 
-def _learn_scan(state: sqlite3.Connection, digest: str | None) -> None:
-    """Note `digest` as that of a scan matching the file index, so that the next build with
-    the same scan need not read the index. Only a shortcut: a state that cannot be written
-    now (a full disk) keeps its older digest, which the next scan will not match."""
+def _learn_scan(state: sqlite3.Connection, key: list[Any] | None) -> None:
+    """Note `key` (Inputs.scan_key) as that of a scan matching the file index, so that the
+    next build with the same scan need not read the index. Only a shortcut: a state that
+    cannot be written now (a full disk) keeps its older key, which this scan does not match."""
     with contextlib.suppress(sqlite3.Error):
-        set_meta(state, SCAN_DIGEST, digest)
+        set_meta(state, SCAN_DIGEST, key)
 
 
 def _clock_moved(settings: Config, state: sqlite3.Connection) -> bool:

@@ -164,7 +164,7 @@ class FullBuild(BuildJob):
             set_meta(state, "derive_reads", self.derive_reads)
             set_meta(state, "key_reads", self.key_reads)
             save_files(state, self.settings.root, self.files, (), self.cache.new)
-            set_meta(state, SCAN_DIGEST, self.inputs.digest)  # the scan the index now matches
+            set_meta(state, SCAN_DIGEST, self.inputs.scan_key(self.files))
             keep_inputs(state, self.settings, self.item_inputs, (), self.site.item_side)
             self.cards.save(state)
             save_pages(state, self.db, self.records, replace_all=True)

@@ -386,7 +386,7 @@ class IncrementalBuild(BuildJob):
             # published pages its state does not describe, and the next one builds it all.
             set_meta(self.state, "pending", 0)
             save_files(self.state, self.settings.root, self.files, self.removed, self.cache.new, self.index)
-            set_meta(self.state, SCAN_DIGEST, self.inputs.digest)  # the scan the index now matches
+            set_meta(self.state, SCAN_DIGEST, self.inputs.scan_key(self.files))
             moved = self.changed | self.removed
             keep_inputs(self.state, self.settings, self.item_inputs, moved, self.new_side)
             if self.content:

@@ -11,6 +11,7 @@ import os
 import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from generator.engine.session import Session
 from generator.engine.state import IndexEntry, file_hash, scan_tree
@@ -36,7 +37,7 @@ class Inputs:
         }
         self.roots["overrides"] = settings.override_dir
         self.fingerprint = fingerprint(settings)
-        self.digest: str | None = None  # of the last full scan without a session or `known`
+        self.digest: str | None = None  # of the input folders' last scan without a session or `known`
 
     def data_files(self) -> list[Path]:
         """Inputs kept in data/ beside the sources: share records, secret, published URLs."""
@@ -70,12 +71,22 @@ class Inputs:
                 files.update(scan_tree(root, absolute=True, known=known))
             if session is not None:
                 session.full_scans += 1
+        # Of the input folders alone: the build rewrites a data file (the URL record) later.
+        self.digest = scan_digest(files) if session is None and known is None else None
         for data_file in self.data_files():
             self.rescan(files, data_file)
         if session is not None:
             session.files, session.folders, session.hints = files, folders, None
-        self.digest = scan_digest(files) if session is None and known is None else None
         return files
+
+    def scan_key(self, files: Mapping[str, IndexEntry]) -> list[Any] | None:
+        """What the state keeps of a command-line scan (SCAN_DIGEST): the digest of the input
+        folders' scan and the stats of the data files as `files` has them now. None after a
+        scan of the dev server's."""
+        if self.digest is None:
+            return None
+        stats = (files.get(str(path)) for path in self.data_files())
+        return [self.digest, [None if entry is None else list(entry[:2]) for entry in stats]]
 
     def _restat(self, files: dict[str, IndexEntry], path: str) -> None:
         """Note one path as a full scan would: a file under an input folder, none of its
