@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from generator.engine.scan import scan_roots
 from generator.engine.session import Session
 from generator.engine.state import IndexEntry, file_hash, scan_tree
 from generator.settings import Config
@@ -54,7 +55,8 @@ class Inputs:
         """Every input file with its stat, and its hash where its entry in `known` (the last
         build's file index) has the same stat (scan_tree). A process that builds again and
         again (the dev server) keeps the last scan in `session`; when a file watcher told it
-        which paths may have changed since (`session.hints`), only those are looked at again."""
+        which paths may have changed since (`session.hints`), only those are looked at again.
+        The command line's scan, without `known`, is engine/scan.py's: on two cores at once."""
         folders = tuple(map(str, self.roots.values()))
         if (
             session is not None
@@ -65,6 +67,8 @@ class Inputs:
             files = dict(session.files)
             for path in session.hints:
                 self._restat(files, path)
+        elif session is None and known is None:  # the command line
+            files = scan_roots(self.roots.values())
         else:
             files = {}
             for root in self.roots.values():
