@@ -15,7 +15,7 @@ from pathlib import Path
 
 from generator.engine.state import IndexEntry
 
-SPLIT_AT = 20_000
+SPLIT_AT = 5_000
 """Files to stat from which a second process takes half of them: below, the fork and the
 transfer of its half cost more than they save."""
 
