@@ -22,7 +22,7 @@ from generator.support.timings import timed
 # shares.SHARES_FILE, shares.SECRET_FILE, published.RECORD_FILE (named here so that a build
 # with nothing to do does not import those modules; a test keeps the names in step).
 DATA_FILES = ("shares.yaml", "secret.key", "published-slugs.txt")
-# In the state's meta: the digest of the last scan found to match the file index (scan_digest).
+# In the state's meta: the key (Inputs.scan_key) of the last scan found to match the file index.
 SCAN_DIGEST = "scan_digest"
 
 

@@ -28,21 +28,25 @@ def scan_roots(roots: Iterable[Path]) -> dict[str, IndexEntry]:
     each folder's files comes first, then the second halves, whichever process stat-ed them,
     so the same files come in the same order (Inputs.digest depends on it).
 
-    The stat calls are most of a scan; the kernel serves two processes at once, and the
-    interpreter's share of each call is run twice as fast on two cores."""
+    Most of a scan is its stat calls. Two processes make them at once: the kernel serves
+    both, and each interpreter does half the work around them."""
     listing = _listing(roots)
     first = [(folder, names[: len(names) // 2]) for folder, names in listing]
     second = [(folder, names[len(names) // 2 :]) for folder, names in listing]
     if sum(len(names) for _, names in listing) < SPLIT_AT or not _may_fork():
-        files = _stats(first)
-        files.update(_stats(second))
-        return files
+        return _alone(first, second)
     return _split(first, second)
 
 
+def _alone(first: Listing, second: Listing) -> dict[str, IndexEntry]:
+    files = _stats(first)
+    files.update(_stats(second))
+    return files
+
+
 def _may_fork() -> bool:
-    """Only on Linux, and only with this one thread: a fork copies none of another
-    thread's locks' owners (the dev server never comes here)."""
+    """Only on Linux, and only with this one thread: a forked child has the forking thread
+    alone, and a lock another thread held stays locked in it (so never in the dev server)."""
     return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
@@ -99,11 +103,14 @@ def _split(first: Listing, second: Listing) -> dict[str, IndexEntry]:
     sends nothing whole, this process stats `second` too."""
     try:
         read_end, write_end = os.pipe()
+    except OSError:
+        return _alone(first, second)
+    try:
         pid = os.fork()
     except OSError:
-        files = _stats(first)
-        files.update(_stats(second))
-        return files
+        os.close(read_end)
+        os.close(write_end)
+        return _alone(first, second)
     if pid == 0:  # the child: its half, then out at once (no cleanup of the parent's objects)
         code = 1
         try:
@@ -115,8 +122,8 @@ def _split(first: Listing, second: Listing) -> dict[str, IndexEntry]:
     os.close(write_end)
     reaped = False
     try:
-        files = _stats(first)
         with os.fdopen(read_end, "rb") as pipe:
+            files = _stats(first)
             data = pipe.read()
         _, status = os.waitpid(pid, 0)
         reaped = True
