@@ -34,15 +34,21 @@ def meta(page: Path) -> dict[str, str]:
 
 
 def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The titles of the cards each build draws (in this process or its workers)."""
+    """The titles of the cards each build draws (in this process, its workers or a child
+    that draws while the build goes on: cards.Drawing)."""
     titles: list[str] = []
-    real = cards._draw_all
+    real = cards.Drawing.__init__
 
-    def draw_all(todo: dict[str, tuple[dict[str, Any], list[str | None]]], root: Path, fonts: Path) -> None:
+    def start(
+        self: cards.Drawing,
+        todo: dict[str, tuple[dict[str, Any], list[str | None]]],
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         titles.extend(card["title"] for card, _art in todo.values())
-        real(todo, root, fonts)
+        real(self, todo, *args, **kwargs)
 
-    monkeypatch.setattr(cards, "_draw_all", draw_all)
+    monkeypatch.setattr(cards.Drawing, "__init__", start)
     return titles
 
 

@@ -41,7 +41,7 @@ def _scan_tree(roots: list[Path]) -> dict[str, IndexEntry]:
 def _split_always(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fork whatever the size, and beside a test runner's own threads (pytest-xdist's)."""
     monkeypatch.setattr(scan, "SPLIT_AT", 0)
-    monkeypatch.setattr(scan, "_may_fork", lambda: True)
+    monkeypatch.setattr(scan, "fork_is_safe", lambda: True)
 
 
 @pytest.mark.parametrize("split", [True, False])

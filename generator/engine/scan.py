@@ -8,12 +8,11 @@ import marshal
 import os
 import signal
 import stat
-import sys
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 from generator.engine.state import IndexEntry
+from generator.support.forksafe import fork_is_safe
 
 SPLIT_AT = 5_000
 """Files to stat from which a second process takes half of them: below, the fork and the
@@ -33,7 +32,7 @@ def scan_roots(roots: Iterable[Path]) -> dict[str, IndexEntry]:
     listing = _listing(roots)
     first = [(folder, names[: len(names) // 2]) for folder, names in listing]
     second = [(folder, names[len(names) // 2 :]) for folder, names in listing]
-    if sum(len(names) for _, names in listing) < SPLIT_AT or not _may_fork():
+    if sum(len(names) for _, names in listing) < SPLIT_AT or not fork_is_safe():
         return _alone(first, second)
     return _split(first, second)
 
@@ -42,12 +41,6 @@ def _alone(first: Listing, second: Listing) -> dict[str, IndexEntry]:
     files = _stats(first)
     files.update(_stats(second))
     return files
-
-
-def _may_fork() -> bool:
-    """Only on Linux, and only with this one thread: a forked child has the forking thread
-    alone, and a lock another thread held stays locked in it (so never in the dev server)."""
-    return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 def _listing(roots: Iterable[Path]) -> Listing:
