@@ -314,7 +314,7 @@ def process_cards(
 class Drawing:
     """Cards being drawn into the cache. Drawn at once, or (`later`, from two cards up) by a
     forked child while the build goes on: a full build then stores the database and lists
-    the routes, one core's work, while the child draws on every core. `wait` takes over
+    the routes, one core's work, while the child draws on the other cores. `wait` takes over
     the cards the child did not draw (a failed fork or child), so a card that cannot be
     drawn fails the build as it would have at once."""
 
@@ -338,7 +338,7 @@ class Drawing:
                 code = 1
                 try:
                     die_with_parent(parent)
-                    _draw_all(todo, root, fonts)
+                    _draw_all(todo, root, fonts, spare=1)  # one core for the build itself
                     code = 0
                 finally:
                     os._exit(code)
@@ -366,10 +366,11 @@ class Drawing:
             self.pid = None
 
 
-def _draw_all(todo: dict[str, tuple[dict[str, Any], list[str | None]]], root: Path, fonts: Path) -> None:
-    map_on_cores(
-        draw_into, [(card, art, str(fonts), str(root / f"{key}.jpg")) for key, (card, art) in todo.items()]
-    )
+def _draw_all(
+    todo: dict[str, tuple[dict[str, Any], list[str | None]]], root: Path, fonts: Path, spare: int = 0
+) -> None:
+    jobs = [(card, art, str(fonts), str(root / f"{key}.jpg")) for key, (card, art) in todo.items()]
+    map_on_cores(draw_into, jobs, spare=spare)
 
 
 def draw_into(card: dict[str, Any], art: list[str | None], fonts: str, out: str) -> None:
