@@ -33,9 +33,9 @@ def _drawn_here(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     pids: list[int] = []
     real = cards._draw_all
 
-    def draw_all(*args: Any) -> None:
+    def draw_all(*args: Any, **kwargs: Any) -> None:
         pids.append(os.getpid())
-        real(*args)
+        real(*args, **kwargs)
 
     monkeypatch.setattr(cards, "_draw_all", draw_all)
     return pids
@@ -64,10 +64,10 @@ def test_the_cards_a_child_did_not_draw_are_drawn_by_the_build(
     _fork_allowed(monkeypatch)
     parent, real = os.getpid(), cards._draw_all
 
-    def fails_in_the_child(*args: Any) -> None:
+    def fails_in_the_child(*args: Any, **kwargs: Any) -> None:
         if os.getpid() != parent:
             raise RuntimeError("the child fails")
-        real(*args)
+        real(*args, **kwargs)
 
     monkeypatch.setattr(cards, "_draw_all", fails_in_the_child)
     assert build(settings_for(root)).mode == "full"
@@ -78,7 +78,7 @@ def test_the_cards_a_child_did_not_draw_are_drawn_by_the_build(
 def test_a_build_that_fails_stops_its_drawing_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = sample_site(tmp_path / "site")
     _fork_allowed(monkeypatch)
-    monkeypatch.setattr(cards, "_draw_all", lambda *args: time.sleep(60))
+    monkeypatch.setattr(cards, "_draw_all", lambda *args, **kwargs: time.sleep(60))
     children: list[int] = []
     real_init = cards.Drawing.__init__
 
