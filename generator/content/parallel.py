@@ -94,9 +94,9 @@ def cores() -> int:
 def map_on_cores(
     func: Callable[..., T], jobs: Sequence[tuple[Any, ...]], chunksize: int = 1, *, spare: int = 0
 ) -> list[T]:
-    """`func(*job)` for each job, in order: in forked workers, one per core (but `spare`
-    cores), that die with this process, when that makes two workers or more; in turn
-    otherwise."""
+    """`func(*job)` for each job, in order: in forked workers, one per core with `spare`
+    cores left out, that die with this process, when that makes two workers or more; in
+    turn otherwise."""
     workers = min(cores() - spare, len(jobs))
     if workers < 2:
         return [func(*job) for job in jobs]
