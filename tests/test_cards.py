@@ -34,21 +34,15 @@ def meta(page: Path) -> dict[str, str]:
 
 
 def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The titles of the cards each build draws (in this process, its workers or a child
-    that draws while the build goes on: cards.Drawing)."""
+    """The titles of the cards each build draws (in this process or its workers)."""
     titles: list[str] = []
-    real = cards.Drawing.__init__
+    real = cards._draw_all
 
-    def start(
-        self: cards.Drawing,
-        todo: dict[str, tuple[dict[str, Any], list[str | None]]],
-        *args: Any,
-        **kwargs: Any,
-    ) -> None:
+    def draw_all(todo: dict[str, tuple[dict[str, Any], list[str | None]]], root: Path, fonts: Path) -> None:
         titles.extend(card["title"] for card, _art in todo.values())
-        real(self, todo, *args, **kwargs)
+        real(todo, root, fonts)
 
-    monkeypatch.setattr(cards.Drawing, "__init__", start)
+    monkeypatch.setattr(cards, "_draw_all", draw_all)
     return titles
 
 

@@ -91,13 +91,10 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def map_on_cores(
-    func: Callable[..., T], jobs: Sequence[tuple[Any, ...]], chunksize: int = 1, *, spare: int = 0
-) -> list[T]:
-    """`func(*job)` for each job, in order: in forked workers, one per core with `spare`
-    cores left out, that die with this process, when that makes two workers or more; in
-    turn otherwise."""
-    workers = min(cores() - spare, len(jobs))
+def map_on_cores(func: Callable[..., T], jobs: Sequence[tuple[Any, ...]], chunksize: int = 1) -> list[T]:
+    """`func(*job)` for each job, in order: in forked workers, one per core, that die with
+    this process, when there are two cores and two jobs or more; in turn otherwise."""
+    workers = min(cores(), len(jobs))
     if workers < 2:
         return [func(*job) for job in jobs]
     import multiprocessing  # here: an edit has nothing to share out, and imports none of it

@@ -10,12 +10,10 @@ and never again while none of that changes. Drafts get no card: nothing public s
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
 import os
-import signal
 import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -30,7 +28,6 @@ from generator.engine.itemstate import side_inputs
 from generator.engine.state import get_meta, set_meta
 from generator.settings import Config
 from generator.support.caches import cache_dir, prune_cache
-from generator.support.forksafe import fork_is_safe
 from generator.support.readonly import connect_readonly
 from generator.support.timings import timed
 
@@ -258,14 +255,10 @@ def card_entry(key: str, alt: str) -> str:
 
 
 @timed("cards")
-def process_cards(
-    site: Site, settings: Config, memo: CardMemo | None = None, *, later: bool = False
-) -> Drawing:
+def process_cards(site: Site, settings: Config, memo: CardMemo | None = None) -> int:
     """Set `site.cards`: each published menu's card, drawn into the cache when missing (on
     every core when there are several). Cards no menu uses any more leave the cache.
-    With a `memo`, an unchanged menu's card is not made again. With `later`, the drawing
-    goes on while the build does (Drawing), and the build waits for it before it links
-    the first card."""
+    Returns how many were drawn. With a `memo`, an unchanged menu's card is not made again."""
     root = cache_dir(settings.db_path, "cards")
     covers = cache_dir(settings.db_path, "covers")
     fonts = fonts_dir(settings)
@@ -307,70 +300,15 @@ def process_cards(
         memo.cards = made
     if todo:
         root.mkdir(parents=True, exist_ok=True)
-    prune_cache(root, keys, present)  # the cards to draw are not in `present`: left alone
-    return Drawing(todo, root, fonts, later=later)
+        _draw_all(todo, root, fonts)
+    prune_cache(root, keys, present)
+    return len(todo)
 
 
-class Drawing:
-    """Cards being drawn into the cache. Drawn at once, or (`later`, from two cards up) by a
-    forked child while the build goes on: a full build then stores the database and lists
-    the routes, one core's work, while the child draws on the other cores. `wait` takes over
-    the cards the child did not draw (a failed fork or child), so a card that cannot be
-    drawn fails the build as it would have at once."""
-
-    def __init__(
-        self,
-        todo: dict[str, tuple[dict[str, Any], list[str | None]]],
-        root: Path,
-        fonts: Path,
-        *,
-        later: bool,
-    ) -> None:
-        self.todo, self.root, self.fonts = todo, root, fonts
-        self.pid: int | None = None
-        if later and len(todo) >= 2 and fork_is_safe():
-            from generator.support.procs import die_with_parent  # ctypes: not on every edit's path
-
-            parent = os.getpid()
-            with contextlib.suppress(OSError):
-                self.pid = os.fork()
-            if self.pid == 0:  # the child: draw, then out at once (no cleanup of the parent's objects)
-                code = 1
-                try:
-                    die_with_parent(parent)
-                    _draw_all(todo, root, fonts, spare=1)  # one core for the build itself
-                    code = 0
-                finally:
-                    os._exit(code)
-        if self.pid is None:
-            self.wait()
-
-    def wait(self) -> None:
-        """Every card drawn: the child's, then any it left undrawn."""
-        if self.pid is not None:
-            os.waitpid(self.pid, 0)
-            self.pid = None
-        missing = {
-            key: drawing for key, drawing in self.todo.items() if not (self.root / f"{key}.jpg").is_file()
-        }
-        if missing:
-            _draw_all(missing, self.root, self.fonts)
-        self.todo = {}
-
-    def cancel(self) -> None:
-        """Stop the child of a build that failed before it waited."""
-        if self.pid is not None:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-            self.pid = None
-
-
-def _draw_all(
-    todo: dict[str, tuple[dict[str, Any], list[str | None]]], root: Path, fonts: Path, spare: int = 0
-) -> None:
-    jobs = [(card, art, str(fonts), str(root / f"{key}.jpg")) for key, (card, art) in todo.items()]
-    map_on_cores(draw_into, jobs, spare=spare)
+def _draw_all(todo: dict[str, tuple[dict[str, Any], list[str | None]]], root: Path, fonts: Path) -> None:
+    map_on_cores(
+        draw_into, [(card, art, str(fonts), str(root / f"{key}.jpg")) for key, (card, art) in todo.items()]
+    )
 
 
 def draw_into(card: dict[str, Any], art: list[str | None], fonts: str, out: str) -> None:

@@ -13,7 +13,7 @@ from generator.content.model import Site
 from generator.content.parallel import settle
 from generator.content.published import published_urls
 from generator.db.update import refs_signature
-from generator.engine.cards import Drawing, StoredCards, process_cards
+from generator.engine.cards import StoredCards, process_cards
 from generator.engine.covers import process_covers
 from generator.engine.database import new_database
 from generator.engine.inputs import SCAN_DIGEST, made_by_this
@@ -43,7 +43,7 @@ from generator.site.sqlfunctions import with_functions
 from generator.support.caches import cache_dir
 from generator.support.progress import Progress
 from generator.support.readonly import connect_readonly
-from generator.support.timings import PAGES_WRITTEN, mark, phase
+from generator.support.timings import PAGES_WRITTEN, mark
 
 
 class FullBuild(BuildJob):
@@ -57,7 +57,6 @@ class FullBuild(BuildJob):
         # The shadow tree is of no use to a full build (the next edit clones it afresh);
         # it is moved aside now and deleted on a thread while this build works.
         discarding = discard_shadow(self.settings.output_dir)
-        self.drawing: Drawing | None = None
         try:
             self.plan()
             self.load()
@@ -68,8 +67,6 @@ class FullBuild(BuildJob):
             finally:
                 self.db_file.unlink(missing_ok=True)
         finally:
-            if self.drawing is not None:  # a build that failed before the cards were linked
-                self.drawing.cancel()
             if discarding is not None:
                 discarding.join()
         return self.report
@@ -93,7 +90,7 @@ class FullBuild(BuildJob):
         # The cards go into the new state, so that the first edit does not work them out again.
         self.item_inputs = side_inputs(self.settings, self.files)
         self.cards = StoredCards(None, self.settings, self.files, self.item_inputs)
-        self.drawing = process_cards(self.site, self.settings, self.cards, later=True)
+        process_cards(self.site, self.settings, self.cards)
         self.report.items, self.report.menus = len(self.site.items), len(self.site.menus)
 
     def store(self) -> None:
@@ -124,9 +121,6 @@ class FullBuild(BuildJob):
 
         render_all(self.settings, self.db_file, stage, jobs, done)
         mark(PAGES_WRITTEN)
-        if self.drawing is not None:
-            with phase("cards"):  # drawn meanwhile (cards.Drawing): linked below
-                self.drawing.wait()
         made = self.written_whole()
         for rel, source in self.static_files(self.db_file).items():
             data = Path(source).read_bytes()
