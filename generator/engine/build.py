@@ -93,14 +93,14 @@ def _update(
         session.follow(get_meta(state, "generation"))
     # The index this process's last build saved, when it is the state's: not read back.
     kept = session.file_index if session is not None else None
-    table: FileTable | None = None
-    learned = False
+    table: FileTable | None = None  # None: the index is left unread
+    key = None
     if session is None:
         # The command line: a scan equal to the last one found to match the index changed
         # nothing, and the index (a large site's largest read) is left unread.
         files = inputs.scan()
-        learned = inputs.scan_key(files) == get_meta(state, SCAN_DIGEST)
-    if learned:
+        key = inputs.scan_key(files)
+    if key is not None and key == get_meta(state, SCAN_DIGEST):
         changed, removed = set[str](), set[str]()
     else:
         table = FileTable(state, settings.root, kept)
@@ -120,8 +120,8 @@ def _update(
     if not changed and not removed and not _clock_moved(settings, state):
         if session is not None and table is not None:  # the state's index, now known here
             session.file_index = table.old
-        elif not learned:  # no file changed, only stats: this scan matches the index
-            _learn_scan(state, inputs.scan_key(files))
+        elif table is not None:  # no file changed, only stats: this scan matches the index
+            _learn_scan(state, key)
         return BuildReport(mode="unchanged")
     if table is None:  # the scan matched, but a share expired or the record lacks menus
         table = FileTable(state, settings.root, kept)
