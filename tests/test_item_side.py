@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import generator.engine.incremental as incremental
+from generator.content.assembly import Kept
 from generator.content.listing import item_folders
 from generator.engine import itemstate
 from generator.engine.build import build
@@ -36,7 +37,7 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         try:
             site, warnings = load_site(*args, **kwargs)
         except ContentErrors:
-            seen.append("failed with a side" if kwargs.get("kept_items") else "failed")
+            seen.append("failed with a side" if kwargs.get("kept", (None,))[0] else "failed")
             raise
         seen.append(type(site.items).__name__)
         return site, warnings
@@ -251,7 +252,7 @@ def test_an_item_of_a_kept_listing_loads_when_asked_for(built: Path) -> None:
     with sqlite3.connect(built / "data/omakase.sqlite.state") as state:
         side = read_side(state, settings, itemstate.side_inputs(settings, files))
     assert side is not None and side.listing_now(item_folders(settings.content_dir)) == []
-    site, _ = load_site(settings, kept_items=side)
+    site, _ = load_site(settings, kept=Kept(side))
     full, _ = load_site(settings)
     assert type(site.items).__name__ == "KeptItems"
     for ref in ("book/solaris", "movie/moon"):

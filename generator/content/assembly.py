@@ -3,19 +3,32 @@ gathering with the files changed since; a key claimed twice is a problem of both
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.content.files import load_markdown_file, load_yaml_file
 from generator.content.itemside import ItemSide, KeptItems
 from generator.content.listing import Task
-from generator.content.model import ParseCache, Parsed
+from generator.content.menuside import MenuSide
+from generator.content.model import ParseCache, Parsed, Site
 from generator.content.parallel import parse_files
 from generator.content.parse import parse_curator, parse_item, parse_log, parse_menu
 from generator.errors import ContentError, ContentErrors, Problem
+
+
+class Kept(NamedTuple):
+    """What a load without a memo may take instead of its files' parses."""
+
+    items: ItemSide | None = None
+    menus: MenuSide | None = None
+
+
+NOTHING_KEPT = Kept()
 
 
 @dataclass
@@ -59,15 +72,17 @@ def assemble(
     cache: ParseCache | None,
     limit: int,
     scanned: tuple[int, dict[str, Any]],
-    kept: ItemSide | None = None,
+    sides: Kept = NOTHING_KEPT,
     kept_listing: bool = False,
 ) -> Assembly:
     """Parse the plan's files (from the cache when a file's content is unchanged, else now,
     on every core when there are many: a cold build) and claim each one's key. With a
     `kept` item side that lists exactly the plan's item files, the items are not loaded:
     the side stands in for them (itemside.KeptItems). With `kept_listing`, the plan holds
-    the side's listing of the items folder instead of its files. `scanned`: the scan count
-    and the scan entries the listing followed (Assembly)."""
+    the side's listing of the items folder instead of its files. With `sides.menus`, a menu
+    whose file the side describes as it is now is taken from its face (menuside.KeptMenu).
+    `scanned`: the scan count and the scan entries the listing followed (Assembly)."""
+    kept = sides.items
     tasks = [step for step in plan if isinstance(step, tuple)]
     item_tasks = {task.path: task for task in tasks if task.kind == "item"}
     if kept is not None and not kept_listing and not kept.lists(item_tasks):
@@ -76,6 +91,8 @@ def assemble(
     if kept is not None:  # what each item file's parse found, without its item
         found, clean = kept.file_problems, Parsed(None, [])
         hits = {path: Parsed(None, found[path]) if path in found else clean for path in item_tasks}
+    if sides.menus is not None:
+        hits.update(_kept_menus(tasks, sides.menus, cache, limit))
     hits.update(
         (task.path, hit)
         for task in tasks
@@ -119,7 +136,7 @@ def assemble(
         side = kept
         assembly.items = KeptItems(
             side,
-            lambda key: _kept_item(item_tasks.get(side.path_of(key)) or _item_task(side, key), cache, limit),
+            lambda key: _kept_value(item_tasks.get(side.path_of(key)) or _item_task(side, key), cache, limit),
         )
     return assembly
 
@@ -145,17 +162,40 @@ def item_listing(assembly: Assembly, items: str) -> list[Problem]:
     return found
 
 
-def _kept_item(task: Task, cache: ParseCache | None, limit: int) -> Any:
-    """The item of a file a kept side lists, loaded when asked for (its content is the one
-    the side was made from)."""
+def _kept_menus(
+    tasks: list[Task], side: MenuSide, cache: ParseCache | None, limit: int
+) -> Iterator[tuple[str, Parsed]]:
+    """Each menu file the side describes as it is now, as its face (its parse loaded when
+    something reads the rest)."""
+    for task in tasks:
+        if task.kind == "menu":
+            got = side.parsed(task.path, functools.partial(_kept_value, task, cache, limit))
+            if got is not None:
+                yield task.path, got
+
+
+def _kept_value(task: Task, cache: ParseCache | None, limit: int) -> Any:
+    """The item or menu of a file a kept side lists, loaded when asked for (its content is
+    the one the side was made from)."""
     got: Parsed | Problem | None = cache.get(task.path, task.kind) if cache is not None else None
     if got is None:
         got = _fresh(task, None, cache, limit)
     if isinstance(got, Problem):
         raise ContentErrors([got])
     if not got.value:
-        raise ContentErrors(got.problems or [Problem(task.display, None, "not an item")])
+        raise ContentErrors(got.problems or [Problem(task.display, None, f"not a {task.kind}")])
     return got.value[0]
+
+
+def menu_parses(assembly: Assembly, site: Site) -> list[tuple[str, Parsed]]:
+    """The file and parse of each menu the site holds, in the listing's order."""
+    found = []
+    for step, got in zip(assembly.plan, assembly.outcomes, strict=True):
+        if isinstance(step, tuple) and step.kind == "menu" and isinstance(got, Parsed) and got.value:
+            menu = got.value[0]
+            if site.menus.get(menu.slug) is menu:
+                found.append((step.path, got))
+    return found
 
 
 def item_files(assembly: Assembly) -> tuple[dict[str, str], dict[str, list[Problem]]]:

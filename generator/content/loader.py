@@ -7,11 +7,21 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from generator.content.assembly import Assembly, assemble, item_files, item_listing, patched
+from generator.content.assembly import (
+    NOTHING_KEPT,
+    Assembly,
+    Kept,
+    assemble,
+    item_files,
+    item_listing,
+    menu_parses,
+    patched,
+)
 from generator.content.coverimages import cover_problems
 from generator.content.covers import find_covers
 from generator.content.itemside import ItemSide, KeptItems, describe
 from generator.content.listing import item_folders, list_content
+from generator.content.menuside import describe_menus
 from generator.content.model import ParseCache, Site
 from generator.content.parallel import collector_paused
 from generator.content.payloads import load_payloads
@@ -56,7 +66,7 @@ def load_site(
     cache: ParseCache | None = None,
     memo: LoadMemo | None = None,
     decode_covers: bool = False,
-    kept_items: ItemSide | None = None,
+    kept: Kept = NOTHING_KEPT,
 ) -> tuple[Site, list[Problem]]:
     """Read and check every content file. Raise ContentErrors listing every error found.
 
@@ -67,10 +77,12 @@ def load_site(
     look again only at what they may see differently (validate.ValidationMemo). With
     `decode_covers`, every cover image is decoded too (`omakase check`: a build decodes
     them in its image step, engine/covers.py, and only those it has not processed before).
-    Without a `memo`: a `kept_items` side (itemside.ItemSide) that lists exactly the listed
+    Without a `memo`: a kept item side (`kept.items`, itemside.ItemSide) that lists exactly the listed
     item files stands in for loading and checking the items (the caller vouches that their
     files, covers and payloads are the ones it was made from, on the same day); a load
-    without a memo that did check them sets `site.item_side` for the next one.
+    without a memo that did check them sets `site.item_side` for the next one. Likewise a
+    kept menu side (`kept.menus`, menuside.MenuSide) stands in for the parses of the menu files it
+    describes as they are now, and a load without a memo sets `site.menu_side`.
     """
     settings = settings.resolve()
     problems: list[Problem] = []
@@ -86,7 +98,7 @@ def load_site(
 
     limit = settings.max_file_bytes
     with collector_paused():  # the site's objects live on: no use walking them (nor checking)
-        assembly = _assembly(content, display, cache, limit, memo, kept_items)
+        assembly = _assembly(content, display, cache, limit, memo, kept)
         items = assembly.items
         site = Site(
             curators=dict(assembly.curators),
@@ -104,12 +116,14 @@ def load_site(
 
         load_payloads(site, settings.data_dir / "sources", problems, display, limit, cache)
         checks = memo.checks if memo is not None else ValidationMemo()
-        problems.extend(validate_site(site, settings, checks))
+        problems.extend(validate_site(site, settings, checks, kept.menus))
         if side is None and memo is None and assembly.clean:
             found = (site.covers, found_covers)
             listed = (assembly.item_folders, item_listing(assembly, display(content / "items")))
             side = describe(site.items, item_files(assembly), checks, found, StatePaths(root).key, listed)
         site.item_side = side
+        if memo is None:
+            site.menu_side = describe_menus(menu_parses(assembly, site), checks.menus, tuple(site.curators))
         record = settings.data_dir / RECORD_FILE
         try:
             site.published_record = read_record(record, display(record))
@@ -132,19 +146,19 @@ def _assembly(
     cache: ParseCache | None,
     limit: int,
     memo: LoadMemo | None,
-    kept_items: ItemSide | None,
+    kept: Kept,
 ) -> Assembly:
     """The memo's last assembly patched with the changed files, when it can be; else the
-    listing assembled afresh (with the kept item side, when there is no memo)."""
+    listing assembled afresh (with the kept item and menu sides, when there is no memo)."""
     files = memo.listed() if memo is not None else {}
     full_scans = memo.full_scans if memo is not None else 0
     assembly = patched(memo.assembly, full_scans, files, content, cache, limit) if memo is not None else None
     if assembly is None:
-        kept = kept_items if memo is None else None
+        sides = kept if memo is None else NOTHING_KEPT
         folders = item_folders(content) if memo is None else None  # before listing: a later change shows
-        listing = kept.listing_now(folders) if kept is not None else None
+        listing = sides.items.listing_now(folders) if sides.items is not None else None
         plan = list_content(content, display, listing)
-        assembly = assemble(plan, cache, limit, (full_scans, files), kept, listing is not None)
+        assembly = assemble(plan, cache, limit, (full_scans, files), sides, listing is not None)
         assembly.item_folders = folders
     if memo is not None:
         memo.assembly = assembly

@@ -232,6 +232,9 @@ class Site:
     item_side: Any = field(default=None, compare=False)
     """The items as the next build may take them without loading them (itemside.ItemSide):
     the side this load took, or the one it made; None when neither."""
+    menu_side: Any = field(default=None, compare=False)
+    """The menus as the next build may take them without their parses (menuside.MenuSide),
+    made by a load without a memo; None otherwise."""
     items_made: object = field(default=None, compare=False)
     """Stands for the item objects: a load that gives the very same ones, in the same order,
     gives the same object (content/assembly.py); None when not known."""

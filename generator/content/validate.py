@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import operator
 from collections.abc import Iterable
@@ -9,6 +10,7 @@ from collections.abc import Iterable
 from generator.content.fields import name_problem, shortened, slugify, suggest
 from generator.content.itemside import KeptItems, TagCases, item_tags
 from generator.content.menuchecks import check_lineage, check_menu, check_slugs_and_aliases
+from generator.content.menuside import KeptMenu, MenuSide
 from generator.content.model import Item, Log, Menu, Site, same_objects
 from generator.content.refs import RefIndex, resolve_each, resolved_ref
 from generator.content.staleness import item_staleness
@@ -51,13 +53,16 @@ def _ref_key(item: Item) -> tuple[str, tuple[tuple[str, str], ...]]:
     return item.ref, tuple((s.source, s.id) for s in item.sources)
 
 
-def validate_site(site: Site, settings: Config, memo: ValidationMemo | None = None) -> list[Problem]:
+def validate_site(
+    site: Site, settings: Config, memo: ValidationMemo | None = None, side: MenuSide | None = None
+) -> list[Problem]:
     """Every cross-reference problem of the site, errors and warnings.
 
     References are resolved from what the files wrote (`written`), never from an earlier
     resolution: a process that keeps parses between builds checks them afresh each time,
     or, with a `memo`, keeps what checking the very same objects against the same references
-    found (and resolved) last time."""
+    found (and resolved) last time. A menu a kept `side` stands in for
+    (menuside.KeptMenu) takes what checking it found then, while that would find the same."""
     memo = memo if memo is not None else ValidationMemo()
     _check_items(site, settings, memo)
     refs = memo.refs
@@ -73,10 +78,7 @@ def validate_site(site: Site, settings: Config, memo: ValidationMemo | None = No
     for menu in site.menus.values():
         kept = memo.menus.get(id(menu))
         if kept is None or kept[0] is not menu:
-            tags = _tag_problems([(menu.tags, menu.path, menu.line_of("tags"))])
-            found = []
-            check_menu(menu, site, refs, found)
-            kept = (menu, tags, found)
+            kept = _check_menu(menu, site, refs, side, curators)
         checked_menus[id(menu)] = kept
     memo.menus = checked_menus
     for _, tags, _ in checked_menus.values():
@@ -99,6 +101,22 @@ def validate_site(site: Site, settings: Config, memo: ValidationMemo | None = No
     for found in memo.item_staleness:
         problems.extend(found)
     return problems
+
+
+def _check_menu(
+    menu: Menu, site: Site, refs: RefIndex, side: MenuSide | None, curators: tuple[str, ...]
+) -> tuple[Menu, list[Problem], list[Problem]]:
+    """A menu and what checking its tags and the menu finds: the side's findings for a
+    kept menu while checking it would find the same."""
+    if side is not None and isinstance(menu, KeptMenu):
+        taken = menu.kept_checks(side, curators)
+        if taken is not None:  # its references resolve as they did: when it loads, likewise
+            menu.resolve_with(functools.partial(check_menu, site=site, refs=refs, problems=[]))
+            return (menu, *taken)
+    tags = _tag_problems([(menu.tags, menu.path, menu.line_of("tags"))])
+    found: list[Problem] = []
+    check_menu(menu, site, refs, found)
+    return menu, tags, found
 
 
 def _check_items(site: Site, settings: Config, memo: ValidationMemo) -> None:

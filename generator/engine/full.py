@@ -19,6 +19,7 @@ from generator.engine.database import new_database
 from generator.engine.inputs import SCAN_DIGEST, made_by_this
 from generator.engine.itemstate import keep_inputs, side_inputs
 from generator.engine.job import BuildJob, next_expiry
+from generator.engine.menustate import save_menu_side
 from generator.engine.pages import list_route_keys, render_order, save_pages, transaction
 from generator.engine.report import BuildReport
 from generator.engine.state import (
@@ -166,6 +167,7 @@ class FullBuild(BuildJob):
             save_files(state, self.settings.root, self.files, (), self.cache.new)
             set_meta(state, SCAN_DIGEST, self.inputs.scan_key(self.files))
             keep_inputs(state, self.settings, self.item_inputs, (), self.site.item_side)
+            save_menu_side(state, self.settings, self.files, self.item_inputs, self.site.menu_side)
             self.cards.save(state)
             save_pages(state, self.db, self.records, replace_all=True)
             set_meta(state, "refs", refs_signature(self.site))

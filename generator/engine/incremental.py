@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from generator.content.assembly import Kept
 from generator.content.itemside import ItemSide
 from generator.content.loader import load_site
 from generator.content.parallel import settle
@@ -21,6 +22,7 @@ from generator.engine.database import Edit, replace_database, start_sync, update
 from generator.engine.inputs import SCAN_DIGEST, Inputs
 from generator.engine.itemstate import keep_inputs, read_side, side_inputs
 from generator.engine.job import BuildJob, next_expiry
+from generator.engine.menustate import read_menu_side, save_menu_side
 from generator.engine.pages import (
     PageKey,
     changed_template_names,
@@ -136,14 +138,20 @@ class IncrementalBuild(BuildJob):
         self.shadow.start()
 
     def load(self) -> None:
-        """Load the content, with the dev server's memo or the state's item side (itemside.py)."""
+        """Load the content, with the dev server's memo or the state's item and menu sides
+        (itemside.py, menuside.py)."""
         loader_memo = load_memo(self.session, self.files) if self.session is not None else None
         if loader_memo is None:
             self.item_inputs = side_inputs(self.settings, self.files, self.state, self.changed | self.removed)
         inputs = self.item_inputs
         kept = read_side(self.state, self.settings, inputs) if inputs is not None else None
+        menus = read_menu_side(self.state, self.settings, self.files, inputs) if inputs is not None else None
         self.site, self.report.warnings = load_site(
-            self.settings, strict=self.strict, cache=self.cache, memo=loader_memo, kept_items=kept
+            self.settings,
+            strict=self.strict,
+            cache=self.cache,
+            memo=loader_memo,
+            kept=Kept(kept, menus),
         )
         if inputs is not None and self.site.item_side not in (None, kept):
             self.new_side = self.site.item_side
@@ -389,6 +397,8 @@ class IncrementalBuild(BuildJob):
             set_meta(self.state, SCAN_DIGEST, self.inputs.scan_key(self.files))
             moved = self.changed | self.removed
             keep_inputs(self.state, self.settings, self.item_inputs, moved, self.new_side)
+            if self.content and self.site.menu_side is not None:
+                save_menu_side(self.state, self.settings, self.files, self.item_inputs, self.site.menu_side)
             if self.content:
                 set_meta(self.state, "unrecorded", self.unrecorded)
             if self.cards is not None:

@@ -1,0 +1,151 @@
+"""The menus as an edit's load takes them without unpickling each parse: every menu's face
+(its fields but courses, pairings and introduction), what its parse and its checks found,
+kept in the build state by the content hash of its file. An unchanged menu is then a
+`KeptMenu`, its face at hand and the rest loaded the first time something reads it; what
+its checks found is taken while they would find the same (the same item files, the same
+curators)."""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.content.model import Menu, Parsed
+from generator.errors import Problem
+
+FORMAT = 1
+# The fields a menu's face holds, in the order a side keeps them; the others load on demand.
+FACE = (
+    "slug",
+    "title",
+    "curator",
+    "status",
+    "published",
+    "updated",
+    "tags",
+    "forked_from",
+    "aliases",
+    "path",
+    "line",
+    "lines",
+)
+LAZY = frozenset(("courses", "pairings", "introduction"))
+
+ProblemRow = tuple[str, "int | None", str, "str | None", str]
+# What the side keeps of a menu file: its content hash, face, the line its parse gave the
+# menu, and the problems of its parse, of its tags and of its checks against the site.
+Entry = tuple[bytes, tuple[Any, ...], int, list[ProblemRow], list[ProblemRow], list[ProblemRow]]
+
+
+class KeptMenu(Menu):
+    """A menu of an unchanged file, made from its face. Reading its courses, pairings or
+    introduction loads the whole menu once (`load`), its references then resolved as the
+    checks would (`resolve`, set when the checks were taken from the side)."""
+
+    def __init__(self, entry: Entry, load: Callable[[], Menu], checks: Any) -> None:
+        self.__dict__.update(zip(FACE, entry[1], strict=True))
+        self.__dict__["_kept"] = (entry, load, checks)
+
+    def __getattr__(self, name: str) -> Any:
+        kept = self.__dict__.get("_kept")
+        if name not in LAZY or kept is None:
+            raise AttributeError(name)
+        entry, load, resolve = kept
+        whole = load()
+        if callable(resolve):
+            resolve(whole)
+        for lazy in LAZY:
+            self.__dict__[lazy] = getattr(whole, lazy)
+        self.__dict__["_kept"] = None
+        return self.__dict__[name]
+
+    def kept_checks(
+        self, side: MenuSide, curators: tuple[str, ...]
+    ) -> tuple[list[Problem], list[Problem]] | None:
+        """What checking this menu's tags and the menu found when the side was made, while
+        the checks would find the same; None once it is loaded, or when they would not."""
+        kept = self.__dict__.get("_kept")
+        if kept is None or not side.checked or side.curators != curators:
+            return None
+        entry = kept[0]
+        return _problems(entry[4]), _problems(entry[5])
+
+    def resolve_with(self, resolve: Callable[[Menu], None]) -> None:
+        """Resolve the references of the whole menu, once loaded, with `resolve`: the
+        checks taken from the side did not."""
+        kept = self.__dict__.get("_kept")
+        if kept is not None:
+            self.__dict__["_kept"] = (kept[0], kept[1], resolve)
+
+    def kept_entry(self) -> Entry | None:
+        kept = self.__dict__.get("_kept")
+        return kept[0] if kept is not None else None
+
+
+@dataclass
+class MenuSide:
+    """Every menu file's entry by its path (absolute), the curators the checks saw, and
+    whether the checks were made against the item files as they are now (`checked`)."""
+
+    entries: dict[str, Entry]
+    curators: tuple[str, ...]
+    checked: bool = False
+    hash_of: Callable[[str], bytes | None] = field(default=lambda path: None, repr=False)
+
+    def parsed(self, path: str, load: Callable[[], Menu]) -> Parsed | None:
+        """What the file at `path` parses into, from its entry, when its content is the
+        one the entry was made from; None when not."""
+        entry = self.entries.get(path)
+        if entry is None or entry[0] != self.hash_of(path):
+            return None
+        menu = KeptMenu(entry, load, None)
+        return Parsed((menu, entry[2]), _problems(entry[3]))
+
+
+def describe_menus(
+    menus: list[tuple[str, Parsed]], checks: dict[int, Any], curators: tuple[str, ...]
+) -> MenuSide:
+    """The side of a load's menus: (file, parse) of each menu the site holds, and what the
+    checks found of each (`checks`: by the menu's id, validate.ValidationMemo.menus). The
+    hashes are left empty: the build state knows the files' (`encode`)."""
+    entries: dict[str, Entry] = {}
+    for path, got in menus:
+        menu, line = got.value
+        kept = menu.kept_entry() if isinstance(menu, KeptMenu) else None
+        _, tags, found = checks[id(menu)]
+        face = kept[1] if kept is not None else tuple(getattr(menu, name) for name in FACE)
+        entries[path] = (b"", face, line, _rows(got.problems), _rows(tags), _rows(found))
+    return MenuSide(entries, curators)
+
+
+def encode(side: MenuSide, key: Callable[[str], str], hash_of: Callable[[str], bytes | None]) -> bytes | None:
+    """The side as the state keeps it, each entry with its file's content hash (`hash_of`)
+    and its path made a state key (`key`); None when a file has no hash."""
+    entries = {}
+    for path, entry in side.entries.items():
+        digest = hash_of(path)
+        if digest is None:
+            return None
+        entries[key(path)] = (digest, *entry[1:])
+    return marshal.dumps((FORMAT, list(side.curators), entries))
+
+
+def decode(blob: bytes, path_of: Callable[[str], str]) -> MenuSide | None:
+    """The side a state keeps, `path_of` making its paths absolute; None when unreadable."""
+    try:
+        data: Any = marshal.loads(blob)
+        if data[0] != FORMAT:
+            return None
+        return MenuSide({path_of(key): entry for key, entry in data[2].items()}, tuple(data[1]))
+    except (ValueError, EOFError, TypeError, IndexError):
+        return None
+
+
+def _rows(problems: list[Problem]) -> list[ProblemRow]:
+    return [(p.path, p.line, p.message, p.hint, p.severity) for p in problems]
+
+
+def _problems(rows: list[ProblemRow]) -> list[Problem]:
+    return [Problem(*row) for row in rows]
