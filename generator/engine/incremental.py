@@ -10,7 +10,6 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from generator.content.assembly import Kept
 from generator.content.itemside import ItemSide
 from generator.content.loader import load_site
 from generator.content.parallel import settle
@@ -20,9 +19,9 @@ from generator.engine.cards import CardMemo, card_memo, keep_card_memo, process_
 from generator.engine.covers import process_covers
 from generator.engine.database import Edit, replace_database, start_sync, update_database
 from generator.engine.inputs import SCAN_DIGEST, Inputs
-from generator.engine.itemstate import keep_inputs, read_side, side_inputs
+from generator.engine.itemstate import keep_inputs, side_inputs
 from generator.engine.job import BuildJob, next_expiry
-from generator.engine.menustate import read_menu_side, save_menu_side
+from generator.engine.menustate import kept_sides, save_menu_side
 from generator.engine.pages import (
     PageKey,
     changed_template_names,
@@ -138,22 +137,15 @@ class IncrementalBuild(BuildJob):
         self.shadow.start()
 
     def load(self) -> None:
-        """Load the content, with the dev server's memo or the state's item and menu sides
-        (itemside.py, menuside.py)."""
+        """Load the content, with the dev server's memo or the state's kept sides (menustate.py)."""
         loader_memo = load_memo(self.session, self.files) if self.session is not None else None
         if loader_memo is None:
             self.item_inputs = side_inputs(self.settings, self.files, self.state, self.changed | self.removed)
-        inputs = self.item_inputs
-        kept = read_side(self.state, self.settings, inputs) if inputs is not None else None
-        menus = read_menu_side(self.state, self.settings, self.files, inputs) if inputs is not None else None
+        kept = kept_sides(self.state, self.settings, self.files, self.item_inputs)
         self.site, self.report.warnings = load_site(
-            self.settings,
-            strict=self.strict,
-            cache=self.cache,
-            memo=loader_memo,
-            kept=Kept(kept, menus),
+            self.settings, strict=self.strict, cache=self.cache, memo=loader_memo, kept=kept
         )
-        if inputs is not None and self.site.item_side not in (None, kept):
+        if self.item_inputs is not None and self.site.item_side not in (None, kept.items):
             self.new_side = self.site.item_side
         settle()
         process_covers(self.site, self.settings.db_path)
@@ -341,13 +333,8 @@ class IncrementalBuild(BuildJob):
         self.changes = [r.path for r in self.records if r.written] + self.pruned
         self.searchable.update((r.path, r.searchable) for r in self.records if r.searchable is not None)
         with writing(self.settings.output_dir):  # the search bundles name no file when they fail
-            self.changes += finish_site(
-                self.shadow.path,
-                previous=None,
-                searchable=self.searchable,
-                copy=copy,
-                documents=documents_dir(self.settings.db_path),
-            )
+            documents = documents_dir(self.settings.db_path)
+            self.changes += finish_site(self.shadow.path, None, self.searchable, copy, documents)
         self.report.rendered = len(self.records)
         set_meta(self.state, "key_reads", self.key_reads)
         self.report.written = sum(r.written for r in self.records)
@@ -397,8 +384,8 @@ class IncrementalBuild(BuildJob):
             set_meta(self.state, SCAN_DIGEST, self.inputs.scan_key(self.files))
             moved = self.changed | self.removed
             keep_inputs(self.state, self.settings, self.item_inputs, moved, self.new_side)
-            if self.content and self.site.menu_side is not None:
-                save_menu_side(self.state, self.settings, self.files, self.item_inputs, self.site.menu_side)
+            menus = self.site.menu_side if self.content else None
+            save_menu_side(self.state, self.settings, self.files, self.item_inputs, menus)
             if self.content:
                 set_meta(self.state, "unrecorded", self.unrecorded)
             if self.cards is not None:

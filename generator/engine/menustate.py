@@ -7,10 +7,22 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 
+from generator.content.assembly import NOTHING_KEPT, Kept
 from generator.content.menuside import MenuSide, decode, encode
+from generator.engine.itemstate import read_side
 from generator.engine.state import IndexEntry
 from generator.settings import Config
 from generator.support.statepaths import StatePaths
+
+
+def kept_sides(
+    state: sqlite3.Connection, settings: Config, files: Mapping[str, IndexEntry], inputs: str | None
+) -> Kept:
+    """The item and menu sides the state keeps, for a load of `files` whose item side's
+    inputs are `inputs` (None: not worked out, nothing is taken)."""
+    if inputs is None:
+        return NOTHING_KEPT
+    return Kept(read_side(state, settings, inputs), read_menu_side(state, settings, files, inputs))
 
 
 def read_menu_side(
@@ -35,10 +47,12 @@ def save_menu_side(
     inputs: str | None,
     side: MenuSide | None,
 ) -> None:
-    """Keep `side`, made by this build's load against `inputs`; without either, forget the
-    one kept (its checks may count against other items)."""
+    """Keep `side`, made by this build's load against `inputs` (without a side, the kept
+    one stays: it describes files by their content). Without inputs, none is kept."""
+    if side is None:
+        return
     state.execute("DELETE FROM menu_side")
-    blob = encode(side, StatePaths(settings.root).key, lambda path: _hash(files, path)) if side else None
+    blob = encode(side, StatePaths(settings.root).key, lambda path: _hash(files, path))
     if inputs is not None and blob is not None:
         state.execute("INSERT INTO menu_side VALUES (?, ?)", (inputs, blob))
 
