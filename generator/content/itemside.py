@@ -50,14 +50,23 @@ class ItemSide:
     folders: dict[str, int] = field(default_factory=dict)
     listing: list[Problem] = field(default_factory=list)
     path_of: Callable[[str], str] = str
-    _titles: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
+    _places: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def places(self) -> dict[str, int]:
+        """Where each item is in the side's lists, by ref: one index for the files, the titles
+        and the references' look-ups (it holds an entry per item)."""
+        if self._places is None:
+            self._places = {ref: number for number, ref in enumerate(self.refs)}
+        return self._places
+
+    def place(self, ref: str) -> int | None:
+        """Where an item is in the side's lists, None when there is no such item."""
+        return self.places().get(ref)
 
     def face(self, ref: str) -> tuple[str, str] | None:
         """The (type, title) of an item, None when there is no such item."""
-        if self._titles is None:
-            self._titles = dict(zip(self.refs, self.titles, strict=True))
-        title = self._titles.get(ref)
-        return None if title is None else (ref.split("/", 1)[0], title)
+        number = self.place(ref)
+        return None if number is None else (ref.split("/", 1)[0], self.titles[number])
 
     def listing_now(self, folders: dict[str, int] | None) -> list[Problem] | None:
         """The side's listing of the items folder when its folders are as they were then
@@ -79,18 +88,20 @@ class KeptItems(Mapping[str, Item]):
 
     def __init__(self, side: ItemSide, load: Callable[[str], Item]) -> None:
         self.side = side
-        self._files = dict(zip(side.refs, side.files, strict=True))
         self._load = load
         self._loaded: dict[str, Item] = {}
 
     def __getitem__(self, ref: str) -> Item:
         item = self._loaded.get(ref)
         if item is None:
-            item = self._loaded[ref] = self._load(self._files[ref])
+            number = self.side.place(ref)
+            if number is None:
+                raise KeyError(ref)
+            item = self._loaded[ref] = self._load(self.side.files[number])
         return item
 
     def __contains__(self, ref: object) -> bool:
-        return ref in self._files
+        return isinstance(ref, str) and self.side.place(ref) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.side.refs)

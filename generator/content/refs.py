@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from generator.content.fields import suggest
+from generator.content.itemside import KeptItems
 from generator.content.model import Site
 from generator.errors import Problem
 
@@ -16,8 +17,9 @@ class RefIndex:
     def __init__(self, site: Site, by_source: dict[str, str] | None = None) -> None:
         """`by_source`: the index of source ids, when known (a kept item side's)."""
         self.items: Mapping[str, Any] = site.items
-        if by_source is not None:
-            self.items = dict.fromkeys(site.items)  # the refs alone, looked up in C
+        if by_source is not None:  # the refs alone, looked up in C
+            items = site.items
+            self.items = items.side.places() if isinstance(items, KeptItems) else dict.fromkeys(items)
             self.by_source = by_source
             return
         self.by_source = {}

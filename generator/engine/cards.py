@@ -159,6 +159,7 @@ class StoredCards(CardMemo):
     ) -> None:
         super().__init__()
         self.state, self.settings, self.files, self.items = state, settings, files, items
+        self.root = str(settings.root).rstrip(os.sep) + os.sep
         self.context = ""
         self.stored: dict[str, tuple[bytes, str]] | None = {}  # the rows read, by slug
 
@@ -182,8 +183,9 @@ class StoredCards(CardMemo):
         return self._hash(menu.path)
 
     def _hash(self, shown: str) -> bytes | None:
-        """The content hash of a content file, by the path its messages show."""
-        entry = self.files.get(str(self.settings.root / shown))
+        """The content hash of a content file, by the path its messages show (joined as
+        strings: a Path per menu cost more than the look-up)."""
+        entry = self.files.get(shown if shown.startswith(os.sep) else self.root + shown)
         return entry[2] if entry is not None else None
 
     def holds(self, kept: object, token: object) -> bool:
