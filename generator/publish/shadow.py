@@ -127,10 +127,11 @@ class Shadow:
         source, dest = self.target / rel, self.path / rel
         if source.is_file():
             dest.parent.mkdir(parents=True, exist_ok=True)
-            tmp = dest.with_name(f".{dest.name}.link")
-            tmp.unlink(missing_ok=True)
-            os.link(source, tmp)
-            os.replace(tmp, dest)
+            # Unlinked, then linked anew: ext4 flushes a file renamed over another one
+            # (auto_da_alloc), and the live file may not be written out yet. The shadow is
+            # in flux until it is swapped in: no reader sees the moment without it.
+            dest.unlink(missing_ok=True)
+            os.link(source, dest)
         else:
             self.remove(rel)
 

@@ -93,7 +93,10 @@ def write_public_copy(conn: sqlite3.Connection, out_dir: Path, work: OpenWork | 
             compact.close()
         if _same_bytes(tmp, target):
             return []
-        os.replace(tmp, target)
+        # Not renamed over the old copy: ext4 would then write the new one out at once
+        # (auto_da_alloc). The site folder is a tree no reader sees until it is swapped in.
+        target.unlink(missing_ok=True)
+        os.rename(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
     return [SITE_PATH]
