@@ -4,6 +4,7 @@ that could find otherwise (other items, other curators) are made again."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -131,3 +132,27 @@ def test_a_side_made_against_other_items_is_checked_again(
     report = build(settings_for(built))
     assert checked == ["overheard"]
     assert_same_as_full(built, tmp_path, warnings=report.warnings)
+
+
+def _rows(root: Path) -> dict[str, tuple[int, bytes]]:
+    state = sqlite3.connect(root / "data/omakase.sqlite.state")
+    try:
+        return {
+            path: (rowid, entry) for rowid, path, entry in state.execute("SELECT rowid, * FROM menu_side")
+        }
+    finally:
+        state.close()
+
+
+def test_an_edit_writes_the_rows_of_the_menus_it_changed(built: Path) -> None:
+    before = _rows(built)
+    assert len(before) == len(list((built / "content/menus").glob("*.md")))
+    _edit(built)
+    build(settings_for(built))
+    after = _rows(built)
+    assert sorted(after) == sorted(before)
+    assert [path for path in after if after[path] != before[path]] == ["content/menus/overheard.md"]
+    draft = built / "content/menus/the-house-remembers.md"
+    draft.unlink()
+    build(settings_for(built))
+    assert sorted(_rows(built)) == sorted(set(before) - {"content/menus/the-house-remembers.md"})

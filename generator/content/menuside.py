@@ -8,7 +8,7 @@ curators)."""
 from __future__ import annotations
 
 import marshal
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,8 +80,10 @@ class KeptMenu(Menu):
             self.__dict__["_kept"] = (kept[0], kept[1], resolve)
 
     def kept_entry(self) -> Entry | None:
+        """The side's entry of this menu while it stands: the menu not loaded, and its
+        checks taken from it."""
         kept = self.__dict__.get("_kept")
-        return kept[0] if kept is not None else None
+        return kept[0] if kept is not None and callable(kept[2]) else None
 
 
 @dataclass
@@ -108,38 +110,33 @@ def describe_menus(
     menus: list[tuple[str, Parsed]], checks: dict[int, Any], curators: tuple[str, ...]
 ) -> MenuSide:
     """The side of a load's menus: (file, parse) of each menu the site holds, and what the
-    checks found of each (`checks`: by the menu's id, validate.ValidationMemo.menus). The
-    hashes are left empty: the build state knows the files' (`encode`)."""
+    checks found of each (`checks`: by the menu's id, validate.ValidationMemo.menus). A
+    kept menu whose checks were taken keeps its entry; a new entry's hash is left empty:
+    the build state knows the files' (`encode`)."""
     entries: dict[str, Entry] = {}
     for path, got in menus:
         menu, line = got.value
         kept = menu.kept_entry() if isinstance(menu, KeptMenu) else None
+        if kept is not None:  # the very entry: the state need not write it again
+            entries[path] = kept
+            continue
         _, tags, found = checks[id(menu)]
-        face = kept[1] if kept is not None else tuple(getattr(menu, name) for name in FACE)
+        face = tuple(getattr(menu, name) for name in FACE)
         entries[path] = (b"", face, line, _rows(got.problems), _rows(tags), _rows(found))
     return MenuSide(entries, curators)
 
 
-def encode(side: MenuSide, key: Callable[[str], str], hash_of: Callable[[str], bytes | None]) -> bytes | None:
-    """The side as the state keeps it, each entry with its file's content hash (`hash_of`)
-    and its path made a state key (`key`); None when a file has no hash."""
-    entries = {}
-    for path, entry in side.entries.items():
-        digest = hash_of(path)
-        if digest is None:
-            return None
-        entries[key(path)] = (digest, *entry[1:])
-    return marshal.dumps((FORMAT, list(side.curators), entries))
+def encode(entry: Entry, digest: bytes) -> bytes:
+    """An entry as the state keeps it, with its file's content hash."""
+    return marshal.dumps((digest, *entry[1:]))
 
 
-def decode(blob: bytes, path_of: Callable[[str], str]) -> MenuSide | None:
-    """The side a state keeps, `path_of` making its paths absolute; None when unreadable."""
+def decode(rows: Iterable[tuple[str, bytes]], path_of: Callable[[str], str]) -> dict[str, Entry] | None:
+    """The entries of the rows a state keeps (state key, encoded entry), by absolute path
+    (`path_of`); None when one is unreadable."""
     try:
-        data: Any = marshal.loads(blob)
-        if data[0] != FORMAT:
-            return None
-        return MenuSide({path_of(key): entry for key, entry in data[2].items()}, tuple(data[1]))
-    except (ValueError, EOFError, TypeError, IndexError):
+        return {path_of(key): marshal.loads(blob) for key, blob in rows}
+    except (ValueError, EOFError, TypeError):
         return None
 
 

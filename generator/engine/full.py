@@ -167,7 +167,7 @@ class FullBuild(BuildJob):
             save_files(state, self.settings.root, self.files, (), self.cache.new)
             set_meta(state, SCAN_DIGEST, self.inputs.scan_key(self.files))
             keep_inputs(state, self.settings, self.item_inputs, (), self.site.item_side)
-            save_menu_side(state, self.settings, self.files, self.item_inputs, self.site.menu_side)
+            save_menu_side(state, self.settings, self.files, self.item_inputs, (None, self.site.menu_side))
             self.cards.save(state)
             save_pages(state, self.db, self.records, replace_all=True)
             set_meta(state, "refs", refs_signature(self.site))

@@ -141,7 +141,7 @@ class IncrementalBuild(BuildJob):
         loader_memo = load_memo(self.session, self.files) if self.session is not None else None
         if loader_memo is None:
             self.item_inputs = side_inputs(self.settings, self.files, self.state, self.changed | self.removed)
-        kept = kept_sides(self.state, self.settings, self.files, self.item_inputs)
+        self.sides = kept = kept_sides(self.state, self.settings, self.files, self.item_inputs)
         self.site, self.report.warnings = load_site(
             self.settings, strict=self.strict, cache=self.cache, memo=loader_memo, kept=kept
         )
@@ -384,7 +384,7 @@ class IncrementalBuild(BuildJob):
             set_meta(self.state, SCAN_DIGEST, self.inputs.scan_key(self.files))
             moved = self.changed | self.removed
             keep_inputs(self.state, self.settings, self.item_inputs, moved, self.new_side)
-            menus = self.site.menu_side if self.content else None
+            menus = (self.sides.menus, self.site.menu_side) if self.content else (None, None)
             save_menu_side(self.state, self.settings, self.files, self.item_inputs, menus)
             if self.content:
                 set_meta(self.state, "unrecorded", self.unrecorded)

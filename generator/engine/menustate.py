@@ -1,6 +1,8 @@
-"""The menu side (content/menuside.py) in the build state: read by a command-line build
-before its load, saved after it with the content hash of each menu file. Its checks count
-only against the item side's inputs they were made with (itemstate.side_inputs)."""
+"""The kept sides in the build state: the item side (itemstate.py) and the menu side
+(content/menuside.py), one row per menu file with the content hash it describes. The
+menu rows count as one side made against the item side's inputs and the curators `meta`
+notes; an edit writes the rows of the menus it changed, and a side made against other
+inputs or curators replaces them all."""
 
 from __future__ import annotations
 
@@ -8,11 +10,13 @@ import sqlite3
 from collections.abc import Mapping
 
 from generator.content.assembly import NOTHING_KEPT, Kept
-from generator.content.menuside import MenuSide, decode, encode
+from generator.content.menuside import FORMAT, MenuSide, decode, encode
 from generator.engine.itemstate import read_side
-from generator.engine.state import IndexEntry
+from generator.engine.state import IndexEntry, get_meta, set_meta
 from generator.settings import Config
 from generator.support.statepaths import StatePaths
+
+MADE_FROM = "menu_side"  # in meta: the format, item inputs and curators of the rows
 
 
 def kept_sides(
@@ -30,13 +34,14 @@ def read_menu_side(
 ) -> MenuSide | None:
     """The side the state keeps, its entries matched against the content hashes of
     `files` (the scan); its checks taken only when made against `inputs`."""
-    row = state.execute("SELECT made_from, value FROM menu_side").fetchone()
-    if row is None:
+    made = get_meta(state, MADE_FROM)
+    if not isinstance(made, dict) or made.get("format") != FORMAT:
         return None
-    side = decode(row[1], StatePaths(settings.root).path)
-    if side is not None:
-        side.checked = row[0] == inputs
-        side.hash_of = lambda path: _hash(files, path)
+    entries = decode(state.execute("SELECT path, entry FROM menu_side"), StatePaths(settings.root).path)
+    if entries is None:
+        return None
+    side = MenuSide(entries, tuple(made["curators"]), checked=made["inputs"] == inputs)
+    side.hash_of = lambda path: _hash(files, path)
     return side
 
 
@@ -45,16 +50,36 @@ def save_menu_side(
     settings: Config,
     files: Mapping[str, IndexEntry],
     inputs: str | None,
-    side: MenuSide | None,
+    sides: tuple[MenuSide | None, MenuSide | None],
 ) -> None:
-    """Keep `side`, made by this build's load against `inputs` (without a side, the kept
-    one stays: it describes files by their content). Without inputs, none is kept."""
+    """Keep the side this build's load made against `inputs` (`sides`: the one the load
+    took from the state, and that one). Only the entries it did not take are written,
+    unless it was made against other inputs or curators. Without a side made, the rows
+    stay (they describe files by their content); without inputs, none are kept."""
+    kept, side = sides
     if side is None:
         return
-    state.execute("DELETE FROM menu_side")
-    blob = encode(side, StatePaths(settings.root).key, lambda path: _hash(files, path))
-    if inputs is not None and blob is not None:
-        state.execute("INSERT INTO menu_side VALUES (?, ?)", (inputs, blob))
+    if inputs is None:
+        state.execute("DELETE FROM menu_side")
+        set_meta(state, MADE_FROM, None)
+        return
+    made = {"format": FORMAT, "inputs": inputs, "curators": list(side.curators)}
+    old = kept.entries if kept is not None and get_meta(state, MADE_FROM) == made else {}
+    if not old:
+        state.execute("DELETE FROM menu_side")
+    key = StatePaths(settings.root).key
+    rows, gone = [], [key(path) for path in old if path not in side.entries]
+    for path, entry in side.entries.items():
+        if old.get(path) is entry:
+            continue
+        digest = _hash(files, path)
+        if digest is None:  # not scanned: its row would describe no file
+            gone.append(key(path))
+        else:
+            rows.append((key(path), encode(entry, digest)))
+    state.executemany("INSERT OR REPLACE INTO menu_side VALUES (?, ?)", rows)
+    state.executemany("DELETE FROM menu_side WHERE path = ?", [(path,) for path in gone])
+    set_meta(state, MADE_FROM, made)
 
 
 def _hash(files: Mapping[str, IndexEntry], path: str) -> bytes | None:
