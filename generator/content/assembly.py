@@ -76,8 +76,8 @@ def assemble(
     kept_listing: bool = False,
 ) -> Assembly:
     """Parse the plan's files (from the cache when a file's content is unchanged, else now,
-    on every core when there are many: a cold build) and claim each one's key. With a
-    `kept` item side that lists exactly the plan's item files, the items are not loaded:
+    on every core when there are many: a cold build) and claim each one's key. With a kept
+    item side (`sides.items`) that lists exactly the plan's item files, the items are not loaded:
     the side stands in for them (itemside.KeptItems). With `kept_listing`, the plan holds
     the side's listing of the items folder instead of its files. With `sides.menus`, a menu
     whose file the side describes as it is now is taken from its face (menuside.KeptMenu).

@@ -77,12 +77,12 @@ def load_site(
     look again only at what they may see differently (validate.ValidationMemo). With
     `decode_covers`, every cover image is decoded too (`omakase check`: a build decodes
     them in its image step, engine/covers.py, and only those it has not processed before).
-    Without a `memo`: a kept item side (`kept.items`, itemside.ItemSide) that lists exactly the listed
-    item files stands in for loading and checking the items (the caller vouches that their
-    files, covers and payloads are the ones it was made from, on the same day); a load
-    without a memo that did check them sets `site.item_side` for the next one. Likewise a
-    kept menu side (`kept.menus`, menuside.MenuSide) stands in for the parses of the menu files it
-    describes as they are now, and a load without a memo sets `site.menu_side`.
+    Without a `memo`: a kept item side (`kept.items`, itemside.ItemSide) that lists exactly
+    the listed item files stands in for loading and checking the items (the caller vouches
+    that their files, covers and payloads are the ones it was made from, on the same day);
+    a load without a memo that did check them sets `site.item_side` for the next one. A
+    kept menu side (`kept.menus`, menuside.MenuSide) stands in for the parses of the menu
+    files it describes as they are now, and a load without a memo sets `site.menu_side`.
     """
     settings = settings.resolve()
     problems: list[Problem] = []

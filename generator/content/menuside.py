@@ -44,15 +44,16 @@ class KeptMenu(Menu):
     introduction loads the whole menu once (`load`), its references then resolved as the
     checks would (`resolve`, set when the checks were taken from the side)."""
 
-    def __init__(self, entry: Entry, load: Callable[[], Menu], checks: Any) -> None:
+    def __init__(self, entry: Entry, load: Callable[[], Menu]) -> None:
         self.__dict__.update(zip(FACE, entry[1], strict=True))
-        self.__dict__["_kept"] = (entry, load, checks)
+        resolve: Callable[[Menu], None] | None = None
+        self.__dict__["_kept"] = (entry, load, resolve)
 
     def __getattr__(self, name: str) -> Any:
         kept = self.__dict__.get("_kept")
         if name not in LAZY or kept is None:
             raise AttributeError(name)
-        entry, load, resolve = kept
+        _, load, resolve = kept
         whole = load()
         if callable(resolve):
             resolve(whole)
@@ -102,7 +103,7 @@ class MenuSide:
         entry = self.entries.get(path)
         if entry is None or entry[0] != self.hash_of(path):
             return None
-        menu = KeptMenu(entry, load, None)
+        menu = KeptMenu(entry, load)
         return Parsed((menu, entry[2]), _problems(entry[3]))
 
 
