@@ -129,7 +129,7 @@ def item_tags(items: Mapping[str, Item]) -> list[str]:
 
 def encode(side: ItemSide, key: Callable[[str], str]) -> bytes:
     """The side as the state keeps it, its paths made state keys by `key` (StatePaths)."""
-    rows = _rows
+    rows = problem_rows
     cases = side.cases
     return marshal.dumps(
         (
@@ -158,7 +158,7 @@ def decode(blob: bytes, path_of: Callable[[str], str]) -> ItemSide | None:
         data: Any = marshal.loads(blob)
         if data[0] != FORMAT:
             return None
-        problems = _problems
+        problems = row_problems
         first, reported, case_rows = data[5]
         return ItemSide(
             refs=data[1],
@@ -184,11 +184,13 @@ def decode(blob: bytes, path_of: Callable[[str], str]) -> ItemSide | None:
         return None
 
 
-def _rows(problems: list[Problem]) -> list[ProblemRow]:
+def problem_rows(problems: list[Problem]) -> list[ProblemRow]:
+    """Problems as plain tuples, for marshal (the kept sides)."""
     return [(p.path, p.line, p.message, p.hint, p.severity) for p in problems]
 
 
-def _problems(rows: list[ProblemRow]) -> list[Problem]:
+def row_problems(rows: list[ProblemRow]) -> list[Problem]:
+    """The problems `problem_rows` made tuples of."""
     return [Problem(*row) for row in rows]
 
 

@@ -9,31 +9,18 @@ from __future__ import annotations
 
 import marshal
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
+from generator.content.itemside import ProblemRow, problem_rows, row_problems
 from generator.content.model import Menu, Parsed
 from generator.errors import Problem
 
 FORMAT = 1
-# The fields a menu's face holds, in the order a side keeps them; the others load on demand.
-FACE = (
-    "slug",
-    "title",
-    "curator",
-    "status",
-    "published",
-    "updated",
-    "tags",
-    "forked_from",
-    "aliases",
-    "path",
-    "line",
-    "lines",
-)
 LAZY = frozenset(("courses", "pairings", "introduction"))
+# The fields a menu's face holds, in the order a side keeps them: all but the lazy ones.
+FACE = tuple(f.name for f in fields(Menu) if f.name not in LAZY)
 
-ProblemRow = tuple[str, "int | None", str, "str | None", str]
 # What the side keeps of a menu file: its content hash, face, the line its parse gave the
 # menu, and the problems of its parse, of its tags and of its checks against the site.
 Entry = tuple[bytes, tuple[Any, ...], int, list[ProblemRow], list[ProblemRow], list[ProblemRow]]
@@ -71,7 +58,7 @@ class KeptMenu(Menu):
         if kept is None or not side.checked or side.curators != curators:
             return None
         entry = kept[0]
-        return _problems(entry[4]), _problems(entry[5])
+        return row_problems(entry[4]), row_problems(entry[5])
 
     def resolve_with(self, resolve: Callable[[Menu], None]) -> None:
         """Resolve the references of the whole menu, once loaded, with `resolve`: the
@@ -104,7 +91,7 @@ class MenuSide:
         if entry is None or entry[0] != self.hash_of(path):
             return None
         menu = KeptMenu(entry, load)
-        return Parsed((menu, entry[2]), _problems(entry[3]))
+        return Parsed((menu, entry[2]), row_problems(entry[3]))
 
 
 def describe_menus(
@@ -123,7 +110,7 @@ def describe_menus(
             continue
         _, tags, found = checks[id(menu)]
         face = tuple(getattr(menu, name) for name in FACE)
-        entries[path] = (b"", face, line, _rows(got.problems), _rows(tags), _rows(found))
+        entries[path] = (b"", face, line, problem_rows(got.problems), problem_rows(tags), problem_rows(found))
     return MenuSide(entries, curators)
 
 
@@ -139,11 +126,3 @@ def decode(rows: Iterable[tuple[str, bytes]], path_of: Callable[[str], str]) -> 
         return {path_of(key): marshal.loads(blob) for key, blob in rows}
     except (ValueError, EOFError, TypeError):
         return None
-
-
-def _rows(problems: list[Problem]) -> list[ProblemRow]:
-    return [(p.path, p.line, p.message, p.hint, p.severity) for p in problems]
-
-
-def _problems(rows: list[ProblemRow]) -> list[Problem]:
-    return [Problem(*row) for row in rows]
