@@ -34,8 +34,9 @@ def built(tmp_path: Path) -> Path:
     return root
 
 
-def _edit(root: Path, name: str = "overheard.md") -> None:
-    path = root / "content/menus" / name
+def _edit(root: Path) -> None:
+    """Edit another menu than MENU (by another curator: bruno, not ada)."""
+    path = root / "content/menus/overheard.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
 
 
@@ -99,8 +100,8 @@ def test_an_item_gone_from_under_an_unchanged_menu_fails_the_edit(built: Path) -
 
 
 def test_a_curator_gone_from_under_an_unchanged_menu_fails_the_edit(built: Path) -> None:
-    curator = built / MENU
-    handle = next(line for line in curator.read_text().splitlines() if line.startswith("curator:"))
+    menu = built / MENU
+    handle = next(line for line in menu.read_text().splitlines() if line.startswith("curator:"))
     handle = handle.split(":", 1)[1].strip()
     (built / "content/curators" / f"{handle}.yaml").rename(built / f"{handle}.yaml.aside")
     _edit(built)

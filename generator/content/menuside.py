@@ -33,8 +33,7 @@ class KeptMenu(Menu):
 
     def __init__(self, entry: Entry, load: Callable[[], Menu]) -> None:
         self.__dict__.update(zip(FACE, entry[1], strict=True))
-        resolve: Callable[[Menu], None] | None = None
-        self.__dict__["_kept"] = (entry, load, resolve)
+        self.__dict__["_kept"] = (entry, load, None)  # no resolver until the checks are taken
 
     def __getattr__(self, name: str) -> Any:
         kept = self.__dict__.get("_kept")

@@ -54,14 +54,10 @@ def save_menu_side(
 ) -> None:
     """Keep the side this build's load made against `inputs` (`sides`: the one the load
     took from the state, and that one). Only the entries it did not take are written,
-    unless it was made against other inputs or curators. Without a side made, the rows
-    stay (they describe files by their content); without inputs, none are kept."""
+    unless it was made against other inputs or curators. Without a side made, or inputs
+    to note, the rows stay: they describe files by their content, and checks by inputs."""
     kept, side = sides
-    if side is None:
-        return
-    if inputs is None:
-        state.execute("DELETE FROM menu_side")
-        set_meta(state, MADE_FROM, None)
+    if side is None or inputs is None:
         return
     made = {"format": FORMAT, "inputs": inputs, "curators": list(side.curators)}
     old = kept.entries if kept is not None and get_meta(state, MADE_FROM) == made else {}
